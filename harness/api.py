@@ -1,0 +1,184 @@
+"""The classes a plugin author subclasses: Task, Model, Metric.
+
+They are deliberately small and import nothing heavy, so that listing what is installed
+(`harness tasks`) never pulls in torch or datasets: a plugin imports those inside methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from harness.records import Artifact, SampleRecord
+    from harness.runner import RunContext
+
+Row = Mapping[str, Any]
+
+
+class HarnessError(Exception):
+    """An error a user can act on: the CLI prints its message on one line, no traceback."""
+
+
+class ConfigError(HarnessError):
+    """A model argument, task name or option that cannot be used as given."""
+
+
+class DataError(HarnessError):
+    """Input data that cannot be read: the message names the file and, where known, the line."""
+
+
+class Task:
+    """A dataset plus how to score predictions on it.
+
+    Subclasses set the class attributes and implement `load`. Metrics are referred to by
+    name so that any plugin's metric (registered through `register_metrics`) can serve.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    group: ClassVar[str | None] = None
+    splits: ClassVar[tuple[str, ...]] = ("test",)
+    default_split: ClassVar[str] = "test"
+    #: Split handed to `Model.fit` for models that train; None when the task has none.
+    train_split: ClassVar[str | None] = None
+    metrics: ClassVar[tuple[str, ...]] = ()
+    primary_metric: ClassVar[str]
+    default_model: ClassVar[str]
+    #: Name stored in the `dataset` column for the embedded default. Say "synth" if synthetic.
+    embedded_dataset: ClassVar[str] = ""
+    #: Name stored for data read from `--data-dir`, so real and synthetic never rank together.
+    real_dataset: ClassVar[str] = ""
+    id_field: ClassVar[str] = "id"
+    reference_field: ClassVar[str] = "reference"
+
+    def load(self, split: str, data_dir: Path | None = None) -> Sequence[Row]:
+        """Return the split as a `datasets.Dataset` (or any sequence of dict rows).
+
+        `data_dir` is the user's `--data-dir` in the real dataset's format; None means the
+        deterministic embedded default. Raise `DataError` naming file and line on bad input.
+        """
+        raise NotImplementedError
+
+    def dataset_name(self, data_dir: Path | None) -> str:
+        if data_dir is None:
+            return self.embedded_dataset or f"{self.name}-embedded"
+        return self.real_dataset or f"{self.name}-data"
+
+    def sample_id(self, row: Row, index: int) -> str:
+        value = row.get(self.id_field)
+        return str(index) if value is None else str(value)
+
+    def input(self, row: Row) -> dict[str, Any]:
+        """What the model sees: the row without its reference (models never see answers)."""
+        return {k: v for k, v in row.items() if k != self.reference_field}
+
+    def reference(self, row: Row) -> Any:
+        return row[self.reference_field]
+
+    def artifacts(self, samples: Sequence[SampleRecord]) -> Iterable[Artifact]:
+        """Run-level artifacts (plots, curves, tables) computed from all samples of a run."""
+        return ()
+
+
+class Model:
+    """Anything evaluated on a task: a network, a rule baseline, a test, a solver.
+
+    `defaults` declares every accepted model argument with its default; `--model-arg k=v`
+    values are converted to the default's type. The resolved config is hashed into the run key.
+    """
+
+    name: ClassVar[str]
+    #: Task names or group names this model serves; ("*",) serves every task.
+    tasks: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    batch_size: ClassVar[int] = 32
+
+    def __init__(self, **config: Any) -> None:
+        self.config: dict[str, Any] = resolve_config(type(self), config)
+
+    @classmethod
+    def serves(cls, task: type[Task]) -> bool:
+        return "*" in cls.tasks or task.name in cls.tasks or (task.group or "\0") in cls.tasks
+
+    @property
+    def trains(self) -> bool:
+        return type(self).fit is not Model.fit
+
+    def fit(self, train: Sequence[Row], ctx: RunContext) -> None:
+        """Train on the task's train split. Checkpoints are cached by the runner via save/load."""
+
+    def save(self, directory: Path) -> None:
+        """Write what `load` needs to skip training next time (called after `fit`)."""
+        raise NotImplementedError(f"model {self.name!r} trains but does not implement save()")
+
+    def load(self, directory: Path) -> None:
+        raise NotImplementedError(f"model {self.name!r} trains but does not implement load()")
+
+    def predict(self, batch: list[dict[str, Any]], ctx: RunContext) -> list[Any]:
+        """Return one JSON-serialisable prediction per input, in order."""
+        raise NotImplementedError
+
+
+class Metric:
+    """A per-sample score plus an aggregate over samples.
+
+    `score` returns a float (aggregated by its mean) or a mapping of named per-sample
+    statistics, e.g. {"tp": 1, "fp": 0, "fn": 2}, which `aggregate` turns into one number
+    (corpus metrics such as micro F1). The runner bootstraps the aggregate for a CI.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    citation: ClassVar[str] = ""
+    higher_is_better: ClassVar[bool] = True
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float]:
+        raise NotImplementedError
+
+    def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        import numpy as np
+
+        return float(np.mean(stats["value"]))
+
+    @property
+    def is_mean(self) -> bool:
+        return type(self).aggregate is Metric.aggregate
+
+
+def _coerce(value: str, default: Any, key: str, model: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            lowered = value.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        kind = type(default).__name__
+        raise ConfigError(f"model {model!r}: argument {key}={value!r} is not a valid {kind}") from None
+    return value
+
+
+def resolve_config(model: type[Model], given: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(given) - set(model.defaults))
+    if unknown:
+        allowed = ", ".join(sorted(model.defaults)) or "none"
+        raise ConfigError(f"model {model.name!r} has no argument {unknown[0]!r} (accepted: {allowed})")
+    config = dict(model.defaults)
+    for key, value in given.items():
+        config[key] = _coerce(value, model.defaults[key], key, model.name)
+    return config

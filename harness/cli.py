@@ -1,0 +1,415 @@
+"""The `harness` command line. Heavy libraries are imported inside commands, never at start-up."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harness.api import ConfigError, HarnessError
+
+DB_OPTION = click.option(
+    "--db", type=click.Path(path_type=Path, dir_okay=False),
+    help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _table(title: str | None, columns: list[str]):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _store(db: Path | None):
+    from harness.store import Store
+
+    return Store(db)
+
+
+def _registry():
+    from harness.plugins import get_registry
+
+    return get_registry()
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "—" if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kexue-harness", prog_name="harness")
+def cli() -> None:
+    """Kexue Harness: evaluate task plugins, record every run in DuckDB, rank models."""
+
+
+# -- listing ----------------------------------------------------------------------------------
+
+
+def task_listing(registry) -> list[dict[str, Any]]:
+    rows = []
+    for name, entry in sorted(registry.tasks.items()):
+        task = entry.obj
+        primary = registry.metrics[task.primary_metric].obj
+        rows.append({
+            "name": name, "plugin": entry.plugin, "version": task.version, "description": task.description,
+            "source": task.source, "group": task.group, "splits": list(task.splits),
+            "default_split": task.default_split, "metrics": list(task.metrics),
+            "primary_metric": task.primary_metric, "higher_is_better": primary.higher_is_better,
+            "default_model": task.default_model, "models": registry.models_for(task),
+            "dataset": task.embedded_dataset or f"{name}-embedded",
+        })
+    return rows
+
+
+@cli.command()
+@JSON_OPTION
+def tasks(as_json: bool) -> None:
+    """List installed tasks."""
+    rows = task_listing(_registry())
+    if as_json:
+        return _echo_json(rows)
+    table = _table(None, ["task", "group", "plugin", "primary metric", "default model", "splits", "description"])
+    for r in rows:
+        arrow = "↑" if r["higher_is_better"] else "↓"
+        table.add_row(r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"],
+                      ", ".join(r["splits"]), r["description"])
+    _console().print(table if rows else "No tasks installed. Try `harness new-plugin NAME`.")
+
+
+@cli.command()
+@JSON_OPTION
+def models(as_json: bool) -> None:
+    """List installed models and the tasks they serve."""
+    registry = _registry()
+    rows = [
+        {"name": name, "plugin": e.plugin, "tasks": list(e.obj.tasks), "description": e.obj.description,
+         "defaults": dict(e.obj.defaults)}
+        for name, e in sorted(registry.models.items())
+    ]
+    if as_json:
+        return _echo_json(rows)
+    table = _table(None, ["model", "plugin", "tasks", "arguments (defaults)", "description"])
+    for r in rows:
+        args = ", ".join(f"{k}={v}" for k, v in r["defaults"].items())
+        table.add_row(r["name"], r["plugin"], ", ".join(r["tasks"]), args, r["description"])
+    _console().print(table)
+
+
+@cli.command()
+@JSON_OPTION
+def plugins(as_json: bool) -> None:
+    """List loaded plugins, their hooks, and any error raised while loading them."""
+    registry = _registry()
+    rows = [
+        {"name": p.name, "version": p.version, "distribution": p.distribution, "hooks": p.hooks(registry.pm),
+         "error": p.error}
+        for p in sorted(registry.plugins.values(), key=lambda p: p.name)
+    ]
+    if as_json:
+        return _echo_json(rows)
+    table = _table(None, ["plugin", "version", "hooks", "error"])
+    for r in rows:
+        table.add_row(r["name"], r["version"] or "", ", ".join(r["hooks"]), r["error"] or "")
+    _console().print(table)
+
+
+@cli.command()
+@DB_OPTION
+@JSON_OPTION
+def info(db: Path | None, as_json: bool) -> None:
+    """Show versions, where results are stored, and what the database holds."""
+    from harness import __version__
+    from harness.store import SCHEMA_VERSION, default_home
+
+    store = _store(db)
+    data = {"harness_version": __version__, "python": sys.version.split()[0], "db": str(store.path.resolve()),
+            "db_exists": store.exists(), "home": str(default_home()), "schema_version": SCHEMA_VERSION,
+            "counts": store.counts()}
+    if as_json:
+        return _echo_json(data)
+    for key, value in data.items():
+        click.echo(f"{key:16} {value}")
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--task", "-t", "task_name", required=True, help="Task or group name (see `harness tasks`).")
+@click.option("--model", "-m", help="Model name (default: the task's default model).")
+@click.option("--model-arg", "-a", "model_args", multiple=True, metavar="KEY=VALUE", help="Model argument; repeatable.")
+@click.option("--split", help="Split to evaluate (default: the task's default split).")
+@click.option("--limit", type=int, help="Evaluate only the first N samples.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the task's format.")
+@DB_OPTION
+@click.option("--overwrite", is_flag=True, help="Recompute even if an identical finished run is stored.")
+@JSON_OPTION
+def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: str | None, limit: int | None,
+        seed: int, data_dir: Path | None, db: Path | None, overwrite: bool, as_json: bool) -> None:
+    """Evaluate a model on a task (or every task of a group) and record the run."""
+    from harness.runner import Runner, RunRequest, parse_model_args, resolve_tasks
+
+    registry = _registry()
+    names = resolve_tasks(registry, task_name)
+    runner = Runner(registry, _store(db))
+    requests = [
+        RunRequest(task=name, model=model, model_args=parse_model_args(model_args), split=split, limit=limit,
+                   seed=seed, data_dir=data_dir, overwrite=overwrite)
+        for name in names
+    ]
+    for request in requests:  # validate every task of a group before running any
+        runner.plan(request)
+    outcomes = []
+    for request in requests:
+        outcome = runner.run(request)
+        outcomes.append(outcome)
+        if not as_json:
+            _print_outcome(outcome)
+    if as_json:
+        if len(names) == 1 and names[0] == task_name:
+            _echo_json(outcomes[0].as_json())
+        else:
+            _echo_json({"group": task_name, "runs": [o.as_json() for o in outcomes]})
+    failed = [o.run for o in outcomes if o.run.status != "finished"]
+    if failed:
+        for run_ in failed:
+            click.echo(f"Error: run {run_.run_id} ({run_.task}) failed: {(run_.error or '').splitlines()[0]}", err=True)
+        sys.exit(1)
+
+
+def _print_outcome(outcome) -> None:
+    run_ = outcome.run
+    console = _console()
+    state = "[green]finished[/]" if run_.status == "finished" else f"[red]{run_.status}[/]"
+    cached = " [dim](cached: identical run already stored; --overwrite recomputes)[/]" if outcome.cached else ""
+    console.print(f"[bold]{run_.task}[/] · {run_.model} · {run_.dataset}/{run_.split} · run [cyan]{run_.run_id}[/] "
+                  f"· {state} in {_fmt(run_.duration_s, 3)} s · {run_.n_samples or 0} samples{cached}")
+    if run_.metrics:
+        console.print(_metrics_table(run_.metrics))
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _metrics_table(metrics):
+    table = _table(None, ["metric", "value", "95% CI", "better"])
+    for m in metrics:
+        name = f"[bold]{m.name}[/] (primary)" if m.primary else m.name
+        table.add_row(name, _fmt(m.value), _ci(m.ci_low, m.ci_high), "higher" if m.higher_is_better else "lower")
+    return table
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--task", "-t", "task_name", help="Task to rank (default: every task in the database).")
+@click.option("--dataset", help="Only runs on this dataset.")
+@click.option("--split", help="Only runs on this split.")
+@click.option("--latest", is_flag=True, help="Rank each model's latest finished run instead of its best.")
+@DB_OPTION
+@JSON_OPTION
+@click.option("--markdown", is_flag=True, help="Print Markdown tables.")
+def leaderboard(task_name: str | None, dataset: str | None, split: str | None, latest: bool, db: Path | None,
+                as_json: bool, markdown: bool) -> None:
+    """Rank models by each task's primary metric (best finished run per model and config)."""
+    from harness.leaderboard import rank
+
+    store = _store(db)
+    if task_name:
+        task_names = [task_name]
+    else:
+        task_names = sorted({r.task for r in store.runs(status="finished")}) if store.exists() else []
+    boards = [b for t in task_names for b in rank(store, t, dataset, split, "latest" if latest else "best")]
+    if as_json:
+        return _echo_json([b.as_json() for b in boards])
+    if not boards:
+        click.echo(f"No finished runs{f' for task {task_name!r}' if task_name else ''} in {store.path}.")
+        return
+    for board in boards:
+        arrow = "↑" if board.higher_is_better else "↓"
+        title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
+        header = ["rank", "model", "config", board.metric, "95% CI", "samples", "runs", "run"]
+        rows = [[str(s.rank), s.model, json.dumps(s.model_config, ensure_ascii=False), _fmt(s.value),
+                 _ci(s.ci_low, s.ci_high), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
+        if markdown:
+            click.echo(f"### {title}\n")
+            click.echo("| " + " | ".join(header) + " |")
+            click.echo("|" + "---|" * len(header))
+            for row in rows:
+                click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+            click.echo()
+        else:
+            table = _table(title, header)
+            for row in rows:
+                table.add_row(*row)
+            _console().print(table)
+
+
+@cli.command()
+@click.argument("run_id")
+@click.option("--samples", "with_samples", is_flag=True, help="Include per-sample records.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Samples to show (0: all).")
+@DB_OPTION
+@JSON_OPTION
+def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: bool) -> None:
+    """Show a run (id or unique prefix): metadata, metrics and, with --samples, its samples."""
+    from dataclasses import asdict
+
+    store = _store(db)
+    run_ = store.get_run(run_id)
+    samples = store.samples(run_.run_id, limit=limit or None) if with_samples else []
+    if as_json:
+        data = run_.as_json()
+        data["artifacts"] = [{"name": a.name, "kind": a.kind, "bytes": len(a.data)} for a in store.artifacts(run_.run_id)]
+        if with_samples:
+            data["samples"] = [asdict(s) for s in samples]
+        return _echo_json(data)
+    console = _console()
+    table = _table(f"run {run_.run_id}", ["field", "value"])
+    skip = {"metrics", "packages", "error"}
+    for key, value in run_.as_json().items():
+        if key not in skip:
+            table.add_row(key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
+    table.add_row("packages", ", ".join(f"{k} {v}" for k, v in run_.packages.items()))
+    console.print(table)
+    if run_.error:
+        console.print(f"[red]error:[/] {run_.error}", markup=True, highlight=False)
+    if run_.metrics:
+        console.print(_metrics_table(run_.metrics))
+    if with_samples:
+        samples_table = _table("samples", ["sample_id", "input", "prediction", "reference", "scores"])
+        for s in samples:
+            samples_table.add_row(*(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+                                    for v in (s.sample_id, s.input, s.prediction, s.reference, s.scores)))
+        console.print(samples_table)
+
+
+@cli.command()
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--limit", type=int, default=20, show_default=True, help="Differing samples to list (0: all).")
+@DB_OPTION
+@JSON_OPTION
+def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) -> None:
+    """Metric deltas between two runs and the samples where they differ."""
+    from harness.compare import compare as compare_runs
+
+    result = compare_runs(_store(db), run_a, run_b, limit=limit or None)
+    if as_json:
+        return _echo_json(result.as_json())
+    console = _console()
+    console.print(f"A = {result.a.run_id} ({result.a.task} · {result.a.model})   "
+                  f"B = {result.b.run_id} ({result.b.task} · {result.b.model})   shared samples: {result.shared}")
+    table = _table("metrics", ["metric", "A", "B", "B − A"])
+    for d in result.deltas:
+        delta = "—" if d["delta"] is None else f"{d['delta']:+.4g}"
+        table.add_row(d["metric"] + (" (primary)" if d["primary"] else ""), _fmt(d["a"]), _fmt(d["b"]), delta)
+    console.print(table)
+    samples = _table("samples that differ (largest score change first)",
+                     ["sample_id", "reference", "prediction A", "prediction B", "Δ score"])
+    for d in result.differing:
+        samples.add_row(d["sample_id"], *(json.dumps(d[k], ensure_ascii=False) for k in
+                                          ("reference", "prediction_a", "prediction_b")),
+                        "—" if d["score_delta"] is None else f"{d['score_delta']:+.3g}")
+    console.print(samples)
+
+
+@cli.command("export")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True)
+@click.option("--task", "-t", "task_name", help="Only this task's runs.")
+@click.option("--run", "run_ids", multiple=True, help="Only these runs; repeatable.")
+@DB_OPTION
+def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], db: Path | None) -> None:
+    """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY."""
+    from harness.transfer import export_runs
+
+    count = export_runs(_store(db), directory, task=task_name, run_ids=list(run_ids) or None)
+    click.echo(f"exported {count} run(s) to {directory}")
+
+
+@cli.command("import")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@DB_OPTION
+def import_command(directory: Path, db: Path | None) -> None:
+    """Add runs exported by `harness export`; runs already present are skipped."""
+    from harness.transfer import import_runs
+
+    added = import_runs(_store(db), directory)
+    click.echo(f"imported {added} new run(s) into {_store(db).path}")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Where to create harness-NAME/.")
+@click.option("--force", is_flag=True, help="Overwrite files in an existing directory.")
+def new_plugin(name: str, parent: Path, force: bool) -> None:
+    """Write a complete plugin distribution: task, model, metric, tests, README."""
+    from harness.scaffold import names, write_plugin
+
+    target = write_plugin(name, parent, force=force)
+    click.echo(f"Created {target} (package {names(name)['package']}). Next:\n"
+               f"  pip install -e {target}\n  harness plugins\n  harness run --task {name}")
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+_commands_loaded = False
+
+
+def load_plugin_commands() -> None:
+    global _commands_loaded
+    if _commands_loaded:
+        return
+    _commands_loaded = True
+    registry = _registry()
+    for impl in registry.pm.hook.register_commands.get_hookimpls():
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:
+            registry.report(impl.plugin_name, exc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors become one line on stderr, not a traceback."""
+    try:
+        load_plugin_commands()
+        cli.main(args=argv, prog_name="harness", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except HarnessError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

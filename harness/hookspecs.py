@@ -1,0 +1,63 @@
+"""Every hook a plugin may implement. Plugins import `harness.hookimpl` and mark functions with it.
+
+Registration hooks receive a `register` callable rather than returning lists, so that one
+plugin can register many things and the core can attribute each to the plugin that made it
+(and report a failure against that plugin alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from harness.api import Metric, Model, Task
+    from harness.records import RunRecord
+
+hookspec = pluggy.HookspecMarker("harness")
+hookimpl = pluggy.HookimplMarker("harness")
+
+
+@hookspec
+def register_tasks(register: Callable[[type[Task]], None]) -> None:
+    """Register Task subclasses: `register(MyTask)`. Keep heavy imports out of module scope."""
+
+
+@hookspec
+def register_models(register: Callable[[type[Model]], None]) -> None:
+    """Register Model subclasses. A model may serve another plugin's tasks (see `Model.tasks`)."""
+
+
+@hookspec
+def register_metrics(register: Callable[[type[Metric]], None]) -> None:
+    """Register Metric subclasses, referred to by name from `Task.metrics`."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands to the `harness` CLI, e.g. `@cli.command() def mycmd(): ...`."""
+
+
+@hookspec
+def on_run_start(run: RunRecord) -> None:
+    """Called once a run is recorded as `running` (also when it resumes), before any sample."""
+
+
+@hookspec
+def on_run_end(run: RunRecord) -> None:
+    """Called after a run is stored as `finished` or `failed`; `run.metrics` holds the results.
+
+    Loggers (e.g. to an experiment tracker) implement this. An exception here is reported as a
+    warning and never changes the stored run.
+    """
+
+
+def spec_names() -> list[str]:
+    return [name for name, value in globals().items() if callable(value) and hasattr(value, "harness_spec")]
+
+
+__all__: list[Any] = ["hookimpl", "hookspec"]

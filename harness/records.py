@@ -1,0 +1,110 @@
+"""Typed records of what the store holds. One dataclass per table row kind."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+RUN_STATUSES = ("running", "finished", "failed")
+
+
+def to_json(value: Any) -> str:
+    """Serialise predictions and inputs; numpy scalars and arrays become plain JSON."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    name: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    higher_is_better: bool
+    primary: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "higher_is_better": self.higher_is_better,
+            "primary": self.primary,
+        }
+
+
+@dataclass
+class SampleRecord:
+    sample_id: str
+    idx: int
+    input: Any
+    prediction: Any
+    reference: Any
+    scores: dict[str, Any]
+
+
+@dataclass
+class Artifact:
+    """A run-level output: `kind` is a MIME type (image/png, application/json, text/plain)."""
+
+    name: str
+    kind: str
+    data: bytes
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    task: str
+    task_version: str
+    model: str
+    model_config: dict[str, Any]
+    dataset: str
+    split: str
+    data_fingerprint: str
+    seed: int
+    sample_limit: int | None
+    run_key: str
+    status: str
+    started_at: datetime
+    plugin: str
+    plugin_version: str | None
+    model_plugin: str
+    model_plugin_version: str | None
+    harness_version: str
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    python: str = ""
+    platform: str = ""
+    packages: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    n_samples: int | None = None
+    metrics: list[MetricValue] = field(default_factory=list)
+
+    def primary(self) -> MetricValue | None:
+        return next((m for m in self.metrics if m.primary), None)
+
+    def as_json(self, cached: bool = False) -> dict[str, Any]:
+        """The documented `--json` shape of a run (README, "JSON output")."""
+        data = asdict(self)
+        data["metrics"] = {m.name: m.as_json() for m in self.metrics}
+        data["cached"] = cached
+        for key in ("started_at", "finished_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data

@@ -1,0 +1,285 @@
+"""Runs one (task, model + config, dataset split, seed, limit), with caching and resume.
+
+The run key hashes everything that determines a run's result. A finished run with the same
+key is returned as is (`cached`); an unfinished one (killed, or failed) is resumed: samples
+already stored are skipped, and metrics are computed over all stored samples in dataset
+order, so a resumed run ends with exactly the metrics of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import random
+import shutil
+import sys
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.api import ConfigError, DataError, Model, Row, Task
+from harness.plugins import Registry, call_lifecycle
+from harness.progress import progress_bar
+from harness.provenance import git_state, interpreter, package_versions
+from harness.records import RunRecord, SampleRecord, to_json
+from harness.stats import summarise
+from harness.store import Store, default_home, utcnow
+
+
+@dataclass
+class RunRequest:
+    task: str
+    model: str | None = None
+    model_args: dict[str, str] = field(default_factory=dict)
+    split: str | None = None
+    limit: int | None = None
+    seed: int = 0
+    data_dir: Path | None = None
+    overwrite: bool = False
+
+
+@dataclass
+class RunContext:
+    """What `Model.fit` and `Model.predict` may use from the runner."""
+
+    seed: int
+    checkpoint_dir: Path | None = None
+    progress: Callable[..., Any] = progress_bar
+
+
+@dataclass
+class RunOutcome:
+    run: RunRecord
+    cached: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = self.run.as_json(cached=self.cached)
+        data["warnings"] = self.warnings
+        return data
+
+
+def suggest(name: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def resolve_tasks(registry: Registry, name: str) -> list[str]:
+    """A task name, or a group name standing for all its tasks."""
+    if name in registry.tasks:
+        return [name]
+    groups = registry.groups()
+    if name in groups:
+        return groups[name]
+    known = sorted(set(registry.tasks) | set(groups))
+    hint = suggest(name, known) or f" (known: {', '.join(known) or 'none'})"
+    raise ConfigError(f"unknown task {name!r}{hint}")
+
+
+def resolve_model(registry: Registry, task: type[Task], name: str | None) -> type[Model]:
+    name = name or task.default_model
+    serving = registry.models_for(task)
+    if name not in registry.models:
+        raise ConfigError(f"unknown model {name!r} for task {task.name!r}{suggest(name, serving or list(registry.models))}")
+    model = registry.models[name].obj
+    if not model.serves(task):
+        raise ConfigError(f"model {name!r} does not serve task {task.name!r} (models for it: {', '.join(serving) or 'none'})")
+    return model
+
+
+def parse_model_args(pairs: Sequence[str]) -> dict[str, str]:
+    args = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--model-arg expects key=value, got {pair!r}")
+        args[key.strip()] = value
+    return args
+
+
+def fingerprint(rows: Sequence[Row]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(to_json(dict(row)).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(to_json(value).encode()).hexdigest()[:20]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed % 2**32)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def load_split(task: Task, split: str, data_dir: Path | None) -> list[dict[str, Any]]:
+    if split not in task.splits:
+        raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
+    if data_dir is not None and not data_dir.is_dir():
+        raise DataError(f"--data-dir {data_dir} is not a directory")
+    rows = [dict(row) for row in task.load(split, data_dir)]
+    if not rows:
+        raise DataError(f"task {task.name!r}: split {split!r} is empty" + (f" in {data_dir}" if data_dir else ""))
+    return rows
+
+
+class Runner:
+    def __init__(self, registry: Registry, store: Store) -> None:
+        self.registry = registry
+        self.store = store
+
+    def plan(self, request: RunRequest) -> tuple[Task, Model, str]:
+        """Check the request without touching data or the store: errors here write nothing."""
+        if request.task not in self.registry.tasks:
+            resolve_tasks(self.registry, request.task)  # raises with suggestions
+            raise ConfigError(f"{request.task!r} is a group: run its tasks one by one")
+        task: Task = self.registry.tasks[request.task].obj()
+        model = resolve_model(self.registry, type(task), request.model)(**request.model_args)
+        split = request.split or task.default_split
+        if split not in task.splits:
+            raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
+        if request.limit is not None and request.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {request.limit}")
+        return task, model, split
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        task, model, split = self.plan(request)
+        task_entry = self.registry.tasks[task.name]
+        model_cls = type(model)
+        rows = load_split(task, split, request.data_dir)
+        if request.limit is not None:
+            rows = rows[: request.limit]
+        ids = [task.sample_id(row, i) for i, row in enumerate(rows)]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r}")
+
+        from harness import __version__
+
+        plugins = self.registry.plugins
+        model_plugin = self.registry.models[model_cls.name].plugin
+        key_fields = {
+            "task": task.name, "task_version": task.version, "model": model_cls.name, "config": model.config,
+            "dataset": task.dataset_name(request.data_dir), "fingerprint": fingerprint(rows), "split": split,
+            "limit": request.limit, "seed": request.seed, "harness": __version__,
+            "plugin": plugins[task_entry.plugin].version, "model_plugin": plugins[model_plugin].version,
+        }
+        run_key = _hash(key_fields)
+        previous = self.store.runs(run_key=run_key) if self.store.exists() else []
+        finished = [r for r in previous if r.status == "finished"]
+        if finished and not request.overwrite:
+            return RunOutcome(finished[0], cached=True)
+
+        resumable = [r for r in previous if r.status != "finished"]
+        if resumable and not request.overwrite:
+            run = resumable[0]
+            self.store.mark_running(run.run_id)
+            run.status, run.error = "running", None
+        else:
+            commit, dirty = git_state(plugins[task_entry.plugin].module)
+            python, platform = interpreter()
+            run = RunRecord(
+                run_id=uuid.uuid4().hex[:12], task=task.name, task_version=task.version, model=model_cls.name,
+                model_config=model.config, dataset=key_fields["dataset"], split=split,
+                data_fingerprint=key_fields["fingerprint"], seed=request.seed, sample_limit=request.limit,
+                run_key=run_key, status="running", started_at=utcnow(), plugin=task_entry.plugin,
+                plugin_version=key_fields["plugin"], model_plugin=model_plugin,
+                model_plugin_version=key_fields["model_plugin"], harness_version=__version__, git_commit=commit,
+                git_dirty=dirty, python=python, platform=platform,
+                packages=package_versions(tuple(filter(None, {plugins[task_entry.plugin].distribution,
+                                                               plugins[model_plugin].distribution}))),
+            )
+            self.store.insert_run(run)
+        warnings = call_lifecycle(self.registry, "on_run_start", run=run)
+        replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
+        try:
+            self._evaluate(task, model, run, rows, ids, request)
+            self._finish(task, run, replaces)
+        except Exception as exc:
+            run.status = "failed"
+            run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
+            run.finished_at = utcnow()
+            run.duration_s = (run.finished_at - run.started_at).total_seconds()
+            run.metrics = []
+            self.store.finish_run(run)
+        warnings += call_lifecycle(self.registry, "on_run_end", run=run)
+        return RunOutcome(run, cached=False, warnings=warnings)
+
+    def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
+                  request: RunRequest) -> None:
+        seed_everything(request.seed)
+        ctx = RunContext(seed=request.seed)
+        if model.trains:
+            self._fit(task, model, ctx, request)
+        done = self.store.sample_ids(run.run_id)
+        todo = [i for i, sample_id in enumerate(ids) if sample_id not in done]
+        metrics = [self.registry.metrics[name].obj() for name in task.metrics]
+        batch_size = max(1, int(type(model).batch_size))
+        seed_everything(request.seed)
+        with progress_bar(f"{task.name} · {model.name}", total=len(ids)) as advance:
+            advance(len(ids) - len(todo))
+            for start in range(0, len(todo), batch_size):
+                chunk = todo[start : start + batch_size]
+                inputs = [task.input(rows[i]) for i in chunk]
+                predictions = model.predict(inputs, ctx)
+                if len(predictions) != len(chunk):
+                    raise RuntimeError(
+                        f"model {model.name!r} returned {len(predictions)} predictions for a batch of {len(chunk)}"
+                    )
+                records = []
+                for i, inp, pred in zip(chunk, inputs, predictions, strict=True):
+                    ref = task.reference(rows[i])
+                    scores = {m.name: _plain(m.score(pred, ref, inp)) for m in metrics}
+                    records.append(SampleRecord(ids[i], i, inp, pred, ref, scores))
+                self.store.add_samples(run.run_id, records)
+                advance(len(chunk))
+
+    def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest) -> None:
+        if task.train_split is None:
+            raise ConfigError(f"model {model.name!r} trains, but task {task.name!r} has no train split")
+        train = load_split(task, task.train_split, request.data_dir)
+        key = _hash({"model": model.name, "config": model.config, "train": fingerprint(train),
+                     "seed": request.seed, "task": task.name, "task_version": task.version})
+        directory = default_home() / "checkpoints" / model.name / key
+        ctx.checkpoint_dir = directory
+        if (directory / ".complete").exists():
+            model.load(directory)
+            return
+        model.fit(train, ctx)
+        staging = directory.with_name(f"{key}.tmp-{uuid.uuid4().hex[:6]}")
+        staging.mkdir(parents=True)
+        model.save(staging)
+        (staging / ".complete").touch()
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.rename(directory)
+
+    def _finish(self, task: Task, run: RunRecord, replaces: list[str]) -> None:
+        samples = self.store.samples(run.run_id)
+        metric_entries = self.registry.metrics
+        run.metrics = [
+            summarise(metric_entries[name].obj(), [s.scores[name] for s in samples], run.seed,
+                      primary=name == task.primary_metric)
+            for name in task.metrics
+        ]
+        artifacts = list(task.artifacts(samples))
+        run.status = "finished"
+        run.finished_at = utcnow()
+        run.duration_s = (run.finished_at - run.started_at).total_seconds()
+        run.n_samples = len(samples)
+        self.store.finish_run(run, artifacts, replaces)
+
+
+def _plain(score: float | Mapping[str, float]) -> float | dict[str, float]:
+    if isinstance(score, Mapping):
+        return {k: float(v) for k, v in score.items()}
+    return float(score)

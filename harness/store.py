@@ -1,0 +1,369 @@
+"""The DuckDB results store: schema, migrations, and short, retried transactions.
+
+DuckDB lets one process hold a database file for writing, and a second process that opens
+it at the same time, even read-only, fails with "Could not set lock on file". So every
+connection here is short-lived (open, one transaction, close) and every open retries with
+jittered exponential backoff on that error until `timeout` seconds have passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from harness.api import HarnessError
+from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema (README, "The results store").
+    """
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        task VARCHAR NOT NULL,
+        task_version VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        model_config JSON NOT NULL,
+        dataset VARCHAR NOT NULL,
+        split VARCHAR NOT NULL,
+        data_fingerprint VARCHAR NOT NULL,
+        seed BIGINT NOT NULL,
+        sample_limit BIGINT,
+        run_key VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        error VARCHAR,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        duration_s DOUBLE,
+        n_samples BIGINT,
+        harness_version VARCHAR NOT NULL,
+        plugin VARCHAR NOT NULL,
+        plugin_version VARCHAR,
+        model_plugin VARCHAR NOT NULL,
+        model_plugin_version VARCHAR,
+        git_commit VARCHAR,
+        git_dirty BOOLEAN,
+        python VARCHAR,
+        platform VARCHAR,
+        packages JSON
+    );
+    CREATE INDEX runs_key ON runs (run_key);
+    CREATE TABLE metrics (
+        run_id VARCHAR NOT NULL,
+        metric VARCHAR NOT NULL,
+        value DOUBLE,
+        ci_low DOUBLE,
+        ci_high DOUBLE,
+        higher_is_better BOOLEAN NOT NULL,
+        is_primary BOOLEAN NOT NULL,
+        PRIMARY KEY (run_id, metric)
+    );
+    CREATE TABLE samples (
+        run_id VARCHAR NOT NULL,
+        sample_id VARCHAR NOT NULL,
+        idx BIGINT NOT NULL,
+        input JSON,
+        prediction JSON,
+        reference JSON,
+        scores JSON,
+        PRIMARY KEY (run_id, sample_id)
+    );
+    CREATE TABLE artifacts (
+        run_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        path_or_blob BLOB,
+        PRIMARY KEY (run_id, name)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+TABLES = ("runs", "metrics", "samples", "artifacts")
+
+
+class StoreError(HarnessError):
+    pass
+
+
+def default_home() -> Path:
+    import click
+
+    return Path(os.environ.get("HARNESS_HOME") or click.get_app_dir("kexue-harness"))
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("HARNESS_DB")
+    return Path(env) if env else default_home() / "harness.duckdb"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Could not set lock" in text or "Conflicting lock" in text)
+
+
+class Store:
+    def __init__(self, path: Path | str | None = None, timeout: float | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.timeout = timeout if timeout is not None else float(os.environ.get("HARNESS_DB_TIMEOUT", "120"))
+        self._migrated = False
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            raise StoreError(f"no results database at {self.path} yet: run `harness run --task TASK` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"results database {self.path} stayed locked by another process for {self.timeout:.0f} s"
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
+        try:
+            if read_only:
+                self._check_version(con)
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh connection; rolled back whole on any error."""
+        with self.connect() as con:
+            if not self._migrated:
+                self._migrate(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _current_version(self, con: duckdb.DuckDBPyConnection) -> int:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def _check_version(self, con: duckdb.DuckDBPyConnection) -> int:
+        version = self._current_version(con)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this harness knows "
+                f"({SCHEMA_VERSION}): upgrade kexue-harness"
+            )
+        return version
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        version = self._check_version(con)
+        if version < SCHEMA_VERSION:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                con.execute(MIGRATIONS[number - 1])
+                con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utcnow()])
+            con.execute("COMMIT")
+        self._migrated = True
+
+    def init(self) -> None:
+        with self.transaction():
+            pass
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def insert_run(self, run: RunRecord) -> None:
+        row = _run_row(run)
+        with self.transaction() as con:
+            con.execute(
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            )
+
+    def mark_running(self, run_id: str) -> None:
+        with self.transaction() as con:
+            con.execute("UPDATE runs SET status = 'running', error = NULL WHERE run_id = ?", [run_id])
+
+    def add_samples(self, run_id: str, samples: Sequence[SampleRecord]) -> None:
+        """Store a batch; a sample already stored (a resumed run) is kept, never duplicated."""
+        if not samples:
+            return
+        import pyarrow as pa
+
+        table = pa.table({
+            "run_id": [run_id] * len(samples),
+            "sample_id": [s.sample_id for s in samples],
+            "idx": [s.idx for s in samples],
+            "input": [to_json(s.input) for s in samples],
+            "prediction": [to_json(s.prediction) for s in samples],
+            "reference": [to_json(s.reference) for s in samples],
+            "scores": [to_json(s.scores) for s in samples],
+        })
+        with self.transaction() as con:
+            con.register("incoming_samples", table)
+            con.execute("INSERT OR IGNORE INTO samples BY NAME SELECT * FROM incoming_samples")
+            con.unregister("incoming_samples")
+
+    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = ()) -> None:
+        """Store metrics, artifacts and the finished status in one transaction.
+
+        `replaces` names runs this one supersedes (`--overwrite`); they are deleted in the
+        same transaction, so an overwrite that fails loses nothing.
+        """
+        with self.transaction() as con:
+            for old in replaces:
+                for table in TABLES:
+                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", [old])
+            con.execute("DELETE FROM metrics WHERE run_id = ?", [run.run_id])
+            con.execute("DELETE FROM artifacts WHERE run_id = ?", [run.run_id])
+            for m in run.metrics:
+                con.execute(
+                    "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [run.run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary],
+                )
+            for a in artifacts:
+                con.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [run.run_id, a.name, a.kind, a.data])
+            con.execute(
+                "UPDATE runs SET status = ?, error = ?, finished_at = ?, duration_s = ?, n_samples = ? WHERE run_id = ?",
+                [run.status, run.error, run.finished_at, run.duration_s, run.n_samples, run.run_id],
+            )
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.connect(read_only=True) as con:
+            if self._current_version(con) == 0:
+                return []
+            cursor = con.execute(sql, list(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def runs(
+        self,
+        task: str | None = None,
+        status: str | None = None,
+        run_key: str | None = None,
+        run_id_prefix: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        clauses, params = [], []
+        for column, value in (("task", task), ("status", status), ("run_key", run_key)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if run_id_prefix is not None:
+            clauses.append("starts_with(run_id, ?)")
+            params.append(run_id_prefix)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT * FROM runs {where} ORDER BY started_at DESC, run_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.connect(read_only=True) as con:
+            if self._current_version(con) == 0:
+                return []
+            cursor = con.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            metrics: dict[str, list[MetricValue]] = {}
+            if rows:
+                ids = [r["run_id"] for r in rows]
+                for row in con.execute(
+                    "SELECT run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary FROM metrics "
+                    "WHERE list_contains(?, run_id) ORDER BY is_primary DESC, metric",
+                    [ids],
+                ).fetchall():
+                    metrics.setdefault(row[0], []).append(MetricValue(*row[1:]))
+        return [_run_record(r, metrics.get(r["run_id"], [])) for r in rows]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """A run by id or unique id prefix (as git does for commits)."""
+        matches = self.runs(run_id_prefix=run_id) if run_id else []
+        exact = [r for r in matches if r.run_id == run_id]
+        if exact:
+            return exact[0]
+        if not matches:
+            raise StoreError(f"no run {run_id!r} in {self.path}")
+        if len(matches) > 1:
+            raise StoreError(f"run id prefix {run_id!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}")
+        return matches[0]
+
+    def sample_ids(self, run_id: str) -> set[str]:
+        return {r["sample_id"] for r in self._query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
+
+    def samples(self, run_id: str, limit: int | None = None, offset: int = 0) -> list[SampleRecord]:
+        sql = "SELECT * FROM samples WHERE run_id = ? ORDER BY idx"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return [
+            SampleRecord(
+                sample_id=r["sample_id"],
+                idx=r["idx"],
+                input=json.loads(r["input"]),
+                prediction=json.loads(r["prediction"]),
+                reference=json.loads(r["reference"]),
+                scores=json.loads(r["scores"]),
+            )
+            for r in self._query(sql, [run_id])
+        ]
+
+    def artifacts(self, run_id: str) -> list[Artifact]:
+        rows = self._query("SELECT name, kind, path_or_blob FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
+        return [Artifact(r["name"], r["kind"], bytes(r["path_or_blob"] or b"")) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        if not self.exists():
+            return dict.fromkeys(TABLES, 0)
+        with self.connect(read_only=True) as con:
+            if self._current_version(con) == 0:
+                return dict.fromkeys(TABLES, 0)
+            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def _run_row(run: RunRecord) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id, "task": run.task, "task_version": run.task_version, "model": run.model,
+        "model_config": to_json(run.model_config), "dataset": run.dataset, "split": run.split,
+        "data_fingerprint": run.data_fingerprint, "seed": run.seed, "sample_limit": run.sample_limit,
+        "run_key": run.run_key, "status": run.status, "error": run.error, "started_at": run.started_at,
+        "finished_at": run.finished_at, "duration_s": run.duration_s, "n_samples": run.n_samples,
+        "harness_version": run.harness_version, "plugin": run.plugin, "plugin_version": run.plugin_version,
+        "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
+        "git_commit": run.git_commit, "git_dirty": run.git_dirty, "python": run.python,
+        "platform": run.platform, "packages": to_json(run.packages),
+    }
+
+
+def _run_record(row: dict[str, Any], metrics: list[MetricValue]) -> RunRecord:
+    row = dict(row)
+    row["model_config"] = json.loads(row["model_config"])
+    row["packages"] = json.loads(row["packages"]) if row["packages"] else {}
+    return RunRecord(**row, metrics=metrics)

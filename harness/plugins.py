@@ -147,7 +147,7 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
 
 
 def _collect(registry: Registry, hook: str, into: dict[str, Entry], base: type) -> None:
-    for impl in reversed(getattr(registry.pm.hook, hook).get_hookimpls()):
+    for impl in getattr(registry.pm.hook, hook).get_hookimpls():  # registration order: first wins
         plugin = impl.plugin_name
 
         def register(cls: Any, plugin: str = plugin) -> None:

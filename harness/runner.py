@@ -46,6 +46,7 @@ class RunRequest:
 class RunContext:
     """What `Model.fit` and `Model.predict` may use from the runner."""
 
+    task: str
     seed: int
     checkpoint_dir: Path | None = None
     progress: Callable[..., Any] = progress_bar
@@ -64,7 +65,7 @@ class RunOutcome:
 
 
 def suggest(name: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -218,7 +219,7 @@ class Runner:
     def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
                   request: RunRequest) -> None:
         seed_everything(request.seed)
-        ctx = RunContext(seed=request.seed)
+        ctx = RunContext(task=task.name, seed=request.seed)
         if model.trains:
             self._fit(task, model, ctx, request)
         done = self.store.sample_ids(run.run_id)

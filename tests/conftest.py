@@ -1,0 +1,81 @@
+"""Isolation for every test: its own harness home and database, offline, no installed plugins."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """No test sees the user's database, checkpoints, or whatever plugins happen to be installed."""
+    from harness.plugins import set_registry
+
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HARNESS_DB", str(tmp_path / "results.duckdb"))
+    monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "")
+    monkeypatch.delenv("HARNESS_PLUGINS", raising=False)
+    monkeypatch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    set_registry(None)
+    yield
+    set_registry(None)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "results.duckdb"
+
+
+@pytest.fixture
+def arith():
+    """The toy arithmetic plugin, registered for this test only."""
+    from harness.plugins import use_plugins
+    from toy_plugins import arith as module
+
+    with use_plugins(module) as registry:
+        yield registry
+
+
+class Harness:
+    """Runs the real `harness` console script in a subprocess, as a user would."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __call__(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(VENV_BIN / "harness"), *args], capture_output=True, text=True,
+                                env=self.env, timeout=300, **kwargs)
+        if check and result.returncode != 0:
+            raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([str(VENV_BIN / "harness"), *args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def harness_cli(tmp_path) -> Harness:
+    """The CLI with only the built-ins and the toy arithmetic plugin loaded."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    env.update({
+        "HARNESS_HOME": str(tmp_path / "home"), "HARNESS_DB": str(tmp_path / "results.duckdb"),
+        "HARNESS_LOAD_PLUGINS": "", "HARNESS_PLUGINS": "toy_plugins.arith",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
+        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+    })
+    return Harness(env)

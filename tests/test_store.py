@@ -1,0 +1,110 @@
+"""The DuckDB store as a public interface: schema, versioning, export/import, read-only errors."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from harness.runner import Runner, RunRequest
+from harness.store import SCHEMA_VERSION, Store, StoreError
+from harness.transfer import export_runs, import_runs
+
+DOCUMENTED = {
+    "runs": ["run_id", "task", "task_version", "model", "model_config", "dataset", "split", "data_fingerprint",
+             "seed", "sample_limit", "run_key", "status", "error", "started_at", "finished_at", "duration_s",
+             "n_samples", "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version",
+             "git_commit", "git_dirty", "python", "platform", "packages"],
+    "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary"],
+    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores"],
+    "artifacts": ["run_id", "name", "kind", "path_or_blob"],
+    "schema_version": ["version", "applied_at"],
+}
+
+
+def fill(registry, db, seeds=(0, 1)):
+    runner = Runner(registry, Store(db))
+    return [runner.run(RunRequest(task="doubling", model="noisy", seed=s)).run for s in seeds]
+
+
+def dump(db):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in DOCUMENTED if t != "schema_version"}
+
+
+def test_schema_matches_the_readme(arith, db):
+    fill(arith, db, seeds=(0,))
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table, columns in DOCUMENTED.items():
+            actual = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+            assert actual == columns, table
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        # JSON columns are queryable with DuckDB's JSON functions, as the README shows
+        assert con.execute("SELECT model_config->>'every' FROM runs").fetchone()[0] == "4"
+    with open(__file__.replace("tests/test_store.py", "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    for table, columns in DOCUMENTED.items():
+        for column in columns:
+            assert f"`{column}`" in readme, f"README does not document {table}.{column}"
+
+
+def test_export_import_is_lossless_and_idempotent(arith, db, tmp_path):
+    fill(arith, db)
+    assert export_runs(Store(db), tmp_path / "out") == 2
+    target = tmp_path / "merged.duckdb"
+    assert import_runs(Store(target), tmp_path / "out") == 2
+    assert import_runs(Store(target), tmp_path / "out") == 0
+    assert dump(target) == dump(db)
+
+
+def test_import_merges_runs_from_two_machines(arith, tmp_path):
+    first, second = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    fill(arith, first, seeds=(0,))
+    fill(arith, second, seeds=(1,))
+    export_runs(Store(second), tmp_path / "b")
+    import_runs(Store(first), tmp_path / "b")
+    assert sorted(r.seed for r in Store(first).runs()) == [0, 1]
+
+
+def test_export_can_select_runs(arith, db, tmp_path):
+    runs = fill(arith, db)
+    assert export_runs(Store(db), tmp_path / "one", run_ids=[runs[1].run_id]) == 1
+    import_runs(Store(tmp_path / "t.duckdb"), tmp_path / "one")
+    assert [r.run_id for r in Store(tmp_path / "t.duckdb").runs()] == [runs[1].run_id]
+
+
+def test_import_of_a_foreign_directory_is_refused_and_loses_nothing(arith, db, tmp_path):
+    fill(arith, db)
+    before = dump(db)
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(StoreError, match="not a directory written by `harness export`"):
+        import_runs(Store(db), tmp_path / "junk")
+    assert dump(db) == before
+
+
+def test_newer_schema_is_refused(db):
+    Store(db).init()
+    with duckdb.connect(str(db)) as con:
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
+    with pytest.raises(StoreError, match="newer than this harness knows"):
+        Store(db).runs()
+
+
+def test_missing_database_gives_a_helpful_message(tmp_path):
+    with pytest.raises(StoreError, match="no results database at .* run `harness run"):
+        Store(tmp_path / "nothing.duckdb").get_run("abc")
+
+
+def test_run_ids_resolve_by_unique_prefix(arith, db):
+    runs = fill(arith, db)
+    store = Store(db)
+    assert store.get_run(runs[0].run_id[:8]).run_id == runs[0].run_id
+    with pytest.raises(StoreError, match="no run 'zzz'"):
+        store.get_run("zzz")
+
+
+def test_cli_export_import_round_trip(harness_cli, db, tmp_path):
+    harness_cli("run", "--task", "doubling", "--model", "noisy")
+    harness_cli("export", "--format", "parquet", str(tmp_path / "out"))
+    out = harness_cli("import", str(tmp_path / "out"), "--db", str(tmp_path / "copy.duckdb")).stdout
+    assert "imported 1 new run(s)" in out
+    assert dump(tmp_path / "copy.duckdb") == dump(db)

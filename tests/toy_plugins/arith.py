@@ -1,0 +1,150 @@
+"""A small arithmetic plugin whose models misbehave on request: slow, crashing, training."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from harness import DataError, Metric, Model, Task, hookimpl
+
+
+def make_rows(split: str, n: int) -> list[dict]:
+    offset = 1000 if split == "train" else 0
+    return [{"id": f"{split}-{i:04d}", "x": offset + i, "reference": 2 * (offset + i)} for i in range(n)]
+
+
+class Doubling(Task):
+    name = "doubling"
+    description = "Double an integer."
+    source = "https://example.org/doubling"
+    group = "arith"
+    splits = ("train", "test")
+    train_split = "train"
+    metrics = ("exact_match", "absolute_error")
+    primary_metric = "exact_match"
+    default_model = "exact"
+    embedded_dataset = "doubling-synth-v1"
+    real_dataset = "doubling-jsonl"
+
+    def load(self, split, data_dir=None):
+        if data_dir is None:
+            return make_rows(split, 200)
+        path = Path(data_dir) / f"{split}.jsonl"
+        rows = []
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise DataError(f"{path}:{number}: not valid JSON") from None
+        return rows
+
+
+class Squaring(Task):
+    name = "squaring"
+    description = "Square an integer (lower error is better)."
+    group = "arith"
+    metrics = ("absolute_error",)
+    primary_metric = "absolute_error"
+    default_model = "exact"
+
+    def load(self, split, data_dir=None):
+        return [{"id": str(i), "x": i, "reference": i * i} for i in range(50)]
+
+
+class Exact(Model):
+    name = "exact"
+    tasks = ("arith",)
+    description = "Computes the answer for either task of the group."
+    batch_size = 16
+
+    def predict(self, batch, ctx):
+        power = 2 if ctx.task == "squaring" else 1
+        return [item["x"] ** 2 if power == 2 else 2 * item["x"] for item in batch]
+
+
+class Noisy(Model):
+    name = "noisy"
+    tasks = ("doubling",)
+    description = "Wrong on every k-th input."
+    defaults = {"every": 4, "offset": 1}
+
+    def predict(self, batch, ctx):
+        return [2 * item["x"] + (self.config["offset"] if item["x"] % self.config["every"] == 0 else 0) for item in batch]
+
+
+class Slow(Model):
+    """Sleeps per batch and logs every input it predicts, so tests can see recomputation."""
+
+    name = "slow"
+    tasks = ("doubling",)
+    defaults = {"delay": 0.05, "log": "", "crash_at": -1}
+    batch_size = 8
+
+    def predict(self, batch, ctx):
+        time.sleep(self.config["delay"])
+        if self.config["log"]:
+            with open(self.config["log"], "a") as handle:
+                handle.writelines(f"{item['id']}\n" for item in batch)
+        for item in batch:
+            if item["x"] == self.config["crash_at"]:
+                raise RuntimeError(f"boom at x={item['x']}")
+        return [2 * item["x"] for item in batch]
+
+
+class Memorise(Model):
+    """Trains a lookup of the train split's ratio; counts fits in a file to prove caching."""
+
+    name = "memorise"
+    tasks = ("doubling",)
+    defaults = {"fits": ""}
+
+    def fit(self, train, ctx):
+        self.ratio = sum(r["reference"] for r in train) / sum(r["x"] for r in train)
+        if self.config["fits"]:
+            with open(self.config["fits"], "a") as handle:
+                handle.write("fit\n")
+
+    def save(self, directory):
+        (directory / "ratio.json").write_text(json.dumps(self.ratio))
+
+    def load(self, directory):
+        self.ratio = json.loads((directory / "ratio.json").read_text())
+
+    def predict(self, batch, ctx):
+        return [round(self.ratio * item["x"]) for item in batch]
+
+
+class Peeking(Model):
+    """Answers correctly only when it cannot see the reference: proves models never do."""
+
+    name = "peeking"
+    tasks = ("doubling",)
+
+    def predict(self, batch, ctx):
+        return [-1 if "reference" in item else 2 * item["x"] for item in batch]
+
+
+class WithinOne(Metric):
+    name = "within_one"
+    description = "Share of predictions within 1 of the reference."
+
+    def score(self, prediction, reference, input):
+        return float(abs(prediction - reference) <= 1)
+
+
+@hookimpl
+def register_tasks(register):
+    register(Doubling)
+    register(Squaring)
+
+
+@hookimpl
+def register_models(register):
+    for model in (Exact, Noisy, Slow, Memorise, Peeking):
+        register(model)
+
+
+@hookimpl
+def register_metrics(register):
+    register(WithinOne)

@@ -40,8 +40,9 @@ def db(tmp_path) -> Path:
 @pytest.fixture
 def arith():
     """The toy arithmetic plugin, registered for this test only."""
-    from harness.plugins import use_plugins
     from toy_plugins import arith as module
+
+    from harness.plugins import use_plugins
 
     with use_plugins(module) as registry:
         yield registry

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from toy_plugins import arith, broken_hook, duplicate, recorder
 
 from harness.plugins import PluginError, load_registry, use_plugins
 from harness.runner import Runner, RunRequest
 from harness.store import Store
-from toy_plugins import arith, broken_hook, duplicate, recorder
 
 TASK_FIELDS = {"name", "plugin", "version", "description", "source", "group", "splits", "primary_metric",
                "higher_is_better", "default_model"}

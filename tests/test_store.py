@@ -90,7 +90,7 @@ def test_newer_schema_is_refused(db):
 
 
 def test_missing_database_gives_a_helpful_message(tmp_path):
-    with pytest.raises(StoreError, match="no results database at .* run `harness run"):
+    with pytest.raises(StoreError, match=r"no results database at .* run `harness run"):
         Store(tmp_path / "nothing.duckdb").get_run("abc")
 
 

@@ -1,0 +1,81 @@
+"""`harness new-plugin`, end to end: scaffold, `pip install -e`, discovery by entry point, run, its tests.
+
+The plugin is installed into a throwaway virtual environment layered over this one, so it never
+leaks into the environment the other tests run in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from harness.api import ConfigError
+from harness.scaffold import write_plugin
+
+
+def sh(*args, env=None, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture
+def layered_venv(tmp_path) -> Path:
+    """A venv with no packages of its own that sees this environment's packages."""
+    venv = tmp_path / "venv"
+    sh(sys.executable, "-m", "venv", "--without-pip", venv)
+    python = venv / "bin" / "python"
+    site_packages = sh(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    parent = sysconfig.get_paths()["purelib"]
+    Path(site_packages, "zz_parent_env.pth").write_text(f"import site; site.addsitedir({parent!r})\n")
+    return venv
+
+
+def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path, layered_venv):
+    out = sh(sys.executable, "-m", "harness", "new-plugin", "movie-reviews", "--dir", tmp_path).stdout
+    plugin = tmp_path / "harness-movie-reviews"
+    assert f"Created {plugin}" in out
+    assert (plugin / "harness_movie_reviews" / "__init__.py").exists()
+    assert "[project.entry-points.harness]" in (plugin / "pyproject.toml").read_text()
+
+    python = layered_venv / "bin" / "python"
+    sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-build-isolation",
+       "-e", plugin)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
+    env.update(HARNESS_HOME=str(tmp_path / "home"), HARNESS_DB=str(tmp_path / "r.duckdb"), HF_HUB_OFFLINE="1")
+
+    plugins = {p["name"]: p for p in json.loads(sh(python, "-m", "harness", "plugins", "--json", env=env).stdout)}
+    assert plugins["movie-reviews"]["error"] is None
+    assert plugins["movie-reviews"]["version"] == "0.1.0"
+    assert plugins["movie-reviews"]["hooks"] == ["register_metrics", "register_models", "register_tasks"]
+    tasks = {t["name"]: t for t in json.loads(sh(python, "-m", "harness", "tasks", "--json", env=env).stdout)}
+    assert tasks["movie-reviews"]["plugin"] == "movie-reviews"
+    assert tasks["movie-reviews"]["default_model"] == "movie-reviews-keywords"
+
+    run = json.loads(sh(python, "-m", "harness", "run", "--task", "movie-reviews", "--json", env=env).stdout)
+    assert run["status"] == "finished" and run["n_samples"] == 1000
+    assert run["plugin_version"] == "0.1.0" and run["packages"]["harness-movie-reviews"] == "0.1.0"
+    assert 0.55 < run["metrics"]["exact_match"]["value"] < 0.9
+    assert "movie-reviews-macro-f1" in run["metrics"]
+
+    only_others = {**env, "HARNESS_LOAD_PLUGINS": "something-else"}
+    names = {p["name"] for p in json.loads(sh(python, "-m", "harness", "plugins", "--json", env=only_others).stdout)}
+    assert "movie-reviews" not in names
+
+    result = sh(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", plugin / "tests", env=env, cwd=plugin)
+    assert "4 passed" in result.stdout
+
+
+def test_new_plugin_refuses_bad_names_and_existing_directories(tmp_path):
+    with pytest.raises(ConfigError, match="must be kebab-case"):
+        write_plugin("Bad_Name", tmp_path)
+    write_plugin("ok", tmp_path)
+    with pytest.raises(ConfigError, match="already exists"):
+        write_plugin("ok", tmp_path)
+    write_plugin("ok", tmp_path, force=True)

@@ -1,0 +1,97 @@
+"""`harness leaderboard`, `show`, `compare` and `info` over a database filled by real runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.runner import Runner, RunRequest
+from harness.store import Store
+
+
+@pytest.fixture
+def filled(arith, db):
+    """Four runs recorded in-process (faster than four CLI start-ups); the CLI then reads them."""
+    runner = Runner(arith, Store(db))
+    requests = {
+        "exact": RunRequest(task="doubling", model="exact"),
+        "noisy4": RunRequest(task="doubling", model="noisy"),
+        "noisy2": RunRequest(task="doubling", model="noisy", model_args={"every": "2"}),
+        "noisy4-seed1": RunRequest(task="doubling", model="noisy", seed=1),
+    }
+    return {name: runner.run(request).as_json() for name, request in requests.items()}
+
+
+def test_leaderboard_ranks_best_run_per_model_and_config(harness_cli, filled):
+    boards = harness_cli.json("leaderboard", "--task", "doubling")
+    assert len(boards) == 1
+    board = boards[0]
+    assert (board["dataset"], board["split"], board["metric"], board["higher_is_better"]) == (
+        "doubling-synth-v1", "test", "exact_match", True)
+    rows = board["rows"]
+    assert [(r["rank"], r["model"], r["value"]) for r in rows] == [
+        (1, "exact", 1.0), (2, "noisy", 0.75), (3, "noisy", 0.5)]
+    assert rows[1]["runs"] == 2 and rows[1]["model_config"] == {"every": 4, "offset": 1}
+    assert rows[1]["ci_low"] < 0.75 < rows[1]["ci_high"]
+
+
+def test_lower_is_better_tasks_rank_ascending(harness_cli):
+    harness_cli("run", "--task", "squaring")
+    board, = harness_cli.json("leaderboard", "--task", "squaring")
+    assert board["higher_is_better"] is False and board["rows"][0]["value"] == 0
+
+
+def test_real_and_synthetic_data_are_never_ranked_together(harness_cli, filled, tmp_path):
+    (tmp_path / "test.jsonl").write_text('{"id": "a", "x": 1, "reference": 2}\n{"id": "b", "x": 3, "reference": 6}\n')
+    harness_cli("run", "--task", "doubling", "--model", "noisy", "--data-dir", str(tmp_path))
+    boards = harness_cli.json("leaderboard", "--task", "doubling")
+    assert [b["dataset"] for b in boards] == ["doubling-jsonl", "doubling-synth-v1"]
+    assert [len(b["rows"]) for b in boards] == [1, 3]
+
+
+def test_leaderboard_markdown_and_table(harness_cli, filled):
+    markdown = harness_cli("leaderboard", "--task", "doubling", "--markdown").stdout
+    assert "### doubling · doubling-synth-v1/test · exact_match ↑" in markdown
+    assert "| 1 | exact |" in markdown
+    table = harness_cli("leaderboard").stdout
+    assert "exact" in table and "noisy" in table
+
+
+def test_show_prints_metadata_metrics_and_samples(harness_cli, filled):
+    run_id = filled["noisy4"]["run_id"]
+    data = harness_cli.json("show", run_id[:6], "--samples", "--limit", "5")
+    assert data["run_id"] == run_id and data["metrics"]["exact_match"]["value"] == 0.75
+    assert [s["sample_id"] for s in data["samples"]] == [f"test-{i:04d}" for i in range(5)]
+    first = data["samples"][0]
+    assert set(first) == {"sample_id", "idx", "input", "prediction", "reference", "scores"}
+    assert first["prediction"] == 1 and first["reference"] == 0  # x = 0 is a multiple of 4
+    assert first["scores"] == {"exact_match": 0.0, "absolute_error": 1.0}
+    text = harness_cli("show", run_id, "--samples").stdout
+    assert "test-0000" in text and "exact_match (primary)" in text
+
+
+def test_compare_shows_deltas_and_differing_samples(harness_cli, filled):
+    a, b = filled["noisy4"]["run_id"], filled["noisy2"]["run_id"]
+    data = harness_cli.json("compare", a, b, "--limit", "0")
+    assert data["shared_samples"] == 200
+    delta = {d["metric"]: d for d in data["metrics"]}
+    assert delta["exact_match"]["delta"] == pytest.approx(-0.25)
+    # they differ exactly on even numbers that are not multiples of 4
+    assert len(data["differing_samples"]) == 50
+    assert all(s["input"]["x"] % 4 == 2 and s["score_delta"] == -1 for s in data["differing_samples"])
+    text = harness_cli("compare", a, b).stdout
+    assert "-0.25" in text
+
+
+def test_show_unknown_run_is_one_line(harness_cli, filled):
+    result = harness_cli("show", "nope", check=False)
+    assert result.returncode == 1 and result.stderr.strip().startswith("Error: no run 'nope' in")
+
+
+def test_info_reports_the_database(harness_cli, filled, db):
+    data = harness_cli.json("info")
+    assert data["db"] == str(db) and data["db_exists"] is True
+    assert data["counts"]["runs"] == 4 and data["counts"]["samples"] == 800
+    other = json.loads(harness_cli("info", "--db", "elsewhere.duckdb", "--json").stdout)
+    assert other["db"].endswith("elsewhere.duckdb") and other["db_exists"] is False

@@ -23,9 +23,10 @@ def _echo_json(data: Any) -> None:
 
 
 def _console():
+    """Markup is off: sample text such as "[/bold]" is data and must print as written."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, markup=False, soft_wrap=False)
 
 
 def _table(title: str | None, columns: list[str]):
@@ -202,20 +203,25 @@ def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: s
 def _print_outcome(outcome) -> None:
     run_ = outcome.run
     console = _console()
-    state = "[green]finished[/]" if run_.status == "finished" else f"[red]{run_.status}[/]"
-    cached = " [dim](cached: identical run already stored; --overwrite recomputes)[/]" if outcome.cached else ""
-    console.print(f"[bold]{run_.task}[/] · {run_.model} · {run_.dataset}/{run_.split} · run [cyan]{run_.run_id}[/] "
-                  f"· {state} in {_fmt(run_.duration_s, 3)} s · {run_.n_samples or 0} samples{cached}")
+    from rich.text import Text
+
+    state = ("finished", "green") if run_.status == "finished" else (run_.status, "red")
+    line = Text.assemble((run_.task, "bold"), f" · {run_.model} · {run_.dataset}/{run_.split} · run ",
+                         (run_.run_id, "cyan"), " · ", state,
+                         f" in {_fmt(run_.duration_s, 3)} s · {run_.n_samples or 0} samples")
+    if outcome.cached:
+        line.append(" (cached: identical run already stored; --overwrite recomputes)", "dim")
+    console.print(line)
     if run_.metrics:
         console.print(_metrics_table(run_.metrics))
     for warning in outcome.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(Text.assemble(("warning: ", "yellow"), warning))
 
 
 def _metrics_table(metrics):
     table = _table(None, ["metric", "value", "95% CI", "better"])
     for m in metrics:
-        name = f"[bold]{m.name}[/] (primary)" if m.primary else m.name
+        name = f"{m.name} (primary)" if m.primary else m.name
         table.add_row(name, _fmt(m.value), _ci(m.ci_low, m.ci_high), "higher" if m.higher_is_better else "lower")
     return table
 
@@ -295,7 +301,9 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
     table.add_row("packages", ", ".join(f"{k} {v}" for k, v in run_.packages.items()))
     console.print(table)
     if run_.error:
-        console.print(f"[red]error:[/] {run_.error}", markup=True, highlight=False)
+        from rich.text import Text
+
+        console.print(Text.assemble(("error: ", "red"), run_.error))
     if run_.metrics:
         console.print(_metrics_table(run_.metrics))
     if with_samples:

@@ -95,3 +95,20 @@ def test_info_reports_the_database(harness_cli, filled, db):
     assert data["counts"]["runs"] == 4 and data["counts"]["samples"] == 800
     other = json.loads(harness_cli("info", "--db", "elsewhere.duckdb", "--json").stdout)
     assert other["db"].endswith("elsewhere.duckdb") and other["db_exists"] is False
+
+
+def test_sample_text_is_printed_as_data_not_markup(harness_cli, tmp_path):
+    harness_cli.env["COLUMNS"] = "400"  # no wrapping, so the text can be found whole
+    hostile = "[/bold][red]not markup[/red][link=file:///etc/passwd]x[/link]"
+    (tmp_path / "test.jsonl").write_text(json.dumps({"id": hostile, "x": 1, "reference": 2}) + "\n")
+    data = harness_cli.json("run", "--task", "doubling", "--model", "exact", "--data-dir", str(tmp_path))
+    shown = harness_cli("show", data["run_id"], "--samples").stdout
+    assert hostile in shown
+
+    (tmp_path / "test.jsonl").write_text(json.dumps({"id": "a", "x": 1, "reference": hostile}) + "\n")
+    result = harness_cli("run", "--task", "doubling", "--model", "exact", "--data-dir", str(tmp_path), "--json",
+                         check=False)
+    failed = json.loads(result.stdout)
+    assert result.returncode == 1 and failed["status"] == "failed"  # a string cannot be scored by absolute_error
+    shown = harness_cli("show", failed["run_id"]).stdout
+    assert f"error: ValueError: could not convert string to float: '{hostile}'" in shown

@@ -157,3 +157,14 @@ def test_human_output_is_a_summary_table(harness_cli):
     out = harness_cli("run", "--task", "doubling", "--model", "noisy").stdout
     assert "doubling · noisy · doubling-synth-v1/test" in out
     assert "exact_match (primary)" in out and "95% CI" in out
+
+
+def test_tasks_may_return_a_datasets_dataset(arith, tmp_path, monkeypatch):
+    import datasets
+    from toy_plugins.arith import Doubling, make_rows
+
+    as_list = run(arith, tmp_path / "a.duckdb", task="doubling", model="noisy").run
+    monkeypatch.setattr(Doubling, "load", lambda self, split, data_dir=None: datasets.Dataset.from_list(make_rows(split, 200)))
+    as_dataset = run(arith, tmp_path / "b.duckdb", task="doubling", model="noisy").run
+    assert as_dataset.data_fingerprint == as_list.data_fingerprint
+    assert as_dataset.metrics == as_list.metrics

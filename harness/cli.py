@@ -30,11 +30,12 @@ def _console():
 
 
 def _table(title: str | None, columns: list[str]):
+    """Run ids never wrap (people copy them); other columns fold to fit the terminal."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in {"run", "run_id", "sample_id"})
     return table
 
 
@@ -90,11 +91,11 @@ def tasks(as_json: bool) -> None:
     rows = task_listing(_registry())
     if as_json:
         return _echo_json(rows)
-    table = _table(None, ["task", "group", "plugin", "primary metric", "default model", "splits", "description"])
+    table = _table(None, ["task", "group", "plugin", "primary metric", "default model", "description"])
     for r in rows:
         arrow = "↑" if r["higher_is_better"] else "↓"
         table.add_row(r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"],
-                      ", ".join(r["splits"]), r["description"])
+                      r["description"])
     _console().print(table if rows else "No tasks installed. Try `harness new-plugin NAME`.")
 
 
@@ -227,6 +228,27 @@ def _metrics_table(metrics):
 
 
 # -- results ----------------------------------------------------------------------------------
+
+
+@cli.command("runs")
+@click.option("--task", "-t", "task_name", help="Only this task's runs.")
+@click.option("--status", type=click.Choice(["running", "finished", "failed"]))
+@click.option("--limit", type=int, default=50, show_default=True, help="Most recent N runs (0: all).")
+@DB_OPTION
+@JSON_OPTION
+def runs_command(task_name: str | None, status: str | None, limit: int, db: Path | None, as_json: bool) -> None:
+    """List recorded runs, most recent first."""
+    store = _store(db)
+    records = store.runs(task=task_name, status=status, limit=limit or None) if store.exists() else []
+    if as_json:
+        return _echo_json([r.as_json() for r in records])
+    table = _table(None, ["run", "task", "model", "dataset/split", "status", "primary metric", "started (UTC)"])
+    for r in records:
+        primary = r.primary()
+        score = f"{primary.name} {_fmt(primary.value)}" if primary else (r.error or "").split("\n")[0][:60]
+        table.add_row(r.run_id, r.task, r.model, f"{r.dataset}/{r.split}", r.status, score,
+                      r.started_at.strftime("%Y-%m-%d %H:%M:%S"))
+    _console().print(table if records else f"No runs in {store.path}.")
 
 
 @cli.command()
@@ -407,7 +429,7 @@ def main(argv: list[str] | None = None) -> None:
         load_plugin_commands()
         cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Interrupted. A run left unfinished resumes when the same command is run again.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

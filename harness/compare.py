@@ -40,7 +40,7 @@ def compare(store: Store, run_a: str, run_b: str, limit: int | None = 50) -> Com
         deltas.append({"metric": m.name, "a": m.value, "b": value_b, "delta": delta,
                        "higher_is_better": m.higher_is_better, "primary": m.primary})
     primary = next((m.name for m in a.metrics if m.primary), None)
-    rows = store._query(
+    rows = store.query(
         "SELECT x.sample_id, x.input, x.reference, x.prediction AS prediction_a, y.prediction AS prediction_b, "
         "x.scores AS scores_a, y.scores AS scores_b FROM samples x JOIN samples y USING (sample_id) "
         "WHERE x.run_id = ? AND y.run_id = ? ORDER BY x.idx",

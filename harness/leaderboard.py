@@ -62,7 +62,7 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         if value is not None:
             sql += f" AND r.{column} = ?"
             params.append(value)
-    rows = store._query(sql, params) if store.exists() else []
+    rows = store.query(sql, params) if store.exists() else []
     boards: dict[tuple[str, str, str], Board] = {}
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:

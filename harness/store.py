@@ -259,7 +259,8 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts from a short read-only connection; parameters are always bound, never formatted in."""
         with self.connect(read_only=True) as con:
             if self._current_version(con) == 0:
                 return []
@@ -317,7 +318,7 @@ class Store:
         return matches[0]
 
     def sample_ids(self, run_id: str) -> set[str]:
-        return {r["sample_id"] for r in self._query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
+        return {r["sample_id"] for r in self.query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
 
     def samples(self, run_id: str, limit: int | None = None, offset: int = 0) -> list[SampleRecord]:
         sql = "SELECT * FROM samples WHERE run_id = ? ORDER BY idx"
@@ -332,11 +333,11 @@ class Store:
                 reference=json.loads(r["reference"]),
                 scores=json.loads(r["scores"]),
             )
-            for r in self._query(sql, [run_id])
+            for r in self.query(sql, [run_id])
         ]
 
     def artifacts(self, run_id: str) -> list[Artifact]:
-        rows = self._query("SELECT name, kind, path_or_blob FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
+        rows = self.query("SELECT name, kind, path_or_blob FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
         return [Artifact(r["name"], r["kind"], bytes(r["path_or_blob"] or b"")) for r in rows]
 
     def counts(self) -> dict[str, int]:

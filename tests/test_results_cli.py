@@ -112,3 +112,12 @@ def test_sample_text_is_printed_as_data_not_markup(harness_cli, tmp_path):
     assert result.returncode == 1 and failed["status"] == "failed"  # a string cannot be scored by absolute_error
     shown = harness_cli("show", failed["run_id"]).stdout
     assert f"error: ValueError: could not convert string to float: '{hostile}'" in shown
+
+
+def test_runs_lists_recent_runs_with_filters(harness_cli, filled):
+    runs = harness_cli.json("runs")
+    assert len(runs) == 4 and {r["status"] for r in runs} == {"finished"}
+    assert [r["started_at"] for r in runs] == sorted((r["started_at"] for r in runs), reverse=True)
+    assert harness_cli.json("runs", "--status", "failed") == []
+    assert len(harness_cli.json("runs", "--task", "doubling", "--limit", "2")) == 2
+    assert filled["exact"]["run_id"] in harness_cli("runs").stdout

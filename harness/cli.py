@@ -55,6 +55,10 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}g}"
 
 
+def _config(config: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in config.items()) or "—"
+
+
 def _ci(low: float | None, high: float | None) -> str:
     return "—" if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
 
@@ -113,8 +117,7 @@ def models(as_json: bool) -> None:
         return _echo_json(rows)
     table = _table(None, ["model", "plugin", "tasks", "arguments (defaults)", "description"])
     for r in rows:
-        args = ", ".join(f"{k}={v}" for k, v in r["defaults"].items())
-        table.add_row(r["name"], r["plugin"], ", ".join(r["tasks"]), args, r["description"])
+        table.add_row(r["name"], r["plugin"], ", ".join(r["tasks"]), _config(r["defaults"]), r["description"])
     _console().print(table)
 
 
@@ -279,7 +282,7 @@ def leaderboard(task_name: str | None, dataset: str | None, split: str | None, l
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
         header = ["rank", "model", "config", board.metric, "95% CI", "samples", "runs", "run"]
-        rows = [[str(s.rank), s.model, json.dumps(s.model_config, ensure_ascii=False), _fmt(s.value),
+        rows = [[str(s.rank), s.model, _config(s.model_config), _fmt(s.value),
                  _ci(s.ci_low, s.ci_high), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
         if markdown:
             click.echo(f"### {title}\n")

@@ -8,7 +8,7 @@ plugin can register many things and the core can attribute each to the plugin th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -54,10 +54,3 @@ def on_run_end(run: RunRecord) -> None:
     Loggers (e.g. to an experiment tracker) implement this. An exception here is reported as a
     warning and never changes the stored run.
     """
-
-
-def spec_names() -> list[str]:
-    return [name for name, value in globals().items() if callable(value) and hasattr(value, "harness_spec")]
-
-
-__all__: list[Any] = ["hookimpl", "hookspec"]

@@ -123,8 +123,7 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
     registry = Registry(new_plugin_manager())
     selected = _selected()
     for name, module_name in DEFAULT_PLUGINS.items():
-        info_loader = lambda module_name=module_name: importlib.import_module(module_name)  # noqa: E731
-        _register_module(registry, name, info_loader)
+        _register_module(registry, name, lambda m=module_name: importlib.import_module(m))
         registry.plugins[name].version = __version__
         registry.plugins[name].distribution = "kexue-harness"
     if entry_points:

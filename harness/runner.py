@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 import random
 import shutil
 import sys
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +116,6 @@ def _hash(value: Any) -> str:
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(seed % 2**32)
     if "torch" in sys.modules:
@@ -162,7 +161,7 @@ class Runner:
             rows = rows[: request.limit]
         ids = [task.sample_id(row, i) for i, row in enumerate(rows)]
         if len(set(ids)) != len(ids):
-            dup = next(i for i in ids if ids.count(i) > 1)
+            dup = Counter(ids).most_common(1)[0][0]
             raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r}")
 
         from harness import __version__
@@ -187,19 +186,7 @@ class Runner:
             self.store.mark_running(run.run_id)
             run.status, run.error = "running", None
         else:
-            commit, dirty = git_state(plugins[task_entry.plugin].module)
-            python, platform = interpreter()
-            run = RunRecord(
-                run_id=uuid.uuid4().hex[:12], task=task.name, task_version=task.version, model=model_cls.name,
-                model_config=model.config, dataset=key_fields["dataset"], split=split,
-                data_fingerprint=key_fields["fingerprint"], seed=request.seed, sample_limit=request.limit,
-                run_key=run_key, status="running", started_at=utcnow(), plugin=task_entry.plugin,
-                plugin_version=key_fields["plugin"], model_plugin=model_plugin,
-                model_plugin_version=key_fields["model_plugin"], harness_version=__version__, git_commit=commit,
-                git_dirty=dirty, python=python, platform=platform,
-                packages=package_versions(tuple(filter(None, {plugins[task_entry.plugin].distribution,
-                                                               plugins[model_plugin].distribution}))),
-            )
+            run = self._new_run(task, model, split, request, run_key, key_fields)
             self.store.insert_run(run)
         warnings = call_lifecycle(self.registry, "on_run_start", run=run)
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
@@ -215,6 +202,25 @@ class Runner:
             self.store.finish_run(run)
         warnings += call_lifecycle(self.registry, "on_run_end", run=run)
         return RunOutcome(run, cached=False, warnings=warnings)
+
+    def _new_run(self, task: Task, model: Model, split: str, request: RunRequest, run_key: str,
+                 key_fields: dict[str, Any]) -> RunRecord:
+        from harness import __version__
+
+        task_plugin = self.registry.plugins[self.registry.tasks[task.name].plugin]
+        model_plugin = self.registry.plugins[self.registry.models[model.name].plugin]
+        commit, dirty = git_state(task_plugin.module)
+        python, platform = interpreter()
+        distributions = tuple(sorted(filter(None, {task_plugin.distribution, model_plugin.distribution})))
+        return RunRecord(
+            run_id=uuid.uuid4().hex[:12], task=task.name, task_version=task.version, model=model.name,
+            model_config=model.config, dataset=key_fields["dataset"], split=split,
+            data_fingerprint=key_fields["fingerprint"], seed=request.seed, sample_limit=request.limit,
+            run_key=run_key, status="running", started_at=utcnow(), plugin=task_plugin.name,
+            plugin_version=task_plugin.version, model_plugin=model_plugin.name,
+            model_plugin_version=model_plugin.version, harness_version=__version__, git_commit=commit,
+            git_dirty=dirty, python=python, platform=platform, packages=package_versions(distributions),
+        )
 
     def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
                   request: RunRequest) -> None:

@@ -1,14 +1,38 @@
-"""Helpers for testing plugins: run a task against chosen plugin modules and a given database."""
+"""Helpers for testing plugins: isolation from the user's setup, and running a task in-process.
+
+A plugin's `tests/conftest.py` enables the isolation for every test with one line:
+
+    from harness.testing import harness_isolation  # noqa: F401  (an autouse fixture)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from harness.plugins import use_plugins
 from harness.runner import Runner, RunOutcome, RunRequest
 from harness.store import Store
+
+
+@pytest.fixture(autouse=True)
+def harness_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own harness home and database, offline, with no installed plugins loaded."""
+    from harness.plugins import set_registry
+
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "harness-home"))
+    monkeypatch.setenv("HARNESS_DB", str(tmp_path / "results.duckdb"))
+    monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "")
+    monkeypatch.delenv("HARNESS_PLUGINS", raising=False)
+    monkeypatch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    set_registry(None)
+    yield
+    set_registry(None)
 
 
 def run_plugin(

@@ -10,26 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.testing import harness_isolation  # noqa: F401  (autouse: own home, db, no installed plugins)
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 VENV_BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """No test sees the user's database, checkpoints, or whatever plugins happen to be installed."""
-    from harness.plugins import set_registry
-
-    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HARNESS_DB", str(tmp_path / "results.duckdb"))
-    monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "")
-    monkeypatch.delenv("HARNESS_PLUGINS", raising=False)
-    monkeypatch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    set_registry(None)
-    yield
-    set_registry(None)
 
 
 @pytest.fixture
@@ -74,7 +59,7 @@ def harness_cli(tmp_path) -> Harness:
     """The CLI with only the built-ins and the toy arithmetic plugin loaded."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
     env.update({
-        "HARNESS_HOME": str(tmp_path / "home"), "HARNESS_DB": str(tmp_path / "results.duckdb"),
+        "HARNESS_HOME": str(tmp_path / "harness-home"), "HARNESS_DB": str(tmp_path / "results.duckdb"),
         "HARNESS_LOAD_PLUGINS": "", "HARNESS_PLUGINS": "toy_plugins.arith",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
         "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",

@@ -271,18 +271,19 @@ class Runner:
         staging.rename(directory)
 
     def _finish(self, task: Task, run: RunRecord, replaces: list[str]) -> None:
-        samples = self.store.samples(run.run_id)
-        metric_entries = self.registry.metrics
+        scores = self.store.sample_scores(run.run_id)
         run.metrics = [
-            summarise(metric_entries[name].obj(), [s.scores[name] for s in samples], run.seed,
+            summarise(self.registry.metrics[name].obj(), [s[name] for s in scores], run.seed,
                       primary=name == task.primary_metric)
             for name in task.metrics
         ]
-        artifacts = list(task.artifacts(samples))
+        # Whole samples are read back only for tasks that build run-level artifacts from them.
+        wants_samples = type(task).artifacts is not Task.artifacts
+        artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
         run.status = "finished"
         run.finished_at = utcnow()
         run.duration_s = (run.finished_at - run.started_at).total_seconds()
-        run.n_samples = len(samples)
+        run.n_samples = len(scores)
         self.store.finish_run(run, artifacts, replaces)
 
 

@@ -336,6 +336,11 @@ class Store:
             for r in self.query(sql, [run_id])
         ]
 
+    def sample_scores(self, run_id: str) -> list[dict[str, Any]]:
+        """Only the scores, in dataset order: what aggregation needs, without inputs and predictions."""
+        rows = self.query("SELECT scores FROM samples WHERE run_id = ? ORDER BY idx", [run_id])
+        return [json.loads(r["scores"]) for r in rows]
+
     def artifacts(self, run_id: str) -> list[Artifact]:
         rows = self.query("SELECT name, kind, path_or_blob FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
         return [Artifact(r["name"], r["kind"], bytes(r["path_or_blob"] or b"")) for r in rows]

@@ -168,3 +168,11 @@ def test_tasks_may_return_a_datasets_dataset(arith, tmp_path, monkeypatch):
     as_dataset = run(arith, tmp_path / "b.duckdb", task="doubling", model="noisy").run
     assert as_dataset.data_fingerprint == as_list.data_fingerprint
     assert as_dataset.metrics == as_list.metrics
+
+
+def test_task_artifacts_are_stored_with_the_run(harness_cli, db):
+    data = harness_cli.json("run", "--task", "doubling", "--model", "noisy", "--limit", "12")
+    shown = harness_cli.json("show", data["run_id"])
+    assert shown["artifacts"] == [{"name": "wrong.json", "kind": "application/json", "bytes": 39}]
+    artifact, = Store(db).artifacts(data["run_id"])
+    assert json.loads(artifact.data) == ["test-0000", "test-0004", "test-0008"]

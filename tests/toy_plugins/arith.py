@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from harness import DataError, Metric, Model, Task, hookimpl
+from harness import Artifact, DataError, Metric, Model, Task, hookimpl
 
 
 def make_rows(split: str, n: int) -> list[dict]:
@@ -38,6 +38,11 @@ class Doubling(Task):
             except json.JSONDecodeError:
                 raise DataError(f"{path}:{number}: not valid JSON") from None
         return rows
+
+
+    def artifacts(self, samples):
+        wrong = [s.sample_id for s in samples if s.scores["exact_match"] == 0]
+        yield Artifact("wrong.json", "application/json", json.dumps(wrong).encode())
 
 
 class Squaring(Task):

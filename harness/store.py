@@ -264,9 +264,7 @@ class Store:
         with self.connect(read_only=True) as con:
             if self._current_version(con) == 0:
                 return []
-            cursor = con.execute(sql, list(params))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return _rows(con, sql, params)
 
     def runs(
         self,
@@ -291,9 +289,7 @@ class Store:
         with self.connect(read_only=True) as con:
             if self._current_version(con) == 0:
                 return []
-            cursor = con.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = _rows(con, sql, params)
             metrics: dict[str, list[MetricValue]] = {}
             if rows:
                 ids = [r["run_id"] for r in rows]
@@ -352,6 +348,12 @@ class Store:
             if self._current_version(con) == 0:
                 return dict.fromkeys(TABLES, 0)
             return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _run_row(run: RunRecord) -> dict[str, Any]:

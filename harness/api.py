@@ -1,4 +1,4 @@
-"""The classes a plugin author subclasses: Task, Model, Metric.
+"""The classes a plugin author subclasses: Task, Model, Metric, Renderer.
 
 They are deliberately small and import nothing heavy, so that listing what is installed
 (`harness tasks`) never pulls in torch or datasets: a plugin imports those inside methods.
@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     import numpy as np
 
-    from harness.records import Artifact, SampleRecord
+    from harness.records import Artifact, RunRecord, SampleRecord
     from harness.runner import RunContext
+    from harness.views import Panel
 
 Row = Mapping[str, Any]
 
@@ -150,6 +151,31 @@ class Metric:
     @property
     def is_mean(self) -> bool:
         return type(self).aggregate is Metric.aggregate
+
+
+class Renderer:
+    """Draws one task's runs and samples in the dashboard, which itself knows no task.
+
+    Return `harness.views.Panel`s (charts as Vega-Lite specs, images, code, tables, text); the
+    app turns them into widgets. Keep heavy imports inside the methods.
+    """
+
+    #: Task names or group names this renderer draws.
+    tasks: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def serves(cls, task: str, group: str | None = None) -> bool:
+        return "*" in cls.tasks or task in cls.tasks or (group or "\0") in cls.tasks
+
+    def run_panels(self, run: RunRecord, samples: Sequence[SampleRecord],
+                   artifacts: Mapping[str, Artifact]) -> list[Panel]:
+        """Run-level plots. `samples` is a bounded prefix of the run (the first few hundred), so
+        anything that needs every sample belongs in `Task.artifacts`, computed once at run end."""
+        return []
+
+    def sample_panels(self, sample: SampleRecord, run: RunRecord) -> list[Panel]:
+        """How one sample looks (an image pair, an SQL diff, a curve), shown in the sample view."""
+        return []
 
 
 def _coerce(value: str, default: Any, key: str, model: str) -> Any:

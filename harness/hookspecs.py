@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
-    from harness.api import Metric, Model, Task
+    from harness.api import Metric, Model, Renderer, Task
     from harness.records import RunRecord
 
 hookspec = pluggy.HookspecMarker("harness")
@@ -40,6 +42,17 @@ def register_metrics(register: Callable[[type[Metric]], None]) -> None:
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Add click commands to the `harness` CLI, e.g. `@cli.command() def mycmd(): ...`."""
+
+
+@hookspec
+def register_renderers(register: Callable[[type[Renderer]], None]) -> None:
+    """Register Renderer subclasses: how the dashboard draws a task's runs and samples."""
+
+
+@hookspec
+def register_leaderboards(register: Callable[[Path | dict], None]) -> None:
+    """Contribute leaderboard definitions: a path to a TOML file, or a dict of the same shape
+    (see `leaderboards/README.md`). Definitions in the repository's `leaderboards/` win on a name clash."""
 
 
 @hookspec

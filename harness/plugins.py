@@ -21,7 +21,7 @@ from typing import Any
 import pluggy
 
 from harness import hookspecs
-from harness.api import HarnessError, Metric, Model, Task
+from harness.api import HarnessError, Metric, Model, Renderer, Task
 
 ENTRY_POINT_GROUP = "harness"
 DEFAULT_PLUGINS = {"builtin": "harness.builtin_metrics"}
@@ -60,6 +60,8 @@ class Registry:
     tasks: dict[str, Entry] = field(default_factory=dict)
     models: dict[str, Entry] = field(default_factory=dict)
     metrics: dict[str, Entry] = field(default_factory=dict)
+    renderers: dict[str, Entry] = field(default_factory=dict)
+    leaderboards: list[Entry] = field(default_factory=list)
 
     def groups(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
@@ -70,6 +72,11 @@ class Registry:
 
     def models_for(self, task: type[Task]) -> list[str]:
         return sorted(name for name, entry in self.models.items() if entry.obj.serves(task))
+
+    def renderers_for(self, task: str) -> list[type[Renderer]]:
+        entry = self.tasks.get(task)
+        group = entry.obj.group if entry else None
+        return [e.obj for e in self.renderers.values() if e.obj.serves(task, group)]
 
     def report(self, plugin: str, error: BaseException | str) -> None:
         message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
@@ -141,6 +148,8 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
     _collect(registry, "register_tasks", registry.tasks, Task)
     _collect(registry, "register_models", registry.models, Model)
     _collect(registry, "register_metrics", registry.metrics, Metric)
+    _collect(registry, "register_renderers", registry.renderers, Renderer)
+    _collect_leaderboards(registry)
     _check_tasks(registry)
     return registry
 
@@ -152,7 +161,8 @@ def _collect(registry: Registry, hook: str, into: dict[str, Entry], base: type) 
         def register(cls: Any, plugin: str = plugin) -> None:
             if not (isinstance(cls, type) and issubclass(cls, base)):
                 raise TypeError(f"{hook} expects a {base.__name__} subclass, got {cls!r}")
-            name = getattr(cls, "name", None)
+            # renderers are anonymous: several may draw one task, each keyed by where it lives
+            name = f"{cls.__module__}.{cls.__qualname__}" if base is Renderer else getattr(cls, "name", None)
             if not isinstance(name, str) or not name:
                 raise TypeError(f"{cls.__name__} has no `name`")
             if name in into:
@@ -163,6 +173,17 @@ def _collect(registry: Registry, hook: str, into: dict[str, Entry], base: type) 
             impl.function(register=register)
         except Exception as exc:
             registry.report(plugin, exc)
+
+
+def _collect_leaderboards(registry: Registry) -> None:
+    for impl in registry.pm.hook.register_leaderboards.get_hookimpls():
+        def register(definition: Any, plugin: str = impl.plugin_name) -> None:
+            registry.leaderboards.append(Entry(definition, plugin))
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:
+            registry.report(impl.plugin_name, exc)
 
 
 def _check_tasks(registry: Registry) -> None:

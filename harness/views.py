@@ -1,0 +1,60 @@
+"""What a task plugin shows in the dashboard, as data.
+
+Renderers return `Panel`s instead of calling Streamlit, so a plugin needs no Streamlit to draw,
+its tests can check what would be shown without a server, and the app stays the one place that
+knows how a panel becomes a widget. Sample text always reaches the page as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PanelKind = Literal["chart", "image", "code", "table", "text", "json"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One thing to draw. `data` by kind: chart — a Vega-Lite spec (dict, data inline);
+    image — PNG/JPEG bytes; code — source text (`language` picks the highlighter);
+    table — a list of row dicts; text — plain text; json — any JSON value."""
+
+    kind: PanelKind
+    data: Any
+    title: str = ""
+    caption: str = ""
+    language: str = "text"
+
+
+def chart(spec: dict[str, Any], title: str = "", caption: str = "") -> Panel:
+    """A Vega-Lite chart; put the rows in `spec["data"]["values"]`."""
+    return Panel("chart", spec, title, caption)
+
+
+def image(data: bytes, title: str = "", caption: str = "") -> Panel:
+    return Panel("image", data, title, caption)
+
+
+def code(text: str, language: str = "text", title: str = "", caption: str = "") -> Panel:
+    return Panel("code", text, title, caption, language)
+
+
+def table(rows: list[dict[str, Any]], title: str = "", caption: str = "") -> Panel:
+    return Panel("table", rows, title, caption)
+
+
+def text(body: str, title: str = "", caption: str = "") -> Panel:
+    return Panel("text", body, title, caption)
+
+
+def json_panel(value: Any, title: str = "", caption: str = "") -> Panel:
+    return Panel("json", value, title, caption)
+
+
+def diff(expected: str, actual: str, title: str = "", expected_label: str = "reference",
+         actual_label: str = "prediction") -> Panel:
+    """A unified line diff of two texts (e.g. gold vs predicted SQL), drawn as a `diff` code block."""
+    lines = difflib.unified_diff(expected.splitlines(), actual.splitlines(), expected_label, actual_label, lineterm="")
+    body = "\n".join(lines) or f"(identical)\n{expected}"
+    return Panel("code", body, title, "", "diff")

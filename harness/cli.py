@@ -255,47 +255,93 @@ def runs_command(task_name: str | None, status: str | None, limit: int, db: Path
 
 
 @cli.command()
-@click.option("--task", "-t", "task_name", help="Task to rank (default: every task in the database).")
+@click.argument("name", required=False)
+@click.option("--task", "-t", "task_name", help="Rank one task (as its leaderboard definition says, else by its primary metric).")
 @click.option("--dataset", help="Only runs on this dataset.")
 @click.option("--split", help="Only runs on this split.")
 @click.option("--latest", is_flag=True, help="Rank each model's latest finished run instead of its best.")
+@click.option("--list", "list_definitions", is_flag=True, help="List the leaderboard definitions and exit.")
 @DB_OPTION
 @JSON_OPTION
 @click.option("--markdown", is_flag=True, help="Print Markdown tables.")
-def leaderboard(task_name: str | None, dataset: str | None, split: str | None, latest: bool, db: Path | None,
-                as_json: bool, markdown: bool) -> None:
-    """Rank models by each task's primary metric (best finished run per model and config)."""
-    from harness.leaderboard import rank
+def leaderboard(name: str | None, task_name: str | None, dataset: str | None, split: str | None, latest: bool,
+                list_definitions: bool, db: Path | None, as_json: bool, markdown: bool) -> None:
+    """Rank models: the leaderboard NAME (see --list), one --task, or every task in the database.
+
+    Each row is a model+config's best (or --latest) finished run with its 95% CI; "vs next" is the
+    paired-bootstrap p-value against the row below, over the samples both runs share (* when < 0.05).
+    """
+    from harness.leaderboard import build, load_definitions, rank, spec_for_task
 
     store = _store(db)
-    if task_name:
-        task_names = [task_name]
+    specs = load_definitions(_registry(), store)
+    pick = "latest" if latest else None
+    if list_definitions:
+        if as_json:
+            return _echo_json([spec.as_json() for spec in specs.values()])
+        table = _table(None, ["name", "title", "kind", "tasks", "source"])
+        for spec in specs.values():
+            table.add_row(spec.name, spec.title, spec.kind, ", ".join(b.task for b in spec.tasks), spec.source)
+        return _console().print(table)
+    if name:
+        if name not in specs:
+            raise ConfigError(f"no leaderboard {name!r}; `harness leaderboard --list` shows {', '.join(sorted(specs))}")
+        board = build(store, specs[name], pick=pick)
+        if as_json:
+            return _echo_json(board.as_json())
+        if board.spec.kind == "overview":
+            return _print_overview(board, markdown)
+        boards = board.boards
     else:
-        task_names = sorted({r.task for r in store.runs(status="finished")}) if store.exists() else []
-    boards = [b for t in task_names for b in rank(store, t, dataset, split, "latest" if latest else "best")]
-    if as_json:
-        return _echo_json([b.as_json() for b in boards])
+        task_names = [task_name] if task_name else (
+            [r["task"] for r in store.query("SELECT DISTINCT task FROM runs WHERE status = 'finished' ORDER BY task")]
+            if store.exists() else [])
+        boards = []
+        for task in task_names:
+            entry = spec_for_task(specs, task)
+            boards += rank(store, task, dataset or entry.dataset, split or entry.split, pick or "best", entry.metric,
+                           entry.columns, entry.flags)
+        if as_json:
+            return _echo_json([b.as_json() for b in boards])
     if not boards:
         click.echo(f"No finished runs{f' for task {task_name!r}' if task_name else ''} in {store.path}.")
         return
     for board in boards:
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
-        header = ["rank", "model", "config", board.metric, "95% CI", "samples", "runs", "run"]
-        rows = [[str(s.rank), s.model, _config(s.model_config), _fmt(s.value),
-                 _ci(s.ci_low, s.ci_high), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
-        if markdown:
-            click.echo(f"### {title}\n")
-            click.echo("| " + " | ".join(header) + " |")
-            click.echo("|" + "---|" * len(header))
-            for row in rows:
-                click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
-            click.echo()
-        else:
-            table = _table(title, header)
-            for row in rows:
-                table.add_row(*row)
-            _console().print(table)
+        header = ["rank", "model", "config", board.metric, "95% CI", *board.columns, "vs next", "samples", "runs", "run"]
+        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _config(s.model_config),
+                 _fmt(s.value), _ci(s.ci_low, s.ci_high), *(_fmt(s.columns[c].value) for c in board.columns),
+                 _p_value(s.p_next, s.note), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
+        _print_rows(title, header, rows, markdown)
+
+
+def _p_value(p: float | None, note: str) -> str:
+    if p is None:
+        return "n/a" if note else "—"
+    return f"p={p:.3g}{' *' if p < 0.05 else ''}"
+
+
+def _print_overview(board, markdown: bool) -> None:
+    header = ["task", "dataset/split", "best model", "metric", "value", "95% CI", "runs", "models"]
+    rows = [[r.task, f"{r.dataset}/{r.split}" if r.dataset else "no runs yet", r.best_model or "—", r.metric or "—",
+             _fmt(r.value), _ci(r.ci_low, r.ci_high), str(r.runs), str(r.models)] for r in board.overview]
+    _print_rows(board.spec.title, header, rows, markdown)
+
+
+def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: bool) -> None:
+    if markdown:
+        click.echo(f"### {title}\n")
+        click.echo("| " + " | ".join(header) + " |")
+        click.echo("|" + "---|" * len(header))
+        for row in rows:
+            click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        click.echo()
+        return
+    table = _table(title, header)
+    for row in rows:
+        table.add_row(*row)
+    _console().print(table)
 
 
 @cli.command()

@@ -415,6 +415,30 @@ def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) 
     console.print(samples)
 
 
+@cli.command()
+@click.option("--port", type=int, default=8501, show_default=True, help="Port to serve on.")
+@click.option("--host", default="localhost", show_default=True, help="Address to bind (0.0.0.0 to share).")
+@click.option("--headless", is_flag=True, help="Do not open a browser.")
+@DB_OPTION
+def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
+    """Start the Streamlit dashboard on the results database (what `streamlit run app.py` does)."""
+    import subprocess
+
+    from harness.store import default_db_path
+
+    try:
+        import streamlit  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("the dashboard needs streamlit: pip install 'kexue-harness[app]'") from exc
+    script = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    path = (db or default_db_path()).resolve()
+    click.echo(f"Dashboard on http://{host}:{port} reading {path}", err=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+               "--server.address", host, "--server.headless", str(headless).lower(),
+               "--browser.gatherUsageStats", "false", "--", "--db", str(path)]
+    raise SystemExit(subprocess.call(command))
+
+
 @cli.command("export")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True)

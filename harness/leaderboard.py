@@ -303,22 +303,32 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
 
 
 def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
-    from harness.stats import paired_bootstrap_p
-
     metric = _metric_object(board.metric, registry)
     scores = _scores_by_sample(store, [s.run_id for s in board.standings], board.metric)
     for upper, lower in zip(board.standings, board.standings[1:], strict=False):
-        a, b = scores.get(upper.run_id, {}), scores.get(lower.run_id, {})
-        shared = sorted(a.keys() & b.keys())
-        upper.shared_next = len(shared)
-        if len(shared) < 2:
-            upper.note = "no shared samples with the next row: not comparable" if not shared else "one shared sample"
-            continue
-        upper.p_next = paired_bootstrap_p(metric, [a[k] for k in shared], [b[k] for k in shared], seed=0)
-        if upper.p_next is None:
-            upper.note = f"metric {board.metric!r} is not installed here and its scores are not plain numbers"
-        elif len(shared) < max(len(a), len(b)):
-            upper.note = f"compared on the {len(shared)} shared samples"
+        upper.p_next, upper.shared_next, upper.note = _paired(
+            metric, board.metric, scores.get(upper.run_id, {}), scores.get(lower.run_id, {}))
+
+
+def paired_significance(store: Store, run_a: str, run_b: str, metric: str,
+                        registry: Registry | None = None) -> tuple[float | None, int, str]:
+    """(p-value, shared samples, note) for two runs on `metric`: what "vs next" shows, for any pair."""
+    scores = _scores_by_sample(store, [run_a, run_b], metric)
+    return _paired(_metric_object(metric, registry), metric, scores.get(run_a, {}), scores.get(run_b, {}))
+
+
+def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tuple[float | None, int, str]:
+    from harness.stats import paired_bootstrap_p
+
+    shared = sorted(a.keys() & b.keys())
+    if len(shared) < 2:
+        return None, len(shared), "no shared samples with the next row: not comparable" if not shared else \
+            "one shared sample: not comparable"
+    p = paired_bootstrap_p(metric, [a[k] for k in shared], [b[k] for k in shared], seed=0)
+    if p is None:
+        return None, len(shared), f"metric {name!r} is not installed here and its scores are not plain numbers"
+    note = f"compared on the {len(shared)} shared samples" if len(shared) < max(len(a), len(b)) else ""
+    return p, len(shared), note
 
 
 def _metric_object(name: str, registry: Registry | None) -> Any:

@@ -268,24 +268,23 @@ class Store:
 
     def runs(
         self,
-        task: str | None = None,
-        status: str | None = None,
+        task: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
         run_key: str | None = None,
         run_id_prefix: str | None = None,
         limit: int | None = None,
+        offset: int = 0,
+        model: str | Sequence[str] | None = None,
+        dataset: str | Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[RunRecord]:
-        clauses, params = [], []
-        for column, value in (("task", task), ("status", status), ("run_key", run_key)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if run_id_prefix is not None:
-            clauses.append("starts_with(run_id, ?)")
-            params.append(run_id_prefix)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        """Runs matching every given filter (a list means any of), most recent first."""
+        where, params = _run_filter(task=task, status=status, run_key=run_key, model=model, dataset=dataset,
+                                    run_id_prefix=run_id_prefix, since=since, until=until)
         sql = f"SELECT * FROM runs {where} ORDER BY started_at DESC, run_id"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with self.connect(read_only=True) as con:
             if self._current_version(con) == 0:
                 return []
@@ -300,6 +299,12 @@ class Store:
                 ).fetchall():
                     metrics.setdefault(row[0], []).append(MetricValue(*row[1:]))
         return [_run_record(r, metrics.get(r["run_id"], [])) for r in rows]
+
+    def count_runs(self, **filters: Any) -> int:
+        """How many runs `runs(**filters)` would return without a limit (for pagination)."""
+        where, params = _run_filter(**filters)
+        rows = self.query(f"SELECT count(*) AS n FROM runs {where}", params)
+        return rows[0]["n"] if rows else 0
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix (as git does for commits)."""
@@ -316,8 +321,12 @@ class Store:
     def sample_ids(self, run_id: str) -> set[str]:
         return {r["sample_id"] for r in self.query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
 
-    def samples(self, run_id: str, limit: int | None = None, offset: int = 0) -> list[SampleRecord]:
-        sql = "SELECT * FROM samples WHERE run_id = ? ORDER BY idx"
+    def samples(self, run_id: str, limit: int | None = None, offset: int = 0,
+                search: str | None = None) -> list[SampleRecord]:
+        """Samples in dataset order; `search` keeps those whose id, input, prediction or reference
+        contains the text (case-insensitive, matched as a plain substring, never as a pattern)."""
+        where, params = _sample_filter(run_id, search)
+        sql = f"SELECT * FROM samples {where} ORDER BY idx"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         return [
@@ -329,8 +338,13 @@ class Store:
                 reference=json.loads(r["reference"]),
                 scores=json.loads(r["scores"]),
             )
-            for r in self.query(sql, [run_id])
+            for r in self.query(sql, params)
         ]
+
+    def count_samples(self, run_id: str, search: str | None = None) -> int:
+        where, params = _sample_filter(run_id, search)
+        rows = self.query(f"SELECT count(*) AS n FROM samples {where}", params)
+        return rows[0]["n"] if rows else 0
 
     def sample_scores(self, run_id: str) -> list[dict[str, Any]]:
         """Only the scores, in dataset order: what aggregation needs, without inputs and predictions."""
@@ -348,6 +362,39 @@ class Store:
             if self._current_version(con) == 0:
                 return dict.fromkeys(TABLES, 0)
             return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def _run_filter(**filters: Any) -> tuple[str, list[Any]]:
+    """A WHERE clause over `runs` with every value bound as a parameter."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column in ("task", "status", "run_key", "model", "dataset"):
+        value = filters.get(column)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            clauses.append(f"{column} = ?")
+            params.append(value)
+        else:
+            clauses.append(f"list_contains(?, {column})")
+            params.append(list(value))
+    if filters.get("run_id_prefix") is not None:
+        clauses.append("starts_with(run_id, ?)")
+        params.append(filters["run_id_prefix"])
+    if filters.get("since") is not None:
+        clauses.append("started_at >= ?")
+        params.append(filters["since"])
+    if filters.get("until") is not None:
+        clauses.append("started_at < ?")
+        params.append(filters["until"])
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def _sample_filter(run_id: str, search: str | None) -> tuple[str, list[Any]]:
+    if not search:
+        return "WHERE run_id = ?", [run_id]
+    haystack = "lower(concat_ws(' ', sample_id, input::VARCHAR, prediction::VARCHAR, reference::VARCHAR))"
+    return f"WHERE run_id = ? AND contains({haystack}, lower(?))", [run_id, search]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,85 @@
+"""Turning panels and records into Streamlit widgets. Data is always shown as data: tables,
+code blocks and plain text, never Markdown or HTML built from sample contents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from harness.views import Panel
+
+
+def panel(item: Panel) -> None:
+    if item.title:
+        st.markdown(f"**{_escape(item.title)}**")
+    if item.kind == "chart":
+        st.vega_lite_chart(item.data, width="stretch")
+    elif item.kind == "image":
+        st.image(item.data)
+    elif item.kind == "code":
+        st.code(item.data, language=item.language)
+    elif item.kind == "table":
+        st.dataframe(item.data, hide_index=True)
+    elif item.kind == "json":
+        st.json(item.data)
+    else:
+        st.text(str(item.data))
+    if item.caption:
+        st.caption(_escape(item.caption))
+
+
+def panels(make: Callable[[], Sequence[Panel]], who: str) -> None:
+    """Draw a renderer's panels; a failing renderer becomes a warning, never a broken page."""
+    try:
+        items = list(make())
+    except Exception as exc:  # plugin code: report it, keep the page
+        st.warning(f"Renderer {who} failed: {type(exc).__name__}: {exc}")
+        return
+    for item in items:
+        panel(item)
+
+
+def short_json(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def ci(low: float | None, high: float | None) -> str:
+    return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
+
+
+def config(model_config: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"
+
+
+def _escape(text: str) -> str:
+    """Plugin-written titles may quote data (a question, a value): keep Markdown from reading it."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text)
+
+
+def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:
+    """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top."""
+    order = [r["label"] for r in rows]
+    y = {"field": "label", "type": "nominal", "sort": order, "title": None}
+    title = f"{metric} ({'↑' if higher_is_better else '↓'})"
+    return {
+        "data": {"values": rows},
+        "height": max(80, 28 * len(rows)),
+        "layer": [
+            {"mark": {"type": "rule"}, "encoding": {
+                "y": y, "x": {"field": "ci_low", "type": "quantitative", "title": title,
+                              "scale": {"zero": False}},
+                "x2": {"field": "ci_high"}}},
+            {"mark": {"type": "point", "filled": True, "size": 80}, "encoding": {
+                "y": y, "x": {"field": "value", "type": "quantitative"},
+                "color": {"field": "flagged", "type": "nominal", "title": "flagged"},
+                "tooltip": [{"field": "label"}, {"field": "value"}, {"field": "ci_low"}, {"field": "ci_high"}]}},
+        ],
+    }

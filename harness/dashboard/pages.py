@@ -1,0 +1,370 @@
+"""The dashboard's pages. Each takes the store and the plugin registry and draws one view.
+
+Pages move between each other through `session_state` (page, run_id, run_a, run_b), mirrored in
+the URL's query string so a run or a comparison can be linked to.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from harness.dashboard import draw
+
+if TYPE_CHECKING:
+    from harness.leaderboard import Board, Leaderboard
+    from harness.plugins import Registry
+    from harness.records import RunRecord
+    from harness.store import Store
+
+PAGES = ("Leaderboards", "Runs", "Run detail", "Compare")
+RUN_PANEL_SAMPLES = 300  # renderers see this many samples of a run; whole-run plots come from artifacts
+
+
+def go(page: str, **state: Any) -> None:
+    """A button callback: switch page (and select runs) before the next rerun draws anything."""
+    st.session_state["page"] = page
+    for key, value in state.items():
+        st.session_state[key] = value
+
+
+def _stamp(store: Store) -> float:
+    """Changes whenever the database does, so cached results never outlive a new run."""
+    paths = [store.path, store.path.with_name(store.path.name + ".wal")]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+@st.cache_data(ttl=60, show_spinner="Ranking runs…")
+def _leaderboard(db: str, stamp: float, name: str, pick: str, _store: Store, _spec: Any,
+                 _registry: Registry) -> Leaderboard:
+    from harness.leaderboard import build
+
+    return build(_store, _spec, _registry, pick=pick)  # type: ignore[arg-type]
+
+
+# -- Leaderboards ------------------------------------------------------------------------------
+
+
+def leaderboards(store: Store, registry: Registry) -> None:
+    from harness.leaderboard import load_definitions
+
+    specs = load_definitions(registry, store)
+    names = list(specs)
+    if st.session_state.get("board") not in names:
+        st.session_state["board"] = names[0]
+    left, right = st.columns([3, 1])
+    name = left.selectbox("Leaderboard", names, key="board", format_func=lambda n: f"{specs[n].title}  ·  {n}")
+    pick = right.radio("Each model's", ["best", "latest"], key="pick", horizontal=True,
+                       help="Rank each model+config by its best finished run, or by its latest one.")
+    spec = specs[name]
+    st.header(spec.title)
+    if spec.description:
+        st.caption(spec.description)
+    result = _leaderboard(str(store.path), _stamp(store), name, pick, store, spec, registry)
+    if spec.kind == "overview":
+        _overview(result)
+        return
+    if not result.boards:
+        st.info(f"No finished runs for {', '.join(b.task for b in spec.tasks)} yet. "
+                f"Run `harness run --task {spec.tasks[0].task}` to fill this leaderboard.")
+        return
+    for board in result.boards:
+        _board(board, registry)
+
+
+def _overview(result: Leaderboard) -> None:
+    rows = [{
+        "task": r.task, "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
+        "best model": r.best_model or "—", "config": draw.config(r.model_config) if r.model_config else "—",
+        "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}" if r.metric and r.higher_is_better is not None
+        else (r.metric or "—"),
+        "value": r.value, "95% CI": draw.ci(r.ci_low, r.ci_high), "runs": r.runs, "models": r.models,
+        "run": r.run_id or "",
+    } for r in result.overview]
+    st.dataframe(rows, hide_index=True, key="overview-table")
+    best = [r.run_id for r in result.overview if r.run_id]
+    if best:
+        _open_run_picker(best, "overview")
+
+
+def _board(board: Board, registry: Registry) -> None:
+    arrow = "↑ higher is better" if board.higher_is_better else "↓ lower is better"
+    st.subheader(f"{board.task} · {board.dataset}/{board.split}")
+    metric = registry.metrics.get(board.metric)
+    st.caption(f"Ranked by {board.metric} ({arrow}). " + (metric.obj.description if metric else ""))
+    rows = []
+    for s in board.standings:
+        row: dict[str, Any] = {
+            "rank": s.rank, "model": s.model, "config": draw.config(s.model_config), board.metric: s.value,
+            "95% CI": draw.ci(s.ci_low, s.ci_high),
+        }
+        for column in board.columns:
+            row[column] = s.columns[column].value
+        row["vs next"] = _p_text(s.p_next, s.note)
+        row["flags"] = ", ".join(s.flags)
+        row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
+        rows.append(row)
+    st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
+    notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
+    st.caption("vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
+               "* marks p < 0.05. " + " · ".join(notes))
+    chart_rows = [{"label": f"{s.rank}. {s.model} {draw.config(s.model_config)}", "value": s.value,
+                   "ci_low": s.ci_low if s.ci_low is not None else s.value,
+                   "ci_high": s.ci_high if s.ci_high is not None else s.value,
+                   "flagged": "yes" if s.flags else "no"} for s in board.standings if s.value is not None]
+    if chart_rows:
+        st.vega_lite_chart(draw.score_chart(chart_rows, board.metric, board.higher_is_better), width="stretch")
+    _open_run_picker([s.run_id for s in board.standings], f"{board.task}-{board.dataset}-{board.split}")
+
+
+def _p_text(p: float | None, note: str) -> str:
+    if p is None:
+        return "n/a" if note else ""
+    return f"p={p:.3g}{' *' if p < 0.05 else ''}"
+
+
+def _open_run_picker(run_ids: list[str], key: str) -> None:
+    left, right = st.columns([3, 1])
+    chosen = left.selectbox("Run", run_ids, key=f"open-{key}", label_visibility="collapsed")
+    right.button("Open run", key=f"open-button-{key}", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
+
+
+# -- Runs ------------------------------------------------------------------------------------
+
+
+def runs(store: Store, registry: Registry) -> None:
+    st.header("Runs")
+    distinct = {c: [r[c] for r in store.query(f"SELECT DISTINCT {c} FROM runs ORDER BY {c}")]
+                for c in ("task", "model", "dataset", "status")}
+    columns = st.columns(5)
+    filters: dict[str, Any] = {}
+    for column, (name, options) in zip(columns, distinct.items(), strict=False):
+        chosen = column.multiselect(name, options, key=f"filter-{name}")
+        if chosen:
+            filters[name] = chosen
+    dates = columns[4].date_input("started (UTC)", value=(), key="filter-dates")
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        filters["since"] = datetime.combine(dates[0], time.min)
+        filters["until"] = datetime.combine(dates[1], time.min) + timedelta(days=1)
+    total = store.count_runs(**filters)
+    size = 50
+    pages = max(1, -(-total // size))
+    page = st.number_input(f"Page (of {pages}; {total} runs)", 1, pages, 1, key="runs-page") if pages > 1 else 1
+    records = store.runs(**filters, limit=size, offset=(int(page) - 1) * size)
+    rows = []
+    for r in records:
+        primary = r.primary()
+        rows.append({
+            "run": r.run_id, "task": r.task, "model": r.model, "config": draw.config(r.model_config),
+            "dataset": r.dataset, "split": r.split, "status": r.status,
+            "primary metric": primary.name if primary else "", "value": primary.value if primary else None,
+            "started (UTC)": r.started_at, "duration (s)": r.duration_s,
+            "error": (r.error or "").split("\n")[0],
+        })
+    st.caption(f"{total} run(s) match.")
+    st.dataframe(rows, hide_index=True, key="runs-table")
+    if not records:
+        return
+    ids = [r.run_id for r in records]
+    labels = {r.run_id: f"{r.run_id} · {r.task} · {r.model} {draw.config(r.model_config)}" for r in records}
+    left, right = st.columns(2)
+    with left:
+        chosen = st.selectbox("Open a run", ids, format_func=labels.get, key="runs-open")
+        st.button("Open run", key="runs-open-button", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
+    with right:
+        pair = st.multiselect("Compare two runs", ids, format_func=labels.get, max_selections=2, key="runs-compare")
+        st.button("Compare", key="runs-compare-button", disabled=len(pair) != 2, on_click=go, args=("Compare",),
+                  kwargs={"run_a": pair[0] if pair else "", "run_b": pair[1] if len(pair) > 1 else ""})
+    for r in records:
+        if r.status == "failed":
+            with st.expander(f"Run {r.run_id} failed: {(r.error or '').splitlines()[0] if r.error else ''}"):
+                st.code(r.error or "(no error recorded)", language="text")
+
+
+# -- Run detail --------------------------------------------------------------------------------
+
+
+def run_detail(store: Store, registry: Registry) -> None:
+    from harness.store import StoreError
+
+    st.header("Run detail")
+    run_id = st.text_input("Run id (or a unique prefix)", key="run_id")
+    if not run_id:
+        st.info("Pick a run on the Runs or Leaderboards page, or paste its id here.")
+        return
+    try:
+        run = store.get_run(run_id.strip())
+    except StoreError as exc:
+        st.error(str(exc))
+        return
+    st.subheader(f"{run.task} · {run.model} {draw.config(run.model_config)}")
+    st.caption(f"run {run.run_id} · {run.dataset}/{run.split} · {run.status}")
+    if run.status == "failed":
+        st.error("This run failed.")
+        st.code(run.error or "", language="text")
+    _metrics_table(run, registry)
+    with st.expander("Metadata", expanded=False):
+        _metadata(run)
+    artifacts = {a.name: a for a in store.artifacts(run.run_id)}
+    renderers = registry.renderers_for(run.task)
+    if renderers:
+        head = store.samples(run.run_id, limit=RUN_PANEL_SAMPLES)
+        for renderer in renderers:
+            draw.panels(lambda r=renderer: r().run_panels(run, head, artifacts), renderer.__qualname__)
+    if artifacts:
+        st.subheader("Artifacts")
+        for artifact in artifacts.values():
+            _artifact(run.run_id, artifact)
+    _samples(store, run, registry)
+
+
+def _metrics_table(run: RunRecord, registry: Registry) -> None:
+    rows, citations = [], []
+    for m in run.metrics:
+        entry = registry.metrics.get(m.name)
+        description = entry.obj.description if entry else "(metric plugin not installed here)"
+        rows.append({"metric": m.name + (" (primary)" if m.primary else ""), "value": m.value,
+                     "95% CI": draw.ci(m.ci_low, m.ci_high), "direction": "↑" if m.higher_is_better else "↓",
+                     "description": description})
+        if entry and entry.obj.citation:
+            citations.append((m.name, entry.obj.citation))
+    if rows:
+        st.dataframe(rows, hide_index=True, key="metrics-table")
+    for name, citation in citations:
+        with st.expander(f"Citation: {name}"):
+            st.code(citation, language="bibtex")
+
+
+def _metadata(run: RunRecord) -> None:
+    fields = ["run_id", "task", "task_version", "model", "dataset", "split", "data_fingerprint", "seed",
+              "sample_limit", "n_samples", "run_key", "status", "started_at", "finished_at", "duration_s",
+              "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version", "git_commit",
+              "git_dirty", "python", "platform"]
+    st.dataframe([{"field": f, "value": str(getattr(run, f, ""))} for f in fields], hide_index=True,
+                 key="metadata-table")
+    st.markdown("**Model config**")
+    st.json(run.model_config)
+    st.markdown("**Package versions**")
+    st.json(run.packages or {})
+
+
+def _artifact(run_id: str, artifact: Any) -> None:
+    st.markdown(f"**{draw._escape(artifact.name)}** · `{artifact.kind}` · {len(artifact.data):,} bytes")
+    if artifact.kind.startswith("image/"):
+        st.image(artifact.data)
+    elif artifact.kind == "application/json":
+        try:
+            st.json(json.loads(artifact.data.decode("utf-8")), expanded=False)
+        except ValueError:
+            st.code(artifact.data.decode("utf-8", "replace")[:20000], language="text")
+    elif artifact.kind.startswith("text/"):
+        st.code(artifact.data.decode("utf-8", "replace")[:20000], language="text")
+    st.download_button("Download", artifact.data, file_name=artifact.name, mime=artifact.kind,
+                       key=f"artifact-{run_id}-{artifact.name}")
+
+
+def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
+    st.subheader("Samples")
+    left, middle, right = st.columns([3, 1, 1])
+    search = left.text_input("Search (id, input, prediction, reference)", key="sample-search")
+    size = middle.selectbox("Per page", [25, 50, 100], key="sample-page-size")
+    total = store.count_samples(run.run_id, search or None)
+    pages = max(1, -(-total // size))
+    page = right.number_input(f"Page (of {pages})", 1, pages, 1, key="sample-page")
+    records = store.samples(run.run_id, limit=size, offset=(int(page) - 1) * size, search=search or None)
+    st.caption(f"{total} sample(s){' match' if search else ''}.")
+    rows = [{"idx": s.idx, "sample": s.sample_id, "input": draw.short_json(s.input),
+             "prediction": draw.short_json(s.prediction), "reference": draw.short_json(s.reference),
+             "scores": draw.short_json(s.scores)} for s in records]
+    st.dataframe(rows, hide_index=True, key="samples-table")
+    if not records:
+        return
+    by_id = {s.sample_id: s for s in records}
+    chosen = st.selectbox("Inspect a sample", list(by_id), key="sample-inspect")
+    sample = by_id[chosen]
+    columns = st.columns(3)
+    for column, (label, value) in zip(columns, (("input", sample.input), ("prediction", sample.prediction),
+                                                ("reference", sample.reference)), strict=True):
+        column.markdown(f"**{label}**")
+        column.json(value, expanded=True)
+    st.markdown("**scores**")
+    st.json(sample.scores)
+    for renderer in registry.renderers_for(run.task):
+        draw.panels(lambda r=renderer: r().sample_panels(sample, run), renderer.__qualname__)
+
+
+# -- Compare -----------------------------------------------------------------------------------
+
+
+def compare(store: Store, registry: Registry) -> None:
+    from harness.compare import compare as compare_runs
+    from harness.store import StoreError
+
+    st.header("Compare two runs")
+    left, right = st.columns(2)
+    run_a = left.text_input("Run A", key="run_a")
+    run_b = right.text_input("Run B", key="run_b")
+    if not run_a or not run_b:
+        st.info("Pick two runs on the Runs page (\"Compare two runs\"), or paste their ids here.")
+        return
+    try:
+        result = compare_runs(store, run_a.strip(), run_b.strip(), limit=None)
+    except StoreError as exc:
+        st.error(str(exc))
+        return
+    a, b = result.a, result.b
+    left.caption(f"{a.task} · {a.model} {draw.config(a.model_config)} · {a.dataset}/{a.split}")
+    right.caption(f"{b.task} · {b.model} {draw.config(b.model_config)} · {b.dataset}/{b.split}")
+    if (a.task, a.dataset, a.split) != (b.task, b.dataset, b.split):
+        st.warning("These runs are on different tasks, datasets or splits: their metrics are not comparable.")
+    st.caption(f"{result.shared} shared sample(s); {len(result.differing)} differ.")
+    deltas = [{"metric": d["metric"] + (" (primary)" if d["primary"] else ""), "A": d["a"], "B": d["b"],
+               "B − A": d["delta"], "better": _better(d)} for d in result.deltas]
+    primary = next((d["metric"] for d in result.deltas if d["primary"]), None)
+    if primary and result.shared >= 2:
+        from harness.leaderboard import paired_significance
+
+        p, _, _ = paired_significance(store, a.run_id, b.run_id, primary, registry)
+        if p is not None:
+            st.caption(f"{primary}: paired-bootstrap p = {p:.3g} over the shared samples"
+                       f"{' (significant at 0.05)' if p < 0.05 else ''}.")
+    st.dataframe(deltas, hide_index=True, key="compare-metrics")
+    st.subheader("Samples where they disagree")
+    shown = result.differing[:500]
+    rows = [{"sample": d["sample_id"], "score B − A": d["score_delta"], "prediction A": draw.short_json(d["prediction_a"]),
+             "prediction B": draw.short_json(d["prediction_b"]), "reference": draw.short_json(d["reference"]),
+             "input": draw.short_json(d["input"])} for d in shown]
+    st.dataframe(rows, hide_index=True, key="compare-samples")
+    if len(result.differing) > len(shown):
+        st.caption(f"Showing the {len(shown)} largest differences of {len(result.differing)}.")
+    if not shown:
+        return
+    chosen = st.selectbox("Inspect a sample", [d["sample_id"] for d in shown], key="compare-inspect")
+    detail = next(d for d in shown if d["sample_id"] == chosen)
+    st.markdown("**input**")
+    st.json(detail["input"], expanded=False)
+    columns = st.columns(3)
+    for column, label, value in ((columns[0], "prediction A", detail["prediction_a"]),
+                                 (columns[1], "prediction B", detail["prediction_b"]),
+                                 (columns[2], "reference", detail["reference"])):
+        column.markdown(f"**{label}**")
+        column.json(value, expanded=True)
+    renderers = registry.renderers_for(a.task)
+    if renderers:
+        from harness.records import SampleRecord
+
+        for label, run, side in (("A", a, "a"), ("B", b, "b")):
+            sample = SampleRecord(chosen, 0, detail["input"], detail[f"prediction_{side}"], detail["reference"],
+                                  detail[f"scores_{side}"])
+            st.markdown(f"**Run {label}**")
+            for renderer in renderers:
+                draw.panels(lambda r=renderer, s=sample, run=run: r().sample_panels(s, run), renderer.__qualname__)
+
+
+def _better(delta: dict[str, Any]) -> str:
+    if delta["delta"] is None or delta["delta"] == 0:
+        return "="
+    return "B" if (delta["delta"] > 0) == delta["higher_is_better"] else "A"

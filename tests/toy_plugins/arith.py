@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from harness import Artifact, DataError, Metric, Model, Task, hookimpl
+from harness import Artifact, DataError, Metric, Model, Renderer, Task, hookimpl, views
 
 
 def make_rows(split: str, n: int) -> list[dict]:
@@ -153,3 +153,36 @@ def register_models(register):
 @hookimpl
 def register_metrics(register):
     register(WithinOne)
+
+
+class ArithRenderer(Renderer):
+    """Draws doubling runs: predictions against x, and one sample as a sentence."""
+
+    tasks = ("arith",)
+
+    def run_panels(self, run, samples, artifacts):
+        points = [{"x": s.input["x"], "prediction": s.prediction} for s in samples]
+        wrong = json.loads(artifacts["wrong.json"].data) if "wrong.json" in artifacts else []
+        return [views.chart({"data": {"values": points}, "mark": "point",
+                             "encoding": {"x": {"field": "x", "type": "quantitative"},
+                                          "y": {"field": "prediction", "type": "quantitative"}}},
+                            title="Predictions against x", caption=f"{len(wrong)} wrong"),
+                views.text(f"{len(samples)} samples drawn", title="arith summary")]
+
+    def sample_panels(self, sample, run):
+        if sample.input.get("x") == 13:
+            raise RuntimeError("unlucky sample")
+        return [views.text(f"2 × {sample.input['x']} → {sample.prediction} (expected {sample.reference})",
+                           title="arith sample")]
+
+
+@hookimpl
+def register_renderers(register):
+    register(ArithRenderer)
+
+
+@hookimpl
+def register_leaderboards(register):
+    register({"name": "arith-errors", "title": "Arithmetic by absolute error",
+              "tasks": [{"task": "doubling", "metric": "absolute_error", "columns": ["exact_match"]},
+                        {"task": "squaring"}]})

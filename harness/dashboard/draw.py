@@ -61,7 +61,7 @@ def config(model_config: dict[str, Any]) -> str:
 
 def _escape(text: str) -> str:
     """Plugin-written titles may quote data (a question, a value): keep Markdown from reading it."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text)
+    return "".join("\\" + ch if ch in "\\`*_[]()#|<>~$" else ch for ch in text)
 
 
 def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:

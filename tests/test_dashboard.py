@@ -1,0 +1,172 @@
+"""Every dashboard page, run headless with streamlit.testing.v1.AppTest over a real DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from harness.plugins import set_registry
+from harness.runner import Runner, RunRequest
+from harness.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PLUGINS = "toy_plugins.arith,toy_plugins.echo"
+
+
+@pytest.fixture
+def filled(monkeypatch, db):
+    """Runs of the toy plugins, recorded in-process, including a failed one and a text task."""
+    from harness.plugins import get_registry
+
+    monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS)
+    set_registry(None)
+    runner = Runner(get_registry(), Store(db))
+    runs = {
+        "exact": RunRequest(task="doubling", model="exact"),
+        "noisy": RunRequest(task="doubling", model="noisy"),
+        "noisy2": RunRequest(task="doubling", model="noisy", model_args={"every": "2"}),
+        "crashed": RunRequest(task="doubling", model="slow", model_args={"delay": "0", "crash_at": "5"}),
+        "squaring": RunRequest(task="squaring"),
+        "echo": RunRequest(task="echo"),
+        "shout": RunRequest(task="echo", model_args={"shout": "true"}),
+    }
+    made = {name: runner.run(request).run for name, request in runs.items()}
+    assert made["crashed"].status == "failed"
+    set_registry(None)
+    return made
+
+
+def app(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "header", "subheader", "code", "text")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def frame(at: AppTest, *columns: str):
+    """The first table on the page with these columns."""
+    return next(df.value for df in at.dataframe if set(columns) <= set(df.value.columns))
+
+
+def test_missing_database_shows_what_to_run(monkeypatch, tmp_path):
+    monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS)
+    monkeypatch.setenv("HARNESS_DB", str(tmp_path / "nothing-here.duckdb"))
+    at = app()
+    assert at.header[0].value == "No runs yet"
+    assert "does not exist" in at.info[0].value
+    assert "harness run --task doubling" in at.code[0].value
+    assert set(at.dataframe[0].value["task"]) == {"doubling", "squaring", "echo"}
+    assert not (tmp_path / "nothing-here.duckdb").exists()  # reading never creates the database
+
+
+def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
+    at = app(board="arith-errors")
+    assert at.header[0].value == "Arithmetic by absolute error"
+    boards = [df.value for df in at.dataframe]
+    doubling = boards[0]
+    assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
+    assert list(doubling["absolute_error"]) == [0.0, 0.25, 0.5]
+    assert list(doubling.columns[:6]) == ["rank", "model", "config", "absolute_error", "95% CI", "exact_match"]
+    assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
+    assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
+    at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()
+    assert at.session_state["page"] == "Run detail" and at.session_state["run_id"] == filled["exact"].run_id
+
+
+def test_overview_board_lists_every_task_family(filled):
+    at = app(board="kexue-2019")
+    overview = at.dataframe[0].value
+    assert list(overview["task"])[:2] == ["celeba-recon", "nl2sql"]
+    assert set(overview["dataset/split"]) == {"no runs yet"}  # the toy tasks are not in the 2019 series
+
+
+def test_runs_page_filters_and_shows_errors(filled):
+    at = app(page="Runs")
+    assert len(at.dataframe[0].value) == 7
+    at.multiselect(key="filter-status").set_value(["failed"]).run()
+    runs = at.dataframe[0].value
+    assert list(runs["run"]) == [filled["crashed"].run_id] and "boom at x=5" in runs["error"][0]
+    assert "boom at x=5" in at.expander[0].label
+    assert "RuntimeError: boom at x=5" in at.code[0].value  # the whole traceback is there to read
+    at.multiselect(key="filter-status").set_value([]).run()
+    at.multiselect(key="filter-task").set_value(["echo"]).run()
+    assert set(at.dataframe[0].value["task"]) == {"echo"}
+    at.multiselect(key="runs-compare").set_value([filled["echo"].run_id, filled["shout"].run_id]).run()
+    at.button(key="runs-compare-button").click().run()
+    assert at.session_state["page"] == "Compare" and at.header[0].value == "Compare two runs"
+
+
+def test_run_detail_shows_metrics_metadata_artifacts_samples_and_renderers(filled):
+    run = filled["noisy"]
+    at = app(page="Run detail", run_id=run.run_id[:7])
+    metrics = at.dataframe[0].value
+    assert list(metrics["metric"]) == ["exact_match (primary)", "absolute_error"]
+    assert metrics["value"][0] == 0.75 and metrics["description"][0]
+    page_text = texts(at)
+    assert "arith summary" in page_text and "200 samples drawn" in page_text  # the plugin's run renderer
+    assert "**wrong.json** · `application/json`" in page_text  # the run's artifact
+    assert "200 sample(s)." in page_text
+    samples = frame(at, "sample", "prediction")
+    assert len(samples) == 25 and samples["sample"][0] == "test-0000"
+    at.number_input(key="sample-page").set_value(8).run()
+    assert list(frame(at, "sample", "prediction")["sample"]) == [f"test-{i:04d}" for i in range(175, 200)]
+    at.text_input(key="sample-search").set_value("TEST-0013").run()
+    assert list(frame(at, "sample", "prediction")["sample"]) == ["test-0013"]
+    at.selectbox(key="sample-inspect").set_value("test-0013").run()
+    # the toy renderer raises on x = 13: the page reports it and keeps working
+    assert any("Renderer ArithRenderer failed: RuntimeError: unlucky sample" in w.value for w in at.warning)
+    at.text_input(key="sample-search").set_value("test-0012").run()
+    assert "2 × 12 → 25 (expected 24)" in texts(at)
+
+
+def test_run_detail_for_an_unknown_run_says_so(filled):
+    at = app(page="Run detail", run_id="doesnotexist")
+    assert "no run 'doesnotexist'" in at.error[0].value
+
+
+def test_compare_page_shows_deltas_and_disagreements(filled):
+    at = app(page="Compare", run_a=filled["noisy"].run_id, run_b=filled["noisy2"].run_id)
+    deltas = frame(at, "metric", "B − A")
+    assert list(deltas["metric"]) == ["exact_match (primary)", "absolute_error"]
+    assert deltas["B − A"][0] == pytest.approx(-0.25) and deltas["better"][0] == "A"
+    differing = frame(at, "sample", "score B − A")
+    assert len(differing) == 50  # even numbers that are not multiples of 4
+    assert set(differing["score B − A"]) == {-1.0}
+    assert "paired-bootstrap p" in texts(at)
+    at = app(page="Compare", run_a=filled["exact"].run_id, run_b=filled["echo"].run_id)
+    assert any("not comparable" in w.value for w in at.warning)
+
+
+def test_links_carry_page_and_run_in_the_url(filled):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "Run detail"
+    at.query_params["run_id"] = filled["squaring"].run_id
+    at.run()
+    assert not at.exception
+    assert at.session_state["page"] == "Run detail"
+    assert at.subheader[0].value.startswith("squaring · exact")
+
+
+def test_sample_text_is_shown_as_text_never_markup(filled):
+    at = app(page="Run detail", run_id=filled["shout"].run_id)
+    samples = frame(at, "sample", "prediction")
+    assert "<script>document.title='pwned'</script>" in list(samples["reference"])
+    assert "北京的人口是多少？" in list(samples["reference"])
+    for element in (*at.markdown, *at.caption):  # nothing from a sample is interpreted as Markdown/HTML
+        assert "pwned" not in element.value and "javascript:" not in element.value
+
+
+def test_dashboard_never_allows_html_from_data():
+    source = Path(__file__).resolve().parent.parent / "harness" / "dashboard"
+    for path in source.glob("*.py"):
+        assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path

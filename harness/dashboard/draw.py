@@ -67,19 +67,19 @@ def _escape(text: str) -> str:
 def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:
     """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top."""
     order = [r["label"] for r in rows]
-    y = {"field": "label", "type": "nominal", "sort": order, "title": None}
+    y = {"field": "label", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}}
     title = f"{metric} ({'↑' if higher_is_better else '↓'})"
     return {
         "data": {"values": rows},
-        "height": max(80, 28 * len(rows)),
+        "height": {"step": 32},
+        "encoding": {"y": y},
         "layer": [
-            {"mark": {"type": "rule"}, "encoding": {
-                "y": y, "x": {"field": "ci_low", "type": "quantitative", "title": title,
-                              "scale": {"zero": False}},
-                "x2": {"field": "ci_high"}}},
-            {"mark": {"type": "point", "filled": True, "size": 80}, "encoding": {
-                "y": y, "x": {"field": "value", "type": "quantitative"},
-                "color": {"field": "flagged", "type": "nominal", "title": "flagged"},
-                "tooltip": [{"field": "label"}, {"field": "value"}, {"field": "ci_low"}, {"field": "ci_high"}]}},
+            {"mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {"x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": {"zero": False}},
+                          "x2": {"field": "ci_high"}}},
+            {"mark": {"type": "point", "filled": True, "size": 90},
+             "encoding": {"x": {"field": "value", "type": "quantitative"},
+                          "color": {"field": "flagged", "type": "nominal", "title": "flagged"},
+                          "tooltip": [{"field": "label"}, {"field": "value"}, {"field": "ci_low"}, {"field": "ci_high"}]}},
         ],
     }

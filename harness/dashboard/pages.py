@@ -85,7 +85,7 @@ def _overview(result: Leaderboard) -> None:
         "run": r.run_id or "",
     } for r in result.overview]
     st.dataframe(rows, hide_index=True, key="overview-table")
-    best = [r.run_id for r in result.overview if r.run_id]
+    best = {r.run_id: f"{r.task} · {r.best_model} · run {r.run_id}" for r in result.overview if r.run_id}
     if best:
         _open_run_picker(best, "overview")
 
@@ -117,7 +117,8 @@ def _board(board: Board, registry: Registry) -> None:
                    "flagged": "yes" if s.flags else "no"} for s in board.standings if s.value is not None]
     if chart_rows:
         st.vega_lite_chart(draw.score_chart(chart_rows, board.metric, board.higher_is_better), width="stretch")
-    _open_run_picker([s.run_id for s in board.standings], f"{board.task}-{board.dataset}-{board.split}")
+    _open_run_picker({s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}"
+                      for s in board.standings}, f"{board.task}-{board.dataset}-{board.split}")
 
 
 def _p_text(p: float | None, note: str) -> str:
@@ -126,9 +127,9 @@ def _p_text(p: float | None, note: str) -> str:
     return f"p={p:.3g}{' *' if p < 0.05 else ''}"
 
 
-def _open_run_picker(run_ids: list[str], key: str) -> None:
+def _open_run_picker(labels: dict[str, str], key: str) -> None:
     left, right = st.columns([3, 1])
-    chosen = left.selectbox("Run", run_ids, key=f"open-{key}", label_visibility="collapsed")
+    chosen = left.selectbox("Run", list(labels), key=f"open-{key}", format_func=labels.get, label_visibility="collapsed")
     right.button("Open run", key=f"open-button-{key}", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
 
 

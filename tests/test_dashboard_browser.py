@@ -1,0 +1,123 @@
+"""End to end: real `harness run` commands fill a database, `harness dashboard` serves it, and a
+real headless Chromium (Playwright) reads the leaderboard, switches pages, opens a run and a
+comparison. Screenshots land in test-artifacts/ (or $HARNESS_TEST_ARTIFACTS)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, VENV_BIN, Harness
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("HARNESS_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium_available():
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium so the browser tests run in CI")
+    pytest.skip(f"no {CHROMIUM}: `apt-get install -y chromium fonts-wqy-zenhei` to run the browser tests")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard(harness_cli):
+    """A database filled by the real CLI, served by `harness dashboard` on a free loopback port."""
+    cli = Harness({**harness_cli.env, "HARNESS_PLUGINS": "toy_plugins.arith,toy_plugins.echo"})
+    runs = {
+        "exact": cli.json("run", "--task", "doubling")["run_id"],
+        "noisy": cli.json("run", "--task", "doubling", "--model", "noisy")["run_id"],
+        "noisy2": cli.json("run", "--task", "doubling", "--model", "noisy", "--model-arg", "every=2")["run_id"],
+        "shout": cli.json("run", "--task", "echo", "--model-arg", "shout=true")["run_id"],
+    }
+    cli("run", "--task", "doubling", "--model", "slow", "--model-arg", "delay=0", "--model-arg", "crash_at=3", check=False)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(VENV_BIN / "harness"), "dashboard", "--headless", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"dashboard did not start:\n{server.stdout.read()}") from None
+                time.sleep(0.3)
+        yield url, runs
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_browse_leaderboard_runs_run_and_comparison(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    url, runs = dashboard
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        page.goto(f"{url}/?board=arith-errors")
+        page.get_by_role("heading", name="Arithmetic by absolute error").wait_for(timeout=WAIT_MS)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=WAIT_MS)
+        page.locator(".vega-embed").first.wait_for(timeout=WAIT_MS)
+        assert page.get_by_text("paired-bootstrap p-value").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+
+        page.get_by_role("button", name="Open run").first.click()  # the top row: the exact model
+        page.get_by_role("heading", name="Samples").wait_for(timeout=WAIT_MS)
+        page.get_by_text(f"run {runs['exact']}").wait_for(timeout=WAIT_MS)
+        assert "run_id=" + runs["exact"] in page.url  # the URL links to this run
+        page.screenshot(path=str(ARTIFACTS / "run.png"), full_page=True)
+
+        page.locator('[data-testid="stSidebar"]').get_by_text("Runs", exact=True).click()
+        page.get_by_text("run(s) match").wait_for(timeout=WAIT_MS)
+        page.get_by_text("failed: RuntimeError: boom at x=3").wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(ARTIFACTS / "runs.png"), full_page=True)
+
+        page.goto(f"{url}/?page=Compare&run_a={runs['noisy']}&run_b={runs['noisy2']}")
+        page.get_by_role("heading", name="Samples where they disagree").wait_for(timeout=WAIT_MS)
+        page.get_by_text("200 shared sample(s); 50 differ.").wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+
+        page.goto(f"{url}/?page=Run+detail&run_id={runs['shout']}")
+        page.get_by_role("heading", name="Samples").wait_for(timeout=WAIT_MS)
+        inspected = page.locator('[data-testid="stJson"]')
+        inspected.get_by_text("<script>document.title='pwned'</script>").first.wait_for(timeout=WAIT_MS)  # as text
+        search = page.get_by_label("Search (id, input, prediction, reference)")
+        search.fill("北京")
+        search.press("Enter")
+        page.get_by_text("1 sample(s) match.").wait_for(timeout=WAIT_MS)
+        inspected.get_by_text("北京的人口是多少？").first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(ARTIFACTS / "hostile-text.png"), full_page=True)
+        assert page.title() != "pwned" and not dialogs  # markup in samples never ran
+        browser.close()
+    for name in ("leaderboard", "run", "runs", "compare", "hostile-text"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -201,7 +201,7 @@ def run_detail(store: Store, registry: Registry) -> None:
     except StoreError as exc:
         st.error(str(exc))
         return
-    st.subheader(f"{run.task} · {run.model} {draw.config(run.model_config)}")
+    st.subheader(f"{run.task} · {run.model}" + (f" · {draw.config(run.model_config)}" if run.model_config else ""))
     st.caption(f"run {run.run_id} · {run.dataset}/{run.split} · {run.status}")
     if run.status == "failed":
         st.error("This run failed.")

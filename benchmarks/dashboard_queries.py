@@ -1,0 +1,109 @@
+"""What each dashboard page asks of DuckDB, at 1,000 runs and 1,000,000 sample rows.
+
+    python benchmarks/dashboard_queries.py [--runs 1000] [--samples-per-run 1000] [--repeat 5]
+
+Builds a synthetic results database of that size (bulk SQL, about a minute), then times the
+store calls behind each page (median of --repeat) and prints each against a peer measured in
+the same run: reading a whole run's samples, which is what a page that "loads everything"
+would do instead of one page of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.compare import compare
+from harness.leaderboard import rank
+from harness.plugins import use_plugins
+from harness.store import Store
+
+TASKS = ["nl2sql", "independence", "rope-curve", "random-angles", "titling"]
+
+
+def build(path: Path, runs: int, per_run: int) -> Store:
+    store = Store(path)
+    store.init()
+    with store.transaction() as con:
+        con.execute(f"""
+            INSERT INTO runs BY NAME SELECT
+                printf('%012x', i) AS run_id, list_extract(?, 1 + i % 5) AS task, '1' AS task_version,
+                'model-' || (i // 5 % 20) AS model, '{{"size": ' || (i // 100) || '}}' AS model_config,
+                'synth-v1' AS dataset, 'test' AS split, 'f' AS data_fingerprint, i // 100 AS seed,
+                printf('key%012x', i) AS run_key,
+                CASE WHEN i % 50 = 7 THEN 'failed' ELSE 'finished' END AS status,
+                CASE WHEN i % 50 = 7 THEN 'RuntimeError: out of memory' END AS error,
+                TIMESTAMP '2026-01-01' + to_minutes(i) AS started_at,
+                TIMESTAMP '2026-01-01' + to_minutes(i) + to_seconds(30) AS finished_at, 30.0 AS duration_s,
+                {per_run} AS n_samples, '0.1.0' AS harness_version, 'bench' AS plugin, '0' AS plugin_version,
+                'bench' AS model_plugin, '0' AS model_plugin_version, '{{}}' AS packages
+            FROM range({runs}) t(i)""", [TASKS])
+        con.execute("""
+            INSERT INTO metrics SELECT run_id, 'accuracy', 0.5 + (hash(run_id) % 400) / 1000.0, NULL, NULL, true, true
+            FROM runs WHERE status = 'finished'""")
+        con.execute(f"""
+            INSERT INTO samples SELECT
+                printf('%012x', r) AS run_id, printf('s%06d', s) AS sample_id, s AS idx,
+                '{{"question": "第' || s || '个问题：北京的人口是多少？", "table": "t' || (s % 97) || '"}}' AS input,
+                '"' || (hash(r, s) % 3) || '"' AS prediction, '"' || (s % 3) || '"' AS reference,
+                '{{"accuracy": ' || CASE WHEN hash(r, s) % 3 = s % 3 THEN 1 ELSE 0 END || '}}' AS scores
+            FROM range({runs}) a(r), range({per_run}) b(s)""")
+    return store
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--samples-per-run", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, use_plugins():
+        start = time.perf_counter()
+        store = build(Path(tmp) / "bench.duckdb", args.runs, args.samples_per_run)
+        built = time.perf_counter() - start
+        counts = store.counts()
+        size_mb = store.path.stat().st_size / 2**20
+        print(f"database: {counts['runs']:,} runs, {counts['samples']:,} sample rows, {size_mb:.0f} MiB "
+              f"(built in {built:.1f} s)\n")
+        run_a, run_b = f"{10:012x}", f"{15:012x}"  # same task, different models
+        peer = timed(lambda: store.samples(run_a), args.repeat)
+        checks: dict[str, Callable[[], object]] = {
+            "Runs: count + first page of 50": lambda: (store.count_runs(), store.runs(limit=50)),
+            "Runs: filtered (task, status, dates)": lambda: (
+                store.count_runs(task=["nl2sql"], status=["failed"]),
+                store.runs(task=["nl2sql"], status=["failed"], limit=50)),
+            f"Leaderboard: rank 1 task ({len(rank(store, 'nl2sql')[0].standings)} rows, p-values)":
+                lambda: rank(store, "nl2sql"),
+            "Run detail: run + metrics": lambda: store.get_run(run_a),
+            "Run detail: count + page of 25 samples": lambda: (
+                store.count_samples(run_a), store.samples(run_a, limit=25, offset=500)),
+            "Run detail: search samples + page": lambda: (
+                store.count_samples(run_a, "第42个"), store.samples(run_a, limit=25, search="第42个")),
+            "Compare: two runs, all differing samples": lambda: compare(store, run_a, run_b, limit=None),
+        }
+        width = max(map(len, checks)) + 2
+        print(f"{'page query':<{width}}{'median s':>10}{'vs whole run':>14}")
+        print(f"{'peer: read one whole run (' + str(args.samples_per_run) + ' samples)':<{width}}{peer:>10.4f}{1:>13.2f}x")
+        for name, fn in checks.items():
+            seconds = timed(fn, args.repeat)
+            print(f"{name:<{width}}{seconds:>10.4f}{seconds / peer:>13.2f}x")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"\npeak RSS of this process: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

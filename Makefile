@@ -36,6 +36,7 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/dashboard_queries.py
 
 clean:
 	rm -rf $(VENV) .demo build .pytest_cache .ruff_cache

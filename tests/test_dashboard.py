@@ -170,3 +170,22 @@ def test_dashboard_never_allows_html_from_data():
     source = Path(__file__).resolve().parent.parent / "harness" / "dashboard"
     for path in source.glob("*.py"):
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
+
+
+def test_pages_wait_for_a_writer_then_render(filled, db):
+    """A `harness run` holding the write lock delays the page; it does not break it."""
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(3)"),
+        str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        start = time.monotonic()
+        at = app(page="Runs")
+        assert time.monotonic() - start > 1  # it waited for the lock ...
+        assert len(at.dataframe[0].value) == 7  # ... and then showed every run
+    finally:
+        holder.wait(timeout=30)

@@ -23,10 +23,17 @@ def _echo_json(data: Any) -> None:
 
 
 def _console():
-    """Markup is off: sample text such as "[/bold]" is data and must print as written."""
+    """Markup is off: sample text such as "[/bold]" is data and must print as written.
+
+    Piped output gets 160 columns rather than rich's 80, so wide tables (leaderboards) stay
+    readable in logs; $COLUMNS still wins.
+    """
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, markup=False, soft_wrap=False)
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(highlight=False, markup=False, soft_wrap=False, width=width)
 
 
 def _table(title: str | None, columns: list[str]):

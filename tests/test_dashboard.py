@@ -70,13 +70,13 @@ def test_missing_database_shows_what_to_run(monkeypatch, tmp_path):
 
 
 def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
-    at = app(board="arith-errors")
-    assert at.header[0].value == "Arithmetic by absolute error"
+    at = app(board="arith")
+    assert at.header[0].value == "Arithmetic"
     boards = [df.value for df in at.dataframe]
     doubling = boards[0]
     assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
-    assert list(doubling["absolute_error"]) == [0.0, 0.25, 0.5]
-    assert list(doubling.columns[:6]) == ["rank", "model", "config", "absolute_error", "95% CI", "exact_match"]
+    assert list(doubling["exact_match"]) == [1.0, 0.75, 0.5]
+    assert list(doubling.columns[:6]) == ["rank", "model", "config", "exact_match", "95% CI", "absolute_error"]
     assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
     assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
     at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()

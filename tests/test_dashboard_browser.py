@@ -84,8 +84,8 @@ def test_browse_leaderboard_runs_run_and_comparison(dashboard):
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
 
-        page.goto(f"{url}/?board=arith-errors")
-        page.get_by_role("heading", name="Arithmetic by absolute error").wait_for(timeout=WAIT_MS)
+        page.goto(f"{url}/?board=arith")
+        page.get_by_role("heading", name="Arithmetic", exact=True).wait_for(timeout=WAIT_MS)
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=WAIT_MS)
         page.locator(".vega-embed").first.wait_for(timeout=WAIT_MS)
         assert page.get_by_text("paired-bootstrap p-value").count() >= 1

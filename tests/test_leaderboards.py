@@ -28,16 +28,16 @@ def test_definitions_come_from_files_then_plugins_then_defaults(arith, db, runs,
     (tmp_path / "boards").mkdir()
     (tmp_path / "boards" / "mine.toml").write_text(
         'title = "Mine"\n[[tasks]]\ntask = "doubling"\ncolumns = ["absolute_error"]\n', encoding="utf-8")
-    (tmp_path / "boards" / "arith-errors.toml").write_text(
+    (tmp_path / "boards" / "arith.toml").write_text(
         'title = "The file wins"\n[[tasks]]\ntask = "squaring"\n', encoding="utf-8")
     specs = load_definitions(arith, Store(db), tmp_path / "boards")
     assert specs["mine"].tasks[0].columns == ("absolute_error",)
-    assert specs["arith-errors"].title == "The file wins"  # a repository file beats a plugin on a name clash
+    assert specs["arith"].title == "The file wins"  # a repository file beats a plugin on a name clash
     # doubling and squaring are covered by ranking definitions, so they get no default board
-    assert set(specs) == {"mine", "arith-errors"}
+    assert set(specs) == {"mine", "arith"}
     specs = load_definitions(arith, Store(db), tmp_path / "nowhere")
-    assert specs["arith-errors"].source == "plugin toy_plugins.arith"
-    assert specs["arith-errors"].tasks[0].metric == "absolute_error"
+    assert specs["arith"].source == "plugin toy_plugins.arith"
+    assert specs["arith"].tasks[0].columns == ("absolute_error",)
     assert "doubling" not in specs and "squaring" not in specs
 
 
@@ -128,20 +128,20 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     harness_cli("run", "--task", "doubling", "--model", "noisy")
     harness_cli("run", "--task", "doubling")
     listed = {d["name"]: d for d in harness_cli.json("leaderboard", "--list")}
-    assert listed["arith-errors"]["source"] == "plugin toy_plugins.arith"
+    assert listed["arith"]["source"] == "plugin toy_plugins.arith"
     assert listed["kexue-2019"]["kind"] == "overview"
-    board = harness_cli.json("leaderboard", "arith-errors")
+    board = harness_cli.json("leaderboard", "arith")
     ranked = board["boards"][0]
-    assert ranked["metric"] == "absolute_error" and ranked["columns"] == ["exact_match"]
+    assert ranked["metric"] == "exact_match" and ranked["columns"] == ["absolute_error"]
     assert [r["model"] for r in ranked["rows"]] == ["exact", "noisy"]
-    assert ranked["rows"][0]["columns"]["exact_match"]["value"] == 1.0
+    assert ranked["rows"][1]["columns"]["absolute_error"]["value"] == 0.25
     assert ranked["rows"][0]["significant"] is True
-    # --task uses the definition that covers the task
+    # --task ranks as the definition that covers the task says
     by_task, = harness_cli.json("leaderboard", "--task", "doubling")
-    assert by_task["metric"] == "absolute_error"
-    text = harness_cli("leaderboard", "arith-errors", "--markdown").stdout
-    assert "| rank | model | config | absolute_error | 95% CI | exact_match | vs next |" in text
-    assert "| 1 | exact | — | 0 | [0, 0] | 1 | p=0.002 * |" in text
+    assert by_task["columns"] == ["absolute_error"]
+    text = harness_cli("leaderboard", "arith", "--markdown").stdout
+    assert "| rank | model | config | exact_match | 95% CI | absolute_error | vs next |" in text
+    assert "| 1 | exact | — | 1 | [1, 1] | 0 | p=0.002 * |" in text
     missing = harness_cli("leaderboard", "nope", check=False)
     assert missing.returncode == 2 and "no leaderboard 'nope'" in missing.stderr
     (tmp_path / "defs").mkdir()

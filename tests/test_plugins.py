@@ -23,7 +23,8 @@ def test_listings_have_documented_fields(harness_cli):
     assert models["noisy"]["tasks"] == ["doubling"] and models["noisy"]["defaults"] == {"every": 4, "offset": 1}
     plugins = {p["name"]: p for p in harness_cli.json("plugins")}
     assert {"name", "version", "hooks", "error"} <= set(plugins["toy_plugins.arith"])
-    assert plugins["toy_plugins.arith"]["hooks"] == ["register_metrics", "register_models", "register_tasks"]
+    assert plugins["toy_plugins.arith"]["hooks"] == [
+        "register_leaderboards", "register_metrics", "register_models", "register_renderers", "register_tasks"]
     assert plugins["builtin"]["hooks"] == ["register_metrics"] and plugins["builtin"]["error"] is None
 
 

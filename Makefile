@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[app,test]' $(addprefix -e ,$(PLUGIN_DIRS))
+	$(PY) -m pip install --quiet -e '.[app,test]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
 	touch $@
 
 test: setup

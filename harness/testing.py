@@ -8,6 +8,7 @@ A plugin's `tests/conftest.py` enables the isolation for every test with one lin
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -52,3 +53,46 @@ def run_plugin(
         request = RunRequest(task=task, model=model, model_args=dict(model_args or {}), split=split,
                              limit=limit, seed=seed, data_dir=data_dir, overwrite=overwrite)
         return Runner(registry, Store(db)).run(request)
+
+
+@contextmanager
+def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """Start `harness dashboard` on a free loopback port with `env`; yield its URL; stop it.
+
+    Used by the browser tests and by `docs/screenshot.py`: a real server, as users start it.
+    """
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    harness_bin = harness_bin or Path(sys.executable).parent / "harness"
+    server = subprocess.Popen(
+        [str(harness_bin), "dashboard", "--headless", "--host", "127.0.0.1", "--port", str(port)],
+        env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    raise RuntimeError(f"dashboard did not start:\n{server.stdout.read()}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)

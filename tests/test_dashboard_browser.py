@@ -5,15 +5,12 @@ comparison. Screenshots land in test-artifacts/ (or $HARNESS_TEST_ARTIFACTS)."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, VENV_BIN, Harness
+
+from harness.testing import serve_dashboard
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,12 +28,6 @@ def chromium_available():
     pytest.skip(f"no {CHROMIUM}: `apt-get install -y chromium fonts-wqy-zenhei` to run the browser tests")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dashboard(harness_cli):
     """A database filled by the real CLI, served by `harness dashboard` on a free loopback port."""
@@ -48,29 +39,8 @@ def dashboard(harness_cli):
         "shout": cli.json("run", "--task", "echo", "--model-arg", "shout=true")["run_id"],
     }
     cli("run", "--task", "doubling", "--model", "slow", "--model-arg", "delay=0", "--model-arg", "crash_at=3", check=False)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(VENV_BIN / "harness"), "dashboard", "--headless", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"dashboard did not start:\n{server.stdout.read()}") from None
-                time.sleep(0.3)
+    with serve_dashboard(cli.env, VENV_BIN / "harness") as url:
         yield url, runs
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 def test_browse_leaderboard_runs_run_and_comparison(dashboard):

@@ -12,7 +12,6 @@ import math
 import sys
 
 import numpy as np
-
 from harness_independence.families import DEPENDENT, FAMILIES, generate
 from harness_independence.hsic import hsic_test
 

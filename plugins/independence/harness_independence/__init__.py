@@ -8,7 +8,6 @@ Module scope stays free of numpy and scipy so that `harness tasks` stays fast.
 from pathlib import Path
 
 from harness import hookimpl
-
 from harness_independence.metrics import METRICS
 from harness_independence.models import MODELS
 from harness_independence.render import IndependenceRenderer

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from harness_independence.names import POST_FAMILIES
 from harness_independence.metrics import ALPHA, clopper_pearson
+from harness_independence.names import POST_FAMILIES
 
 ARTIFACT = "curves.json"
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import DataError
 
+from harness import DataError
 from harness_independence.families import DEPENDENT, FAMILIES, INDEPENDENT, POST_FAMILIES, generate
 
 DATASET = "independence-synth-v1"
@@ -194,7 +194,8 @@ def _int_field(item: dict[str, Any], key: str, where: str, default: int | None =
 
 def _synthetic_instance(item: dict[str, Any], where: str) -> dict[str, Any]:
     if unknown := sorted(set(item) - _SYNTH_KEYS):
-        raise DataError(f"{where}: unknown key(s) {', '.join(unknown)} (a simulated instance takes {', '.join(sorted(_SYNTH_KEYS))};"
+        accepted = ", ".join(sorted(_SYNTH_KEYS))
+        raise DataError(f"{where}: unknown key(s) {', '.join(unknown)} (a simulated instance takes {accepted};"
                         " a data instance needs 'x' and 'y')")
     family = item.get("family")
     known = [*FAMILIES, *POST_FAMILIES]

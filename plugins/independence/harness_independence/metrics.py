@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import Metric
-
 from harness_independence.names import DEPENDENT
 
 if TYPE_CHECKING:

@@ -63,7 +63,7 @@ class IndependenceModel(Model):
     """Shared predict loop: regenerate (x, y), time the test, report the decision at alpha."""
 
     tasks = TASKS
-    batch_size = 8
+    batch_size = 32
     #: largest n the test accepts (memory or time); None for no limit
     max_n: int | None = MAX_EXACT_N
 

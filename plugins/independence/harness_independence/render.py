@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness import Renderer
-
 from harness_independence.names import DEPENDENT, INDEPENDENT
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -84,7 +83,8 @@ def runtime_chart(curves: dict[str, Any]) -> dict[str, Any]:
         "width": 420, "height": 200,
         "mark": {"type": "line", "point": True},
         "encoding": {"x": {"field": "n", "type": "quantitative", "scale": {"type": "log"}},
-                     "y": {"field": "median_s", "type": "quantitative", "scale": {"type": "log"}, "title": "median seconds per test"},
+                     "y": {"field": "median_s", "type": "quantitative", "scale": {"type": "log"},
+                           "title": "median seconds per test"},
                      "tooltip": [{"field": "n"}, {"field": "median_s", "format": ".4f"}, {"field": "count"}]},
     }
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from harness import Artifact, Task
-
 from harness_independence.names import DEPENDENT
 
 

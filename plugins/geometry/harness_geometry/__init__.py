@@ -8,7 +8,6 @@ module scope imports neither, so `harness tasks` stays fast.
 from pathlib import Path
 
 from harness import hookimpl
-
 from harness_geometry.metrics import METRICS
 from harness_geometry.models import MODELS
 from harness_geometry.render import GeometryRenderer

@@ -16,6 +16,7 @@ kept to a few hundred numbers so a stored sample stays small.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -117,7 +118,7 @@ def quadrature(n: int) -> dict[str, Any]:
     pdf = np.array([weight(x) for x in u]) / (scale * z)
     # CDF on the grid: mass below the grid's start, then the pieces between grid points.
     pieces = [quad(weight, -half, max(-half, u[0]), **opts)[0]]
-    pieces += [quad(weight, lo, hi, **opts)[0] for lo, hi in zip(u[:-1], u[1:], strict=True)]
+    pieces += [quad(weight, lo, hi, **opts)[0] for lo, hi in itertools.pairwise(u)]
     cdf_values = np.clip(np.cumsum(pieces) / z, 0.0, 1.0)
     return {"method": "quadrature", "n": n, "mean": mean, "variance": variance,
             "mean_error_estimate": scale * (m1_err / z + abs(m1) * z_err / z**2),
@@ -160,7 +161,7 @@ def monte_carlo(n: int, draws: int, seed: int, chunk_floats: int = 2_000_000) ->
         # ECDF at evenly spaced ranks: F = r/N at the r-th order statistic, F_left = (r-1)/N just below it.
         "cdf": {"theta": [float(t) for t in theta[ranks - 1]], "F": [float(r / draws) for r in ranks],
                 "F_left": [float((r - 1) / draws) for r in ranks]},
-        "ecdf_points": int(len(ranks)),
+        "ecdf_points": len(ranks),
     }
 
 

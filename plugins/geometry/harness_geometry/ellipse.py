@@ -13,6 +13,7 @@ tolerance is needed (GLUING_TOL; see the README). x(l) is where the quarter edge
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -113,7 +114,7 @@ def elliptic_construction(a: float, b: float) -> dict[str, Any]:
         return root_margin(float(margin(s)))
 
     s = np.linspace(0.0, quarter, EDGE_POINTS)
-    pieces = [0.0] + [quad(root, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=200)[0] for lo, hi in zip(s[:-1], s[1:], strict=True)]
+    pieces = [0.0] + [quad(root, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=200)[0] for lo, hi in itertools.pairwise(s)]
     x = np.cumsum(pieces)
     return _result("elliptic", a, b, quarter, s, x, _invert(s, a, b, quarter), _invert(quarter - s, a, b, quarter), margin)
 

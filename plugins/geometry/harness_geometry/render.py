@@ -155,10 +155,8 @@ class GeometryRenderer(Renderer):
             panels = [v.chart(chart, "Variance of the angle against n",
                               "Exact psi_1(n/2)/2 against the method; Laplace's 1/(n-2) converges as n grows.")] if chart else []
             rows = [{"n": s.input["n"], "mean": s.prediction.get("mean"), "variance": s.prediction.get("variance"),
-                     "exact variance": s.reference["variance"], **{k: s.scores[k]["value"] for k in s.scores
-                                                                   if isinstance(s.scores[k], dict) and s.scores[k].get("applies")}}
-                    for s in samples]
-            return panels + [v.table(rows, "Per dimension")]
+                     "exact variance": s.reference["variance"], **_applicable_scores(s.scores)} for s in samples]
+            return [*panels, v.table(rows, "Per dimension")]
         if run.task == "rope-curve":
             panels = []
             for sample in samples[:12]:
@@ -181,7 +179,8 @@ class GeometryRenderer(Renderer):
             chart = angle_density_chart(sample.prediction, int(sample.input["n"]))
             if chart is None:
                 return [v.text(sample.prediction.get("note", "this method gives no distribution here"), "No density")]
-            return [v.chart(chart, f"Angle density, n = {sample.input['n']}", "Dashed: exact Gamma(n/2)/(Gamma((n-1)/2) sqrt(pi)) sin^(n-2).")]
+            return [v.chart(chart, f"Angle density, n = {sample.input['n']}",
+                            "Dashed: exact Gamma(n/2)/(Gamma((n-1)/2) sqrt(pi)) sin^(n-2).")]
         if run.task == "rope-curve":
             panels = [v.chart(rope_chart(sample.prediction, sample.reference), "Rope curve", _rope_caption(sample))]
             chart = convergence_chart(sample.prediction, sample.reference)
@@ -196,6 +195,18 @@ class GeometryRenderer(Renderer):
                     + [v.chart(margin_chart(sample.prediction), "Gluing margin along the quarter edge",
                                "Zero at both ends by construction; the post proves it is >= 0 in between.")])
         return []
+
+
+def _applicable_scores(scores: Mapping[str, Any]) -> dict[str, float]:
+    """Per-sample scores worth a column: plain numbers, and the applicable {"value", "applies"} ones."""
+    out = {}
+    for name, score in scores.items():
+        if isinstance(score, dict):
+            if score.get("applies"):
+                out[name] = score["value"]
+        else:
+            out[name] = score
+    return out
 
 
 def _rope_caption(sample: Any) -> str:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from harness import Task
-
 from harness_geometry import data
 
 

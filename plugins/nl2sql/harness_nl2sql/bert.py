@@ -1,0 +1,358 @@
+"""`bert`: the post's NL2SQL model (kexue.fm/archives/6771) on `transformers.BertModel`.
+
+Input: `[CLS] question [SEP]` then `[CLS] header [SEP]` for every column, one token per character.
+Heads, as in the post: the first [CLS] -> 3-way connective; each header's [CLS] -> 7-way (six aggs
+or "not selected"); each question character -> 5-way (four ops or "not a value"), tagging value
+spans; and per question character a softmax over the headers for the condition's column. Losses
+are masked to real positions (the column loss to value characters only). Inference applies the
+post's rules: a value that is not a number cannot take > or <, and an "==" value that is not a
+cell of its text column snaps to the closest cell by edit distance.
+
+By default a small BERT is trained from scratch on the task's train split (a few minutes on two
+CPU cores); `pretrained=PATH` starts from a local checkpoint (`BertModel.from_pretrained`) and its
+vocabulary. torch and transformers are imported inside functions so listing stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from harness import ConfigError, DataError, Model
+from harness_nl2sql.values import locate, parse_number, snap, span_value
+
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+NOT_SELECTED, NOT_VALUE = 6, 4
+
+
+def _char(c: str) -> str:
+    c = unicodedata.normalize("NFKC", c).lower()
+    return c if c.strip() else "[unused1]"
+
+
+class Encoder:
+    """Character tokenisation against a vocabulary (ours, or a pretrained model's vocab)."""
+
+    def __init__(self, vocab: dict[str, int], max_question: int, max_header: int, max_len: int) -> None:
+        self.vocab = vocab
+        self.max_question, self.max_header, self.max_len = max_question, max_header, max_len
+        self.unk, self.cls, self.sep, self.pad = (vocab[t] for t in ("[UNK]", "[CLS]", "[SEP]", "[PAD]"))
+
+    def ids(self, text: str) -> list[int]:
+        return [self.vocab.get(_char(c), self.unk) for c in text]
+
+    def encode(self, question: str, header: list[str]) -> dict[str, Any]:
+        q = self.ids(question[: self.max_question])
+        tokens, types = [self.cls, *q, self.sep], [0] * (len(q) + 2)
+        header_pos = []
+        for h in header:
+            h_ids = self.ids(str(h)[: self.max_header])
+            if len(tokens) + len(h_ids) + 2 > self.max_len:
+                break  # the remaining columns do not fit; they are never predicted
+            header_pos.append(len(tokens))
+            tokens += [self.cls, *h_ids, self.sep]
+            types += [1] * (len(h_ids) + 2)
+        return {"ids": tokens, "types": types, "n_q": len(q), "header_pos": header_pos}
+
+
+def build_vocab(rows: list[dict]) -> dict[str, int]:
+    chars: dict[str, int] = {}
+    for row in rows:
+        for text in [row["question"], *map(str, row["table"]["header"])]:
+            for c in text:
+                c = _char(c)
+                chars[c] = chars.get(c, 0) + 1
+    ordered = sorted(chars, key=lambda c: (-chars[c], c))
+    reserved = [*SPECIALS, "[unused1]"]
+    return {t: i for i, t in enumerate(reserved + [c for c in ordered if c not in reserved])}
+
+
+def labels(row: dict, encoded: dict) -> dict[str, Any]:
+    """Training targets from a TableQA row; values are found in the question (TableQA gives no spans)."""
+    sql, table = row["sql"], row["table"]
+    n_h, n_q = len(encoded["header_pos"]), encoded["n_q"]
+    agg = [NOT_SELECTED] * n_h
+    for c, a in zip(sql["sel"], sql["agg"], strict=True):
+        if c < n_h:
+            agg[c] = a
+    op, col = [NOT_VALUE] * n_q, [-100] * n_q
+    for c, o, v in sql["conds"]:
+        if c >= n_h:
+            continue
+        span = locate(row["question"][:n_q], str(v), table["types"][c] == "real")
+        if span is None or any(op[i] != NOT_VALUE for i in range(*span)):
+            continue
+        for i in range(*span):
+            op[i], col[i] = o, c
+    conn = sql.get("cond_conn_op", 0) if len(sql["conds"]) > 1 else 0
+    return {"conn": conn, "agg": agg, "op": op, "col": col}
+
+
+def _net(bert: Any, hidden: int) -> Any:
+    import torch
+    from torch import nn
+
+    class Nl2sqlNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+            self.conn = nn.Linear(hidden, 3)
+            self.agg = nn.Linear(hidden, 7)
+            self.op = nn.Linear(hidden, 5)
+            self.q_proj = nn.Linear(hidden, hidden)
+            self.h_proj = nn.Linear(hidden, hidden)
+            self.col_score = nn.Linear(hidden, 1)
+
+        def forward(self, ids, types, mask, header_pos, header_mask, n_q_max):
+            x = self.bert(input_ids=ids, token_type_ids=types, attention_mask=mask).last_hidden_state
+            q = x[:, 1 : 1 + n_q_max]
+            h = torch.gather(x, 1, header_pos.unsqueeze(-1).expand(-1, -1, x.size(-1)))
+            col = self.col_score(torch.tanh(self.q_proj(q).unsqueeze(2) + self.h_proj(h).unsqueeze(1))).squeeze(-1)
+            col = col.masked_fill(~header_mask.unsqueeze(1), -1e4)
+            return self.conn(x[:, 0]), self.agg(h), self.op(q), col
+
+    return Nl2sqlNet()
+
+
+def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, Any]:
+    import torch
+
+    n = len(encoded)
+    length = max(len(e["ids"]) for e in encoded)
+    n_h = max(1, max(len(e["header_pos"]) for e in encoded))
+    n_q = max(1, max(e["n_q"] for e in encoded))
+    ids = torch.zeros(n, length, dtype=torch.long)
+    types = torch.zeros(n, length, dtype=torch.long)
+    mask = torch.zeros(n, length, dtype=torch.long)
+    header_pos = torch.zeros(n, n_h, dtype=torch.long)
+    header_mask = torch.zeros(n, n_h, dtype=torch.bool)
+    for i, e in enumerate(encoded):
+        ids[i, : len(e["ids"])] = torch.tensor(e["ids"])
+        types[i, : len(e["types"])] = torch.tensor(e["types"])
+        mask[i, : len(e["ids"])] = 1
+        header_pos[i, : len(e["header_pos"])] = torch.tensor(e["header_pos"], dtype=torch.long)
+        header_mask[i, : len(e["header_pos"])] = True
+    batch = {"ids": ids, "types": types, "mask": mask, "header_pos": header_pos, "header_mask": header_mask, "n_q_max": n_q}
+    if targets is not None:
+        conn = torch.tensor([t["conn"] for t in targets])
+        agg = torch.full((n, n_h), -100, dtype=torch.long)
+        op = torch.full((n, n_q), -100, dtype=torch.long)
+        col = torch.full((n, n_q), -100, dtype=torch.long)
+        for i, t in enumerate(targets):
+            agg[i, : len(t["agg"])] = torch.tensor(t["agg"], dtype=torch.long)
+            op[i, : len(t["op"])] = torch.tensor(t["op"], dtype=torch.long)
+            col[i, : len(t["col"])] = torch.tensor(t["col"], dtype=torch.long)
+        batch["targets"] = (conn, agg, op, col)
+    return batch
+
+
+class BertSqlModel(Model):
+    name = "bert"
+    tasks = ("nl2sql",)
+    description = ("The post's BERT NL2SQL model (conn / sel+agg / value-tagging / condition-column heads); a small BERT "
+                   "from scratch by default, or pretrained=PATH to a local Chinese BERT checkpoint.")
+    defaults = {
+        "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
+        "hidden_size": 192, "layers": 3, "heads": 4, "intermediate_size": 384, "dropout": 0.1,
+        "epochs": 10, "train_batch_size": 32, "lr": 0.0,  # 0 = 1e-3 from scratch, 5e-5 for a pretrained model
+        "warmup": 0.06, "max_len": 192, "max_question": 96, "max_header": 16, "threads": 0, "max_train": 0,
+    }
+    batch_size = 64
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        c = self.config
+        for key in ("hidden_size", "layers", "heads", "intermediate_size", "epochs", "train_batch_size", "max_len",
+                    "max_question", "max_header"):
+            if c[key] < 1:
+                raise ConfigError(f"model 'bert': {key} must be at least 1, got {c[key]}")
+        if c["hidden_size"] % c["heads"]:
+            raise ConfigError(f"model 'bert': hidden_size ({c['hidden_size']}) must be a multiple of heads ({c['heads']})")
+        if not 0 <= c["dropout"] < 1 or c["lr"] < 0 or not 0 <= c["warmup"] < 1 or c["threads"] < 0 or c["max_train"] < 0:
+            raise ConfigError("model 'bert': need 0 <= dropout < 1, lr >= 0, 0 <= warmup < 1, threads >= 0, max_train >= 0")
+        if c["pretrained"] and not Path(c["pretrained"]).is_dir():
+            raise ConfigError(f"model 'bert': pretrained={c['pretrained']!r} is not a directory (a local BERT checkpoint)")
+        self.net: Any = None
+        self.encoder: Encoder | None = None
+        self.train_seconds: float | None = None
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _threads(self) -> None:
+        import torch
+
+        if self.config["threads"]:
+            torch.set_num_threads(self.config["threads"])
+
+    def _pretrained_vocab(self, path: Path) -> dict[str, int]:
+        vocab_file = path / "vocab.txt"
+        if vocab_file.exists():
+            return {line.rstrip("\n"): i for i, line in enumerate(vocab_file.read_text(encoding="utf-8").splitlines())}
+        try:  # save_pretrained writes tokenizer.json, not vocab.txt (transformers 5.x)
+            from transformers import AutoTokenizer
+
+            return dict(AutoTokenizer.from_pretrained(str(path), local_files_only=True).get_vocab())
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            raise ConfigError(f"model 'bert': no vocab.txt or loadable tokenizer in {path} ({reason})") from None
+
+    def _build(self, vocab: dict[str, int], bert_config: dict | None = None, pretrained: Path | None = None) -> None:
+        from transformers import BertConfig, BertModel
+
+        c = self.config
+        missing = [t for t in ("[UNK]", "[CLS]", "[SEP]", "[PAD]") if t not in vocab]
+        if missing:
+            raise ConfigError(f"model 'bert': the vocabulary lacks {', '.join(missing)}")
+        if pretrained is not None:
+            try:
+                bert = BertModel.from_pretrained(str(pretrained), local_files_only=True, add_pooling_layer=False)
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                raise ConfigError(f"model 'bert': cannot load a BERT checkpoint from {pretrained} ({reason})") from None
+        else:
+            if bert_config is None:
+                bert_config = BertConfig(
+                    vocab_size=len(vocab), hidden_size=c["hidden_size"], num_hidden_layers=c["layers"],
+                    num_attention_heads=c["heads"], intermediate_size=c["intermediate_size"],
+                    hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["dropout"],
+                    max_position_embeddings=max(512, c["max_len"]), type_vocab_size=2,
+                ).to_dict()
+            bert = BertModel(BertConfig.from_dict(bert_config), add_pooling_layer=False)
+        max_len = min(c["max_len"], bert.config.max_position_embeddings)
+        self.encoder = Encoder(vocab, c["max_question"], c["max_header"], max_len)
+        self.net = _net(bert, bert.config.hidden_size)
+
+    # -- training -------------------------------------------------------------------------------
+
+    def fit(self, train: Any, ctx: Any) -> None:
+        import torch
+
+        self._threads()
+        torch.manual_seed(ctx.seed)
+        rows = [r for r in train if r.get("sql")]
+        if not rows:
+            raise DataError("model 'bert': the train split has no questions with gold SQL")
+        if self.config["max_train"]:
+            rows = rows[: self.config["max_train"]]
+        c = self.config
+        pretrained = Path(c["pretrained"]) if c["pretrained"] else None
+        vocab = self._pretrained_vocab(pretrained) if pretrained else build_vocab(rows)
+        self._build(vocab, pretrained=pretrained)
+        assert self.encoder is not None
+        encoded = [self.encoder.encode(r["question"], r["table"]["header"]) for r in rows]
+        targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
+        lr = c["lr"] or (5e-5 if pretrained else 1e-3)
+        optimizer = torch.optim.AdamW(self.net.parameters(), lr=lr, weight_decay=0.01)
+        bs = c["train_batch_size"]
+        steps_per_epoch = math.ceil(len(rows) / bs)
+        total = steps_per_epoch * c["epochs"]
+        warmup = max(1, int(total * c["warmup"]))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
+        generator = torch.Generator().manual_seed(ctx.seed)
+        self.net.train()
+        started = time.perf_counter()
+        with ctx.progress(f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs)", total=total) as advance:
+            for _ in range(c["epochs"]):
+                order = torch.randperm(len(rows), generator=generator).tolist()
+                for start in range(0, len(rows), bs):
+                    chosen = order[start : start + bs]
+                    batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
+                    conn_t, agg_t, op_t, col_t = batch["targets"]
+                    conn, agg, op, col = self.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
+                                                  batch["header_mask"], batch["n_q_max"])
+                    loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
+                    if (col_t != -100).any():
+                        loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
+                    optimizer.zero_grad()
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+                    optimizer.step()
+                    scheduler.step()
+                    advance(1)
+        self.train_seconds = time.perf_counter() - started
+        self.net.eval()
+
+    def save(self, directory: Path) -> None:
+        import torch
+
+        assert self.encoder is not None
+        torch.save(self.net.state_dict(), directory / "model.pt")
+        tokens = sorted(self.encoder.vocab, key=self.encoder.vocab.get)
+        (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds}
+        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def load(self, directory: Path) -> None:
+        import torch
+
+        self._threads()
+        meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        lines = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        self._build({t: i for i, t in enumerate(lines)}, bert_config=meta["bert_config"])
+        self.net.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
+        self.net.eval()
+        self.train_seconds = meta.get("train_seconds")
+
+    # -- prediction -----------------------------------------------------------------------------
+
+    def predict(self, batch: list[dict[str, Any]], ctx: Any) -> list[dict]:
+        import torch
+
+        if self.net is None or self.encoder is None:
+            raise RuntimeError("model 'bert' has not been trained or loaded")
+        encoded = [self.encoder.encode(item["question"], item["table"]["header"]) for item in batch]
+        tensors = _batch(encoded)
+        with torch.inference_mode():
+            conn, agg, op, col = self.net(tensors["ids"], tensors["types"], tensors["mask"], tensors["header_pos"],
+                                          tensors["header_mask"], tensors["n_q_max"])
+            conn_p, agg_p, op_p, col_p = conn.softmax(-1), agg.softmax(-1), op.softmax(-1), col.softmax(-1)
+        return [self.decode(item, e, conn_p[i], agg_p[i], op_p[i], col_p[i])
+                for i, (item, e) in enumerate(zip(batch, encoded, strict=True))]
+
+    def decode(self, item: dict, encoded: dict, conn: Any, agg: Any, op: Any, col: Any) -> dict:
+        """The post's inference rules, turning head outputs into a TableQA `sql` object."""
+        table, question = item["table"], item["question"]
+        n_h, n_q = len(encoded["header_pos"]), encoded["n_q"]
+        sel, aggs = [], []
+        agg = agg[:n_h]
+        best = agg.argmax(-1).tolist()
+        for j, a in enumerate(best):
+            if a != NOT_SELECTED:
+                sel.append(j)
+                aggs.append(a)
+        if not sel and n_h:
+            j = int((1 - agg[:, NOT_SELECTED]).argmax())
+            sel, aggs = [j], [int(agg[j, :NOT_SELECTED].argmax())]
+        tags = op[:n_q].argmax(-1).tolist()
+        conds, seen = [], set()
+        i = 0
+        while i < n_q:
+            if tags[i] == NOT_VALUE:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n_q and tags[j + 1] == tags[i]:
+                j += 1
+            o = tags[i]
+            c = int(col[i : j + 1, :n_h].mean(0).argmax()) if n_h else 0
+            kind, header = table["types"][c], str(table["header"][c])
+            value = span_value(question[i : j + 1], kind, header)
+            if o in (0, 1) and parse_number(value) is None:
+                o = 2  # the post: a value that is not a number cannot be compared with > or <
+            if kind == "text" and o == 2:
+                cells = sorted({str(r[c]) for r in table["rows"] if r[c] is not None})
+                value = snap(value, cells)
+            key = (c, o, value)
+            if value and key not in seen:
+                seen.add(key)
+                conds.append([c, o, value])
+            i = j + 1
+        c_conn = conn.tolist()
+        conn_code = 0 if len(conds) < 2 else (1 if c_conn[1] >= c_conn[2] else 2)
+        return {"sel": sel, "agg": aggs, "cond_conn_op": conn_code, "conds": conds}

@@ -1,0 +1,137 @@
+"""Loading TableQA-format data (real `--data-dir` or the embedded synthetic default) into task rows.
+
+A row carries the whole table: the models need its cells (the post snaps "==" values to table
+cells) and execution accuracy runs the SQL on it, and `Metric.score` only sees the model input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from harness import DataError
+from harness_nl2sql.values import AGGS, CONNS, OPS
+
+SPLITS = ("train", "val", "test")
+
+
+def read_tables(path: Path) -> dict[str, dict]:
+    """`{split}.tables.json`: one table object per line, validated."""
+    if not path.exists():
+        raise DataError(f"{path} does not exist (expected TableQA tables, one JSON object per line)")
+    tables: dict[str, dict] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            table = _json(line, where)
+            for key in ("id", "header", "rows"):
+                if key not in table:
+                    raise DataError(f"{where}: table has no {key!r}")
+            header = table["header"]
+            if not isinstance(header, list) or not header or not all(isinstance(h, str) for h in header):
+                raise DataError(f"{where}: 'header' must be a non-empty list of strings")
+            types = table.get("types") or ["text"] * len(header)
+            if len(types) != len(header) or any(t not in ("text", "real") for t in types):
+                raise DataError(f"{where}: 'types' must give 'text' or 'real' for each of the {len(header)} columns")
+            rows = table["rows"]
+            if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(header) for r in rows):
+                raise DataError(f"{where}: every row must be a list of {len(header)} cells")
+            if str(table["id"]) in tables:
+                raise DataError(f"{where}: table id {table['id']!r} occurs twice")
+            tables[str(table["id"])] = {"id": str(table["id"]), "name": str(table.get("name", "")),
+                                        "title": str(table.get("title", "")), "header": header, "types": types, "rows": rows}
+    return tables
+
+
+def read_questions(path: Path, tables: dict[str, dict], split: str, require_sql: bool) -> list[dict]:
+    """`{split}.json`: one question per line; every table id, column index and code is checked."""
+    if not path.exists():
+        raise DataError(f"{path} does not exist (expected TableQA questions, one JSON object per line)")
+    questions = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            item = _json(line, where)
+            if not isinstance(item.get("question"), str) or not item["question"].strip():
+                raise DataError(f"{where}: no 'question' text")
+            table_id = str(item.get("table_id", ""))
+            if table_id not in tables:
+                raise DataError(f"{where}: table_id {table_id!r} is not in {path.name.replace('.json', '.tables.json')}")
+            sql = item.get("sql")
+            if sql is None and require_sql:
+                raise DataError(f"{where}: no 'sql' (training and validation questions need their gold SQL)")
+            if sql is not None:
+                sql = validate_sql(sql, len(tables[table_id]["header"]), where)
+            qid = str(item.get("id", f"{split}-{number:06d}"))
+            questions.append({"id": qid, "question": item["question"], "table_id": table_id, "sql": sql})
+    return questions
+
+
+def validate_sql(sql: Any, n_columns: int, where: str) -> dict:
+    """Check a TableQA `sql` object and return it in canonical form (ints, string values)."""
+    if not isinstance(sql, dict):
+        raise DataError(f"{where}: 'sql' must be an object")
+    try:
+        sel = [int(c) for c in sql["sel"]]
+        agg = [int(a) for a in sql["agg"]]
+        conn = int(sql.get("cond_conn_op", 0))
+        conds = [[int(c[0]), int(c[1]), c[2]] for c in sql.get("conds", [])]
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        raise DataError(f"{where}: malformed 'sql' ({reason}); expected sel, agg, cond_conn_op, conds") from None
+    if not sel or len(sel) != len(agg):
+        raise DataError(f"{where}: 'sel' and 'agg' must be non-empty and of equal length")
+    for column in sel + [c[0] for c in conds]:
+        if not 0 <= column < n_columns:
+            raise DataError(f"{where}: column index {column} out of range (the table has {n_columns} columns)")
+    for code in agg:
+        if code not in AGGS:
+            raise DataError(f"{where}: unknown agg code {code} (known: {sorted(AGGS)})")
+    if conn not in CONNS:
+        raise DataError(f"{where}: unknown cond_conn_op {conn} (known: {sorted(CONNS)})")
+    for cond in conds:
+        if cond[1] not in OPS:
+            raise DataError(f"{where}: unknown op code {cond[1]} (known: {sorted(OPS)})")
+        if isinstance(cond[2], (dict, list)) or cond[2] is None:
+            raise DataError(f"{where}: condition value must be a string or number, got {cond[2]!r}")
+        cond[2] = str(cond[2])
+    return {"sel": sel, "agg": agg, "cond_conn_op": conn, "conds": conds}
+
+
+def _json(line: str, where: str) -> dict:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: expected a JSON object")
+    return value
+
+
+def load_real(data_dir: Path, split: str) -> list[dict]:
+    tables = read_tables(data_dir / f"{split}.tables.json")
+    questions = read_questions(data_dir / f"{split}.json", tables, split, require_sql=split != "test")
+    return [_row(q, tables[q["table_id"]]) for q in questions]
+
+
+_SYNTH_CACHE: dict[str, list[dict]] = {}
+
+
+def load_synthetic(split: str) -> list[dict]:
+    """The embedded default; kept in memory for the process (train is read for fit, val/test for eval)."""
+    if split not in _SYNTH_CACHE:
+        from harness_nl2sql.synth import generate
+
+        questions, tables = generate(split)
+        _SYNTH_CACHE[split] = [_row(q, tables[q["table_id"]]) for q in questions]
+    return [dict(row) for row in _SYNTH_CACHE[split]]
+
+
+def _row(question: dict, table: dict) -> dict:
+    return {"id": question["id"], "question": question["question"], "table_id": question["table_id"],
+            "table": table, "sql": question["sql"]}

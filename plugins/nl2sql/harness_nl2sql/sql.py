@@ -1,0 +1,219 @@
+"""Structured SQL -> parameterised query, executed in a sandboxed in-memory DuckDB per table.
+
+A prediction is never executed as text. `render` builds the statement from the structured form:
+identifiers are the table's own headers, double-quoted (inner quotes doubled); every condition
+value is a bound parameter. `Sandbox` holds ONE table in an in-memory database opened with
+`enable_external_access=false` and `lock_configuration=true` (no file, no extension, no URL can
+be read or written, and SQL cannot switch that back on), and interrupts a query that runs past
+its time limit. A value such as `'); COPY (SELECT 1) TO '/tmp/x.csv'; --` is compared as data.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from harness_nl2sql.values import AGGS, CONNS, OPS, canonical_number, parse_number
+
+SQL_OPS = {0: ">", 1: "<", 2: "=", 3: "<>"}
+TIME_LIMIT_S = 2.0
+
+
+def quote(identifier: str) -> str:
+    return '"' + str(identifier).replace('"', '""') + '"'
+
+
+def column_names(header: list[str]) -> list[str]:
+    """Headers as SQL column names: duplicates (they occur in TableQA) get a #2, #3 suffix."""
+    names, seen = [], {}
+    for h in header:
+        name = str(h) or "column"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return names
+
+
+def to_number(cell: Any) -> float | None:
+    if isinstance(cell, bool):
+        return float(cell)
+    if isinstance(cell, (int, float)):
+        return float(cell) if math.isfinite(cell) else None
+    if cell is None:
+        return None
+    text = str(cell).strip().replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        number = parse_number(text) if len(text) < 40 else None
+        return number
+
+
+def render(sql: dict, table: dict, table_name: str = "t") -> tuple[str, list[Any]]:
+    """The parameterised statement and its parameters for a structured query on `table`."""
+    names, types = column_names(table["header"]), table["types"]
+    aggs = list(sql["agg"])
+    mixed = any(aggs) and not all(aggs)
+    parts = []
+    for column, agg in zip(sql["sel"], aggs, strict=True):
+        ident = quote(names[column])
+        if agg == 0:
+            parts.append(f"first({ident})" if mixed else ident)  # sqlite's bare column beside an aggregate
+        elif agg in (1, 5) and types[column] != "real":
+            parts.append(f"{AGGS[agg]}(TRY_CAST({ident} AS DOUBLE))")
+        else:
+            parts.append(f"{AGGS[agg]}({ident})")
+    where, params = [], []
+    for column, op, value in sql["conds"]:
+        ident = quote(names[column])
+        number = to_number(value) if isinstance(value, (int, float)) or len(str(value)) < 40 else None
+        if types[column] == "real" and number is not None:
+            where.append(f"{ident} {SQL_OPS[op]} ?")
+            params.append(number)
+        elif op in (0, 1) and number is not None:  # ordering on a text column: compare as numbers where they are
+            where.append(f"TRY_CAST({ident} AS DOUBLE) {SQL_OPS[op]} ?")
+            params.append(number)
+        else:
+            where.append(f"CAST({ident} AS VARCHAR) {SQL_OPS[op]} ?")
+            params.append(str(value))
+    statement = f"SELECT {', '.join(parts)} FROM {quote(table_name)}"
+    if where:
+        joiner = " OR " if sql.get("cond_conn_op") == 2 else " AND "
+        statement += " WHERE " + joiner.join(where)
+    return statement, params
+
+
+def display(sql: dict | None, table: dict) -> str:
+    """Readable SQL for people (dashboard, diffs): values shown as quoted literals, never executed."""
+    if not sql:
+        return "(no SQL)"
+    names = column_names(table["header"])
+    try:
+        parts = [f"{AGGS[a]}({quote(names[c])})" if a else quote(names[c]) for c, a in zip(sql["sel"], sql["agg"], strict=True)]
+        lines = [f"SELECT {', '.join(parts)}", f"FROM {quote(table.get('name') or table.get('id') or 't')}"]
+        conds = [f"{quote(names[c])} {OPS[o]} '{str(v).replace(chr(39), chr(39) * 2)}'" for c, o, v in sql["conds"]]
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        return f"(malformed SQL: {exc})"
+    if conds:
+        joiner = f"\n  {CONNS.get(sql.get('cond_conn_op', 0)) or 'and'} ".upper()
+        lines.append("WHERE " + joiner.join(conds))
+    return "\n".join(lines)
+
+
+class Sandbox:
+    """One table in its own in-memory DuckDB, locked down; `run` executes a structured query on it."""
+
+    def __init__(self, table: dict, time_limit_s: float = TIME_LIMIT_S) -> None:
+        import duckdb
+
+        self.table = table
+        self.time_limit_s = time_limit_s
+        self.con = duckdb.connect(":memory:", config={"enable_external_access": False, "autoinstall_known_extensions": False,
+                                                      "autoload_known_extensions": False, "threads": 1})
+        self.con.execute("SET lock_configuration = true")
+        names, types = column_names(table["header"]), table["types"]
+        columns = ", ".join(f"{quote(n)} {'DOUBLE' if t == 'real' else 'VARCHAR'}" for n, t in zip(names, types, strict=True))
+        self.con.execute(f"CREATE TABLE t ({columns})")
+        import pyarrow as pa
+
+        cells = list(zip(*table["rows"], strict=True)) if table["rows"] else [() for _ in names]
+        arrays = {}
+        for i, (col, t) in enumerate(zip(cells, types, strict=True)):
+            if t == "real":
+                arrays[f"c{i}"] = pa.array([to_number(c) for c in col], type=pa.float64())
+            else:
+                arrays[f"c{i}"] = pa.array([None if c is None else str(c) for c in col], type=pa.string())
+        data = pa.table(arrays)
+        self.con.register("source_rows", data)
+        self.con.execute("INSERT INTO t SELECT * FROM source_rows")
+        self.con.unregister("source_rows")
+
+    def run(self, sql: dict) -> list[tuple] | str:
+        """Result rows, or an error string (bad query, or interrupted at the time limit)."""
+        try:
+            statement, params = render(sql, self.table)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            return f"error: cannot render ({type(exc).__name__}: {exc})"
+        timer = threading.Timer(self.time_limit_s, self.con.interrupt)
+        timer.start()
+        try:
+            return self.con.execute(statement, params).fetchall()
+        except Exception as exc:  # any DuckDB error is a failed prediction, not a crashed run
+            if "interrupt" in str(exc).lower():
+                return f"error: time limit {self.time_limit_s}s exceeded"
+            return f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SandboxPool:
+    """A few recently used sandboxes, so scoring many questions on one table builds it once."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._pool: OrderedDict[str, Sandbox] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, table: dict) -> Sandbox:
+        from harness.records import to_json
+
+        key = table.get("id", "") + ":" + str(hash(to_json(table["header"]) + to_json(table["rows"])))
+        with self._lock:
+            if key in self._pool:
+                self._pool.move_to_end(key)
+                return self._pool[key]
+            sandbox = Sandbox(table)
+            self._pool[key] = sandbox
+            while len(self._pool) > self.size:
+                self._pool.popitem(last=False)[1].close()
+            return sandbox
+
+
+POOL = SandboxPool()
+
+
+def execute(sql: dict, table: dict) -> list[tuple] | str:
+    return POOL.get(table).run(sql)
+
+
+def _cell_key(cell: Any) -> tuple[int, Any]:
+    if cell is None:
+        return (0, "")
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return (1, float(cell)) if math.isfinite(cell) else (0, str(cell))
+    return (2, str(cell))
+
+
+def same_result(a: list[tuple] | str, b: list[tuple] | str, rel_tol: float = 1e-6, abs_tol: float = 1e-6) -> bool:
+    """Equal result multisets (row order ignored), numbers compared with a tolerance; an error never matches."""
+    if isinstance(a, str) or isinstance(b, str) or len(a) != len(b):
+        return False
+    rows_a = sorted(tuple(_cell_key(c) for c in row) for row in a)
+    rows_b = sorted(tuple(_cell_key(c) for c in row) for row in b)
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        if len(ra) != len(rb):
+            return False
+        for (ka, va), (kb, vb) in zip(ra, rb, strict=True):
+            if ka != kb:
+                return False
+            if ka == 1:
+                if not math.isclose(va, vb, rel_tol=rel_tol, abs_tol=abs_tol):
+                    return False
+            elif va != vb:
+                return False
+    return True
+
+
+def result_json(result: list[tuple] | str, limit: int = 20) -> list[dict] | str:
+    """A result as a small JSON table for the dashboard."""
+    if isinstance(result, str):
+        return result
+    out = []
+    for row in result[:limit]:
+        out.append({f"col{i + 1}": (canonical_number(c) if isinstance(c, float) and math.isfinite(c) else c)
+                    for i, c in enumerate(row)})
+    return out

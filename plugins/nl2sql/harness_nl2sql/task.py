@@ -1,0 +1,34 @@
+"""The `nl2sql` task: Chinese questions over one table each, answered by structured SQL (TableQA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness import Task
+from harness_nl2sql.data import SPLITS, load_real, load_synthetic
+
+
+class Nl2sqlTask(Task):
+    name = "nl2sql"
+    version = "1"
+    description = ("Chinese NL2SQL in the TableQA format: a question and one table in, structured SQL (sel/agg, conds, "
+                   "and/or) out; scored by logic form and by sandboxed execution.")
+    source = "https://kexue.fm/archives/6771"
+    splits = SPLITS
+    default_split = "test"
+    train_split = "train"
+    metrics = ("nl2sql-score", "nl2sql-logic-form-acc", "nl2sql-execution-acc", "nl2sql-sel-acc", "nl2sql-agg-acc",
+               "nl2sql-conn-acc", "nl2sql-cond-col-acc", "nl2sql-cond-op-acc", "nl2sql-cond-value-acc")
+    primary_metric = "nl2sql-score"
+    default_model = "bert"
+    embedded_dataset = "nl2sql-synth-v1"
+    real_dataset = "tableqa"
+    reference_field = "sql"
+
+    def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
+        return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
+
+    def input(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Question, table id and the whole table (models snap values to its cells; execution runs on it)."""
+        return {"question": row["question"], "table_id": row["table_id"], "table": row["table"]}

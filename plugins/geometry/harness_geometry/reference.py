@@ -92,7 +92,8 @@ def troposkein(omega: float, span: float, radius: float) -> dict[str, Any]:
 def fixed_length(omega: float, g: float, start: tuple[float, float], end: tuple[float, float], length: float) -> dict[str, Any]:
     """Collocation (solve_bvp, tol 1e-10) on s in [0, L] for (x, y, theta) with the multiplier
     lambda as unknown parameter; four boundary conditions fix both ends. Both circular arcs are
-    tried as first guesses; the solution with positive tension everywhere is kept."""
+    tried as first guesses with a spread of tensions; the first solution with positive tension
+    everywhere is kept."""
     import numpy as np
     from scipy.integrate import solve_bvp
 
@@ -111,7 +112,8 @@ def fixed_length(omega: float, g: float, start: tuple[float, float], end: tuple[
         direction = np.diff(pts, axis=0)
         theta = np.unwrap(np.arctan2(direction[:, 1], direction[:, 0]))
         theta = np.concatenate([theta, theta[-1:]])
-        for tension in (omega**2 * length**2 + g * length, 10 * (omega**2 * length**2 + g * length)):
+        for factor in (1.0, 0.1, 0.01, 10.0):
+            tension = factor * (omega**2 * length**2 + g * length)
             lam = tension + omega**2 * start[0] ** 2 / 2 - g * start[1]
             with np.errstate(all="ignore"):  # a diverging first guess overflows inside solve_bvp; it reports failure
                 sol = solve_bvp(fun, bc, s, np.vstack([pts[:, 0], pts[:, 1], theta]), p=[lam], tol=1e-10, max_nodes=100000)
@@ -120,8 +122,9 @@ def fixed_length(omega: float, g: float, start: tuple[float, float], end: tuple[
             fine = np.linspace(0.0, length, 2001)
             xs, ys, _ = sol.sol(fine)
             tensions = sol.p[0] - omega**2 * xs**2 / 2 + g * ys
-            if np.all(tensions > 0) and (best is None or sol.rms_residuals.max() < best.rms_residuals.max()):
+            if np.all(tensions > 0):
                 best = sol
+                break
         if best is not None:
             break
     if best is None:

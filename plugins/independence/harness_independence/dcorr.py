@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from harness_independence.hsic import as_matrix, centre, permutation_pvalue, sq_distances, u_centre
+from harness_independence.hsic import as_matrix, centre, inner, permutation_pvalue, sq_distances, u_centre
 
 
 def distances(a: np.ndarray) -> np.ndarray:
@@ -21,12 +21,12 @@ def distances(a: np.ndarray) -> np.ndarray:
 def distance_covariance_sqr(x: np.ndarray, y: np.ndarray) -> float:
     """The V-statistic dCov_n^2 = (1/n^2) sum A_ij B_ij with double-centred distance matrices."""
     a, b = distances(x), distances(y)
-    return float(np.vdot(centre(a), centre(b))) / a.shape[0] ** 2
+    return inner(centre(a), centre(b)) / a.shape[0] ** 2
 
 
 def distance_correlation_sqr(x: np.ndarray, y: np.ndarray) -> float:
     a, b = centre(distances(x)), centre(distances(y))
-    ab, aa, bb = float(np.vdot(a, b)), float(np.vdot(a, a)), float(np.vdot(b, b))
+    ab, aa, bb = inner(a, b), inner(a, a), inner(b, b)
     return ab / math.sqrt(aa * bb) if aa > 0 and bb > 0 else 0.0
 
 
@@ -38,7 +38,7 @@ def distance_correlation(x: np.ndarray, y: np.ndarray) -> float:
 def u_distance_correlation_sqr(x: np.ndarray, y: np.ndarray) -> float:
     """Bias-corrected dCor^2 from U-centred distance matrices (`dcor.u_distance_correlation_sqr`)."""
     a, b = u_centre(distances(x)), u_centre(distances(y))
-    ab, aa, bb = float(np.vdot(a, b)), float(np.vdot(a, a)), float(np.vdot(b, b))
+    ab, aa, bb = inner(a, b), inner(a, a), inner(b, b)
     return ab / math.sqrt(aa * bb) if aa > 0 and bb > 0 else 0.0
 
 
@@ -47,8 +47,8 @@ def dcor_permutation_test(x: np.ndarray, y: np.ndarray, permutations: int, rng: 
     a, b = distances(x), distances(y)
     ac = centre(a)
     bc = centre(b)
-    aa, bb = float(np.vdot(ac, ac)), float(np.vdot(bc, bc))
-    ab = float(np.vdot(ac, b))
+    aa, bb = inner(ac, ac), inner(bc, bc)
+    ab = inner(ac, b)
     dcor = math.sqrt(max(ab, 0.0) / math.sqrt(aa * bb)) if aa > 0 and bb > 0 else 0.0
     return dcor, permutation_pvalue(ac, b, permutations, rng)
 

@@ -98,6 +98,15 @@ def gaussian_kernel(a: np.ndarray, sigma: float, b: np.ndarray | None = None) ->
     return np.exp(-sq_distances(a, b) / (sigma * sigma))
 
 
+def inner(a: np.ndarray, b: np.ndarray) -> float:
+    """sum_ij a_ij b_ij accumulated in float64, without BLAS.
+
+    OpenBLAS's threaded dot product spin-waits when the cores are busy: on the shared 2-core machine
+    np.vdot of two 200 x 200 matrices took 15 ms against 0.01 ms for einsum.
+    """
+    return float(np.einsum("i,i->", a.ravel(), b.ravel(), dtype=np.float64))
+
+
 def centre(k: np.ndarray) -> np.ndarray:
     """H K H without forming H: subtract row and column means, add back the grand mean."""
     row = k.mean(axis=1)
@@ -121,13 +130,13 @@ def u_centre(k: np.ndarray) -> np.ndarray:
 def hsic_post(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741  (the post's letters)
     """The post's estimator Tr(K J L J) / (n - 1)^2."""
     n = k.shape[0]
-    return float(np.vdot(centre(k), l)) / (n - 1) ** 2
+    return inner(centre(k), l) / (n - 1) ** 2
 
 
 def hsic_biased(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741
     """The V-statistic Tr(K H L H) / n^2: the post's three-expectation form with empirical means."""
     n = k.shape[0]
-    return float(np.vdot(centre(k), l)) / n**2
+    return inner(centre(k), l) / n**2
 
 
 def hsic_unbiased(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741
@@ -135,7 +144,7 @@ def hsic_unbiased(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741
     n = k.shape[0]
     if n < 4:
         raise ValueError("the unbiased HSIC needs at least 4 observations")
-    return float(np.vdot(u_centre(k), u_centre(l))) / (n * (n - 3))
+    return inner(u_centre(k), u_centre(l)) / (n * (n - 3))
 
 
 def hsic_three_expectations(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741
@@ -163,7 +172,7 @@ class KernelSums:
     @property
     def trace_khlh(self) -> float:
         n = self.n
-        return self.kl - 2.0 / n * float(self.row_k @ self.row_l) + self.row_k.sum() * self.row_l.sum() / n**2
+        return self.kl - 2.0 / n * inner(self.row_k, self.row_l) + self.row_k.sum() * self.row_l.sum() / n**2
 
     @property
     def hsic_biased(self) -> float:
@@ -179,7 +188,7 @@ class KernelSums:
         # K~ = K with a zero diagonal; Gaussian kernels have K_ii = 1.
         rk, rl = self.row_k - 1.0, self.row_l - 1.0
         tr = self.kl - self.diag_kl
-        return (tr + rk.sum() * rl.sum() / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * float(rk @ rl)) / (n * (n - 3))
+        return (tr + rk.sum() * rl.sum() / ((n - 1) * (n - 2)) - 2.0 / (n - 2) * inner(rk, rl)) / (n * (n - 3))
 
 
 def _row_blocks(n: int) -> Iterator[slice]:
@@ -196,7 +205,7 @@ def kernel_sums(x: np.ndarray, y: np.ndarray, sx: float, sy: float) -> KernelSum
     for rows in _row_blocks(n):
         kb, lb = gaussian_kernel(x[rows], sx, x), gaussian_kernel(y[rows], sy, y)
         row_k[rows], row_l[rows] = kb.sum(axis=1), lb.sum(axis=1)
-        kl += float(np.vdot(kb, lb))
+        kl += inner(kb, lb)
     return KernelSums(n, kl, row_k, row_l, float(n))
 
 
@@ -214,7 +223,7 @@ def gamma_null(x: np.ndarray, y: np.ndarray, sx: float, sy: float, sums: KernelS
         kb = gaussian_kernel(x[rows], sx, x) - mk[rows, None] - mk[None, :] + gk
         lb = gaussian_kernel(y[rows], sy, y) - ml[rows, None] - ml[None, :] + gl
         prod = kb * lb / 6.0
-        total += float(np.vdot(prod, prod))
+        total += inner(prod, prod)
         idx = np.arange(rows.start, rows.stop)
         total -= float(np.square(prod[idx - rows.start, idx]).sum())
     return _gamma_moments(sums, total)
@@ -236,7 +245,7 @@ def permutation_statistics(a: np.ndarray, b: np.ndarray, permutations: int, rng:
     outweigh the data they gather.
     """
     n = a.shape[0]
-    a32 = np.ascontiguousarray(a, dtype=np.float32).ravel()
+    a32 = np.ascontiguousarray(a, dtype=np.float32)
     b32 = np.ascontiguousarray(b, dtype=np.float32)
     out = np.empty(permutations)
     rows = np.empty_like(b32)
@@ -247,14 +256,13 @@ def permutation_statistics(a: np.ndarray, b: np.ndarray, permutations: int, rng:
         for offset, p in enumerate(perms):
             np.take(b32, p, axis=0, out=rows)
             np.take(rows, p, axis=1, out=both)
-            out[start + offset] = float(np.dot(a32, both.ravel()))
+            out[start + offset] = inner(a32, both)
     return out
 
 
 def permutation_pvalue(a: np.ndarray, b: np.ndarray, permutations: int, rng: np.random.Generator) -> float:
     """(1 + #{T_perm >= T}) / (1 + B), with T computed by the same float32 arithmetic as T_perm."""
-    observed = float(np.dot(np.ascontiguousarray(a, dtype=np.float32).ravel(),
-                            np.ascontiguousarray(b, dtype=np.float32).ravel()))
+    observed = inner(np.ascontiguousarray(a, dtype=np.float32), np.ascontiguousarray(b, dtype=np.float32))
     null = permutation_statistics(a, b, permutations, rng)
     # float32 rounding must not split ties (discrete data gives exactly tied permutations)
     tol = 1e-5 * max(abs(observed), float(np.abs(null).max(initial=0.0)), 1e-30)
@@ -286,12 +294,12 @@ def gamma_from_matrices(k: np.ndarray, l: np.ndarray) -> tuple[KernelSums, float
     """The gamma test's sums and moments from full kernel matrices (one pass, no recomputation)."""
     n = k.shape[0]
     row_k, row_l = k.sum(axis=1), l.sum(axis=1)
-    sums = KernelSums(n, float(np.vdot(k, l)), row_k, row_l, float(np.dot(np.diag(k), np.diag(l))))
+    sums = KernelSums(n, inner(k, l), row_k, row_l, inner(np.diag(k), np.diag(l)))
     prod = centre(k)
     prod *= centre(l)
     prod *= 1.0 / 6.0
     diag = np.diag(prod).copy()
-    total = float(np.vdot(prod, prod)) - float(diag @ diag)
+    total = inner(prod, prod) - inner(diag, diag)
     return (sums, *_gamma_moments(sums, total))
 
 
@@ -340,10 +348,10 @@ def hsic_test(x: np.ndarray, y: np.ndarray, estimator: str = "post", sigma: floa
     (k, sx), (l, sy) = kernel_matrix(x, sigma, seed), kernel_matrix(y, sigma, seed + 1)  # noqa: E741
     if estimator == "unbiased":
         a, b = u_centre(k), u_centre(l)
-        statistic = float(np.vdot(a, b)) / (n * (n - 3))
+        statistic = inner(a, b) / (n * (n - 3))
     else:
         a, b = centre(k), l
-        trace = float(np.vdot(a, b))
+        trace = inner(a, b)
         statistic = trace / (n - 1) ** 2 if estimator == "post" else trace / n**2
     p = permutation_pvalue(a, b, permutations, rng)
     return TestResult(statistic, p, {"sigma_x": sx, "sigma_y": sy, "permutations": permutations})

@@ -7,10 +7,11 @@ test only, not regenerating the instance's data.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from harness import ConfigError, Model
@@ -53,6 +54,23 @@ def _sigma(config: Mapping[str, Any], name: str) -> float | str:
     return value
 
 
+@contextlib.contextmanager
+def blas_threads(count: int) -> Iterator[None]:
+    """Cap BLAS threads (0: leave the library's default).
+
+    The tests make many small matrix products, where threaded OpenBLAS gains nothing and, on a busy
+    machine, loses a lot: on the shared 2-core machine a (100 x 1000) @ (1000 x 100) product took
+    0.4 ms on one thread and 76-114 ms on two contended ones.
+    """
+    if count <= 0:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=count, user_api="blas"):
+        yield
+
+
 def instance_seed(inp: Mapping[str, Any]) -> int:
     if "seed" in inp:
         return int(inp["seed"])
@@ -66,6 +84,8 @@ class IndependenceModel(Model):
     batch_size = 32
     #: largest n the test accepts (memory or time); None for no limit
     max_n: int | None = MAX_EXACT_N
+    #: BLAS threads while testing (see `blas_threads`)
+    threads: int = 1
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
@@ -82,19 +102,23 @@ class IndependenceModel(Model):
         from harness_independence.data import instance_arrays
 
         out = []
-        for inp in batch:
-            x, y = instance_arrays(inp)
-            if self.max_n is not None and x.shape[0] > self.max_n:
-                raise ConfigError(f"model {self.name!r} with {self.config} is O(n^2): instance {inp.get('id')!r} has "
-                                  f"n = {x.shape[0]} > {self.max_n}; use the hsic-rff model for large samples")
-            seed = (instance_seed(inp) * 1_000_003 + int(ctx.seed)) % 2**63
-            start = time.perf_counter()
-            try:
-                result = self.test(x, y, seed)
-            except ValueError as exc:
-                raise ConfigError(f"model {self.name!r} on instance {inp.get('id')!r}: {exc}") from None
-            out.append(result.as_prediction(self.alpha, time.perf_counter() - start))
+        with blas_threads(self.threads):
+            for inp in batch:
+                out.append(self._predict_one(inp, ctx, instance_arrays))
         return out
+
+    def _predict_one(self, inp: dict[str, Any], ctx, instance_arrays) -> dict[str, Any]:
+        x, y = instance_arrays(inp)
+        if self.max_n is not None and x.shape[0] > self.max_n:
+            raise ConfigError(f"model {self.name!r} with {self.config} is O(n^2): instance {inp.get('id')!r} has "
+                              f"n = {x.shape[0]} > {self.max_n}; use the hsic-rff model for large samples")
+        seed = (instance_seed(inp) * 1_000_003 + int(ctx.seed)) % 2**63
+        start = time.perf_counter()
+        try:
+            result = self.test(x, y, seed)
+        except ValueError as exc:
+            raise ConfigError(f"model {self.name!r} on instance {inp.get('id')!r}: {exc}") from None
+        return result.as_prediction(self.alpha, time.perf_counter() - start)
 
 
 class HSIC(IndependenceModel):
@@ -125,12 +149,13 @@ class HSIC(IndependenceModel):
 class HSICRandomFeatures(IndependenceModel):
     name = "hsic-rff"
     description = ("Large-n HSIC: random Fourier features of the post's kernel, O(n D^2), gamma null from the "
-                   "feature covariances; runs at n = 100,000.")
-    defaults = {"features": 100, "sigma": "median", "alpha": 0.05}
+                   "feature covariances; runs at n = 100,000. threads: BLAS threads (0 = library default).")
+    defaults = {"features": 100, "sigma": "median", "threads": 1, "alpha": 0.05}
     max_n = None
 
     def validate(self) -> None:
         self.features = _positive_int(self.config, "features", self.name, minimum=2)
+        self.threads = _positive_int(self.config, "threads", self.name, minimum=0)
         self.sigma = _sigma(self.config, self.name)
 
     def test(self, x, y, seed: int):

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from harness_independence.hsic import TestResult, as_matrix, bandwidth
+from harness_independence.hsic import TestResult, as_matrix, bandwidth, inner
 
 
 def features(a: np.ndarray, sigma: float, count: int, rng: np.random.Generator, chunk: int = 65536) -> np.ndarray:
@@ -43,9 +43,9 @@ def rff_hsic_test(x: np.ndarray, y: np.ndarray, sigma: float | str = "median", c
     fx, fy = features(x, sx, count, rng), features(y, sy, count, rng)
     cxy = fx.T @ fy / n
     cxx, cyy = fx.T @ fx / n, fy.T @ fy / n
-    statistic = float(np.vdot(cxy, cxy))
+    statistic = inner(cxy, cxy)
     mean = float(np.trace(cxx) * np.trace(cyy))
-    var = 2.0 * float(np.vdot(cxx, cxx) * np.vdot(cyy, cyy))
+    var = 2.0 * inner(cxx, cxx) * inner(cyy, cyy)
     if mean <= 0 or var <= 0:
         return TestResult(statistic, math.nan, {"sigma_x": sx, "sigma_y": sy, "features": count})
     p = float(stats.gamma.sf(n * statistic, mean * mean / var, scale=var / mean))

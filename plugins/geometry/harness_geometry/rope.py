@@ -185,8 +185,11 @@ def _shoot_fixed_length(row: dict[str, Any]) -> dict[str, Any]:
     def integrate(params: Any, dense: bool = False):
         theta0, log_t0 = params
         lam = math.exp(log_t0) + phi0
-        slack = _event(lambda s, z: lam - omega**2 * z[0] ** 2 / 2 + g * z[1] - 1e-9 * tension_scale)
-        return solve_ivp(_rhs(omega, g, lam), (0.0, length), [start[0], start[1], theta0], events=slack,
+        # Trial constants far from the answer make ropes that go slack or spiral; stop those early
+        # (a converged rope has neither) instead of integrating a stiff, curling path to the end.
+        slack = _event(lambda s, z: lam - omega**2 * z[0] ** 2 / 2 + g * z[1] - 1e-6 * tension_scale)
+        spiral = _event(lambda s, z: 3 * math.pi - abs(z[2] - theta0))
+        return solve_ivp(_rhs(omega, g, lam), (0.0, length), [start[0], start[1], theta0], events=(slack, spiral),
                          dense_output=dense, **IVP)
 
     def residual(params: Any) -> Any:

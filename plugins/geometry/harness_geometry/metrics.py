@@ -124,13 +124,14 @@ class AngleWithin3SE(ApplicableMean):
         return float(ok_mean and ok_var)
 
 
-class AngleAnswered(Metric):
-    name = "angle-answered"
-    description = "Share of instances for which the method gives a variance at all (Laplace has none at n = 2)."
-    higher_is_better = True
+class AngleUnanswered(Metric):
+    name = "angle-unanswered"
+    description = ("Share of instances for which the method gives no variance at all (Laplace has none at n = 2). "
+                   "A leaderboard flag: a method that skips instances ranks after those that answer every one.")
+    higher_is_better = False
 
     def score(self, prediction, reference, input):
-        return float(prediction.get("variance") is not None)
+        return float(prediction.get("variance") is None)
 
 
 # -- rope-curve ---------------------------------------------------------------------------------
@@ -230,13 +231,14 @@ class RopeChainConvergence(ApplicableMean):
         return float(-np.polyfit(np.log(counts), np.log(errors), 1)[0])
 
 
-class RopeSolved(Metric):
-    name = "rope-solved"
-    description = "Share of instances the method returned a curve for (the closed form has none with gravity)."
-    higher_is_better = True
+class RopeUnsolved(Metric):
+    name = "rope-unsolved"
+    description = ("Share of instances the method returned no curve for (the closed form has none with gravity). "
+                   "A leaderboard flag: its errors average over fewer instances, so it ranks after complete methods.")
+    higher_is_better = False
 
     def score(self, prediction, reference, input):
-        return float(bool(prediction.get("solved")))
+        return float(not prediction.get("solved"))
 
 
 # -- ellipse-gluing -----------------------------------------------------------------------------
@@ -310,7 +312,7 @@ class EllipseGluingHolds(Metric):
 
 METRICS = (
     AngleVarianceRelError, AngleVarianceAbsError, AngleMeanAbsError, AngleMeanRelError, AngleKSDistance,
-    AngleWithin3SE, AngleAnswered,
-    RopeMaxDeviation, RopeLengthRelError, RopeEquilibriumResidual, RopeChainConvergence, RopeSolved,
+    AngleWithin3SE, AngleUnanswered,
+    RopeMaxDeviation, RopeLengthRelError, RopeEquilibriumResidual, RopeChainConvergence, RopeUnsolved,
     EllipseEdgeDeviation, EllipsePerimeterRelError, EllipseClosingError, EllipseMarginMin, EllipseGluingHolds,
 )

@@ -32,7 +32,7 @@ class RandomAnglesTask(_GeometryTask):
                    "against exact values, n = 2 ... 10000.")
     source = "https://kexue.fm/archives/7076"
     metrics = ("angle-var-rel-error", "angle-var-abs-error", "angle-mean-abs-error", "angle-mean-rel-error",
-               "angle-ks-distance", "angle-within-3se", "angle-answered")
+               "angle-ks-distance", "angle-within-3se", "angle-unanswered")
     primary_metric = "angle-var-rel-error"
     default_model = "closed-form"
     embedded_dataset = "geometry-angles-v1"
@@ -51,7 +51,7 @@ class RopeCurveTask(_GeometryTask):
                    "(Jacobi sn) and the post's gravity setting, against exact or collocation references.")
     source = "https://kexue.fm/archives/6784"
     metrics = ("rope-max-deviation", "rope-length-rel-error", "rope-equilibrium-residual",
-               "rope-chain-convergence-order", "rope-solved")
+               "rope-chain-convergence-order", "rope-unsolved")
     primary_metric = "rope-max-deviation"
     default_model = "analytic"
     embedded_dataset = "geometry-rope-v1"

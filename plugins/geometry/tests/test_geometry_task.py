@@ -56,7 +56,7 @@ def test_group_runs_every_task_with_its_most_exact_model_and_stores_every_metric
                 assert metric["ci_low"] <= metric["value"] <= metric["ci_high"] or metric["ci_low"] == metric["ci_high"]
     assert runs["random-angles"]["n_samples"] == 11 and runs["rope-curve"]["n_samples"] == 8
     assert runs["random-angles"]["metrics"]["angle-var-rel-error"]["value"] < 1e-14
-    assert runs["rope-curve"]["metrics"]["rope-solved"]["value"] == 0.75  # no closed form for the 2 gravity rows
+    assert runs["rope-curve"]["metrics"]["rope-unsolved"]["value"] == 0.25  # no closed form for the 2 gravity rows
     assert runs["ellipse-gluing"]["metrics"]["ellipse-gluing-holds"]["value"] == 1.0
     store = Store(db)
     sizes = [len(to_json(s.prediction)) for r in runs.values() for s in store.samples(r["run_id"])]
@@ -104,10 +104,10 @@ def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
     with use_plugins(harness_geometry) as registry:
         store = Store(db)
         spec = spec_for_task(load_definitions(registry, store), "random-angles")
-        (board,) = rank(store, "random-angles", columns=spec.columns, registry=registry)
+        (board,) = rank(store, "random-angles", columns=spec.columns, flags=spec.flags, registry=registry)
     assert [s.model for s in board.standings] == ["closed-form", "quadrature", "monte-carlo", "laplace"]
     laplace = board.standings[-1]
-    assert laplace.columns["angle-answered"].value == pytest.approx(10 / 11)
+    assert laplace.columns["angle-unanswered"].value == pytest.approx(1 / 11) and laplace.flags == ["angle-unanswered"]
     assert board.standings[2].columns["angle-within-3se"].value == 1.0
     assert board.standings[2].p_next is not None and board.standings[2].p_next < 0.05  # monte-carlo vs laplace
 
@@ -118,9 +118,18 @@ def test_rope_models_chain_convergence_and_leaderboard(tmp_path):
     shooting = run_plugin(harness_geometry, "rope-curve", db=db, model="shooting").run
     values = {r.model: {m.name: m.value for m in r.metrics} for r in (chain, shooting)}
     assert 1.9 < values["chain"]["rope-chain-convergence-order"] < 2.1
-    assert values["chain"]["rope-solved"] == 1.0 and values["shooting"]["rope-solved"] == 1.0
+    assert values["chain"]["rope-unsolved"] == 0.0 and values["shooting"]["rope-unsolved"] == 0.0
     assert values["shooting"]["rope-max-deviation"] < 1e-10 < values["chain"]["rope-max-deviation"] < 1e-3
     assert values["shooting"]["rope-length-rel-error"] < 1e-12
+    analytic = run_plugin(harness_geometry, "rope-curve", db=db).run
+    assert {m.name: m.value for m in analytic.metrics}["rope-max-deviation"] < 1e-14  # on the 6 troposkeins
+    with use_plugins(harness_geometry) as registry:
+        store = Store(db)
+        spec = spec_for_task(load_definitions(registry, store), "rope-curve")
+        (board,) = rank(store, "rope-curve", columns=spec.columns, flags=spec.flags, registry=registry)
+    # exact where it applies, but it leaves the gravity instances unsolved: flagged, ranked last
+    assert [(s.model, s.flags) for s in board.standings] == [
+        ("shooting", []), ("chain", []), ("analytic", ["rope-unsolved"])]
 
 
 def test_data_dir_instances_run_and_get_independent_references(tmp_path):

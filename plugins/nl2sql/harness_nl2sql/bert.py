@@ -157,9 +157,9 @@ class BertSqlModel(Model):
                    "from scratch by default, or pretrained=PATH to a local Chinese BERT checkpoint.")
     defaults = {
         "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
-        "hidden_size": 192, "layers": 3, "heads": 4, "intermediate_size": 384, "dropout": 0.1,
-        "epochs": 10, "train_batch_size": 32, "lr": 0.0,  # 0 = 1e-3 from scratch, 5e-5 for a pretrained model
-        "warmup": 0.06, "max_len": 192, "max_question": 96, "max_header": 16, "threads": 0, "max_train": 0,
+        "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 256, "dropout": 0.1,
+        "epochs": 8, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
+        "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 0, "max_train": 0,
     }
     batch_size = 64
 
@@ -245,7 +245,7 @@ class BertSqlModel(Model):
         assert self.encoder is not None
         encoded = [self.encoder.encode(r["question"], r["table"]["header"]) for r in rows]
         targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
-        lr = c["lr"] or (5e-5 if pretrained else 1e-3)
+        lr = c["lr"] or (5e-5 if pretrained else 2e-3)
         optimizer = torch.optim.AdamW(self.net.parameters(), lr=lr, weight_decay=0.01)
         bs = c["train_batch_size"]
         steps_per_epoch = math.ceil(len(rows) / bs)
@@ -260,8 +260,13 @@ class BertSqlModel(Model):
         with ctx.progress(f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs)", total=total) as advance:
             for _ in range(c["epochs"]):
                 order = torch.randperm(len(rows), generator=generator).tolist()
-                for start in range(0, len(rows), bs):
-                    chosen = order[start : start + bs]
+                # Length buckets: batches of similar length waste less compute on padding.
+                batches = []
+                for start in range(0, len(order), bs * 16):
+                    pool = sorted(order[start : start + bs * 16], key=lambda i: len(encoded[i]["ids"]))
+                    batches += [pool[k : k + bs] for k in range(0, len(pool), bs)]
+                for b in torch.randperm(len(batches), generator=generator).tolist():
+                    chosen = batches[b]
                     batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
                     conn_t, agg_t, op_t, col_t = batch["targets"]
                     conn, agg, op, col = self.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
@@ -329,17 +334,19 @@ class BertSqlModel(Model):
         if not sel and n_h:
             j = int((1 - agg[:, NOT_SELECTED]).argmax())
             sel, aggs = [j], [int(agg[j, :NOT_SELECTED].argmax())]
-        tags = op[:n_q].argmax(-1).tolist()
+        # A value is a maximal run of characters tagged as a value; its op and column are the argmax of
+        # the run's mean probabilities (so one number is never split into several values).
+        is_value = (op[:n_q].argmax(-1) != NOT_VALUE).tolist()
         conds, seen = [], set()
         i = 0
         while i < n_q:
-            if tags[i] == NOT_VALUE:
+            if not is_value[i]:
                 i += 1
                 continue
             j = i
-            while j + 1 < n_q and tags[j + 1] == tags[i]:
+            while j + 1 < n_q and is_value[j + 1]:
                 j += 1
-            o = tags[i]
+            o = int(op[i : j + 1, :NOT_VALUE].mean(0).argmax())
             c = int(col[i : j + 1, :n_h].mean(0).argmax()) if n_h else 0
             kind, header = table["types"][c], str(table["header"][c])
             value = span_value(question[i : j + 1], kind, header)

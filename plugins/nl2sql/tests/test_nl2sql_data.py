@@ -38,9 +38,10 @@ def test_test_tables_have_header_lists_never_seen_in_train(splits):
 
 def test_every_combination_the_format_allows_occurs_in_train(splits):
     questions, tables = splits["train"]
-    aggs, ops, conns, n_sel, n_conds = Counter(), Counter(), Counter(), Counter(), Counter()
+    aggs, ops, conns, n_sel, n_conds, triples = Counter(), Counter(), Counter(), Counter(), Counter(), set()
     for q in questions:
         sql, types = q["sql"], tables[q["table_id"]]["types"]
+        triples |= {(a, c[1], sql["cond_conn_op"]) for a in sql["agg"] for c in sql["conds"]}
         aggs.update(sql["agg"])
         ops.update((types[c], o) for c, o, _ in sql["conds"])
         conns[sql["cond_conn_op"]] += 1
@@ -48,7 +49,8 @@ def test_every_combination_the_format_allows_occurs_in_train(splits):
         n_conds[len(sql["conds"])] += 1
     assert set(aggs) == {0, 1, 2, 3, 4, 5}
     assert {o for _, o in ops} == {0, 1, 2, 3} and ("text", 3) in ops
-    assert set(conns) == {0, 1, 2} and set(n_sel) == {1, 2, 3} and set(n_conds) == {0, 1, 2, 3}
+    assert set(conns) == {0, 1, 2} and {1, 2, 3} <= set(n_sel) and set(n_conds) == {0, 1, 2, 3}
+    assert triples == {(a, o, c) for a in range(6) for o in range(4) for c in range(3)}  # every agg x op x conn
     assert len({q["question"] for q in questions}) > 0.95 * len(questions)
 
 

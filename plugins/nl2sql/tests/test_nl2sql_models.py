@@ -1,0 +1,107 @@
+"""Both models end to end through the runner: training, checkpoint caching, a local pretrained checkpoint, bad args."""
+
+import json
+import os
+import subprocess
+import sys
+
+import harness_nl2sql
+import pytest
+from harness_nl2sql.bert import BertSqlModel, Encoder, labels
+from harness_nl2sql.rules import RulesModel
+from harness_nl2sql.task import Nl2sqlTask
+
+from harness import ConfigError
+from harness.testing import run_plugin
+
+TINY = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "1", "max_train": "160",
+        "train_batch_size": "16"}
+
+
+def test_rules_baseline_is_honest_and_imperfect(tmp_path):
+    run = run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="rules", split="val", limit=200).run
+    assert run.status == "finished", run.error
+    values = {m.name: m.value for m in run.metrics}
+    assert 0.05 < values["nl2sql-logic-form-acc"] < 0.7
+    assert values["nl2sql-logic-form-acc"] <= values["nl2sql-execution-acc"] + 0.05
+    score = values["nl2sql-score"]
+    assert score == pytest.approx((values["nl2sql-logic-form-acc"] + values["nl2sql-execution-acc"]) / 2, abs=1e-9)
+
+
+def test_rules_reads_a_simple_question():
+    table = {"header": ["城市", "均价", "套数"], "types": ["text", "real", "real"],
+             "rows": [["北京市", 60000, 12], ["上海市", 55000, 30]]}
+    sql = RulesModel().parse("北京的均价是多少", table)
+    assert sql == {"sel": [1], "agg": [0], "cond_conn_op": 0, "conds": [[0, 2, "北京市"]]}
+    sql = RulesModel().parse("套数超过20或者城市是上海的平均均价", table)
+    assert sql["cond_conn_op"] == 2 and sorted(sql["conds"]) == [[0, 2, "上海市"], [2, 0, "20"]]
+    assert sql["sel"] == [1] and sql["agg"] == [1]
+
+
+def test_training_labels_follow_the_posts_heads():
+    row = Nl2sqlTask().load("train")[0]
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]"])}
+    encoded = Encoder(vocab, 96, 16, 512).encode(row["question"], row["table"]["header"])
+    target = labels(row, encoded)
+    assert len(target["agg"]) == len(row["table"]["header"]) and len(target["op"]) == len(row["question"])
+    assert [a for a in target["agg"] if a != 6] == row["sql"]["agg"]
+    tagged = {c for c in target["col"] if c != -100}
+    assert tagged <= {c[0] for c in row["sql"]["conds"]}
+
+
+def test_bert_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
+    db = tmp_path / "r.duckdb"
+    first = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=TINY, split="val", limit=24).run
+    assert first.status == "finished", first.error
+    preds = [json.loads(r["prediction"]) for r in __import__("harness.store", fromlist=["Store"]).Store(db).query(
+        "SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])]
+    assert len(preds) == 24 and all(set(p) == {"sel", "agg", "cond_conn_op", "conds"} for p in preds)
+    checkpoints = list((tmp_path / "harness-home" / "checkpoints" / "bert").iterdir())
+    assert len(checkpoints) == 1 and (checkpoints[0] / "model.pt").exists()
+
+    def no_training(self, train, ctx):
+        raise AssertionError("a second run must load the cached checkpoint, not retrain")
+
+    monkeypatch.setattr(BertSqlModel, "fit", no_training)
+    second = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=TINY, split="test", limit=8).run
+    assert second.status == "finished", second.error
+
+
+def test_bert_starts_from_a_local_pretrained_checkpoint(tmp_path):
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    chars = sorted({c for r in Nl2sqlTask().load("train")[:300] for c in r["question"] + "".join(r["table"]["header"])})
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
+    checkpoint = tmp_path / "tiny-chinese-bert"
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    BertModel(config).save_pretrained(checkpoint)
+    BertTokenizerFast(vocab=vocab).save_pretrained(checkpoint)  # writes tokenizer.json, not vocab.txt
+    args = {"pretrained": str(checkpoint), "epochs": "1", "max_train": "64", "train_batch_size": "16"}
+    run = run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=args, limit=8).run
+    assert run.status == "finished", run.error
+    assert run.model_config["pretrained"] == str(checkpoint)
+    model = BertSqlModel(**args)
+    model.load(next((tmp_path / "harness-home" / "checkpoints" / "bert").iterdir()))
+    assert model.net.bert.config.hidden_size == 32 and model.encoder.vocab["北"] == vocab["北"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
+    ({"epochs": "0"}, "epochs must be at least 1"),
+    ({"layers": "two"}, "not a valid int"),
+    ({"pretrained": "/nonexistent/bert"}, "not a directory"),
+    ({"learning_rate": "1"}, "has no argument"),
+])
+def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
+    with pytest.raises(ConfigError, match=message):
+        run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=args)
+
+
+def test_cli_runs_the_task_end_to_end(tmp_path):
+    env = dict(os.environ, HARNESS_PLUGINS="harness_nl2sql", HARNESS_DB=str(tmp_path / "cli.duckdb"))
+    cmd = [sys.executable, "-m", "harness", "run", "--task", "nl2sql", "--model", "rules", "--limit", "30", "--json"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "finished" and result["dataset"] == "nl2sql-synth-v1" and result["split"] == "test"
+    assert result["metrics"]["nl2sql-score"]["primary"] is True

@@ -1,0 +1,32 @@
+"""The dashboard renderer on a real stored run."""
+
+import harness_nl2sql
+from harness_nl2sql.render import Nl2sqlRenderer
+
+from harness import views
+from harness.store import Store
+from harness.testing import run_plugin
+
+
+def test_renderer_draws_a_stored_run(tmp_path):
+    db = tmp_path / "r.duckdb"
+    run = run_plugin(harness_nl2sql, "nl2sql", db=db, model="rules", limit=40).run
+    store = Store(db)
+    stored, samples = store.get_run(run.run_id), store.samples(run.run_id)
+    renderer = Nl2sqlRenderer()
+    assert renderer.serves("nl2sql")
+
+    run_panels = renderer.run_panels(stored, samples, {a.name: a for a in store.artifacts(run.run_id)})
+    assert [p.kind for p in run_panels] == ["chart", "chart"]
+    bars = run_panels[0].data["data"]["values"]
+    assert {b["metric"] for b in bars} >= {"score", "logic-form-acc", "execution-acc", "sel-acc"}
+
+    wrong = next(s for s in samples if s.scores["nl2sql-logic-form-acc"]["hit"] == 0)
+    panels = renderer.sample_panels(wrong, stored)
+    assert all(isinstance(p, views.Panel) for p in panels)
+    question, table, diff, gold, predicted = panels
+    assert question.kind == "text" and question.data == wrong.input["question"]
+    assert table.kind == "table" and 0 < len(table.data) <= 10 and list(table.data[0]) == wrong.input["table"]["header"]
+    assert diff.kind == "code" and diff.language == "diff" and diff.data.startswith("--- gold")
+    assert gold.title == "Gold result" and predicted.title == "Predicted result"
+    assert gold.kind in ("table", "text") and predicted.kind in ("table", "text")

@@ -201,7 +201,7 @@ class RopeEquilibriumResidual(ApplicableMean):
     name = "rope-equilibrium-residual"
     description = ("Relative residual of the equilibrium first integral T y' = g s + c, T = lambda - omega^2 x^2/2 + g y, "
                    "along the returned curve (4th-order differences; lambda, c fitted). Exact curves sit at the "
-                   "finite-difference floor (~1e-8); a chain's kinks show as O(1/N).")
+                   "finite-difference floor (1e-13 ... 1e-5, growing with the curvature); a chain's kinks add more.")
     citation = ROPE_CITATION
     higher_is_better = False
 

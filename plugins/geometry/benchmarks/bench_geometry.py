@@ -47,7 +47,7 @@ def angles_table(repeats):
 
 def rope_table(repeats):
     rows = data.rope_rows()
-    print("rope-curve: 6 troposkeins + 2 gravity instances")
+    print("rope-curve: 8 troposkeins + 2 gravity instances")
     base = None
     for name, method in (("analytic", rope.analytic), ("shooting", rope.shooting),
                          ("chain N=128", lambda r: rope.chain(r, 128))):

@@ -18,8 +18,8 @@ from typing import Any
 from harness import DataError
 
 ANGLE_DIMENSIONS = (2, 3, 4, 5, 10, 20, 50, 100, 200, 1000, 10000)
-#: Largest n a file may ask for: Monte Carlo draws 2n numbers per pair.
-MAX_DIMENSION = 1_000_000
+#: Largest n a file may ask for: Monte Carlo draws 2n numbers per pair (10000 draws at n = 1e5 take ~1 min).
+MAX_DIMENSION = 100_000
 TROPOSKEIN_RATIOS = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.0)
 #: The post's gravity example: omega = 2, g = 3, start (1, 0), C1 in {0, 1}. T0 = 2 = |phi(1, 0)|
 #: is the size of the post's phi at its start (see the README on the sign of the tension).

@@ -51,17 +51,19 @@ def angle_variance_finite_sum(n: int) -> float:
 # -- rope -------------------------------------------------------------------------------------
 
 
-def _bisect(fn, lo: Any, hi: Any, iterations: int = 200) -> Any:
-    """Vectorised bisection for increasing `fn` (robust, no derivatives: a different route from Newton)."""
+def _bisect(fn, lo: Any, hi: Any, floor: float = 1.0) -> Any:
+    """Vectorised bisection for increasing `fn` (robust, no derivatives: a different route from
+    Newton), down to 4e-16 relative to max(|x|, floor): floor 1 for angles in [0, pi], a tiny one
+    for the parameter m, which is ~R^2/D^2 for small amplitudes and needs relative accuracy."""
     import numpy as np
 
     lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
-    for _ in range(iterations):
+    for _ in range(2000):
         mid = (lo + hi) / 2
         up = fn(mid) > 0
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
-        if np.all(hi - lo <= 4e-16 * np.maximum(1.0, np.abs(hi))):
+        if np.all(hi - lo <= 4e-16 * np.maximum(floor, np.abs(hi))):
             break
     return (lo + hi) / 2
 
@@ -71,7 +73,7 @@ def troposkein(omega: float, span: float, radius: float) -> dict[str, Any]:
     from scipy.special import ellipe, ellipeinc, ellipk, ellipkinc
 
     ratio = radius / span
-    m = float(_bisect(lambda q: math.sqrt(q) / ((1 - q) * ellipk(q)) - ratio, 0.0, 1.0 - 1e-16))
+    m = float(_bisect(lambda q: math.sqrt(q) / ((1 - q) * ellipk(q)) - ratio, 0.0, 1.0 - 1e-16, floor=1e-300))
     big_k, big_e = float(ellipk(m)), float(ellipe(m))
     kappa = 2 * big_k / span
     length = span * (2 * big_e / ((1 - m) * big_k) - 1)

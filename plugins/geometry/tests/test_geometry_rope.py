@@ -39,6 +39,9 @@ def test_small_amplitude_is_the_sine_curve():
     y = np.array(result["curve"]["y"])
     assert np.max(np.abs(np.array(result["curve"]["x"]) - ratio * np.sin(np.pi * y))) < 1e-8
     assert result["length"] == pytest.approx(1 + (math.pi * ratio) ** 2 / 4, rel=1e-9)
+    ref = reference.troposkein(1.0, 1.0, ratio)
+    assert ref["m"] == pytest.approx((math.pi * ratio / 2) ** 2, rel=1e-5)  # m ~ (pi R / 2D)^2 as R/D -> 0
+    assert ref["m"] == pytest.approx(result["m"], rel=1e-13) and ref["length"] == pytest.approx(result["length"], rel=1e-14)
 
 
 @pytest.mark.parametrize("ratio", [0.01, 0.5, 1.0])

@@ -110,6 +110,15 @@ def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
     assert laplace.columns["angle-unanswered"].value == pytest.approx(1 / 11) and laplace.flags == ["angle-unanswered"]
     assert board.standings[2].columns["angle-within-3se"].value == 1.0
     assert board.standings[2].p_next is not None and board.standings[2].p_next < 0.05  # monte-carlo vs laplace
+    # the dashboard draws Monte Carlo as a histogram over the exact density, and says why Laplace has none at n = 2
+    renderer = GeometryRenderer()
+    by_model = {s.model: s.run_id for s in board.standings}
+    mc_run, laplace_run = store.get_run(by_model["monte-carlo"]), store.get_run(by_model["laplace"])
+    mc_sample = store.samples(mc_run.run_id, limit=2)[1]
+    (panel,) = renderer.sample_panels(mc_sample, mc_run)
+    assert {r["series"] for r in panel.data["data"]["values"]} == {"exact", "monte-carlo (histogram)"}
+    (note,) = renderer.sample_panels(store.samples(laplace_run.run_id, limit=1)[0], laplace_run)
+    assert note.kind == "text" and "undefined for n = 2" in note.data
 
 
 def test_rope_models_chain_convergence_and_leaderboard(tmp_path):

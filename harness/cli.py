@@ -293,7 +293,7 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
     if name:
         if name not in specs:
             raise ConfigError(f"no leaderboard {name!r}; `harness leaderboard --list` shows {', '.join(sorted(specs))}")
-        board = build(store, specs[name], pick=pick)
+        board = build(store, specs[name], pick=pick, definitions=specs)
         if as_json:
             return _echo_json(board.as_json())
         if board.spec.kind == "overview":

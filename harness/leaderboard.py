@@ -386,11 +386,20 @@ class Leaderboard:
 
 
 def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None, pick: Pick | None = None,
-          significance: bool = True) -> Leaderboard:
-    """Rank every task of a definition (ranking), or summarise each task in one row (overview)."""
+          significance: bool = True, definitions: dict[str, LeaderboardSpec] | None = None) -> Leaderboard:
+    """Rank every task of a definition (ranking), or summarise each task in one row (overview).
+
+    An overview row picks its best model the way the task's own leaderboard ranks it (metric,
+    flags, filters from `definitions`) unless the overview entry says otherwise, so a flagged
+    run is never shown as a task's best.
+    """
     pick = pick or spec.pick
     result = Leaderboard(spec)
     for entry in spec.tasks:
+        if spec.kind == "overview" and definitions:
+            own = spec_for_task(definitions, entry.task)
+            entry = BoardSpec(entry.task, entry.metric or own.metric, entry.dataset or own.dataset,
+                              entry.split or own.split, entry.columns, entry.flags or own.flags)
         boards = rank(store, entry.task, entry.dataset, entry.split, pick, entry.metric, entry.columns, entry.flags,
                       registry, significance=significance and spec.kind == "ranking")
         if spec.kind == "ranking":

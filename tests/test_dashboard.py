@@ -75,7 +75,7 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     boards = [df.value for df in at.dataframe]
     doubling = boards[0]
     assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
-    assert list(doubling["exact_match"]) == [1.0, 0.75, 0.5]
+    assert list(doubling["exact_match"]) == ["1", "0.75", "0.5"]
     assert list(doubling.columns[:6]) == ["rank", "model", "config", "exact_match", "95% CI", "absolute_error"]
     assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
     assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
@@ -111,7 +111,7 @@ def test_run_detail_shows_metrics_metadata_artifacts_samples_and_renderers(fille
     at = app(page="Run detail", run_id=run.run_id[:7])
     metrics = at.dataframe[0].value
     assert list(metrics["metric"]) == ["exact_match (primary)", "absolute_error"]
-    assert metrics["value"][0] == 0.75 and metrics["description"][0]
+    assert metrics["value"][0] == "0.75" and metrics["description"][0]
     page_text = texts(at)
     assert "arith summary" in page_text and "200 samples drawn" in page_text  # the plugin's run renderer
     assert "**wrong.json** · `application/json`" in page_text  # the run's artifact
@@ -138,10 +138,10 @@ def test_compare_page_shows_deltas_and_disagreements(filled):
     at = app(page="Compare", run_a=filled["noisy"].run_id, run_b=filled["noisy2"].run_id)
     deltas = frame(at, "metric", "B − A")
     assert list(deltas["metric"]) == ["exact_match (primary)", "absolute_error"]
-    assert deltas["B − A"][0] == pytest.approx(-0.25) and deltas["better"][0] == "A"
+    assert deltas["B − A"][0] == "-0.25" and deltas["better"][0] == "A"
     differing = frame(at, "sample", "score B − A")
     assert len(differing) == 50  # even numbers that are not multiples of 4
-    assert set(differing["score B − A"]) == {-1.0}
+    assert set(differing["score B − A"]) == {"-1"}
     assert "paired-bootstrap p" in texts(at)
     at = app(page="Compare", run_a=filled["exact"].run_id, run_b=filled["echo"].run_id)
     assert any("not comparable" in w.value for w in at.warning)

@@ -122,6 +122,12 @@ def test_overview_has_one_row_per_task_with_counts(arith, db, runs):
     assert [(r.task, r.best_model, r.runs, r.models) for r in rows] == [
         ("doubling", "exact", 3, 2), ("squaring", "exact", 1, 1), ("celeba-recon", None, 0, 0)]
     assert rows[0].value == 1.0 and rows[0].dataset == "doubling-synth-v1"
+    # the overview picks a task's best the way the task's own leaderboard ranks it: flags included
+    with Store(db).transaction() as con:
+        con.execute("INSERT INTO metrics VALUES (?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
+    own = parse_definition({"tasks": [{"task": "doubling", "flags": ["suspicious"]}]}, "doubling", "test")
+    rows = build(Store(db), spec, arith, definitions={"all": spec, "doubling": own}).overview
+    assert (rows[0].best_model, rows[0].value) == ("noisy", 0.75)
 
 
 def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):

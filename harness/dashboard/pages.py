@@ -38,11 +38,11 @@ def _stamp(store: Store) -> float:
 
 
 @st.cache_data(ttl=60, show_spinner="Ranking runs…")
-def _leaderboard(db: str, stamp: float, name: str, pick: str, _store: Store, _spec: Any,
+def _leaderboard(db: str, stamp: float, name: str, pick: str, _store: Store, _specs: dict[str, Any],
                  _registry: Registry) -> Leaderboard:
     from harness.leaderboard import build
 
-    return build(_store, _spec, _registry, pick=pick)  # type: ignore[arg-type]
+    return build(_store, _specs[name], _registry, pick=pick, definitions=_specs)  # type: ignore[arg-type]
 
 
 # -- Leaderboards ------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def leaderboards(store: Store, registry: Registry) -> None:
     st.header(spec.title)
     if spec.description:
         st.caption(spec.description)
-    result = _leaderboard(str(store.path), _stamp(store), name, pick, store, spec, registry)
+    result = _leaderboard(str(store.path), _stamp(store), name, pick, store, specs, registry)
     if spec.kind == "overview":
         _overview(result)
         return
@@ -81,7 +81,7 @@ def _overview(result: Leaderboard) -> None:
         "best model": r.best_model or "—", "config": draw.config(r.model_config) if r.model_config else "—",
         "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}" if r.metric and r.higher_is_better is not None
         else (r.metric or "—"),
-        "value": r.value, "95% CI": draw.ci(r.ci_low, r.ci_high), "runs": r.runs, "models": r.models,
+        "value": draw.fmt(r.value), "95% CI": draw.ci(r.ci_low, r.ci_high), "runs": r.runs, "models": r.models,
         "run": r.run_id or "",
     } for r in result.overview]
     st.dataframe(rows, hide_index=True, key="overview-table")
@@ -98,11 +98,11 @@ def _board(board: Board, registry: Registry) -> None:
     rows = []
     for s in board.standings:
         row: dict[str, Any] = {
-            "rank": s.rank, "model": s.model, "config": draw.config(s.model_config), board.metric: s.value,
+            "rank": s.rank, "model": s.model, "config": draw.config(s.model_config), board.metric: draw.fmt(s.value),
             "95% CI": draw.ci(s.ci_low, s.ci_high),
         }
         for column in board.columns:
-            row[column] = s.columns[column].value
+            row[column] = draw.fmt(s.columns[column].value)
         row["vs next"] = _p_text(s.p_next, s.note)
         row["flags"] = ", ".join(s.flags)
         row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
@@ -161,7 +161,7 @@ def runs(store: Store, registry: Registry) -> None:
         rows.append({
             "run": r.run_id, "task": r.task, "model": r.model, "config": draw.config(r.model_config),
             "dataset": r.dataset, "split": r.split, "status": r.status,
-            "primary metric": primary.name if primary else "", "value": primary.value if primary else None,
+            "primary metric": primary.name if primary else "", "value": draw.fmt(primary.value) if primary else "",
             "started (UTC)": r.started_at, "duration (s)": r.duration_s,
             "error": (r.error or "").split("\n")[0],
         })
@@ -227,16 +227,18 @@ def _metrics_table(run: RunRecord, registry: Registry) -> None:
     for m in run.metrics:
         entry = registry.metrics.get(m.name)
         description = entry.obj.description if entry else "(metric plugin not installed here)"
-        rows.append({"metric": m.name + (" (primary)" if m.primary else ""), "value": m.value,
+        rows.append({"metric": m.name + (" (primary)" if m.primary else ""), "value": draw.fmt(m.value),
                      "95% CI": draw.ci(m.ci_low, m.ci_high), "direction": "↑" if m.higher_is_better else "↓",
                      "description": description})
         if entry and entry.obj.citation:
             citations.append((m.name, entry.obj.citation))
     if rows:
         st.dataframe(rows, hide_index=True, key="metrics-table")
-    for name, citation in citations:
-        with st.expander(f"Citation: {name}"):
-            st.code(citation, language="bibtex")
+    if citations:
+        with st.expander(f"Citations ({len(citations)})"):
+            for name, citation in citations:
+                st.caption(name)
+                st.code(citation, language="text")
 
 
 def _metadata(run: RunRecord) -> None:
@@ -322,8 +324,8 @@ def compare(store: Store, registry: Registry) -> None:
     if (a.task, a.dataset, a.split) != (b.task, b.dataset, b.split):
         st.warning("These runs are on different tasks, datasets or splits: their metrics are not comparable.")
     st.caption(f"{result.shared} shared sample(s); {len(result.differing)} differ.")
-    deltas = [{"metric": d["metric"] + (" (primary)" if d["primary"] else ""), "A": d["a"], "B": d["b"],
-               "B − A": d["delta"], "better": _better(d)} for d in result.deltas]
+    deltas = [{"metric": d["metric"] + (" (primary)" if d["primary"] else ""), "A": draw.fmt(d["a"]),
+               "B": draw.fmt(d["b"]), "B − A": draw.fmt(d["delta"]), "better": _better(d)} for d in result.deltas]
     primary = next((d["metric"] for d in result.deltas if d["primary"]), None)
     if primary and result.shared >= 2:
         from harness.leaderboard import paired_significance
@@ -335,9 +337,9 @@ def compare(store: Store, registry: Registry) -> None:
     st.dataframe(deltas, hide_index=True, key="compare-metrics")
     st.subheader("Samples where they disagree")
     shown = result.differing[:500]
-    rows = [{"sample": d["sample_id"], "score B − A": d["score_delta"], "prediction A": draw.short_json(d["prediction_a"]),
-             "prediction B": draw.short_json(d["prediction_b"]), "reference": draw.short_json(d["reference"]),
-             "input": draw.short_json(d["input"])} for d in shown]
+    rows = [{"sample": d["sample_id"], "score B − A": draw.fmt(d["score_delta"]),
+             "prediction A": draw.short_json(d["prediction_a"]), "prediction B": draw.short_json(d["prediction_b"]),
+             "reference": draw.short_json(d["reference"]), "input": draw.short_json(d["input"])} for d in shown]
     st.dataframe(rows, hide_index=True, key="compare-samples")
     if len(result.differing) > len(shown):
         st.caption(f"Showing the {len(shown)} largest differences of {len(result.differing)}.")

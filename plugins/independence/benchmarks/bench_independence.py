@@ -8,7 +8,8 @@ and dcor `distance_covariance_test(num_resamples=1000)`. Both JIT-compile with n
 each is called once on a tiny input before anything is timed. At n = 2000 hyppo's permutation test
 runs with 100 permutations and its time is scaled to 1000 (its cost is linear in the count; the line
 says so) unless --hyppo-full is given. Memory is tracemalloc's peak of Python/numpy allocations during
-one call (numba's own buffers are not traced), and the process's peak RSS at the end.
+one call (numba's own buffers are not traced), and the process's peak RSS at the end. BLAS runs on one
+thread, as in the models (see `models.blas_threads`); hyppo and dcor do their work in numba, not BLAS.
 
 Needs the `bench` extra: pip install -e 'plugins/independence[bench]'.
 """
@@ -31,6 +32,7 @@ import numpy as np
 from harness_independence.dcorr import dcor_permutation_test
 from harness_independence.families import generate
 from harness_independence.hsic import hsic_test
+from harness_independence.models import blas_threads
 from harness_independence.rff import rff_hsic_test
 
 PERMUTATIONS = 1000
@@ -173,10 +175,12 @@ def main() -> None:
     print(f"peer warm-up (numba JIT, or its on-disk cache): {time.perf_counter() - start:.1f} s", flush=True)
 
     results: dict[str, Any] = {"machine": info, "sizes": {}}
-    for n in (200,) if args.quick else (200, 1000, 2000):
-        results["sizes"][n] = bench_n(n, args.hyppo_full)
-    if not args.quick:
-        results["large"] = bench_large()
+    # as the models run: BLAS on one thread (threaded OpenBLAS thrashes on a busy machine)
+    with blas_threads(1):
+        for n in (200,) if args.quick else (200, 1000, 2000):
+            results["sizes"][n] = bench_n(n, args.hyppo_full)
+        if not args.quick:
+            results["large"] = bench_large()
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mib"] = peak_rss
     results["load_average_at_end"] = os.getloadavg()

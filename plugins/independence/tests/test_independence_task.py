@@ -82,6 +82,14 @@ def test_run_stores_metrics_curves_and_the_renderer_draws_them(tmp_path):
     assert scatter.kind == "chart" and len(scatter.data["data"]["values"]) == sample.input["n"]
     assert prediction.data == sample.prediction
 
+    try:  # altair (installed with the dashboard) carries the Vega-Lite schema: the specs must validate
+        import altair
+    except ImportError:
+        return
+    for panel in [*panels, scatter]:
+        if panel.kind == "chart":
+            altair.Chart.from_dict(panel.data, validate=True)
+
 
 def test_post_setting_sigma_one_reproduces_the_posts_statistic(tmp_path):
     run = _run(tmp_path, limit=10, model_args={"sigma": "1"})

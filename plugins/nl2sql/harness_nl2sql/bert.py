@@ -19,6 +19,8 @@ import json
 import math
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +160,8 @@ class BertSqlModel(Model):
     defaults = {
         "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
         "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 256, "dropout": 0.1,
-        "epochs": 8, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
-        "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 0, "max_train": 0,
+        "epochs": 30, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
+        "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 1, "max_train": 0,
     }
     batch_size = 64
 
@@ -182,11 +184,18 @@ class BertSqlModel(Model):
 
     # -- building -------------------------------------------------------------------------------
 
-    def _threads(self) -> None:
+    @contextmanager
+    def _threads(self) -> Iterator[None]:
+        """torch's thread count for this model only (restored after): 1 by default, because on a
+        shared CPU OpenMP threads spin-waiting for each other made a 2-thread step 15x slower here."""
         import torch
 
-        if self.config["threads"]:
-            torch.set_num_threads(self.config["threads"])
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.config["threads"] or before)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def _pretrained_vocab(self, path: Path) -> dict[str, int]:
         vocab_file = path / "vocab.txt"
@@ -229,9 +238,12 @@ class BertSqlModel(Model):
     # -- training -------------------------------------------------------------------------------
 
     def fit(self, train: Any, ctx: Any) -> None:
+        with self._threads():
+            self._fit(train, ctx)
+
+    def _fit(self, train: Any, ctx: Any) -> None:
         import torch
 
-        self._threads()
         torch.manual_seed(ctx.seed)
         rows = [r for r in train if r.get("sql")]
         if not rows:
@@ -296,7 +308,6 @@ class BertSqlModel(Model):
     def load(self, directory: Path) -> None:
         import torch
 
-        self._threads()
         meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
         lines = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
         self._build({t: i for i, t in enumerate(lines)}, bert_config=meta["bert_config"])
@@ -313,7 +324,7 @@ class BertSqlModel(Model):
             raise RuntimeError("model 'bert' has not been trained or loaded")
         encoded = [self.encoder.encode(item["question"], item["table"]["header"]) for item in batch]
         tensors = _batch(encoded)
-        with torch.inference_mode():
+        with self._threads(), torch.inference_mode():
             conn, agg, op, col = self.net(tensors["ids"], tensors["types"], tensors["mask"], tensors["header_pos"],
                                           tensors["header_mask"], tensors["n_q_max"])
             conn_p, agg_p, op_p, col_p = conn.softmax(-1), agg.softmax(-1), op.softmax(-1), col.softmax(-1)

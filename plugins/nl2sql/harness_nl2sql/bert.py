@@ -160,7 +160,7 @@ class BertSqlModel(Model):
     defaults = {
         "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
         "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 256, "dropout": 0.1,
-        "epochs": 30, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
+        "epochs": 60, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
         "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 1, "max_train": 0,
     }
     batch_size = 64

@@ -18,10 +18,10 @@ def preview(table: Mapping[str, Any], limit: int = PREVIEW_ROWS) -> list[dict[st
     return [dict(zip(names, row, strict=False)) for row in table.get("rows", [])[:limit]]
 
 
-def _result_panel(result: Any, title: str) -> views.Panel:
+def _result_panel(result: Any, title: str, labels: list[str]) -> views.Panel:
     from harness_nl2sql.sql import result_json
 
-    shown = result_json(result)
+    shown = result_json(result, labels)
     if isinstance(shown, str):
         return views.text(shown, title=title)
     if not shown:
@@ -34,7 +34,7 @@ class Nl2sqlRenderer(Renderer):
     tasks = ("nl2sql",)
 
     def sample_panels(self, sample: Any, run: Any) -> list[views.Panel]:
-        from harness_nl2sql.sql import display, execute
+        from harness_nl2sql.sql import display, execute, selected_names
 
         inp = sample.input or {}
         table = inp.get("table") or {}
@@ -52,9 +52,9 @@ class Nl2sqlRenderer(Renderer):
                                  title="Gold vs predicted SQL", expected_label="gold", actual_label="predicted"))
         if table.get("header"):
             if isinstance(gold, Mapping):
-                panels.append(_result_panel(execute(dict(gold), dict(table)), "Gold result"))
+                panels.append(_result_panel(execute(dict(gold), dict(table)), "Gold result", selected_names(gold, table)))
             if isinstance(pred, Mapping):
-                panels.append(_result_panel(execute(dict(pred), dict(table)), "Predicted result"))
+                panels.append(_result_panel(execute(dict(pred), dict(table)), "Predicted result", selected_names(pred, table)))
         return panels
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:

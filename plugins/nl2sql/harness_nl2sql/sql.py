@@ -15,9 +15,10 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from harness_nl2sql.values import AGGS, CONNS, OPS, canonical_number, parse_number
+from harness_nl2sql.values import AGGS, CONNS, canonical_number, parse_number
 
 SQL_OPS = {0: ">", 1: "<", 2: "=", 3: "<>"}
+DISPLAY_OPS = {0: ">", 1: "<", 2: "=", 3: "!="}
 TIME_LIMIT_S = 2.0
 
 
@@ -92,7 +93,7 @@ def display(sql: dict | None, table: dict) -> str:
     try:
         parts = [f"{AGGS[a]}({quote(names[c])})" if a else quote(names[c]) for c, a in zip(sql["sel"], sql["agg"], strict=True)]
         lines = [f"SELECT {', '.join(parts)}", f"FROM {quote(table.get('name') or table.get('id') or 't')}"]
-        conds = [f"{quote(names[c])} {OPS[o]} '{str(v).replace(chr(39), chr(39) * 2)}'" for c, o, v in sql["conds"]]
+        conds = [f"{quote(names[c])} {DISPLAY_OPS[o]} '{str(v).replace(chr(39), chr(39) * 2)}'" for c, o, v in sql["conds"]]
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         return f"(malformed SQL: {exc})"
     if conds:
@@ -208,12 +209,23 @@ def same_result(a: list[tuple] | str, b: list[tuple] | str, rel_tol: float = 1e-
     return True
 
 
-def result_json(result: list[tuple] | str, limit: int = 20) -> list[dict] | str:
+def selected_names(sql: dict, table: dict) -> list[str]:
+    """Column labels of a query's result: the header, wrapped in its aggregation (AVG(均价))."""
+    names = column_names(table["header"])
+    try:
+        labels = [f"{AGGS[a]}({names[c]})" if a else names[c] for c, a in zip(sql["sel"], sql["agg"], strict=True)]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return []
+    return [f"{label} #{i + 1}" if labels.count(label) > 1 else label for i, label in enumerate(labels)]
+
+
+def result_json(result: list[tuple] | str, labels: list[str] | None = None, limit: int = 20) -> list[dict] | str:
     """A result as a small JSON table for the dashboard."""
     if isinstance(result, str):
         return result
     out = []
     for row in result[:limit]:
-        out.append({f"col{i + 1}": (canonical_number(c) if isinstance(c, float) and math.isfinite(c) else c)
-                    for i, c in enumerate(row)})
+        keys = labels if labels and len(labels) == len(row) else [f"col{i + 1}" for i in range(len(row))]
+        cells = [canonical_number(c) if isinstance(c, float) and math.isfinite(c) else c for c in row]
+        out.append(dict(zip(keys, cells, strict=True)))
     return out

@@ -30,3 +30,6 @@ def test_renderer_draws_a_stored_run(tmp_path):
     assert diff.kind == "code" and diff.language == "diff" and diff.data.startswith("--- gold")
     assert gold.title == "Gold result" and predicted.title == "Predicted result"
     assert gold.kind in ("table", "text") and predicted.kind in ("table", "text")
+    if gold.kind == "table":  # result columns are labelled by what was selected, e.g. AVG(均价)
+        header = wrong.input["table"]["header"]
+        assert all(any(h in label for h in header) for label in gold.data[0])

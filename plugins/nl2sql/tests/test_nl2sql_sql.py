@@ -105,7 +105,7 @@ def test_execution_can_match_where_the_logic_form_does_not():
 
 def test_display_sql_is_readable():
     text = display(sql([1], [1], [(0, 2, "O'Neil"), (2, 0, "100")], conn=2), TABLE)
-    assert text.splitlines()[0] == 'SELECT AVG("价格(万元)")' and "'O''Neil'" in text and "\n  OR " in text
+    assert text.splitlines()[0] == 'SELECT AVG("价格(万元)")' and "= 'O''Neil'" in text and "\n  OR " in text
 
 
 def test_numbers_and_values_as_questions_write_them():

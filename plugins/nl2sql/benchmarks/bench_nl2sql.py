@@ -44,10 +44,10 @@ def main() -> None:
     task = Nl2sqlTask()
     train, test = task.load("train"), task.load("test")
     ctx = RunContext(task="nl2sql", seed=0)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-
     bert = BertSqlModel(**parse_model_args(args.model_arg))
+    threads = bert.config["threads"] or torch.get_num_threads()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, bert torch threads {threads}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     started = time.perf_counter()
     bert.fit(train, ctx)
     train_s = time.perf_counter() - started

@@ -105,3 +105,21 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
     result = json.loads(out.stdout)
     assert result["status"] == "finished" and result["dataset"] == "nl2sql-synth-v1" and result["split"] == "test"
     assert result["metrics"]["nl2sql-score"]["primary"] is True
+
+
+def test_bert_training_reports_progress_per_step():
+    from contextlib import contextmanager
+
+    from harness.runner import RunContext
+
+    calls = []
+
+    @contextmanager
+    def progress(description, total):
+        calls.append((description, total, []))
+        yield lambda n=1: calls[-1][2].append(n)
+
+    model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2"})
+    model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
+    [(description, total, advances)] = calls
+    assert "training bert" in description and total == 2 * 4 and sum(advances) == total

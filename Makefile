@@ -22,13 +22,18 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-# Until the first task plugin lands, the demo scaffolds the example plugin and evaluates it.
+# The embedded defaults, offline: the geometry group (seconds), every random-angles method, then
+# the flagship nl2sql task (the first run trains bert from scratch: minutes; later runs reuse it).
 demo: setup
-	$(VENV)/bin/harness new-plugin example --dir .demo --force > /dev/null
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .demo/harness-example
-	$(VENV)/bin/harness run --task example
-	$(VENV)/bin/harness run --task example --model-arg negation=true
-	$(VENV)/bin/harness leaderboard --task example
+	$(VENV)/bin/harness run --task geometry
+	$(VENV)/bin/harness run --task random-angles --model monte-carlo
+	$(VENV)/bin/harness run --task random-angles --model laplace
+	$(VENV)/bin/harness leaderboard --task random-angles
+	$(VENV)/bin/harness run --task nl2sql --model rules
+	$(VENV)/bin/harness run --task nl2sql
+	$(VENV)/bin/harness leaderboard --task nl2sql
+	$(VENV)/bin/harness leaderboard kexue-2019
+	@echo "Browse the results: $(VENV)/bin/streamlit run app.py"
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -39,4 +44,4 @@ bench: setup
 	$(PY) benchmarks/dashboard_queries.py
 
 clean:
-	rm -rf $(VENV) .demo build .pytest_cache .ruff_cache
+	rm -rf $(VENV) .demo build .pytest_cache .ruff_cache test-artifacts

@@ -256,7 +256,7 @@ def _triangle_blocks(a: np.ndarray, count: int) -> list[tuple[int, int, np.ndarr
 
 def permutation_statistics(a: np.ndarray, b: np.ndarray, permutations: int, rng: np.random.Generator,
                            identity_first: bool = False) -> np.ndarray:
-    """sum_ij A_ij B_{pi(i) pi(j)} for random permutations pi of symmetric A, B (float32 data, float64 sums).
+    """sum_ij A_ij B_{pi(i) pi(j)} for random permutations pi of symmetric A, B (float32 data and block sums).
 
     The work is memory-bound gathering. Permutations are drawn in vectorised batches; each is applied
     as two `take`s (rows, which copies contiguous rows, then columns), which measured 3-8x faster than

@@ -39,4 +39,3 @@ if __name__ == "__main__":
     for name in sys.argv[1:] or DEPENDENT:
         s = calibrate(name)
         print(f"{name:22s} high={s:.3g} low={s / 2:.3g}  power(n=200, high)={power(name, s):.2f}", flush=True)
-        np.random.seed(0)

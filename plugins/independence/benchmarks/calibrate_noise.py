@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
 from harness_independence.families import DEPENDENT, FAMILIES, generate
 from harness_independence.hsic import hsic_test
 

@@ -9,13 +9,13 @@ reported with the file and line (`DataError`), never as a traceback from a solve
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harness import DataError
+from harness.jsonl import read_jsonl
 
 ANGLE_DIMENSIONS = (2, 3, 4, 5, 10, 20, 50, 100, 200, 1000, 10000)
 #: Largest n a file may ask for: Monte Carlo draws 2n numbers per pair (10000 draws at n = 1e5 take ~1 min).
@@ -172,30 +172,19 @@ def _with_reference(instance: dict[str, Any], reference: Callable[[dict[str, Any
 def read_instances(path: Path, parse: Callable[[dict[str, Any]], dict[str, Any]],
                    reference: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
     """One JSON object per line; blank lines are skipped; every error names the file and line."""
-    if not path.is_file():
-        raise DataError(f"{path} does not exist (expected one JSON instance per line)")
     rows = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(raw, dict):
-                raise DataError(f"{path}:{number}: expected a JSON object, got {type(raw).__name__}")
-            if "reference" in raw:
-                raise DataError(f"{path}:{number}: 'reference' is computed by the plugin and may not be given")
-            try:
-                instance = parse({"id": f"line-{number}", **raw})
-                if instance["id"] in seen:
-                    raise InstanceError(f"id {instance['id']!r} already used on line {seen[instance['id']]}")
-                seen[instance["id"]] = number
-                rows.append({**instance, "reference": reference(instance)})
-            except InstanceError as exc:
-                raise DataError(f"{path}:{number}: {exc}") from None
+    for where, number, raw in read_jsonl(path, "one JSON instance per line"):
+        if "reference" in raw:
+            raise DataError(f"{where}: 'reference' is computed by the plugin and may not be given")
+        try:
+            instance = parse({"id": f"line-{number}", **raw})
+            if instance["id"] in seen:
+                raise InstanceError(f"id {instance['id']!r} already used on line {seen[instance['id']]}")
+            seen[instance["id"]] = number
+            rows.append({**instance, "reference": reference(instance)})
+        except InstanceError as exc:
+            raise DataError(f"{where}: {exc}") from None
     if not rows:
         raise DataError(f"{path} holds no instances")
     return rows

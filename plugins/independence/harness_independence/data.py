@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-import json
 import zlib
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from harness import DataError
+from harness.jsonl import read_jsonl
 from harness_independence.families import DEPENDENT, FAMILIES, INDEPENDENT, POST_FAMILIES, generate
 
 DATASET = "independence-synth-v1"
@@ -150,27 +150,15 @@ _FILE_KEYS = {"id", "x", "y", "dependent", "family"}
 
 def read_instances(data_dir: Path) -> list[dict[str, Any]]:
     path = data_dir / INSTANCES_FILE
-    if not path.is_file():
-        raise DataError(f"{path} does not exist: --data-dir needs an {INSTANCES_FILE} (see the plugin README)")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(item, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(item).__name__}")
-            row = _file_instance(item, data_dir, where) if "x" in item or "y" in item else _synthetic_instance(item, where)
-            row["id"] = str(item.get("id", f"line-{number}"))
-            if row["id"] in seen:
-                raise DataError(f"{where}: id {row['id']!r} already used on line {seen[row['id']]}")
-            seen[row["id"]] = number
-            rows.append(row)
+    for where, number, item in read_jsonl(path, f"--data-dir needs an {INSTANCES_FILE}; see the plugin README"):
+        row = _file_instance(item, data_dir, where) if "x" in item or "y" in item else _synthetic_instance(item, where)
+        row["id"] = str(item.get("id", f"line-{number}"))
+        if row["id"] in seen:
+            raise DataError(f"{where}: id {row['id']!r} already used on line {seen[row['id']]}")
+        seen[row["id"]] = number
+        rows.append(row)
     if not rows:
         raise DataError(f"{path}: no instances")
     return rows

@@ -6,11 +6,11 @@ cells) and execution accuracy runs the SQL on it, and `Metric.score` only sees t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from harness import DataError
+from harness.jsonl import read_jsonl
 from harness_nl2sql.values import AGGS, CONNS, OPS
 
 SPLITS = ("train", "val", "test")
@@ -18,57 +18,43 @@ SPLITS = ("train", "val", "test")
 
 def read_tables(path: Path) -> dict[str, dict]:
     """`{split}.tables.json`: one table object per line, validated."""
-    if not path.exists():
-        raise DataError(f"{path} does not exist (expected TableQA tables, one JSON object per line)")
     tables: dict[str, dict] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            table = _json(line, where)
-            for key in ("id", "header", "rows"):
-                if key not in table:
-                    raise DataError(f"{where}: table has no {key!r}")
-            header = table["header"]
-            if not isinstance(header, list) or not header or not all(isinstance(h, str) for h in header):
-                raise DataError(f"{where}: 'header' must be a non-empty list of strings")
-            types = table.get("types") or ["text"] * len(header)
-            if len(types) != len(header) or any(t not in ("text", "real") for t in types):
-                raise DataError(f"{where}: 'types' must give 'text' or 'real' for each of the {len(header)} columns")
-            rows = table["rows"]
-            if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(header) for r in rows):
-                raise DataError(f"{where}: every row must be a list of {len(header)} cells")
-            if str(table["id"]) in tables:
-                raise DataError(f"{where}: table id {table['id']!r} occurs twice")
-            tables[str(table["id"])] = {"id": str(table["id"]), "name": str(table.get("name", "")),
-                                        "title": str(table.get("title", "")), "header": header, "types": types, "rows": rows}
+    for where, _, table in read_jsonl(path, "TableQA tables, one JSON object per line"):
+        for key in ("id", "header", "rows"):
+            if key not in table:
+                raise DataError(f"{where}: table has no {key!r}")
+        header = table["header"]
+        if not isinstance(header, list) or not header or not all(isinstance(h, str) for h in header):
+            raise DataError(f"{where}: 'header' must be a non-empty list of strings")
+        types = table.get("types") or ["text"] * len(header)
+        if len(types) != len(header) or any(t not in ("text", "real") for t in types):
+            raise DataError(f"{where}: 'types' must give 'text' or 'real' for each of the {len(header)} columns")
+        rows = table["rows"]
+        if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(header) for r in rows):
+            raise DataError(f"{where}: every row must be a list of {len(header)} cells")
+        if str(table["id"]) in tables:
+            raise DataError(f"{where}: table id {table['id']!r} occurs twice")
+        tables[str(table["id"])] = {"id": str(table["id"]), "name": str(table.get("name", "")),
+                                    "title": str(table.get("title", "")), "header": header, "types": types, "rows": rows}
     return tables
 
 
 def read_questions(path: Path, tables: dict[str, dict], split: str, require_sql: bool) -> list[dict]:
     """`{split}.json`: one question per line; every table id, column index and code is checked."""
-    if not path.exists():
-        raise DataError(f"{path} does not exist (expected TableQA questions, one JSON object per line)")
     questions = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            item = _json(line, where)
-            if not isinstance(item.get("question"), str) or not item["question"].strip():
-                raise DataError(f"{where}: no 'question' text")
-            table_id = str(item.get("table_id", ""))
-            if table_id not in tables:
-                raise DataError(f"{where}: table_id {table_id!r} is not in {path.name.replace('.json', '.tables.json')}")
-            sql = item.get("sql")
-            if sql is None and require_sql:
-                raise DataError(f"{where}: no 'sql' (training and validation questions need their gold SQL)")
-            if sql is not None:
-                sql = validate_sql(sql, len(tables[table_id]["header"]), where)
-            qid = str(item.get("id", f"{split}-{number:06d}"))
-            questions.append({"id": qid, "question": item["question"], "table_id": table_id, "sql": sql})
+    for where, number, item in read_jsonl(path, "TableQA questions, one JSON object per line"):
+        if not isinstance(item.get("question"), str) or not item["question"].strip():
+            raise DataError(f"{where}: no 'question' text")
+        table_id = str(item.get("table_id", ""))
+        if table_id not in tables:
+            raise DataError(f"{where}: table_id {table_id!r} is not in {path.name.replace('.json', '.tables.json')}")
+        sql = item.get("sql")
+        if sql is None and require_sql:
+            raise DataError(f"{where}: no 'sql' (training and validation questions need their gold SQL)")
+        if sql is not None:
+            sql = validate_sql(sql, len(tables[table_id]["header"]), where)
+        qid = str(item.get("id", f"{split}-{number:06d}"))
+        questions.append({"id": qid, "question": item["question"], "table_id": table_id, "sql": sql})
     return questions
 
 
@@ -101,16 +87,6 @@ def validate_sql(sql: Any, n_columns: int, where: str) -> dict:
             raise DataError(f"{where}: condition value must be a string or number, got {cond[2]!r}")
         cond[2] = str(cond[2])
     return {"sel": sel, "agg": agg, "cond_conn_op": conn, "conds": conds}
-
-
-def _json(line: str, where: str) -> dict:
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
-    if not isinstance(value, dict):
-        raise DataError(f"{where}: expected a JSON object")
-    return value
 
 
 def load_real(data_dir: Path, split: str) -> list[dict]:

@@ -76,7 +76,7 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     doubling = boards[0]
     assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
     assert list(doubling["exact_match"]) == ["1", "0.75", "0.5"]
-    assert list(doubling.columns[:6]) == ["rank", "model", "config", "exact_match", "95% CI", "absolute_error"]
+    assert list(doubling.columns[:7]) == ["rank", "model", "exact_match", "95% CI", "vs next", "flags", "absolute_error"]
     assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
     assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
     at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()

@@ -78,11 +78,11 @@ def leaderboards(store: Store, registry: Registry) -> None:
 def _overview(result: Leaderboard) -> None:
     rows = [{
         "task": r.task, "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
-        "best model": r.best_model or "—", "config": draw.config(r.model_config) if r.model_config else "—",
+        "best model": r.best_model or "—",
         "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}" if r.metric and r.higher_is_better is not None
         else (r.metric or "—"),
         "value": draw.fmt(r.value), "95% CI": draw.ci(r.ci_low, r.ci_high), "runs": r.runs, "models": r.models,
-        "run": r.run_id or "",
+        "config": draw.config(r.model_config) if r.model_config else "—", "run": r.run_id or "",
     } for r in result.overview]
     st.dataframe(rows, hide_index=True, key="overview-table")
     best = {r.run_id: f"{r.task} · {r.best_model} · run {r.run_id}" for r in result.overview if r.run_id}
@@ -98,14 +98,12 @@ def _board(board: Board, registry: Registry) -> None:
     rows = []
     for s in board.standings:
         row: dict[str, Any] = {
-            "rank": s.rank, "model": s.model, "config": draw.config(s.model_config), board.metric: draw.fmt(s.value),
-            "95% CI": draw.ci(s.ci_low, s.ci_high),
+            "rank": s.rank, "model": s.model, board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
+            "vs next": _p_text(s.p_next, s.note), "flags": ", ".join(s.flags),
         }
         for column in board.columns:
             row[column] = draw.fmt(s.columns[column].value)
-        row["vs next"] = _p_text(s.p_next, s.note)
-        row["flags"] = ", ".join(s.flags)
-        row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
+        row.update({"config": draw.config(s.model_config), "samples": s.n_samples, "runs": s.runs, "run": s.run_id})
         rows.append(row)
     st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]

@@ -189,3 +189,13 @@ def test_pages_wait_for_a_writer_then_render(filled, db):
         assert len(at.dataframe[0].value) == 7  # ... and then showed every run
     finally:
         holder.wait(timeout=30)
+
+
+def test_plugin_rows_with_mixed_types_are_made_arrow_safe():
+    from harness.dashboard.draw import _uniform_columns, _uniform_spec
+
+    rows = [{"dim": 3, "power": 0.5}, {"dim": "all", "power": 1}, {"dim": None, "power": 0.25}]
+    assert _uniform_columns(rows) == [{"dim": "3", "power": 0.5}, {"dim": "all", "power": 1}, {"dim": None, "power": 0.25}]
+    spec = {"layer": [{"data": {"values": rows}, "mark": "line"}]}
+    assert _uniform_spec(spec)["layer"][0]["data"]["values"][0]["dim"] == "3"
+    assert _uniform_columns(rows[:1]) is not None and _uniform_columns([{"a": 1}, {"a": 2.5}]) == [{"a": 1}, {"a": 2.5}]

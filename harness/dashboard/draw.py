@@ -16,13 +16,13 @@ def panel(item: Panel) -> None:
     if item.title:
         st.markdown(f"**{_escape(item.title)}**")
     if item.kind == "chart":
-        st.vega_lite_chart(item.data, width="stretch")
+        st.vega_lite_chart(_uniform_spec(item.data), width="stretch")
     elif item.kind == "image":
         st.image(item.data)
     elif item.kind == "code":
         st.code(item.data, language=item.language)
     elif item.kind == "table":
-        st.dataframe(item.data, hide_index=True)
+        st.dataframe(_uniform_columns(item.data), hide_index=True)
     elif item.kind == "json":
         st.json(item.data)
     else:
@@ -40,6 +40,31 @@ def panels(make: Callable[[], Sequence[Panel]], who: str) -> None:
         return
     for item in items:
         panel(item)
+
+
+def _uniform_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Arrow needs one type per column, and Streamlit sends tables and a chart's inline data
+    through Arrow; a plugin's rows may mix them (dim = 3 or "all"), so such a column becomes text."""
+    kinds: dict[str, set[type]] = {}
+    for row in rows:
+        for key, value in row.items():
+            if value is not None:
+                kinds.setdefault(key, set()).add(float if isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                 else type(value))
+    mixed = {key for key, types in kinds.items() if len(types) > 1}
+    if not mixed:
+        return rows
+    return [{k: (short_json(v) if k in mixed and v is not None and not isinstance(v, str) else v) for k, v in row.items()}
+            for row in rows]
+
+
+def _uniform_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    data = spec.get("data")
+    if isinstance(data, dict) and isinstance(data.get("values"), list):
+        spec = {**spec, "data": {**data, "values": _uniform_columns(data["values"])}}
+    if isinstance(spec.get("layer"), list):
+        spec = {**spec, "layer": [_uniform_spec(layer) for layer in spec["layer"]]}
+    return spec
 
 
 def short_json(value: Any, limit: int = 200) -> str:

@@ -316,10 +316,10 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
     for board in boards:
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
-        header = ["rank", "model", "config", board.metric, "95% CI", *board.columns, "vs next", "samples", "runs", "run"]
-        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _config(s.model_config),
-                 _fmt(s.value), _ci(s.ci_low, s.ci_high), *(_fmt(s.columns[c].value) for c in board.columns),
-                 _p_value(s.p_next, s.note), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
+        header = ["rank", "model", board.metric, "95% CI", "vs next", *board.columns, "config", "samples", "runs", "run"]
+        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _fmt(s.value),
+                 _ci(s.ci_low, s.ci_high), _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
+                 _config(s.model_config), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
         _print_rows(title, header, rows, markdown)
 
 

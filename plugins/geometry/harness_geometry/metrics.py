@@ -46,52 +46,45 @@ class ApplicableMean(Metric):
 ANGLE_CITATION = "Su Jianlin, n维空间下两个随机向量的夹角分布, https://kexue.fm/archives/7076"
 
 
-class AngleVarianceRelError(ApplicableMean):
+class _MomentError(ApplicableMean):
+    """|model - exact| of one moment (`key`), divided by the exact value when `relative`."""
+
+    key: str
+    relative: bool = False
+    citation = ANGLE_CITATION
+    higher_is_better = False
+
+    def value(self, prediction, reference, input):
+        if prediction.get(self.key) is None:
+            return None
+        error = abs(prediction[self.key] - reference[self.key])
+        return error / reference[self.key] if self.relative else error
+
+
+class AngleVarianceRelError(_MomentError):
     name = "angle-var-rel-error"
     description = "|Var_model - Var_exact| / Var_exact, Var_exact = psi_1(n/2)/2 (finite-sum reference); mean over n."
-    citation = ANGLE_CITATION
-    higher_is_better = False
-
-    def value(self, prediction, reference, input):
-        if prediction.get("variance") is None:
-            return None
-        return abs(prediction["variance"] - reference["variance"]) / reference["variance"]
+    key = "variance"
+    relative = True
 
 
-class AngleVarianceAbsError(ApplicableMean):
+class AngleVarianceAbsError(_MomentError):
     name = "angle-var-abs-error"
     description = "|Var_model - Var_exact| in rad^2; mean over n (dominated by small n, where the variance is large)."
-    citation = ANGLE_CITATION
-    higher_is_better = False
-
-    def value(self, prediction, reference, input):
-        if prediction.get("variance") is None:
-            return None
-        return abs(prediction["variance"] - reference["variance"])
+    key = "variance"
 
 
-class AngleMeanAbsError(ApplicableMean):
+class AngleMeanAbsError(_MomentError):
     name = "angle-mean-abs-error"
     description = "|mean_model - pi/2| in radians (the exact mean is pi/2 by symmetry)."
-    citation = ANGLE_CITATION
-    higher_is_better = False
-
-    def value(self, prediction, reference, input):
-        if prediction.get("mean") is None:
-            return None
-        return abs(prediction["mean"] - reference["mean"])
+    key = "mean"
 
 
-class AngleMeanRelError(ApplicableMean):
+class AngleMeanRelError(_MomentError):
     name = "angle-mean-rel-error"
     description = "|mean_model - pi/2| / (pi/2)."
-    citation = ANGLE_CITATION
-    higher_is_better = False
-
-    def value(self, prediction, reference, input):
-        if prediction.get("mean") is None:
-            return None
-        return abs(prediction["mean"] - reference["mean"]) / reference["mean"]
+    key = "mean"
+    relative = True
 
 
 class AngleKSDistance(ApplicableMean):

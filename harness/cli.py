@@ -10,6 +10,9 @@ from typing import Any
 import click
 
 from harness.api import ConfigError, HarnessError
+from harness.views import ci as _ci
+from harness.views import config as _config
+from harness.views import fmt as _fmt
 
 DB_OPTION = click.option(
     "--db", type=click.Path(path_type=Path, dir_okay=False),
@@ -56,18 +59,6 @@ def _registry():
     from harness.plugins import get_registry
 
     return get_registry()
-
-
-def _fmt(value: float | None, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}g}"
-
-
-def _config(config: dict[str, Any]) -> str:
-    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in config.items()) or "—"
-
-
-def _ci(low: float | None, high: float | None) -> str:
-    return "—" if low is None or high is None else f"[{_fmt(low)}, {_fmt(high)}]"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

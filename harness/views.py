@@ -8,6 +8,7 @@ knows how a panel becomes a widget. Sample text always reaches the page as text,
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,3 +59,19 @@ def diff(expected: str, actual: str, title: str = "", expected_label: str = "ref
     lines = difflib.unified_diff(expected.splitlines(), actual.splitlines(), expected_label, actual_label, lineterm="")
     body = "\n".join(lines) or f"(identical)\n{expected}"
     return Panel("code", body, title, "", "diff")
+
+
+# -- how numbers and configs read, the same in the terminal and the dashboard -----------------
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """Significant digits, so 1.3e-16 does not read as 0."""
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def ci(low: float | None, high: float | None) -> str:
+    return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
+
+
+def config(model_config: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"

@@ -9,12 +9,12 @@ from typing import Any
 
 import streamlit as st
 
-from harness.views import Panel
+from harness.views import Panel, ci, config, fmt  # noqa: F401  (pages use them as draw.*)
 
 
 def panel(item: Panel) -> None:
     if item.title:
-        st.markdown(f"**{_escape(item.title)}**")
+        st.markdown(f"**{escape(item.title)}**")
     if item.kind == "chart":
         st.vega_lite_chart(_uniform_spec(item.data), width="stretch")
     elif item.kind == "image":
@@ -28,7 +28,7 @@ def panel(item: Panel) -> None:
     else:
         st.text(str(item.data))
     if item.caption:
-        st.caption(_escape(item.caption))
+        st.caption(escape(item.caption))
 
 
 def panels(make: Callable[[], Sequence[Panel]], who: str) -> None:
@@ -72,19 +72,7 @@ def short_json(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def fmt(value: float | None, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}g}"
-
-
-def ci(low: float | None, high: float | None) -> str:
-    return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
-
-
-def config(model_config: dict[str, Any]) -> str:
-    return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"
-
-
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Plugin-written titles may quote data (a question, a value): keep Markdown from reading it."""
     return "".join("\\" + ch if ch in "\\`*_[]()#|<>~$" else ch for ch in text)
 

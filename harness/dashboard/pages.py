@@ -253,7 +253,7 @@ def _metadata(run: RunRecord) -> None:
 
 
 def _artifact(run_id: str, artifact: Any) -> None:
-    st.markdown(f"**{draw._escape(artifact.name)}** · `{artifact.kind}` · {len(artifact.data):,} bytes")
+    st.markdown(f"**{draw.escape(artifact.name)}** · `{artifact.kind}` · {len(artifact.data):,} bytes")
     if artifact.kind.startswith("image/"):
         st.image(artifact.data)
     elif artifact.kind == "application/json":

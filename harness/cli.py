@@ -166,11 +166,15 @@ def info(db: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=int, help="Evaluate only the first N samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the task's format.")
+@click.option("--train-data", metavar="embedded|DIR",
+              help="What a model that trains learns from: 'embedded' (the task's default data) or a directory in "
+                   "the task's format (default: the data it is evaluated on).")
 @DB_OPTION
 @click.option("--overwrite", is_flag=True, help="Recompute even if an identical finished run is stored.")
 @JSON_OPTION
 def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: str | None, limit: int | None,
-        seed: int, data_dir: Path | None, db: Path | None, overwrite: bool, as_json: bool) -> None:
+        seed: int, data_dir: Path | None, train_data: str | None, db: Path | None, overwrite: bool,
+        as_json: bool) -> None:
     """Evaluate a model on a task (or every task of a group) and record the run."""
     from harness.runner import Runner, RunRequest, parse_model_args, resolve_tasks
 
@@ -179,7 +183,7 @@ def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: s
     runner = Runner(registry, _store(db))
     requests = [
         RunRequest(task=name, model=model, model_args=parse_model_args(model_args), split=split, limit=limit,
-                   seed=seed, data_dir=data_dir, overwrite=overwrite)
+                   seed=seed, data_dir=data_dir, train_data=train_data, overwrite=overwrite)
         for name in names
     ]
     for request in requests:  # validate every task of a group before running any
@@ -307,10 +311,13 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
     for board in boards:
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
-        header = ["rank", "model", board.metric, "95% CI", "vs next", *board.columns, "config", "samples", "runs", "run"]
+        trained = ["trained on"] if board.shows_training else []
+        header = ["rank", "model", board.metric, "95% CI", "vs next", *board.columns, "config", *trained, "samples",
+                  "runs", "run"]
         rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _fmt(s.value),
                  _ci(s.ci_low, s.ci_high), _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
-                 _config(s.model_config), str(s.n_samples), str(s.runs), s.run_id] for s in board.standings]
+                 _config(s.model_config), *([s.train_dataset or "—"] if trained else []), str(s.n_samples), str(s.runs),
+                 s.run_id] for s in board.standings]
         _print_rows(title, header, rows, markdown)
 
 

@@ -189,6 +189,8 @@ class Standing:
     n_samples: int | None
     finished_at: datetime | None
     runs: int
+    #: What the model learnt from, when it trains: a model trained elsewhere is its own row.
+    train_dataset: str | None = None
     columns: dict[str, Cell] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     # against the next row down: paired bootstrap over the samples both runs share
@@ -220,6 +222,11 @@ class Board:
     columns: tuple[str, ...] = ()
     standings: list[Standing] = field(default_factory=list)
 
+    @property
+    def shows_training(self) -> bool:
+        """Whether any row trained, so tables add a "trained on" column."""
+        return any(s.train_dataset for s in self.standings)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "task": self.task, "dataset": self.dataset, "split": self.split, "metric": self.metric,
@@ -242,7 +249,7 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         return []
     metric_clause = "m.metric = ?" if metric else "m.is_primary"
     sql = (
-        "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.finished_at, "
+        "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.finished_at, r.train_dataset, "
         "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better "
         f"FROM runs r JOIN metrics m USING (run_id) WHERE r.task = ? AND r.status = 'finished' AND {metric_clause}"
     )
@@ -257,14 +264,14 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
     for row in rows:
         board_key = (row["dataset"], row["split"], row["metric"])
         boards.setdefault(board_key, Board(task, *board_key, higher_is_better=row["higher_is_better"], columns=columns))
-        groups.setdefault((*board_key, row["model"], row["model_config"]), []).append(row)
-    for (dataset_, split_, metric_, model, config), candidates in groups.items():
+        groups.setdefault((*board_key, row["model"], row["model_config"], row["train_dataset"]), []).append(row)
+    for (dataset_, split_, metric_, model, config, train_dataset), candidates in groups.items():
         board = boards[(dataset_, split_, metric_)]
         chosen = max(candidates, key=lambda r: _order(r, board.higher_is_better, pick))
         board.standings.append(Standing(
             rank=0, model=model, model_config=json.loads(config), run_id=chosen["run_id"], value=chosen["value"],
             ci_low=chosen["ci_low"], ci_high=chosen["ci_high"], n_samples=chosen["n_samples"],
-            finished_at=chosen["finished_at"], runs=len(candidates),
+            finished_at=chosen["finished_at"], runs=len(candidates), train_dataset=train_dataset,
         ))
     extra = _metric_values(store, [s.run_id for b in boards.values() for s in b.standings], (*columns, *flags))
     for board in boards.values():
@@ -273,7 +280,8 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
             standing.columns = {name: values.get(name, Cell(None)) for name in columns}
             standing.flags = [name for name in flags if ((values.get(name) or Cell(None)).value or 0) > 0]
         sign = 1 if board.higher_is_better else -1
-        board.standings.sort(key=lambda s: (bool(s.flags), s.value is None, -sign * (s.value or 0.0), s.model))
+        board.standings.sort(key=lambda s: (bool(s.flags), s.value is None, -sign * (s.value or 0.0), s.model,
+                                            s.train_dataset or ""))
         for position, standing in enumerate(board.standings, start=1):
             standing.rank = position
         if significance:

@@ -16,10 +16,14 @@ def _interactive() -> bool:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """Yield `advance(n)`; a no-op outside a terminal so logs and `--json` stay clean."""
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """Yield `advance(n=1, **status)`; a no-op outside a terminal so logs and `--json` stay clean.
+
+    `status` keywords (`epoch=3, loss=0.41, val=0.62`) are shown after the bar, so a long training
+    tells the user how it is going, not only how far along it is.
+    """
     if not _interactive():
-        yield lambda n=1: None
+        yield lambda n=1, **status: None
         return
     from rich.console import Console
     from rich.progress import (
@@ -32,7 +36,19 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     )
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
+               TimeRemainingColumn(), TextColumn("{task.fields[status]}"))
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task_id = progress.add_task(description, total=total)
-        yield lambda n=1: progress.advance(task_id, n)
+        task_id = progress.add_task(description, total=total, status="")
+
+        def advance(n: int = 1, **status: object) -> None:
+            if status:
+                progress.update(task_id, advance=n, status=format_status(status))
+            else:
+                progress.advance(task_id, n)
+
+        yield advance
+
+
+def format_status(status: dict[str, object]) -> str:
+    """`epoch=3 loss=0.412`: floats to 3 significant digits."""
+    return " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in status.items())

@@ -90,6 +90,9 @@ class RunRecord:
     python: str = ""
     platform: str = ""
     packages: dict[str, str] = field(default_factory=dict)
+    #: What a trained model learnt from (null for models that do not train).
+    train_dataset: str | None = None
+    train_fingerprint: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
     duration_s: float | None = None

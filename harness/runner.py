@@ -28,6 +28,10 @@ from harness.provenance import git_state, interpreter, package_versions
 from harness.records import RunRecord, SampleRecord, to_json
 from harness.stats import summarise
 from harness.store import Store, default_home, utcnow
+from harness.training import TrainingCheckpoint, interval_from_env
+
+#: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
+EMBEDDED = "embedded"
 
 
 @dataclass
@@ -39,7 +43,16 @@ class RunRequest:
     limit: int | None = None
     seed: int = 0
     data_dir: Path | None = None
+    #: What a model that trains learns from: None (the evaluation data: `data_dir`, or the
+    #: embedded default), EMBEDDED, or another directory in the task's real format.
+    train_data: Path | str | None = None
     overwrite: bool = False
+
+    def train_dir(self) -> Path | None:
+        if self.train_data is None:
+            return self.data_dir
+        return None if self.train_data == EMBEDDED else Path(self.train_data)
+
 
 
 @dataclass
@@ -50,6 +63,21 @@ class RunContext:
     seed: int
     checkpoint_dir: Path | None = None
     progress: Callable[..., Any] = progress_bar
+    #: Where `training_checkpoint` keeps its snapshot while `fit` runs (set by the runner).
+    training_dir: Path | None = None
+
+    def training_checkpoint(self, every_steps: int | None = None, every_s: float | None = 60.0) -> TrainingCheckpoint:
+        """Periodic snapshots for `fit` to resume from after an interruption (harness.training)."""
+        return TrainingCheckpoint(self.training_dir, every_steps=every_steps, every_s=every_s)
+
+
+@dataclass
+class TrainData:
+    """The rows a model trains on, with the name and fingerprint recorded on the run."""
+
+    rows: list[dict[str, Any]]
+    dataset: str
+    fingerprint: str
 
 
 @dataclass
@@ -122,11 +150,11 @@ def seed_everything(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
-def load_split(task: Task, split: str, data_dir: Path | None) -> list[dict[str, Any]]:
+def load_split(task: Task, split: str, data_dir: Path | None, option: str = "--data-dir") -> list[dict[str, Any]]:
     if split not in task.splits:
         raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
     if data_dir is not None and not data_dir.is_dir():
-        raise DataError(f"--data-dir {data_dir} is not a directory")
+        raise DataError(f"{option} {data_dir} is not a directory")
     rows = [dict(row) for row in task.load(split, data_dir)]
     if not rows:
         raise DataError(f"task {task.name!r}: split {split!r} is empty" + (f" in {data_dir}" if data_dir else ""))
@@ -150,6 +178,13 @@ class Runner:
             raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
         if request.limit is not None and request.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {request.limit}")
+        if model.trains:
+            interval_from_env()  # a bad HARNESS_CHECKPOINT_EVERY fails here, before any work
+        if request.train_data is not None:
+            if not model.trains:
+                raise ConfigError(f"--train-data: model {model.name!r} does not train (it applies to models that do)")
+            if task.train_split is None:
+                raise ConfigError(f"--train-data: task {task.name!r} has no train split")
         return task, model, split
 
     def run(self, request: RunRequest) -> RunOutcome:
@@ -164,6 +199,8 @@ class Runner:
             dup = Counter(ids).most_common(1)[0][0]
             raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r}")
 
+        train = self._train_data(task, model, request)
+
         from harness import __version__
 
         plugins = self.registry.plugins
@@ -174,6 +211,8 @@ class Runner:
             "limit": request.limit, "seed": request.seed, "harness": __version__,
             "plugin": plugins[task_entry.plugin].version, "model_plugin": plugins[model_plugin].version,
         }
+        if train is not None:  # what a trained model learnt from decides its result too
+            key_fields["train"] = {"dataset": train.dataset, "fingerprint": train.fingerprint}
         run_key = _hash(key_fields)
         previous = self.store.runs(run_key=run_key) if self.store.exists() else []
         finished = [r for r in previous if r.status == "finished"]
@@ -191,7 +230,7 @@ class Runner:
         warnings = call_lifecycle(self.registry, "on_run_start", run=run)
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
         try:
-            self._evaluate(task, model, run, rows, ids, request)
+            self._evaluate(task, model, run, rows, ids, request, train)
             self._finish(task, run, replaces)
         except Exception as exc:
             run.status = "failed"
@@ -219,15 +258,17 @@ class Runner:
             run_key=run_key, status="running", started_at=utcnow(), plugin=task_plugin.name,
             plugin_version=task_plugin.version, model_plugin=model_plugin.name,
             model_plugin_version=model_plugin.version, harness_version=__version__, git_commit=commit,
+            train_dataset=key_fields.get("train", {}).get("dataset"),
+            train_fingerprint=key_fields.get("train", {}).get("fingerprint"),
             git_dirty=dirty, python=python, platform=platform, packages=package_versions(distributions),
         )
 
     def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
-                  request: RunRequest) -> None:
+                  request: RunRequest, train: TrainData | None) -> None:
         seed_everything(request.seed)
         ctx = RunContext(task=task.name, seed=request.seed)
-        if model.trains:
-            self._fit(task, model, ctx, request)
+        if train is not None:
+            self._fit(task, model, ctx, request, train)
         done = self.store.sample_ids(run.run_id)
         todo = [i for i, sample_id in enumerate(ids) if sample_id not in done]
         metrics = [self.registry.metrics[name].obj() for name in task.metrics]
@@ -251,24 +292,33 @@ class Runner:
                 self.store.add_samples(run.run_id, records)
                 advance(len(chunk))
 
-    def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest) -> None:
+    def _train_data(self, task: Task, model: Model, request: RunRequest) -> TrainData | None:
+        if not model.trains:
+            return None
         if task.train_split is None:
             raise ConfigError(f"model {model.name!r} trains, but task {task.name!r} has no train split")
-        train = load_split(task, task.train_split, request.data_dir)
-        key = _hash({"model": model.name, "config": model.config, "train": fingerprint(train),
+        directory = request.train_dir()
+        rows = load_split(task, task.train_split, directory, "--train-data" if request.train_data else "--data-dir")
+        return TrainData(rows, task.dataset_name(directory), fingerprint(rows))
+
+    def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
+        key = _hash({"model": model.name, "config": model.config, "train": train.fingerprint,
                      "seed": request.seed, "task": task.name, "task_version": task.version})
         directory = default_home() / "checkpoints" / model.name / key
         ctx.checkpoint_dir = directory
         if (directory / ".complete").exists():
             model.load(directory)
             return
-        model.fit(train, ctx)
+        # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
+        ctx.training_dir = directory.with_name(f"{key}.partial")
+        model.fit(train.rows, ctx)
         staging = directory.with_name(f"{key}.tmp-{uuid.uuid4().hex[:6]}")
         staging.mkdir(parents=True)
         model.save(staging)
         (staging / ".complete").touch()
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
+        shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
     def _finish(self, task: Task, run: RunRecord, replaces: list[str]) -> None:
         scores = self.store.sample_scores(run.run_id)

@@ -84,8 +84,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, name)
     );
     """,
+    # 2: what a trained model learnt from, so training and evaluation data can differ.
+    """
+    ALTER TABLE runs ADD COLUMN train_dataset VARCHAR;
+    ALTER TABLE runs ADD COLUMN train_fingerprint VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+#: Columns each migration added, so a read-only connection to an older file (the dashboard never
+#: writes) sees the current shape through temporary views, with nulls where the file has nothing.
+ADDED_COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
+    2: {"runs": (("train_dataset", "VARCHAR"), ("train_fingerprint", "VARCHAR"))},
+}
 TABLES = ("runs", "metrics", "samples", "artifacts")
 
 
@@ -144,7 +154,7 @@ class Store:
                 delay = min(delay * 2, 0.5)
         try:
             if read_only:
-                self._check_version(con)
+                _current_shape(con, self._check_version(con))
             yield con
         finally:
             con.close()
@@ -397,6 +407,20 @@ def _sample_filter(run_id: str, search: str | None) -> tuple[str, list[Any]]:
     return f"WHERE run_id = ? AND contains({haystack}, lower(?))", [run_id, search]
 
 
+def _current_shape(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Temporary views over an older file's tables that add the columns later migrations added."""
+    if version == 0:
+        return
+    added: dict[str, list[tuple[str, str]]] = {}
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        for table, columns in ADDED_COLUMNS.get(number, {}).items():
+            added.setdefault(table, []).extend(columns)
+    catalog = con.execute("SELECT current_database()").fetchone()[0]
+    for table, columns in added.items():
+        extra = ", ".join(f"NULL::{kind} AS {name}" for name, kind in columns)
+        con.execute(f'CREATE TEMP VIEW {table} AS SELECT *, {extra} FROM "{catalog}".main.{table}')
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     cursor = con.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
@@ -414,6 +438,7 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
         "git_commit": run.git_commit, "git_dirty": run.git_dirty, "python": run.python,
         "platform": run.platform, "packages": to_json(run.packages),
+        "train_dataset": run.train_dataset, "train_fingerprint": run.train_fingerprint,
     }
 
 

@@ -13,7 +13,7 @@ DOCUMENTED = {
     "runs": ["run_id", "task", "task_version", "model", "model_config", "dataset", "split", "data_fingerprint",
              "seed", "sample_limit", "run_key", "status", "error", "started_at", "finished_at", "duration_s",
              "n_samples", "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version",
-             "git_commit", "git_dirty", "python", "platform", "packages"],
+             "git_commit", "git_dirty", "python", "platform", "packages", "train_dataset", "train_fingerprint"],
     "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary"],
     "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
@@ -108,3 +108,29 @@ def test_cli_export_import_round_trip(harness_cli, db, tmp_path):
     out = harness_cli("import", str(tmp_path / "out"), "--db", str(tmp_path / "copy.duckdb")).stdout
     assert "imported 1 new run(s)" in out
     assert dump(tmp_path / "copy.duckdb") == dump(db)
+
+
+def version_1_file(db, registry):
+    """A database as harness 0.1 with schema version 1 wrote it: one finished run."""
+    from harness.store import MIGRATIONS
+
+    Store(db).init()
+    fill(registry, db, seeds=(0,))
+    with duckdb.connect(str(db)) as con:
+        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint) FROM runs").fetchall()
+        con.execute("DROP TABLE runs")
+        con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table
+        con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(rows[0]))})", list(rows[0]))
+        con.execute("DELETE FROM schema_version WHERE version > 1")
+
+
+def test_a_version_1_file_reads_as_is_and_migrates_on_the_first_write(arith, db):
+    version_1_file(db, arith)
+    before = db.read_bytes()
+    run = Store(db).runs()[0]  # a read-only view of the current shape: nothing written
+    assert run.status == "finished" and run.train_dataset is None
+    assert db.read_bytes() == before
+    fill(arith, db, seeds=(1,))  # a write migrates first
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        assert con.execute("SELECT count(*), count(train_dataset) FROM runs").fetchone() == (2, 0)

@@ -103,7 +103,10 @@ def _board(board: Board, registry: Registry) -> None:
         }
         for column in board.columns:
             row[column] = draw.fmt(s.columns[column].value)
-        row.update({"config": draw.config(s.model_config), "samples": s.n_samples, "runs": s.runs, "run": s.run_id})
+        row["config"] = draw.config(s.model_config)
+        if board.shows_training:
+            row["trained on"] = s.train_dataset or "—"
+        row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
         rows.append(row)
     st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]

@@ -1,0 +1,144 @@
+"""Resumable training: periodic snapshots of a `Model.fit` loop, owned by the runner.
+
+A model that trains for minutes should not lose every step to Ctrl-C or a killed process. The
+runner hands `fit` a `TrainingCheckpoint` (through `ctx.training_checkpoint(...)`) that lives
+beside the final checkpoint of the same key; `fit` saves its state every N steps or seconds
+and, on a re-run, restores it and continues from that step. The snapshot carries the global
+Python, NumPy and torch random states too, so a resumed run draws the same numbers an
+uninterrupted one would have. The runner deletes the snapshot once the final model is saved.
+
+`HARNESS_CHECKPOINT_EVERY` overrides the interval a model asks for: `25` (steps) or `30s`
+(seconds); `0` turns snapshots off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.api import ConfigError
+
+STATE_FILE = "state.pt"
+ENV_INTERVAL = "HARNESS_CHECKPOINT_EVERY"
+
+
+def interval_from_env() -> tuple[int | None, float | None] | None:
+    raw = os.environ.get(ENV_INTERVAL, "").strip()
+    if not raw:
+        return None
+    try:
+        if raw.endswith("s"):
+            return None, float(raw[:-1])
+        return int(raw), None
+    except ValueError:
+        raise ConfigError(f"{ENV_INTERVAL}={raw!r}: expected a number of steps (25) or seconds (30s)") from None
+
+
+class TrainingCheckpoint:
+    """Save and restore one training loop's state; see the module docstring for the contract."""
+
+    def __init__(self, directory: Path | None, every_steps: int | None = None, every_s: float | None = 60.0) -> None:
+        override = interval_from_env()
+        if override is not None:
+            every_steps, every_s = override
+        self.directory = directory
+        self.every_steps = every_steps if every_steps and every_steps > 0 else None
+        self.every_s = every_s if every_s and every_s > 0 else None
+        self._last_step = 0
+        self._last_time = time.monotonic()
+        #: The step the loop resumed from (0 on a fresh start): models may report it.
+        self.resumed_from = 0
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.directory is None else self.directory / STATE_FILE
+
+    def restore(self) -> dict[str, Any] | None:
+        """The last saved payload with its "step", RNG states restored; None to start afresh."""
+        if self.path is None or not self.path.exists():
+            return None
+        state = _load(self.path)
+        _set_rng_states(state.pop("_rng", {}))
+        self.resumed_from = self._last_step = int(state["step"])
+        self._last_time = time.monotonic()
+        return state
+
+    def due(self, step: int) -> bool:
+        if self.directory is None:
+            return False
+        if self.every_steps is not None and step - self._last_step >= self.every_steps:
+            return True
+        return self.every_s is not None and time.monotonic() - self._last_time >= self.every_s
+
+    def maybe_save(self, step: int, payload: Callable[[], Mapping[str, Any]]) -> bool:
+        """Call after every optimiser step; `payload()` is only built when a snapshot is due."""
+        if not self.due(step):
+            return False
+        self.save(step, payload())
+        return True
+
+    def save(self, step: int, payload: Mapping[str, Any]) -> None:
+        """Write `{**payload, "step": step}` atomically: a kill mid-write keeps the previous one."""
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        state = {**payload, "step": int(step), "_rng": _rng_states()}
+        staging = self.directory / f".{STATE_FILE}.{uuid.uuid4().hex[:6]}.tmp"
+        _dump(state, staging)
+        os.replace(staging, self.directory / STATE_FILE)
+        self._last_step, self._last_time = step, time.monotonic()
+
+    def clear(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _rng_states() -> dict[str, Any]:
+    states: dict[str, Any] = {"python": random.getstate()}
+    if "numpy" in sys.modules:
+        states["numpy"] = sys.modules["numpy"].random.get_state()
+    if "torch" in sys.modules:
+        states["torch"] = sys.modules["torch"].get_rng_state()
+    return states
+
+
+def _set_rng_states(states: Mapping[str, Any]) -> None:
+    if "python" in states:
+        random.setstate(states["python"])
+    if "numpy" in states:
+        import numpy as np
+
+        np.random.set_state(states["numpy"])
+    if "torch" in states:
+        import torch
+
+        torch.set_rng_state(states["torch"])
+
+
+def _dump(state: Mapping[str, Any], path: Path) -> None:
+    if "torch" in sys.modules:  # tensors, optimiser states: torch's own format
+        sys.modules["torch"].save(dict(state), path)
+    else:
+        with path.open("wb") as handle:
+            pickle.dump(dict(state), handle)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        magic = handle.read(2)
+    if magic[:1] == b"\x80":  # a plain pickle (written without torch)
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    import torch
+
+    # Our own file under the harness home, written by torch.save above: full unpickling is needed
+    # for RNG states and optimiser state.
+    return torch.load(path, weights_only=False)

@@ -1,0 +1,68 @@
+"""A model whose `fit` is a real torch training loop with periodic snapshots, for resume tests.
+
+It learns y = w x for the arith plugin's doubling task by SGD on minibatches drawn from torch's
+global RNG plus injected noise, so a resumed run matches an uninterrupted one only if the
+snapshot restored the weights, the optimiser and the random state. `TOY_TRAINER_DIE_AT=N`
+SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from harness import Model, hookimpl
+
+
+class SgdDoubler(Model):
+    name = "sgd-doubler"
+    tasks = ("doubling",)
+    description = "Linear regression by SGD with momentum, checkpointed every few steps."
+    defaults = {"steps": 40, "every": 10, "lr": 0.05}
+
+    def fit(self, train, ctx):
+        import torch
+
+        torch.set_num_threads(1)
+        torch.manual_seed(ctx.seed)  # torch is imported here, after the runner seeded what was loaded
+        xs = torch.tensor([r["x"] for r in train], dtype=torch.float64) / 1000
+        ys = torch.tensor([r["reference"] for r in train], dtype=torch.float64) / 1000
+        self.w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([self.w], lr=self.config["lr"], momentum=0.9)
+        ckpt = ctx.training_checkpoint(every_steps=self.config["every"], every_s=None)
+        start = 0
+        saved = ckpt.restore()
+        if saved is not None:
+            with torch.no_grad():
+                self.w.copy_(saved["w"])
+            opt.load_state_dict(saved["optimizer"])
+            start = saved["step"]
+        die_at = int(os.environ.get("TOY_TRAINER_DIE_AT", "-1"))
+        log = os.environ.get("TOY_TRAINER_LOG")
+        for step in range(start, self.config["steps"]):
+            pick = torch.randint(0, len(xs), (16,))
+            noise = torch.randn(16, dtype=torch.float64) * 0.01
+            loss = ((self.w * xs[pick] - ys[pick] - noise) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if log:
+                with open(log, "a") as handle:
+                    handle.write(f"{step}\n")
+            ckpt.maybe_save(step + 1, lambda: {"w": self.w.detach().clone(), "optimizer": opt.state_dict()})
+            if step + 1 == die_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def save(self, directory):
+        (directory / "w.txt").write_text(repr(float(self.w)))
+
+    def load(self, directory):
+        self.w = float((directory / "w.txt").read_text())
+
+    def predict(self, batch, ctx):
+        return [float(self.w) * item["x"] for item in batch]
+
+
+@hookimpl
+def register_models(register):
+    register(SgdDoubler)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from harness.api import ConfigError, DataError, HarnessError, Metric, Model, Renderer, Task
+from harness.api import ConfigError, DataError, HarnessError, Metric, Model, PredictionError, Renderer, Task
 from harness.hookspecs import hookimpl
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord
 
@@ -25,6 +25,7 @@ __all__ = [
     "Metric",
     "MetricValue",
     "Model",
+    "PredictionError",
     "Renderer",
     "RunRecord",
     "SampleRecord",

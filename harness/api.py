@@ -32,6 +32,10 @@ class DataError(HarnessError):
     """Input data that cannot be read: the message names the file and, where known, the line."""
 
 
+class PredictionError(HarnessError):
+    """A model's prediction that does not have the shape the task's metrics read."""
+
+
 class Task:
     """A dataset plus how to score predictions on it.
 
@@ -57,6 +61,10 @@ class Task:
     real_dataset: ClassVar[str] = ""
     id_field: ClassVar[str] = "id"
     reference_field: ClassVar[str] = "reference"
+    #: JSON Schema of one prediction, as the task's metrics read it: `harness tasks NAME` shows it,
+    #: and the runner checks a run's first predictions against it, so a model written for this task
+    #: by another plugin fails with the sample and field at fault instead of deep inside a metric.
+    prediction_schema: ClassVar[Mapping[str, Any] | None] = None
 
     def load(self, split: str, data_dir: Path | None = None) -> Sequence[Row]:
         """Return the split as a `datasets.Dataset` (or any sequence of dict rows).
@@ -169,8 +177,10 @@ class Renderer:
 
     def run_panels(self, run: RunRecord, samples: Sequence[SampleRecord],
                    artifacts: Mapping[str, Artifact]) -> list[Panel]:
-        """Run-level plots. `samples` is a bounded prefix of the run (the first few hundred), so
-        anything that needs every sample belongs in `Task.artifacts`, computed once at run end."""
+        """Run-level plots. `samples` is every sample of the run in dataset order, read from the
+        store page by page as you index or iterate it (`len(samples)` is cheap): look at what you
+        need. A summary that must visit every sample of a large run each time the page is drawn is
+        better computed once at run end in `Task.artifacts`."""
         return []
 
     def sample_panels(self, sample: SampleRecord, run: RunRecord) -> list[Panel]:

@@ -82,15 +82,27 @@ def task_listing(registry) -> list[dict[str, Any]]:
             "primary_metric": task.primary_metric, "higher_is_better": primary.higher_is_better,
             "default_model": task.default_model, "models": registry.models_for(task),
             "dataset": task.embedded_dataset or f"{name}-embedded",
+            "prediction_schema": task.prediction_schema,
         })
     return rows
 
 
 @cli.command()
+@click.argument("name", required=False)
 @JSON_OPTION
-def tasks(as_json: bool) -> None:
-    """List installed tasks."""
-    rows = task_listing(_registry())
+def tasks(name: str | None, as_json: bool) -> None:
+    """List installed tasks, or describe one (its splits, metrics, models and prediction shape)."""
+    registry = _registry()
+    rows = task_listing(registry)
+    if name is not None:
+        from harness.runner import suggest
+
+        chosen = [r for r in rows if r["name"] == name]
+        if not chosen:
+            raise ConfigError(f"unknown task {name!r}{suggest(name, [r['name'] for r in rows])}")
+        if as_json:
+            return _echo_json(chosen[0])
+        return _describe_task(chosen[0])
     if as_json:
         return _echo_json(rows)
     table = _table(None, ["task", "group", "plugin", "primary metric", "default model", "description"])
@@ -99,6 +111,22 @@ def tasks(as_json: bool) -> None:
         table.add_row(r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"],
                       r["description"])
     _console().print(table if rows else "No tasks installed. Try `harness new-plugin NAME`.")
+
+
+def _describe_task(row: dict) -> None:
+    arrow = "higher is better" if row["higher_is_better"] else "lower is better"
+    fields = [("task", row["name"]), ("description", row["description"]), ("source", row["source"]),
+              ("plugin", f"{row['plugin']} (task version {row['version']})"), ("group", row["group"] or "—"),
+              ("splits", f"{', '.join(row['splits'])} (default {row['default_split']})"),
+              ("metrics", ", ".join(row["metrics"])), ("primary metric", f"{row['primary_metric']} ({arrow})"),
+              ("models", ", ".join(row["models"]) + f" (default {row['default_model']})"),
+              ("embedded dataset", row["dataset"])]
+    for key, value in fields:
+        click.echo(f"{key:17} {value}")
+    schema = row["prediction_schema"]
+    click.echo("prediction shape  " + ("not declared" if schema is None else ""))
+    if schema is not None:
+        click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
 
 
 @cli.command()
@@ -473,14 +501,16 @@ def import_command(directory: Path, db: Path | None) -> None:
 @click.argument("name")
 @click.option("--dir", "parent", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
               show_default=True, help="Where to create harness-NAME/.")
+@click.option("--task", "task_name", help="The task's name, when it differs from the plugin's (default: NAME).")
 @click.option("--force", is_flag=True, help="Overwrite files in an existing directory.")
-def new_plugin(name: str, parent: Path, force: bool) -> None:
-    """Write a complete plugin distribution: task, model, metric, tests, README."""
+def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> None:
+    """Write a complete plugin distribution: task, model, metric, renderer, leaderboard, tests, README."""
     from harness.scaffold import names, write_plugin
 
-    target = write_plugin(name, parent, force=force)
-    click.echo(f"Created {target} (package {names(name)['package']}). Next:\n"
-               f"  pip install -e {target}\n  harness plugins\n  harness run --task {name}")
+    values = names(name, task_name)
+    target = write_plugin(name, parent, force=force, task=task_name)
+    click.echo(f"Created {target} (package {values['package']}, task {values['task']}). Next:\n"
+               f"  pip install -e {target}\n  harness plugins\n  harness run --task {values['task']}")
 
 
 # -- entry point ------------------------------------------------------------------------------

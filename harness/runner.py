@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import predictions
 from harness.api import ConfigError, DataError, Model, Row, Task
 from harness.plugins import Registry, call_lifecycle
 from harness.progress import progress_bar
@@ -178,6 +179,7 @@ class Runner:
             raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
         if request.limit is not None and request.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {request.limit}")
+        predictions.validator(task.name, type(task).prediction_schema)  # a broken schema fails before any work
         if model.trains:
             interval_from_env()  # a bad HARNESS_CHECKPOINT_EVERY fails here, before any work
         if request.train_data is not None:
@@ -272,6 +274,8 @@ class Runner:
         done = self.store.sample_ids(run.run_id)
         todo = [i for i, sample_id in enumerate(ids) if sample_id not in done]
         metrics = [self.registry.metrics[name].obj() for name in task.metrics]
+        checker = predictions.validator(task.name, type(task).prediction_schema)
+        unchecked = predictions.CHECKED
         batch_size = max(1, int(type(model).batch_size))
         seed_everything(request.seed)
         with progress_bar(f"{task.name} · {model.name}", total=len(ids)) as advance:
@@ -279,13 +283,17 @@ class Runner:
             for start in range(0, len(todo), batch_size):
                 chunk = todo[start : start + batch_size]
                 inputs = [task.input(rows[i]) for i in chunk]
-                predictions = model.predict(inputs, ctx)
-                if len(predictions) != len(chunk):
+                outputs = model.predict(inputs, ctx)
+                if len(outputs) != len(chunk):
                     raise RuntimeError(
-                        f"model {model.name!r} returned {len(predictions)} predictions for a batch of {len(chunk)}"
+                        f"model {model.name!r} returned {len(outputs)} predictions for a batch of {len(chunk)}"
                     )
+                if unchecked > 0:
+                    predictions.check(checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]],
+                                      outputs[:unchecked])
+                    unchecked -= len(chunk)
                 records = []
-                for i, inp, pred in zip(chunk, inputs, predictions, strict=True):
+                for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
                     ref = task.reference(rows[i])
                     scores = {m.name: _plain(m.score(pred, ref, inp)) for m in metrics}
                     records.append(SampleRecord(ids[i], i, inp, pred, ref, scores))

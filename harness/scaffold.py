@@ -12,22 +12,42 @@ from harness.api import ConfigError
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-def names(name: str) -> dict[str, str]:
-    if not NAME_RE.match(name):
-        raise ConfigError(f"plugin name {name!r} must be kebab-case: lowercase letters, digits and single dashes")
+def names(name: str, task: str | None = None) -> dict[str, str]:
+    """Template values; `task` (default: the plugin's name) names the task, its model and metric."""
+    name = name.removeprefix("harness-")
+    task = task or name
+    for label, value in (("plugin", name), ("task", task)):
+        if not NAME_RE.match(value):
+            raise ConfigError(f"{label} name {value!r} must be kebab-case: lowercase letters, digits and single dashes")
     package = "harness_" + name.replace("-", "_")
     return {
         "name": name,
+        "task": task,
         "package": package,
-        "title": name.replace("-", " ").title(),
-        "classname": "".join(part.title() for part in name.split("-")),
+        "title": task.replace("-", " ").title(),
+        "classname": "".join(part.title() for part in task.split("-")),
     }
 
 
-def write_plugin(name: str, parent: Path, force: bool = False) -> Path:
-    """Render every template file; paths and contents substitute $name, $package, $title, $classname."""
-    values = names(name)
-    target = parent / f"harness-{name}"
+def refuse_installed(values: dict[str, str]) -> None:
+    """A scaffold named like an installed plugin would shadow it or be shadowed: refuse it."""
+    from importlib import metadata, util
+
+    try:
+        metadata.distribution(f"harness-{values['name']}")
+    except metadata.PackageNotFoundError:
+        pass
+    else:
+        raise ConfigError(f"a distribution named harness-{values['name']} is already installed; choose another name")
+    if util.find_spec(values["package"]) is not None:
+        raise ConfigError(f"a package named {values['package']} is already importable; choose another name")
+
+
+def write_plugin(name: str, parent: Path, force: bool = False, task: str | None = None) -> Path:
+    """Render every template file; paths and contents substitute $name, $task, $package, $title, $classname."""
+    values = names(name, task)
+    refuse_installed(values)
+    target = parent / f"harness-{values['name']}"
     if target.exists() and any(target.iterdir()) and not force:
         raise ConfigError(f"{target} already exists and is not empty (use --force to overwrite)")
     root = resources.files("harness") / "templates" / "plugin"

@@ -351,6 +351,11 @@ class Store:
             for r in self.query(sql, params)
         ]
 
+    def sample_pages(self, run_id: str, page_size: int = 1000) -> StoredSamples:
+        """Every sample of a run as a sequence read page by page: renderers see the whole run
+        without the page loading it all up front."""
+        return StoredSamples(self, run_id, page_size)
+
     def count_samples(self, run_id: str, search: str | None = None) -> int:
         where, params = _sample_filter(run_id, search)
         rows = self.query(f"SELECT count(*) AS n FROM samples {where}", params)
@@ -372,6 +377,41 @@ class Store:
             if self._current_version(con) == 0:
                 return dict.fromkeys(TABLES, 0)
             return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+class StoredSamples(Sequence[SampleRecord]):
+    """A run's samples in dataset order, fetched from the store a page at a time.
+
+    `len()` is one count query; iterating reads page after page; an index or a slice reads just
+    what it covers. The most recent page is kept, so walking the samples in order reads each once.
+    """
+
+    def __init__(self, store: Store, run_id: str, page_size: int = 1000) -> None:
+        self._store, self._run_id, self._page_size = store, run_id, max(1, page_size)
+        self._length = store.count_samples(run_id)
+        self._page: tuple[int, list[SampleRecord]] = (-1, [])
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._store.samples(self._run_id, limit=max(0, stop - start), offset=start) if stop > start else []
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        number = index // self._page_size
+        if self._page[0] != number:
+            self._page = (number, self._store.samples(self._run_id, limit=self._page_size, offset=number * self._page_size))
+        return self._page[1][index - number * self._page_size]
+
+    def __iter__(self) -> Iterator[SampleRecord]:
+        for start in range(0, self._length, self._page_size):
+            yield from self._store.samples(self._run_id, limit=self._page_size, offset=start)
 
 
 def _run_filter(**filters: Any) -> tuple[str, list[Any]]:

@@ -1,4 +1,5 @@
-"""Helpers for testing plugins: isolation from the user's setup, and running a task in-process.
+"""Helpers for testing plugins: isolation from the user's setup, running a task in-process, and
+reading back what a user would see (samples, artifacts, renderer panels, leaderboards).
 
 A plugin's `tests/conftest.py` enables the isolation for every test with one line:
 
@@ -9,14 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from harness.plugins import use_plugins
+from harness.records import Artifact, SampleRecord
 from harness.runner import Runner, RunOutcome, RunRequest
 from harness.store import Store
+
+if TYPE_CHECKING:
+    from harness.leaderboard import Board
+    from harness.views import Panel
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +44,14 @@ def harness_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     set_registry(None)
 
 
+@dataclass
+class PluginRun(RunOutcome):
+    """A run made by `run_plugin`, with everything a renderer or metric test needs beside it."""
+
+    samples: list[SampleRecord] = field(default_factory=list)
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+
+
 def run_plugin(
     plugin: ModuleType,
     task: str,
@@ -46,13 +62,48 @@ def run_plugin(
     limit: int | None = None,
     seed: int = 0,
     data_dir: Path | None = None,
+    train_data: Path | str | None = None,
     overwrite: bool = False,
-) -> RunOutcome:
-    """Run `task` with only `plugin` (and the built-ins) loaded, ignoring installed plugins."""
+) -> PluginRun:
+    """Run `task` with only `plugin` (and the built-ins) loaded, ignoring installed plugins.
+
+    The result carries the stored run, every sample in order and the artifacts by name, read back
+    from the database as the dashboard would read them.
+    """
     with use_plugins(plugin) as registry:
         request = RunRequest(task=task, model=model, model_args=dict(model_args or {}), split=split,
-                             limit=limit, seed=seed, data_dir=data_dir, overwrite=overwrite)
-        return Runner(registry, Store(db)).run(request)
+                             limit=limit, seed=seed, data_dir=data_dir, train_data=train_data, overwrite=overwrite)
+        store = Store(db)
+        outcome = Runner(registry, store).run(request)
+    run_id = outcome.run.run_id
+    return PluginRun(outcome.run, outcome.cached, outcome.warnings, samples=store.samples(run_id),
+                     artifacts={a.name: a for a in store.artifacts(run_id)})
+
+
+def render_run(plugin: ModuleType, result: PluginRun) -> list[Panel]:
+    """The run-level panels every renderer of `plugin` draws for this run, as the dashboard asks."""
+    with use_plugins(plugin) as registry:
+        return [panel for renderer in registry.renderers_for(result.run.task)
+                for panel in renderer().run_panels(result.run, result.samples, result.artifacts)]
+
+
+def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -> list[Panel]:
+    """The panels of one sample's view."""
+    with use_plugins(plugin) as registry:
+        return [panel for renderer in registry.renderers_for(result.run.task)
+                for panel in renderer().sample_panels(sample, result.run)]
+
+
+def leaderboard(plugin: ModuleType, name: str, db: Path) -> list[Board]:
+    """The boards of leaderboard `name` (a plugin's own definition, or a task's default) over `db`."""
+    from harness.leaderboard import build, load_definitions
+
+    with use_plugins(plugin) as registry:
+        store = Store(db)
+        specs = load_definitions(registry, store)
+        if name not in specs:
+            raise KeyError(f"no leaderboard {name!r}; defined: {', '.join(sorted(specs))}")
+        return build(store, specs[name], registry).boards
 
 
 @contextmanager

@@ -38,44 +38,68 @@ def layered_venv(tmp_path) -> Path:
 
 
 def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path, layered_venv):
-    out = sh(sys.executable, "-m", "harness", "new-plugin", "movie-reviews", "--dir", tmp_path).stdout
-    plugin = tmp_path / "harness-movie-reviews"
-    assert f"Created {plugin}" in out
+    out = sh(sys.executable, "-m", "harness", "new-plugin", "harness-movie-reviews", "--task", "reviews",
+             "--dir", tmp_path).stdout
+    plugin = tmp_path / "harness-movie-reviews"  # the harness- prefix is not doubled
+    assert f"Created {plugin}" in out and "task reviews" in out
     assert (plugin / "harness_movie_reviews" / "__init__.py").exists()
     assert "[project.entry-points.harness]" in (plugin / "pyproject.toml").read_text()
+    sh(Path(sys.executable).parent / "ruff", "check", ".", cwd=plugin)  # the repository's own rules
 
+    # A plain, non-editable install: the leaderboard definition must travel as package data.
     python = layered_venv / "bin" / "python"
     sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-build-isolation",
-       "-e", plugin)
+       plugin)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
     env.update(HARNESS_HOME=str(tmp_path / "home"), HARNESS_DB=str(tmp_path / "r.duckdb"), HF_HUB_OFFLINE="1")
 
-    plugins = {p["name"]: p for p in json.loads(sh(python, "-m", "harness", "plugins", "--json", env=env).stdout)}
+    def harness(*args):
+        return sh(python, "-m", "harness", *args, env=env, cwd=tmp_path).stdout
+
+    plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json"))}
     assert plugins["movie-reviews"]["error"] is None
     assert plugins["movie-reviews"]["version"] == "0.1.0"
-    assert plugins["movie-reviews"]["hooks"] == ["register_metrics", "register_models", "register_tasks"]
-    tasks = {t["name"]: t for t in json.loads(sh(python, "-m", "harness", "tasks", "--json", env=env).stdout)}
-    assert tasks["movie-reviews"]["plugin"] == "movie-reviews"
-    assert tasks["movie-reviews"]["default_model"] == "movie-reviews-keywords"
+    assert plugins["movie-reviews"]["hooks"] == ["register_leaderboards", "register_metrics", "register_models",
+                                                 "register_renderers", "register_tasks"]
+    tasks = {t["name"]: t for t in json.loads(harness("tasks", "--json"))}
+    assert tasks["reviews"]["plugin"] == "movie-reviews"
+    assert tasks["reviews"]["default_model"] == "reviews-keywords"
+    assert tasks["reviews"]["prediction_schema"]["enum"] == ["positive", "negative"]
 
-    run = json.loads(sh(python, "-m", "harness", "run", "--task", "movie-reviews", "--json", env=env).stdout)
+    run = json.loads(harness("run", "--task", "reviews", "--json"))
     assert run["status"] == "finished" and run["n_samples"] == 1000
     assert run["plugin_version"] == "0.1.0" and run["packages"]["harness-movie-reviews"] == "0.1.0"
     assert 0.55 < run["metrics"]["exact_match"]["value"] < 0.9
-    assert "movie-reviews-macro-f1" in run["metrics"]
+    assert "reviews-macro-f1" in run["metrics"]
+    definitions = {d["name"]: d for d in json.loads(harness("leaderboard", "--list", "--json"))}
+    assert definitions["movie-reviews"]["tasks"][0]["columns"] == ["reviews-macro-f1"]
+    board = json.loads(harness("leaderboard", "movie-reviews", "--json"))["boards"][0]
+    assert board["rows"][0]["run_id"] == run["run_id"]
 
     only_others = {**env, "HARNESS_LOAD_PLUGINS": "something-else"}
     names = {p["name"] for p in json.loads(sh(python, "-m", "harness", "plugins", "--json", env=only_others).stdout)}
     assert "movie-reviews" not in names
 
     result = sh(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", plugin / "tests", env=env, cwd=plugin)
-    assert "4 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
-def test_new_plugin_refuses_bad_names_and_existing_directories(tmp_path):
+def test_new_plugin_refuses_bad_names_installed_names_and_existing_directories(tmp_path):
     with pytest.raises(ConfigError, match="must be kebab-case"):
         write_plugin("Bad_Name", tmp_path)
-    write_plugin("ok", tmp_path)
+    with pytest.raises(ConfigError, match="task name 'Bad' must be kebab-case"):
+        write_plugin("fine", tmp_path, task="Bad")
+    with pytest.raises(ConfigError, match="harness-geometry is already installed"):
+        write_plugin("harness-geometry", tmp_path)
+    with pytest.raises(ConfigError, match="harness_pytest_like is already importable"):
+        (tmp_path / "harness_pytest_like").mkdir()
+        (tmp_path / "harness_pytest_like" / "__init__.py").write_text("")
+        sys.path.insert(0, str(tmp_path))
+        try:
+            write_plugin("pytest-like", tmp_path / "out")
+        finally:
+            sys.path.remove(str(tmp_path))
+    assert write_plugin("harness-ok", tmp_path) == tmp_path / "harness-ok"
     with pytest.raises(ConfigError, match="already exists"):
         write_plugin("ok", tmp_path)
     write_plugin("ok", tmp_path, force=True)

@@ -134,3 +134,16 @@ def test_a_version_1_file_reads_as_is_and_migrates_on_the_first_write(arith, db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         assert con.execute("SELECT count(*), count(train_dataset) FROM runs").fetchone() == (2, 0)
+
+
+def test_renderers_reach_every_sample_page_by_page(arith, db):
+    (run,) = fill(arith, db, seeds=(0,))
+    store = Store(db)
+    every = store.sample_pages(run.run_id, page_size=7)
+    whole = store.samples(run.run_id)
+    assert len(every) == len(whole) == 200
+    assert list(every) == whole
+    assert every[0] == whole[0] and every[-1] == whole[-1] and every[150] == whole[150]
+    assert every[10:25] == whole[10:25] and every[190:500] == whole[190:] and every[::50] == whole[::50]
+    with pytest.raises(IndexError):
+        every[200]

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from harness.store import Store
 
 PAGES = ("Leaderboards", "Runs", "Run detail", "Compare")
-RUN_PANEL_SAMPLES = 300  # renderers see this many samples of a run; whole-run plots come from artifacts
 
 
 def go(page: str, **state: Any) -> None:
@@ -213,9 +212,9 @@ def run_detail(store: Store, registry: Registry) -> None:
     artifacts = {a.name: a for a in store.artifacts(run.run_id)}
     renderers = registry.renderers_for(run.task)
     if renderers:
-        head = store.samples(run.run_id, limit=RUN_PANEL_SAMPLES)
+        every = store.sample_pages(run.run_id)  # read page by page, only as far as a renderer looks
         for renderer in renderers:
-            draw.panels(lambda r=renderer: r().run_panels(run, head, artifacts), renderer.__qualname__)
+            draw.panels(lambda r=renderer: r().run_panels(run, every, artifacts), renderer.__qualname__)
     if artifacts:
         st.subheader("Artifacts")
         for artifact in artifacts.values():

@@ -26,6 +26,7 @@ class Doubling(Task):
     default_model = "exact"
     embedded_dataset = "doubling-synth-v1"
     real_dataset = "doubling-jsonl"
+    prediction_schema = {"type": "number", "description": "twice the input x"}
 
     def load(self, split, data_dir=None):
         if data_dir is None:
@@ -130,6 +131,16 @@ class Peeking(Model):
         return [-1 if "reference" in item else 2 * item["x"] for item in batch]
 
 
+class Wordy(Model):
+    """Answers in words from the fifth input on: a model written against the wrong contract."""
+
+    name = "wordy"
+    tasks = ("doubling",)
+
+    def predict(self, batch, ctx):
+        return [2 * item["x"] if item["x"] < 4 else {"answer": str(2 * item["x"])} for item in batch]
+
+
 class WithinOne(Metric):
     name = "within_one"
     description = "Share of predictions within 1 of the reference."
@@ -146,7 +157,7 @@ def register_tasks(register):
 
 @hookimpl
 def register_models(register):
-    for model in (Exact, Noisy, Slow, Memorise, Peeking):
+    for model in (Exact, Noisy, Slow, Memorise, Peeking, Wordy):
         register(model)
 
 

@@ -8,6 +8,10 @@ from typing import Any
 from harness import Task
 from harness_geometry import data
 
+NUMBERS = {"type": "array", "items": {"type": "number"}}
+CURVE = {"type": "object", "required": ["s", "x", "y"], "properties": {"s": NUMBERS, "x": NUMBERS, "y": NUMBERS}}
+MAYBE_NUMBER = {"type": ["number", "null"]}
+
 
 class _GeometryTask(Task):
     group = "geometry"
@@ -36,6 +40,15 @@ class RandomAnglesTask(_GeometryTask):
     primary_metric = "angle-var-rel-error"
     default_model = "closed-form"
     embedded_dataset = "geometry-angles-v1"
+    prediction_schema = {
+        "type": "object", "required": ["mean", "variance"],
+        "description": "null mean/variance: the method does not answer for this n (counted as unanswered)",
+        "properties": {
+            "mean": MAYBE_NUMBER, "variance": MAYBE_NUMBER, "mean_se": MAYBE_NUMBER, "variance_se": MAYBE_NUMBER,
+            "cdf": {"type": "object", "required": ["theta", "F"], "description": "CDF on [0, pi], for the KS distance",
+                    "properties": {"theta": NUMBERS, "F": NUMBERS, "F_left": NUMBERS}},
+        },
+    }
     real_dataset = "geometry-angles-jsonl"
 
     def embedded(self) -> list[dict[str, Any]]:
@@ -55,6 +68,14 @@ class RopeCurveTask(_GeometryTask):
     primary_metric = "rope-max-deviation"
     default_model = "analytic"
     embedded_dataset = "geometry-rope-v1"
+    prediction_schema = {
+        "type": "object", "required": ["solved"],
+        "description": "solved=false: the method has no answer for this instance (counted as unsolved)",
+        "properties": {"solved": {"type": "boolean"}, "curve": CURVE, "length": {"type": "number"},
+                       "levels": {"type": "array", "items": {"type": "object"}}},
+        "if": {"properties": {"solved": {"const": True}}},
+        "then": {"required": ["curve", "length"]},
+    }
     real_dataset = "geometry-rope-jsonl"
 
     def embedded(self) -> list[dict[str, Any]]:
@@ -74,6 +95,14 @@ class EllipseGluingTask(_GeometryTask):
     primary_metric = "ellipse-edge-deviation"
     default_model = "elliptic"
     embedded_dataset = "geometry-ellipse-v1"
+    prediction_schema = {
+        "type": "object", "required": ["edge", "quarter_perimeter", "closing_x", "margin_min"],
+        "properties": {
+            "edge": {"type": "object", "required": ["s", "x", "y", "z"],
+                     "properties": {"s": NUMBERS, "x": NUMBERS, "y": NUMBERS, "z": NUMBERS}},
+            "quarter_perimeter": {"type": "number"}, "closing_x": {"type": "number"}, "margin_min": {"type": "number"},
+        },
+    }
     real_dataset = "geometry-ellipse-jsonl"
 
     def embedded(self) -> list[dict[str, Any]]:

@@ -24,6 +24,13 @@ class IndependenceTask(Task):
     primary_metric = "power"
     default_model = "hsic"
     embedded_dataset = "independence-synth-v1"
+    prediction_schema = {
+        "type": "object", "required": ["reject", "runtime_s"],
+        "description": "one test's decision on one instance; metrics read reject, runtime_s and alpha",
+        "properties": {"reject": {"type": "boolean"}, "p_value": {"type": ["number", "null"]},
+                       "statistic": {"type": ["number", "null"]}, "alpha": {"type": "number", "exclusiveMinimum": 0},
+                       "runtime_s": {"type": "number", "minimum": 0}},
+    }
     real_dataset = "independence-user"
     reference_field = "dependent"
 

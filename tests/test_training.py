@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,6 @@ def cli(harness_cli):
 
 
 def checkpoints(cli):
-    from pathlib import Path
-
     root = Path(cli.env["HARNESS_HOME"]) / "checkpoints" / "sgd-doubler"
     return sorted(p.name.split(".")[-1] if "." in p.name else "final" for p in root.iterdir()) if root.exists() else []
 
@@ -101,3 +100,28 @@ def test_progress_bars_carry_a_training_status(monkeypatch, capsys):
     with progress_bar("training", total=2) as advance:
         advance(1, epoch=1, loss=0.5)  # silent, and the same call shape
     assert capsys.readouterr().out == ""
+
+
+def test_the_dashboard_leaderboard_says_what_each_model_was_trained_on(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from harness.plugins import get_registry, set_registry
+    from harness.runner import EMBEDDED, Runner, RunRequest
+    from harness.store import Store
+
+    real = tmp_path / "real"
+    write_split(real, "test", range(5, 25))
+    write_split(real, "train", range(1, 30))
+    monkeypatch.setenv("HARNESS_PLUGINS", "toy_plugins.arith")
+    set_registry(None)
+    runner = Runner(get_registry(), Store(tmp_path / "results.duckdb"))
+    for train_data in (EMBEDDED, None):
+        request = RunRequest(task="doubling", model="memorise", data_dir=real, train_data=train_data)
+        assert runner.run(request).run.status == "finished"
+    set_registry(None)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.session_state["board"] = "arith"
+    at.run()
+    assert not at.exception, at.exception
+    board = next(df.value for df in at.dataframe if "trained on" in df.value.columns)
+    assert sorted(board["trained on"]) == ["doubling-jsonl", "doubling-synth-v1"]

@@ -1,0 +1,113 @@
+"""The documentation site builds with `mkdocs build --strict`: no broken link, no undocumented public API.
+
+Needs the `docs` extra (`pip install -e '.[docs]'`). Without it these tests skip with the
+reason, except under `CI=true`, where a skip would hide a site that no longer builds: they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NEEDED = ("mkdocs", "material", "mkdocs_click", "mkdocstrings", "mkdocstrings_handlers.python", "griffe")
+
+
+def _missing() -> list[str]:
+    missing = []
+    for name in NEEDED:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # a dotted name whose parent is absent
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+@pytest.fixture(scope="module")
+def hooks():
+    missing = _missing()
+    if missing:
+        message = f"the docs extra is not installed (missing {', '.join(missing)}): pip install -e '.[docs]'"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    spec = importlib.util.spec_from_file_location("kexue_mkdocs_hooks", ROOT / "docs" / "mkdocs_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
+    site = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+                             "-d", str(site)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    # One page per plugins/*/README.md, found at build time.
+    for readme in sorted(ROOT.glob("plugins/*/README.md")):
+        page = (site / "plugins" / readme.parent.name / "index.html").read_text(encoding="utf-8")
+        heading = readme.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+        assert heading.split()[0] in page
+    # The CLI reference comes from the click commands, the API pages from docstrings.
+    cli = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    assert "harness run" in cli and "--overwrite" in cli and "harness new-plugin" in cli
+    api = (site / "api" / "jsonl" / "index.html").read_text(encoding="utf-8")
+    assert "read_jsonl" in api and "line_number" in api
+    # The schema page lists the columns of a database the store creates.
+    schema = (site / "schema" / "index.html").read_text(encoding="utf-8")
+    for column in ("run_key", "data_fingerprint", "ci_low", "path_or_blob", "applied_at"):
+        assert f"<code>{column}</code>" in schema
+    # The tutorial shows the scaffold `harness new-plugin` writes today.
+    tutorial = (site / "tutorial" / "index.html").read_text(encoding="utf-8")
+    assert "harness_movie_reviews/task.py" in tutorial and "register_tasks" in tutorial
+    assert (site / "assets" / "repo" / "docs" / "leaderboard.png").is_file()
+
+
+def test_links_of_included_readmes_are_rewritten_for_the_site(hooks, monkeypatch):
+    monkeypatch.setitem(hooks.PAGE_FOR, "plugins/nl2sql/README.md", "plugins/nl2sql.md")
+    source = ROOT / "plugins" / "nl2sql" / "README.md"
+    benchmark = next(iter(sorted((ROOT / "plugins" / "nl2sql" / "benchmarks").glob("*.py"))), None)
+    text = ("See [the harness](../../README.md), [definitions](../../leaderboards/README.md#format), "
+            "[nl2sql](../nl2sql/README.md), [web](https://kexue.fm/archives/6771), [here](#results) "
+            "and [gone](no-such-file.md).\n\n```\n[kept](../../README.md)\n```\n")
+    if benchmark is not None:
+        text += f"\n[the benchmark]({benchmark.relative_to(source.parent).as_posix()})\n"
+    out = hooks.rewrite_links(text, source, "plugins/nl2sql.md", None, None)
+    assert "[the harness](../index.md)" in out
+    assert "[definitions](../leaderboards.md#format)" in out
+    assert "[nl2sql](nl2sql.md)" in out
+    assert "[web](https://kexue.fm/archives/6771)" in out and "[here](#results)" in out
+    assert "[gone](no-such-file.md)" in out  # left for mkdocs --strict to report
+    assert "```\n[kept](../../README.md)\n```" in out  # fenced code is untouched
+    if benchmark is not None:
+        assert f"the benchmark (`{benchmark.relative_to(ROOT).as_posix()}`)" in out
+
+
+def test_an_undocumented_public_function_is_reported(hooks, tmp_path):
+    package = tmp_path / "docpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""A package."""\n')
+    (package / "mod.py").write_text(
+        '"""A module."""\n\n'
+        'def documented():\n    """Says why."""\n\n'
+        'def bare():\n    pass\n\n'
+        'def _private():\n    pass\n\n'
+        'class Thing:\n    """A thing."""\n\n    size: int = 1\n\n    def method(self):\n        pass\n'
+    )
+    assert hooks.missing_docstrings(["docpkg.mod"], search_paths=[str(tmp_path)]) == [
+        "docpkg.mod.bare (function)", "docpkg.mod.Thing.method (function)"]
+
+
+def test_api_pages_render_the_modules_the_brief_names(hooks):
+    modules = set(hooks.api_modules())
+    assert {"harness.api", "harness.views", "harness.testing", "harness.jsonl", "harness.hookspecs"} <= modules
+    for module in modules:
+        assert re.fullmatch(r"harness(\.\w+)*", module)

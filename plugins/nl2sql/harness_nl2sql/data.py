@@ -32,10 +32,12 @@ def read_tables(path: Path) -> dict[str, dict]:
         rows = table["rows"]
         if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(header) for r in rows):
             raise DataError(f"{where}: every row must be a list of {len(header)} cells")
-        if str(table["id"]) in tables:
-            raise DataError(f"{where}: table id {table['id']!r} occurs twice")
-        tables[str(table["id"])] = {"id": str(table["id"]), "name": str(table.get("name", "")),
-                                    "title": str(table.get("title", "")), "header": header, "types": types, "rows": rows}
+        # Extra keys (TableQA's `common`, source notes, ...) are dropped: models and metrics never use them.
+        entry = {"id": str(table["id"]), "name": str(table.get("name", "")), "title": str(table.get("title", "")),
+                 "header": header, "types": types, "rows": rows}
+        if entry["id"] in tables and tables[entry["id"]] != entry:
+            raise DataError(f"{where}: table id {table['id']!r} occurs twice with different contents")
+        tables[entry["id"]] = entry
     return tables
 
 
@@ -89,9 +91,31 @@ def validate_sql(sql: Any, n_columns: int, where: str) -> dict:
     return {"sel": sel, "agg": agg, "cond_conn_op": conn, "conds": conds}
 
 
+def read_gold(path: Path, questions: list[dict], tables: dict[str, dict], questions_path: Path) -> None:
+    """A separate answer file for a split published without `sql` (TableQA's test answers).
+
+    One flat object per line (`agg`, `sel`, `conds`, `cond_conn_op` at top level, or the same
+    under `sql`), line N answering line N of the questions file; it fills in `sql` in place.
+    """
+    gold = list(read_jsonl(path, "gold SQL, one flat object per line aligned with the questions"))
+    if len(gold) != len(questions):
+        raise DataError(f"{path}: {len(gold)} gold lines for {len(questions)} questions in {questions_path.name} "
+                        "(the gold file must be line-aligned with the questions)")
+    for (where, _, item), question in zip(gold, questions, strict=True):
+        if not isinstance(item, dict):
+            raise DataError(f"{where}: expected a JSON object")
+        sql = validate_sql(item.get("sql", item), len(tables[question["table_id"]]["header"]), where)
+        if question["sql"] is not None and question["sql"] != sql:
+            raise DataError(f"{where}: disagrees with the 'sql' of question {question['id']!r} in {questions_path.name}")
+        question["sql"] = sql
+
+
 def load_real(data_dir: Path, split: str) -> list[dict]:
     tables = read_tables(data_dir / f"{split}.tables.json")
-    questions = read_questions(data_dir / f"{split}.json", tables, split, require_sql=split != "test")
+    questions_path, gold_path = data_dir / f"{split}.json", data_dir / f"{split}.gold.json"
+    questions = read_questions(questions_path, tables, split, require_sql=split != "test" and not gold_path.exists())
+    if gold_path.exists():
+        read_gold(gold_path, questions, tables, questions_path)
     return [_row(q, tables[q["table_id"]]) for q in questions]
 
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from harness import Model
-from harness_nl2sql.values import span_value
+from harness_nl2sql.values import span_value, text_cell
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?[万亿千]?|[零一二两三四五六七八九十百千]+[万亿]?")
 GT = ("大于", "超过", "高于", "以上", "多于", "超出", ">", "大")
@@ -75,7 +75,7 @@ class RulesModel(Model):
         for j, kind in enumerate(types):
             if kind != "text":
                 continue
-            for cell in {str(r[j]) for r in rows if r[j] is not None}:
+            for cell in {text_cell(r[j]) for r in rows if r[j] is not None}:
                 if len(cell) < self.config["min_cell_chars"]:
                     continue
                 span = cell_mentions(question, cell)

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from harness_nl2sql.values import AGGS, CONNS, canonical_number, parse_number
+from harness_nl2sql.values import AGGS, CONNS, canonical_number, parse_number, text_cell
 
 SQL_OPS = {0: ">", 1: "<", 2: "=", 3: "<>"}
 DISPLAY_OPS = {0: ">", 1: "<", 2: "=", 3: "!="}
@@ -75,6 +75,12 @@ def render(sql: dict, table: dict, table_name: str = "t") -> tuple[str, list[Any
         elif op in (0, 1) and number is not None:  # ordering on a text column: compare as numbers where they are
             where.append(f"TRY_CAST({ident} AS DOUBLE) {SQL_OPS[op]} ?")
             params.append(number)
+        elif types[column] == "text" and op in (2, 3) and number is not None and canonical_number(number) != str(value).strip():
+            # A numeral value on a text column ("二十", "20.0" for the cell "20"): the cell may hold
+            # it as written or as a number (numeric cells are stored canonically, see Sandbox).
+            test = f"(CAST({ident} AS VARCHAR) = ? OR CAST({ident} AS VARCHAR) = ?)"
+            where.append(test if op == 2 else f"NOT {test}")
+            params += [str(value), canonical_number(number)]
         else:
             where.append(f"CAST({ident} AS VARCHAR) {SQL_OPS[op]} ?")
             params.append(str(value))
@@ -124,7 +130,7 @@ class Sandbox:
             if t == "real":
                 arrays[f"c{i}"] = pa.array([to_number(c) for c in col], type=pa.float64())
             else:
-                arrays[f"c{i}"] = pa.array([None if c is None else str(c) for c in col], type=pa.string())
+                arrays[f"c{i}"] = pa.array([text_cell(c) for c in col], type=pa.string())
         data = pa.table(arrays)
         self.con.register("source_rows", data)
         self.con.execute("INSERT INTO t SELECT * FROM source_rows")

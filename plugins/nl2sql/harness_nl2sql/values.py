@@ -52,6 +52,8 @@ def parse_number(text: str) -> float | None:
     A trailing 万/亿 multiplies (the caller strips it first where the column's unit is already 万).
     """
     text = text.strip().replace(",", "").replace("，", "")
+    if text.startswith("百分之"):  # 百分之二十 = 20%
+        text = text[3:]
     text = text.rstrip("%％")
     if not text:
         return None
@@ -125,11 +127,32 @@ def values_equal(a: object, b: object) -> bool:
     return False
 
 
+_NUMERAL = re.compile(r"-?\d+(?:\.\d+)?[万亿]*[%％]?|百分之.+|[零〇一二两三四五六七八九十百千]+[万亿]*")
+
+
+def text_cell(cell: object) -> str | None:
+    """A text column's cell as stored: real TableQA text columns hold numbers too (5.0), kept as "5"."""
+    if cell is None:
+        return None
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and math.isfinite(cell):
+        return canonical_number(float(cell))
+    return str(cell)
+
+
 def normalise_value(value: object) -> str:
-    """A hashable canonical form for comparing values as a set (consistent with `values_equal`)."""
+    """A hashable canonical form for comparing values as a set.
+
+    TableQA writes every condition value as a string ("20", "3.17") and models may read a number
+    from the question as 二十, 2万 or 20%: every form `parse_number` reads as a numeral compares by
+    its number (20 = 20.0 = 二十 = 20%; 2万 = 20000); anything else by its trimmed text.
+    """
     text = str(value).strip()
     if _NUMBER.fullmatch(text):
         return canonical_number(float(text))
+    if _NUMERAL.fullmatch(text):
+        number = parse_number(text)
+        if number is not None:
+            return canonical_number(number)
     return text
 
 
@@ -198,6 +221,11 @@ def snap(value: str, choices: list[str]) -> str:
     """
     if not choices or value in choices:
         return value
+    number = parse_number(value) if _NUMERAL.fullmatch(value.strip()) else None
+    if number is not None:  # a number in a text column ("二十" for the cell "20"): snap by value first
+        same = [c for c in choices if (n := parse_number(c)) is not None and math.isclose(n, number, abs_tol=1e-9)]
+        if same:
+            return same[0]
     return min(choices, key=lambda c: (edit_distance(value, c) - len(set(value) & set(c)), len(c)))
 
 

@@ -29,8 +29,10 @@ SEED = 20190819
 SIZES = {"train": 5000, "dev": 1000, "test": 1000}
 N_SURFACES = 2000
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬鹏辉斌宇浩凯健俊帆旭宁欣怡佳琪晨雪梦思婷雨嘉子轩涵博文昊然若瑶诗远")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+                "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬鹏辉斌宇浩凯健俊帆旭宁"
+             "欣怡佳琪晨雪梦思婷雨嘉子轩涵博文昊然若瑶诗远")
 PLACE_HEAD = list("东西南北安宁平泰永长青清白云龙凤华新金宝天海山河江湖石桃柳松梅")
 PLACE_TAIL = list("州阳城安宁原川江山口门林沙溪源陵")
 PLACE_SUFFIX = ["市", "县", "镇", "山", "湖", "河"]
@@ -77,8 +79,10 @@ PERSON_TEMPLATES = ["{m}是一位{occ}，{k1}和{k2}都很出色", "{m}凭借{k1
                     "{m}出生于{birth}，早年从事{k1}", "{m}谈到了自己的{k1}与{k2}", "{k1}现场，{m}{verb}{k2}"]
 WORK_TEMPLATES = ["{q}是{author}的{kind}，{k1}很受欢迎", "{author}创作的{q}{verb}{k1}", "{q}这部{kind}的{k1}和{k2}",
                   "{k1}里，{q}{verb}{k2}", "说起{q}，不得不提它的{k1}"]
-PLACE_TEMPLATES = ["{m}的{k1}很有名，{k2}也不错", "去{m}看{k1}", "{m}位于{region}，以{k1}闻名", "{m}的{k1}吸引了游客，{k2}随之发展"]
-ORG_TEMPLATES = ["{m}宣布了新的{k1}计划", "{m}的{k1}和{k2}引人注目", "{m}总部位于{region}，主要业务是{k1}", "{m}在{k1}上{verb}{k2}"]
+PLACE_TEMPLATES = ["{m}的{k1}很有名，{k2}也不错", "去{m}看{k1}", "{m}位于{region}，以{k1}闻名",
+                   "{m}的{k1}吸引了游客，{k2}随之发展"]
+ORG_TEMPLATES = ["{m}宣布了新的{k1}计划", "{m}的{k1}和{k2}引人注目", "{m}总部位于{region}，主要业务是{k1}",
+                 "{m}在{k1}上{verb}{k2}"]
 PRODUCT_TEMPLATES = ["{m}的{k1}和{k2}升级明显", "{maker}推出的{m}主打{k1}", "{m}在{k1}方面{verb}{k2}", "新款{m}的{k1}很强"]
 VERBS = ["谈到了", "展示了", "带来了", "提到了", "介绍了", "分享了"]
 REGIONS = ["华北", "华南", "华东", "西南", "西北", "东北", "中部", "沿海"]
@@ -158,7 +162,8 @@ def _knowledge_base(rng: random.Random):
             head = rng.choice([p for p, t in surfaces if t == "地点"] or [_place_name(rng)])
             name = head + rng.choice(list(ORG_SUFFIX.values()))
         else:
-            name = rng.choice(["星河", "云帆", "极光", "青禾", "北斗", "蓝鲸"]) + rng.choice(BRANDS_LATIN) + str(rng.randint(1, 60))
+            brand = rng.choice(["星河", "云帆", "极光", "青禾", "北斗", "蓝鲸"])
+            name = brand + rng.choice(BRANDS_LATIN) + str(rng.randint(1, 60))
         if name in used:
             continue
         used.add(name)

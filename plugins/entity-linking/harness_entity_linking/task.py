@@ -1,0 +1,46 @@
+"""The `entity-linking` task: Chinese texts in, (mention, offset, kb_id) triples out (CCKS 2019)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness import Task
+from harness_entity_linking.data import SPLITS, SYNTH_DATASET, load_real, load_synthetic
+
+
+class EntityLinkingTask(Task):
+    name = "entity-linking"
+    version = "1"
+    description = ("Chinese entity linking in the CCKS 2019 format: find the mentions of KB entities in a short text "
+                   "and link each to its KB id (or NIL); micro F1 over exact (mention, offset, kb_id) triples.")
+    source = "https://kexue.fm/archives/6919"
+    splits = SPLITS
+    default_split = "test"
+    train_split = "train"
+    metrics = ("el-f1", "el-precision", "el-recall", "el-nil-strict-f1", "el-md-f1", "el-md-precision",
+               "el-md-recall", "el-link-acc")
+    primary_metric = "el-f1"
+    default_model = "pipeline"
+    embedded_dataset = SYNTH_DATASET
+    real_dataset = "ccks2019-el"
+    reference_field = "mentions"
+
+    def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
+        return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
+
+    def input(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The text and its KB reference. `gold_spans` (mention, offset without kb_id) are there only for the
+        linking-accuracy diagnostic: a model links them separately and must not use them to detect mentions
+        (ours do not; tests/test_models.py checks that end-to-end output is the same without them)."""
+        spans = [[m["mention"], m["offset"]] for m in row["mentions"] or ()]
+        return {"text_id": row["id"], "text": row["text"], "kb": row["kb"], "gold_spans": spans}
+
+    def artifacts(self, samples):
+        """Error counts by kind over every sample (the dashboard only reads a prefix of the samples)."""
+        import json
+
+        from harness import Artifact
+        from harness_entity_linking.render import ERRORS_ARTIFACT, error_counts
+
+        yield Artifact(ERRORS_ARTIFACT, "application/json", json.dumps(error_counts(samples)).encode())

@@ -1,0 +1,141 @@
+"""Both models end to end through the runner: training, checkpoint caching, a local pretrained checkpoint,
+the real format, progress, and bad arguments."""
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import harness_entity_linking
+import pytest
+from harness_entity_linking.models.pipeline import PipelineModel
+from harness_entity_linking.task import EntityLinkingTask
+
+from harness import ConfigError
+from harness.runner import RunContext
+from harness.store import Store
+from harness.testing import run_plugin
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ccks2019"
+TINY = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "tagger_epochs": "2",
+        "matcher_epochs": "1", "max_train": "200", "train_batch_size": "16"}
+
+
+def _values(run):
+    return {m.name: m.value for m in run.metrics}
+
+
+def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
+    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior",
+                     split="dev", limit=300).run
+    assert run.status == "finished", run.error
+    v = _values(run)
+    assert 0.4 < v["el-f1"] < 0.9 and 0.4 < v["el-link-acc"] < 0.95
+    assert v["el-precision"] < v["el-md-precision"]  # linking loses what detection found
+    f1 = 2 * v["el-precision"] * v["el-recall"] / (v["el-precision"] + v["el-recall"])
+    assert v["el-f1"] == pytest.approx(f1, abs=1e-9)
+
+
+def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
+    db = tmp_path / "r.duckdb"
+    first = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY,
+                       split="dev", limit=40).run
+    assert first.status == "finished", first.error
+    rows = Store(db).query("SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])
+    preds = [json.loads(r["prediction"]) for r in rows]
+    assert len(preds) == 40 and all(set(p) == {"mentions", "gold_links"} for p in preds)
+    assert sum(len(p["gold_links"]) for p in preds) > 40
+    checkpoints = list((tmp_path / "harness-home" / "checkpoints" / "pipeline").iterdir())
+    assert len(checkpoints) == 1 and (checkpoints[0] / "model.pt").exists()
+
+    def no_training(self, train, ctx):
+        raise AssertionError("a second run must load the cached checkpoint, not retrain")
+
+    monkeypatch.setattr(PipelineModel, "fit", no_training)
+    second = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY, limit=8).run
+    assert second.status == "finished", second.error
+
+
+def _progress(calls):
+    @contextmanager
+    def progress(description, total):
+        calls.append((description, total, []))
+        yield lambda n=1: calls[-1][2].append(n)
+
+    return progress
+
+
+def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step():
+    calls = []
+    model = PipelineModel(**{**TINY, "max_train": "64"})
+    task = EntityLinkingTask()
+    model.fit(task.load("train"), RunContext(task="entity-linking", seed=0, progress=_progress(calls)))
+    [(description, total, advances)] = calls
+    assert "training pipeline" in description and sum(advances) == total > 0
+    items = [task.input(r) for r in task.load("test")[:20]]
+    with_gold = model.predict(items, None)
+    without = model.predict([{**item, "gold_spans": []} for item in items], None)
+    assert [p["mentions"] for p in with_gold] == [p["mentions"] for p in without]
+    assert all(p["gold_links"] == [] for p in without)
+
+
+def test_pipeline_on_the_real_format(tmp_path):
+    args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
+    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline",
+                     model_args=args, data_dir=FIXTURES).run
+    assert run.status == "finished", run.error
+    assert run.dataset == "ccks2019-el" and run.n_samples == 2
+    prior = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior",
+                       data_dir=FIXTURES, split="dev").run
+    assert prior.status == "finished", prior.error
+    preds = {r["sample_id"]: json.loads(r["prediction"]) for r in Store(tmp_path / "r.duckdb").query(
+        "SELECT sample_id, prediction FROM samples WHERE run_id = ?", [prior.run_id])}
+    # Full-width Latin in the text matches the alias iphone x; the mention is the original substring.
+    assert {"mention": "ＩＰＨＯＮＥ Ｘ", "offset": 0, "kb_id": "10007"}.items() <= preds["102"]["mentions"][0].items()
+    assert [m["kb_id"] for m in preds["101"]["mentions"]] == ["10004", "10006"]  # 南大, 石头记
+
+
+def test_pipeline_starts_from_a_local_pretrained_checkpoint(tmp_path):
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    task = EntityLinkingTask()
+    chars = sorted({c for r in task.load("train")[:400] for c in r["text"]})
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
+    checkpoint = tmp_path / "tiny-chinese-bert"
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64)
+    BertModel(config).save_pretrained(checkpoint)
+    BertTokenizerFast(vocab=vocab).save_pretrained(checkpoint)  # writes tokenizer.json, not vocab.txt
+    args = {"pretrained": str(checkpoint), "tagger_epochs": "1", "matcher_epochs": "1", "max_train": "48",
+            "train_batch_size": "16"}
+    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline",
+                     model_args=args, limit=8).run
+    assert run.status == "finished", run.error
+    model = PipelineModel(**args)
+    model.load(next((tmp_path / "harness-home" / "checkpoints" / "pipeline").iterdir()))
+    assert model.tagger.bert.config.hidden_size == 32 and model.vocab["北"] == vocab["北"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
+    ({"link_threshold": "1.5"}, "link_threshold must lie in"),
+    ({"layers": "two"}, "not a valid int"),
+    ({"pretrained": "/nonexistent/bert"}, "not a directory"),
+    ({"epochs": "1"}, "has no argument"),
+])
+def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
+    with pytest.raises(ConfigError, match=message):
+        run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args)
+
+
+def test_cli_runs_the_task_end_to_end(tmp_path):
+    env = dict(os.environ, HARNESS_PLUGINS="harness_entity_linking", HARNESS_DB=str(tmp_path / "cli.duckdb"))
+    cmd = [sys.executable, "-m", "harness", "run", "--task", "entity-linking", "--model", "alias-prior", "--limit", "30",
+           "--json"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "finished" and result["dataset"] == "el-synth-v1" and result["split"] == "test"
+    assert result["metrics"]["el-f1"]["primary"] is True

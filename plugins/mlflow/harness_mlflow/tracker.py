@@ -117,11 +117,14 @@ def _experiment(client: MlflowClient, name: str, artifact_location: str | None) 
 
 
 def params_of(run: RunRecord) -> dict[str, str]:
-    """What determined the run: task, model and each model argument, data, seed, versions."""
+    """What determined the run: task, model and each model argument, data (evaluated and trained on), seed, versions."""
     params: dict[str, Any] = {
         "task": run.task, "task_version": run.task_version, "model": run.model,
         "dataset": run.dataset, "split": run.split, "data_fingerprint": run.data_fingerprint,
         "seed": run.seed, "sample_limit": run.sample_limit, "run_key": run.run_key,
+        # What a model that trains learnt from (null for models that do not train).
+        "train_dataset": getattr(run, "train_dataset", None),
+        "train_fingerprint": getattr(run, "train_fingerprint", None),
         "harness_version": run.harness_version, "plugin": run.plugin, "plugin_version": run.plugin_version,
         "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
         "python": run.python, "platform": run.platform,

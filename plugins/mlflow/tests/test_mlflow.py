@@ -60,6 +60,7 @@ def test_a_finished_run_is_logged_with_params_metrics_cis_and_artifacts(toy, uri
     assert params["dataset"] == "parity-synth-v1" and params["split"] == "test" and params["seed"] == "0"
     assert params["data_fingerprint"] == run.data_fingerprint and params["run_key"] == run.run_key
     assert params["harness_version"] == run.harness_version and params["sample_limit"] == "null"
+    assert params["train_dataset"] == "null"  # lazy-parity does not train
     assert params["package.duckdb"] == run.packages["duckdb"]
     # 15 of 60 integers are multiples of 4: exact match 0.75, with a real bootstrap interval around it.
     stored = {m.name: m for m in run.metrics}

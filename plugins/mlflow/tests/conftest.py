@@ -1,5 +1,6 @@
 # Every test gets its own harness home and results database, offline, and sees no other installed plugin.
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -8,6 +9,10 @@ import pytest
 from harness.testing import harness_isolation  # noqa: F401
 
 TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fresh_store: let the plugin create the default MLflow store itself")
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +24,27 @@ def toy():
         sys.modules["mlflow_toy"] = module
         spec.loader.exec_module(module)
     return sys.modules["mlflow_toy"]
+
+
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory) -> Path:
+    """An empty MLflow SQLite store with its schema created once (MLflow's migrations take seconds)."""
+    from mlflow.tracking import MlflowClient
+
+    path = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def default_store(request, harness_isolation, migrated_store):  # noqa: F811
+    """Each test's default store starts as a copy of the migrated empty one (as after a first run).
+
+    Tests marked `fresh_store`, and every subprocess test with its own home, exercise creation.
+    """
+    if request.node.get_closest_marker("fresh_store") is None:
+        import os
+
+        target = Path(os.environ["HARNESS_HOME"]) / "mlruns" / "mlflow.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_store, target)

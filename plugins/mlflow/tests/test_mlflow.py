@@ -81,7 +81,8 @@ def test_a_finished_run_is_logged_with_params_metrics_cis_and_artifacts(toy, uri
     assert record["run_id"] == run.run_id and record["metrics"]["exact_match"]["value"] == pytest.approx(0.75)
 
 
-def test_default_store_keeps_database_and_artifacts_under_harness_home(toy):
+@pytest.mark.fresh_store
+def test_default_store_is_created_with_its_artifacts_under_harness_home(toy):
     run_parity(toy)
     home = Path(os.environ["HARNESS_HOME"])
     assert (home / "mlruns" / "mlflow.db").is_file()

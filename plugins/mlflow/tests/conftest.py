@@ -37,14 +37,17 @@ def migrated_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def default_store(request, harness_isolation, migrated_store):  # noqa: F811
-    """Each test's default store starts as a copy of the migrated empty one (as after a first run).
+def default_store(request, monkeypatch, harness_isolation, migrated_store):  # noqa: F811
+    """No tracker of the developer's (MLFLOW_TRACKING_URI, ...) is ever used, and each test's default
+    store starts as a copy of the migrated empty one, as after a first run.
 
     Tests marked `fresh_store`, and every subprocess test with its own home, exercise creation.
     """
-    if request.node.get_closest_marker("fresh_store") is None:
-        import os
+    import os
 
+    for name in [n for n in os.environ if n.startswith(("MLFLOW_", "HARNESS_MLFLOW_"))]:
+        monkeypatch.delenv(name)
+    if request.node.get_closest_marker("fresh_store") is None:
         target = Path(os.environ["HARNESS_HOME"]) / "mlruns" / "mlflow.db"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(migrated_store, target)

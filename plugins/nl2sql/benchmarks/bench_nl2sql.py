@@ -1,11 +1,14 @@
-"""nl2sql benchmark: bert training time, prediction throughput (bert vs rules), execution-accuracy time.
+"""nl2sql benchmark: where bert's training time goes, today's vs the new default's training side by
+side, prediction throughput (bert vs rules) and execution-accuracy time.
 
-    python plugins/nl2sql/benchmarks/bench_nl2sql.py                      # the default bert config
-    python plugins/nl2sql/benchmarks/bench_nl2sql.py --model-arg epochs=1  # quicker, fewer epochs
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (today's config trains 60 epochs)
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py --skip-previous  # profile + the default only
 
 Every figure comes from this run on this machine; ratios compare against a peer measured in the
-same run: rules for prediction, and for execution accuracy a fresh sandbox per question pair
-(what scoring would cost without the per-table sandbox pool).
+same run: the previous default configuration (60 epochs, attention dropout, no match features)
+for training, rules for prediction, and for execution accuracy a fresh sandbox per question
+pair (what scoring would cost without the per-table sandbox pool). Load average is printed at
+the start and end: on a shared machine it says how much the wall times are inflated.
 """
 
 from __future__ import annotations
@@ -13,16 +16,23 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import time
 
-import numpy as np
-from harness_nl2sql.bert import BertSqlModel
-from harness_nl2sql.metrics import ExecutionAccuracy
+from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
+from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.rules import RulesModel
 from harness_nl2sql.sql import Sandbox, same_result
 from harness_nl2sql.task import Nl2sqlTask
 
 from harness.runner import RunContext, parse_model_args
+
+#: The default before issue 16 (60 epochs, attention dropout 0.1, no string-match features, no dev split).
+PREVIOUS = {"epochs": 60, "attention_dropout": 0.1, "match": 0, "dev_fraction": 0.0, "lr": 0.002}
+
+
+def load() -> str:
+    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg()) + " (1/5/15 min)"
 
 
 def predict_all(model, inputs, ctx, batch_size):
@@ -32,9 +42,93 @@ def predict_all(model, inputs, ctx, batch_size):
     return out
 
 
+def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None:
+    """Per-step cost split (batch building, forward, backward, optimiser) and data statistics."""
+    import torch
+
+    model = BertSqlModel(**config)
+    c = model.config
+    with model._threads():
+        torch.manual_seed(0)
+        rows, dev = split_dev(train, c["dev_fraction"], 0)
+        started = time.perf_counter()
+        model._build(build_vocab(rows))
+        encoded = [model.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]
+        targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
+        encode_s = time.perf_counter() - started
+        started = time.perf_counter()
+        batches = epoch_batches(encoded, c["train_batch_size"], 0, 0)
+        order_s = time.perf_counter() - started
+        lengths = [len(e["ids"]) for e in encoded]
+        questions = [e["n_q"] + 2 for e in encoded]
+        padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
+        print(f"[{name}] {len(rows)} train questions; tokens per example mean {statistics.mean(lengths):.1f}, "
+              f"median {statistics.median(lengths):.0f}, max {max(lengths)}; question part {statistics.mean(questions):.1f}, "
+              f"headers {statistics.mean(lengths) - statistics.mean(questions):.1f} "
+              f"({1 - sum(questions) / sum(lengths):.0%} of tokens); padding in length-bucketed batches "
+              f"{padded / sum(lengths) - 1:.1%} extra tokens")
+        print(f"[{name}] data prep: encode + labels once {encode_s:.2f} s; per-epoch order/buckets {order_s * 1000:.1f} ms")
+        optimizer = torch.optim.AdamW(model.net.parameters(), lr=2e-3, weight_decay=0.01)
+        ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
+        parts = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "optimiser": 0.0}
+        model.net.train()
+        seen = 0
+        for chosen in batches[:steps]:
+            t0 = time.perf_counter()
+            batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
+            t1 = time.perf_counter()
+            conn_t, agg_t, op_t, col_t = batch["targets"]
+            conn, agg, op, col = model.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
+                                           batch["header_mask"], batch["n_q_max"], batch["match"], batch["col_features"])
+            loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
+            loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
+            t2 = time.perf_counter()
+            optimizer.zero_grad()
+            loss.backward()
+            t3 = time.perf_counter()
+            torch.nn.utils.clip_grad_norm_(model.net.parameters(), 1.0)
+            optimizer.step()
+            t4 = time.perf_counter()
+            for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                parts[key] += dt
+            seen += len(chosen)
+        total = sum(parts.values())
+        split = ", ".join(f"{k} {v / steps * 1000:.1f} ms ({v / total:.0%})" for k, v in parts.items())
+        print(f"[{name}] per step (batch {c['train_batch_size']}): {total / steps * 1000:.1f} ms = {split}; "
+              f"{seen / total:.0f} examples/s")
+        if dev:
+            started = time.perf_counter()
+            model._dev_score(dev)
+            print(f"[{name}] running validation per epoch: {len(dev)} held-out questions in "
+                  f"{time.perf_counter() - started:.2f} s")
+
+
+def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask) -> dict:
+    model = BertSqlModel(**config)
+    started = time.perf_counter()
+    model.fit(train, RunContext(task="nl2sql", seed=0))
+    seconds = time.perf_counter() - started
+    steps = model.history[-1]["step"]
+    inputs = [task.input(r) for r in test]
+    preds = predict_all(model, inputs, None, BertSqlModel.batch_size)
+    scores = {}
+    for metric in (CompetitionScore(), LogicFormAccuracy(), ExecutionAccuracy()):
+        hits = [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, test, inputs, strict=True)]
+        scores[metric.name] = sum(hits) / len(hits)
+    examples = steps * model.config["train_batch_size"]
+    last = model.history[-1]
+    dev = f", last dev logic-form {last['dev_logic_form']:.3f}" if "dev_logic_form" in last else ""
+    print(f"[{name}] {model.config['epochs']} epochs, {steps} steps (~{examples} examples): {seconds:.1f} s, "
+          f"{examples / seconds:.0f} examples/s{dev}; test nl2sql-score {scores['nl2sql-score']:.3f} "
+          f"(logic form {scores['nl2sql-logic-form-acc']:.3f}, execution {scores['nl2sql-execution-acc']:.3f}); {load()}",
+          flush=True)
+    return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, **scores}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-arg", action="append", default=[], help="bert model argument k=v (repeatable)")
+    parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
+    parser.add_argument("--skip-previous", action="store_true", help="do not train the previous 60-epoch default")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
     parser.add_argument("--fresh-pairs", type=int, default=500, help="pairs timed with a fresh sandbox each (the peer)")
     args = parser.parse_args()
@@ -43,40 +137,44 @@ def main() -> None:
 
     task = Nl2sqlTask()
     train, test = task.load("train"), task.load("test")
-    ctx = RunContext(task="nl2sql", seed=0)
-    bert = BertSqlModel(**parse_model_args(args.model_arg))
-    threads = bert.config["threads"] or torch.get_num_threads()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, bert torch threads {threads}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    started = time.perf_counter()
-    bert.fit(train, ctx)
-    train_s = time.perf_counter() - started
-    config = " ".join(f"{k}={v}" for k, v in bert.config.items() if v != BertSqlModel.defaults[k]) or "defaults"
-    print(f"bert training ({config}): {train_s:.1f} s for {len(train)} questions x {bert.config['epochs']} epochs")
+    default = parse_model_args(args.model_arg)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+          f"bert torch threads {BertSqlModel(**default).config['threads']}; {load()}", flush=True)
 
+    print("\n== where training time goes (40 steps each) ==")
+    profile("previous", PREVIOUS, train)
+    profile("default", default, train)
+
+    print("\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions) ==", flush=True)
+    new = train_and_score("default", default, train, test, task)
+    if not args.skip_previous:
+        old = train_and_score("previous", PREVIOUS, train, test, task)
+        print(f"default / previous: wall time {new['seconds'] / old['seconds']:.2f}, steps {new['steps'] / old['steps']:.2f}, "
+              f"examples {new['examples'] / old['examples']:.2f}; nl2sql-score {new['nl2sql-score']:.3f} vs "
+              f"{old['nl2sql-score']:.3f}")
+
+    print("\n== prediction throughput (1,000 test questions) ==")
     inputs = [task.input(r) for r in test]
-    rules = RulesModel()
     timings = {}
-    for name, model in (("bert", bert), ("rules", rules)):
-        predict_all(model, inputs[:64], ctx, type(model).batch_size)  # warm-up
+    for name, model in (("bert", new["model"]), ("rules", RulesModel())):
+        predict_all(model, inputs[:64], None, type(model).batch_size)  # warm-up
         started = time.perf_counter()
-        predict_all(model, inputs, ctx, type(model).batch_size)
+        predict_all(model, inputs, None, type(model).batch_size)
         timings[name] = time.perf_counter() - started
-        print(f"{name:5s} prediction: {len(inputs) / timings[name]:8.1f} questions/s ({len(inputs)} test questions)")
+        print(f"{name:5s} prediction: {len(inputs) / timings[name]:8.1f} questions/s")
     print(f"bert / rules throughput ratio: {timings['rules'] / timings['bert']:.3f}")
 
-    # Execution accuracy of rules' predictions against gold, on train questions (many tables).
+    print("\n== execution accuracy ==")
     rows = (train * (args.pairs // len(train) + 1))[: args.pairs]
     pair_inputs = [task.input(r) for r in rows]
-    preds = predict_all(rules, pair_inputs, ctx, 256)
+    preds = predict_all(RulesModel(), pair_inputs, None, 256)
     metric = ExecutionAccuracy()
     started = time.perf_counter()
     hits = [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, rows, pair_inputs, strict=True)]
     pooled_s = time.perf_counter() - started
-    print(f"execution accuracy on {len(rows)} question pairs: {pooled_s:.2f} s "
+    print(f"execution accuracy on {len(rows)} question pairs (rules vs gold, train questions): {pooled_s:.2f} s "
           f"({1000 * pooled_s / len(rows):.2f} ms per pair, {len(rows) / pooled_s:.0f} pairs/s; "
-          f"rules EX there {np.mean(hits):.3f})")
-
+          f"EX there {sum(hits) / len(hits):.3f})")
     fresh = rows[: args.fresh_pairs]
     started = time.perf_counter()
     for p, r in zip(preds, fresh, strict=False):
@@ -86,6 +184,7 @@ def main() -> None:
     fresh_s = time.perf_counter() - started
     print(f"peer, fresh sandbox per pair: {1000 * fresh_s / len(fresh):.2f} ms per pair ({len(fresh)} pairs); "
           f"pooled is {fresh_s / len(fresh) / (pooled_s / len(rows)):.1f}x faster")
+    print(f"\nend: {load()}")
 
 
 if __name__ == "__main__":

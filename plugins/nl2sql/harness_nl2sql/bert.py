@@ -15,8 +15,9 @@ vocabulary. torch and transformers are imported inside functions so listing stay
 
 from __future__ import annotations
 
+import inspect
 import json
-import math
+import random
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -25,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness_nl2sql.values import locate, parse_number, snap, span_value
+from harness_nl2sql.values import locate, parse_number, snap, span_value, text_cell
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 NOT_SELECTED, NOT_VALUE = 6, 4
+MATCH_CODES = 7
 
 
 def _char(c: str) -> str:
@@ -37,17 +39,26 @@ def _char(c: str) -> str:
 
 
 class Encoder:
-    """Character tokenisation against a vocabulary (ours, or a pretrained model's vocab)."""
+    """Character tokenisation against a vocabulary (ours, or a pretrained model's vocab).
 
-    def __init__(self, vocab: dict[str, int], max_question: int, max_header: int, max_len: int) -> None:
+    With `match` on, every example also carries string-match features, the cheap stand-in for
+    what a pretrained BERT knows and a small one trained from scratch must otherwise learn from
+    many epochs: which question characters share a bigram with a header or with a text cell of
+    a column, and which header characters occur in the question. They feed an extra input
+    embedding and two inputs of the condition-column scorer (see `_net`).
+    """
+
+    def __init__(self, vocab: dict[str, int], max_question: int, max_header: int, max_len: int, match: bool = False) -> None:
         self.vocab = vocab
         self.max_question, self.max_header, self.max_len = max_question, max_header, max_len
+        self.match = match
         self.unk, self.cls, self.sep, self.pad = (vocab[t] for t in ("[UNK]", "[CLS]", "[SEP]", "[PAD]"))
+        self._cells: dict[tuple, list[set[str]]] = {}
 
     def ids(self, text: str) -> list[int]:
         return [self.vocab.get(_char(c), self.unk) for c in text]
 
-    def encode(self, question: str, header: list[str]) -> dict[str, Any]:
+    def encode(self, question: str, header: list[str], table: dict | None = None) -> dict[str, Any]:
         q = self.ids(question[: self.max_question])
         tokens, types = [self.cls, *q, self.sep], [0] * (len(q) + 2)
         header_pos = []
@@ -58,7 +69,56 @@ class Encoder:
             header_pos.append(len(tokens))
             tokens += [self.cls, *h_ids, self.sep]
             types += [1] * (len(h_ids) + 2)
-        return {"ids": tokens, "types": types, "n_q": len(q), "header_pos": header_pos}
+        encoded = {"ids": tokens, "types": types, "n_q": len(q), "header_pos": header_pos}
+        if self.match:
+            encoded.update(self._match(question[: self.max_question], header, header_pos, len(tokens), table))
+        return encoded
+
+    def _match(self, question: str, header: list[str], header_pos: list[int], n_tokens: int,
+               table: dict | None) -> dict[str, Any]:
+        """Match codes per token (0 special; question 1-4: +1 shares a bigram with a header, +2 with
+        a text cell; header 5/6: no/yes shares a bigram with the question) and (char, column) pairs."""
+        q = [_norm(c) for c in question]
+        q_grams = _bigrams(q)
+        cells = self._text_cells(table) if table is not None else []
+        match = [0] * n_tokens
+        by_header, by_cell = set(), set()
+        for j, pos in enumerate(header_pos):
+            h = [_norm(c) for c in str(header[j])[: self.max_header]]
+            h_grams = _bigrams(h)
+            for k in range(len(h)):
+                hit = (k > 0 and h[k - 1] + h[k] in q_grams) or (k + 1 < len(h) and h[k] + h[k + 1] in q_grams)
+                match[pos + 1 + k] = 6 if hit else 5
+            column_cells = cells[j] if j < len(cells) else set()
+            for i in range(len(q) - 1):
+                gram = q[i] + q[i + 1]
+                if gram in h_grams:
+                    by_header |= {(i, j), (i + 1, j)}
+                if gram in column_cells:
+                    by_cell |= {(i, j), (i + 1, j)}
+        in_header, in_cell = {i for i, _ in by_header}, {i for i, _ in by_cell}
+        for i in range(len(q)):
+            match[1 + i] = 1 + (i in in_header) + 2 * (i in in_cell)
+        return {"match": match, "by_header": sorted(by_header), "by_cell": sorted(by_cell)}
+
+    def _text_cells(self, table: dict) -> list[set[str]]:
+        """Bigrams of each text column's cells (cached per table: a table serves many questions)."""
+        key = (table.get("id"), len(table["rows"]), tuple(map(str, table["header"])))
+        if key not in self._cells:
+            if len(self._cells) > 4096:
+                self._cells.clear()
+            columns = list(zip(*table["rows"], strict=True)) if table["rows"] else [() for _ in table["header"]]
+            self._cells[key] = [set().union(*(_bigrams([_norm(ch) for ch in str(c)]) for c in column if c is not None))
+                                if kind == "text" else set() for column, kind in zip(columns, table["types"], strict=True)]
+        return self._cells[key]
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _bigrams(chars: list[str]) -> set[str]:
+    return {chars[i] + chars[i + 1] for i in range(len(chars) - 1)}
 
 
 def build_vocab(rows: list[dict]) -> dict[str, int]:
@@ -94,7 +154,12 @@ def labels(row: dict, encoded: dict) -> dict[str, Any]:
     return {"conn": conn, "agg": agg, "op": op, "col": col}
 
 
-def _net(bert: Any, hidden: int) -> Any:
+def _net(bert: Any, hidden: int, match: bool, context: bool) -> Any:
+    """The post's heads on `bert`; `match` adds the string-match inputs (see `Encoder`), `context`
+    gives the heads direct context a small BERT from scratch learns only slowly through its two
+    layers: each header's sel/agg head also sees the question (its [CLS] and an attention-pooled
+    summary of the question characters that header attends to), and the value/op tagger sees a
+    5-character window around each question character (a convolution)."""
     import torch
     from torch import nn
 
@@ -103,19 +168,41 @@ def _net(bert: Any, hidden: int) -> Any:
             super().__init__()
             self.bert = bert
             self.conn = nn.Linear(hidden, 3)
-            self.agg = nn.Linear(hidden, 7)
+            self.agg = nn.Linear(3 * hidden if context else hidden, 7)
             self.op = nn.Linear(hidden, 5)
+            if context:
+                self.h_query = nn.Linear(hidden, hidden)
+                self.window = nn.Conv1d(hidden, hidden, kernel_size=5, padding=2)
             self.q_proj = nn.Linear(hidden, hidden)
             self.h_proj = nn.Linear(hidden, hidden)
             self.col_score = nn.Linear(hidden, 1)
+            if match:  # zero-initialised: a pretrained BERT starts exactly as it was
+                self.match = nn.Embedding(MATCH_CODES, hidden)
+                nn.init.zeros_(self.match.weight)
+                self.col_match = nn.Linear(2, 1, bias=False)
+                nn.init.zeros_(self.col_match.weight)
 
-        def forward(self, ids, types, mask, header_pos, header_mask, n_q_max):
-            x = self.bert(input_ids=ids, token_type_ids=types, attention_mask=mask).last_hidden_state
+        def forward(self, ids, types, mask, header_pos, header_mask, n_q_max, match=None, col_features=None):
+            if match is not None:
+                embeds = self.bert.embeddings.word_embeddings(ids) + self.match(match)
+                x = self.bert(inputs_embeds=embeds, token_type_ids=types, attention_mask=mask).last_hidden_state
+            else:
+                x = self.bert(input_ids=ids, token_type_ids=types, attention_mask=mask).last_hidden_state
             q = x[:, 1 : 1 + n_q_max]
             h = torch.gather(x, 1, header_pos.unsqueeze(-1).expand(-1, -1, x.size(-1)))
             col = self.col_score(torch.tanh(self.q_proj(q).unsqueeze(2) + self.h_proj(h).unsqueeze(1))).squeeze(-1)
+            if col_features is not None:
+                col = col + self.col_match(col_features).squeeze(-1)
             col = col.masked_fill(~header_mask.unsqueeze(1), -1e4)
-            return self.conn(x[:, 0]), self.agg(h), self.op(q), col
+            if not context:
+                return self.conn(x[:, 0]), self.agg(h), self.op(q), col
+            q_mask = (mask[:, 1 : 1 + n_q_max] > 0) & (types[:, 1 : 1 + n_q_max] == 0)
+            weights = torch.einsum("bhd,bqd->bhq", self.h_query(h), q) / hidden**0.5
+            weights = weights.masked_fill(~q_mask.unsqueeze(1), -1e4).softmax(-1)
+            pooled = torch.einsum("bhq,bqd->bhd", weights, q)
+            head_in = torch.cat([h, pooled, x[:, :1].expand_as(h)], dim=-1)
+            local = q + torch.nn.functional.gelu(self.window(q.transpose(1, 2)).transpose(1, 2))
+            return self.conn(x[:, 0]), self.agg(head_in), self.op(local), col
 
     return Nl2sqlNet()
 
@@ -138,7 +225,18 @@ def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, 
         mask[i, : len(e["ids"])] = 1
         header_pos[i, : len(e["header_pos"])] = torch.tensor(e["header_pos"], dtype=torch.long)
         header_mask[i, : len(e["header_pos"])] = True
-    batch = {"ids": ids, "types": types, "mask": mask, "header_pos": header_pos, "header_mask": header_mask, "n_q_max": n_q}
+    batch = {"ids": ids, "types": types, "mask": mask, "header_pos": header_pos, "header_mask": header_mask, "n_q_max": n_q,
+             "match": None, "col_features": None}
+    if "match" in encoded[0]:
+        match = torch.zeros(n, length, dtype=torch.long)
+        features = torch.zeros(n, n_q, n_h, 2)
+        for i, e in enumerate(encoded):
+            match[i, : len(e["match"])] = torch.tensor(e["match"], dtype=torch.long)
+            for channel, key in enumerate(("by_header", "by_cell")):
+                if e[key]:
+                    index = torch.tensor(e[key], dtype=torch.long)
+                    features[i, index[:, 0], index[:, 1], channel] = 1.0
+        batch["match"], batch["col_features"] = match, features
     if targets is not None:
         conn = torch.tensor([t["conn"] for t in targets])
         agg = torch.full((n, n_h), -100, dtype=torch.long)
@@ -152,6 +250,60 @@ def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, 
     return batch
 
 
+def split_dev(rows: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Hold out whole train tables (a seeded share of them) for the running validation score.
+
+    Whole tables, not questions: the score then says how the model does on tables it never saw,
+    which is what val/test measure. Returns (train rows, dev rows); no dev when fraction is 0 or
+    the data has too few tables to spare one.
+    """
+    tables = sorted({r["table_id"] for r in rows})
+    n_dev = round(len(tables) * fraction)
+    if n_dev < 1 or n_dev >= len(tables):
+        return rows, []
+    held = set(random.Random(seed).sample(tables, n_dev))
+    return [r for r in rows if r["table_id"] not in held], [r for r in rows if r["table_id"] in held]
+
+
+def epoch_batches(encoded: list[dict], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """One epoch's batches, a function of (seed, epoch) only, so a resumed run sees the same order.
+
+    Length buckets: the epoch's shuffled order is cut into pools of 16 batches, each pool sorted
+    by length and cut into batches (little padding), and the batches are shuffled again.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    order = torch.randperm(len(encoded), generator=generator).tolist()
+    batches = []
+    for start in range(0, len(order), batch_size * 16):
+        pool = sorted(order[start : start + batch_size * 16], key=lambda i: len(encoded[i]["ids"]))
+        batches += [pool[k : k + batch_size] for k in range(0, len(pool), batch_size)]
+    return [batches[b] for b in torch.randperm(len(batches), generator=generator).tolist()]
+
+
+def epoch_status(epoch: int, epochs: int, loss: float | None, history: list[dict]) -> str:
+    """The progress bar's status: epoch, running loss, the last dev score."""
+    text = f"epoch {epoch + 1}/{epochs} · loss {loss:.3f}" if loss is not None else f"epoch {epoch + 1}/{epochs}"
+    scores = [h["dev_logic_form"] for h in history if "dev_logic_form" in h]
+    return text + (f" · dev logic-form {scores[-1]:.3f}" if scores else "")
+
+
+def status_setter(advance: Any) -> Any:
+    """`status(text)` when the progress bar can show a status line beside the bar, else None.
+
+    The bar's `advance(n, status=...)` is the proposed core API (harness.progress); older cores
+    yield `advance(n)` only, and then training shows the bar alone.
+    """
+    try:
+        parameters = inspect.signature(advance).parameters
+    except (TypeError, ValueError):
+        return None
+    if "status" not in parameters:
+        return None
+    return lambda text: advance(0, status=text)
+
+
 class BertSqlModel(Model):
     name = "bert"
     tasks = ("nl2sql",)
@@ -159,9 +311,10 @@ class BertSqlModel(Model):
                    "from scratch by default, or pretrained=PATH to a local Chinese BERT checkpoint.")
     defaults = {
         "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
-        "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 256, "dropout": 0.1,
+        "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 256, "dropout": 0.1, "attention_dropout": 0.0,
         "epochs": 60, "train_batch_size": 32, "lr": 0.0,  # 0 = 2e-3 from scratch, 5e-5 for a pretrained model
         "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 1, "max_train": 0,
+        "dev_fraction": 0.05, "match": 1, "context": 1,
     }
     batch_size = 64
 
@@ -172,15 +325,21 @@ class BertSqlModel(Model):
                     "max_question", "max_header"):
             if c[key] < 1:
                 raise ConfigError(f"model 'bert': {key} must be at least 1, got {c[key]}")
+        for key in ("match", "context"):
+            if c[key] not in (0, 1):
+                raise ConfigError(f"model 'bert': {key} must be 0 or 1, got {c[key]}")
         if c["hidden_size"] % c["heads"]:
             raise ConfigError(f"model 'bert': hidden_size ({c['hidden_size']}) must be a multiple of heads ({c['heads']})")
-        if not 0 <= c["dropout"] < 1 or c["lr"] < 0 or not 0 <= c["warmup"] < 1 or c["threads"] < 0 or c["max_train"] < 0:
-            raise ConfigError("model 'bert': need 0 <= dropout < 1, lr >= 0, 0 <= warmup < 1, threads >= 0, max_train >= 0")
+        if (not 0 <= c["dropout"] < 1 or not 0 <= c["attention_dropout"] < 1 or c["lr"] < 0 or not 0 <= c["warmup"] < 1
+                or c["threads"] < 0 or c["max_train"] < 0 or not 0 <= c["dev_fraction"] < 1):
+            raise ConfigError("model 'bert': need 0 <= dropout, attention_dropout, warmup, dev_fraction < 1, lr >= 0, "
+                              "threads >= 0, max_train >= 0")
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
             raise ConfigError(f"model 'bert': pretrained={c['pretrained']!r} is not a directory (a local BERT checkpoint)")
         self.net: Any = None
         self.encoder: Encoder | None = None
         self.train_seconds: float | None = None
+        self.history: list[dict] = []
 
     # -- building -------------------------------------------------------------------------------
 
@@ -227,13 +386,13 @@ class BertSqlModel(Model):
                 bert_config = BertConfig(
                     vocab_size=len(vocab), hidden_size=c["hidden_size"], num_hidden_layers=c["layers"],
                     num_attention_heads=c["heads"], intermediate_size=c["intermediate_size"],
-                    hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["dropout"],
+                    hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["attention_dropout"],
                     max_position_embeddings=max(512, c["max_len"]), type_vocab_size=2,
                 ).to_dict()
             bert = BertModel(BertConfig.from_dict(bert_config), add_pooling_layer=False)
         max_len = min(c["max_len"], bert.config.max_position_embeddings)
-        self.encoder = Encoder(vocab, c["max_question"], c["max_header"], max_len)
-        self.net = _net(bert, bert.config.hidden_size)
+        self.encoder = Encoder(vocab, c["max_question"], c["max_header"], max_len, match=bool(c["match"]))
+        self.net = _net(bert, bert.config.hidden_size, bool(c["match"]), bool(c["context"]))
 
     # -- training -------------------------------------------------------------------------------
 
@@ -248,41 +407,58 @@ class BertSqlModel(Model):
         rows = [r for r in train if r.get("sql")]
         if not rows:
             raise DataError("model 'bert': the train split has no questions with gold SQL")
-        if self.config["max_train"]:
-            rows = rows[: self.config["max_train"]]
         c = self.config
+        if c["max_train"]:
+            rows = rows[: c["max_train"]]
+        rows, dev = split_dev(rows, c["dev_fraction"], ctx.seed)
         pretrained = Path(c["pretrained"]) if c["pretrained"] else None
         vocab = self._pretrained_vocab(pretrained) if pretrained else build_vocab(rows)
         self._build(vocab, pretrained=pretrained)
         assert self.encoder is not None
-        encoded = [self.encoder.encode(r["question"], r["table"]["header"]) for r in rows]
+        encoded = [self.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]
         targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
         lr = c["lr"] or (5e-5 if pretrained else 2e-3)
         optimizer = torch.optim.AdamW(self.net.parameters(), lr=lr, weight_decay=0.01)
         bs = c["train_batch_size"]
-        steps_per_epoch = math.ceil(len(rows) / bs)
+        steps_per_epoch = len(epoch_batches(encoded, bs, ctx.seed, 0))
         total = steps_per_epoch * c["epochs"]
         warmup = max(1, int(total * c["warmup"]))
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
         ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
-        generator = torch.Generator().manual_seed(ctx.seed)
-        self.net.train()
+
+        # Resumable: data order is a function of (seed, epoch), so a restored snapshot (weights,
+        # optimiser, schedule; the runner restores the RNG that dropout draws from) continues
+        # exactly where an uninterrupted run would be.
+        checkpoint = ctx.training_checkpoint(every_s=30.0)
+        saved = checkpoint.restore()
+        step, loss_avg, history, spent = 0, None, [], 0.0
+        if saved is not None:
+            self.net.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            step, loss_avg, history, spent = saved["step"], saved["loss"], saved["history"], saved["seconds"]
         started = time.perf_counter()
-        with ctx.progress(f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs)", total=total) as advance:
-            for _ in range(c["epochs"]):
-                order = torch.randperm(len(rows), generator=generator).tolist()
-                # Length buckets: batches of similar length waste less compute on padding.
-                batches = []
-                for start in range(0, len(order), bs * 16):
-                    pool = sorted(order[start : start + bs * 16], key=lambda i: len(encoded[i]["ids"]))
-                    batches += [pool[k : k + bs] for k in range(0, len(pool), bs)]
-                for b in torch.randperm(len(batches), generator=generator).tolist():
-                    chosen = batches[b]
+
+        def payload() -> dict[str, Any]:
+            return {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "loss": loss_avg, "history": history, "seconds": spent + time.perf_counter() - started}
+
+        dev_note = f"; dev: {len(dev)} questions on held-out train tables" if dev else ""
+        title = f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs{dev_note})"
+        self.net.train()
+        with ctx.progress(title, total=total) as advance:
+            show = status_setter(advance)
+            advance(step)
+            for epoch in range(step // steps_per_epoch, c["epochs"]):
+                batches = epoch_batches(encoded, bs, ctx.seed, epoch)
+                for k in range(step - epoch * steps_per_epoch, steps_per_epoch):
+                    chosen = batches[k]
                     batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
                     conn_t, agg_t, op_t, col_t = batch["targets"]
                     conn, agg, op, col = self.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
-                                                  batch["header_mask"], batch["n_q_max"])
+                                                  batch["header_mask"], batch["n_q_max"], batch["match"],
+                                                  batch["col_features"])
                     loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
                     if (col_t != -100).any():
                         loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
@@ -291,9 +467,39 @@ class BertSqlModel(Model):
                     torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
                     optimizer.step()
                     scheduler.step()
+                    step += 1
+                    value = loss.item()
+                    loss_avg = value if loss_avg is None else 0.98 * loss_avg + 0.02 * value
                     advance(1)
-        self.train_seconds = time.perf_counter() - started
+                    if show is not None and step % 10 == 0:
+                        show(epoch_status(epoch, c["epochs"], loss_avg, history))
+                    if k + 1 < steps_per_epoch:
+                        checkpoint.maybe_save(step, payload)
+                entry = {"epoch": epoch + 1, "step": step, "loss": round(loss_avg, 4)}
+                if dev:
+                    entry["dev_logic_form"] = round(self._dev_score(dev), 4)
+                history.append(entry)
+                if show is not None:
+                    show(epoch_status(epoch, c["epochs"], loss_avg, history))
+                checkpoint.maybe_save(step, payload)
+        self.train_seconds = spent + time.perf_counter() - started
+        self.history = history
         self.net.eval()
+
+    def _dev_score(self, dev: list[dict]) -> float:
+        """Logic-form accuracy on the held-out dev questions (no SQL execution: cheap enough per epoch)."""
+        from harness_nl2sql.metrics import logic_form_equal
+
+        self.net.eval()
+        try:
+            hits = 0
+            for start in range(0, len(dev), self.batch_size):
+                chunk = dev[start : start + self.batch_size]
+                preds = self._predict(chunk)
+                hits += sum(logic_form_equal(p, r["sql"]) for p, r in zip(preds, chunk, strict=True))
+        finally:
+            self.net.train()
+        return hits / len(dev)
 
     def save(self, directory: Path) -> None:
         import torch
@@ -302,7 +508,7 @@ class BertSqlModel(Model):
         torch.save(self.net.state_dict(), directory / "model.pt")
         tokens = sorted(self.encoder.vocab, key=self.encoder.vocab.get)
         (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds}
+        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds, "history": self.history}
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def load(self, directory: Path) -> None:
@@ -314,19 +520,26 @@ class BertSqlModel(Model):
         self.net.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
         self.net.eval()
         self.train_seconds = meta.get("train_seconds")
+        self.history = meta.get("history", [])
 
     # -- prediction -----------------------------------------------------------------------------
 
     def predict(self, batch: list[dict[str, Any]], ctx: Any) -> list[dict]:
-        import torch
 
         if self.net is None or self.encoder is None:
             raise RuntimeError("model 'bert' has not been trained or loaded")
-        encoded = [self.encoder.encode(item["question"], item["table"]["header"]) for item in batch]
+        with self._threads():
+            return self._predict(batch)
+
+    def _predict(self, batch: list[dict[str, Any]]) -> list[dict]:
+        import torch
+
+        encoded = [self.encoder.encode(item["question"], item["table"]["header"], item["table"]) for item in batch]
         tensors = _batch(encoded)
-        with self._threads(), torch.inference_mode():
+        with torch.inference_mode():
             conn, agg, op, col = self.net(tensors["ids"], tensors["types"], tensors["mask"], tensors["header_pos"],
-                                          tensors["header_mask"], tensors["n_q_max"])
+                                          tensors["header_mask"], tensors["n_q_max"], tensors["match"],
+                                          tensors["col_features"])
             conn_p, agg_p, op_p, col_p = conn.softmax(-1), agg.softmax(-1), op.softmax(-1), col.softmax(-1)
         return [self.decode(item, e, conn_p[i], agg_p[i], op_p[i], col_p[i])
                 for i, (item, e) in enumerate(zip(batch, encoded, strict=True))]
@@ -364,7 +577,7 @@ class BertSqlModel(Model):
             if o in (0, 1) and parse_number(value) is None:
                 o = 2  # the post: a value that is not a number cannot be compared with > or <
             if kind == "text" and o == 2:
-                cells = sorted({str(r[c]) for r in table["rows"] if r[c] is not None})
+                cells = sorted({text_cell(r[c]) for r in table["rows"] if r[c] is not None})
                 value = snap(value, cells)
             key = (c, o, value)
             if value and key not in seen:

@@ -119,7 +119,77 @@ def test_bert_training_reports_progress_per_step():
         calls.append((description, total, []))
         yield lambda n=1: calls[-1][2].append(n)
 
-    model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2"})
+    model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2", "dev_fraction": "0"})
     model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
     [(description, total, advances)] = calls
     assert "training bert" in description and total == 2 * 4 and sum(advances) == total
+
+
+def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, monkeypatch):
+    """Killed mid-training (here: an error at step 7), the re-run restores the runner's
+    snapshot and ends with exactly the weights and metrics of an uninterrupted training."""
+    import harness_nl2sql.bert as bert_module
+    import torch
+
+    args = {**TINY, "max_train": "96", "epochs": "3", "dev_fraction": "0.2"}
+    monkeypatch.setenv("HARNESS_CHECKPOINT_EVERY", "2")  # a snapshot every 2 steps
+
+    def run(home, db):
+        monkeypatch.setenv("HARNESS_HOME", str(home))
+        return run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=args, split="val", limit=40).run
+
+    reference = run(tmp_path / "home-a", tmp_path / "a.duckdb")
+    assert reference.status == "finished", reference.error
+    [a] = (tmp_path / "home-a" / "checkpoints" / "bert").iterdir()
+    total = json.loads((a / "model.json").read_text(encoding="utf-8"))["history"][-1]["step"]
+    assert total > 7
+
+    real_batch, calls, killed = bert_module._batch, [], []
+
+    def failing_batch(encoded, targets=None):
+        if targets is not None:
+            calls.append(1)
+            if len(calls) == 7 and not killed:
+                killed.append(True)
+                raise RuntimeError("killed at step 7")
+        return real_batch(encoded, targets)
+
+    monkeypatch.setattr(bert_module, "_batch", failing_batch)
+    interrupted = run(tmp_path / "home-b", tmp_path / "b.duckdb")
+    assert interrupted.status == "failed" and "killed at step 7" in interrupted.error
+    [partial] = (tmp_path / "home-b" / "checkpoints" / "bert").glob("*.partial")
+    assert torch.load(partial / "state.pt", weights_only=False)["step"] == 6
+
+    calls.clear()
+    resumed = run(tmp_path / "home-b", tmp_path / "b.duckdb")
+    assert resumed.status == "finished", resumed.error
+    assert len(calls) == total - 6  # only the remaining steps were trained
+    assert not partial.exists()  # the runner drops the snapshot once the model is saved
+    assert {m.name: m.value for m in resumed.metrics} == {m.name: m.value for m in reference.metrics}
+    [b] = [d for d in (tmp_path / "home-b" / "checkpoints" / "bert").iterdir() if not d.name.endswith(".partial")]
+    weights_a = torch.load(a / "model.pt", weights_only=True)
+    weights_b = torch.load(b / "model.pt", weights_only=True)
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
+    history_a = json.loads((a / "model.json").read_text(encoding="utf-8"))["history"]
+    assert json.loads((b / "model.json").read_text(encoding="utf-8"))["history"] == history_a and len(history_a) == 3
+
+
+def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_path):
+    """`--train-data embedded --data-dir DIR`: a real folder with only a val split is enough."""
+    import shutil
+    from pathlib import Path
+
+    from harness.plugins import use_plugins
+    from harness.runner import EMBEDDED, Runner, RunRequest
+    from harness.store import Store
+
+    fixtures = Path(__file__).parent / "fixtures" / "tableqa"
+    for name in ("val.json", "val.tables.json"):
+        shutil.copy(fixtures / name, tmp_path / name)
+    with use_plugins(harness_nl2sql) as registry:
+        request = RunRequest(task="nl2sql", model="bert", model_args={**TINY, "max_train": "200"}, split="val",
+                             data_dir=tmp_path, train_data=EMBEDDED)
+        run = Runner(registry, Store(tmp_path / "r.duckdb")).run(request).run
+    assert run.status == "finished", run.error
+    assert run.dataset == "tableqa" and run.train_dataset == "nl2sql-synth-v1" and run.n_samples == 4
+    assert 0 <= run.primary().value <= 1

@@ -197,11 +197,19 @@ def _relative(target: str, page_dir: PurePosixPath) -> str:
 def scaffold() -> dict[str, str]:
     """The files `harness new-plugin movie-reviews` writes, by path inside the distribution."""
     if "scaffold" not in _state:
+        from contextlib import nullcontext
+        from unittest import mock
+
         from click.testing import CliRunner
 
+        import harness.scaffold
         from harness.cli import cli
 
-        with tempfile.TemporaryDirectory(prefix="docs-scaffold-") as tmp:
+        # `new-plugin` refuses a name that is installed, and a reader who followed the tutorial
+        # has harness-movie-reviews installed: the site shows what the command writes regardless.
+        allow_installed = (mock.patch.object(harness.scaffold, "refuse_installed", lambda values: None)
+                           if hasattr(harness.scaffold, "refuse_installed") else nullcontext())
+        with tempfile.TemporaryDirectory(prefix="docs-scaffold-") as tmp, allow_installed:
             result = CliRunner().invoke(cli, ["new-plugin", SCAFFOLD_NAME, "--dir", tmp])
             if result.exit_code != 0:
                 log.warning("`harness new-plugin %s` failed: %s", SCAFFOLD_NAME, result.output.strip())

@@ -1,0 +1,192 @@
+"""Distortion (MSE, PSNR, SSIM), rate (bpp, entropy bound) and codebook use of a reconstruction.
+
+A prediction is `{"reconstruction": KEY, "bits": B, ["codes": [...], "codebook_size": K]}`; the
+reference is the original's key. Pixels are read from `harness_celeba_recon.images`.
+
+- MSE and PSNR are per image (pixels in [0, 1]; PSNR capped at 100 dB for an exact copy), averaged.
+- SSIM is pytorch-msssim's (Gaussian window 11, sigma 1.5, data range 255, channel mean), per image.
+- Rates are corpus metrics: sum of bits over sum of pixels. `recon-bpp` is the code as stored
+  (fixed length for a VQ code, the file share for a codec, float16 for autoencoder latents);
+  `recon-entropy-bpp` is the bound an entropy coder could reach on a VQ code, from the histogram
+  of codes over the whole test set (for codecs and the autoencoder it equals `recon-bpp`).
+- Codebook usage (distinct codes used / K) and perplexity (exp of the code entropy) are over the
+  whole test set too, from per-image code histograms: per batch they would depend on batch size.
+The metric libraries (torch, pytorch-msssim) are imported on first use, never at listing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from harness import Metric
+from harness_celeba_recon import images
+
+CITATION = "苏剑林. VQ-VAE的简明介绍：量子化自编码器. https://kexue.fm/archives/6760 (2019)"
+SSIM_CITATION = ("Wang, Bovik, Sheikh, Simoncelli. Image quality assessment: from error visibility to structural "
+                 "similarity. IEEE TIP 13(4), 2004.")
+MAX_PSNR = 100.0
+
+
+def pair(prediction: Mapping[str, Any], reference: str) -> tuple[np.ndarray, np.ndarray]:
+    original = images.recall(reference)
+    reconstruction = images.recall(prediction["reconstruction"])
+    if original.shape != reconstruction.shape:
+        raise ValueError(f"reconstruction shape {reconstruction.shape} differs from the original's {original.shape}")
+    return original, reconstruction
+
+
+def mse(original: np.ndarray, reconstruction: np.ndarray) -> float:
+    diff = original.astype(np.float64) / 255.0 - reconstruction.astype(np.float64) / 255.0
+    return float(np.mean(diff * diff))
+
+
+def psnr(original: np.ndarray, reconstruction: np.ndarray) -> float:
+    error = mse(original, reconstruction)
+    return MAX_PSNR if error <= 10 ** (-MAX_PSNR / 10) else float(-10 * math.log10(error))
+
+
+@lru_cache(maxsize=1)
+def _ssim_fn() -> Any:
+    from pytorch_msssim import ssim
+
+    return ssim
+
+
+def ssim_batch(originals: np.ndarray, reconstructions: np.ndarray, double: bool = True) -> np.ndarray:
+    """SSIM per image of (N, H, W, 3) uint8 pairs (Gaussian window 11, sigma 1.5). The metric computes
+    in float64; the codec curves use float32 (3x faster, within 1e-5)."""
+    import torch
+
+    dtype = torch.float64 if double else torch.float32
+    a = torch.from_numpy(np.ascontiguousarray(originals)).permute(0, 3, 1, 2).to(dtype)
+    b = torch.from_numpy(np.ascontiguousarray(reconstructions)).permute(0, 3, 1, 2).to(dtype)
+    # One thread: on a shared machine, OpenMP threads spin-waiting on tiny convolutions made one
+    # 32 x 32 SSIM take 0.1 s instead of a millisecond.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            values = _ssim_fn()(a, b, data_range=255.0, size_average=False, win_size=11, win_sigma=1.5)
+    finally:
+        torch.set_num_threads(before)
+    return values.numpy().astype(np.float64)
+
+
+def code_histogram(prediction: Mapping[str, Any]) -> np.ndarray | None:
+    codes = prediction.get("codes")
+    if codes is None:
+        return None
+    k = int(prediction["codebook_size"])
+    return np.bincount(np.asarray(codes, dtype=np.int64), minlength=k)[:k]
+
+
+class _Recon(Metric):
+    citation = CITATION
+
+
+class Psnr(_Recon):
+    name = "recon-psnr"
+    description = "Peak signal-to-noise ratio in dB per image (8-bit pixels; 100 dB for an exact copy), averaged."
+
+    def score(self, prediction, reference, input):
+        return psnr(*pair(prediction, reference))
+
+
+class Mse(_Recon):
+    name = "recon-mse"
+    description = "Mean squared error per image, pixels scaled to [0, 1], averaged over images."
+    higher_is_better = False
+
+    def score(self, prediction, reference, input):
+        return mse(*pair(prediction, reference))
+
+
+class Ssim(_Recon):
+    name = "recon-ssim"
+    description = "SSIM per image (pytorch-msssim: Gaussian window 11, sigma 1.5, data range 255, mean over RGB), averaged."
+    citation = SSIM_CITATION
+
+    def score(self, prediction, reference, input):
+        original, reconstruction = pair(prediction, reference)
+        return float(ssim_batch(original[None], reconstruction[None])[0])
+
+
+def _pixels(input: Mapping[str, Any]) -> float:
+    size = int(input["size"])
+    return float(size * size)
+
+
+class Bpp(_Recon):
+    name = "recon-bpp"
+    description = ("Bits per pixel of the stored code: fixed-length VQ indices (grid^2 log2 K), a codec's file bytes "
+                   "(JPEG/WebP coded on a mosaic of up to 256 images so headers are shared), float16 latents for the "
+                   "autoencoder; total bits over total pixels.")
+    higher_is_better = False
+
+    def score(self, prediction, reference, input):
+        return {"bits": float(prediction["bits"]), "pixels": _pixels(input)}
+
+    def aggregate(self, stats):
+        return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
+
+
+class _CodeCorpus(_Recon):
+    """Per-image code histograms (keys c0..cK-1), summed over the test set by `aggregate`."""
+
+    def score(self, prediction, reference, input):
+        hist = code_histogram(prediction)
+        base = {"bits": float(prediction["bits"]), "pixels": _pixels(input)}
+        if hist is None:
+            return {**base, "coded": 0.0}
+        return {**base, "coded": 1.0, **{f"c{i}": float(v) for i, v in enumerate(hist)}}
+
+    @staticmethod
+    def totals(stats: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        keys = sorted((k for k in stats if k.startswith("c") and k[1:].isdigit()), key=lambda k: int(k[1:]))
+        if not keys or not np.all(stats["coded"]):
+            return None
+        return np.array([np.sum(stats[k]) for k in keys])
+
+    @staticmethod
+    def entropy_bits(totals: np.ndarray) -> float:
+        p = totals[totals > 0] / totals.sum()
+        return float(-(p * np.log2(p)).sum())
+
+
+class EntropyBpp(_CodeCorpus):
+    name = "recon-entropy-bpp"
+    description = ("Bits per pixel an entropy coder could reach on the VQ code: code entropy of the whole test set's code "
+                   "histogram x codes per image / pixels; equals recon-bpp for codecs and the autoencoder.")
+    higher_is_better = False
+
+    def aggregate(self, stats):
+        totals = self.totals(stats)
+        if totals is None:
+            return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
+        return float(self.entropy_bits(totals) * totals.sum() / np.sum(stats["pixels"]))
+
+
+class CodeUsage(_CodeCorpus):
+    name = "recon-code-usage"
+    description = "Share of the K codes used at least once over the whole test set (undefined without a codebook)."
+
+    def aggregate(self, stats):
+        totals = self.totals(stats)
+        return float("nan") if totals is None else float(np.count_nonzero(totals) / len(totals))
+
+
+class Perplexity(_CodeCorpus):
+    name = "recon-perplexity"
+    description = "2 ** (entropy of the test set's code histogram): the effective number of codes (K at best)."
+
+    def aggregate(self, stats):
+        totals = self.totals(stats)
+        return float("nan") if totals is None else float(2 ** self.entropy_bits(totals))
+
+
+METRICS = [Psnr, Ssim, Mse, Bpp, EntropyBpp, CodeUsage, Perplexity]

@@ -1,0 +1,304 @@
+"""`vq-vae`, `vq-lib` and `autoencoder`: one encoder / decoder (the post's), three bottlenecks.
+
+`vq-vae` is the post's model with its nearest-codebook quantiser; `variant=post` is the post's
+recipe exactly (gradient-trained codebook, uniform(-0.05, 0.05) init, no restarts), and the
+default variant turns on the fixes measured best on faces-synth-v1 (see the README). Each fix can
+also be set on its own: `codebook=ema|grad`, `init=kmeans|uniform`, `restart_dead=true|false`.
+`vq-lib` swaps in vector-quantize-pytorch's `VectorQuantize`; `autoencoder` has no quantiser.
+
+Training: Adam on mse(x, x_hat) + the quantiser's loss, for a fixed number of steps over batches
+drawn in an order derived from (seed, epoch), so a run resumed from a training checkpoint ends
+with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness import ConfigError, DataError, Model
+from harness_celeba_recon import images
+from harness_celeba_recon.task import TASK_NAMES
+
+#: What `variant=fixed` (the default) turns on, chosen by measurement (README, "Which fixes").
+FIXED = {"codebook": "ema", "init": "kmeans", "restart_dead": "true"}
+POST = {"codebook": "grad", "init": "uniform", "restart_dead": "false"}
+CHOICES = {"codebook": ("ema", "grad"), "init": ("kmeans", "uniform"), "restart_dead": ("true", "false")}
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """torch's thread count for this model only (restored after). 1 by default: on a shared 2-core
+    machine a second thread made small convolutions slower, not faster."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def to_tensor(pixels: Any) -> Any:
+    """(N, H, W, 3) uint8 -> (N, 3, H, W) float in [-1, 1], as the post scales its images."""
+    import torch
+
+    return torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def to_pixels(tensor: Any) -> Any:
+    import numpy as np
+
+    array = tensor.detach().clamp(-1, 1).add(1).mul(127.5).round().permute(0, 2, 3, 1).numpy()
+    return array.astype(np.uint8)
+
+
+class _ReconModel(Model):
+    tasks = TASK_NAMES
+    batch_size = 100
+    common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 1200, "batch": 64, "lr": 1e-3, "threads": 1}
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        c = self.config
+        for key in ("dim", "steps", "batch"):
+            if c[key] < 1:
+                raise ConfigError(f"model {self.name!r}: {key} must be at least 1, got {c[key]}")
+        if c["grid"] < 0 or c["res_blocks"] < 0 or c["lr"] <= 0 or c["threads"] < 0:
+            raise ConfigError(f"model {self.name!r}: need grid >= 0, res_blocks >= 0, lr > 0, threads >= 0")
+        self.net: Any = None
+        self.image_size: int | None = None
+        self.train_seconds: float | None = None
+        self.history: list[dict] = []
+
+    # -- what differs between the three models ---------------------------------------------------
+
+    def quantizer(self) -> Any:
+        raise NotImplementedError
+
+    def code_bits(self, grid: int) -> float:
+        """Bits of one image's code."""
+        raise NotImplementedError
+
+    def before_training(self, net: Any, x: Any, generator: Any) -> None:
+        """Hook before the first step (k-means initialisation)."""
+
+    def after_step(self, net: Any, z: Any, generator: Any) -> None:
+        """Hook after each step (dead-code restarts)."""
+
+    # -- building --------------------------------------------------------------------------------
+
+    def grid_for(self, image_size: int) -> int:
+        return self.config["grid"] or image_size // 4  # the post: two stride-2 convolutions
+
+    def build(self, image_size: int) -> None:
+        from harness_celeba_recon.models.net import Decoder, Encoder, ReconNet
+
+        c = self.config
+        grid = self.grid_for(image_size)
+        try:
+            encoder = Encoder(image_size, grid, c["dim"], c["res_blocks"])
+            decoder = Decoder(image_size, grid, c["dim"], c["res_blocks"])
+        except ValueError as exc:
+            raise ConfigError(f"model {self.name!r}: {exc}") from None
+        self.image_size = image_size
+        self.net = ReconNet(encoder, self.quantizer(), decoder)
+
+    # -- training --------------------------------------------------------------------------------
+
+    def fit(self, train: Any, ctx: Any) -> None:
+        with torch_threads(self.config["threads"]):
+            self._fit(train, ctx)
+
+    def _fit(self, train: Any, ctx: Any) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        rows = list(train)
+        if not rows:
+            raise DataError(f"model {self.name!r}: the train split is empty")
+        sizes = {int(r["size"]) for r in rows}
+        if len(sizes) != 1:
+            raise DataError(f"model {self.name!r}: training images have mixed sizes {sorted(sizes)}")
+        c = self.config
+        pixels = images.recall_many([r["image"] for r in rows])
+        data = to_tensor(pixels)
+        torch.manual_seed(ctx.seed)
+        self.build(sizes.pop())
+        optimizer = torch.optim.Adam([p for p in self.net.parameters() if p.requires_grad], lr=c["lr"])
+        n, bs = data.shape[0], min(c["batch"], data.shape[0])
+        per_epoch = max(1, n // bs)
+
+        def batch_at(step: int) -> Any:
+            epoch, offset = divmod(step, per_epoch)
+            order = torch.randperm(n, generator=torch.Generator().manual_seed(ctx.seed * 100_003 + epoch))
+            return data[order[offset * bs : (offset + 1) * bs]]
+
+        ckpt_factory = getattr(ctx, "training_checkpoint", None)
+        ckpt = ckpt_factory(every_s=30.0) if ckpt_factory is not None else None
+        saved = ckpt.restore() if ckpt is not None else None
+        start = 0
+        generator = torch.Generator().manual_seed(ctx.seed + 7)
+        if saved is not None:
+            self.net.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            generator.set_state(saved["generator"])
+            self.history = list(saved.get("history", []))
+            start = int(saved["step"])
+        else:
+            self.before_training(self.net, data[torch.randperm(n, generator=generator)[: max(bs, 1024)]], generator)
+        self.net.train()
+        started = time.perf_counter()
+        with ctx.progress(f"{ctx.task} · training {self.name} ({n} images, {c['steps']} steps)", total=c["steps"]) as advance:
+            advance(start)
+            for step in range(start, c["steps"]):
+                x = batch_at(step)
+                x_hat, aux, codes, z = self.net(x)
+                mse = F.mse_loss(x_hat, x)
+                loss = mse + aux
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                self.after_step(self.net, z, generator)
+                if step % 50 == 0 or step + 1 == c["steps"]:
+                    used = int(codes.unique().numel()) if codes is not None else None
+                    self.history.append({"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()), "batch_codes_used": used})
+                if ckpt is not None:
+                    ckpt.maybe_save(step + 1, lambda: {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(),
+                                                       "generator": generator.get_state(), "history": self.history})
+                advance(1)
+        self.train_seconds = time.perf_counter() - started
+        self.net.eval()
+
+    def save(self, directory: Path) -> None:
+        import torch
+
+        torch.save(self.net.state_dict(), directory / "model.pt")
+        meta = {"image_size": self.image_size, "train_seconds": self.train_seconds, "history": self.history}
+        (directory / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+    def load(self, directory: Path) -> None:
+        import torch
+
+        meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        self.build(int(meta["image_size"]))
+        self.net.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
+        self.net.eval()
+        self.train_seconds, self.history = meta.get("train_seconds"), meta.get("history", [])
+
+    # -- prediction ------------------------------------------------------------------------------
+
+    def predict(self, batch: list[dict[str, Any]], ctx: Any) -> list[dict]:
+        import torch
+
+        if self.net is None:
+            raise RuntimeError(f"model {self.name!r} has not been trained or loaded")
+        sizes = {int(item["size"]) for item in batch}
+        if sizes != {self.image_size}:
+            raise DataError(f"model {self.name!r} was trained on {self.image_size} px images, asked for {sorted(sizes)} px")
+        x = to_tensor(images.recall_many([item["image"] for item in batch]))
+        with torch_threads(self.config["threads"]), torch.inference_mode():
+            z = self.net.encoder(x)
+            z_q, _, codes = self.net.quantizer(z)
+            x_hat = self.net.decoder(z_q)
+        grid = z.shape[-1]
+        bits = self.code_bits(grid)
+        out = []
+        for i, pixels in enumerate(to_pixels(x_hat)):
+            prediction: dict[str, Any] = {"reconstruction": images.remember(pixels), "bits": bits}
+            if codes is not None:
+                prediction["codes"] = codes[i].flatten().tolist()
+                prediction["codebook_size"] = self.config["codes"]
+            out.append(prediction)
+        return out
+
+
+class VqVaeModel(_ReconModel):
+    name = "vq-vae"
+    description = ("The post's VQ-VAE (conv + residual encoder, nearest of K codes, mirrored decoder, straight-through "
+                   "gradient); variant=post as written, the default with the measured codebook fixes.")
+    defaults = {"variant": "fixed", "codebook": "auto", "init": "auto", "restart_dead": "auto", "codes": 64,
+                "beta": 1.0, "gamma": 0.25, "ema_decay": 0.99, "restart_window": 50, **_ReconModel.common}
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        c = self.config
+        if c["variant"] not in ("fixed", "post"):
+            raise ConfigError(f"model 'vq-vae': variant must be 'fixed' (the default) or 'post', got {c['variant']!r}")
+        base = POST if c["variant"] == "post" else FIXED
+        for key, allowed in CHOICES.items():
+            value = str(c[key]).strip().lower()
+            value = {"1": "true", "yes": "true", "on": "true", "0": "false", "no": "false", "off": "false"}.get(value, value)
+            if value == "auto":
+                value = base[key]
+            if value not in allowed:
+                raise ConfigError(f"model 'vq-vae': {key} must be {' or '.join(allowed)} (or auto), got {c[key]!r}")
+            c[key] = value  # the resolved choice is what the run records and hashes
+        if c["codes"] < 2 or c["beta"] < 0 or c["gamma"] < 0 or not 0 < c["ema_decay"] < 1 or c["restart_window"] < 1:
+            raise ConfigError("model 'vq-vae': need codes >= 2, beta >= 0, gamma >= 0, 0 < ema_decay < 1, restart_window >= 1")
+
+    def quantizer(self) -> Any:
+        from harness_celeba_recon.models.net import NearestCodebook
+
+        c = self.config
+        return NearestCodebook(c["codes"], c["dim"], c["beta"], c["gamma"], ema=c["codebook"] == "ema",
+                               decay=c["ema_decay"], restart_dead=c["restart_dead"] == "true",
+                               restart_window=c["restart_window"])
+
+    def code_bits(self, grid: int) -> float:
+        return grid * grid * math.log2(self.config["codes"])
+
+    def before_training(self, net: Any, x: Any, generator: Any) -> None:
+        import torch
+
+        from harness_celeba_recon.models.net import kmeans
+
+        if self.config["init"] != "kmeans":
+            return
+        with torch.no_grad():
+            net.eval()  # BatchNorm in eval mode uses its initial statistics; train mode would update them
+            z = torch.cat([net.encoder(x[i : i + 256]) for i in range(0, len(x), 256)])
+            net.train()
+        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+        net.quantizer.set_codebook(kmeans(flat, self.config["codes"], 10, generator))
+
+    def after_step(self, net: Any, z: Any, generator: Any) -> None:
+        net.quantizer.maybe_restart(z, generator)
+
+
+class VqLibModel(_ReconModel):
+    name = "vq-lib"
+    description = ("The same encoder/decoder with vector-quantize-pytorch's VectorQuantize (EMA codebook, k-means init, "
+                   "dead-code expiry): a library peer to the hand-written quantiser.")
+    defaults = {"codes": 64, "gamma": 0.25, "ema_decay": 0.99, "kmeans_init": True, "dead_threshold": 2.0,
+                **_ReconModel.common}
+
+    def quantizer(self) -> Any:
+        from harness_celeba_recon.models.net import LibQuantizer
+
+        c = self.config
+        return LibQuantizer(c["codes"], c["dim"], c["gamma"], c["ema_decay"], c["kmeans_init"], c["dead_threshold"])
+
+    def code_bits(self, grid: int) -> float:
+        return grid * grid * math.log2(self.config["codes"])
+
+
+class AutoencoderModel(_ReconModel):
+    name = "autoencoder"
+    description = ("The same network without quantisation: a bound on reconstruction at unlimited rate; its bpp is that "
+                   "of the latents stored as float16.")
+    defaults = dict(_ReconModel.common)
+
+    def quantizer(self) -> Any:
+        from harness_celeba_recon.models.net import Identity
+
+        return Identity()
+
+    def code_bits(self, grid: int) -> float:
+        return grid * grid * self.config["dim"] * 16.0

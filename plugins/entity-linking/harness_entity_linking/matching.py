@@ -92,13 +92,15 @@ class Dictionary:
         return dictionary
 
     def match_statistics(self, rows: Iterable[dict], pruned: bool = False) -> tuple[Counter, Counter]:
-        """Per alias: max-match spans that are gold mentions, and those that are not."""
+        """Per alias, as the author's code counts them: the texts where it is a gold (non-NIL) mention's
+        surface, and the texts where max-match finds it but no gold mention has that surface."""
         gold, spurious = Counter(), Counter()
         for row in rows:
-            gold_spans = {(m["offset"], m["offset"] + len(m["mention"])) for m in row.get("mentions") or ()}
             folded = fold(row["text"])
-            for s, e in self.max_match(folded, pruned=pruned):
-                (gold if (s, e) in gold_spans else spurious)[folded[s:e]] += 1
+            annotated = {normalise_alias(m["mention"]) for m in row.get("mentions") or () if m["kb_id"] != NIL}
+            found = {folded[s:e] for s, e in self.max_match(folded, pruned=pruned)}
+            gold.update(annotated)
+            spurious.update(found - annotated)
         return gold, spurious
 
     def matches(self, folded: str, pruned: bool = False) -> list[tuple[int, int, str]]:

@@ -82,9 +82,9 @@ class PipelineModel(Model):
                    "from scratch by default; pretrained=PATH starts both from a local checkpoint.")
     defaults = {
         "pretrained": "",  # a local BERT checkpoint directory (config, weights, vocab.txt or tokenizer.json)
-        "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 128, "dropout": 0.1,
-        "tagger_epochs": 4, "matcher_epochs": 2, "train_batch_size": 32, "lr": 0.0,  # 0: 2e-3, or 5e-5 pretrained
-        "warmup": 0.06, "max_text": 160, "context": 20, "description_len": 64, "negatives": 6,
+        "hidden_size": 64, "layers": 2, "matcher_layers": 1, "heads": 4, "intermediate_size": 128, "dropout": 0.1,
+        "tagger_epochs": 3, "matcher_epochs": 2, "train_batch_size": 32, "lr": 0.0,  # 0: 2e-3, or 5e-5 pretrained
+        "warmup": 0.06, "max_text": 160, "context": 12, "description_len": 48, "negatives": 6,
         "max_candidates": 20, "min_seen": 2, "prune_ratio": 5.0, "detect_threshold": 0.25, "link_threshold": 0.5,
         "threads": 1, "max_train": 0,
     }
@@ -93,7 +93,7 @@ class PipelineModel(Model):
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
         c = self.config
-        for key in ("hidden_size", "layers", "heads", "intermediate_size", "train_batch_size", "max_text", "context",
+        for key in ("hidden_size", "layers", "matcher_layers", "heads", "intermediate_size", "train_batch_size", "max_text", "context",
                     "description_len", "max_candidates"):
             if c[key] < 1:
                 raise ConfigError(f"model 'pipeline': {key} must be at least 1, got {c[key]}")
@@ -131,7 +131,7 @@ class PipelineModel(Model):
         finally:
             torch.set_num_threads(before)
 
-    def _bert(self, pretrained: Path | None, bert_config: dict | None) -> Any:
+    def _bert(self, pretrained: Path | None, bert_config: dict | None, layers: int) -> Any:
         from transformers import BertConfig, BertModel
 
         c = self.config
@@ -143,7 +143,7 @@ class PipelineModel(Model):
                 raise ConfigError(f"model 'pipeline': cannot load a BERT checkpoint from {pretrained} ({reason})") from None
         if bert_config is None:
             bert_config = BertConfig(
-                vocab_size=len(self.vocab), hidden_size=c["hidden_size"], num_hidden_layers=c["layers"],
+                vocab_size=len(self.vocab), hidden_size=c["hidden_size"], num_hidden_layers=layers,
                 num_attention_heads=c["heads"], intermediate_size=c["intermediate_size"],
                 hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["dropout"],
                 max_position_embeddings=max(256, c["max_text"] + 2, 2 * c["context"] + 40 + c["description_len"]),
@@ -155,8 +155,8 @@ class PipelineModel(Model):
         import torch
         from torch import nn
 
-        tagger_bert = self._bert(pretrained, configs[0] if configs else None)
-        matcher_bert = self._bert(pretrained, configs[1] if configs else None)
+        tagger_bert = self._bert(pretrained, configs[0] if configs else None, self.config["layers"])
+        matcher_bert = self._bert(pretrained, configs[1] if configs else None, self.config["matcher_layers"])
         hidden = tagger_bert.config.hidden_size
 
         class Tagger(nn.Module):

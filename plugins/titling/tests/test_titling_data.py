@@ -61,7 +61,8 @@ def write_jsonl(path, lines):
                     encoding="utf-8")
 
 
-GOOD = [{"content": "华住集团旗下连锁酒店用户数据疑似发生泄露。警方已经介入调查。", "title": "华住数据疑似泄露", "source": "thucnews"},
+GOOD = [{"content": "华住集团旗下连锁酒店用户数据疑似发生泄露。警方已经介入调查。", "title": "华住数据疑似泄露",
+         "source": "thucnews"},
         {"id": 17, "content": "夏天来临，晒后修复尤为重要。", "title": 2019, "extra": [1, 2]}]
 
 
@@ -92,7 +93,8 @@ def test_bad_jsonl_lines_name_file_and_line(tmp_path, line, message):
 
 
 def test_csl_tsv_layout(tmp_path):
-    (tmp_path / "train.tsv").write_text("基于深度学习的标题生成\t本文提出一种标题生成方法。\n\n短标题\t短文\r\n", encoding="utf-8")
+    text = "基于深度学习的标题生成\t本文提出一种标题生成方法。\n\n短标题\t短文\r\n"
+    (tmp_path / "train.tsv").write_text(text, encoding="utf-8")
     (tmp_path / "dev.tsv").write_text("验证标题\t验证文章\n", encoding="utf-8")
     rows = load_real(tmp_path, "train")
     assert rows == [{"id": "train-000001", "content": "本文提出一种标题生成方法。", "title": "基于深度学习的标题生成"},
@@ -102,22 +104,22 @@ def test_csl_tsv_layout(tmp_path):
     with pytest.raises(DataError, match=re.escape("test.tsv:1: expected 2 tab-separated columns (title, content), found 3")):
         load_real(tmp_path, "test")
     (tmp_path / "test.tsv").write_text("只有标题没有正文\n", encoding="utf-8")
-    with pytest.raises(DataError, match="test.tsv:1: expected 2 tab-separated columns"):
+    with pytest.raises(DataError, match=re.escape("test.tsv:1: expected 2 tab-separated columns")):
         load_real(tmp_path, "test")
     (tmp_path / "test.tsv").write_text("标题\t\n", encoding="utf-8")
-    with pytest.raises(DataError, match="test.tsv:1: 'content' is empty"):
+    with pytest.raises(DataError, match=re.escape("test.tsv:1: 'content' is empty")):
         load_real(tmp_path, "test")
     (tmp_path / "test.tsv").write_bytes(b"\xff\xfe\t\xff\n")
-    with pytest.raises(DataError, match="test.tsv:1: not UTF-8"):
+    with pytest.raises(DataError, match=re.escape("test.tsv:1: not UTF-8")):
         load_real(tmp_path, "test")
 
 
 def test_missing_or_ambiguous_files(tmp_path):
-    with pytest.raises(DataError, match="has no train.jsonl"):
+    with pytest.raises(DataError, match=re.escape("has no train.jsonl")):
         load_real(tmp_path, "train")
     write_jsonl(tmp_path / "train.jsonl", GOOD)
     (tmp_path / "train.tsv").write_text("标题\t正文\n", encoding="utf-8")
-    with pytest.raises(DataError, match="both train.jsonl and train.tsv"):
+    with pytest.raises(DataError, match=re.escape("both train.jsonl and train.tsv")):
         load_real(tmp_path, "train")
 
 

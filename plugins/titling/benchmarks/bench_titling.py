@@ -1,0 +1,128 @@
+"""titling benchmark: training steps/s, decoding titles/s (l2r, r2l, bidirectional at beam 1/3/5), metric time.
+
+    python plugins/titling/benchmarks/bench_titling.py --checkpoint $HARNESS_HOME/checkpoints/titling-network/KEY
+    python plugins/titling/benchmarks/bench_titling.py --train-steps 10     # without a checkpoint the network decodes untrained
+
+Every figure comes from this run on this machine; ratios compare against a peer measured in the
+same run: for training, the same network with a packed `nn.LSTM(bidirectional=True)` encoder
+(what the obvious torch port would use); for decoding, greedy left-to-right; for metrics, exact
+match (a string comparison). CPU seconds are printed beside wall seconds because on a shared
+machine the wall clock mostly measures the other users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+from harness_titling import training
+from harness_titling.metrics import METRICS, ExactMatch
+from harness_titling.models import Bidirectional, LeftToRight, RightToLeft
+from harness_titling.task import TitlingTask
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - wall) / repeat, (time.process_time() - cpu) / repeat
+
+
+def packed_encoder(net) -> None:
+    """Swap the post's reverse-within-length BiLSTM for packed bidirectional nn.LSTMs (the peer)."""
+    from torch import nn
+
+    lstm1 = nn.LSTM(net.enc_lstm1[0].input_size, net.z_dim // 2, batch_first=True, bidirectional=True)
+    lstm2 = nn.LSTM(net.z_dim, net.z_dim // 2, batch_first=True, bidirectional=True)
+
+    def bilstm(pair, x, lengths):
+        lstm = lstm1 if pair is net.enc_lstm1 else lstm2
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        return nn.utils.rnn.pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.size(1))[0]
+
+    net._bilstm = bilstm
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, help="a trained titling network directory (model.pt, vocab.txt)")
+    parser.add_argument("--train-steps", type=int, default=30, help="timed training steps (default config)")
+    parser.add_argument("--peer-steps", type=int, default=5, help="timed steps of the packed-LSTM peer")
+    parser.add_argument("--articles", type=int, default=200, help="test articles decoded per configuration")
+    parser.add_argument("--pairs", type=int, default=2000, help="title pairs scored per metric")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads 1, "
+          f"load average {os.getloadavg()[0]:.1f} (start)")
+
+    task = TitlingTask()
+    train, test = task.load("train"), task.load("test")[: args.articles]
+    model = Bidirectional()
+    c = model.config
+    model.vocab = training.build_vocab(train, c["min_count"])
+    model._build()
+    articles = [training.ids(r["content"], model.vocab, c["max_article"]) for r in train]
+    titles = [training.ids(r["title"], model.vocab, c["max_len"]) for r in train]
+    batches = training.epoch_batches(len(train), [len(a) for a in articles], c["train_batch_size"], 0, 0)
+    optimizer = torch.optim.Adam(model.net.parameters(), lr=3e-3)
+
+    def step_fn(net, opt, counter=[0]):  # noqa: B006 - a step counter across calls
+        chosen = batches[counter[0] % len(batches)]
+        counter[0] += 1
+        batch = training.batch_tensors([articles[i] for i in chosen], [titles[i] for i in chosen])
+        loss = training.loss_of(net, batch, None)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step_fn(model.net, optimizer)
+    wall, cpu = timed(lambda: step_fn(model.net, optimizer), args.train_steps)
+    print(f"training (default config, batch {c['train_batch_size']}): {1 / wall:.2f} steps/s wall, "
+          f"{1 / cpu:.2f} steps/s CPU; the default {c['steps']} steps take ~{c['steps'] * cpu:.0f} CPU s")
+    peer = Bidirectional()
+    peer.vocab = model.vocab
+    peer._build()
+    packed_encoder(peer.net)
+    peer_opt = torch.optim.Adam(peer.net.parameters(), lr=3e-3)
+    step_fn(peer.net, peer_opt)
+    _, peer_cpu = timed(lambda: step_fn(peer.net, peer_opt), args.peer_steps)
+    print(f"peer, packed bidirectional nn.LSTM encoder: {1 / peer_cpu:.2f} steps/s CPU; "
+          f"the post's reverse-within-length encoder is {peer_cpu / cpu:.1f}x faster per step")
+
+    if args.checkpoint:
+        model.load(args.checkpoint)
+        print(f"decoding with the trained network in {args.checkpoint}")
+    else:
+        print("decoding with the untrained network (pass --checkpoint for a trained one: stopping depends on it)")
+    inputs = [task.input(r) for r in test]
+    rates = {}
+    for cls in (LeftToRight, RightToLeft, Bidirectional):
+        for beam in (1, 3, 5):
+            decoder = cls(beam=beam)
+            decoder.net, decoder.vocab, decoder.inverse = model.net, model.vocab, model.inverse
+            decoder.predict(inputs[:10], None)
+            size = cls.batch_size
+            wall, cpu = timed(lambda d=decoder, size=size: [d.predict(inputs[i : i + size], None)
+                                                             for i in range(0, len(inputs), size)])
+            rates[(cls.name, beam)] = len(inputs) / cpu
+            print(f"decoding {cls.name:13s} beam {beam}: {len(inputs) / wall:7.1f} titles/s wall, "
+                  f"{len(inputs) / cpu:7.1f} titles/s CPU, {rates[(cls.name, beam)] / rates[('l2r', 1)]:.2f}x greedy l2r")
+
+    refs = [r["title"] for r in task.load("test")]
+    pairs = [(refs[i % len(refs)], refs[(i * 7 + 1) % len(refs)]) for i in range(args.pairs)]
+    _, base_cpu = timed(lambda: [ExactMatch().score(p, r, {}) for p, r in pairs])
+    for metric in METRICS:
+        m = metric()
+        m.score("预热", "预热", {})
+        wall, cpu = timed(lambda m=m: [m.score(p, r, {}) for p, r in pairs])
+        print(f"metric {metric.name:22s}: {1e6 * cpu / len(pairs):7.1f} µs per title CPU "
+              f"({cpu / max(base_cpu, 1e-9):.0f}x exact match)")
+    print(f"load average {os.getloadavg()[0]:.1f} (end)")
+
+
+if __name__ == "__main__":
+    main()

@@ -106,7 +106,7 @@ def _histogram(samples: Sequence[Any]) -> dict | None:
         total = counts if total is None else total + counts
     if total is None:
         return None
-    return {"codebook_size": int(len(total)), "counts": [int(c) for c in total], "images": len(samples)}
+    return {"codebook_size": len(total), "counts": [int(c) for c in total], "images": len(samples)}
 
 
 def reference_curves(keys: list[str], qualities: Sequence[int] = QUALITIES, mosaic_size: int = 256) -> dict:

@@ -168,7 +168,8 @@ class _ReconModel(Model):
                 self.after_step(self.net, z, generator)
                 if step % 50 == 0 or step + 1 == c["steps"]:
                     used = int(codes.unique().numel()) if codes is not None else None
-                    self.history.append({"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()), "batch_codes_used": used})
+                    self.history.append({"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()),
+                                         "batch_codes_used": used})
                 if ckpt is not None:
                     ckpt.maybe_save(step + 1, lambda: {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(),
                                                        "generator": generator.get_state(), "history": self.history})

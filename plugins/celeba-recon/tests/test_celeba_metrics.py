@@ -1,0 +1,91 @@
+"""The metrics against hand-computed values and an independent SSIM (scikit-image)."""
+
+import math
+
+import numpy as np
+import pytest
+from harness_celeba_recon import images
+from harness_celeba_recon.metrics import (
+    Bpp,
+    CodeUsage,
+    EntropyBpp,
+    Mse,
+    Perplexity,
+    Psnr,
+    Ssim,
+    mse,
+    psnr,
+    ssim_batch,
+)
+from harness_celeba_recon.synth.faces import generate
+
+from harness.stats import stats_arrays, summarise
+
+
+def test_psnr_and_mse_by_hand():
+    a = np.full((32, 32, 3), 100, np.uint8)
+    b = a + np.uint8(10)
+    assert mse(a, b) == pytest.approx((10 / 255) ** 2)
+    assert psnr(a, b) == pytest.approx(20 * math.log10(255 / 10))
+    assert psnr(a, a) == 100.0  # an exact copy is capped, not infinite
+    key_a, key_b = images.remember(a), images.remember(b)
+    prediction = {"reconstruction": key_b, "bits": 384.0}
+    assert Psnr().score(prediction, key_a, {"size": 32}) == pytest.approx(28.1308, abs=1e-4)
+    assert Mse().score(prediction, key_a, {"size": 32}) == pytest.approx(0.0015379, abs=1e-7)
+
+
+def test_ssim_matches_scikit_image_with_the_same_settings():
+    from skimage.metrics import structural_similarity
+
+    faces = generate("val", 32, count=6)
+    rng = np.random.default_rng(0)
+    noisy = np.clip(faces.astype(int) + rng.normal(0, 20, faces.shape), 0, 255).astype(np.uint8)
+    ours = ssim_batch(faces, noisy)
+    for face, other, value in zip(faces, noisy, ours, strict=True):
+        reference = structural_similarity(face, other, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                          data_range=255, channel_axis=2)
+        assert value == pytest.approx(reference, abs=1e-4)
+    assert 0.2 < ours.mean() < 0.95
+    key = images.remember(faces[0])
+    assert Ssim().score({"reconstruction": key, "bits": 1.0}, key, {"size": 32}) == pytest.approx(1.0)
+
+
+def _code_scores(metric, histograms, bits=384.0):
+    scores = []
+    for hist in histograms:
+        codes = [c for c, n in enumerate(hist) for _ in range(n)]
+        scores.append(metric.score({"reconstruction": "-", "bits": bits, "codes": codes, "codebook_size": len(hist)},
+                                   None, {"size": 32}))
+    return scores
+
+
+def test_codebook_usage_perplexity_and_entropy_bound_are_over_the_whole_test_set():
+    # Two images, each using 2 of 4 codes; together all 4 equally: usage 1, perplexity 4, 2 bits per code.
+    histograms = [[2, 2, 0, 0], [0, 0, 2, 2]]
+    usage = CodeUsage().aggregate(stats_arrays(_code_scores(CodeUsage(), histograms)))
+    perplexity = Perplexity().aggregate(stats_arrays(_code_scores(Perplexity(), histograms)))
+    entropy = EntropyBpp().aggregate(stats_arrays(_code_scores(EntropyBpp(), histograms)))
+    assert usage == 1.0 and perplexity == pytest.approx(4.0)
+    assert entropy == pytest.approx(2 * 4 / 1024)  # 2 bits x 4 codes per image / 1024 pixels
+    # Per image each would read usage 0.5, perplexity 2: averaging per batch would be wrong.
+    skewed = [[4, 0, 0, 0], [4, 0, 0, 0], [3, 1, 0, 0]]
+    assert CodeUsage().aggregate(stats_arrays(_code_scores(CodeUsage(), skewed))) == 0.5
+    p = np.array([11, 1]) / 12
+    assert Perplexity().aggregate(stats_arrays(_code_scores(Perplexity(), skewed))) == pytest.approx(2 ** -(p * np.log2(p)).sum())
+
+
+def test_rates_and_undefined_codebook_metrics_for_codecs():
+    scores = [Bpp().score({"reconstruction": "-", "bits": b}, None, {"size": 32}) for b in (300.0, 400.0)]
+    assert Bpp().aggregate(stats_arrays(scores)) == pytest.approx(700 / 2048)
+    plain = [EntropyBpp().score({"reconstruction": "-", "bits": 512.0}, None, {"size": 32})] * 3
+    assert EntropyBpp().aggregate(stats_arrays(plain)) == pytest.approx(0.5)  # a codec's bits are already coded
+    usage = summarise(CodeUsage(), [CodeUsage().score({"reconstruction": "-", "bits": 1.0}, None, {"size": 32})] * 3,
+                      seed=0, primary=False)
+    assert usage.value is None  # no codebook: no usage, rather than a made-up number
+
+
+def test_corpus_metrics_get_bootstrap_intervals():
+    rng = np.random.default_rng(1)
+    histograms = [np.bincount(rng.integers(0, 16, 64), minlength=16).tolist() for _ in range(40)]
+    value = summarise(Perplexity(), _code_scores(Perplexity(), histograms), seed=0, primary=False)
+    assert value.ci_low < value.value < value.ci_high <= 16

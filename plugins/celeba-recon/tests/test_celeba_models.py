@@ -1,0 +1,156 @@
+"""Every model end to end through the runner on tiny configurations, plus the quantiser's parts."""
+
+import copy
+import math
+from contextlib import contextmanager
+
+import harness_celeba_recon
+import numpy as np
+import pytest
+import torch
+from harness_celeba_recon import images
+from harness_celeba_recon.data import load_synthetic
+from harness_celeba_recon.models.jpeg import best_quality, code_batch
+from harness_celeba_recon.models.net import NearestCodebook, kmeans
+from harness_celeba_recon.models.vqvae import AutoencoderModel, VqLibModel, VqVaeModel
+
+from harness import ConfigError
+from harness.testing import run_plugin
+
+TINY = {"dim": "16", "steps": "12", "batch": "16"}
+
+
+def values(run):
+    return {m.name: m.value for m in run.metrics}
+
+
+def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tmp_path):
+    db = tmp_path / "r.duckdb"
+    outcome = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40)
+    run = outcome.run
+    assert run.status == "finished", run.error
+    v = values(run)
+    assert v["recon-bpp"] == pytest.approx(8 * 8 * 6 / 1024)  # the post's rate: 8 x 8 codes of 6 bits
+    assert 5 < v["recon-psnr"] < 40 and 0 < v["recon-ssim"] < 1
+    assert 0 < v["recon-code-usage"] <= 1 and 1 <= v["recon-perplexity"] <= 64
+    assert v["recon-entropy-bpp"] <= v["recon-bpp"] + 1e-9
+    assert run.model_config["codebook"] == "ema" and run.model_config["restart_dead"] == "true"
+    again = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40,
+                       overwrite=True).run
+    assert values(again)["recon-psnr"] == pytest.approx(v["recon-psnr"])  # same seed, same cached model
+
+
+def test_variant_post_is_the_posts_recipe_and_fixes_resolve():
+    post = VqVaeModel(variant="post").config
+    assert (post["codebook"], post["init"], post["restart_dead"]) == ("grad", "uniform", "false")
+    assert (post["codes"], post["beta"], post["gamma"], post["lr"], post["batch"]) == (64, 1.0, 0.25, 1e-3, 64)
+    assert VqVaeModel(variant="post", restart_dead="yes").config["restart_dead"] == "true"
+    assert VqVaeModel().config["init"] == "kmeans"
+    for bad, message in [({"variant": "paper"}, "variant"), ({"codebook": "adam"}, "codebook"),
+                         ({"codes": "1"}, "codes >= 2"), ({"grid": "3"}, None), ({"dim": "0"}, "dim")]:
+        if message is None:
+            model = VqVaeModel(**bad)
+            with pytest.raises(ConfigError, match="power of two"):
+                model.build(32)
+        else:
+            with pytest.raises(ConfigError, match=message):
+                VqVaeModel(**bad)
+
+
+class MemoryCheckpoint:
+    """The runner's training checkpoint contract, in memory: restore() and maybe_save(step, payload)."""
+
+    def __init__(self, store, stop_at=None):
+        self.store, self.stop_at = store, stop_at
+
+    def restore(self):
+        return copy.deepcopy(self.store.get("saved"))
+
+    def maybe_save(self, step, payload_fn):
+        self.store["saved"] = copy.deepcopy({**payload_fn(), "step": step})
+        if step == self.stop_at:
+            raise KeyboardInterrupt
+
+
+class Ctx:
+    def __init__(self, store, stop_at=None):
+        self.task, self.seed, self.store, self.stop_at = "celeba-recon", 0, store, stop_at
+
+    def training_checkpoint(self, every_s=None, every_steps=None):
+        return MemoryCheckpoint(self.store, self.stop_at)
+
+    @contextmanager
+    def progress(self, label, total):
+        yield lambda n=1: None
+
+
+def test_interrupted_training_resumes_to_the_same_weights():
+    train = load_synthetic("train", 32)[:200]
+    args = {"dim": 16, "steps": 10, "batch": 16, "restart_window": 3}
+    whole = VqVaeModel(**args)
+    whole.fit(train, Ctx({}))
+    store = {}
+    interrupted = VqVaeModel(**args)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(train, Ctx(store, stop_at=6))
+    assert store["saved"]["step"] == 6
+    resumed = VqVaeModel(**args)
+    resumed.fit(train, Ctx(store))
+    for (name, a), b in zip(whole.net.state_dict().items(), resumed.net.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_dead_codes_restart_on_encoder_outputs_and_kmeans_spreads_codes():
+    torch.manual_seed(0)
+    vq = NearestCodebook(8, 4, 1.0, 0.25, ema=False, decay=0.99, restart_dead=True, restart_window=2)
+    z = torch.randn(2, 4, 3, 3) + 5  # far from the uniform(-0.05, 0.05) codebook: one code wins everything
+    vq.train()
+    for _ in range(2):
+        _, _, codes = vq(z)
+    assert codes.unique().numel() == 1
+    restarted = vq.maybe_restart(z, torch.Generator().manual_seed(0))
+    assert restarted == 7 and vq.restarts == 7
+    assert vq(z)[2].unique().numel() > 1  # restarted codes now sit on data
+    points = torch.cat([torch.randn(50, 2) * 0.1 + c for c in (torch.tensor([0.0, 0]), torch.tensor([5.0, 5]))])
+    centres = kmeans(points, 2, 10, torch.Generator().manual_seed(0))
+    assert sorted(round(float(c.sum())) for c in centres) == [0, 10]
+
+
+@pytest.mark.parametrize("model", ["vq-lib", "autoencoder"])
+def test_peer_models_run(tmp_path, model):
+    run = run_plugin(harness_celeba_recon, "celeba-recon", db=tmp_path / "r.duckdb", model=model, model_args=TINY,
+                     limit=20).run
+    assert run.status == "finished", run.error
+    v = values(run)
+    if model == "autoencoder":
+        assert v["recon-bpp"] == pytest.approx(8 * 8 * 16 * 16 / 1024)  # 16-d float16 latents on an 8 x 8 grid
+        assert v["recon-code-usage"] is None
+    else:
+        assert v["recon-bpp"] == pytest.approx(0.375) and v["recon-code-usage"] > 0
+    assert VqLibModel().config["codes"] == 64 and AutoencoderModel().config["dim"] == VqVaeModel().config["dim"]
+
+
+@pytest.mark.parametrize("codec", ["jpeg", "webp"])
+def test_codecs_take_the_largest_quality_within_the_rate(codec):
+    faces = images.recall_many([r["image"] for r in load_synthetic("test", 32)[:256]])
+    target = 1.0
+    quality = best_quality(faces, codec, target)
+    _, bits = code_batch(faces, codec, quality)
+    assert bits / 1024 <= target
+    if quality < 100:
+        assert code_batch(faces, codec, quality + 1)[1] / 1024 > target
+    assert best_quality(faces, codec, 0.01) is None  # below quality 1: reported, not faked
+
+
+def test_jpeg_run_stays_within_the_post_rate_and_stores_its_curve(tmp_path):
+    from harness.store import Store
+
+    db = tmp_path / "r.duckdb"
+    run = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg").run
+    assert run.status == "finished", run.error
+    assert values(run)["recon-bpp"] <= 0.375 and values(run)["recon-psnr"] > 15
+    artifacts = {a.name for a in Store(db).artifacts(run.run_id)}
+    assert {"reconstructions.png", "samples.png", "samples.json", "rate-distortion.json"} <= artifacts
+    assert "code-histogram.json" not in artifacts
+    assert math.isfinite(values(run)["recon-ssim"])
+    assert np.isclose(values(run)["recon-entropy-bpp"], values(run)["recon-bpp"])

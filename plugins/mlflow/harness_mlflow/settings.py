@@ -67,8 +67,12 @@ def artifact_location(uri: str) -> str | None:
 
 @contextmanager
 def bounded_mlflow() -> Iterator[None]:
-    """Apply `MLFLOW_DEFAULTS` where the user set nothing, and keep MLflow's INFO chatter off stderr."""
+    """Apply `MLFLOW_DEFAULTS` where the user set nothing, keep MLflow's INFO chatter off stderr,
+    and send what MLflow prints to stdout (the "View run ... at: URL" lines it writes for a
+    tracking server) to stderr, where it cannot corrupt `harness run --json`."""
     import logging
+    import sys
+    from contextlib import redirect_stdout
 
     added = {key: value for key, value in MLFLOW_DEFAULTS.items() if key not in os.environ}
     if "DO_NOT_TRACK" in os.environ:
@@ -79,7 +83,8 @@ def bounded_mlflow() -> Iterator[None]:
     for logger in loggers:
         logger.setLevel(logging.WARNING)
     try:
-        yield
+        with redirect_stdout(sys.stderr):
+            yield
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)

@@ -133,6 +133,17 @@ def test_a_failed_run_is_logged_as_failed_and_completed_in_place_when_it_resumes
     assert again.data.metrics["exact_match"] == pytest.approx(48 / 60)
 
 
+def test_what_mlflow_prints_for_a_tracking_server_goes_to_stderr_not_into_json_output(toy, monkeypatch, capsys):
+    """MLflow writes "View run ... at: URL" to stdout when a run on a tracking server ends."""
+    from mlflow.tracking._tracking_service.client import TrackingServiceClient
+
+    monkeypatch.setattr(TrackingServiceClient, "_log_url", lambda self, run_id: sys.stdout.write(f"View run {run_id}\n"))
+    capsys.readouterr()
+    run_parity(toy)
+    out, err = capsys.readouterr()
+    assert "View run" not in out and "View run" in err
+
+
 def test_a_half_logged_run_is_completed_rather_than_duplicated(toy):
     """An earlier attempt that died after creating the MLflow run (no harness.status tag yet)."""
     uri = settings.tracking_uri()

@@ -117,7 +117,7 @@ def test_bert_training_reports_progress_per_step():
     @contextmanager
     def progress(description, total):
         calls.append((description, total, []))
-        yield lambda n=1: calls[-1][2].append(n)
+        yield lambda n=1, **status: calls[-1][2].append(n)
 
     model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2", "dev_fraction": "0"})
     model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
@@ -193,3 +193,29 @@ def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_
     assert run.status == "finished", run.error
     assert run.dataset == "tableqa" and run.train_dataset == "nl2sql-synth-v1" and run.n_samples == 4
     assert 0 <= run.primary().value <= 1
+
+
+def test_training_status_shows_epoch_loss_and_running_dev_score():
+    """The progress bar's status fields (`advance(n, **status)`): the epoch, the running loss and,
+    after each epoch, the logic-form accuracy on held-out train tables."""
+    from contextlib import contextmanager
+
+    from harness.runner import RunContext
+
+    statuses, steps = [], []
+
+    @contextmanager
+    def progress(description, total):
+        def advance(n=1, **status):
+            steps.append(n)
+            if status:
+                statuses.append(status)
+
+        yield advance
+
+    model = BertSqlModel(**{**TINY, "max_train": "400", "epochs": "2", "dev_fraction": "0.2"})
+    model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
+    assert sum(steps) == model.history[-1]["step"] and len(model.history) == 2
+    assert statuses[-1]["epoch"] == "2/2" and statuses[-1]["loss"] > 0
+    assert statuses[-1]["dev_logic_form"] == round(model.history[-1]["dev_logic_form"], 3)
+    assert all(0 <= h["dev_logic_form"] <= 1 for h in model.history)

@@ -75,11 +75,14 @@ class Task:
         raise NotImplementedError
 
     def dataset_name(self, data_dir: Path | None) -> str:
+        """The `dataset` column of a run: `embedded_dataset` without `--data-dir`, else
+        `real_dataset`, so synthetic and real results are never ranked together."""
         if data_dir is None:
             return self.embedded_dataset or f"{self.name}-embedded"
         return self.real_dataset or f"{self.name}-data"
 
     def sample_id(self, row: Row, index: int) -> str:
+        """A stable id for the row (its `id_field`, else its position): resume and paired comparisons match samples by it."""
         value = row.get(self.id_field)
         return str(index) if value is None else str(value)
 
@@ -88,6 +91,7 @@ class Task:
         return {k: v for k, v in row.items() if k != self.reference_field}
 
     def reference(self, row: Row) -> Any:
+        """The expected answer the metrics compare a prediction with; models never see it."""
         return row[self.reference_field]
 
     def artifacts(self, samples: Sequence[SampleRecord]) -> Iterable[Artifact]:
@@ -114,6 +118,7 @@ class Model:
 
     @classmethod
     def serves(cls, task: type[Task]) -> bool:
+        """Whether this model may run on `task`: `tasks` names it, its group, or `"*"`."""
         return "*" in cls.tasks or task.name in cls.tasks or (task.group or "\0") in cls.tasks
 
     @property
@@ -128,6 +133,7 @@ class Model:
         raise NotImplementedError(f"model {self.name!r} trains but does not implement save()")
 
     def load(self, directory: Path) -> None:
+        """Restore what `save` wrote, so a trained model is reused instead of trained again."""
         raise NotImplementedError(f"model {self.name!r} trains but does not implement load()")
 
     def predict(self, batch: list[dict[str, Any]], ctx: RunContext) -> list[Any]:
@@ -149,9 +155,11 @@ class Metric:
     higher_is_better: ClassVar[bool] = True
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float]:
+        """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate` combines."""
         raise NotImplementedError
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        """The run's value from per-sample statistics (default: the mean); the bootstrap calls it on every resample."""
         import numpy as np
 
         return float(np.mean(stats["value"]))
@@ -173,6 +181,7 @@ class Renderer:
 
     @classmethod
     def serves(cls, task: str, group: str | None = None) -> bool:
+        """Whether this renderer draws `task`: `tasks` names it, its group, or `"*"`."""
         return "*" in cls.tasks or task in cls.tasks or (group or "\0") in cls.tasks
 
     def run_panels(self, run: RunRecord, samples: Sequence[SampleRecord],
@@ -210,6 +219,8 @@ def _coerce(value: str, default: Any, key: str, model: str) -> Any:
 
 
 def resolve_config(model: type[Model], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's defaults updated with `given`, each value converted to its default's type;
+    an unknown key is a `ConfigError`."""
     unknown = sorted(set(given) - set(model.defaults))
     if unknown:
         allowed = ", ".join(sorted(model.defaults)) or "none"

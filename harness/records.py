@@ -29,6 +29,7 @@ def _json_default(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class MetricValue:
+    """One metric of a run: its value over all samples and the 95% bootstrap interval."""
     name: str
     value: float | None
     ci_low: float | None
@@ -37,6 +38,7 @@ class MetricValue:
     primary: bool
 
     def as_json(self) -> dict[str, Any]:
+        """The metric as the documented `--json` output shows it."""
         return {
             "value": self.value,
             "ci_low": self.ci_low,
@@ -48,6 +50,7 @@ class MetricValue:
 
 @dataclass
 class SampleRecord:
+    """One evaluated sample: what the model saw, what it predicted, the reference and each metric's score."""
     sample_id: str
     idx: int
     input: Any
@@ -67,6 +70,7 @@ class Artifact:
 
 @dataclass
 class RunRecord:
+    """One run as stored in the `runs` table, with its metrics once it has finished."""
     run_id: str
     task: str
     task_version: str
@@ -100,6 +104,7 @@ class RunRecord:
     metrics: list[MetricValue] = field(default_factory=list)
 
     def primary(self) -> MetricValue | None:
+        """The task's primary metric (the one leaderboards rank by), or None before the run finished."""
         return next((m for m in self.metrics if m.primary), None)
 
     def as_json(self, cached: bool = False) -> dict[str, Any]:

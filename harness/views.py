@@ -34,22 +34,27 @@ def chart(spec: dict[str, Any], title: str = "", caption: str = "") -> Panel:
 
 
 def image(data: bytes, title: str = "", caption: str = "") -> Panel:
+    """A PNG or JPEG image, given as bytes."""
     return Panel("image", data, title, caption)
 
 
 def code(text: str, language: str = "text", title: str = "", caption: str = "") -> Panel:
+    """Source text (SQL, Python, ...) shown highlighted as `language`."""
     return Panel("code", text, title, caption, language)
 
 
 def table(rows: list[dict[str, Any]], title: str = "", caption: str = "") -> Panel:
+    """A table of row dicts; the keys of the rows are the columns."""
     return Panel("table", rows, title, caption)
 
 
 def text(body: str, title: str = "", caption: str = "") -> Panel:
+    """Plain text, shown as text (never interpreted as Markdown or HTML)."""
     return Panel("text", body, title, caption)
 
 
 def json_panel(value: Any, title: str = "", caption: str = "") -> Panel:
+    """Any JSON value, shown as a collapsible tree."""
     return Panel("json", value, title, caption)
 
 
@@ -70,8 +75,10 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 def ci(low: float | None, high: float | None) -> str:
+    """A confidence interval as `[low, high]`, or a dash when it is unknown."""
     return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
 
 
 def config(model_config: dict[str, Any]) -> str:
+    """A model config as `key=value` pairs (JSON values), as the CLI and dashboard show it."""
     return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: setup test demo lint bench clean
+.PHONY: setup test demo lint bench clean docs docs-serve
 
 setup: $(STAMP)
 
@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[app,test]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
+	$(PY) -m pip install --quiet -e '.[app,test,docs]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
 	touch $@
 
 test: setup
@@ -47,5 +47,12 @@ bench: setup
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/dashboard_queries.py
 
+# The documentation site (MkDocs Material): a strict build into site/, or served live on :8000.
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
+
+docs-serve: setup
+	$(VENV)/bin/mkdocs serve
+
 clean:
-	rm -rf $(VENV) .demo build .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .demo build site .pytest_cache .ruff_cache test-artifacts

@@ -62,7 +62,7 @@ def _progress(calls):
     @contextmanager
     def progress(description, total):
         calls.append((description, total, []))
-        yield lambda n=1: calls[-1][2].append(n)
+        yield lambda n=1, **status: calls[-1][2].append((n, status))
 
     return progress
 
@@ -73,7 +73,8 @@ def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step():
     task = EntityLinkingTask()
     model.fit(task.load("train"), RunContext(task="entity-linking", seed=0, progress=_progress(calls)))
     [(description, total, advances)] = calls
-    assert "training pipeline" in description and sum(advances) == total > 0
+    assert "training pipeline" in description and sum(n for n, _ in advances) == total > 0
+    assert {s["stage"] for _, s in advances if s} == {"tagger", "matcher"} and all("loss" in s for _, s in advances[1:])
     items = [task.input(r) for r in task.load("test")[:20]]
     with_gold = model.predict(items, None)
     without = model.predict([{**item, "gold_spans": []} for item in items], None)
@@ -139,3 +140,46 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
     result = json.loads(out.stdout)
     assert result["status"] == "finished" and result["dataset"] == "el-synth-v1" and result["split"] == "test"
     assert result["metrics"]["el-f1"]["primary"] is True
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_training_resumes_to_the_same_model(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("HARNESS_CHECKPOINT_EVERY", "3")
+    args = {**TINY, "max_train": "48"}
+    train = EntityLinkingTask().load("train")
+
+    def fit(progress, directory):
+        model = PipelineModel(**args)
+        model.fit(train, RunContext(task="entity-linking", seed=0, progress=progress, training_dir=directory))
+        return model
+
+    calls = []
+    whole = fit(_progress(calls), tmp_path / "whole")
+    total = calls[0][1]
+
+    @contextmanager
+    def stops_midway(description, total):
+        count = [0]
+
+        def advance(n=1, **status):
+            count[0] += n
+            if count[0] == total // 2 + 1:  # inside the matcher stage when the tagger has fewer steps
+                raise Interrupted
+
+        yield advance
+
+    with pytest.raises(Interrupted):
+        fit(stops_midway, tmp_path / "resumed")
+    assert (tmp_path / "resumed" / "state.pt").exists()
+    again = []
+    resumed = fit(_progress(again), tmp_path / "resumed")
+    first_advance = again[0][2][0][0]
+    assert 0 < first_advance <= total // 2  # it started from the snapshot, not from step 0
+    for net in ("tagger", "matcher"):
+        a, b = getattr(whole, net).state_dict(), getattr(resumed, net).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), net

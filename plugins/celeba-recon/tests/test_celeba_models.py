@@ -146,7 +146,7 @@ def test_jpeg_run_stays_within_the_post_rate_and_stores_its_curve(tmp_path):
     from harness.store import Store
 
     db = tmp_path / "r.duckdb"
-    run = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg").run
+    run = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=256).run
     assert run.status == "finished", run.error
     assert values(run)["recon-bpp"] <= 0.375 and values(run)["recon-psnr"] > 15
     artifacts = {a.name for a in Store(db).artifacts(run.run_id)}

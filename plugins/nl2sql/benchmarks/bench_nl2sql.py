@@ -18,6 +18,7 @@ import os
 import platform
 import statistics
 import time
+from pathlib import Path
 
 from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
@@ -103,11 +104,17 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
                   f"{time.perf_counter() - started:.2f} s")
 
 
-def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask) -> dict:
+def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask,
+                    checkpoint: Path | None = None) -> dict:
     model = BertSqlModel(**config)
-    started = time.perf_counter()
-    model.fit(train, RunContext(task="nl2sql", seed=0))
-    seconds = time.perf_counter() - started
+    if checkpoint is None:
+        started = time.perf_counter()
+        model.fit(train, RunContext(task="nl2sql", seed=0))
+        seconds = time.perf_counter() - started
+    else:  # trained by `harness run` with this config: its own measured training time and history
+        model.load(checkpoint)
+        seconds = model.train_seconds
+        name += f", loaded from {checkpoint.name}"
     steps = model.history[-1]["step"]
     inputs = [task.input(r) for r in test]
     preds = predict_all(model, inputs, None, BertSqlModel.batch_size)
@@ -130,6 +137,9 @@ def main() -> None:
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
     parser.add_argument("--only", choices=("previous", "default"), help="train only this configuration (on a busy "
                         "machine the two can run as two invocations); throughput and execution need the default")
+    parser.add_argument("--checkpoint", type=Path, help="a checkpoint of the default trained by `harness run` "
+                        "(under $HARNESS_HOME/checkpoints/bert/): score it and report its recorded training time "
+                        "instead of training again")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
     parser.add_argument("--fresh-pairs", type=int, default=500, help="pairs timed with a fresh sandbox each (the peer)")
     args = parser.parse_args()
@@ -145,12 +155,13 @@ def main() -> None:
     print("\n== where training time goes (40 steps each) ==")
     profile("previous", PREVIOUS, train)
     profile("default", default, train)
+    profile("default with attention_dropout=0.1", {**default, "attention_dropout": 0.1}, train)
 
     print("\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions) ==", flush=True)
     if args.only == "previous":
         train_and_score("previous", PREVIOUS, train, test, task)
         return
-    new = train_and_score("default", default, train, test, task)
+    new = train_and_score("default", default, train, test, task, args.checkpoint)
     if args.only is None:
         old = train_and_score("previous", PREVIOUS, train, test, task)
         print(f"default / previous: wall time {new['seconds'] / old['seconds']:.2f}, steps {new['steps'] / old['steps']:.2f}, "

@@ -23,7 +23,6 @@ def load() -> str:
 def bench_training(size: int, threads: int, steps: int) -> float:
     import torch
     import torch.nn.functional as F
-
     from harness_celeba_recon.models.vqvae import VqVaeModel, to_tensor, torch_threads
     from harness_celeba_recon.synth.faces import generate
 
@@ -50,7 +49,6 @@ def bench_training(size: int, threads: int, steps: int) -> float:
 def bench_coding(size: int, threads: int, n: int) -> tuple[float, float, float]:
     """(vq-vae images/s encode+decode, jpeg images/s encode+decode, metric seconds per 100 images)."""
     import torch
-
     from harness_celeba_recon import images
     from harness_celeba_recon.metrics import Psnr, Ssim
     from harness_celeba_recon.models.jpeg import JpegModel

@@ -13,7 +13,6 @@ import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 from harness import Renderer, views
@@ -102,17 +101,26 @@ def _peer_runs(run: Any) -> list[Any]:
     return [r for r in runs if r.dataset == run.dataset and r.split == run.split and r.run_id != run.run_id]
 
 
-@lru_cache(maxsize=8)
-def _sheet(run_id: str) -> tuple[bytes, bytes] | None:
-    try:
-        from harness.store import Store
+_SHEETS: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
 
-        found = {a.name: a for a in Store(_store_path(), timeout=2.0).artifacts(run_id)}
-    except Exception:
-        return None
-    if "samples.png" not in found or "samples.json" not in found:
-        return None
-    return found["samples.png"].data, found["samples.json"].data
+
+def _sheet(run_id: str) -> tuple[bytes, bytes] | None:
+    """A run's samples.png and samples.json, read once per dashboard process (only when found: a
+    run still in progress has no artifacts yet)."""
+    key = (_store_path(), run_id)
+    if key not in _SHEETS:
+        try:
+            from harness.store import Store
+
+            found = {a.name: a for a in Store(key[0], timeout=2.0).artifacts(run_id)}
+        except Exception:
+            return None
+        if "samples.png" not in found or "samples.json" not in found:
+            return None
+        if len(_SHEETS) >= 8:
+            _SHEETS.pop(next(iter(_SHEETS)))
+        _SHEETS[key] = (found["samples.png"].data, found["samples.json"].data)
+    return _SHEETS[key]
 
 
 def crop_sample(sheet_png: bytes, index: Mapping[str, Any], sample_id: str, scale_to: int = 160) -> bytes | None:
@@ -180,8 +188,7 @@ class CelebaReconRenderer(Renderer):
             parts.append(f"quality {prediction['quality']}")
         found = _sheet(run.run_id)
         if found is not None:
-            index = _json(type("A", (), {"data": found[1]})())
-            picture = crop_sample(found[0], index or {}, sample.sample_id)
+            picture = crop_sample(found[0], json.loads(found[1].decode("utf-8")), sample.sample_id)
             if picture is not None:
                 return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=" · ".join(parts))]
         return [views.text("The run's samples.png artifact does not hold this sample (or the results database cannot be "

@@ -36,7 +36,7 @@ class Seq2seqModel(Model):
     defaults = {
         "pretrained": "",        # a local BERT checkpoint directory: its encoder replaces the BiLSTM one
         "char_size": 64, "z_dim": 64, "heads": 4,
-        "steps": 600, "train_batch_size": 64, "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
+        "steps": 500, "train_batch_size": 64, "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
         "lr_floor": 0.1,         # linear decay to this fraction of lr (stage 2 runs at it)
         "solo_rate": 0.3,        # share of training examples with the alignment attention off (l2r/r2l)
         "leak_fix_steps": 0,     # stage-2 steps attending to the model's own outputs (the leakage fix)

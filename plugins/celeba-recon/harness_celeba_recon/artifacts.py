@@ -2,7 +2,8 @@
 
 - `reconstructions.png`: the first 32 test images, originals above their reconstructions.
 - `samples.png` + `samples.json`: every sample's original and reconstruction tiled at native size
-  (up to MAX_SHEET samples), with where each sample id sits, for the per-sample view.
+  (the first 1,024 at 32 px, fewer at larger sizes: at most 8 megapixels), with where each sample
+  id sits, for the per-sample view.
 - `code-histogram.json`: how often each code was used over the whole test set (VQ models).
 - `rate-distortion.json`: JPEG and WebP over a range of qualities on this run's own test images
   (the same mosaic coder as the `jpeg` / `webp` models): PSNR and bpp per quality, the curves of
@@ -25,6 +26,7 @@ from harness_celeba_recon import images
 
 GRID_SAMPLES = 32
 MAX_SHEET = 1024
+MAX_SHEET_PIXELS = 8_000_000  # 1,024 samples at 32 px, 488 at 64 px, 122 at 128 px
 QUALITIES = (1, 3, 5, 8, 12, 20, 30, 50, 75, 95)
 _CURVES: dict[tuple[str, ...], dict] = {}
 
@@ -65,7 +67,9 @@ def run_artifacts(samples: Sequence[Any]) -> Iterator[Any]:
         originals = images.recall_many([s.reference for s in first])
         recons = images.recall_many([s.prediction["reconstruction"] for s in first])
         yield Artifact("reconstructions.png", "image/png", png(comparison_grid(originals, recons)))
-        yield from _sheet(held[:MAX_SHEET], missing=len(samples) - len(held))
+        h, w, _ = originals.shape[1:]
+        limit = max(1, min(MAX_SHEET, MAX_SHEET_PIXELS // (2 * h * w)))
+        yield from _sheet(held[:limit], missing=len(samples) - min(len(held), limit))
     histogram = _histogram(samples)
     if histogram is not None:
         yield Artifact("code-histogram.json", "application/json", json.dumps(histogram).encode())

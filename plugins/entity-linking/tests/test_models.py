@@ -91,6 +91,7 @@ def test_pipeline_on_the_real_format(tmp_path):
     prior = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior",
                        data_dir=FIXTURES, split="dev").run
     assert prior.status == "finished", prior.error
+    assert all(m.value is None for m in prior.metrics)  # develop.json has no mention_data: no made-up scores
     preds = {r["sample_id"]: json.loads(r["prediction"]) for r in Store(tmp_path / "r.duckdb").query(
         "SELECT sample_id, prediction FROM samples WHERE run_id = ?", [prior.run_id])}
     # Full-width Latin in the text matches the alias iphone x; the mention is the original substring.

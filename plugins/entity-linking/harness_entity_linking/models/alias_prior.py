@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, Model
-from harness_entity_linking.data import fold
+from harness_entity_linking.data import fold, normalise_alias
 from harness_entity_linking.matching import Dictionary
 from harness_entity_linking.models.common import (
     candidate_view,
@@ -24,15 +24,10 @@ from harness_entity_linking.models.common import (
 
 def prior_scores(dictionary: Dictionary, surface: str, limit: int) -> list[tuple[str, float]]:
     """Every candidate with its smoothed training prior, ranked by training links then global popularity."""
+    seen = dictionary.links.get(normalise_alias(surface), {})
     ids = dictionary.candidates(surface, min_seen=0, limit=10**6)
-    ids.sort(key=lambda e: (-dictionary.links.get(surface_key(surface), {}).get(e, 0), -dictionary.entity_links.get(e, 0)))
+    ids.sort(key=lambda e: (-seen.get(e, 0), -dictionary.entity_links.get(e, 0)))
     return [(e, dictionary.prior(surface, e)) for e in ids[:limit]]
-
-
-def surface_key(surface: str) -> str:
-    from harness_entity_linking.data import normalise_alias
-
-    return normalise_alias(surface)
 
 
 class AliasPriorModel(Model):

@@ -513,6 +513,11 @@ def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> N
                f"  pip install -e {target}\n  harness plugins\n  harness run --task {values['task']}")
 
 
+from harness.sweep_cli import sweep, sweeps  # noqa: E402  (light: click only; the work is imported per command)
+
+cli.add_command(sweep)
+cli.add_command(sweeps)
+
 # -- entry point ------------------------------------------------------------------------------
 
 _commands_loaded = False

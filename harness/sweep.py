@@ -32,7 +32,7 @@ from harness.records import RunRecord, to_json
 from harness.runner import Runner, RunRequest, resolve_tasks, suggest
 from harness.store import Store, utcnow
 from harness.sweep_file import DEFAULT_RETRIES, SweepSpec
-from harness.worker import FORWARDED_ENV, Job, RunResult, write_result
+from harness.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
 
 FLUSH_S = 0.5  # how long finished results may wait before the driver writes them (one transaction)
 FLUSH_RUNS = 200  # ...or how many
@@ -307,6 +307,10 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
                 directories.append(write_result(result, staging / f"{run.run_key}-{run.attempts}"))
         if directories:
             import_runs(store, directories)
+        if executor.shares_filesystem:
+            for run, result in waiting:
+                if result.status == "finished":
+                    shutil.rmtree(spool_dir(run.run_key), ignore_errors=True)
         with store.transaction() as con:
             _update(con, sweep_id, runs, status)
         for directory in directories:
@@ -332,7 +336,8 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
 
         for run in todo:
             submit(run, Job(request=run.request, run_key=run.run_key, sweep_id=sweep_id, label=run.label,
-                            resume=run.resume, env=env, resources=spec.resources_for(run.model)))
+                            resume=run.resume, env=env, resources=spec.resources_for(run.model),
+                            keep_spool=executor.shares_filesystem))
         with progress_bar(f"sweep {sweep_id}", total=len(runs)) as advance:
             advance(len(runs) - len(todo))
             while pending:

@@ -49,6 +49,9 @@ class Job:
     env: dict[str, str] = field(default_factory=dict)
     resources: dict[str, float] = field(default_factory=dict)
     attempt: int = 1
+    # The driver sees this worker's files (same machine): it removes the spool once the run is
+    # stored, so a result lost between worker and database is not recomputed either.
+    keep_spool: bool = False
 
 
 @dataclass
@@ -109,7 +112,7 @@ def execute(job: Job, registry: Any = None) -> RunResult:
                          host=socket.gethostname(), pid=os.getpid(), compute_s=time.perf_counter() - started)
     run = outcome.run
     files = store.export_files()
-    if run.status == "finished":
+    if run.status == "finished" and not job.keep_spool:
         store.discard()  # a failed run keeps its shards: retried, it computes only what is missing
     return RunResult(job.run_key, run.run_id, run.status, run.error, run.duration_s, files, outcome.warnings,
                      socket.gethostname(), os.getpid(), time.perf_counter() - started, store.resumed)

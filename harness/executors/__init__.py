@@ -29,6 +29,8 @@ class Executor:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    #: Workers see the driver's files (same machine), so the driver may clean their spool folders.
+    shares_filesystem: bool = False
 
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
         self.workers = workers

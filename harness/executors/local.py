@@ -16,6 +16,7 @@ class LocalExecutor(Executor):
 
     name = "local"
     description = "in the driver's process, one run at a time (default)"
+    shares_filesystem = True
 
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
         super().__init__(workers, address)

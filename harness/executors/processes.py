@@ -45,6 +45,7 @@ class _Slot:
 class ProcessesExecutor(Executor):
     name = "processes"
     description = "a pool of local worker processes (--workers N, default: the CPU count)"
+    shares_filesystem = True
 
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
         super().__init__(workers, address)

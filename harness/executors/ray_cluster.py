@@ -44,6 +44,7 @@ class RayExecutor(Executor):
                     ray.init(address=address, **kwargs)
                 else:
                     ray.init(num_cpus=self.workers or os.cpu_count() or 1, **kwargs)
+                    self.shares_filesystem = True
             except ConfigError:
                 raise
             except Exception as exc:  # unreachable address, no running cluster for "auto", ...

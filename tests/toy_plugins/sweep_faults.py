@@ -1,0 +1,62 @@
+"""Models for the sweep tests: one whose worker process SIGKILLs itself once, one that trains slowly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+from harness import Model, hookimpl
+
+
+class Suicidal(Model):
+    """Logs every input it predicts; at x == kill_at it SIGKILLs its own process, once (a marker file)."""
+
+    name = "suicidal"
+    tasks = ("doubling",)
+    defaults = {"marker": "", "kill_at": 100, "log": "", "delay": 0.0}
+    batch_size = 10
+
+    def predict(self, batch, ctx):
+        if self.config["delay"]:
+            time.sleep(self.config["delay"])
+        marker = Path(self.config["marker"]) if self.config["marker"] else None
+        if marker and any(item["x"] == self.config["kill_at"] for item in batch) and not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        if self.config["log"]:
+            with open(self.config["log"], "a") as handle:
+                handle.writelines(f"{item['id']}\n" for item in batch)
+        return [2 * item["x"] for item in batch]
+
+
+class SlowLearner(Model):
+    """Training takes `fit_delay` seconds and is counted in the `fits` file: proves it happens once."""
+
+    name = "slow-learner"
+    tasks = ("doubling",)
+    defaults = {"fits": "", "fit_delay": 1.0}
+
+    def fit(self, train, ctx):
+        time.sleep(self.config["fit_delay"])
+        if self.config["fits"]:
+            with open(self.config["fits"], "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+        self.ratio = sum(r["reference"] for r in train) / sum(r["x"] for r in train)
+
+    def save(self, directory):
+        (directory / "ratio.json").write_text(json.dumps(self.ratio))
+
+    def load(self, directory):
+        self.ratio = json.loads((directory / "ratio.json").read_text())
+
+    def predict(self, batch, ctx):
+        return [round(self.ratio * item["x"]) for item in batch]
+
+
+@hookimpl
+def register_models(register):
+    register(Suicidal)
+    register(SlowLearner)

@@ -340,10 +340,13 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
         trained = ["trained on"] if board.shows_training else []
-        header = ["rank", "model", board.metric, "95% CI", "vs next", *board.columns, "config", *trained, "samples",
-                  "runs", "run"]
+        seeded = any(s.seeds > 1 for s in board.standings)  # rows over several seeds: mean, seed-aware CI
+        title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
+        header = ["rank", "model", board.metric, "95% CI", *(["seeds", "seed sd"] if seeded else []), "vs next",
+                  *board.columns, "config", *trained, "samples", "runs", "run"]
         rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _fmt(s.value),
-                 _ci(s.ci_low, s.ci_high), _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
+                 _ci(s.ci_low, s.ci_high), *([str(s.seeds), _fmt(s.seed_sd)] if seeded else []),
+                 _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
                  _config(s.model_config), *([s.train_dataset or "—"] if trained else []), str(s.n_samples), str(s.runs),
                  s.run_id] for s in board.standings]
         _print_rows(title, header, rows, markdown)

@@ -95,11 +95,14 @@ def _board(board: Board, registry: Registry) -> None:
     metric = registry.metrics.get(board.metric)
     st.caption(f"Ranked by {board.metric} ({arrow}). " + (metric.obj.description if metric else ""))
     rows = []
+    seeded = any(s.seeds > 1 for s in board.standings)
     for s in board.standings:
         row: dict[str, Any] = {
             "rank": s.rank, "model": s.model, board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
             "vs next": _p_text(s.p_next, s.note), "flags": ", ".join(s.flags),
         }
+        if seeded:  # rows over several seeds (harness/seeds.py): how many, and their spread
+            row.update({"seeds": s.seeds, "seed sd": draw.fmt(s.seed_sd)})
         for column in board.columns:
             row[column] = draw.fmt(s.columns[column].value)
         row["config"] = draw.config(s.model_config)
@@ -110,7 +113,9 @@ def _board(board: Board, registry: Registry) -> None:
     st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption("vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
-               "* marks p < 0.05. " + " · ".join(notes))
+               "* marks p < 0.05. " + ("Rows with several seeds show the mean over seeds; their CI adds the "
+                                       "spread across seeds to the sampling error, and vs next resamples seeds "
+                                       "too. " if seeded else "") + " · ".join(notes))
     chart_rows = [{"label": f"{s.rank}. {s.model} {draw.config(s.model_config)}", "value": s.value,
                    "ci_low": s.ci_low if s.ci_low is not None else s.value,
                    "ci_high": s.ci_high if s.ci_high is not None else s.value,

@@ -1,4 +1,5 @@
-"""Models for the sweep tests: one whose worker process SIGKILLs itself once, one that trains slowly."""
+"""Models for the sweep tests: one whose worker SIGKILLs itself once, one that trains slowly, and one whose
+score depends on the seed (for leaderboards over seeds)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,21 @@ class SlowLearner(Model):
         return [round(self.ratio * item["x"]) for item in batch]
 
 
+class Coin(Model):
+    """Right with probability `accuracy`, drawn from the generator the runner seeds: a seed-dependent score."""
+
+    name = "coin"
+    tasks = ("doubling",)
+    defaults = {"accuracy": 0.7, "label": ""}
+
+    def predict(self, batch, ctx):
+        import random
+
+        return [2 * item["x"] + (0 if random.random() < self.config["accuracy"] else 1) for item in batch]
+
+
 @hookimpl
 def register_models(register):
     register(Suicidal)
     register(SlowLearner)
+    register(Coin)

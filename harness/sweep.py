@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.api import ConfigError
+from harness.api import ConfigError, Model
 from harness.plugins import Registry
 from harness.records import RunRecord, to_json
 from harness.runner import Runner, RunRequest, resolve_tasks, suggest
@@ -128,12 +128,16 @@ def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
                                   f"(accepted: {', '.join(sorted(defaults)) or 'none'})")
     requests = []
     for task, model in pairs:
-        defaults = registry.models[model].obj.defaults
+        model_cls = registry.models[model].obj
+        defaults = model_cls.defaults
+        # --train-data concerns models that train; the others in the grid evaluate as they are
+        trains = model_cls.fit is not Model.fit and task_classes[task].train_split is not None
         axes = {k: v for k, v in spec.model_args.items() if k in defaults} | spec.model_args_for.get(model, {})
         for values in itertools.product(*axes.values()):
             for seed in spec.seeds:
                 requests.append(RunRequest(task=task, model=model, model_args=dict(zip(axes, values, strict=True)),
-                                           split=spec.split, limit=spec.limit, seed=seed, data_dir=spec.data_dir))
+                                           split=spec.split, limit=spec.limit, seed=seed, data_dir=spec.data_dir,
+                                           train_data=spec.train_data if trains else None))
     return requests
 
 

@@ -21,6 +21,8 @@ from harness.api import ConfigError
 @click.option("--split", help="Split to evaluate (default: each task's default split).")
 @click.option("--limit", type=int, help="Evaluate only the first N samples of each run.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the tasks' format.")
+@click.option("--train-data", metavar="embedded|DIR",
+              help="What the models that train learn from: 'embedded' or a directory (default: the evaluation data).")
 @click.option("--file", "sweep_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read the grid from a sweep file (TOML; see README) instead of the options above.")
 @click.option("--name", help="A label for the sweep (shown by `harness sweeps`).")
@@ -33,7 +35,8 @@ from harness.api import ConfigError
               help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
 def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args: tuple[str, ...], seeds: str,
-          split: str | None, limit: int | None, data_dir: Path | None, sweep_file: Path | None, name: str | None,
+          split: str | None, limit: int | None, data_dir: Path | None, train_data: str | None,
+          sweep_file: Path | None, name: str | None,
           executor_name: str | None, workers: int | None, address: str | None, retries: int | None,
           db: Path | None, as_json: bool) -> None:
     """Run a grid: tasks (or groups) x models serving them x model-argument values x seeds.
@@ -48,7 +51,8 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
 
     if sweep_file is not None:
         given = [flag for flag, value in (("--task", task_names), ("--model", model_names), ("--model-arg", model_args),
-                                          ("--split", split), ("--limit", limit), ("--data-dir", data_dir))
+                                          ("--split", split), ("--limit", limit), ("--data-dir", data_dir),
+                                          ("--train-data", train_data))
                  if value] + (["--seeds"] if seeds != "0" else [])
         if given:
             raise ConfigError(f"--file holds the grid: drop {', '.join(given)} (or drop --file)")
@@ -61,7 +65,7 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
             raise ConfigError("--model all already takes every model; do not list others beside it")
         spec = SweepSpec(tasks=split_names(",".join(task_names), "--task"),
                          models=None if models == ["all"] else models, model_args=parse_model_args(model_args),
-                         seeds=parse_seeds(seeds), split=split, limit=limit, data_dir=data_dir)
+                         seeds=parse_seeds(seeds), split=split, limit=limit, data_dir=data_dir, train_data=train_data)
     if name:
         spec.name = name
     if retries is not None and retries < 0:

@@ -9,6 +9,8 @@ The file format (README, "Sweeps"):
     split = "test"                    # optional, as for `harness run`
     limit = 200                       # optional
     data_dir = "data/real"            # optional, relative to the file
+    train_data = "embedded"           # optional: what models that train learn from ("embedded" or a
+                                      # folder relative to the file; default: the evaluation data)
     executor = "processes"            # optional: local (default), processes, ray, or a plugin's
     workers = 2                       # optional
     address = "auto"                  # optional, ray only
@@ -39,7 +41,7 @@ from typing import Any
 from harness.api import ConfigError
 
 DEFAULT_RETRIES = 2
-_KEYS = {"name", "tasks", "models", "seeds", "split", "limit", "data_dir", "executor", "workers", "address",
+_KEYS = {"name", "tasks", "models", "seeds", "split", "limit", "data_dir", "train_data", "executor", "workers", "address",
          "retries", "model_args", "resources"}
 _RESOURCE_KEYS = {"cpus", "gpus"}
 
@@ -56,6 +58,7 @@ class SweepSpec:
     split: str | None = None
     limit: int | None = None
     data_dir: Path | None = None
+    train_data: str | None = None  # "embedded", a folder, or None (each model trains on the evaluation data)
     name: str | None = None
     executor: str | None = None
     workers: int | None = None
@@ -188,6 +191,11 @@ def read_sweep_file(path: Path) -> SweepSpec:
         if not isinstance(data["data_dir"], str):
             raise ConfigError(f"{at('data_dir')}: expected a path string, got {data['data_dir']!r}")
         spec.data_dir = (path.parent / data["data_dir"]).resolve()
+    if "train_data" in data:
+        if not isinstance(data["train_data"], str) or not data["train_data"]:
+            raise ConfigError(f"{at('train_data')}: expected \"embedded\" or a folder, got {data['train_data']!r}")
+        spec.train_data = data["train_data"] if data["train_data"] == "embedded" else \
+            str((path.parent / data["train_data"]).resolve())
     model_args = data.get("model_args", {})
     if not isinstance(model_args, dict):
         raise ConfigError(f"{at('model_args')}: expected a table such as [model_args] draws = [1000, 10000]")

@@ -121,8 +121,9 @@ def version_1_file(db, registry):
     Store(db).init()
     fill(registry, db, seeds=(0,))
     with duckdb.connect(str(db)) as con:
-        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint) FROM runs").fetchall()
+        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id) FROM runs").fetchall()
         con.execute("DROP TABLE runs")
+        con.execute("DROP TABLE sweeps")
         con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table
         con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(rows[0]))})", list(rows[0]))
         con.execute("DELETE FROM schema_version WHERE version > 1")

@@ -16,7 +16,7 @@ import pytest
 from harness.api import ConfigError
 from harness.plugins import get_registry, set_registry
 from harness.store import MIGRATIONS, Store
-from harness.sweep import expand, run_sweep
+from harness.sweep import expand, list_sweeps, run_sweep
 from harness.sweep_file import SweepSpec, parse_model_args, read_sweep_file
 
 PLUGINS = "toy_plugins.arith,toy_plugins.sweep_faults"
@@ -220,6 +220,9 @@ def test_migrates_a_version_1_database(arith, tmp_path):
                     "seed, run_key, status, started_at, harness_version, plugin, model_plugin) VALUES ('old', 'doubling', "
                     "'1', 'exact', '{}', 'd', 'test', 'f', 0, 'k', 'finished', now(), '0.1.0', 'arith', 'arith')")
     store = Store(path)
+    before = path.read_bytes()
+    assert list_sweeps(store) == [] and store.get_run("old").sweep_id is None  # read-only: the file is untouched
+    assert path.read_bytes() == before
     Runner(arith, store).run(RunRequest(task="doubling", model="exact"))
     assert table(path, "SELECT max(version) FROM schema_version") == [(len(MIGRATIONS),)]
     assert table(path, "SELECT run_id, sweep_id FROM runs WHERE run_id = 'old'") == [("old", None)]

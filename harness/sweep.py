@@ -70,6 +70,7 @@ class SweepReport:
     status: str
     runs: list[PlannedRun]
     wall_s: float = 0.0
+    plan_s: float = 0.0  # expanding the grid, loading each task's data, looking up finished runs
     start_s: float = 0.0  # executor start-up (workers spawned, Ray started or reached)
     write_s: float = 0.0  # time the driver spent writing results
     writes: int = 0  # write transactions
@@ -84,7 +85,7 @@ class SweepReport:
         return {
             "sweep_id": self.sweep_id, "name": self.name, "executor": self.executor, "status": self.status,
             "total": len(self.runs), **counts, "cached": sum(r.cached for r in self.runs),
-            "wall_s": round(self.wall_s, 3), "executor_start_s": round(self.start_s, 3),
+            "wall_s": round(self.wall_s, 3), "plan_s": round(self.plan_s, 3), "executor_start_s": round(self.start_s, 3),
             "write_s": round(self.write_s, 3), "writes": self.writes, "resumed": self.resumed,
             "runs": [r.as_json() for r in self.runs],
             "failures": [{"run_id": r.run_id, "task": r.task, "model": r.model, "model_config": r.config,
@@ -293,7 +294,8 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
     runs = plan(registry, store, spec)
     sweep_id, resumed = _record(store, spec, runs, name)
-    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed)
+    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed,
+                         plan_s=time.perf_counter() - started)
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     todo = [r for r in runs if r.status != "finished"]
     for run in todo:

@@ -228,3 +228,48 @@ def test_migrates_a_version_1_database(arith, tmp_path):
     assert table(path, "SELECT run_id, sweep_id FROM runs WHERE run_id = 'old'") == [("old", None)]
     assert table(path, "SELECT count(*) FROM sweeps") == [(0,)]
     assert store.get_run("old").sweep_id is None
+
+
+def test_executors_are_plugins(harness_cli):
+    harness_cli.env["HARNESS_PLUGINS"] = PLUGINS
+    plugins = {p["name"]: p for p in harness_cli.json("plugins")}
+    assert "register_executors" in plugins["toy_plugins.sweep_faults"]["hooks"]
+    report = harness_cli.json("sweep", "-t", "squaring", "-e", "counting", "--seeds", "0-1")
+    assert report["executor"] == "counting" and report["finished"] == 2
+    counted = (Path(harness_cli.env["HARNESS_HOME"]) / "counted.txt").read_text().splitlines()
+    assert counted == ["squaring · exact · seed 0", "squaring · exact · seed 1"]
+    wrong = harness_cli("sweep", "-t", "squaring", "-e", "procesess", check=False)
+    assert wrong.returncode == 2
+    assert "unknown executor 'procesess'; did you mean 'processes'?" in wrong.stderr
+    assert "counting, local, processes, ray" in wrong.stderr
+
+
+def test_ray_executor_without_ray_says_how_to_install(toys, db, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ConfigError, match=r"needs Ray: pip install 'kexue-harness\[ray\]'"):
+        run_sweep(toys, Store(db), SweepSpec(tasks=["squaring"]), "ray")
+
+
+def test_sweep_resumes_a_run_left_unfinished_by_harness_run(toys, db):
+    from harness.runner import Runner, RunRequest
+
+    store = Store(db)
+    old = Runner(toys, store).run(RunRequest(task="squaring", model="exact", seed=3)).run
+    with duckdb.connect(str(db)) as con:  # as if `harness run` had been killed: running, no metrics
+        con.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [old.run_id])
+        con.execute("DELETE FROM metrics WHERE run_id = ?", [old.run_id])
+    report = run_sweep(toys, store, SweepSpec(tasks=["squaring"], seeds=[3]), "processes", workers=1)
+    (run,) = report.runs
+    assert run.run_id == old.run_id and run.status == "finished" and not run.cached
+    assert table(db, "SELECT run_id, status, sweep_id FROM runs") == [(old.run_id, "finished", report.sweep_id)]
+    assert table(db, "SELECT count(*) FROM samples") == [(50,)] and table(db, "SELECT count(*) FROM metrics") == [(1,)]
+
+
+def test_sweeps_command_shows_one_sweep(harness_cli):
+    report = harness_cli.json("sweep", "-t", "arith", "-m", "exact", "--name", "exact twice")
+    detail = harness_cli.json("sweeps", report["sweep_id"][:6])
+    assert detail["sweep_id"] == report["sweep_id"] and detail["name"] == "exact twice"
+    assert detail["grid"]["tasks"] == ["arith"] and detail["status"] == "finished"
+    assert sorted((r["task"], r["status"]) for r in detail["runs"]) == [("doubling", "finished"), ("squaring", "finished")]
+    text = harness_cli("sweeps", report["sweep_id"]).stdout
+    assert "exact_match 1" in text and "2/2 finished" in text

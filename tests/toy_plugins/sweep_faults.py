@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from harness import Model, hookimpl
+from harness.executors.local import LocalExecutor
 
 
 class Suicidal(Model):
@@ -68,6 +69,25 @@ class Coin(Model):
         import random
 
         return [2 * item["x"] + (0 if random.random() < self.config["accuracy"] else 1) for item in batch]
+
+
+class CountingExecutor(LocalExecutor):
+    """A third-party executor: the local one, counting the jobs it was given (in a file)."""
+
+    name = "counting"
+    description = "local, counting jobs"
+
+    def submit(self, job):
+        path = Path(os.environ["HARNESS_HOME"]) / "counted.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            handle.write(f"{job.label}\n")
+        return super().submit(job)
+
+
+@hookimpl
+def register_executors(register):
+    register(CountingExecutor)
 
 
 @hookimpl

@@ -43,6 +43,35 @@ def sweep(executor: str, spec, workers: int | None = None):
     return report, metrics
 
 
+def writer_alone(n: int, batch: int) -> float:
+    """Runs/s that `write_result` + `import_runs` (what the driver does per flush) absorb."""
+    import shutil
+    import time
+
+    from harness.plugins import load_registry
+    from harness.runner import Runner, RunRequest
+    from harness.store import Store
+    from harness.transfer import import_runs
+    from harness.worker import Job, execute, write_result
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-writer-"))
+    os.environ["HARNESS_HOME"] = str(folder / "home")
+    registry, store = load_registry(), Store(folder / "results.duckdb")
+    store.init()
+    results = []
+    for k in range(n):
+        request = RunRequest(task="tiny", model="copy", model_args={"k": str(k)})
+        prepared = Runner(registry, store).prepare(request)
+        results.append(execute(Job(request, prepared.run_key, "bench", str(k)), registry=registry))
+    start = time.perf_counter()
+    for first in range(0, n, batch):
+        directories = [write_result(r, folder / "staging" / str(first + i)) for i, r in enumerate(results[first:first + batch])]
+        import_runs(store, directories)
+        for directory in directories:
+            shutil.rmtree(directory)
+    return n / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=24)
@@ -99,6 +128,10 @@ def main() -> None:
           f"transactions ({n / report.writes:.0f} runs each)")
     print(f"  writer ceiling: {n / report.write_s:.0f} finished runs/s ({report.write_s / n * 1000:.2f} ms per run "
           f"written)")
+    print("\n4. the writer alone (no workers competing for the CPU): 1000 trivial runs computed first, then")
+    for batch in (1, 50, 200):
+        rate = writer_alone(1000 if batch > 1 else 200, batch)
+        print(f"  written in transactions of {batch:3} runs: {rate:5.0f} finished runs/s")
     print(f"\nload average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
 

@@ -490,13 +490,14 @@ def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tu
 
 
 @cli.command("import")
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directories", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True))
 @DB_OPTION
-def import_command(directory: Path, db: Path | None) -> None:
-    """Add runs exported by `harness export`; runs already present are skipped."""
+def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
+    """Add runs exported by `harness export` (one or several directories, in one transaction);
+    runs already stored as finished are skipped, unfinished ones with the same id replaced."""
     from harness.transfer import import_runs
 
-    added = import_runs(_store(db), directory)
+    added = import_runs(_store(db), list(directories))
     click.echo(f"imported {added} new run(s) into {_store(db).path}")
 
 

@@ -273,3 +273,20 @@ def test_sweeps_command_shows_one_sweep(harness_cli):
     assert sorted((r["task"], r["status"]) for r in detail["runs"]) == [("doubling", "finished"), ("squaring", "finished")]
     text = harness_cli("sweeps", report["sweep_id"]).stdout
     assert "exact_match 1" in text and "2/2 finished" in text
+
+
+def test_import_merges_several_exports_and_replaces_unfinished_runs(harness_cli, tmp_path):
+    for seed in (0, 1):
+        harness_cli("sweep", "-t", "doubling", "-m", "noisy", "--seeds", str(seed), "--db", str(tmp_path / f"{seed}.duckdb"))
+        harness_cli("export", str(tmp_path / f"out{seed}"), "--db", str(tmp_path / f"{seed}.duckdb"))
+    merged = tmp_path / "merged.duckdb"
+    out = harness_cli("import", str(tmp_path / "out0"), str(tmp_path / "out1"), "--db", str(merged)).stdout
+    assert "imported 2 new run(s)" in out
+    assert "imported 0 new run(s)" in harness_cli("import", str(tmp_path / "out0"), "--db", str(merged)).stdout
+    with duckdb.connect(str(merged)) as con:  # a run left unfinished here is replaced by the finished export
+        con.execute("UPDATE runs SET status = 'running' WHERE seed = 0")
+        con.execute("DELETE FROM samples WHERE idx >= 100 AND run_id IN (SELECT run_id FROM runs WHERE seed = 0)")
+    assert "imported 1 new run(s)" in harness_cli("import", str(tmp_path / "out0"), "--db", str(merged)).stdout
+    assert table(merged, "SELECT seed, status, n_samples FROM runs ORDER BY seed") == [(0, "finished", 200), (1, "finished", 200)]
+    assert table(merged, "SELECT count(*) FROM samples") == [(400,)]
+    assert len(table(merged, "SELECT DISTINCT sweep_id FROM runs")) == 2

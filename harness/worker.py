@@ -72,6 +72,7 @@ class RunResult:
 
 
 def spool_dir(run_key: str) -> Path:
+    """Where a worker keeps the sample shards of the run with this key until it is stored."""
     from harness.store import default_home
 
     return default_home() / "spool" / run_key
@@ -136,21 +137,26 @@ class WorkerStore:
         self.resumed = len(self._samples)
 
     def exists(self) -> bool:
+        """Always: the runner looks up earlier runs of its key here."""
         return True
 
     def runs(self, run_key: str | None = None, **_: Any) -> list[RunRecord]:
+        """The unfinished run the driver found for this key, if any (so it keeps its id)."""
         return [self.resume] if self.resume is not None else []
 
     def insert_run(self, run: RunRecord) -> None:
+        """Hold a new run, tagged with the sweep that computes it."""
         run.sweep_id = self.sweep_id
         self.run = run
 
     def mark_running(self, run_id: str) -> None:
+        """Resume the unfinished run handed over by the driver."""
         assert self.resume is not None and self.resume.run_id == run_id
         self.resume.sweep_id = self.sweep_id
         self.run = self.resume
 
     def add_samples(self, run_id: str, samples: Sequence[SampleRecord]) -> None:
+        """Keep a batch in memory and as one more spool shard; samples already held are skipped."""
         fresh = [s for s in samples if s.sample_id not in self._samples]
         if not fresh:
             return
@@ -162,18 +168,22 @@ class WorkerStore:
                       _parquet(_sample_table(None, fresh)))
 
     def sample_ids(self, run_id: str) -> set[str]:
+        """Ids of the samples held (read back from the spool on a retry): the runner skips them."""
         return set(self._samples)
 
     def _ordered(self) -> list[SampleRecord]:
         return sorted(self._samples.values(), key=lambda s: s.idx)
 
     def sample_scores(self, run_id: str) -> list[dict[str, Any]]:
+        """Scores in dataset order, for the run's metrics."""
         return [s.scores for s in self._ordered()]
 
     def samples(self, run_id: str, **_: Any) -> list[SampleRecord]:
+        """Every sample in dataset order, for `Task.artifacts`."""
         return self._ordered()
 
     def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = ()) -> None:
+        """Hold the finished (or failed) run and its artifacts for `export_files`."""
         self.run = run
         self.artifacts = list(artifacts)
 

@@ -338,12 +338,14 @@ class Runner:
                      "seed": request.seed, "task": task.name, "task_version": task.version})
         directory = default_home() / "checkpoints" / model.name / key
         ctx.checkpoint_dir = directory
-        directory.parent.mkdir(parents=True, exist_ok=True)
         from filelock import FileLock
 
         # Runs in other processes (a sweep's workers) may need the same checkpoint: the first
         # trains it under the lock, the others wait and load it instead of training it again.
-        with FileLock(str(directory.parent / f"{key}.lock")):
+        # Locks live apart from the checkpoints, whose folders hold nothing but checkpoints.
+        locks = default_home() / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(locks / f"checkpoint-{model.name}-{key}.lock")):
             if (directory / ".complete").exists():
                 model.load(directory)
                 return

@@ -97,10 +97,24 @@ def execute(job: Job, registry: Any = None) -> RunResult:
     `registry` is the driver's when the run happens in the driver's process (local executor);
     elsewhere the worker builds its own from the forwarded environment.
     """
+    # The driver's environment (home, plugins, offline), and no progress bar but the driver's; put
+    # back afterwards, since the local executor runs this in the driver's own process.
+    changes = {**job.env, "HARNESS_PROGRESS": "0"}
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        return _execute(job, registry)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _execute(job: Job, registry: Any) -> RunResult:
     from harness.runner import Runner
 
-    os.environ.update(job.env)
-    os.environ["HARNESS_PROGRESS"] = "0"  # one progress bar: the driver's
     started = time.perf_counter()
     store = WorkerStore(spool_dir(job.run_key), job.resume, job.sweep_id)
     try:

@@ -15,7 +15,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[app,test,docs]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
+	$(PY) -m pip install --quiet -e '.[app,test,docs,ray]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
 	touch $@
 
 test: setup

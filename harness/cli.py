@@ -340,10 +340,13 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
         trained = ["trained on"] if board.shows_training else []
-        header = ["rank", "model", board.metric, "95% CI", "vs next", *board.columns, "config", *trained, "samples",
-                  "runs", "run"]
+        seeded = any(s.seeds > 1 for s in board.standings)  # rows over several seeds: mean, seed-aware CI
+        title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
+        header = ["rank", "model", board.metric, "95% CI", *(["seeds", "seed sd"] if seeded else []), "vs next",
+                  *board.columns, "config", *trained, "samples", "runs", "run"]
         rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _fmt(s.value),
-                 _ci(s.ci_low, s.ci_high), _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
+                 _ci(s.ci_low, s.ci_high), *([str(s.seeds), _fmt(s.seed_sd)] if seeded else []),
+                 _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
                  _config(s.model_config), *([s.train_dataset or "—"] if trained else []), str(s.n_samples), str(s.runs),
                  s.run_id] for s in board.standings]
         _print_rows(title, header, rows, markdown)
@@ -487,13 +490,14 @@ def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tu
 
 
 @cli.command("import")
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directories", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True))
 @DB_OPTION
-def import_command(directory: Path, db: Path | None) -> None:
-    """Add runs exported by `harness export`; runs already present are skipped."""
+def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
+    """Add runs exported by `harness export` (one or several directories, in one transaction);
+    runs already stored as finished are skipped, unfinished ones with the same id replaced."""
     from harness.transfer import import_runs
 
-    added = import_runs(_store(db), directory)
+    added = import_runs(_store(db), list(directories))
     click.echo(f"imported {added} new run(s) into {_store(db).path}")
 
 
@@ -512,6 +516,11 @@ def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> N
     click.echo(f"Created {target} (package {values['package']}, task {values['task']}). Next:\n"
                f"  pip install -e {target}\n  harness plugins\n  harness run --task {values['task']}")
 
+
+from harness.sweep_cli import sweep, sweeps  # noqa: E402  (light: click only; the work is imported per command)
+
+cli.add_command(sweep)
+cli.add_command(sweeps)
 
 # -- entry point ------------------------------------------------------------------------------
 

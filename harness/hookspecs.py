@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import click
 
     from harness.api import Metric, Model, Renderer, Task
+    from harness.executors import Executor
     from harness.records import RunRecord
 
 hookspec = pluggy.HookspecMarker("harness")
@@ -53,6 +54,14 @@ def register_renderers(register: Callable[[type[Renderer]], None]) -> None:
 def register_leaderboards(register: Callable[[Path | dict], None]) -> None:
     """Contribute leaderboard definitions: a path to a TOML file, or a dict of the same shape
     (see `leaderboards/README.md`). Definitions in the repository's `leaderboards/` win on a name clash."""
+
+
+@hookspec
+def register_executors(register: Callable[[type[Executor]], None]) -> None:
+    """Register `harness.executors.Executor` subclasses: where `harness sweep --executor NAME` computes runs.
+
+    The core registers `local`, `processes` and `ray` this way. An executor moves jobs to workers
+    and results back; it never opens the results database (see harness/executors/__init__.py)."""
 
 
 @hookspec

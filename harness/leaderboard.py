@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from harness.api import ConfigError
+from harness.seeds import over_seeds, paired_over_seeds, seed_columns
 from harness.store import Store
 
 if TYPE_CHECKING:
@@ -197,6 +198,11 @@ class Standing:
     p_next: float | None = None
     shared_next: int | None = None
     note: str = ""
+    # several seeds (harness/seeds.py): value and CI are then over seeds; seed_runs holds each
+    # seed's run as {run_id, seed, value, fingerprint}
+    seeds: int = 1
+    seed_sd: float | None = None
+    seed_runs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def significant(self) -> bool | None:
@@ -250,6 +256,7 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
     metric_clause = "m.metric = ?" if metric else "m.is_primary"
     sql = (
         "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.finished_at, r.train_dataset, "
+        "r.seed, r.data_fingerprint, "
         "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better "
         f"FROM runs r JOIN metrics m USING (run_id) WHERE r.task = ? AND r.status = 'finished' AND {metric_clause}"
     )
@@ -267,16 +274,23 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         groups.setdefault((*board_key, row["model"], row["model_config"], row["train_dataset"]), []).append(row)
     for (dataset_, split_, metric_, model, config, train_dataset), candidates in groups.items():
         board = boards[(dataset_, split_, metric_)]
-        chosen = max(candidates, key=lambda r: _order(r, board.higher_is_better, pick))
-        board.standings.append(Standing(
+        def order(r: dict[str, Any], board: Board = board) -> tuple:
+            return _order(r, board.higher_is_better, pick)
+
+        chosen = max(candidates, key=order)
+        standing = Standing(
             rank=0, model=model, model_config=json.loads(config), run_id=chosen["run_id"], value=chosen["value"],
             ci_low=chosen["ci_low"], ci_high=chosen["ci_high"], n_samples=chosen["n_samples"],
             finished_at=chosen["finished_at"], runs=len(candidates), train_dataset=train_dataset,
-        ))
-    extra = _metric_values(store, [s.run_id for b in boards.values() for s in b.standings], (*columns, *flags))
+        )
+        over_seeds(standing, candidates, order)
+        board.standings.append(standing)
+    run_ids = [r["run_id"] for b in boards.values() for s in b.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
+    extra = _metric_values(store, run_ids, (*columns, *flags))
     for board in boards.values():
         for standing in board.standings:
-            values = extra.get(standing.run_id, {})
+            values = extra.get(standing.run_id, {}) if standing.seeds == 1 else {
+                name: Cell(*cell) for name, cell in seed_columns(standing, extra, (*columns, *flags)).items()}
             standing.columns = {name: values.get(name, Cell(None)) for name in columns}
             standing.flags = [name for name in flags if ((values.get(name) or Cell(None)).value or 0) > 0]
         sign = 1 if board.higher_is_better else -1
@@ -312,8 +326,12 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
 
 def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
     metric = _metric_object(board.metric, registry)
-    scores = _scores_by_sample(store, [s.run_id for s in board.standings], board.metric)
+    run_ids = [r["run_id"] for s in board.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
+    scores = _scores_by_sample(store, run_ids, board.metric)
     for upper, lower in zip(board.standings, board.standings[1:], strict=False):
+        if upper.seeds > 1 or lower.seeds > 1:
+            upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
+            continue
         upper.p_next, upper.shared_next, upper.note = _paired(
             metric, board.metric, scores.get(upper.run_id, {}), scores.get(lower.run_id, {}))
 

@@ -24,7 +24,7 @@ from harness import hookspecs
 from harness.api import HarnessError, Metric, Model, Renderer, Task
 
 ENTRY_POINT_GROUP = "harness"
-DEFAULT_PLUGINS = {"builtin": "harness.builtin_metrics"}
+DEFAULT_PLUGINS = {"builtin": "harness.builtin_metrics", "executors": "harness.executors.builtin"}
 
 
 class PluginError(HarnessError):
@@ -61,6 +61,7 @@ class Registry:
     models: dict[str, Entry] = field(default_factory=dict)
     metrics: dict[str, Entry] = field(default_factory=dict)
     renderers: dict[str, Entry] = field(default_factory=dict)
+    executors: dict[str, Entry] = field(default_factory=dict)
     leaderboards: list[Entry] = field(default_factory=list)
 
     def groups(self) -> dict[str, list[str]]:
@@ -149,6 +150,9 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
     _collect(registry, "register_models", registry.models, Model)
     _collect(registry, "register_metrics", registry.metrics, Metric)
     _collect(registry, "register_renderers", registry.renderers, Renderer)
+    from harness.executors import Executor
+
+    _collect(registry, "register_executors", registry.executors, Executor)
     _collect_leaderboards(registry)
     _check_tasks(registry)
     return registry

@@ -101,6 +101,7 @@ class RunRecord:
     finished_at: datetime | None = None
     duration_s: float | None = None
     n_samples: int | None = None
+    sweep_id: str | None = None  # the `harness sweep` that computed the run, if any
     metrics: list[MetricValue] = field(default_factory=list)
 
     def primary(self) -> MetricValue | None:

@@ -82,6 +82,20 @@ class TrainData:
 
 
 @dataclass
+class Prepared:
+    """A planned request with its data loaded and its run key computed (`Runner.prepare`)."""
+
+    task: Task
+    model: Model
+    split: str
+    rows: list[dict[str, Any]]
+    ids: list[str]
+    key_fields: dict[str, Any]
+    run_key: str
+    train: TrainData | None = None
+
+
+@dataclass
 class RunOutcome:
     run: RunRecord
     cached: bool
@@ -189,7 +203,12 @@ class Runner:
                 raise ConfigError(f"--train-data: task {task.name!r} has no train split")
         return task, model, split
 
-    def run(self, request: RunRequest) -> RunOutcome:
+    def prepare(self, request: RunRequest) -> Prepared:
+        """Plan the request and load its data: everything up to the run key, nothing stored.
+
+        `harness sweep` calls this in the driver to know which runs are already finished
+        before it hands the others to workers.
+        """
         task, model, split = self.plan(request)
         task_entry = self.registry.tasks[task.name]
         model_cls = type(model)
@@ -215,7 +234,12 @@ class Runner:
         }
         if train is not None:  # what a trained model learnt from decides its result too
             key_fields["train"] = {"dataset": train.dataset, "fingerprint": train.fingerprint}
-        run_key = _hash(key_fields)
+        return Prepared(task, model, split, rows, ids, key_fields, _hash(key_fields), train)
+
+    def run(self, request: RunRequest) -> RunOutcome:
+        prepared = self.prepare(request)
+        task, model, split, rows, ids = prepared.task, prepared.model, prepared.split, prepared.rows, prepared.ids
+        run_key, key_fields, train = prepared.run_key, prepared.key_fields, prepared.train
         previous = self.store.runs(run_key=run_key) if self.store.exists() else []
         finished = [r for r in previous if r.status == "finished"]
         if finished and not request.overwrite:
@@ -314,9 +338,20 @@ class Runner:
                      "seed": request.seed, "task": task.name, "task_version": task.version})
         directory = default_home() / "checkpoints" / model.name / key
         ctx.checkpoint_dir = directory
-        if (directory / ".complete").exists():
-            model.load(directory)
-            return
+        from filelock import FileLock
+
+        # Runs in other processes (a sweep's workers) may need the same checkpoint: the first
+        # trains it under the lock, the others wait and load it instead of training it again.
+        # Locks live apart from the checkpoints, whose folders hold nothing but checkpoints.
+        locks = default_home() / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(locks / f"checkpoint-{model.name}-{key}.lock")):
+            if (directory / ".complete").exists():
+                model.load(directory)
+                return
+            self._train(model, train, ctx, directory, key)
+
+    def _train(self, model: Model, train: TrainData, ctx: RunContext, directory: Path, key: str) -> None:
         # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
         ctx.training_dir = directory.with_name(f"{key}.partial")
         model.fit(train.rows, ctx)

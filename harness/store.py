@@ -89,12 +89,33 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN train_dataset VARCHAR;
     ALTER TABLE runs ADD COLUMN train_fingerprint VARCHAR;
     """,
+    # 3: sweeps (harness/sweep.py): which sweep computed a run, and each sweep's grid and progress.
+    """
+    ALTER TABLE runs ADD COLUMN sweep_id VARCHAR;
+    CREATE TABLE sweeps (
+        sweep_id VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        grid_key VARCHAR NOT NULL,
+        grid JSON NOT NULL,
+        plan JSON NOT NULL,
+        executor VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        total BIGINT NOT NULL,
+        done BIGINT NOT NULL,
+        failed BIGINT NOT NULL,
+        cached BIGINT NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Columns each migration added, so a read-only connection to an older file (the dashboard never
 #: writes) sees the current shape through temporary views, with nulls where the file has nothing.
 ADDED_COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
     2: {"runs": (("train_dataset", "VARCHAR"), ("train_fingerprint", "VARCHAR"))},
+    3: {"runs": (("sweep_id", "VARCHAR"),)},
 }
 TABLES = ("runs", "metrics", "samples", "artifacts")
 
@@ -478,7 +499,7 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
         "git_commit": run.git_commit, "git_dirty": run.git_dirty, "python": run.python,
         "platform": run.platform, "packages": to_json(run.packages),
-        "train_dataset": run.train_dataset, "train_fingerprint": run.train_fingerprint,
+        "train_dataset": run.train_dataset, "train_fingerprint": run.train_fingerprint, "sweep_id": run.sweep_id,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.store import SCHEMA_VERSION, TABLES, Store, StoreError
@@ -39,8 +40,37 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
     return count
 
 
-def import_runs(store: Store, directory: Path) -> int:
-    """Add the runs in DIR to the store; runs already present are left as they are (idempotent)."""
+def import_runs(store: Store, directory: Path | Sequence[Path]) -> int:
+    """Add the runs in DIR (or in several export directories at once) to the store, in one transaction.
+
+    A run already stored as finished is left as it is, so importing twice changes nothing. A run
+    stored unfinished (running, or failed) is replaced by the incoming one with the same id: that
+    is how a sweep's driver stores a resumed run. Returns how many runs were added or replaced.
+    """
+    directories = [directory] if isinstance(directory, Path) else list(directory)
+    if not directories:
+        return 0
+    for folder in directories:
+        _check_export(folder)
+    files = {table: [str(folder / f"{table}.parquet") for folder in directories] for table in TABLES}
+    with store.transaction() as con:
+        con.execute("CREATE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, union_by_name = true)", [files["runs"]])
+        con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
+        added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+        for table in TABLES:
+            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming)")
+        con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
+        for table in TABLES[1:]:
+            con.execute(
+                f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name = true) "
+                "WHERE run_id IN (SELECT run_id FROM incoming)",
+                [files[table]],
+            )
+        con.execute("DROP TABLE incoming")
+    return added
+
+
+def _check_export(directory: Path) -> None:
     manifest = directory / MANIFEST
     if not manifest.exists():
         raise StoreError(f"{directory} holds no {MANIFEST}: not a directory written by `harness export`")
@@ -53,16 +83,3 @@ def import_runs(store: Store, directory: Path) -> int:
     for table in TABLES:
         if not (directory / f"{table}.parquet").exists():
             raise StoreError(f"{directory} is missing {table}.parquet")
-    with store.transaction() as con:
-        con.execute("CREATE TEMP TABLE incoming AS SELECT * FROM read_parquet(?)", [str(directory / "runs.parquet")])
-        con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs)")
-        added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
-        con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
-        for table in TABLES[1:]:
-            con.execute(
-                f"INSERT OR IGNORE INTO {table} BY NAME SELECT * FROM read_parquet(?) "
-                "WHERE run_id IN (SELECT run_id FROM incoming)",
-                [str(directory / f"{table}.parquet")],
-            )
-        con.execute("DROP TABLE incoming")
-    return added

@@ -26,6 +26,7 @@ def test_listings_have_documented_fields(harness_cli):
     assert plugins["toy_plugins.arith"]["hooks"] == [
         "register_leaderboards", "register_metrics", "register_models", "register_renderers", "register_tasks"]
     assert plugins["builtin"]["hooks"] == ["register_metrics"] and plugins["builtin"]["error"] is None
+    assert plugins["executors"]["hooks"] == ["register_executors"] and plugins["executors"]["error"] is None
 
 
 def test_broken_plugins_are_reported_and_the_rest_keep_working(harness_cli, db):
@@ -79,5 +80,6 @@ def test_lifecycle_hooks_see_the_run_and_cannot_break_it(db):
 def test_load_only_selected_plugins(monkeypatch):
     monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "nothing-installed-by-this-name")
     registry = load_registry()
-    assert set(registry.plugins) == {"builtin"}
+    assert set(registry.plugins) == {"builtin", "executors"}
+    assert set(registry.executors) == {"local", "processes", "ray"}
     assert set(registry.metrics) == {"exact_match", "absolute_error"}

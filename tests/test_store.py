@@ -13,11 +13,14 @@ DOCUMENTED = {
     "runs": ["run_id", "task", "task_version", "model", "model_config", "dataset", "split", "data_fingerprint",
              "seed", "sample_limit", "run_key", "status", "error", "started_at", "finished_at", "duration_s",
              "n_samples", "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version",
-             "git_commit", "git_dirty", "python", "platform", "packages", "train_dataset", "train_fingerprint"],
+             "git_commit", "git_dirty", "python", "platform", "packages", "train_dataset", "train_fingerprint",
+             "sweep_id"],
     "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary"],
     "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
     "schema_version": ["version", "applied_at"],
+    "sweeps": ["sweep_id", "name", "grid_key", "grid", "plan", "executor", "status", "total", "done", "failed", "cached",
+               "started_at", "updated_at", "finished_at"],
 }
 
 
@@ -28,7 +31,8 @@ def fill(registry, db, seeds=(0, 1)):
 
 def dump(db):
     with duckdb.connect(str(db), read_only=True) as con:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in DOCUMENTED if t != "schema_version"}
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in DOCUMENTED
+                if t not in ("schema_version", "sweeps")}
 
 
 def test_schema_matches_the_readme(arith, db):
@@ -117,8 +121,9 @@ def version_1_file(db, registry):
     Store(db).init()
     fill(registry, db, seeds=(0,))
     with duckdb.connect(str(db)) as con:
-        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint) FROM runs").fetchall()
+        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id) FROM runs").fetchall()
         con.execute("DROP TABLE runs")
+        con.execute("DROP TABLE sweeps")
         con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table
         con.execute(f"INSERT INTO runs VALUES ({', '.join('?' * len(rows[0]))})", list(rows[0]))
         con.execute("DELETE FROM schema_version WHERE version > 1")

@@ -36,7 +36,7 @@ def main() -> None:
         st.title("Kexue Harness")
         page = st.radio("Page", pages.PAGES, key="page")
         st.caption(f"Database: {store.path}")
-    for key in ("page", "run_id", "run_a", "run_b", "board"):
+    for key in ("page", "run_id", "run_a", "run_b", "board", "sweep"):
         value = st.session_state.get(key)
         if value:
             st.query_params[key] = value
@@ -46,7 +46,7 @@ def main() -> None:
         if not store.exists() or store.count_runs() == 0:
             first_run(store, registry)
             return
-        {"Leaderboards": pages.leaderboards, "Runs": pages.runs, "Run detail": pages.run_detail,
+        {"Leaderboards": pages.leaderboards, "Runs": pages.runs, "Sweeps": pages.sweeps, "Run detail": pages.run_detail,
          "Compare": pages.compare}[page](store, registry)
     except StoreError as exc:
         st.error(f"{exc}")
@@ -61,7 +61,7 @@ def _sync_query_params() -> None:
     params = st.query_params
     if params.get("page") in pages.PAGES:
         st.session_state["page"] = params["page"]
-    for key in ("run_id", "run_a", "run_b", "board"):
+    for key in ("run_id", "run_a", "run_b", "board", "sweep"):
         if params.get(key):
             st.session_state[key] = params[key]
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from harness.records import RunRecord
     from harness.store import Store
 
-PAGES = ("Leaderboards", "Runs", "Run detail", "Compare")
+PAGES = ("Leaderboards", "Runs", "Sweeps", "Run detail", "Compare")
 
 
 def go(page: str, **state: Any) -> None:
@@ -95,11 +95,14 @@ def _board(board: Board, registry: Registry) -> None:
     metric = registry.metrics.get(board.metric)
     st.caption(f"Ranked by {board.metric} ({arrow}). " + (metric.obj.description if metric else ""))
     rows = []
+    seeded = any(s.seeds > 1 for s in board.standings)
     for s in board.standings:
         row: dict[str, Any] = {
             "rank": s.rank, "model": s.model, board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
             "vs next": _p_text(s.p_next, s.note), "flags": ", ".join(s.flags),
         }
+        if seeded:  # rows over several seeds (harness/seeds.py): how many, and their spread
+            row.update({"seeds": s.seeds, "seed sd": draw.fmt(s.seed_sd)})
         for column in board.columns:
             row[column] = draw.fmt(s.columns[column].value)
         row["config"] = draw.config(s.model_config)
@@ -110,7 +113,9 @@ def _board(board: Board, registry: Registry) -> None:
     st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption("vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
-               "* marks p < 0.05. " + " · ".join(notes))
+               "* marks p < 0.05. " + ("Rows with several seeds show the mean over seeds; their CI adds the "
+                                       "spread across seeds to the sampling error, and vs next resamples seeds "
+                                       "too. " if seeded else "") + " · ".join(notes))
     chart_rows = [{"label": f"{s.rank}. {s.model} {draw.config(s.model_config)}", "value": s.value,
                    "ci_low": s.ci_low if s.ci_low is not None else s.value,
                    "ci_high": s.ci_high if s.ci_high is not None else s.value,
@@ -183,6 +188,49 @@ def runs(store: Store, registry: Registry) -> None:
         if r.status == "failed":
             with st.expander(f"Run {r.run_id} failed: {(r.error or '').splitlines()[0] if r.error else ''}"):
                 st.code(r.error or "(no error recorded)", language="text")
+
+
+# -- Sweeps ------------------------------------------------------------------------------------
+
+
+def sweeps(store: Store, registry: Registry) -> None:
+    """`harness sweep` runs: each sweep's progress (what the driver has stored so far) and its runs."""
+    from harness.sweep import get_sweep, list_sweeps, sweep_runs
+
+    st.header("Sweeps")
+    listed = list_sweeps(store)
+    if not listed:
+        st.info("No sweeps yet. `harness sweep --task TASK --model all --seeds 0-2` runs a grid and records it here.")
+        return
+    st.dataframe([{"sweep": r["sweep_id"], "name": r["name"] or "", "status": r["status"], "executor": r["executor"],
+                   "finished": f"{r['done']}/{r['total']}", "failed": r["failed"], "cached": r["cached"],
+                   "started (UTC)": r["started_at"], "updated (UTC)": r["updated_at"]} for r in listed],
+                 hide_index=True, key="sweeps-table")
+    ids = [r["sweep_id"] for r in listed]
+    if st.session_state.get("sweep") not in ids:
+        st.session_state["sweep"] = ids[0]
+    labels = {r["sweep_id"]: f"{r['sweep_id']} · {r['name'] or 'unnamed'} · {r['status']}" for r in listed}
+    left, right = st.columns([3, 1])
+    chosen = left.selectbox("Sweep", ids, format_func=labels.get, key="sweep")
+    right.button("Refresh", key="sweeps-refresh", help="Read the sweep's progress again.")
+    sweep = get_sweep(store, chosen)
+    total, done, failed = sweep["total"], sweep["done"], sweep["failed"]
+    st.progress((done + failed) / total if total else 1.0,
+                text=f"{done} finished ({sweep['cached']} already stored before), {failed} failed, "
+                     f"{total - done - failed} pending of {total} · {sweep['status']} · executor {sweep['executor']}")
+    grid = sweep["grid"]
+    args = ", ".join(f"{k} ∈ {{{', '.join(v)}}}" for k, v in grid["model_args"].items())
+    st.caption(f"Grid: tasks {', '.join(grid['tasks'])} × models {', '.join(grid['models'] or ['all'])} "
+               f"× seeds {', '.join(map(str, grid['seeds']))}" + (f" × {args}" if args else ""))
+    runs = sweep_runs(store, sweep)
+    st.dataframe([{"run": r["run_id"] or "", "task": r["task"], "model": r["model"],
+                   "config": draw.config(r["model_config"]), "seed": r["seed"], "status": r["status"],
+                   "primary metric": r["metric"] or "", "value": draw.fmt(r["value"]), "duration (s)": r["duration_s"],
+                   "error": r["error"] or ""} for r in runs], hide_index=True, key="sweep-runs")
+    stored = {r["run_id"]: f"{r['task']} · {r['model']} {draw.config(r['model_config'])} · seed {r['seed']} · "
+                           f"run {r['run_id']}" for r in runs if r["run_id"]}
+    if stored:
+        _open_run_picker(stored, f"sweep-{chosen}")
 
 
 # -- Run detail --------------------------------------------------------------------------------

@@ -1,0 +1,399 @@
+"""`harness sweep`: expand a grid into runs, hand them to an executor, store what comes back.
+
+The driver (this module, in the process that runs `harness sweep`) is the results database's
+only writer. It plans every run first (unknown names, bad argument values and unreadable data
+fail before anything runs), skips runs already finished (same run key), gives unfinished ones
+their stored id back so they are replaced rather than duplicated, then collects the workers'
+results and imports them with `harness.transfer.import_runs` in batches: one transaction for
+every result that arrived in the last `FLUSH_S` seconds, which is what lets one writer keep up
+with many workers (README, "Sweeps", for the measured ceiling).
+
+Faults: a run whose model raises comes back `failed` and is stored so; a run whose worker dies
+(`WorkerLost`) is resubmitted up to `retries` times, then stored as failed; Ctrl-C stores what
+has finished and marks the sweep `interrupted`. Running the same sweep again resumes it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.api import ConfigError, Model
+from harness.plugins import Registry
+from harness.records import RunRecord, to_json
+from harness.runner import Runner, RunRequest, resolve_tasks, suggest
+from harness.store import Store, utcnow
+from harness.sweep_file import DEFAULT_RETRIES, SweepSpec
+from harness.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
+
+FLUSH_S = 0.5  # how long finished results may wait before the driver writes them (one transaction)
+FLUSH_RUNS = 200  # ...or how many
+
+
+@dataclass
+class PlannedRun:
+    request: RunRequest
+    task: str
+    model: str
+    config: dict[str, Any]
+    seed: int
+    run_key: str
+    label: str
+    prepared: Any = None  # harness.runner.Prepared, for a failed record the driver writes itself
+    run_id: str | None = None
+    status: str = "pending"  # pending, finished, failed
+    cached: bool = False
+    duration_s: float | None = None
+    error: str | None = None
+    attempts: int = 0
+    resume: RunRecord | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "task": self.task, "model": self.model, "model_config": self.config,
+                "seed": self.seed, "run_key": self.run_key, "status": self.status, "cached": self.cached,
+                "duration_s": self.duration_s, "attempts": self.attempts}
+
+
+@dataclass
+class SweepReport:
+    sweep_id: str
+    name: str | None
+    executor: str
+    status: str
+    runs: list[PlannedRun]
+    wall_s: float = 0.0
+    plan_s: float = 0.0  # expanding the grid, loading each task's data, looking up finished runs
+    start_s: float = 0.0  # executor start-up (workers spawned, Ray started or reached)
+    write_s: float = 0.0  # time the driver spent writing results
+    writes: int = 0  # write transactions
+    resumed: bool = False
+
+    @property
+    def failures(self) -> list[PlannedRun]:
+        return [r for r in self.runs if r.status != "finished"]
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {s: sum(r.status == s for r in self.runs) for s in ("finished", "failed", "pending")}
+        return {
+            "sweep_id": self.sweep_id, "name": self.name, "executor": self.executor, "status": self.status,
+            "total": len(self.runs), **counts, "cached": sum(r.cached for r in self.runs),
+            "wall_s": round(self.wall_s, 3), "plan_s": round(self.plan_s, 3), "executor_start_s": round(self.start_s, 3),
+            "write_s": round(self.write_s, 3), "writes": self.writes, "resumed": self.resumed,
+            "runs": [r.as_json() for r in self.runs],
+            "failures": [{"run_id": r.run_id, "task": r.task, "model": r.model, "model_config": r.config,
+                          "seed": r.seed, "error": r.error} for r in self.failures],
+        }
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
+    """The grid's requests in a stable order; unknown names fail here, with the closest suggested."""
+    tasks: list[str] = []
+    for name in spec.tasks:
+        tasks += [t for t in resolve_tasks(registry, name) if t not in tasks]
+    task_classes = {t: registry.tasks[t].obj for t in tasks}
+    if spec.models is None:
+        pairs = [(t, m) for t in tasks for m in registry.models_for(task_classes[t])]
+    else:
+        for model in spec.models:
+            if model not in registry.models:
+                raise ConfigError(f"unknown model {model!r}{suggest(model, sorted(registry.models))}")
+            if not any(registry.models[model].obj.serves(cls) for cls in task_classes.values()):
+                raise ConfigError(f"model {model!r} serves none of the sweep's tasks ({', '.join(tasks)})")
+        pairs = [(t, m) for t in tasks for m in spec.models if registry.models[m].obj.serves(task_classes[t])]
+    if not pairs:
+        raise ConfigError(f"no model serves the sweep's tasks ({', '.join(tasks)})")
+    chosen = sorted({m for _, m in pairs})
+    arguments = sorted({k for m in chosen for k in registry.models[m].obj.defaults})
+    for key in spec.model_args:
+        if key not in arguments:
+            raise ConfigError(f"no model in the sweep has the argument {key!r}{suggest(key, arguments)} "
+                              f"(models: {', '.join(chosen)})")
+    for model, args in spec.model_args_for.items():
+        if model not in chosen:
+            raise ConfigError(f"model_args for model {model!r}, which is not in the sweep{suggest(model, chosen)}")
+        defaults = registry.models[model].obj.defaults
+        for key in args:
+            if key not in defaults:
+                raise ConfigError(f"model {model!r} has no argument {key!r}{suggest(key, sorted(defaults))} "
+                                  f"(accepted: {', '.join(sorted(defaults)) or 'none'})")
+    requests = []
+    for task, model in pairs:
+        model_cls = registry.models[model].obj
+        defaults = model_cls.defaults
+        # --train-data concerns models that train; the others in the grid evaluate as they are
+        trains = model_cls.fit is not Model.fit and task_classes[task].train_split is not None
+        axes = {k: v for k, v in spec.model_args.items() if k in defaults} | spec.model_args_for.get(model, {})
+        for values in itertools.product(*axes.values()):
+            for seed in spec.seeds:
+                requests.append(RunRequest(task=task, model=model, model_args=dict(zip(axes, values, strict=True)),
+                                           split=spec.split, limit=spec.limit, seed=seed, data_dir=spec.data_dir,
+                                           train_data=spec.train_data if trains else None))
+    return requests
+
+
+def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
+    """Every run of the grid, checked and keyed; finished ones marked cached, unfinished ones resumable."""
+    runner = Runner(registry, store)
+    requests = expand(registry, spec)
+    for request in requests:  # argument values and splits, before any data is loaded
+        runner.plan(request)
+    planned: dict[str, PlannedRun] = {}
+    for request in requests:
+        prepared = runner.prepare(request)
+        config = prepared.model.config
+        label = f"{request.task} · {prepared.model.name} {_short(config, request.model_args)} · seed {request.seed}"
+        planned.setdefault(prepared.run_key, PlannedRun(
+            request, request.task, prepared.model.name, config, request.seed, prepared.run_key, label.replace("  ", " "),
+            prepared))
+    runs = list(planned.values())
+    if store.exists() and runs:
+        stored = store.query("SELECT run_id, run_key, status, duration_s FROM runs WHERE list_contains(?, run_key) "
+                             "ORDER BY started_at DESC", [[r.run_key for r in runs]])
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for row in stored:
+            by_key.setdefault(row["run_key"], []).append(row)
+        for run in runs:
+            rows = by_key.get(run.run_key, [])
+            finished = [r for r in rows if r["status"] == "finished"]
+            if finished:
+                run.status, run.cached, run.run_id = "finished", True, finished[0]["run_id"]
+                run.duration_s = finished[0]["duration_s"]
+            elif rows:
+                run.resume = store.get_run(rows[0]["run_id"])
+                run.run_id = run.resume.run_id
+    return runs
+
+
+def _short(config: dict[str, Any], given: dict[str, str]) -> str:
+    return " ".join(f"{k}={config[k]}" for k in given)
+
+
+# -- the sweeps table -----------------------------------------------------------------------------
+
+
+def _record(store: Store, spec: SweepSpec, runs: list[PlannedRun], executor: str) -> tuple[str, bool]:
+    """Start (or resume, if the same grid has an unfinished sweep) the sweep's row; returns (id, resumed)."""
+    grid_key = spec.grid_key()
+    previous = store.query("SELECT sweep_id FROM sweeps WHERE grid_key = ? AND status <> 'finished' "
+                           "ORDER BY started_at DESC LIMIT 1", [grid_key]) if _has_sweeps(store) else []
+    plan_rows = [{"run_key": r.run_key, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed}
+                 for r in runs]
+    counts = _counts(runs)
+    now = utcnow()
+    with store.transaction() as con:
+        if previous:
+            sweep_id = previous[0]["sweep_id"]
+            con.execute("UPDATE sweeps SET status = 'running', executor = ?, plan = ?, total = ?, done = ?, failed = ?, "
+                        "cached = ?, updated_at = ?, finished_at = NULL WHERE sweep_id = ?",
+                        [executor, to_json(plan_rows), len(runs), *counts, now, sweep_id])
+        else:
+            sweep_id = uuid.uuid4().hex[:12]
+            con.execute("INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL)",
+                        [sweep_id, spec.name, grid_key, to_json(spec.grid()), to_json(plan_rows), executor, len(runs),
+                         *counts, now, now])
+    return sweep_id, bool(previous)
+
+
+def _counts(runs: list[PlannedRun]) -> tuple[int, int, int]:
+    return (sum(r.status == "finished" for r in runs), sum(r.status == "failed" for r in runs),
+            sum(r.cached for r in runs))
+
+
+def _update(con: Any, sweep_id: str, runs: list[PlannedRun], status: str | None = None) -> None:
+    now = utcnow()
+    con.execute("UPDATE sweeps SET done = ?, failed = ?, cached = ?, updated_at = ? WHERE sweep_id = ?",
+                [*_counts(runs), now, sweep_id])
+    if status:
+        con.execute("UPDATE sweeps SET status = ?, finished_at = ? WHERE sweep_id = ?", [status, now, sweep_id])
+
+
+def _has_sweeps(store: Store) -> bool:
+    """An older file opened read-only (the dashboard) has no sweeps table until a sweep writes to it."""
+    return store.exists() and bool(store.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = 'sweeps' AND table_type = 'BASE TABLE'"))
+
+
+def list_sweeps(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
+    if not _has_sweeps(store):
+        return []
+    sql = ("SELECT sweep_id, name, status, executor, total, done, failed, cached, started_at, updated_at, finished_at "
+           "FROM sweeps ORDER BY started_at DESC, sweep_id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return store.query(sql)
+
+
+def get_sweep(store: Store, sweep_id: str) -> dict[str, Any]:
+    """A sweep by id or unique prefix, with its grid and plan decoded."""
+    import json
+
+    from harness.store import StoreError
+
+    rows = store.query("SELECT * FROM sweeps WHERE starts_with(sweep_id, ?)", [sweep_id]) if _has_sweeps(store) else []
+    exact = [r for r in rows if r["sweep_id"] == sweep_id]
+    if not rows:
+        raise StoreError(f"no sweep {sweep_id!r} in {store.path}")
+    if len(rows) > 1 and not exact:
+        raise StoreError(f"sweep id prefix {sweep_id!r} is ambiguous: {', '.join(r['sweep_id'] for r in rows[:5])}")
+    row = (exact or rows)[0]
+    row["grid"], row["plan"] = json.loads(row["grid"]), json.loads(row["plan"])
+    return row
+
+
+def sweep_runs(store: Store, sweep: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sweep's planned runs, each with its stored run (the latest for its key) or `pending`."""
+    keys = [p["run_key"] for p in sweep["plan"]]
+    rows = store.query("SELECT run_id, run_key, status, duration_s, error, sweep_id, finished_at FROM runs "
+                       "WHERE list_contains(?, run_key) ORDER BY started_at", [keys]) if keys else []
+    latest = {r["run_key"]: r for r in rows}
+    metrics = store.query("SELECT run_id, metric, value FROM metrics WHERE is_primary AND list_contains(?, run_id)",
+                          [[r["run_id"] for r in latest.values()]]) if latest else []
+    primary = {m["run_id"]: (m["metric"], m["value"]) for m in metrics}
+    result = []
+    for p in sweep["plan"]:
+        row = latest.get(p["run_key"], {})
+        metric, value = primary.get(row.get("run_id"), (None, None))
+        result.append({**p, "run_id": row.get("run_id"), "status": row.get("status", "pending"),
+                       "duration_s": row.get("duration_s"), "error": (row.get("error") or "").split("\n")[0] or None,
+                       "computed_here": row.get("sweep_id") == sweep["sweep_id"], "metric": metric, "value": value})
+    return result
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def executor_for(registry: Registry, name: str, workers: int | None, address: str | None) -> Any:
+    if name not in registry.executors:
+        known = sorted(registry.executors)
+        raise ConfigError(f"unknown executor {name!r}{suggest(name, known)} (executors: {', '.join(known)})")
+    return registry.executors[name].obj(workers=workers, address=address)
+
+
+def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: str | None = None,
+              workers: int | None = None, address: str | None = None, retries: int | None = None,
+              on_plan: Callable[[list[PlannedRun], Any], None] | None = None) -> SweepReport:
+    """Plan, record and execute a sweep; returns when every run is finished or failed."""
+    from harness.progress import progress_bar
+    from harness.transfer import import_runs
+
+    started = time.perf_counter()
+    name = executor_name or spec.executor or "local"
+    executor = executor_for(registry, name, workers if workers is not None else spec.workers,
+                            address or spec.address)
+    retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
+    runs = plan(registry, store, spec)
+    sweep_id, resumed = _record(store, spec, runs, name)
+    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed,
+                         plan_s=time.perf_counter() - started)
+    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+    todo = [r for r in runs if r.status != "finished"]
+    for run in todo:
+        run.status, run.error = "pending", None
+    staging = Path(tempfile.mkdtemp(prefix=f"harness-sweep-{sweep_id}-"))
+    waiting: list[tuple[PlannedRun, RunResult]] = []
+    last_flush = time.monotonic()
+
+    def flush(status: str | None = None) -> None:
+        nonlocal last_flush
+        t0 = time.perf_counter()
+        directories = []
+        for run, result in waiting:
+            if result.files:
+                directories.append(write_result(result, staging / f"{run.run_key}-{run.attempts}"))
+        if directories:
+            import_runs(store, directories)
+        if executor.shares_filesystem:
+            for run, result in waiting:
+                if result.status == "finished":
+                    shutil.rmtree(spool_dir(run.run_key), ignore_errors=True)
+        with store.transaction() as con:
+            _update(con, sweep_id, runs, status)
+        for directory in directories:
+            shutil.rmtree(directory, ignore_errors=True)
+        waiting.clear()
+        report.write_s += time.perf_counter() - t0
+        report.writes += 1
+        last_flush = time.monotonic()
+
+    pending: dict[Any, tuple[PlannedRun, Job]] = {}
+    try:
+        t0 = time.perf_counter()
+        if todo:
+            executor.start()
+        report.start_s = time.perf_counter() - t0
+        if on_plan is not None:
+            on_plan(runs, executor)
+
+        def submit(run: PlannedRun, job: Job) -> None:
+            run.attempts += 1
+            job.attempt = run.attempts
+            pending[executor.submit(job)] = (run, job)
+
+        for run in todo:
+            submit(run, Job(request=run.request, run_key=run.run_key, sweep_id=sweep_id, label=run.label,
+                            resume=run.resume, env=env, resources=spec.resources_for(run.model),
+                            keep_spool=executor.shares_filesystem))
+        with progress_bar(f"sweep {sweep_id}", total=len(runs)) as advance:
+            advance(len(runs) - len(todo))
+            while pending:
+                for handle, outcome in executor.wait(list(pending), timeout=FLUSH_S):
+                    run, job = pending.pop(handle)
+                    if isinstance(outcome, Exception):  # WorkerLost: the worker died under this run
+                        if run.attempts <= retries:
+                            submit(run, job)
+                            continue
+                        _store_lost(registry, store, run, sweep_id, outcome, retries)
+                        advance(1)
+                        continue
+                    run.status = "finished" if outcome.status == "finished" else "failed"
+                    run.run_id, run.duration_s, run.error = outcome.run_id, outcome.duration_s, outcome.error
+                    waiting.append((run, outcome))
+                    advance(1)
+                if waiting and (len(waiting) >= FLUSH_RUNS or time.monotonic() - last_flush >= FLUSH_S):
+                    flush()
+        report.status = "failed" if report.failures else "finished"
+        flush(report.status)
+    except BaseException:
+        report.status = "interrupted"
+        try:
+            flush("interrupted")  # what finished is kept; the rest resumes when the sweep is run again
+        finally:
+            executor.shutdown()
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    executor.shutdown()
+    shutil.rmtree(staging, ignore_errors=True)
+    report.wall_s = time.perf_counter() - started
+    return report
+
+
+def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str, lost: Exception,
+                retries: int) -> None:
+    """A run whose worker died on every attempt: recorded as failed, so `harness runs` shows why."""
+    record = run.resume
+    if record is None:
+        p = run.prepared
+        record = Runner(registry, store)._new_run(p.task, p.model, p.split, run.request, run.run_key, p.key_fields)
+        record.sweep_id = sweep_id
+        store.insert_run(record)
+    record.status = "failed"
+    record.error = f"WorkerLost: the worker died on all {retries + 1} attempts; last: {lost}"
+    record.finished_at = utcnow()
+    record.duration_s = (record.finished_at - record.started_at).total_seconds()
+    record.metrics = []
+    store.finish_run(record)
+    run.status, run.run_id, run.error, run.duration_s = "failed", record.run_id, record.error, record.duration_s
+
+
+__all__ = ["PlannedRun", "SweepReport", "expand", "get_sweep", "list_sweeps", "plan", "run_sweep", "sweep_runs"]

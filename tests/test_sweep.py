@@ -1,0 +1,292 @@
+"""`harness sweep`: grid, validation, executors agreeing, faults (failed runs, SIGKILLed workers), resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from harness.api import ConfigError
+from harness.plugins import get_registry, set_registry
+from harness.store import MIGRATIONS, Store
+from harness.sweep import expand, list_sweeps, run_sweep
+from harness.sweep_file import SweepSpec, parse_model_args, read_sweep_file
+
+PLUGINS = "toy_plugins.arith,toy_plugins.sweep_faults"
+
+
+@pytest.fixture
+def toys(monkeypatch):
+    """The toy plugins by environment, as worker processes load them."""
+    monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS)
+    set_registry(None)
+    return get_registry()
+
+
+def metrics(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT r.task, r.model, r.model_config::VARCHAR, r.seed, r.run_key, m.metric, m.value, "
+                           "m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL").fetchall()
+
+
+def table(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+GRID = SweepSpec(tasks=["arith"], models=["exact", "noisy"], model_args={"every": ["3", "5"]}, seeds=[0, 1])
+
+
+def test_grid_crosses_tasks_models_serving_them_values_and_seeds(toys):
+    requests = expand(toys, GRID)
+    got = sorted((r.task, r.model, tuple(sorted(r.model_args.items())), r.seed) for r in requests)
+    # exact serves both tasks of the group and has no `every`; noisy serves doubling only
+    assert got == sorted([("doubling", "exact", (), s) for s in (0, 1)] + [("squaring", "exact", (), s) for s in (0, 1)]
+                         + [("doubling", "noisy", (("every", v),), s) for v in ("3", "5") for s in (0, 1)])
+    every = expand(toys, SweepSpec(tasks=["squaring"], models=None))
+    assert [r.model for r in every] == ["exact"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    (SweepSpec(tasks=["dubling"]), "unknown task 'dubling'; did you mean 'doubling'?"),
+    (SweepSpec(tasks=["arith"], models=["nosy"]), "unknown model 'nosy'; did you mean 'noisy'?"),
+    (SweepSpec(tasks=["squaring"], models=["noisy"]), "model 'noisy' serves none of the sweep's tasks (squaring)"),
+    (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"evry": ["2"]}), "did you mean 'every'?"),
+    (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"every": ["two"]}), "every='two' is not a valid int"),
+])
+def test_bad_grids_fail_before_any_run(toys, db, spec, message):
+    with pytest.raises(ConfigError) as error:
+        run_sweep(toys, Store(db), spec)
+    assert message in str(error.value)
+    assert not db.exists() or table(db, "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_sweep_file_is_validated_with_file_and_key(tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text('name = "s"\ntasks = "arith"\nmodels = ["noisy"]\nseeds = "0-2"\nretries = 1\n'
+                    '[model_args]\nevery = [3, 5]\n[model_args.noisy]\noffset = 2\n[resources.noisy]\ncpus = 0.5\n')
+    spec = read_sweep_file(path)
+    assert (spec.tasks, spec.models, spec.seeds, spec.retries) == (["arith"], ["noisy"], [0, 1, 2], 1)
+    assert spec.model_args == {"every": ["3", "5"]} and spec.model_args_for == {"noisy": {"offset": ["2"]}}
+    assert spec.resources_for("noisy") == {"cpus": 0.5, "gpus": 0.0}
+    for text, expected in [
+        ('tasks = "arith"\nseed = 1\n', f"{path}: unknown key `seed`; did you mean 'seeds'?"),
+        ('models = "all"\n', f"{path}: key `tasks` is required"),
+        ('tasks = "arith"\nseeds = "0-x"\n', f"{path}: key `seeds`: '0-x' is not a seed"),
+        ('tasks = "arith"\nworkers = 0\n', f"{path}: key `workers`: expected an integer of at least 1"),
+        ('tasks = "arith"\n[model_args]\nevery = [[1]]\n', f"{path}: key `model_args.every`: expected a number"),
+        ('tasks = "arith"\n[resources.noisy]\nmemory = 1\n', f"{path}: key `resources.noisy.memory`: unknown"),
+        ('tasks = [\n', f"{path}: not valid TOML"),
+    ]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as error:
+            read_sweep_file(path)
+        assert expected in str(error.value), text
+    assert parse_model_args(["every=3,5", "offset=1"]) == {"every": ["3", "5"], "offset": ["1"]}
+
+
+def test_every_executor_stores_the_same_results(toys, tmp_path):
+    local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
+    first = run_sweep(toys, Store(local), GRID)
+    second = run_sweep(toys, Store(processes), GRID, "processes", workers=2)
+    assert first.status == second.status == "finished" and len(first.runs) == 8
+    assert metrics(local) == metrics(processes) and len(metrics(local)) == 14
+    # samples and artifacts too, and every run carries its sweep's id
+    query = ("SELECT r.run_key, s.sample_id, s.prediction::VARCHAR, s.scores::VARCHAR "
+             "FROM runs r JOIN samples s USING (run_id) ORDER BY ALL")
+    assert table(local, query) == table(processes, query)
+    assert table(processes, "SELECT DISTINCT sweep_id FROM runs") == [(second.sweep_id,)]
+    assert table(processes, "SELECT status, total, done, failed, executor FROM sweeps") == [("finished", 8, 8, 0, "processes")]
+    # a second sweep over the same grid recomputes nothing
+    again = run_sweep(toys, Store(processes), GRID, "processes", workers=2)
+    assert all(r.cached for r in again.runs) and metrics(processes) == metrics(local)
+
+
+def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_path):
+    result = harness_cli("sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0",
+                         "--json", check=False)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert (report["total"], report["finished"], report["failed"]) == (3, 2, 1)
+    (failure,) = report["failures"]
+    assert failure["model"] == "slow" and failure["model_config"]["crash_at"] == 5
+    assert "RuntimeError: boom at x=5" in failure["error"]
+    assert {r["status"] for r in report["runs"]} == {"finished", "failed"}
+    assert f"Error: run {failure['run_id']}" in result.stderr
+    runs = harness_cli.json("runs")
+    assert sorted(r["status"] for r in runs) == ["failed", "finished", "finished"]
+    assert {r["sweep_id"] for r in runs} == {report["sweep_id"]}
+    listed = harness_cli.json("sweeps")
+    assert [(s["sweep_id"], s["status"], s["done"], s["failed"]) for s in listed] == [(report["sweep_id"], "failed", 2, 1)]
+
+
+def test_sigkilled_worker_is_retried_and_resumes_from_its_shards(toys, db, tmp_path):
+    log, marker = tmp_path / "predicted.log", tmp_path / "killed-once"
+    spec = SweepSpec(tasks=["doubling"], models=["suicidal", "exact"], seeds=[0],
+                     model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]}})
+    report = run_sweep(toys, Store(db), spec, "processes", workers=2)
+    assert marker.exists(), "the worker was never killed"
+    assert report.status == "finished"
+    (suicidal,) = [r for r in report.runs if r.model == "suicidal"]
+    assert suicidal.attempts == 2 and suicidal.status == "finished"
+    logged = log.read_text().split()
+    assert len(logged) == len(set(logged)) == 200, "samples stored before the kill were predicted again"
+    fresh = tmp_path / "fresh.duckdb"
+    run_sweep(toys, Store(fresh), SweepSpec(tasks=["doubling"], models=["suicidal", "exact"], seeds=[0],
+                                            model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"],
+                                                                         "log": [str(log)]}}))
+    assert metrics(fresh) == metrics(db)
+
+
+def test_a_run_whose_worker_always_dies_fails_after_bounded_retries(toys, db, tmp_path):
+    marker = tmp_path / "marker"
+    spec = SweepSpec(tasks=["doubling"], models=["suicidal"], model_args={"marker": [str(marker)], "kill_at": ["3"]})
+    attempts = []
+
+    def rearm(runs, executor):
+        original = executor.wait
+
+        def wait(handles, timeout):
+            done = original(handles, timeout)
+            for _, outcome in done:
+                attempts.append(type(outcome).__name__)
+                marker.unlink(missing_ok=True)
+            return done
+
+        executor.wait = wait
+
+    report = run_sweep(toys, Store(db), spec, "processes", workers=1, retries=1, on_plan=rearm)
+    assert attempts == ["WorkerLost", "WorkerLost"]
+    (run,) = report.runs
+    assert run.status == "failed" and run.attempts == 2 and "died on all 2 attempts" in run.error
+    assert "signal 9 (SIGKILL)" in run.error
+    assert table(db, "SELECT status, sweep_id FROM runs") == [("failed", report.sweep_id)]
+
+
+def test_killed_sweep_resumes_where_it_stopped(harness_cli, tmp_path):
+    log = tmp_path / "predicted.log"
+    args = ["sweep", "-t", "doubling", "-m", "slow", "-a", "delay=0.04", "-a", f"log={log}", "--seeds", "0-3",
+            "-e", "processes", "-w", "1", "--json"]
+    process = subprocess.Popen([str(Path(sys.executable).parent / "harness"), *args], env=harness_cli.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (log.exists() and len(log.read_text().split()) >= 300):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the driver and its worker at once, as a lost machine would
+    process.wait()
+    before = len(log.read_text().split())
+    db = Path(harness_cli.env["HARNESS_DB"])
+    stored = table(db, "SELECT count(*) FROM runs WHERE status = 'finished'")[0][0]
+    assert 1 <= stored < 4 and table(db, "SELECT status FROM sweeps") == [("running",)]
+
+    report = json.loads(harness_cli(*args).stdout)
+    assert report["resumed"] and report["status"] == "finished" and report["cached"] == stored
+    assert [r["status"] for r in report["runs"]] == ["finished"] * 4
+    # finished runs were skipped and the run cut short resumed from its shards: at most the batch
+    # in flight at the kill (8 samples) was predicted twice
+    assert before + len(log.read_text().split()[before:]) <= 4 * 200 + 8
+    assert table(db, "SELECT count(*), min(status), min(done) FROM sweeps") == [(1, "finished", 4)]
+    assert table(db, "SELECT count(*), count(DISTINCT run_key) FROM runs") == [(4, 4)]
+
+
+def test_two_runs_needing_one_checkpoint_train_it_once(harness_cli, tmp_path):
+    fits = tmp_path / "fits.log"
+    harness_cli.env["HARNESS_PLUGINS"] = PLUGINS
+    base = ["run", "-t", "doubling", "-m", "slow-learner", "-a", f"fits={fits}", "-a", "fit_delay=1.5", "--json"]
+    processes = [harness_cli.popen(*base, "--limit", str(limit)) for limit in (50, 100)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+        assert json.loads(stdout)["metrics"]["exact_match"]["value"] == 1.0
+    assert len(fits.read_text().split()) == 1
+
+
+def test_migrates_a_version_1_database(arith, tmp_path):
+    from harness.runner import Runner, RunRequest
+
+    path = tmp_path / "v1.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        con.execute(MIGRATIONS[0])
+        con.execute("INSERT INTO schema_version VALUES (1, now())")
+        con.execute("INSERT INTO runs (run_id, task, task_version, model, model_config, dataset, split, data_fingerprint, "
+                    "seed, run_key, status, started_at, harness_version, plugin, model_plugin) VALUES ('old', 'doubling', "
+                    "'1', 'exact', '{}', 'd', 'test', 'f', 0, 'k', 'finished', now(), '0.1.0', 'arith', 'arith')")
+    store = Store(path)
+    before = path.read_bytes()
+    assert list_sweeps(store) == [] and store.get_run("old").sweep_id is None  # read-only: the file is untouched
+    assert path.read_bytes() == before
+    Runner(arith, store).run(RunRequest(task="doubling", model="exact"))
+    assert table(path, "SELECT max(version) FROM schema_version") == [(len(MIGRATIONS),)]
+    assert table(path, "SELECT run_id, sweep_id FROM runs WHERE run_id = 'old'") == [("old", None)]
+    assert table(path, "SELECT count(*) FROM sweeps") == [(0,)]
+    assert store.get_run("old").sweep_id is None
+
+
+def test_executors_are_plugins(harness_cli):
+    harness_cli.env["HARNESS_PLUGINS"] = PLUGINS
+    plugins = {p["name"]: p for p in harness_cli.json("plugins")}
+    assert "register_executors" in plugins["toy_plugins.sweep_faults"]["hooks"]
+    report = harness_cli.json("sweep", "-t", "squaring", "-e", "counting", "--seeds", "0-1")
+    assert report["executor"] == "counting" and report["finished"] == 2
+    counted = (Path(harness_cli.env["HARNESS_HOME"]) / "counted.txt").read_text().splitlines()
+    assert counted == ["squaring · exact · seed 0", "squaring · exact · seed 1"]
+    wrong = harness_cli("sweep", "-t", "squaring", "-e", "procesess", check=False)
+    assert wrong.returncode == 2
+    assert "unknown executor 'procesess'; did you mean 'processes'?" in wrong.stderr
+    assert "counting, local, processes, ray" in wrong.stderr
+
+
+def test_ray_executor_without_ray_says_how_to_install(toys, db, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ConfigError, match=r"needs Ray: pip install 'kexue-harness\[ray\]'"):
+        run_sweep(toys, Store(db), SweepSpec(tasks=["squaring"]), "ray")
+
+
+def test_sweep_resumes_a_run_left_unfinished_by_harness_run(toys, db):
+    from harness.runner import Runner, RunRequest
+
+    store = Store(db)
+    old = Runner(toys, store).run(RunRequest(task="squaring", model="exact", seed=3)).run
+    with duckdb.connect(str(db)) as con:  # as if `harness run` had been killed: running, no metrics
+        con.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [old.run_id])
+        con.execute("DELETE FROM metrics WHERE run_id = ?", [old.run_id])
+    report = run_sweep(toys, store, SweepSpec(tasks=["squaring"], seeds=[3]), "processes", workers=1)
+    (run,) = report.runs
+    assert run.run_id == old.run_id and run.status == "finished" and not run.cached
+    assert table(db, "SELECT run_id, status, sweep_id FROM runs") == [(old.run_id, "finished", report.sweep_id)]
+    assert table(db, "SELECT count(*) FROM samples") == [(50,)] and table(db, "SELECT count(*) FROM metrics") == [(1,)]
+
+
+def test_sweeps_command_shows_one_sweep(harness_cli):
+    report = harness_cli.json("sweep", "-t", "arith", "-m", "exact", "--name", "exact twice")
+    detail = harness_cli.json("sweeps", report["sweep_id"][:6])
+    assert detail["sweep_id"] == report["sweep_id"] and detail["name"] == "exact twice"
+    assert detail["grid"]["tasks"] == ["arith"] and detail["status"] == "finished"
+    assert sorted((r["task"], r["status"]) for r in detail["runs"]) == [("doubling", "finished"), ("squaring", "finished")]
+    text = harness_cli("sweeps", report["sweep_id"]).stdout
+    assert "exact_match 1" in text and "2/2 finished" in text
+
+
+def test_import_merges_several_exports_and_replaces_unfinished_runs(harness_cli, tmp_path):
+    for seed in (0, 1):
+        harness_cli("sweep", "-t", "doubling", "-m", "noisy", "--seeds", str(seed), "--db", str(tmp_path / f"{seed}.duckdb"))
+        harness_cli("export", str(tmp_path / f"out{seed}"), "--db", str(tmp_path / f"{seed}.duckdb"))
+    merged = tmp_path / "merged.duckdb"
+    out = harness_cli("import", str(tmp_path / "out0"), str(tmp_path / "out1"), "--db", str(merged)).stdout
+    assert "imported 2 new run(s)" in out
+    assert "imported 0 new run(s)" in harness_cli("import", str(tmp_path / "out0"), "--db", str(merged)).stdout
+    with duckdb.connect(str(merged)) as con:  # a run left unfinished here is replaced by the finished export
+        con.execute("UPDATE runs SET status = 'running' WHERE seed = 0")
+        con.execute("DELETE FROM samples WHERE idx >= 100 AND run_id IN (SELECT run_id FROM runs WHERE seed = 0)")
+    assert "imported 1 new run(s)" in harness_cli("import", str(tmp_path / "out0"), "--db", str(merged)).stdout
+    assert table(merged, "SELECT seed, status, n_samples FROM runs ORDER BY seed") == [(0, "finished", 200), (1, "finished", 200)]
+    assert table(merged, "SELECT count(*) FROM samples") == [(400,)]
+    assert len(table(merged, "SELECT DISTINCT sweep_id FROM runs")) == 2

@@ -78,6 +78,8 @@ def bounded_mlflow() -> Iterator[None]:
     if "DO_NOT_TRACK" in os.environ:
         added.pop("MLFLOW_DISABLE_TELEMETRY", None)
     os.environ.update(added)
+    import mlflow  # noqa: F401  (its import configures its loggers: quieten them after, not before)
+
     loggers = [logging.getLogger(name) for name in ("mlflow", "alembic")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:

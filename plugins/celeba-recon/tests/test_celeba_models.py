@@ -1,6 +1,5 @@
 """Every model end to end through the runner on tiny configurations, plus the quantiser's parts."""
 
-import copy
 import math
 from contextlib import contextmanager
 
@@ -16,6 +15,7 @@ from harness_celeba_recon.models.vqvae import AutoencoderModel, VqLibModel, VqVa
 
 from harness import ConfigError
 from harness.testing import run_plugin
+from harness.training import TrainingCheckpoint
 
 TINY = {"dim": "16", "steps": "12", "batch": "16"}
 
@@ -57,45 +57,43 @@ def test_variant_post_is_the_posts_recipe_and_fixes_resolve():
                 VqVaeModel(**bad)
 
 
-class MemoryCheckpoint:
-    """The runner's training checkpoint contract, in memory: restore() and maybe_save(step, payload)."""
+class StoppingCheckpoint(TrainingCheckpoint):
+    """The runner's real snapshot files, saved every step; raises KeyboardInterrupt after `stop_at`."""
 
-    def __init__(self, store, stop_at=None):
-        self.store, self.stop_at = store, stop_at
-
-    def restore(self):
-        return copy.deepcopy(self.store.get("saved"))
+    def __init__(self, directory, stop_at=None):
+        super().__init__(directory, every_steps=1, every_s=None)
+        self.stop_at = stop_at
 
     def maybe_save(self, step, payload_fn):
-        self.store["saved"] = copy.deepcopy({**payload_fn(), "step": step})
+        saved = super().maybe_save(step, payload_fn)
         if step == self.stop_at:
             raise KeyboardInterrupt
+        return saved
 
 
 class Ctx:
-    def __init__(self, store, stop_at=None):
-        self.task, self.seed, self.store, self.stop_at = "celeba-recon", 0, store, stop_at
+    def __init__(self, directory, stop_at=None):
+        self.task, self.seed, self.directory, self.stop_at = "celeba-recon", 0, directory, stop_at
 
     def training_checkpoint(self, every_s=None, every_steps=None):
-        return MemoryCheckpoint(self.store, self.stop_at)
+        return StoppingCheckpoint(self.directory, self.stop_at)
 
     @contextmanager
     def progress(self, label, total):
         yield lambda n=1: None
 
 
-def test_interrupted_training_resumes_to_the_same_weights():
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
     train = load_synthetic("train", 32)[:200]
     args = {"dim": 16, "steps": 10, "batch": 16, "restart_window": 3}
     whole = VqVaeModel(**args)
-    whole.fit(train, Ctx({}))
-    store = {}
+    whole.fit(train, Ctx(tmp_path / "whole"))
     interrupted = VqVaeModel(**args)
     with pytest.raises(KeyboardInterrupt):
-        interrupted.fit(train, Ctx(store, stop_at=6))
-    assert store["saved"]["step"] == 6
+        interrupted.fit(train, Ctx(tmp_path / "resumed", stop_at=6))
+    assert TrainingCheckpoint(tmp_path / "resumed").restore()["step"] == 6
     resumed = VqVaeModel(**args)
-    resumed.fit(train, Ctx(store))
+    resumed.fit(train, Ctx(tmp_path / "resumed"))
     for (name, a), b in zip(whole.net.state_dict().items(), resumed.net.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 

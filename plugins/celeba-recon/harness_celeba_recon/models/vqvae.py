@@ -140,9 +140,8 @@ class _ReconModel(Model):
             order = torch.randperm(n, generator=torch.Generator().manual_seed(ctx.seed * 100_003 + epoch))
             return data[order[offset * bs : (offset + 1) * bs]]
 
-        ckpt_factory = getattr(ctx, "training_checkpoint", None)
-        ckpt = ckpt_factory(every_s=30.0) if ckpt_factory is not None else None
-        saved = ckpt.restore() if ckpt is not None else None
+        ckpt = ctx.training_checkpoint(every_s=30.0)
+        saved = ckpt.restore()
         start = 0
         generator = torch.Generator().manual_seed(ctx.seed + 7)
         if saved is not None:
@@ -170,9 +169,8 @@ class _ReconModel(Model):
                     used = int(codes.unique().numel()) if codes is not None else None
                     self.history.append({"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()),
                                          "batch_codes_used": used})
-                if ckpt is not None:
-                    ckpt.maybe_save(step + 1, lambda: {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(),
-                                                       "generator": generator.get_state(), "history": self.history})
+                ckpt.maybe_save(step + 1, lambda: {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(),
+                                                   "generator": generator.get_state(), "history": self.history})
                 advance(1)
         self.train_seconds = time.perf_counter() - started
         self.net.eval()

@@ -33,6 +33,13 @@ class CelebaReconTask(Task):
     primary_metric = "recon-psnr"
     default_model = "vq-vae"
     embedded_dataset = "faces-synth-v1"
+    prediction_schema = {
+        "type": "object", "required": ["reconstruction", "bits"],
+        "description": "reconstruction: the key of the reconstructed image held by the process; bits: its code length",
+        "properties": {"reconstruction": {"type": "string"}, "bits": {"type": "number", "minimum": 0},
+                       "codes": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                       "codebook_size": {"type": "integer", "minimum": 1}},
+    }
     real_dataset = "celeba"
     reference_field = "image"
 

@@ -23,6 +23,18 @@ class EntityLinkingTask(Task):
     primary_metric = "el-f1"
     default_model = "pipeline"
     embedded_dataset = SYNTH_DATASET
+    prediction_schema = {
+        "type": "object", "required": ["mentions"],
+        "description": "linked mentions (kb_id may be NIL); gold_links: the linking of the gold mentions, when given",
+        "properties": {
+            "mentions": {"type": "array", "items": {
+                "type": "object", "required": ["mention", "offset", "kb_id"],
+                "properties": {"mention": {"type": "string"}, "offset": {"type": "integer", "minimum": 0},
+                               "kb_id": {"type": "string"}, "score": {"type": "number"},
+                               "candidates": {"type": "array"}}}},
+            "gold_links": {"type": "array", "items": {"type": "object", "required": ["mention", "offset", "kb_id"]}},
+        },
+    }
     real_dataset = "ccks2019-el"
     reference_field = "mentions"
 

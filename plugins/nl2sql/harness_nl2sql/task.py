@@ -23,6 +23,18 @@ class Nl2sqlTask(Task):
     primary_metric = "nl2sql-score"
     default_model = "bert"
     embedded_dataset = "nl2sql-synth-v1"
+    prediction_schema = {
+        "type": "object", "required": ["sel", "agg", "cond_conn_op", "conds"],
+        "description": "TableQA's sql object: agg per selected column, conds as [column, op, value]",
+        "properties": {
+            "sel": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "agg": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 5}},
+            "cond_conn_op": {"type": "integer", "minimum": 0, "maximum": 2},
+            "conds": {"type": "array", "items": {"type": "array", "minItems": 3, "maxItems": 3,
+                                                  "prefixItems": [{"type": "integer", "minimum": 0},
+                                                                  {"type": "integer", "minimum": 0, "maximum": 3}, {}]}},
+        },
+    }
     real_dataset = "tableqa"
     reference_field = "sql"
 

@@ -11,11 +11,16 @@ export HF_DATASETS_OFFLINE := 1
 
 setup: $(STAMP)
 
-# torch first, pinned: any other spec pulls a CUDA build of several GB (shared/ENVIRONMENT.md).
+# torch first, pinned to the CPU build the plugins are tested with: an unpinned `torch` lets pip
+# pick a CUDA build, several GB of downloads that this CPU-only harness never uses.
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
+	@echo "setup: creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "setup: installing torch 2.13.0 (CPU build; the longest step, a few minutes on a fresh machine)"
 	$(PY) -m pip install --quiet torch==2.13.0
+	@echo "setup: installing the harness with the dashboard, test, docs and ray extras, and the plugins: $(notdir $(PLUGIN_DIRS))"
 	$(PY) -m pip install --quiet -e '.[app,test,docs,ray]' $(foreach dir,$(PLUGIN_DIRS),-e '$(dir)[test]')
+	@echo "setup: done ($(VENV))"
 	touch $@
 
 test: setup

@@ -36,6 +36,10 @@ class PredictionError(HarnessError):
     """A model's prediction that does not have the shape the task's metrics read."""
 
 
+class ScoreError(PredictionError):
+    """A prediction a metric cannot read: names the metric, the sample and what it expected."""
+
+
 class Task:
     """A dataset plus how to score predictions on it.
 
@@ -153,9 +157,14 @@ class Metric:
     description: ClassVar[str] = ""
     citation: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
+    #: What `score` needs the prediction to be ("a number", "a list of spans"): named in the error
+    #: a user sees when a model's prediction has another shape.
+    expects: ClassVar[str] = ""
 
-    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float]:
-        """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate` combines."""
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float] | None:
+        """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate`
+        combines; None when the metric does not apply to this sample (it is then left out of the
+        aggregate, the CI and paired tests)."""
         raise NotImplementedError
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:

@@ -22,6 +22,7 @@ class AbsoluteError(Metric):
     name = "absolute_error"
     description = "|prediction - reference| for numeric predictions, averaged over samples."
     higher_is_better = False
+    expects = "a number (or a string holding one)"
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float:
         return abs(float(prediction) - float(reference))

@@ -55,10 +55,35 @@ def _store(db: Path | None):
     return Store(db)
 
 
-def _registry():
-    from harness.plugins import get_registry
+_warned = False
 
-    return get_registry()
+
+def _registry():
+    """The plugin registry; the first call prints one warning line per plugin that failed to load."""
+    global _warned
+    from harness.plugins import get_registry, warn_broken
+
+    registry = get_registry()
+    if not _warned:
+        _warned = True
+        warn_broken(registry, lambda line: click.echo(line, err=True))
+    return registry
+
+
+def _check_name(kind: str, name: str | None, known: list[str], extra: str = "") -> None:
+    """Read-side commands treat an unknown name as `run` does: an error with suggestions (exit 2)."""
+    from harness.runner import suggest
+
+    if name is None or name in known:
+        return
+    hint = suggest(name, known) or f" (known: {', '.join(known[:20]) or 'none'})"
+    raise ConfigError(f"unknown {kind} {name!r}{hint}{extra}")
+
+
+def _known_tasks(store, registry=None) -> list[str]:
+    """Tasks that are installed or have runs in the database."""
+    stored = [r["task"] for r in store.query("SELECT DISTINCT task FROM runs")] if store.exists() else []
+    return sorted(set(stored) | set(registry.tasks if registry is not None else {}))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +176,9 @@ def models(as_json: bool) -> None:
 @JSON_OPTION
 def plugins(as_json: bool) -> None:
     """List loaded plugins, their hooks, and any error raised while loading them."""
-    registry = _registry()
+    from harness.plugins import get_registry
+
+    registry = get_registry()  # no warning lines: this table shows every error in full
     rows = [
         {"name": p.name, "version": p.version, "distribution": p.distribution, "hooks": p.hooks(registry.pm),
          "error": p.error}
@@ -265,13 +292,15 @@ def _metrics_table(metrics):
 
 @cli.command("runs")
 @click.option("--task", "-t", "task_name", help="Only this task's runs.")
-@click.option("--status", type=click.Choice(["running", "finished", "failed"]))
+@click.option("--status", type=click.Choice(["running", "finished", "failed", "interrupted"]))
 @click.option("--limit", type=int, default=50, show_default=True, help="Most recent N runs (0: all).")
 @DB_OPTION
 @JSON_OPTION
 def runs_command(task_name: str | None, status: str | None, limit: int, db: Path | None, as_json: bool) -> None:
     """List recorded runs, most recent first."""
     store = _store(db)
+    if task_name is not None:
+        _check_name("task", task_name, _known_tasks(store, _registry()), " with runs in this database")
     records = store.runs(task=task_name, status=status, limit=limit or None) if store.exists() else []
     if as_json:
         return _echo_json([r.as_json() for r in records])
@@ -291,20 +320,24 @@ def runs_command(task_name: str | None, status: str | None, limit: int, db: Path
 @click.option("--split", help="Only runs on this split.")
 @click.option("--latest", is_flag=True, help="Rank each model's latest finished run instead of its best.")
 @click.option("--list", "list_definitions", is_flag=True, help="List the leaderboard definitions and exit.")
+@click.option("--include-partial", is_flag=True,
+              help="Also show --limit runs that stopped short of the split (marked, with their sample count).")
 @DB_OPTION
 @JSON_OPTION
 @click.option("--markdown", is_flag=True, help="Print Markdown tables.")
 def leaderboard(name: str | None, task_name: str | None, dataset: str | None, split: str | None, latest: bool,
-                list_definitions: bool, db: Path | None, as_json: bool, markdown: bool) -> None:
+                list_definitions: bool, include_partial: bool, db: Path | None, as_json: bool, markdown: bool) -> None:
     """Rank models: the leaderboard NAME (see --list), one --task, or every task in the database.
 
-    Each row is a model+config's best (or --latest) finished run with its 95% CI; "vs next" is the
-    paired-bootstrap p-value against the row below, over the samples both runs share (* when < 0.05).
+    Each row is a model+config's best (or --latest) finished run over the whole split, with its
+    95% CI; "vs next" is the paired-bootstrap p-value against the row below, over the samples both
+    runs share (* when < 0.05).
     """
     from harness.leaderboard import build, load_definitions, rank, spec_for_task
 
     store = _store(db)
-    specs = load_definitions(_registry(), store)
+    registry = _registry()
+    specs = load_definitions(registry, store)
     pick = "latest" if latest else None
     if list_definitions:
         if as_json:
@@ -316,13 +349,16 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
     if name:
         if name not in specs:
             raise ConfigError(f"no leaderboard {name!r}; `harness leaderboard --list` shows {', '.join(sorted(specs))}")
-        board = build(store, specs[name], pick=pick, definitions=specs)
+        board = build(store, specs[name], pick=pick, definitions=specs, include_partial=include_partial)
         if as_json:
             return _echo_json(board.as_json())
         if board.spec.kind == "overview":
             return _print_overview(board, markdown)
         boards = board.boards
     else:
+        if task_name is not None:
+            _check_name("task", task_name, _known_tasks(store, registry), registry.broken_hint())
+            _check_filters(store, task_name, dataset, split)
         task_names = [task_name] if task_name else (
             [r["task"] for r in store.query("SELECT DISTINCT task FROM runs WHERE status = 'finished' ORDER BY task")]
             if store.exists() else [])
@@ -330,7 +366,7 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         for task in task_names:
             entry = spec_for_task(specs, task)
             boards += rank(store, task, dataset or entry.dataset, split or entry.split, pick or "best", entry.metric,
-                           entry.columns, entry.flags)
+                           entry.columns, entry.flags, include_partial=include_partial)
         if as_json:
             return _echo_json([b.as_json() for b in boards])
     if not boards:
@@ -344,12 +380,25 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
         header = ["rank", "model", board.metric, "95% CI", *(["seeds", "seed sd"] if seeded else []), "vs next",
                   *board.columns, "config", *trained, "samples", "runs", "run"]
-        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else ""), _fmt(s.value),
+        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else "")
+                 + (f" (partial: {s.n_samples} samples)" if s.partial else ""), _fmt(s.value),
                  _ci(s.ci_low, s.ci_high), *([str(s.seeds), _fmt(s.seed_sd)] if seeded else []),
                  _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
                  _config(s.model_config), *([s.train_dataset or "—"] if trained else []), str(s.n_samples), str(s.runs),
                  s.run_id] for s in board.standings]
         _print_rows(title, header, rows, markdown)
+
+
+def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:
+    """`--dataset`/`--split` that no run of the task has are errors with suggestions, not empty tables."""
+    if not store.exists() or (dataset is None and split is None):
+        return
+    rows = store.query("SELECT DISTINCT dataset, split FROM runs WHERE task = ? ORDER BY ALL", [task])
+    if not rows:
+        return
+    _check_name("dataset", dataset, sorted({r["dataset"] for r in rows}), f" for task {task!r}")
+    _check_name("split", split, sorted({r["split"] for r in rows if dataset is None or r["dataset"] == dataset}),
+                f" for task {task!r}")
 
 
 def _p_value(p: float | None, note: str) -> str:
@@ -485,7 +534,11 @@ def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tu
     """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY."""
     from harness.transfer import export_runs
 
-    count = export_runs(_store(db), directory, task=task_name, run_ids=list(run_ids) or None)
+    store = _store(db)
+    if task_name is not None:
+        _check_name("task", task_name, _known_tasks(store), " with runs in this database")
+    resolved = [store.get_run(run_id).run_id for run_id in run_ids]  # unknown ids are errors with suggestions
+    count = export_runs(store, directory, task=task_name, run_ids=resolved or None)
     click.echo(f"exported {count} run(s) to {directory}")
 
 
@@ -532,7 +585,9 @@ def load_plugin_commands() -> None:
     if _commands_loaded:
         return
     _commands_loaded = True
-    registry = _registry()
+    from harness.plugins import get_registry
+
+    registry = get_registry()  # warnings come from the commands that use the registry (`_registry`)
     for impl in registry.pm.hook.register_commands.get_hookimpls():
         try:
             impl.function(cli=cli)

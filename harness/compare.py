@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from harness.api import ConfigError
 from harness.records import RunRecord
 from harness.store import Store
 
@@ -31,6 +32,9 @@ def _primary_value(score: Any) -> float | None:
 
 def compare(store: Store, run_a: str, run_b: str, limit: int | None = 50) -> Comparison:
     a, b = store.get_run(run_a), store.get_run(run_b)
+    if a.task != b.task:
+        raise ConfigError(f"runs {a.run_id} ({a.task}) and {b.run_id} ({b.task}) are of different tasks: their metrics "
+                          "and samples cannot be compared; compare two runs of one task")
     metrics_b = {m.name: m for m in b.metrics}
     deltas = []
     for m in a.metrics:

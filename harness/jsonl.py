@@ -1,5 +1,6 @@
 """Reading JSON-lines files as every loader should: one object per line, blank lines skipped,
-every error naming the file and line (DESIGN §10), so no plugin writes that loop again."""
+every error naming the file and line (a user must be able to fix bad input without reading a
+traceback), so no plugin writes that loop again."""
 
 from __future__ import annotations
 

@@ -9,152 +9,128 @@ runs share, because a CI per row does not say whether two overlapping rows reall
 from __future__ import annotations
 
 import json
-import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from harness.api import ConfigError
+from harness.definitions import (
+    BoardSpec,
+    LeaderboardSpec,
+    Pick,
+    check_names,
+    definitions_dir,
+    parse_definition,
+    plugin_definition,
+    read_definition,
+)
 from harness.seeds import over_seeds, paired_over_seeds, seed_columns
-from harness.store import Store
+from harness.store import Store, StoreError
 
 if TYPE_CHECKING:
     from harness.plugins import Registry
 
+__all__ = ["BoardSpec", "LeaderboardSpec", "build", "load_definitions", "paired_significance", "parse_definition",
+           "rank", "read_definition", "spec_for_task"]
+
 ALPHA = 0.05
-Pick = Literal["best", "latest"]
-
-
-# -- definitions -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BoardSpec:
-    """One `[[tasks]]` entry of a definition: how one task is ranked."""
-
-    task: str
-    metric: str | None = None  # None: the task's primary metric
-    dataset: str | None = None
-    split: str | None = None
-    columns: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class LeaderboardSpec:
-    name: str
-    title: str
-    description: str = ""
-    kind: Literal["ranking", "overview"] = "ranking"
-    pick: Pick = "best"
-    tasks: tuple[BoardSpec, ...] = ()
-    source: str = ""  # the file, plugin or "default" it came from: named in errors and listings
-
-    def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description, "kind": self.kind,
-                "pick": self.pick, "source": self.source,
-                "tasks": [{f.name: getattr(t, f.name) for f in fields(t)} for t in self.tasks]}
-
-
-_TOP_KEYS = {"title", "description", "kind", "pick", "tasks", "name"}
-_TASK_KEYS = {f.name for f in fields(BoardSpec)}
-
-
-def parse_definition(data: dict[str, Any], name: str, source: str) -> LeaderboardSpec:
-    """Validate one definition; every error names the source and the offending key."""
-    def fail(message: str) -> ConfigError:
-        return ConfigError(f"leaderboard {name!r} ({source}): {message}")
-
-    if unknown := sorted(set(data) - _TOP_KEYS):
-        raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(_TOP_KEYS))}")
-    kind = data.get("kind", "ranking")
-    if kind not in ("ranking", "overview"):
-        raise fail(f"kind must be 'ranking' or 'overview', not {kind!r}")
-    pick = data.get("pick", "best")
-    if pick not in ("best", "latest"):
-        raise fail(f"pick must be 'best' or 'latest', not {pick!r}")
-    entries = data.get("tasks")
-    if not isinstance(entries, list) or not entries:
-        raise fail("needs at least one [[tasks]] entry with a `task`")
-    specs = []
-    for position, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("task"), str):
-            raise fail(f"tasks entry {position} needs `task = \"name\"`")
-        if unknown := sorted(set(entry) - _TASK_KEYS):
-            raise fail(f"tasks entry {position} ({entry['task']}): unknown key(s) {', '.join(unknown)}")
-        for key in ("columns", "flags"):
-            value = entry.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(f"tasks entry {position} ({entry['task']}): `{key}` must be a list of metric names")
-        for key in ("metric", "dataset", "split"):
-            if key in entry and not isinstance(entry[key], str):
-                raise fail(f"tasks entry {position} ({entry['task']}): `{key}` must be a string")
-        specs.append(BoardSpec(
-            task=entry["task"], metric=entry.get("metric"), dataset=entry.get("dataset"), split=entry.get("split"),
-            columns=tuple(entry.get("columns", ())), flags=tuple(entry.get("flags", ())),
-        ))
-    return LeaderboardSpec(name=data.get("name", name), title=str(data.get("title", name)),
-                           description=str(data.get("description", "")), kind=kind, pick=pick,
-                           tasks=tuple(specs), source=source)
-
-
-def read_definition(path: Path) -> LeaderboardSpec:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read leaderboard definition {path}: {exc}") from exc
-    return parse_definition(data, path.stem, str(path))
-
-
-def definitions_dir() -> Path | None:
-    """`HARNESS_LEADERBOARDS`, else the `leaderboards/` folder of the source checkout, if any."""
-    env = os.environ.get("HARNESS_LEADERBOARDS")
-    if env is not None:
-        return Path(env) if env else None
-    candidate = Path(__file__).resolve().parent.parent / "leaderboards"
-    return candidate if candidate.is_dir() else None
 
 
 def load_definitions(registry: Registry | None = None, store: Store | None = None,
                      directory: Path | None = None) -> dict[str, LeaderboardSpec]:
-    """Every leaderboard: files first, then plugin contributions, then a default per task.
+    """Every leaderboard: files first, then plugin contributions, then one per remaining task.
 
-    A task gets a default board (named after it, ranked by its primary metric) unless a ranking
-    definition already covers it; tasks known only from the database (imported runs) count too.
+    A task no ranking definition covers gets a board named after it: the definition stored with
+    its runs when there is one (so a database viewed where the task's plugin is not installed
+    ranks as it did where the runs were made), else its primary metric. File definitions are
+    validated against the metrics each task computes: a misspelt name is an error naming the
+    file and key, never an empty board.
     """
     from harness.plugins import get_registry
 
     registry = registry or get_registry()
     directory = directory if directory is not None else definitions_dir()
+    stored = _stored_definitions(store)
     specs: dict[str, LeaderboardSpec] = {}
     if directory is not None and directory.is_dir():
+        metrics_of = _metrics_of(registry, store)
         for path in sorted(directory.glob("*.toml")):
             spec = read_definition(path)
+            check_names(spec, metrics_of)
             specs.setdefault(spec.name, spec)
-    for entry in registry.leaderboards:
+    for entry in registry.leaderboards:  # validated when the plugins loaded (harness.plugins)
         try:
-            if isinstance(entry.obj, dict):
-                name = entry.obj.get("name") or entry.obj.get("tasks", [{}])[0].get("task", "unnamed")
-                spec = parse_definition(entry.obj, name, f"plugin {entry.plugin}")
-            else:
-                spec = read_definition(Path(entry.obj))
-                spec = LeaderboardSpec(**{**spec.__dict__, "source": f"plugin {entry.plugin} ({spec.source})"})
-        except (ConfigError, TypeError, AttributeError, IndexError) as exc:
+            spec = plugin_definition(entry.obj, entry.plugin)
+        except ConfigError as exc:
             registry.report(entry.plugin, f"leaderboard definition: {exc}")
             continue
         specs.setdefault(spec.name, spec)
     covered = {board.task for spec in specs.values() if spec.kind == "ranking" for board in spec.tasks}
-    tasks = set(registry.tasks)
+    tasks = set(registry.tasks) | set(stored)
     if store is not None and store.exists():
         tasks |= {row["task"] for row in store.query("SELECT DISTINCT task FROM runs")}
     for task in sorted(tasks - covered):
-        if task not in specs:
-            entry = registry.tasks.get(task)
-            description = entry.obj.description if entry else ""
-            specs[task] = LeaderboardSpec(task, task, description, tasks=(BoardSpec(task),), source="default")
+        if task in specs:
+            continue
+        entry = registry.tasks.get(task)
+        if entry is None and task in stored:
+            specs[task] = stored[task]
+            continue
+        description = entry.obj.description if entry else ""
+        specs[task] = LeaderboardSpec(task, task, description, tasks=(BoardSpec(task),), source="default")
     return specs
+
+
+def _metrics_of(registry: Registry, store: Store | None) -> dict[str, list[str]]:
+    """Each known task's metric names: installed tasks', plus those recorded for runs in the database."""
+    known = {name: list(entry.obj.metrics) for name, entry in registry.tasks.items()}
+    if store is not None and store.exists():
+        for row in store.query("SELECT DISTINCT r.task, m.metric FROM runs r JOIN metrics m USING (run_id) "
+                               "ORDER BY ALL"):
+            names = known.setdefault(row["task"], [])
+            if row["metric"] not in names:
+                names.append(row["metric"])
+    return known
+
+
+def _stored_definitions(store: Store | None) -> dict[str, LeaderboardSpec]:
+    """The board each task's latest finished run was ranked by where it ran (schema 3, `runs.board`)."""
+    if store is None or not store.exists():
+        return {}
+    try:
+        rows = store.query(
+            "SELECT task, arg_max(board, finished_at) AS board, arg_max(plugin, finished_at) AS plugin FROM runs "
+            "WHERE status = 'finished' AND board IS NOT NULL GROUP BY task ORDER BY task")
+    except StoreError:
+        return {}
+    specs = {}
+    for row in rows:
+        data = json.loads(row["board"])
+        board = BoardSpec(task=row["task"], metric=data.get("metric"), dataset=data.get("dataset"),
+                          split=data.get("split"), columns=tuple(data.get("columns") or ()),
+                          flags=tuple(data.get("flags") or ()))
+        specs[row["task"]] = LeaderboardSpec(
+            row["task"], data.get("title") or row["task"], data.get("description") or "", tasks=(board,),
+            source=f"stored with the runs (from {data.get('source') or 'plugin ' + row['plugin']})")
+    return specs
+
+
+def resolved_board(registry: Registry, task: str) -> dict[str, Any]:
+    """How `task` is ranked on this machine, as stored with each of its runs (`runs.board`)."""
+    specs = load_definitions(registry)
+    board = spec_for_task(specs, task)
+    owner = next((s for s in sorted(specs.values(), key=lambda s: (s.name != task, s.name))
+                  if s.kind == "ranking" and board in s.tasks), None)
+    entry = registry.tasks.get(task)
+    data = board.as_json()
+    data.update({"definition": owner.name if owner else task, "source": owner.source if owner else "default",
+                 "title": owner.title if owner and owner.name == task else task,
+                 "description": owner.description if owner and owner.name == task
+                 else (entry.obj.description if entry else "")})
+    return data
 
 
 def spec_for_task(specs: dict[str, LeaderboardSpec], task: str) -> BoardSpec:
@@ -192,6 +168,8 @@ class Standing:
     runs: int
     #: What the model learnt from, when it trains: a model trained elsewhere is its own row.
     train_dataset: str | None = None
+    partial: bool = False  # a --limit run that stopped short of the split: shown only with include_partial
+    sample_limit: int | None = None
     columns: dict[str, Cell] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     # against the next row down: paired bootstrap over the samples both runs share
@@ -243,11 +221,14 @@ class Board:
 
 def rank(store: Store, task: str, dataset: str | None = None, split: str | None = None, pick: Pick = "best",
          metric: str | None = None, columns: tuple[str, ...] = (), flags: tuple[str, ...] = (),
-         registry: Registry | None = None, significance: bool = True) -> list[Board]:
+         registry: Registry | None = None, significance: bool = True, include_partial: bool = False) -> list[Board]:
     """Best (or latest) finished run per model and config, ranked by `metric` (default: primary).
 
-    Runs flagged by a `flags` metric (value > 0) rank after every unflagged run, however good
-    their score: a test whose type-I error is inflated has not earned its power.
+    Only runs over the whole split are ranked: a `--limit` run that stopped short is a smoke
+    test, not a result. With `include_partial` such runs appear too, as rows of their own
+    (marked `partial`, with their sample count) below every complete row. Runs flagged by a
+    `flags` metric (value > 0) rank after every unflagged run, however good their score: a test
+    whose type-I error is inflated has not earned its power.
     """
     if pick not in ("best", "latest"):
         raise ConfigError(f"pick must be 'best' or 'latest', not {pick!r}")
@@ -255,8 +236,8 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         return []
     metric_clause = "m.metric = ?" if metric else "m.is_primary"
     sql = (
-        "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.finished_at, r.train_dataset, "
-        "r.seed, r.data_fingerprint, "
+        "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.sample_limit, r.finished_at, "
+        f"r.train_dataset, r.seed, r.data_fingerprint, {PARTIAL_SQL} AS partial, "
         "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better "
         f"FROM runs r JOIN metrics m USING (run_id) WHERE r.task = ? AND r.status = 'finished' AND {metric_clause}"
     )
@@ -265,14 +246,17 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         if value is not None:
             sql += f" AND r.{column} = ?"
             params.append(value)
+    if not include_partial:
+        sql += f" AND NOT {PARTIAL_SQL}"
     rows = store.query(sql, params)
     boards: dict[tuple[str, str, str], Board] = {}
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         board_key = (row["dataset"], row["split"], row["metric"])
         boards.setdefault(board_key, Board(task, *board_key, higher_is_better=row["higher_is_better"], columns=columns))
-        groups.setdefault((*board_key, row["model"], row["model_config"], row["train_dataset"]), []).append(row)
-    for (dataset_, split_, metric_, model, config, train_dataset), candidates in groups.items():
+        groups.setdefault((*board_key, row["model"], row["model_config"], row["train_dataset"], row["partial"]),
+                          []).append(row)
+    for (dataset_, split_, metric_, model, config, train_dataset, partial), candidates in groups.items():
         board = boards[(dataset_, split_, metric_)]
         def order(r: dict[str, Any], board: Board = board) -> tuple:
             return _order(r, board.higher_is_better, pick)
@@ -282,6 +266,7 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
             rank=0, model=model, model_config=json.loads(config), run_id=chosen["run_id"], value=chosen["value"],
             ci_low=chosen["ci_low"], ci_high=chosen["ci_high"], n_samples=chosen["n_samples"],
             finished_at=chosen["finished_at"], runs=len(candidates), train_dataset=train_dataset,
+            partial=bool(partial), sample_limit=chosen["sample_limit"],
         )
         over_seeds(standing, candidates, order)
         board.standings.append(standing)
@@ -294,13 +279,19 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
             standing.columns = {name: values.get(name, Cell(None)) for name in columns}
             standing.flags = [name for name in flags if ((values.get(name) or Cell(None)).value or 0) > 0]
         sign = 1 if board.higher_is_better else -1
-        board.standings.sort(key=lambda s: (bool(s.flags), s.value is None, -sign * (s.value or 0.0), s.model,
-                                            s.train_dataset or ""))
+        board.standings.sort(key=lambda s: (s.partial, bool(s.flags), s.value is None, -sign * (s.value or 0.0),
+                                            s.model, s.train_dataset or "", json.dumps(s.model_config, sort_keys=True)))
         for position, standing in enumerate(board.standings, start=1):
             standing.rank = position
         if significance:
             _mark_significance(store, board, registry)
     return sorted(boards.values(), key=lambda b: (b.dataset, b.split, b.metric))
+
+
+# A run made with --limit that stopped short of the split: fewer samples than the whole split.
+# (A limit at least the split's size evaluates every sample and n_samples < limit shows it; a limit
+# equal to the split's size cannot be told apart from a cut and counts as partial.)
+PARTIAL_SQL = "coalesce(r.sample_limit IS NOT NULL AND (r.n_samples IS NULL OR r.n_samples >= r.sample_limit), false)"
 
 
 def _order(row: dict[str, Any], higher_is_better: bool, pick: str) -> tuple:
@@ -325,22 +316,67 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
 
 
 def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
-    metric = _metric_object(board.metric, registry)
-    run_ids = [r["run_id"] for s in board.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
-    scores = _scores_by_sample(store, run_ids, board.metric)
-    for upper, lower in zip(board.standings, board.standings[1:], strict=False):
-        if upper.seeds > 1 or lower.seeds > 1:
+    adjacent = list(zip(board.standings, board.standings[1:], strict=False))
+    single = [(upper, lower) for upper, lower in adjacent if upper.seeds == 1 and lower.seeds == 1]
+    results = paired_tests(store, [(upper.run_id, lower.run_id) for upper, lower in single], board.metric, registry)
+    for (upper, _), (p, shared, note) in zip(single, results, strict=True):
+        upper.p_next, upper.shared_next, upper.note = p, shared, note
+    seeded = [(upper, lower) for upper, lower in adjacent if upper.seeds > 1 or lower.seeds > 1]
+    if seeded:  # rows over several seeds: resampled over seeds and samples (harness.seeds)
+        metric = _metric_object(board.metric, registry)
+        run_ids = [r["run_id"] for pair in seeded for s in pair for r in (s.seed_runs or [{"run_id": s.run_id}])]
+        scores = _scores_by_sample(store, run_ids, board.metric)
+        for upper, lower in seeded:
             upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
-            continue
-        upper.p_next, upper.shared_next, upper.note = _paired(
-            metric, board.metric, scores.get(upper.run_id, {}), scores.get(lower.run_id, {}))
 
 
 def paired_significance(store: Store, run_a: str, run_b: str, metric: str,
                         registry: Registry | None = None) -> tuple[float | None, int, str]:
     """(p-value, shared samples, note) for two runs on `metric`: what "vs next" shows, for any pair."""
-    scores = _scores_by_sample(store, [run_a, run_b], metric)
-    return _paired(_metric_object(metric, registry), metric, scores.get(run_a, {}), scores.get(run_b, {}))
+    return paired_tests(store, [(run_a, run_b)], metric, registry)[0]
+
+
+def paired_tests(store: Store, pairs: list[tuple[str, str]], metric: str,
+                 registry: Registry | None = None) -> list[tuple[float | None, int, str]]:
+    """(p-value, shared samples, note) for each pair of runs, over the samples both share.
+
+    Mean-aggregated metrics with plain numeric scores (the common case) are read as one numeric
+    column and every pair is tested in one vectorised pass (`harness.stats.paired_mean_p`), with
+    exactly the p-values a pair-by-pair test gives; other metrics go pair by pair.
+    """
+    if not pairs:
+        return []
+    metric_obj = _metric_object(metric, registry)
+    run_ids = list(dict.fromkeys(r for pair in pairs for r in pair))
+    numeric = _numeric_scores(store, run_ids, metric) if metric_obj is None or metric_obj.is_mean else None
+    if numeric is None:
+        scores = _scores_by_sample(store, run_ids, metric)
+        return [_paired(metric_obj, metric, scores.get(a, {}), scores.get(b, {})) for a, b in pairs]
+    from harness.stats import paired_mean_p
+
+    empty = (np.array([], dtype=np.int64), np.array([], dtype=float))
+    results: list[tuple[float | None, int, str] | None] = [None] * len(pairs)
+    by_size: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for position, (a, b) in enumerate(pairs):
+        (codes_a, values_a), (codes_b, values_b) = numeric.get(a, empty), numeric.get(b, empty)
+        _, in_a, in_b = np.intersect1d(codes_a, codes_b, assume_unique=True, return_indices=True)
+        shared = len(in_a)
+        if shared < 2:
+            results[position] = (None, shared, _NOT_SHARED if not shared else _ONE_SHARED)
+            continue
+        by_size.setdefault(shared, []).append((position, values_a[in_a] - values_b[in_b]))
+        note = f"compared on the {shared} shared samples" if shared < max(len(codes_a), len(codes_b)) else ""
+        results[position] = (None, shared, note)
+    for _size, members in by_size.items():
+        p_values = paired_mean_p(np.stack([diff for _, diff in members]), seed=0)
+        for (position, _), p in zip(members, p_values, strict=True):
+            _, shared, note = results[position]
+            results[position] = (p, shared, note)
+    return results  # type: ignore[return-value]
+
+
+_NOT_SHARED = "no shared samples with the next row: not comparable"
+_ONE_SHARED = "one shared sample: not comparable"
 
 
 def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tuple[float | None, int, str]:
@@ -348,8 +384,7 @@ def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tup
 
     shared = sorted(a.keys() & b.keys())
     if len(shared) < 2:
-        return None, len(shared), "no shared samples with the next row: not comparable" if not shared else \
-            "one shared sample: not comparable"
+        return None, len(shared), _NOT_SHARED if not shared else _ONE_SHARED
     p = paired_bootstrap_p(metric, [a[k] for k in shared], [b[k] for k in shared], seed=0)
     if p is None:
         return None, len(shared), f"metric {name!r} is not installed here and its scores are not plain numbers"
@@ -364,6 +399,39 @@ def _metric_object(name: str, registry: Registry | None) -> Any:
     return entry.obj() if entry else None
 
 
+def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Each run's (sample codes, scores) in sample-id order, or None when a score is not a plain number.
+
+    Sample ids become integer codes (their rank among all ids read), so pairing two runs is an
+    integer intersection; a missing or null score (not applicable) is left out.
+    """
+    path = f'$."{metric}"'
+    with store.connect(read_only=True) as con:
+        if store._current_version(con) == 0:
+            return {}
+        # codes rank the distinct ids (few) instead of sorting every row by its id string; a score
+        # that is present but no number (an object of statistics, a string) sends the caller to the
+        # general path; JSON null means not applicable and is dropped
+        columns = con.execute(
+            "WITH x AS (SELECT list_position(?, run_id) - 1 AS run, sample_id, json_extract(scores, ?) AS v "
+            "FROM samples WHERE list_contains(?, run_id)), "
+            "c AS (SELECT sample_id, row_number() OVER (ORDER BY sample_id) AS code FROM (SELECT DISTINCT sample_id FROM x)) "
+            "SELECT run, code, TRY_CAST(v AS DOUBLE) AS value, (value IS NULL AND v::VARCHAR <> 'null') AS odd "
+            "FROM x JOIN c USING (sample_id) WHERE v IS NOT NULL",
+            [run_ids, path, run_ids]).fetchnumpy()
+    if np.any(np.ma.filled(columns["odd"], False)):
+        return None
+    values = np.ma.filled(np.ma.asarray(columns["value"], dtype=float), np.nan)
+    runs = np.asarray(columns["run"], dtype=np.int64)
+    codes = np.asarray(columns["code"], dtype=np.int64)
+    order = np.lexsort((codes, runs))  # by run, then sample id: sorting integers here beats SQL's sort
+    keep = order[~np.isnan(values[order])]
+    runs, codes, values = runs[keep], codes[keep], values[keep]
+    bounds = np.searchsorted(runs, np.arange(len(run_ids) + 1))
+    return {run_id: (codes[bounds[i]:bounds[i + 1]], values[bounds[i]:bounds[i + 1]])
+            for i, run_id in enumerate(run_ids) if bounds[i + 1] > bounds[i]}
+
+
 def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str, dict[str, Any]]:
     if not run_ids:
         return {}
@@ -373,7 +441,9 @@ def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str
     scores: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["score"] is not None:
-            scores.setdefault(row["run_id"], {})[row["sample_id"]] = json.loads(row["score"])
+            value = json.loads(row["score"])
+            if value is not None:  # null: the metric does not apply to this sample
+                scores.setdefault(row["run_id"], {})[row["sample_id"]] = value
     return scores
 
 
@@ -412,7 +482,8 @@ class Leaderboard:
 
 
 def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None, pick: Pick | None = None,
-          significance: bool = True, definitions: dict[str, LeaderboardSpec] | None = None) -> Leaderboard:
+          significance: bool = True, definitions: dict[str, LeaderboardSpec] | None = None,
+          include_partial: bool = False) -> Leaderboard:
     """Rank every task of a definition (ranking), or summarise each task in one row (overview).
 
     An overview row picks its best model the way the task's own leaderboard ranks it (metric,
@@ -420,6 +491,7 @@ def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None,
     run is never shown as a task's best.
     """
     pick = pick or spec.pick
+    include_partial = include_partial and spec.kind == "ranking"  # an overview's best is never a smoke test
     result = Leaderboard(spec)
     for entry in spec.tasks:
         if spec.kind == "overview" and definitions:
@@ -427,7 +499,7 @@ def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None,
             entry = BoardSpec(entry.task, entry.metric or own.metric, entry.dataset or own.dataset,
                               entry.split or own.split, entry.columns, entry.flags or own.flags)
         boards = rank(store, entry.task, entry.dataset, entry.split, pick, entry.metric, entry.columns, entry.flags,
-                      registry, significance=significance and spec.kind == "ranking")
+                      registry, significance=significance and spec.kind == "ranking", include_partial=include_partial)
         if spec.kind == "ranking":
             result.boards.extend(boards)
             continue
@@ -448,5 +520,5 @@ def _run_counts(store: Store, task: str) -> dict[tuple[str, str], tuple[int, int
     if not store.exists():
         return {}
     rows = store.query("SELECT dataset, split, count(*) AS runs, count(DISTINCT model) AS models FROM runs "
-                       "WHERE task = ? AND status = 'finished' GROUP BY ALL", [task])
+                       f"r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL", [task])
     return {(r["dataset"], r["split"]): (r["runs"], r["models"]) for r in rows}

@@ -79,6 +79,19 @@ class Registry:
         group = entry.obj.group if entry else None
         return [e.obj for e in self.renderers.values() if e.obj.serves(task, group)]
 
+    def broken(self) -> dict[str, str]:
+        """Plugins that failed to load or raised in a hook, with the first line of their error."""
+        return {name: (info.error.strip().splitlines() or [""])[0]
+                for name, info in sorted(self.plugins.items()) if info.error}
+
+    def broken_hint(self) -> str:
+        """For "unknown task/model" errors: the broken plugins that may have provided the name."""
+        broken = self.broken()
+        if not broken:
+            return ""
+        return (f" (plugin(s) that failed to load and may provide it: {', '.join(broken)}; "
+                "`harness plugins` shows why)")
+
     def report(self, plugin: str, error: BaseException | str) -> None:
         message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         if _strict():
@@ -155,6 +168,7 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
     _collect(registry, "register_executors", registry.executors, Executor)
     _collect_leaderboards(registry)
     _check_tasks(registry)
+    _check_leaderboards(registry)
     return registry
 
 
@@ -201,6 +215,30 @@ def _check_tasks(registry: Registry) -> None:
         elif missing:
             registry.report(entry.plugin, f"task {name!r}: unknown metric(s) {', '.join(missing)}")
             del registry.tasks[name]
+
+
+def _check_leaderboards(registry: Registry) -> None:
+    """Parse each plugin's leaderboard definitions and check the metrics they name: an invalid one
+    is that plugin's error (shown by `harness plugins`), never an empty or wrongly ranked board."""
+    from harness.definitions import check_names, plugin_definition
+
+    metrics_of = {name: list(entry.obj.metrics) for name, entry in registry.tasks.items()}
+    valid = []
+    for entry in registry.leaderboards:
+        try:
+            spec = plugin_definition(entry.obj, entry.plugin)
+            check_names(spec, metrics_of)
+        except HarnessError as exc:
+            registry.report(entry.plugin, f"leaderboard definition: {exc}")
+            continue
+        valid.append(Entry(spec, entry.plugin))
+    registry.leaderboards = valid
+
+
+def warn_broken(registry: Registry, echo: Callable[[str], Any]) -> None:
+    """One line per broken plugin, for every command that uses the registry: never silent."""
+    for name, error in registry.broken().items():
+        echo(f"warning: plugin {name!r} failed to load: {error}; `harness plugins` shows more")
 
 
 _REGISTRY: Registry | None = None

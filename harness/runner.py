@@ -13,6 +13,7 @@ import hashlib
 import random
 import shutil
 import sys
+import time
 import traceback
 import uuid
 from collections import Counter
@@ -21,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import predictions
-from harness.api import ConfigError, DataError, Model, Row, Task
+from harness import fingerprints, predictions
+from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, Task
 from harness.plugins import Registry, call_lifecycle
 from harness.progress import progress_bar
 from harness.provenance import git_state, interpreter, package_versions
 from harness.records import RunRecord, SampleRecord, to_json
-from harness.stats import summarise
+from harness.stats import summarise_with_notes
 from harness.store import Store, default_home, utcnow
 from harness.training import TrainingCheckpoint, interval_from_env
 
@@ -121,7 +122,7 @@ def resolve_tasks(registry: Registry, name: str) -> list[str]:
         return groups[name]
     known = sorted(set(registry.tasks) | set(groups))
     hint = suggest(name, known) or f" (known: {', '.join(known) or 'none'})"
-    raise ConfigError(f"unknown task {name!r}{hint}")
+    raise ConfigError(f"unknown task {name!r}{hint}{registry.broken_hint()}")
 
 
 def resolve_model(registry: Registry, task: type[Task], name: str | None) -> type[Model]:
@@ -201,6 +202,8 @@ class Runner:
                 raise ConfigError(f"--train-data: model {model.name!r} does not train (it applies to models that do)")
             if task.train_split is None:
                 raise ConfigError(f"--train-data: task {task.name!r} has no train split")
+        if not 0 <= request.seed <= MAX_SEED:
+            raise ConfigError(f"--seed must be between 0 and 2^63-1 ({MAX_SEED}), got {request.seed}")
         return task, model, split
 
     def prepare(self, request: RunRequest) -> Prepared:
@@ -211,7 +214,7 @@ class Runner:
         """
         task, model, split = self.plan(request)
         task_entry = self.registry.tasks[task.name]
-        model_cls = type(model)
+        plugin_version = self.registry.plugins[task_entry.plugin].version
         rows = load_split(task, split, request.data_dir)
         if request.limit is not None:
             rows = rows[: request.limit]
@@ -220,23 +223,26 @@ class Runner:
             dup = Counter(ids).most_common(1)[0][0]
             raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r}")
 
-        train = self._train_data(task, model, request)
-
-        from harness import __version__
-
-        plugins = self.registry.plugins
-        model_plugin = self.registry.models[model_cls.name].plugin
-        key_fields = {
-            "task": task.name, "task_version": task.version, "model": model_cls.name, "config": model.config,
-            "dataset": task.dataset_name(request.data_dir), "fingerprint": fingerprint(rows), "split": split,
-            "limit": request.limit, "seed": request.seed, "harness": __version__,
-            "plugin": plugins[task_entry.plugin].version, "model_plugin": plugins[model_plugin].version,
-        }
-        if train is not None:  # what a trained model learnt from decides its result too
-            key_fields["train"] = {"dataset": train.dataset, "fingerprint": train.fingerprint}
+        train = self._train_data(task, model, request, plugin_version)
+        rows_fingerprint = fingerprint(rows)
+        if request.data_dir is None:
+            fingerprints.remember(type(task), plugin_version, split, request.limit, rows_fingerprint)
+        key_fields = self._key_fields(task, model, split, request, rows_fingerprint,
+                                      (train.dataset, train.fingerprint) if train is not None else None)
         return Prepared(task, model, split, rows, ids, key_fields, _hash(key_fields), train)
 
+    def cached(self, request: RunRequest) -> RunRecord | None:
+        """The finished run a request would return, found from cached fingerprints of embedded data
+        without loading it (fingerprints.py); None when the data must be read to know."""
+        task, model, split = self.plan(request)
+        plugin_version = self.registry.plugins[self.registry.tasks[task.name].plugin].version
+        quick = self._quick_key(task, model, split, request, plugin_version)
+        return self._finished(quick) if quick is not None else None
+
     def run(self, request: RunRequest) -> RunOutcome:
+        hit = self.cached(request)
+        if hit is not None:  # a cached re-run answers without regenerating the embedded data
+            return RunOutcome(hit, cached=True)
         prepared = self.prepare(request)
         task, model, split, rows, ids = prepared.task, prepared.model, prepared.split, prepared.rows, prepared.ids
         run_key, key_fields, train = prepared.run_key, prepared.key_fields, prepared.train
@@ -250,23 +256,66 @@ class Runner:
             run = resumable[0]
             self.store.mark_running(run.run_id)
             run.status, run.error = "running", None
+            clock = _Clock(run.duration_s or 0.0)  # compute time of earlier attempts, not the gap since
         else:
             run = self._new_run(task, model, split, request, run_key, key_fields)
             self.store.insert_run(run)
+            clock = _Clock(0.0)
         warnings = call_lifecycle(self.registry, "on_run_start", run=run)
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
         try:
-            self._evaluate(task, model, run, rows, ids, request, train)
-            self._finish(task, run, replaces)
+            self._evaluate(task, model, run, rows, ids, request, train, clock)
+            warnings += self._finish(task, run, replaces, clock)
         except Exception as exc:
             run.status = "failed"
             run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
             run.finished_at = utcnow()
-            run.duration_s = (run.finished_at - run.started_at).total_seconds()
+            run.duration_s = clock.elapsed()
             run.metrics = []
             self.store.finish_run(run)
+        except BaseException:  # Ctrl-C or SystemExit: resumable, and shown as such rather than `running`
+            self.store.mark_interrupted(run.run_id, clock.elapsed())
+            raise
         warnings += call_lifecycle(self.registry, "on_run_end", run=run)
         return RunOutcome(run, cached=False, warnings=warnings)
+
+    def _key_fields(self, task: Task, model: Model, split: str, request: RunRequest, rows_fingerprint: str,
+                    train: tuple[str, str] | None) -> dict[str, Any]:
+        """Everything that determines a run's result; hashed into its run key."""
+        from harness import __version__
+
+        plugins = self.registry.plugins
+        model_plugin = self.registry.models[type(model).name].plugin
+        key_fields = {
+            "task": task.name, "task_version": task.version, "model": type(model).name, "config": model.config,
+            "dataset": task.dataset_name(request.data_dir), "fingerprint": rows_fingerprint, "split": split,
+            "limit": request.limit, "seed": request.seed, "harness": __version__,
+            "plugin": plugins[self.registry.tasks[task.name].plugin].version, "model_plugin": plugins[model_plugin].version,
+        }
+        if train is not None:  # what a trained model learnt from decides its result too
+            key_fields["train"] = {"dataset": train[0], "fingerprint": train[1]}
+        return key_fields
+
+    def _quick_key(self, task: Task, model: Model, split: str, request: RunRequest, plugin_version: str | None
+                   ) -> dict[str, Any] | None:
+        """The run key from cached fingerprints of embedded data, or None when data must be read."""
+        if request.data_dir is not None or request.overwrite:
+            return None
+        known = fingerprints.lookup(type(task), plugin_version, split, request.limit)
+        train = None
+        if model.trains:
+            if request.train_dir() is not None or task.train_split is None:
+                return None
+            train_fingerprint = fingerprints.lookup(type(task), plugin_version, task.train_split, None)
+            if train_fingerprint is None:
+                return None
+            train = (task.dataset_name(None), train_fingerprint)
+        return None if known is None else self._key_fields(task, model, split, request, known, train)
+
+    def _finished(self, key_fields: dict[str, Any]) -> RunRecord | None:
+        if not self.store.exists():
+            return None
+        return next((r for r in self.store.runs(run_key=_hash(key_fields)) if r.status == "finished"), None)
 
     def _new_run(self, task: Task, model: Model, split: str, request: RunRequest, run_key: str,
                  key_fields: dict[str, Any]) -> RunRecord:
@@ -290,7 +339,7 @@ class Runner:
         )
 
     def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
-                  request: RunRequest, train: TrainData | None) -> None:
+                  request: RunRequest, train: TrainData | None, clock: _Clock) -> None:
         seed_everything(request.seed)
         ctx = RunContext(task=task.name, seed=request.seed)
         if train is not None:
@@ -319,19 +368,23 @@ class Runner:
                 records = []
                 for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
                     ref = task.reference(rows[i])
-                    scores = {m.name: _plain(m.score(pred, ref, inp)) for m in metrics}
+                    scores = {m.name: _score(m, pred, ref, inp, ids[i]) for m in metrics}
                     records.append(SampleRecord(ids[i], i, inp, pred, ref, scores))
-                self.store.add_samples(run.run_id, records)
+                self.store.add_samples(run.run_id, records, duration_s=clock.elapsed())
                 advance(len(chunk))
 
-    def _train_data(self, task: Task, model: Model, request: RunRequest) -> TrainData | None:
+    def _train_data(self, task: Task, model: Model, request: RunRequest, plugin_version: str | None
+                    ) -> TrainData | None:
         if not model.trains:
             return None
         if task.train_split is None:
             raise ConfigError(f"model {model.name!r} trains, but task {task.name!r} has no train split")
         directory = request.train_dir()
         rows = load_split(task, task.train_split, directory, "--train-data" if request.train_data else "--data-dir")
-        return TrainData(rows, task.dataset_name(directory), fingerprint(rows))
+        train = TrainData(rows, task.dataset_name(directory), fingerprint(rows))
+        if directory is None:
+            fingerprints.remember(type(task), plugin_version, task.train_split, None, train.fingerprint)
+        return train
 
     def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
         key = _hash({"model": model.name, "config": model.config, "train": train.fingerprint,
@@ -363,24 +416,68 @@ class Runner:
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
-    def _finish(self, task: Task, run: RunRecord, replaces: list[str]) -> None:
+    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> list[str]:
+        """Metrics, artifacts, and what the database needs to rank the run anywhere; returns notes."""
         scores = self.store.sample_scores(run.run_id)
-        run.metrics = [
-            summarise(self.registry.metrics[name].obj(), [s[name] for s in scores], run.seed,
-                      primary=name == task.primary_metric)
-            for name in task.metrics
-        ]
+        run.metrics, notes = [], []
+        for name in task.metrics:
+            value, metric_notes = summarise_with_notes(self.registry.metrics[name].obj(), [s.get(name) for s in scores],
+                                                       run.seed, primary=name == task.primary_metric)
+            run.metrics.append(value)
+            notes += metric_notes
         # Whole samples are read back only for tasks that build run-level artifacts from them.
         wants_samples = type(task).artifacts is not Task.artifacts
         artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
         run.status = "finished"
         run.finished_at = utcnow()
-        run.duration_s = (run.finished_at - run.started_at).total_seconds()
+        run.duration_s = clock.elapsed()
         run.n_samples = len(scores)
-        self.store.finish_run(run, artifacts, replaces)
+        descriptions = {name: self.registry.metrics[name].obj.description for name in task.metrics}
+        self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=descriptions)
+        return notes
+
+    def _board(self, task: str) -> dict[str, Any] | None:
+        """How this machine ranks the task (stored with the run, so other machines rank it the same)."""
+        from harness.leaderboard import resolved_board
+
+        try:
+            return resolved_board(self.registry, task)
+        except ConfigError:
+            return None  # a broken definition file is reported by `harness leaderboard`, not by a run
 
 
-def _plain(score: float | Mapping[str, float]) -> float | dict[str, float]:
+MAX_SEED = 2**63 - 1  # the seed is stored as a signed 64-bit integer
+
+
+class _Clock:
+    """A run's compute time: what earlier attempts spent plus this attempt's time so far."""
+
+    def __init__(self, before: float) -> None:
+        self.before = before
+        self.start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return self.before + time.monotonic() - self.start
+
+
+def _score(metric: Metric, prediction: Any, reference: Any, inp: Any, sample_id: str) -> float | dict[str, float] | None:
+    """One metric's score of one sample; a prediction it cannot read is a ScoreError saying so."""
+    try:
+        return _plain(metric.score(prediction, reference, inp))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        expected = f"it expects {metric.expects}" if metric.expects else "it cannot read this prediction"
+        raise ScoreError(f"metric {metric.name!r} cannot score sample {sample_id!r}: {expected}; prediction "
+                         f"{_short(prediction)}, reference {_short(reference)} ({type(exc).__name__}: {exc})") from exc
+
+
+def _short(value: Any) -> str:
+    text = to_json(value)
+    return f"{text if len(text) <= 80 else text[:77] + '...'} ({type(value).__name__})"
+
+
+def _plain(score: float | Mapping[str, float] | None) -> float | dict[str, float] | None:
+    if score is None:
+        return None  # the metric does not apply to this sample
     if isinstance(score, Mapping):
         return {k: float(v) for k, v in score.items()}
     return float(score)

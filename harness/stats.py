@@ -1,9 +1,19 @@
-"""Aggregation of per-sample scores with bootstrap confidence intervals (scipy.stats.bootstrap)."""
+"""Aggregation of per-sample scores with bootstrap confidence intervals, and paired tests.
+
+The percentile bootstrap here draws its resamples exactly as `scipy.stats.bootstrap(...,
+method="percentile", paired=True)` does (same generator calls, same batches, linear quantiles),
+so its intervals equal scipy's, but without importing scipy (a second on a loaded machine) and
+with what scipy lacks: resamples whose aggregate is undefined (NaN, e.g. a precision with no
+positive prediction in the resample) are dropped and counted instead of poisoning the interval.
+
+Per-sample scores may be None ("not applicable": the metric says nothing about that sample);
+aggregates, intervals and paired tests skip those samples.
+"""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,8 +25,16 @@ N_RESAMPLES = 1000
 CONFIDENCE = 0.95
 
 
+def applicable(scores: Sequence[Any]) -> list[Any]:
+    """The scores that are not None: a None score means the metric does not apply to the sample."""
+    return [s for s in scores if s is not None]
+
+
 def stats_arrays(scores: Sequence[Any]) -> dict[str, np.ndarray]:
-    """Turn per-sample scores (floats or dicts of named statistics) into one array per statistic."""
+    """Turn per-sample scores (floats or dicts of named statistics) into one array per statistic.
+
+    None scores (not applicable) are left out."""
+    scores = applicable(scores)
     if not scores:
         return {"value": np.array([], dtype=float)}
     if isinstance(scores[0], Mapping):
@@ -25,34 +43,53 @@ def stats_arrays(scores: Sequence[Any]) -> dict[str, np.ndarray]:
     return {"value": np.array(scores, dtype=float)}
 
 
-def bootstrap_ci(metric: Metric, stats: Mapping[str, np.ndarray], seed: int) -> tuple[float | None, float | None]:
-    """Percentile bootstrap over samples; None where fewer than two samples make it meaningless."""
-    from scipy.stats import bootstrap
+@dataclass(frozen=True)
+class Interval:
+    low: float | None
+    high: float | None
+    dropped: int = 0  # resamples whose aggregate was undefined (NaN) and left out of the percentiles
 
+
+def bootstrap_interval(metric: Metric, stats: Mapping[str, np.ndarray], seed: int,
+                       n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE) -> Interval:
+    """Percentile bootstrap over samples; None bounds where fewer than two samples (or fewer than
+    two defined resamples) make it meaningless."""
     n = len(next(iter(stats.values())))
     if n < 2:
-        return None, None
+        return Interval(None, None)
     keys = list(stats)
-    data = tuple(stats[k] for k in keys)
-    if metric.is_mean:
-        statistic, vectorized = (lambda x, axis=-1: np.mean(x, axis=axis)), True
-    else:
-        statistic, vectorized = (lambda *arrays: metric.aggregate(dict(zip(keys, arrays, strict=True)))), False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = bootstrap(
-            data,
-            statistic,
-            n_resamples=N_RESAMPLES,
-            confidence_level=CONFIDENCE,
-            method="percentile",
-            paired=True,
-            vectorized=vectorized,
-            batch=max(1, int(5e6 // n)),
-            rng=np.random.default_rng(seed),
-        )
-    low, high = result.confidence_interval
-    return _finite(low), _finite(high)
+    rng = np.random.default_rng(seed)
+    batch = max(1, int(5e6 // n))
+    theta = []
+    for start in range(0, n_resamples, batch):
+        idx = rng.integers(0, n, (min(batch, n_resamples - start), n))
+        if metric.is_mean:
+            theta.append(np.mean(stats[keys[0]][idx], axis=-1))
+        else:
+            theta.append(np.array([metric.aggregate({k: stats[k][row] for k in keys}) for row in idx], dtype=float))
+    values = np.concatenate(theta)
+    defined = values[~np.isnan(values)]
+    dropped = int(len(values) - len(defined))
+    if len(defined) < 2:
+        return Interval(None, None, dropped)
+    alpha = (1 - confidence) / 2
+    low, high = (_quantile(np.sort(defined), q) for q in (alpha, 1 - alpha))
+    return Interval(_finite(low), _finite(high), dropped)
+
+
+def _quantile(ordered: np.ndarray, p: float) -> float:
+    """The linear (Hyndman-Fan 7) quantile of sorted values, in scipy.stats.quantile's arithmetic."""
+    n = len(ordered)
+    jg = p * n + (1 - p)
+    j_plus = jg // 1
+    g = 0.0 if j_plus - 1 < 0 else jg % 1
+    j, j_plus = int(min(max(j_plus - 1, 0), n - 1)), int(min(max(j_plus, 0), n - 1))
+    return float((1 - g) * ordered[j] + g * ordered[j_plus])
+
+
+def bootstrap_ci(metric: Metric, stats: Mapping[str, np.ndarray], seed: int) -> tuple[float | None, float | None]:
+    interval = bootstrap_interval(metric, stats, seed)
+    return interval.low, interval.high
 
 
 def _finite(x: float) -> float | None:
@@ -60,17 +97,32 @@ def _finite(x: float) -> float | None:
 
 
 def summarise(metric: Metric, scores: Sequence[Any], seed: int, primary: bool) -> MetricValue:
-    stats = stats_arrays(scores)
-    value = metric.aggregate(stats) if len(scores) else None
-    low, high = bootstrap_ci(metric, stats, seed) if value is not None else (None, None)
-    return MetricValue(
+    return summarise_with_notes(metric, scores, seed, primary)[0]
+
+
+def summarise_with_notes(metric: Metric, scores: Sequence[Any], seed: int, primary: bool) -> tuple[MetricValue, list[str]]:
+    """The metric's value and CI, plus notes a user should see (skipped samples, dropped resamples)."""
+    notes = []
+    usable = applicable(scores)
+    if len(usable) < len(scores):
+        notes.append(f"metric {metric.name!r} does not apply to {len(scores) - len(usable)} of {len(scores)} "
+                     f"samples (score None): its value and CI are over the other {len(usable)}")
+    stats = stats_arrays(usable)
+    with np.errstate(all="ignore"):
+        value = metric.aggregate(stats) if usable else None
+    interval = bootstrap_interval(metric, stats, seed) if value is not None else Interval(None, None)
+    if interval.dropped:
+        notes.append(f"metric {metric.name!r}: {interval.dropped} of {N_RESAMPLES} bootstrap resamples had an "
+                     f"undefined value (NaN) and were dropped; the CI uses the other {N_RESAMPLES - interval.dropped}")
+    result = MetricValue(
         name=metric.name,
         value=None if value is None or not np.isfinite(value) else float(value),
-        ci_low=low,
-        ci_high=high,
+        ci_low=interval.low,
+        ci_high=interval.high,
         higher_is_better=metric.higher_is_better,
         primary=primary,
     )
+    return result, notes
 
 
 def paired_bootstrap_p(metric: Metric | None, a: Sequence[Any], b: Sequence[Any], seed: int,
@@ -81,7 +133,10 @@ def paired_bootstrap_p(metric: Metric | None, a: Sequence[Any], b: Sequence[Any]
     recomputes aggregate(a) - aggregate(b) each time, and doubles the share of resamples on the
     far side of zero from the observed difference. Without the metric class (its plugin is not
     installed here) plain numeric scores are compared by their mean; anything else gives None.
+    Pairs where either score is None (not applicable) are left out.
     """
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
     stats_a, stats_b = stats_arrays(a), stats_arrays(b)
     if metric is None:
         if set(stats_a) != {"value"} or set(stats_b) != {"value"}:
@@ -90,23 +145,47 @@ def paired_bootstrap_p(metric: Metric | None, a: Sequence[Any], b: Sequence[Any]
     else:
         mean = metric.is_mean
     n = len(a)
-    rng = np.random.default_rng(seed)
+    if n < 2:
+        return None
     if mean:
-        diff = stats_a["value"] - stats_b["value"]
-        observed = float(np.mean(diff))
-        deltas = np.concatenate([
-            diff[rng.integers(0, n, size=(size, n))].mean(axis=1)
-            for size in _batches(n_resamples, max(1, int(2e6 // n)))
-        ])
-    else:
+        return paired_mean_p(np.asarray(stats_a["value"] - stats_b["value"])[None, :], seed, n_resamples)[0]
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
         observed = metric.aggregate(stats_a) - metric.aggregate(stats_b)
         deltas = np.empty(n_resamples)
         for i in range(n_resamples):
             idx = rng.integers(0, n, size=n)
             deltas[i] = (metric.aggregate({k: v[idx] for k, v in stats_a.items()})
                          - metric.aggregate({k: v[idx] for k, v in stats_b.items()}))
+    return _two_sided(observed, deltas, n_resamples)
+
+
+def paired_mean_p(diffs: np.ndarray, seed: int, n_resamples: int = N_RESAMPLES) -> list[float | None]:
+    """Paired-bootstrap p-values for many pairs of mean-aggregated runs at once.
+
+    `diffs` holds one row of per-sample differences (a - b) per pair, all over the same n samples.
+    Every pair is resampled with the same seeded indices (the generator is drawn exactly as a
+    one-pair test draws it), so each p-value equals that pair's own test; the resampled sums of
+    all pairs come from one matrix product of resample counts with the differences instead of
+    gathering n values per resample and pair.
+    """
+    pairs, n = diffs.shape
+    rng = np.random.default_rng(seed)
+    sums = np.empty((n_resamples, pairs))
+    done = 0
+    for size in _batches(n_resamples, max(1, int(2e6 // n))):
+        idx = rng.integers(0, n, size=(size, n))
+        counts = np.bincount((idx + (np.arange(size) * n)[:, None]).ravel(), minlength=size * n).reshape(size, n)
+        sums[done : done + size] = counts @ diffs.T
+        done += size
+    observed = diffs.mean(axis=1)
+    return [_two_sided(observed[j], sums[:, j], n_resamples) for j in range(pairs)]
+
+
+def _two_sided(observed: float, deltas: np.ndarray, n_resamples: int) -> float | None:
     if not np.isfinite(observed):
         return None
+    deltas = deltas[~np.isnan(deltas)]
     if observed == 0 and not np.any(deltas):
         return 1.0
     far_side = int(np.sum(deltas <= 0) if observed > 0 else np.sum(deltas >= 0))

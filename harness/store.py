@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from harness.api import HarnessError
+from harness.api import ConfigError, HarnessError
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
 MIGRATIONS: list[str] = [
@@ -109,6 +110,16 @@ MIGRATIONS: list[str] = [
         finished_at TIMESTAMP
     );
     """,
+    # 4: what a database needs to describe itself wherever it is read (issue 14): the leaderboard
+    # definition each run was ranked by and each metric's description, so a merged database ranks
+    # the same where the plugin is not installed; and the process that owns a running run, so a run
+    # whose process died reads as `interrupted` instead of `running` forever.
+    """
+    ALTER TABLE runs ADD COLUMN board JSON;
+    ALTER TABLE runs ADD COLUMN pid BIGINT;
+    ALTER TABLE runs ADD COLUMN host VARCHAR;
+    ALTER TABLE metrics ADD COLUMN description VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Columns each migration added, so a read-only connection to an older file (the dashboard never
@@ -116,12 +127,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 ADDED_COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
     2: {"runs": (("train_dataset", "VARCHAR"), ("train_fingerprint", "VARCHAR"))},
     3: {"runs": (("sweep_id", "VARCHAR"),)},
+    4: {"runs": (("board", "JSON"), ("pid", "BIGINT"), ("host", "VARCHAR")), "metrics": (("description", "VARCHAR"),)},
 }
 TABLES = ("runs", "metrics", "samples", "artifacts")
 
 
 class StoreError(HarnessError):
     pass
+
+
+class UnknownRunError(StoreError, ConfigError):
+    """A run id (or prefix) that names no run, or several: a usage error (exit 2), with suggestions."""
 
 
 def default_home() -> Path:
@@ -137,6 +153,34 @@ def default_db_path() -> Path:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_corruption(exc: Exception) -> bool:
+    text = str(exc)
+    return any(mark in text for mark in ("Corrupt database", "checksum", "not a valid DuckDB database",
+                                         "IO Error: Could not read", "INTERNAL Error: Failed to load metadata"))
+
+
+def damaged(path: Path, exc: Exception) -> StoreError:
+    """One line saying what failed and how to recover, for a database file with a damaged block."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreError(
+        f"results database {path} is damaged ({first}). To recover: restore a copy of the file if you have one; "
+        f"otherwise save what is still readable with `harness export DIR --db {path} --task TASK` (task by task, "
+        "or --run ID), move the damaged file aside, and `harness import DIR` into a fresh database")
+
+
+def _alive(pid: int | None, host: str | None) -> bool:
+    """Whether the process that owns a running run still exists (only knowable on its own host)."""
+    if pid is None or host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -165,6 +209,8 @@ class Store:
                 con = duckdb.connect(str(self.path), read_only=read_only)
                 break
             except duckdb.Error as exc:
+                if _is_corruption(exc):
+                    raise damaged(self.path, exc) from exc
                 if not _is_lock_error(exc):
                     raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
                 if time.monotonic() > deadline:
@@ -177,6 +223,10 @@ class Store:
             if read_only:
                 _current_shape(con, self._check_version(con))
             yield con
+        except duckdb.Error as exc:
+            if _is_corruption(exc):
+                raise damaged(self.path, exc) from exc
+            raise
         finally:
             con.close()
 
@@ -231,18 +281,31 @@ class Store:
     # -- writes ------------------------------------------------------------------------------
 
     def insert_run(self, run: RunRecord) -> None:
+        """Record a new run as owned by this process (pid and host), so readers can tell when it died."""
         row = _run_row(run)
         with self.transaction() as con:
             con.execute(
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             )
+            con.execute("UPDATE runs SET pid = ?, host = ? WHERE run_id = ?", [os.getpid(), socket.gethostname(),
+                                                                              run.run_id])
 
     def mark_running(self, run_id: str) -> None:
         with self.transaction() as con:
-            con.execute("UPDATE runs SET status = 'running', error = NULL WHERE run_id = ?", [run_id])
+            con.execute("UPDATE runs SET status = 'running', error = NULL, pid = ?, host = ? WHERE run_id = ?",
+                        [os.getpid(), socket.gethostname(), run_id])
 
-    def add_samples(self, run_id: str, samples: Sequence[SampleRecord]) -> None:
-        """Store a batch; a sample already stored (a resumed run) is kept, never duplicated."""
+    def mark_interrupted(self, run_id: str, duration_s: float | None) -> None:
+        """A run this process stopped (Ctrl-C, SIGTERM): resumable, and shown as `interrupted`."""
+        with self.transaction() as con:
+            con.execute("UPDATE runs SET status = 'interrupted', duration_s = ? WHERE run_id = ?", [duration_s, run_id])
+
+    def add_samples(self, run_id: str, samples: Sequence[SampleRecord], duration_s: float | None = None) -> None:
+        """Store a batch; a sample already stored (a resumed run) is kept, never duplicated.
+
+        `duration_s` is the run's compute time so far, stored with the batch: a run that is killed
+        keeps the time it had spent, and its resumption adds to it instead of counting the gap.
+        """
         if not samples:
             return
         import pyarrow as pa
@@ -260,12 +323,17 @@ class Store:
             con.register("incoming_samples", table)
             con.execute("INSERT OR IGNORE INTO samples BY NAME SELECT * FROM incoming_samples")
             con.unregister("incoming_samples")
+            if duration_s is not None:
+                con.execute("UPDATE runs SET duration_s = ? WHERE run_id = ?", [duration_s, run_id])
 
-    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = ()) -> None:
+    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = (),
+                   board: Mapping[str, Any] | None = None, descriptions: Mapping[str, str] | None = None) -> None:
         """Store metrics, artifacts and the finished status in one transaction.
 
         `replaces` names runs this one supersedes (`--overwrite`); they are deleted in the
-        same transaction, so an overwrite that fails loses nothing.
+        same transaction, so an overwrite that fails loses nothing. `board` (how the task is
+        ranked here) and `descriptions` (each metric's) are stored so that the database ranks and
+        explains its runs the same wherever it is read.
         """
         with self.transaction() as con:
             for old in replaces:
@@ -275,9 +343,13 @@ class Store:
             con.execute("DELETE FROM artifacts WHERE run_id = ?", [run.run_id])
             for m in run.metrics:
                 con.execute(
-                    "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [run.run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary],
+                    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
+                    "description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run.run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary,
+                     (descriptions or {}).get(m.name)],
                 )
+            if board is not None:
+                con.execute("UPDATE runs SET board = ? WHERE run_id = ?", [to_json(board), run.run_id])
             for a in artifacts:
                 con.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [run.run_id, a.name, a.kind, a.data])
             con.execute(
@@ -310,16 +382,19 @@ class Store:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[RunRecord]:
-        """Runs matching every given filter (a list means any of), most recent first."""
-        where, params = _run_filter(task=task, status=status, run_key=run_key, model=model, dataset=dataset,
-                                    run_id_prefix=run_id_prefix, since=since, until=until)
-        sql = f"SELECT * FROM runs {where} ORDER BY started_at DESC, run_id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        """Runs matching every given filter (a list means any of), most recent first.
+
+        A `running` run whose process is gone reads as `interrupted` (and filters as such)."""
         with self.connect(read_only=True) as con:
             if self._current_version(con) == 0:
                 return []
-            rows = _rows(con, sql, params)
+            dead = self._dead_runs(con)
+            where, params = _run_filter(task=task, status=status, run_key=run_key, model=model, dataset=dataset,
+                                        run_id_prefix=run_id_prefix, since=since, until=until, dead=dead)
+            sql = f"SELECT * REPLACE ({_STATUS} AS status) FROM runs {where} ORDER BY started_at DESC, run_id"
+            if limit is not None:
+                sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+            rows = _rows(con, sql, [dead, *params])
             metrics: dict[str, list[MetricValue]] = {}
             if rows:
                 ids = [r["run_id"] for r in rows]
@@ -333,9 +408,32 @@ class Store:
 
     def count_runs(self, **filters: Any) -> int:
         """How many runs `runs(**filters)` would return without a limit (for pagination)."""
-        where, params = _run_filter(**filters)
-        rows = self.query(f"SELECT count(*) AS n FROM runs {where}", params)
-        return rows[0]["n"] if rows else 0
+        with self.connect(read_only=True) as con:
+            if self._current_version(con) == 0:
+                return 0
+            dead = self._dead_runs(con)
+            where, params = _run_filter(**filters, dead=dead)
+            return con.execute(f"SELECT count(*) FROM runs {where}", params).fetchone()[0]
+
+    def statuses(self) -> list[str]:
+        """The statuses runs have, as `runs()` reports them (with `interrupted` for dead processes)."""
+        with self.connect(read_only=True) as con:
+            if self._current_version(con) == 0:
+                return []
+            dead = self._dead_runs(con)
+            return [r[0] for r in con.execute(f"SELECT DISTINCT {_STATUS} AS s FROM runs ORDER BY s", [dead]).fetchall()]
+
+    def _dead_runs(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Runs marked `running` whose owning process on this host no longer exists."""
+        rows = con.execute("SELECT run_id, pid, host FROM runs WHERE status = 'running'").fetchall()
+        return [run_id for run_id, pid, host in rows if not _alive(pid, host)]
+
+    def version(self) -> int:
+        """The schema version of the database file (0 when it does not exist or is empty)."""
+        if not self.exists():
+            return 0
+        with self.connect(read_only=True) as con:
+            return self._current_version(con)
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix (as git does for commits)."""
@@ -344,10 +442,21 @@ class Store:
         if exact:
             return exact[0]
         if not matches:
-            raise StoreError(f"no run {run_id!r} in {self.path}")
+            import difflib
+
+            ids = [r["run_id"] for r in self.query("SELECT run_id FROM runs")] if self.exists() else []
+            close = difflib.get_close_matches(run_id, ids, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else " (`harness runs` lists them)"
+            raise UnknownRunError(f"no run {run_id!r} in {self.path}{hint}")
         if len(matches) > 1:
-            raise StoreError(f"run id prefix {run_id!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}")
+            raise UnknownRunError(f"run id prefix {run_id!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}")
         return matches[0]
+
+    def metric_descriptions(self, run_id: str) -> dict[str, str]:
+        """Each metric's description as stored with the run (for metrics whose plugin is not installed)."""
+        rows = self.query("SELECT metric, description FROM metrics WHERE run_id = ? AND description IS NOT NULL",
+                          [run_id])
+        return {r["metric"]: r["description"] for r in rows}
 
     def sample_ids(self, run_id: str) -> set[str]:
         return {r["sample_id"] for r in self.query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
@@ -435,20 +544,26 @@ class StoredSamples(Sequence[SampleRecord]):
             yield from self._store.samples(self._run_id, limit=self._page_size, offset=start)
 
 
-def _run_filter(**filters: Any) -> tuple[str, list[Any]]:
-    """A WHERE clause over `runs` with every value bound as a parameter."""
+# The status a reader reports: `running` becomes `interrupted` for the run ids bound to the `?`.
+_STATUS = "CASE WHEN status = 'running' AND list_contains(?::VARCHAR[], run_id) THEN 'interrupted' ELSE status END"
+
+
+def _run_filter(dead: Sequence[str] = (), **filters: Any) -> tuple[str, list[Any]]:
+    """A WHERE clause over `runs` with every value bound as a parameter (`dead`: see `_STATUS`)."""
     clauses: list[str] = []
     params: list[Any] = []
     for column in ("task", "status", "run_key", "model", "dataset"):
         value = filters.get(column)
         if value is None:
             continue
+        expression = f"({_STATUS})" if column == "status" else column
+        status_params = [list(dead)] if column == "status" else []
         if isinstance(value, str):
-            clauses.append(f"{column} = ?")
-            params.append(value)
+            clauses.append(f"{expression} = ?")
+            params += [*status_params, value]
         else:
-            clauses.append(f"list_contains(?, {column})")
-            params.append(list(value))
+            clauses.append(f"list_contains(?, {expression})")
+            params += [list(value), *status_params]
     if filters.get("run_id_prefix") is not None:
         clauses.append("starts_with(run_id, ?)")
         params.append(filters["run_id_prefix"])
@@ -503,8 +618,11 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
     }
 
 
+_NOT_IN_RECORD = ("board", "pid", "host")  # read by the leaderboard and the status check, not part of a run's record
+
+
 def _run_record(row: dict[str, Any], metrics: list[MetricValue]) -> RunRecord:
-    row = dict(row)
+    row = {k: v for k, v in row.items() if k not in _NOT_IN_RECORD}
     row["model_config"] = json.loads(row["model_config"])
     row["packages"] = json.loads(row["packages"]) if row["packages"] else {}
     return RunRecord(**row, metrics=metrics)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
+
+import duckdb
 
 from harness.store import SCHEMA_VERSION, TABLES, Store, StoreError
 
@@ -18,7 +21,14 @@ def _literal(path: Path) -> str:
 
 def export_runs(store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None) -> int:
     """Write the selected runs, with their metrics, samples and artifacts, to DIR/<table>.parquet."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".harness-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(f"cannot write the export to {directory}: {exc.strerror or exc}; "
+                         "choose a folder you can write to") from exc
     clauses, params = [], []
     if task:
         clauses.append("task = ?")
@@ -32,10 +42,13 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
         count = con.execute("SELECT count(*) FROM chosen").fetchone()[0]
         for table in TABLES:
             target = directory / f"{table}.parquet"
-            con.execute(
-                f"COPY (SELECT * FROM {table} WHERE run_id IN (SELECT run_id FROM chosen) ORDER BY ALL) "
-                f"TO {_literal(target)} (FORMAT parquet)"
-            )
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM {table} WHERE run_id IN (SELECT run_id FROM chosen) ORDER BY ALL) "
+                    f"TO {_literal(target)} (FORMAT parquet)"
+                )
+            except duckdb.IOException as exc:
+                raise StoreError(f"cannot write {target}: {str(exc).splitlines()[0]}") from exc
     (directory / MANIFEST).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "runs": count}) + "\n")
     return count
 

@@ -11,6 +11,8 @@ from harness.runner import Runner, RunRequest
 from harness.stats import paired_bootstrap_p
 from harness.store import Store
 
+ADD_METRIC = "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary) VALUES "
+
 
 @pytest.fixture
 def runs(arith, db):
@@ -55,8 +57,12 @@ def test_a_task_without_definition_gets_a_default_board(runs, db, tmp_path):
     with use_plugins() as registry:  # no arith plugin: nothing contributes a definition
         registry.tasks["tripling"] = Entry(Tripling, "somewhere")
         specs = load_definitions(registry, Store(db), tmp_path)
-    # an installed task, and tasks known only from the database (runs imported from elsewhere)
-    assert {n: s.source for n, s in specs.items()} == {"doubling": "default", "squaring": "default", "tripling": "default"}
+    # an installed task gets a default; tasks known only from the database (runs imported from
+    # elsewhere) are ranked by the definition stored with their runs (here the arith plugin's)
+    assert {n: s.source for n, s in specs.items()} == {
+        "doubling": "stored with the runs (from plugin toy_plugins.arith)",
+        "squaring": "stored with the runs (from plugin toy_plugins.arith)", "tripling": "default"}
+    assert specs["doubling"].tasks[0].columns == ("absolute_error",)
     assert specs["tripling"].description == "Triple an integer." and specs["tripling"].tasks[0].metric is None
 
 
@@ -82,8 +88,8 @@ def test_columns_and_flags(arith, db, runs):
     assert board.standings[1].columns["absolute_error"].value == pytest.approx(0.25)
     # a flag metric (recorded here by hand) pushes the best run below every unflagged one
     with Store(db).transaction() as con:
-        con.execute("INSERT INTO metrics VALUES (?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
-        con.execute("INSERT INTO metrics VALUES (?, 'suspicious', 0.0, NULL, NULL, false, false)", [runs["noisy2"].run_id])
+        con.execute(ADD_METRIC + "(?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
+        con.execute(ADD_METRIC + "(?, 'suspicious', 0.0, NULL, NULL, false, false)", [runs["noisy2"].run_id])
     board, = rank(Store(db), "doubling", flags=("suspicious",), registry=arith)
     assert [(s.model, s.value, s.flags) for s in board.standings] == [
         ("noisy", 0.75, []), ("noisy", 0.5, []), ("exact", 1.0, ["suspicious"])]
@@ -124,7 +130,7 @@ def test_overview_has_one_row_per_task_with_counts(arith, db, runs):
     assert rows[0].value == 1.0 and rows[0].dataset == "doubling-synth-v1"
     # the overview picks a task's best the way the task's own leaderboard ranks it: flags included
     with Store(db).transaction() as con:
-        con.execute("INSERT INTO metrics VALUES (?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
+        con.execute(ADD_METRIC + "(?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
     own = parse_definition({"tasks": [{"task": "doubling", "flags": ["suspicious"]}]}, "doubling", "test")
     rows = build(Store(db), spec, arith, definitions={"all": spec, "doubling": own}).overview
     assert (rows[0].best_model, rows[0].value) == ("noisy", 0.75)

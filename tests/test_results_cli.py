@@ -111,7 +111,8 @@ def test_sample_text_is_printed_as_data_not_markup(harness_cli, tmp_path):
     failed = json.loads(result.stdout)
     assert result.returncode == 1 and failed["status"] == "failed"  # a string cannot be scored by absolute_error
     shown = harness_cli("show", failed["run_id"]).stdout
-    assert f"error: ValueError: could not convert string to float: '{hostile}'" in shown
+    assert "error: ScoreError: metric 'absolute_error' cannot score sample 'a': it expects a number" in shown
+    assert f"(ValueError: could not convert string to float: '{hostile}')" in shown
 
 
 def test_runs_lists_recent_runs_with_filters(harness_cli, filled):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from datetime import datetime
 
 import duckdb
 
@@ -41,9 +42,18 @@ def test_sigkilled_run_resumes_without_recomputing(harness_cli, db, tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         (run_id, status), = con.execute("SELECT run_id, status FROM runs").fetchall()
     assert status == "running"
+    # its process is gone: readers say so instead of showing it running forever
+    listed, = harness_cli.json("runs")
+    assert listed["run_id"] == run_id and listed["status"] == "interrupted"
+    assert [r["run_id"] for r in harness_cli.json("runs", "--status", "interrupted")] == [run_id]
+    assert harness_cli.json("runs", "--status", "running") == []
+    time.sleep(2.0)  # a gap between the attempts that must not count as compute time
 
     resumed = harness_cli.json(*args)
     assert resumed["run_id"] == run_id and resumed["status"] == "finished" and resumed["n_samples"] == 200
+    span = (datetime.fromisoformat(resumed["finished_at"]) - datetime.fromisoformat(resumed["started_at"])).total_seconds()
+    assert resumed["duration_s"] < span - 1.5
+    assert resumed["duration_s"] >= 200 / 8 * 0.15 * 0.9  # both attempts' batches, each sleeping 0.15 s
     recomputed = log.read_text().splitlines()[logged_before:]
     assert not set(recomputed) & set(before), "samples stored before the kill were predicted again"
     after = stored_ids(db)

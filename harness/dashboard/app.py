@@ -36,6 +36,8 @@ def main() -> None:
         st.title("Kexue Harness")
         page = st.radio("Page", pages.PAGES, key="page")
         st.caption(f"Database: {store.path}")
+        for plugin, error in registry.broken().items():  # never silent: a broken plugin hides its tasks
+            st.warning(f"Plugin {plugin!r} failed to load: {error} (`harness plugins` shows more)")
     for key in ("page", "run_id", "run_a", "run_b", "board", "sweep"):
         value = st.session_state.get(key)
         if value:

@@ -37,11 +37,12 @@ def _stamp(store: Store) -> float:
 
 
 @st.cache_data(ttl=60, show_spinner="Ranking runs…")
-def _leaderboard(db: str, stamp: float, name: str, pick: str, _store: Store, _specs: dict[str, Any],
-                 _registry: Registry) -> Leaderboard:
+def _leaderboard(db: str, stamp: float, name: str, pick: str, include_partial: bool, _store: Store,
+                 _specs: dict[str, Any], _registry: Registry) -> Leaderboard:
     from harness.leaderboard import build
 
-    return build(_store, _specs[name], _registry, pick=pick, definitions=_specs)  # type: ignore[arg-type]
+    return build(_store, _specs[name], _registry, pick=pick, definitions=_specs,  # type: ignore[arg-type]
+                 include_partial=include_partial)
 
 
 # -- Leaderboards ------------------------------------------------------------------------------
@@ -58,11 +59,14 @@ def leaderboards(store: Store, registry: Registry) -> None:
     name = left.selectbox("Leaderboard", names, key="board", format_func=lambda n: f"{specs[n].title}  ·  {n}")
     pick = right.radio("Each model's", ["best", "latest"], key="pick", horizontal=True,
                        help="Rank each model+config by its best finished run, or by its latest one.")
+    include_partial = right.checkbox(
+        "Include partial runs", key="include-partial",
+        help="Also show --limit runs that stopped short of the split, marked, below the complete runs.")
     spec = specs[name]
     st.header(spec.title)
     if spec.description:
         st.caption(spec.description)
-    result = _leaderboard(str(store.path), _stamp(store), name, pick, store, specs, registry)
+    result = _leaderboard(str(store.path), _stamp(store), name, pick, include_partial, store, specs, registry)
     if spec.kind == "overview":
         _overview(result)
         return
@@ -98,7 +102,8 @@ def _board(board: Board, registry: Registry) -> None:
     seeded = any(s.seeds > 1 for s in board.standings)
     for s in board.standings:
         row: dict[str, Any] = {
-            "rank": s.rank, "model": s.model, board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
+            "rank": s.rank, "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
+            board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
             "vs next": _p_text(s.p_next, s.note), "flags": ", ".join(s.flags),
         }
         if seeded:  # rows over several seeds (harness/seeds.py): how many, and their spread
@@ -144,7 +149,8 @@ def _open_run_picker(labels: dict[str, str], key: str) -> None:
 def runs(store: Store, registry: Registry) -> None:
     st.header("Runs")
     distinct = {c: [r[c] for r in store.query(f"SELECT DISTINCT {c} FROM runs ORDER BY {c}")]
-                for c in ("task", "model", "dataset", "status")}
+                for c in ("task", "model", "dataset")}
+    distinct["status"] = store.statuses()  # with `interrupted` for runs whose process died
     columns = st.columns(5)
     filters: dict[str, Any] = {}
     for column, (name, options) in zip(columns, distinct.items(), strict=False):
@@ -254,7 +260,7 @@ def run_detail(store: Store, registry: Registry) -> None:
     if run.status == "failed":
         st.error("This run failed.")
         st.code(run.error or "", language="text")
-    _metrics_table(run, registry)
+    _metrics_table(run, registry, store.metric_descriptions(run.run_id))
     with st.expander("Metadata", expanded=False):
         _metadata(run)
     artifacts = {a.name: a for a in store.artifacts(run.run_id)}
@@ -270,11 +276,11 @@ def run_detail(store: Store, registry: Registry) -> None:
     _samples(store, run, registry)
 
 
-def _metrics_table(run: RunRecord, registry: Registry) -> None:
+def _metrics_table(run: RunRecord, registry: Registry, stored: dict[str, str]) -> None:
     rows, citations = [], []
     for m in run.metrics:
         entry = registry.metrics.get(m.name)
-        description = entry.obj.description if entry else "(metric plugin not installed here)"
+        description = entry.obj.description if entry else stored.get(m.name, "(metric plugin not installed here)")
         rows.append({"metric": m.name + (" (primary)" if m.primary else ""), "value": draw.fmt(m.value),
                      "95% CI": draw.ci(m.ci_low, m.ci_high), "direction": "↑" if m.higher_is_better else "↓",
                      "description": description})
@@ -351,8 +357,8 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
 
 
 def compare(store: Store, registry: Registry) -> None:
+    from harness.api import HarnessError
     from harness.compare import compare as compare_runs
-    from harness.store import StoreError
 
     st.header("Compare two runs")
     left, right = st.columns(2)
@@ -363,14 +369,14 @@ def compare(store: Store, registry: Registry) -> None:
         return
     try:
         result = compare_runs(store, run_a.strip(), run_b.strip(), limit=None)
-    except StoreError as exc:
+    except HarnessError as exc:  # an unknown run, or runs of different tasks
         st.error(str(exc))
         return
     a, b = result.a, result.b
     left.caption(f"{a.task} · {a.model} {draw.config(a.model_config)} · {a.dataset}/{a.split}")
     right.caption(f"{b.task} · {b.model} {draw.config(b.model_config)} · {b.dataset}/{b.split}")
-    if (a.task, a.dataset, a.split) != (b.task, b.dataset, b.split):
-        st.warning("These runs are on different tasks, datasets or splits: their metrics are not comparable.")
+    if (a.dataset, a.split) != (b.dataset, b.split):
+        st.warning("These runs are on different datasets or splits: their metrics are not comparable.")
     st.caption(f"{result.shared} shared sample(s); {len(result.differing)} differ.")
     deltas = [{"metric": d["metric"] + (" (primary)" if d["primary"] else ""), "A": draw.fmt(d["a"]),
                "B": draw.fmt(d["b"]), "B − A": draw.fmt(d["delta"]), "better": _better(d)} for d in result.deltas]

@@ -1,0 +1,100 @@
+"""The error policy: every user-caused or environment failure is one line that says what to do,
+never a traceback; unknown names are usage errors with suggestions (exit 2) on every command."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def one_line_error(result, code: int, *needles: str) -> str:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("warning:")]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def test_broken_plugins_are_never_silent(harness_cli):
+    harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.broken_import"
+    result = harness_cli("tasks")
+    assert ("warning: plugin 'toy_plugins.broken_import' failed to load: ModuleNotFoundError: No module named "
+            "'a_module_that_is_not_installed'; `harness plugins` shows more") in result.stderr.splitlines()
+    assert "doubling" in result.stdout
+    failed = harness_cli("run", "--task", "tripling", check=False)
+    one_line_error(failed, 2, "unknown task 'tripling'", "toy_plugins.broken_import", "harness plugins")
+    assert "warning: plugin 'toy_plugins.broken_import'" in failed.stderr
+    assert "warning:" not in harness_cli("plugins").stderr  # the table itself shows the error
+
+
+def test_a_damaged_database_says_how_to_recover(harness_cli, db):
+    harness_cli("run", "--task", "doubling", "--model", "noisy")
+    size = db.stat().st_size
+    with open(db, "r+b") as handle:  # scribble over every data block past the header
+        for offset in range(16384, size, 4096):
+            handle.seek(offset)
+            handle.write(b"\xab" * 2048)
+    for command in (["runs"], ["leaderboard", "--task", "doubling"]):
+        line = one_line_error(harness_cli(*command, check=False), 1, "is damaged", "restore a copy", "harness export")
+        assert str(db) in line
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_a_seed_out_of_range_is_refused_before_any_work(harness_cli, db, seed):
+    one_line_error(harness_cli("run", "--task", "doubling", "--seed", seed, check=False), 2,
+                   "--seed must be between 0 and 2^63-1")
+    assert not db.exists()
+
+
+def test_export_into_an_unwritable_folder_is_one_line(harness_cli, tmp_path):
+    harness_cli("run", "--task", "doubling")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    one_line_error(harness_cli("export", str(blocker / "out"), check=False), 1, "cannot write the export to",
+                   str(blocker / "out"))
+    if os.geteuid() != 0:  # root writes anywhere; the file-in-the-way case covers it there
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        one_line_error(harness_cli("export", str(locked), check=False), 1, "cannot write the export")
+
+
+def test_a_prediction_a_metric_cannot_read_names_metric_sample_and_expectation(harness_cli):
+    harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.judged"
+    result = harness_cli("run", "--task", "doubling", "--model", "listy", check=False)
+    line = one_line_error(result, 1, "ScoreError: metric 'absolute_error' cannot score sample 'test-0000'",
+                          "it expects a number", "prediction [0, 0] (list)")
+    assert "TypeError" in line or "float()" in line
+
+
+def test_read_side_commands_treat_unknown_names_as_errors(harness_cli, tmp_path):
+    harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.echo"
+    first = harness_cli.json("run", "--task", "doubling")
+    other = harness_cli.json("run", "--task", "echo")
+    for command, needle in (
+        (["leaderboard", "--task", "dubling"], "unknown task 'dubling'; did you mean 'doubling'?"),
+        (["leaderboard", "--task", "doubling", "--dataset", "doubling-synth-v2"], "unknown dataset 'doubling-synth-v2'"),
+        (["leaderboard", "--task", "doubling", "--split", "tset"], "unknown split 'tset'; did you mean 'test'?"),
+        (["runs", "--task", "dubling"], "unknown task 'dubling'; did you mean 'doubling'?"),
+        (["export", str(tmp_path / "x"), "--task", "dubling"], "unknown task 'dubling'"),
+        (["export", str(tmp_path / "x"), "--run", "nosuchrun"], "no run 'nosuchrun'"),
+        (["show", first["run_id"][:-1] + "z"], "did you mean"),
+        (["compare", first["run_id"], other["run_id"]], "are of different tasks"),
+    ):
+        one_line_error(harness_cli(*command, check=False), 2, needle)
+    assert not (tmp_path / "x" / "runs.parquet").exists()
+
+
+def test_new_plugin_refuses_installed_names_and_drops_a_harness_prefix(tmp_path):
+    from harness.api import ConfigError
+    from harness.scaffold import write_plugin
+
+    with pytest.raises(ConfigError, match="plugin name 'geometry' is taken: a distribution named 'harness-geometry'"):
+        write_plugin("geometry", tmp_path)
+    with pytest.raises(ConfigError, match="is taken"):
+        write_plugin("harness-geometry", tmp_path)
+    target = write_plugin("harness-movie-notes", tmp_path)
+    assert target.name == "harness-movie-notes" and (target / "harness_movie_notes").is_dir()
+    assert not (tmp_path / "harness-harness-movie-notes").exists()

@@ -22,6 +22,36 @@ def db(tmp_path) -> Path:
     return tmp_path / "results.duckdb"
 
 
+def fill_once(tmp_path_factory, name: str, fill) -> tuple[Path, object]:
+    """Record runs once (per module) into a template database with the toy arithmetic plugin.
+
+    Filling is most of the cost of a results test; each test then works on its own copy
+    (`copy_into`), so tests that write stay as isolated as before.
+    """
+    from toy_plugins import arith as module
+
+    from harness.plugins import use_plugins
+    from harness.runner import Runner
+    from harness.store import Store
+
+    template = tmp_path_factory.mktemp(name) / "results.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARNESS_HOME", str(template.parent / "harness-home"))
+        patch.setenv("HARNESS_LOAD_PLUGINS", "")
+        with use_plugins(module) as registry:
+            made = fill(Runner(registry, Store(template)))
+    return template, made
+
+
+def copy_into(template: Path, db: Path) -> None:
+    import shutil
+
+    for suffix in ("", ".wal"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, db.with_name(db.name + suffix))
+
+
 @pytest.fixture
 def arith():
     """The toy arithmetic plugin, registered for this test only."""

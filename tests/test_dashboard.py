@@ -15,14 +15,34 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PLUGINS = "toy_plugins.arith,toy_plugins.echo"
 
 
-@pytest.fixture
-def filled(monkeypatch, db):
-    """Runs of the toy plugins, recorded in-process, including a failed one and a text task."""
+@pytest.fixture(scope="module")
+def filled_db(tmp_path_factory):
+    """Runs of the toy plugins, recorded in-process once per module (the page tests only read them),
+    including a failed one and a text task."""
     from harness.plugins import get_registry
 
+    db = tmp_path_factory.mktemp("dashboard") / "results.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARNESS_HOME", str(db.parent / "harness-home"))
+        patch.setenv("HARNESS_LOAD_PLUGINS", "")
+        patch.setenv("HARNESS_PLUGINS", PLUGINS)
+        set_registry(None)
+        made = _fill(Runner(get_registry(), Store(db)))
+        set_registry(None)
+    return db, made
+
+
+@pytest.fixture
+def filled(monkeypatch, filled_db):
+    """The shared database of `filled_db`, as this test's HARNESS_DB; the runs by name."""
+    db, made = filled_db
     monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS)
+    monkeypatch.setenv("HARNESS_DB", str(db))
     set_registry(None)
-    runner = Runner(get_registry(), Store(db))
+    return made
+
+
+def _fill(runner: Runner) -> dict:
     runs = {
         "exact": RunRequest(task="doubling", model="exact"),
         "noisy": RunRequest(task="doubling", model="noisy"),
@@ -34,7 +54,6 @@ def filled(monkeypatch, db):
     }
     made = {name: runner.run(request).run for name, request in runs.items()}
     assert made["crashed"].status == "failed"
-    set_registry(None)
     return made
 
 
@@ -144,7 +163,7 @@ def test_compare_page_shows_deltas_and_disagreements(filled):
     assert set(differing["score B − A"]) == {"-1"}
     assert "paired-bootstrap p" in texts(at)
     at = app(page="Compare", run_a=filled["exact"].run_id, run_b=filled["echo"].run_id)
-    assert any("not comparable" in w.value for w in at.warning)
+    assert any("are of different tasks" in e.value for e in at.error)
 
 
 def test_links_carry_page_and_run_in_the_url(filled):
@@ -172,7 +191,7 @@ def test_dashboard_never_allows_html_from_data():
         assert "unsafe_allow_html" not in path.read_text(encoding="utf-8"), path
 
 
-def test_pages_wait_for_a_writer_then_render(filled, db):
+def test_pages_wait_for_a_writer_then_render(filled, filled_db):
     """A `harness run` holding the write lock delays the page; it does not break it."""
     import subprocess
     import sys
@@ -180,7 +199,7 @@ def test_pages_wait_for_a_writer_then_render(filled, db):
 
     holder = subprocess.Popen([sys.executable, "-c", (
         "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(3)"),
-        str(db)], stdout=subprocess.PIPE, text=True)
+        str(filled_db[0])], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         start = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import copy_into, fill_once
 
 from harness.api import ConfigError
 from harness.leaderboard import build, load_definitions, paired_significance, parse_definition, rank
@@ -14,16 +15,25 @@ from harness.store import Store
 ADD_METRIC = "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary) VALUES "
 
 
-@pytest.fixture
-def runs(arith, db):
-    runner = Runner(arith, Store(db))
-    made = {
+def _fill(runner: Runner) -> dict:
+    return {
         "exact": runner.run(RunRequest(task="doubling", model="exact")).run,
         "noisy4": runner.run(RunRequest(task="doubling", model="noisy")).run,
         "noisy2": runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "2"})).run,
         "squaring": runner.run(RunRequest(task="squaring", model="exact")).run,
     }
-    return made
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return fill_once(tmp_path_factory, "leaderboards", _fill)
+
+
+@pytest.fixture
+def runs(arith, db, template):
+    """The template's runs, in this test's own copy of the database (some tests add metrics)."""
+    copy_into(template[0], db)
+    return template[1]
 
 
 def test_definitions_come_from_files_then_plugins_then_defaults(arith, db, runs, tmp_path):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import copy_into, fill_once
 
 from harness.runner import Runner, RunRequest
-from harness.store import Store
 
 
-@pytest.fixture
-def filled(arith, db):
-    """Four runs recorded in-process (faster than four CLI start-ups); the CLI then reads them."""
-    runner = Runner(arith, Store(db))
+def _fill(runner: Runner) -> dict:
     requests = {
         "exact": RunRequest(task="doubling", model="exact"),
         "noisy4": RunRequest(task="doubling", model="noisy"),
@@ -21,6 +18,19 @@ def filled(arith, db):
         "noisy4-seed1": RunRequest(task="doubling", model="noisy", seed=1),
     }
     return {name: runner.run(request).as_json() for name, request in requests.items()}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """Four runs recorded in-process once (faster than four CLI start-ups per test)."""
+    return fill_once(tmp_path_factory, "results-cli", _fill)
+
+
+@pytest.fixture
+def filled(arith, db, template):
+    """This test's own copy of the template database; the CLI then reads (or adds to) it."""
+    copy_into(template[0], db)
+    return template[1]
 
 
 def test_leaderboard_ranks_best_run_per_model_and_config(harness_cli, filled):
@@ -86,7 +96,7 @@ def test_compare_shows_deltas_and_differing_samples(harness_cli, filled):
 
 def test_show_unknown_run_is_one_line(harness_cli, filled):
     result = harness_cli("show", "nope", check=False)
-    assert result.returncode == 1 and result.stderr.strip().startswith("Error: no run 'nope' in")
+    assert result.returncode == 2 and result.stderr.strip().startswith("Error: no run 'nope' in")  # a usage error
 
 
 def test_info_reports_the_database(harness_cli, filled, db):

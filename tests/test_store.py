@@ -121,7 +121,9 @@ def version_1_file(db, registry):
     Store(db).init()
     fill(registry, db, seeds=(0,))
     with duckdb.connect(str(db)) as con:
-        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id) FROM runs").fetchall()
+        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id, board, pid, host) FROM runs"
+                           ).fetchall()
+        con.execute("ALTER TABLE metrics DROP COLUMN description")
         con.execute("DROP TABLE runs")
         con.execute("DROP TABLE sweeps")
         con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table

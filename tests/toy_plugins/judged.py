@@ -42,7 +42,7 @@ class Listy(Model):
     """Returns a list where a number is expected: the metric must say so, naming the sample."""
 
     name = "listy"
-    tasks = ("doubling",)
+    tasks = ("judged",)
 
     def predict(self, batch, ctx):
         return [[item["x"], item["x"]] for item in batch]
@@ -70,6 +70,7 @@ class Confidence(Metric):
 class Correct(Metric):
     name = "judged-correct"
     description = "Share of numbers whose parity is answered correctly."
+    expects = 'an object {"even": true/false, "looked_up": true/false}'
 
     def score(self, prediction, reference, input):
         return float(prediction["even"] == reference)

@@ -169,7 +169,7 @@ class WorkerStore:
         self.resume.sweep_id = self.sweep_id
         self.run = self.resume
 
-    def add_samples(self, run_id: str, samples: Sequence[SampleRecord]) -> None:
+    def add_samples(self, run_id: str, samples: Sequence[SampleRecord], duration_s: float | None = None) -> None:
         """Keep a batch in memory and as one more spool shard; samples already held are skipped."""
         fresh = [s for s in samples if s.sample_id not in self._samples]
         if not fresh:
@@ -196,10 +196,17 @@ class WorkerStore:
         """Every sample in dataset order, for `Task.artifacts`."""
         return self._ordered()
 
-    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = ()) -> None:
-        """Hold the finished (or failed) run and its artifacts for `export_files`."""
+    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = (),
+                   board: Any = None, descriptions: Any = None) -> None:
+        """Hold the finished (or failed) run and its artifacts for `export_files`. (The stored
+        leaderboard entry and metric descriptions are not yet carried back by sweeps.)"""
         self.run = run
         self.artifacts = list(artifacts)
+
+    def mark_interrupted(self, run_id: str, duration_s: float | None) -> None:
+        """A worker stopped mid-run: the driver's retry resumes it from the spool."""
+        if self.run is not None:
+            self.run.duration_s = duration_s
 
     # -- handing the run back ------------------------------------------------------------------
 

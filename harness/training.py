@@ -20,7 +20,8 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,20 @@ def _load(path: Path) -> dict[str, Any]:
     # Our own file under the harness home, written by torch.save above: full unpickling is needed
     # for RNG states and optimiser state.
     return torch.load(path, weights_only=False)
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """torch's intra-op thread count for one block (restored after); 0 or None keeps torch's own.
+
+    Models make it a `threads` argument (default 1, recorded in the config): on small networks
+    and shared CPUs a second OpenMP thread spin-waiting for the first made steps slower, not faster.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from harness import Metric
+from harness.training import torch_threads
 from harness_celeba_recon import images
 
 CITATION = "苏剑林. VQ-VAE的简明介绍：量子化自编码器. https://kexue.fm/archives/6760 (2019)"
@@ -67,13 +68,8 @@ def ssim_batch(originals: np.ndarray, reconstructions: np.ndarray, double: bool 
     b = torch.from_numpy(np.ascontiguousarray(reconstructions)).permute(0, 3, 1, 2).to(dtype)
     # One thread: on a shared machine, OpenMP threads spin-waiting on tiny convolutions made one
     # 32 x 32 SSIM take 0.1 s instead of a millisecond.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.inference_mode():
-            values = _ssim_fn()(a, b, data_range=255.0, size_average=False, win_size=11, win_sigma=1.5)
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(1), torch.inference_mode():
+        values = _ssim_fn()(a, b, data_range=255.0, size_average=False, win_size=11, win_sigma=1.5)
     return values.numpy().astype(np.float64)
 
 

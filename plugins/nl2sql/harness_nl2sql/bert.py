@@ -19,12 +19,11 @@ import json
 import random
 import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
+from harness.training import torch_threads
 from harness_nl2sql.values import locate, parse_number, snap, span_value, text_cell
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -331,18 +330,6 @@ class BertSqlModel(Model):
 
     # -- building -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _threads(self) -> Iterator[None]:
-        """torch's thread count for this model only (restored after): 1 by default, because on a
-        shared CPU OpenMP threads spin-waiting for each other made a 2-thread step 15x slower here."""
-        import torch
-
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.config["threads"] or before)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
     def _pretrained_vocab(self, path: Path) -> dict[str, int]:
         vocab_file = path / "vocab.txt"
@@ -385,7 +372,7 @@ class BertSqlModel(Model):
     # -- training -------------------------------------------------------------------------------
 
     def fit(self, train: Any, ctx: Any) -> None:
-        with self._threads():
+        with torch_threads(self.config["threads"]):
             self._fit(train, ctx)
 
     def _fit(self, train: Any, ctx: Any) -> None:
@@ -515,7 +502,7 @@ class BertSqlModel(Model):
 
         if self.net is None or self.encoder is None:
             raise RuntimeError("model 'bert' has not been trained or loaded")
-        with self._threads():
+        with torch_threads(self.config["threads"]):
             return self._predict(batch)
 
     def _predict(self, batch: list[dict[str, Any]]) -> list[dict]:

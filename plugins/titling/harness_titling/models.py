@@ -16,12 +16,11 @@ import re
 import shutil
 import statistics
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
+from harness.training import torch_threads
 from harness_titling.network import UNK
 
 DECODE_KEYS = ("beam", "length_penalty", "max_len", "threads")
@@ -71,18 +70,6 @@ class Seq2seqModel(Model):
 
     # -- threads, building ----------------------------------------------------------------------
 
-    @contextmanager
-    def _threads(self) -> Iterator[None]:
-        """torch's thread count for this model only (restored after): 1 by default, because on the
-        shared 2-core machine more threads made small-network steps slower, not faster."""
-        import torch
-
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.config["threads"] or before)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
     def training_config(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in DECODE_KEYS}
@@ -143,7 +130,7 @@ class Seq2seqModel(Model):
         return digest.hexdigest()[:20]
 
     def fit(self, train: Any, ctx: Any) -> None:
-        with self._threads():
+        with torch_threads(self.config["threads"]):
             self._fit(train, ctx)
 
     def _fit(self, train: Any, ctx: Any) -> None:
@@ -237,7 +224,7 @@ class Seq2seqModel(Model):
         c = self.config
         x = pad([ids(item["content"], self.vocab, c["max_article"]) or [UNK] for item in batch])
         bert_ids = pad([self._bert_ids(item["content"]) or [UNK] for item in batch], x.size(1)) if self.bert_vocab else None
-        with self._threads(), torch.inference_mode():
+        with torch_threads(self.config["threads"]), torch.inference_mode():
             if self.decoding == "bidirectional":
                 found = decoding.bidirectional(self.net, x, c["beam"], c["max_len"], c["length_penalty"], bert_ids)
             else:

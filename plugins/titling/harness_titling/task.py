@@ -25,6 +25,11 @@ class TitlingTask(Task):
     primary_metric = "titling-rouge-l"
     default_model = "bidirectional"
     embedded_dataset = "titling-synth-v1"
+    prediction_schema = {
+        "type": "object", "required": ["title"],
+        "description": "the generated title; models may add how they decoded it (direction, score)",
+        "properties": {"title": {"type": "string"}, "direction": {"type": "string"}},
+    }
     real_dataset = "titling-jsonl"
     reference_field = "title"
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
+from harness.training import torch_threads
 from harness_celeba_recon import images
 from harness_celeba_recon.task import TASK_NAMES
 
@@ -31,18 +30,6 @@ POST = {"codebook": "grad", "init": "uniform", "restart_dead": "false"}
 CHOICES = {"codebook": ("ema", "grad"), "init": ("kmeans", "uniform"), "restart_dead": ("true", "false")}
 
 
-@contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """torch's thread count for this model only (restored after). 1 by default: on a shared 2-core
-    machine a second thread made small convolutions slower, not faster."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count or before)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def to_tensor(pixels: Any) -> Any:

@@ -25,12 +25,11 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, Model
+from harness.training import torch_threads
 from harness_entity_linking.data import NIL, fold, normalise_alias
 from harness_entity_linking.matching import Dictionary
 from harness_entity_linking.models.common import (
@@ -119,18 +118,6 @@ class PipelineModel(Model):
 
     # -- networks ---------------------------------------------------------------------------------
 
-    @contextmanager
-    def _threads(self) -> Iterator[None]:
-        """torch's thread count for this model only (1 by default: on a shared 2-core machine more
-        threads made small-network steps slower)."""
-        import torch
-
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.config["threads"] or before)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
     def _bert(self, pretrained: Path | None, bert_config: dict | None, layers: int) -> Any:
         from transformers import BertConfig, BertModel
@@ -257,7 +244,7 @@ class PipelineModel(Model):
     # -- training ---------------------------------------------------------------------------------
 
     def fit(self, train: Any, ctx: Any) -> None:
-        with self._threads():
+        with torch_threads(self.config["threads"]):
             self._fit(train, ctx)
 
     def _vocabulary(self, rows: list[dict], pretrained: Path | None) -> dict[str, int]:
@@ -412,7 +399,7 @@ class PipelineModel(Model):
             raise RuntimeError("model 'pipeline' has not been trained or loaded")
         for item in batch:
             check_kb(self.dictionary, item, self.name)
-        with self._threads(), torch.inference_mode():
+        with torch_threads(self.config["threads"]), torch.inference_mode():
             detected = self.detect([item["text"] for item in batch])
             # Every (text, span) to link: the detected ones, then the gold spans (for el-link-acc alone).
             jobs = [(i, s, e) for i, spans in enumerate(detected) for s, e, _ in spans]

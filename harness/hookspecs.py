@@ -7,7 +7,7 @@ plugin can register many things and the core can attribute each to the plugin th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from harness.api import Metric, Model, Renderer, Task
     from harness.executors import Executor
-    from harness.records import RunRecord
+    from harness.records import Artifact, RunRecord
 
 hookspec = pluggy.HookspecMarker("harness")
 hookimpl = pluggy.HookimplMarker("harness")
@@ -70,9 +70,13 @@ def on_run_start(run: RunRecord) -> None:
 
 
 @hookspec
-def on_run_end(run: RunRecord) -> None:
-    """Called after a run is stored as `finished` or `failed`; `run.metrics` holds the results.
+def on_run_end(run: RunRecord, artifacts: Mapping[str, Artifact]) -> None:
+    """Called once a run is stored as `finished` or `failed`; `run.metrics` holds the results.
 
-    Loggers (e.g. to an experiment tracker) implement this. An exception here is reported as a
-    warning and never changes the stored run.
+    `artifacts` are the run's stored artifacts by name (empty for a failed run), so a logger
+    needs no access to the database the run went to (`--db`, a sweep's driver). Declare only
+    the arguments you use: `def on_run_end(run)` is called without `artifacts`. A sweep calls
+    this in its driver, after the worker's result is stored, never in the worker. Loggers (e.g.
+    to an experiment tracker) implement this; an exception here is reported as a warning and
+    never changes the stored run.
     """

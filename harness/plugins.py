@@ -270,11 +270,15 @@ def use_plugins(*modules: ModuleType, entry_points: bool = False) -> Iterator[Re
 
 
 def call_lifecycle(registry: Registry, hook: str, **kwargs: Any) -> list[str]:
-    """Call a lifecycle hook on every plugin; return warnings for those that raised."""
+    """Call a lifecycle hook on every plugin; return warnings for those that raised.
+
+    Each implementation gets only the arguments it names (as pluggy's own calls do), so a hook
+    gaining an argument never breaks plugins written before it.
+    """
     warnings = []
     for impl in getattr(registry.pm.hook, hook).get_hookimpls():
         try:
-            impl.function(**kwargs)
+            impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
         except Exception as exc:
             if _strict():
                 raise

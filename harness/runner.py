@@ -27,7 +27,7 @@ from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, 
 from harness.plugins import Registry, call_lifecycle
 from harness.progress import progress_bar
 from harness.provenance import git_state, interpreter, package_versions
-from harness.records import RunRecord, SampleRecord, to_json
+from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.stats import summarise_with_notes
 from harness.store import Store, default_home, utcnow
 from harness.training import TrainingCheckpoint, interval_from_env
@@ -178,9 +178,12 @@ def load_split(task: Task, split: str, data_dir: Path | None, option: str = "--d
 
 
 class Runner:
-    def __init__(self, registry: Registry, store: Store) -> None:
+    def __init__(self, registry: Registry, store: Store, run_end_hooks: bool = True) -> None:
         self.registry = registry
         self.store = store
+        # A sweep's worker computes a run its driver stores later: the driver calls `on_run_end`
+        # then, so that loggers see the run as stored (harness.sweep).
+        self.run_end_hooks = run_end_hooks
 
     def plan(self, request: RunRequest) -> tuple[Task, Model, str]:
         """Check the request without touching data or the store: errors here write nothing."""
@@ -263,9 +266,11 @@ class Runner:
             clock = _Clock(0.0)
         warnings = call_lifecycle(self.registry, "on_run_start", run=run)
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
+        artifacts: list[Artifact] = []
         try:
             self._evaluate(task, model, run, rows, ids, request, train, clock)
-            warnings += self._finish(task, run, replaces, clock)
+            notes, artifacts = self._finish(task, run, replaces, clock)
+            warnings += notes
         except Exception as exc:
             run.status = "failed"
             run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
@@ -276,7 +281,8 @@ class Runner:
         except BaseException:  # Ctrl-C or SystemExit: resumable, and shown as such rather than `running`
             self.store.mark_interrupted(run.run_id, clock.elapsed())
             raise
-        warnings += call_lifecycle(self.registry, "on_run_end", run=run)
+        if self.run_end_hooks:
+            warnings += call_lifecycle(self.registry, "on_run_end", run=run, artifacts={a.name: a for a in artifacts})
         return RunOutcome(run, cached=False, warnings=warnings)
 
     def _key_fields(self, task: Task, model: Model, split: str, request: RunRequest, rows_fingerprint: str,
@@ -416,8 +422,10 @@ class Runner:
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
-    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> list[str]:
-        """Metrics, artifacts, and what the database needs to rank the run anywhere; returns notes."""
+    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock
+                ) -> tuple[list[str], list[Artifact]]:
+        """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
+        notes for the user and the artifacts stored."""
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = [], []
         for name in task.metrics:
@@ -434,7 +442,7 @@ class Runner:
         run.n_samples = len(scores)
         descriptions = {name: self.registry.metrics[name].obj.description for name in task.metrics}
         self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=descriptions)
-        return notes
+        return notes, artifacts
 
     def _board(self, task: str) -> dict[str, Any] | None:
         """How this machine ranks the task (stored with the run, so other machines rank it the same)."""

@@ -21,8 +21,8 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ class SweepReport:
     write_s: float = 0.0  # time the driver spent writing results
     writes: int = 0  # write transactions
     resumed: bool = False
+    warnings: list[str] = field(default_factory=list)  # from workers' runs and the driver's on_run_end hooks
 
     @property
     def failures(self) -> list[PlannedRun]:
@@ -87,6 +88,7 @@ class SweepReport:
             "total": len(self.runs), **counts, "cached": sum(r.cached for r in self.runs),
             "wall_s": round(self.wall_s, 3), "plan_s": round(self.plan_s, 3), "executor_start_s": round(self.start_s, 3),
             "write_s": round(self.write_s, 3), "writes": self.writes, "resumed": self.resumed,
+            "warnings": self.warnings,
             "runs": [r.as_json() for r in self.runs],
             "failures": [{"run_id": r.run_id, "task": r.task, "model": r.model, "model_config": r.config,
                           "seed": r.seed, "error": r.error} for r in self.failures],
@@ -313,6 +315,7 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
                 directories.append(write_result(result, staging / f"{run.run_key}-{run.attempts}"))
         if directories:
             import_runs(store, directories)
+            report.warnings += _run_end_hooks(registry, store, [result for _, result in waiting if result.files])
         if executor.shares_filesystem:
             for run, result in waiting:
                 if result.status == "finished":
@@ -358,6 +361,7 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
                         continue
                     run.status = "finished" if outcome.status == "finished" else "failed"
                     run.run_id, run.duration_s, run.error = outcome.run_id, outcome.duration_s, outcome.error
+                    report.warnings += [f"run {outcome.run_id} ({run.label}): {w}" for w in outcome.warnings]
                     waiting.append((run, outcome))
                     advance(1)
                 if waiting and (len(waiting) >= FLUSH_RUNS or time.monotonic() - last_flush >= FLUSH_S):
@@ -376,6 +380,21 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
     shutil.rmtree(staging, ignore_errors=True)
     report.wall_s = time.perf_counter() - started
     return report
+
+
+def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult]) -> list[str]:
+    """`on_run_end` for runs the workers computed, once they are in the database (as `harness run`
+    calls it after storing), with the stored artifacts."""
+    from harness.plugins import call_lifecycle
+
+    if not registry.pm.hook.on_run_end.get_hookimpls():
+        return []
+    warnings = []
+    for result in results:
+        run = store.get_run(result.run_id)
+        artifacts = {a.name: a for a in store.artifacts(run.run_id)} if run.status == "finished" else {}
+        warnings += call_lifecycle(registry, "on_run_end", run=run, artifacts=artifacts)
+    return warnings
 
 
 def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str, lost: Exception,

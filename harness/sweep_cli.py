@@ -88,6 +88,8 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
         _echo_json(report.as_json())
     else:
         _print_report(report)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
     for run in report.failures:
         click.echo(f"Error: run {run.run_id or '-'} ({run.label}) {run.status}: {(run.error or '').splitlines()[0]}",
                    err=True)

@@ -118,7 +118,7 @@ def _execute(job: Job, registry: Any) -> RunResult:
     started = time.perf_counter()
     store = WorkerStore(spool_dir(job.run_key), job.resume, job.sweep_id)
     try:
-        outcome = Runner(registry or _registry(), store).run(job.request)
+        outcome = Runner(registry or _registry(), store, run_end_hooks=False).run(job.request)
     except HarnessError as exc:  # the data or config turned out unusable here: nothing to store
         return RunResult(job.run_key, None, "error", f"{type(exc).__name__}: {exc}", None, host=socket.gethostname(),
                          pid=os.getpid(), compute_s=time.perf_counter() - started)
@@ -142,6 +142,8 @@ class WorkerStore:
         self.sweep_id = sweep_id
         self.run: RunRecord | None = None
         self.artifacts: list[Artifact] = []
+        self.board: Any = None
+        self.descriptions: dict[str, str] = {}
         self._samples: dict[str, SampleRecord] = {}
         self._shards = 0
         for shard in sorted(spool.glob("samples-*.parquet")) if spool.is_dir() else []:
@@ -198,10 +200,12 @@ class WorkerStore:
 
     def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = (),
                    board: Any = None, descriptions: Any = None) -> None:
-        """Hold the finished (or failed) run and its artifacts for `export_files`. (The stored
-        leaderboard entry and metric descriptions are not yet carried back by sweeps.)"""
+        """Hold the finished (or failed) run, its artifacts, how this worker's plugins rank the task
+        and each metric's description, for `export_files`: the driver stores all of them."""
         self.run = run
         self.artifacts = list(artifacts)
+        self.board = board
+        self.descriptions = dict(descriptions or {})
 
     def mark_interrupted(self, run_id: str, duration_s: float | None) -> None:
         """A worker stopped mid-run: the driver's retry resumes it from the spool."""
@@ -227,6 +231,7 @@ class WorkerStore:
             "ci_high": pa.array([m.ci_high for m in run.metrics], pa.float64()),
             "higher_is_better": pa.array([m.higher_is_better for m in run.metrics], pa.bool_()),
             "is_primary": pa.array([m.primary for m in run.metrics], pa.bool_()),
+            "description": pa.array([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
         })
         artifacts = pa.table({
             "run_id": pa.array([run.run_id] * len(self.artifacts), pa.string()),
@@ -235,7 +240,8 @@ class WorkerStore:
             "path_or_blob": pa.array([a.data for a in self.artifacts], pa.binary()),
         })
         types = _run_types()
-        runs = pa.table({name: pa.array([value], types.get(name, pa.string())) for name, value in _run_row(run).items()})
+        row = {**_run_row(run), "board": to_json(self.board) if self.board is not None else None}
+        runs = pa.table({name: pa.array([value], types.get(name, pa.string())) for name, value in row.items()})
         return {
             "manifest.json": (json.dumps({"schema_version": SCHEMA_VERSION, "runs": 1}) + "\n").encode(),
             "runs.parquet": _parquet(runs), "metrics.parquet": _parquet(metrics),

@@ -109,6 +109,27 @@ def test_every_executor_stores_the_same_results(toys, tmp_path):
     assert all(r.cached for r in again.runs) and metrics(processes) == metrics(local)
 
 
+def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_stored_run(tmp_path, monkeypatch):
+    """Worker processes load the same plugins; only the driver, after storing a run, tells loggers."""
+    log = tmp_path / "run-log.jsonl"
+    monkeypatch.setenv("TOY_RUN_LOG", str(log))
+    monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS + ",toy_plugins.run_log")
+    set_registry(None)
+    db = tmp_path / "sweep.duckdb"
+    report = run_sweep(get_registry(), Store(db), GRID, "processes", workers=2)
+    assert report.status == "finished" and report.warnings == []
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(c["run_id"] for c in calls) == sorted(r.run_id for r in report.runs)
+    assert {c["pid"] for c in calls} == {os.getpid()} and {c["status"] for c in calls} == {"finished"}
+    # the stored leaderboard definition and metric descriptions travel back with each run
+    assert table(db, "SELECT count(*) FROM runs WHERE board IS NULL") == [(0,)]
+    assert table(db, "SELECT DISTINCT task, board->>'$.definition', board->>'$.source' FROM runs ORDER BY 1") == [
+        ("doubling", "arith", "plugin toy_plugins.arith"), ("squaring", "arith", "plugin toy_plugins.arith")]
+    assert table(db, "SELECT DISTINCT metric, description FROM metrics ORDER BY 1") == [
+        ("absolute_error", "|prediction - reference| for numeric predictions, averaged over samples."),
+        ("exact_match", "1 when the prediction equals the reference (compared as canonical JSON), else 0.")]
+
+
 def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_path):
     result = harness_cli("sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0",
                          "--json", check=False)

@@ -6,29 +6,16 @@ Implements `on_run_end` only. MLflow is imported inside the hook, never at modul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from harness import Artifact, RunRecord, hookimpl
 
 
 @hookimpl
-def on_run_end(run: RunRecord) -> None:
-    """Log `run` to MLflow (see harness_mlflow.tracker); a failure raises and the harness warns."""
+def on_run_end(run: RunRecord, artifacts: Mapping[str, Artifact]) -> None:
+    """Log `run` and the artifacts stored with it to MLflow (see harness_mlflow.tracker); a failure
+    raises and the harness warns. The harness passes the artifacts, so a run stored with
+    `--db OTHER` or by a sweep's driver is logged whole."""
     from harness_mlflow.tracker import log_run
 
-    log_run(run, stored_artifacts(run))
-
-
-def stored_artifacts(run: RunRecord) -> list[Artifact] | None:
-    """The run's artifacts as the runner stored them, or None if the run is not in `$HARNESS_DB`.
-
-    The hook receives the run but not the database it was written to; the default database
-    (`$HARNESS_DB`, else the one under `$HARNESS_HOME`) is where `harness run` writes unless
-    `--db` points elsewhere.
-    """
-    if run.status != "finished":
-        return []
-    from harness.store import Store
-
-    store = Store()
-    if not store.exists() or not store.query("SELECT 1 FROM runs WHERE run_id = ?", [run.run_id]):
-        return None
-    return store.artifacts(run.run_id)
+    log_run(run, list(artifacts.values()))

@@ -38,11 +38,10 @@ class TrackerError(RuntimeError):
     """Logging to MLflow failed; the harness reports it as a warning and keeps the run."""
 
 
-def log_run(run: RunRecord, artifacts: Sequence[Artifact] | None, uri: str | None = None) -> str | None:
+def log_run(run: RunRecord, artifacts: Sequence[Artifact], uri: str | None = None) -> str | None:
     """Log `run` to the MLflow tracker at `uri` (default `settings.tracking_uri()`).
 
     Returns the MLflow run id, or None when the run was already logged with this outcome.
-    `artifacts` None means they could not be read; the MLflow run then says so in a tag.
     Any failure of MLflow (unreachable server, bad URI, refused value) becomes a `TrackerError`
     naming the run and the tracker.
     """
@@ -58,7 +57,7 @@ def log_run(run: RunRecord, artifacts: Sequence[Artifact] | None, uri: str | Non
                            f"{detail[:600]}") from exc
 
 
-def _log(run: RunRecord, artifacts: Sequence[Artifact] | None, uri: str) -> str | None:
+def _log(run: RunRecord, artifacts: Sequence[Artifact], uri: str) -> str | None:
     from mlflow.entities import Metric, Param, RunTag
     from mlflow.tracking import MlflowClient
 
@@ -77,7 +76,7 @@ def _log(run: RunRecord, artifacts: Sequence[Artifact] | None, uri: str) -> str 
         mlflow_run_id = existing.info.run_id
     timestamp = _millis(run.finished_at or run.started_at)
     params = [Param(key, value) for key, value in params_of(run).items()]
-    tags = [RunTag(key, value) for key, value in tags_of(run, artifacts).items()]
+    tags = [RunTag(key, value) for key, value in tags_of(run).items()]
     metrics = [Metric(key, value, timestamp, 0) for key, value in metrics_of(run).items()]
     for start in range(0, max(len(params), len(tags)), BATCH):
         client.log_batch(mlflow_run_id, params=params[start:start + BATCH], tags=tags[start:start + BATCH])
@@ -85,7 +84,7 @@ def _log(run: RunRecord, artifacts: Sequence[Artifact] | None, uri: str) -> str 
         client.log_batch(mlflow_run_id, metrics=metrics)
     if run.status == "finished" and existing is not None and ERROR_TAG in existing.data.tags:
         client.delete_tag(mlflow_run_id, ERROR_TAG)  # the earlier failure was resumed and finished
-    _log_artifacts(client, mlflow_run_id, run, artifacts or [])
+    _log_artifacts(client, mlflow_run_id, run, artifacts)
     client.set_terminated(mlflow_run_id, STATUSES[run.status], end_time=timestamp)
     client.set_tag(mlflow_run_id, STATUS_TAG, run.status)
     return mlflow_run_id
@@ -151,7 +150,7 @@ def metrics_of(run: RunRecord) -> dict[str, float]:
     return metrics
 
 
-def tags_of(run: RunRecord, artifacts: Sequence[Artifact] | None) -> dict[str, str]:
+def tags_of(run: RunRecord) -> dict[str, str]:
     """Searchable facts that are not inputs: ids, the primary metric, the error of a failed run."""
     primary = run.primary()
     tags = {
@@ -166,8 +165,6 @@ def tags_of(run: RunRecord, artifacts: Sequence[Artifact] | None) -> dict[str, s
         tags["harness.git_dirty"] = "true" if run.git_dirty else "false"
     if run.status == "failed":
         tags[ERROR_TAG] = _text((run.error or "").strip().splitlines()[0] if run.error else "", MAX_TAG_LENGTH)
-    if artifacts is None and run.status == "finished":
-        tags["harness.artifacts"] = "not logged: the run is not in the results database at $HARNESS_DB"
     return tags
 
 

@@ -95,7 +95,7 @@ def test_a_cached_rerun_or_a_repeated_hook_does_not_log_twice(toy):
     second = run_parity(toy)
     assert second.cached and second.run.run_id == first.run.run_id
     # Whether or not the runner calls on_run_end for a cached run, the run is logged once.
-    assert tracker.log_run(second.run, harness_mlflow.stored_artifacts(second.run)) is None
+    assert tracker.log_run(second.run, Store().artifacts(second.run.run_id)) is None
     [logged_run] = logged(uri)
     client = MlflowClient(tracking_uri=uri)
     assert len(client.get_metric_history(logged_run.info.run_id, "exact_match")) == 1
@@ -152,7 +152,7 @@ def test_a_half_logged_run_is_completed_rather_than_duplicated(toy):
     [logged_run] = logged(uri)
     client.delete_tag(logged_run.info.run_id, "harness.status")
     client.set_terminated(logged_run.info.run_id, "KILLED")
-    assert tracker.log_run(run, harness_mlflow.stored_artifacts(run)) == logged_run.info.run_id
+    assert tracker.log_run(run, Store().artifacts(run.run_id)) == logged_run.info.run_id
     [again] = logged(uri)
     assert again.info.status == "FINISHED" and again.data.tags["harness.status"] == "finished"
 
@@ -183,12 +183,30 @@ def test_a_tracker_that_is_down_or_misconfigured_costs_a_warning_never_the_run(t
     assert f"run {outcome.run.run_id} not logged to MLflow at {bad}" in warning
 
 
-def test_a_run_recorded_in_another_database_is_logged_and_says_its_artifacts_are_missing(toy, tmp_path):
+def test_a_run_recorded_in_another_database_is_logged_with_its_artifacts(toy, tmp_path):
     outcome = run_parity(toy, db=tmp_path / "elsewhere.duckdb")
     assert outcome.warnings == []
     [logged_run] = logged(settings.tracking_uri())
     assert logged_run.data.metrics["exact_match"] == pytest.approx(48 / 60)
-    assert logged_run.data.tags["harness.artifacts"].startswith("not logged")
+    client = MlflowClient(tracking_uri=settings.tracking_uri())
+    names = {a.path for a in client.list_artifacts(logged_run.info.run_id)}
+    assert "summary.txt" in names
+
+
+def test_a_sweep_logs_each_run_once_from_its_driver_after_storing_it(toy, tmp_path):
+    """Workers never log: the driver calls on_run_end once the run is in its database, artifacts included."""
+    from harness.sweep import run_sweep
+    from harness.sweep_file import SweepSpec
+
+    store = Store(tmp_path / "sweep.duckdb")
+    with use_plugins(toy, harness_mlflow) as registry:
+        report = run_sweep(registry, store, SweepSpec(tasks=["parity"], seeds=[0, 1]), "local")
+    assert report.status == "finished" and report.warnings == []
+    runs = logged(settings.tracking_uri())
+    assert sorted(r.data.tags["harness.run_id"] for r in runs) == sorted(r.run_id for r in report.runs)
+    client = MlflowClient(tracking_uri=settings.tracking_uri())
+    for r in runs:
+        assert "summary.txt" in {a.path for a in client.list_artifacts(r.info.run_id)}
 
 
 def test_one_experiment_for_every_task_when_named(toy, monkeypatch):

@@ -23,9 +23,11 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	@echo "setup: done ($(VENV))"
 	touch $@
 
+# One pytest worker per core (pytest-xdist); a test file's tests stay on one worker, so module-scoped
+# fixtures (one filled database, one Streamlit server, one Ray cluster per file) are built once.
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # The embedded defaults of all six task families, offline: the geometry group and every
 # random-angles method (seconds), HSIC against Pearson (about a minute), then the tasks whose

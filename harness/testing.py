@@ -39,6 +39,10 @@ def harness_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    # A terminal size set by the test runner (pytest-xdist workers set COLUMNS=80) would make the
+    # CLI's tables wrap differently from a user's log; tests see the CLI as a log file does.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
     set_registry(None)
     yield
     set_registry(None)

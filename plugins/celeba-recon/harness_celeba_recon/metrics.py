@@ -11,7 +11,7 @@ reference is the original's key. Pixels are read from `harness_celeba_recon.imag
   of codes over the whole test set (for codecs and the autoencoder it equals `recon-bpp`).
 - Codebook usage (distinct codes used / K) and perplexity (exp of the code entropy) are over the
   whole test set too, from per-image code histograms: per batch they would depend on batch size.
-The metric libraries (torch, pytorch-msssim) are imported on first use, never at listing.
+The metric libraries (numpy, torch, pytorch-msssim) are imported on first use, never at listing.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from harness import Metric
 from harness.training import torch_threads
 from harness_celeba_recon import images
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CITATION = "苏剑林. VQ-VAE的简明介绍：量子化自编码器. https://kexue.fm/archives/6760 (2019)"
 SSIM_CITATION = ("Wang, Bovik, Sheikh, Simoncelli. Image quality assessment: from error visibility to structural "
@@ -42,6 +43,8 @@ def pair(prediction: Mapping[str, Any], reference: str) -> tuple[np.ndarray, np.
 
 
 def mse(original: np.ndarray, reconstruction: np.ndarray) -> float:
+    import numpy as np
+
     diff = original.astype(np.float64) / 255.0 - reconstruction.astype(np.float64) / 255.0
     return float(np.mean(diff * diff))
 
@@ -61,6 +64,7 @@ def _ssim_fn() -> Any:
 def ssim_batch(originals: np.ndarray, reconstructions: np.ndarray, double: bool = True) -> np.ndarray:
     """SSIM per image of (N, H, W, 3) uint8 pairs (Gaussian window 11, sigma 1.5). The metric computes
     in float64; the codec curves use float32 (3x faster, within 1e-5)."""
+    import numpy as np
     import torch
 
     dtype = torch.float64 if double else torch.float32
@@ -74,6 +78,8 @@ def ssim_batch(originals: np.ndarray, reconstructions: np.ndarray, double: bool 
 
 
 def code_histogram(prediction: Mapping[str, Any]) -> np.ndarray | None:
+    import numpy as np
+
     codes = prediction.get("codes")
     if codes is None:
         return None
@@ -128,6 +134,8 @@ class Bpp(_Recon):
         return {"bits": float(prediction["bits"]), "pixels": _pixels(input)}
 
     def aggregate(self, stats):
+        import numpy as np
+
         return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
 
 
@@ -143,6 +151,8 @@ class _CodeCorpus(_Recon):
 
     @staticmethod
     def totals(stats: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        import numpy as np
+
         keys = sorted((k for k in stats if k.startswith("c") and k[1:].isdigit()), key=lambda k: int(k[1:]))
         if not keys or not np.all(stats["coded"]):
             return None
@@ -150,6 +160,8 @@ class _CodeCorpus(_Recon):
 
     @staticmethod
     def entropy_bits(totals: np.ndarray) -> float:
+        import numpy as np
+
         p = totals[totals > 0] / totals.sum()
         return float(-(p * np.log2(p)).sum())
 
@@ -161,6 +173,8 @@ class EntropyBpp(_CodeCorpus):
     higher_is_better = False
 
     def aggregate(self, stats):
+        import numpy as np
+
         totals = self.totals(stats)
         if totals is None:
             return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
@@ -172,6 +186,8 @@ class CodeUsage(_CodeCorpus):
     description = "Share of the K codes used at least once over the whole test set (undefined without a codebook)."
 
     def aggregate(self, stats):
+        import numpy as np
+
         totals = self.totals(stats)
         return float("nan") if totals is None else float(np.count_nonzero(totals) / len(totals))
 

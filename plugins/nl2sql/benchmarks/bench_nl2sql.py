@@ -1,14 +1,15 @@
-"""nl2sql benchmark: where bert's training time goes, today's vs the new default's training side by
-side, prediction throughput (bert vs rules) and execution-accuracy time.
+"""nl2sql benchmark: where a fresh `harness run --task nl2sql` spends its time, the previous and the
+new default `bert` configuration trained side by side, prediction throughput and execution time.
 
-    python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (today's config trains 60 epochs)
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (the previous config: ~12 min)
     python plugins/nl2sql/benchmarks/bench_nl2sql.py --only default   # profile + the default only
 
-Every figure comes from this run on this machine; ratios compare against a peer measured in the
-same run: the previous default configuration (60 epochs, attention dropout, no match features)
-for training, rules for prediction, and for execution accuracy a fresh sandbox per question
-pair (what scoring would cost without the per-table sandbox pool). Load average is printed at
-the start and end: on a shared machine it says how much the wall times are inflated.
+Every figure comes from this run on this machine, at 1 torch thread (the model's `threads`
+default); ratios compare against a peer measured in the same run: the previous default
+configuration for training, rules for prediction, and for execution accuracy a fresh sandbox per
+question pair (what scoring would cost without the per-table sandbox pool). Load average is
+printed with every training and at the start and end: on a shared machine it says how much the
+wall times are inflated.
 """
 
 from __future__ import annotations
@@ -17,19 +18,26 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
-from pathlib import Path
 
 from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.rules import RulesModel
 from harness_nl2sql.sql import Sandbox, same_result
+from harness_nl2sql.synth import generate
 from harness_nl2sql.task import Nl2sqlTask
 
 from harness.runner import RunContext, parse_model_args
+from harness.stats import summarise
+from harness.training import torch_threads
 
-#: The default before issue 16: 60 epochs, dropout 0.1 (also on attention), lr 2e-3, no match or context features, no dev split.
-PREVIOUS = {"epochs": 60, "dropout": 0.1, "attention_dropout": 0.1, "match": 0, "context": 0, "dev_fraction": 0.0, "lr": 0.002}
+#: The default before issue 16 (commit bbb48f4, "bert trains 60 epochs by default", still the
+#: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, none of
+#: the match/context inputs, no running validation. `git log -p -- plugins/nl2sql` shows it.
+PREVIOUS = {"epochs": 60, "dropout": 0.1, "attention_dropout": 0.1, "match": 0, "context": 0, "dev_fraction": 0.0,
+            "lr": 0.002}
 
 
 def load() -> str:
@@ -43,13 +51,29 @@ def predict_all(model, inputs, ctx, batch_size):
     return out
 
 
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started
+
+
+def fresh_run_profile(config: dict, task: Nl2sqlTask) -> None:
+    """The parts of a fresh `harness run --task nl2sql` other than the training steps, timed one by one."""
+    code = "import time; t = time.perf_counter(); import torch, transformers; print(time.perf_counter() - t)"
+    imports = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    _, train_s = timed(lambda: generate("train"))
+    _, test_s = timed(lambda: generate("test"))
+    print(f"[fresh run] import torch + transformers {imports:.2f} s; data generation: train (6,000 questions, "
+          f"360 tables) {train_s:.2f} s, test (1,000) {test_s:.2f} s (val/test tables avoid train's header lists)")
+
+
 def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None:
-    """Per-step cost split (batch building, forward, backward, optimiser) and data statistics."""
+    """Per-step cost split (batch building, forward, backward, optimiser), data statistics, validation."""
     import torch
 
     model = BertSqlModel(**config)
     c = model.config
-    with model._threads():
+    with torch_threads(c["threads"]):
         torch.manual_seed(0)
         rows, dev = split_dev(train, c["dev_fraction"], 0)
         model._build(build_vocab(rows))
@@ -63,18 +87,18 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
         lengths = [len(e["ids"]) for e in encoded]
         questions = [e["n_q"] + 2 for e in encoded]
         padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
-        print(f"[{name}] {len(rows)} train questions; tokens per example mean {statistics.mean(lengths):.1f}, "
-              f"median {statistics.median(lengths):.0f}, max {max(lengths)}; question part {statistics.mean(questions):.1f}, "
-              f"headers {statistics.mean(lengths) - statistics.mean(questions):.1f} "
+        print(f"[{name}] {len(rows)} train questions, {len(batches)} steps per epoch; tokens per example mean "
+              f"{statistics.mean(lengths):.1f}, median {statistics.median(lengths):.0f}, max {max(lengths)}; question part "
+              f"{statistics.mean(questions):.1f}, headers {statistics.mean(lengths) - statistics.mean(questions):.1f} "
               f"({1 - sum(questions) / sum(lengths):.0%} of tokens); padding in length-bucketed batches "
               f"{padded / sum(lengths) - 1:.1%} extra tokens")
-        print(f"[{name}] data prep: encode + labels once {encode_s:.2f} s; per-epoch order/buckets {order_s * 1000:.1f} ms")
-        optimizer = torch.optim.AdamW(model.net.parameters(), lr=2e-3, weight_decay=0.01)
+        print(f"[{name}] tokenisation + labels once {encode_s:.2f} s; per-epoch order/buckets {order_s * 1000:.1f} ms")
+        optimizer = torch.optim.AdamW(model.net.parameters(), lr=2e-3, weight_decay=0.01, fused=True)
         ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
         parts = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "optimiser": 0.0}
         model.net.train()
         seen = 0
-        for chosen in batches[:steps]:
+        for k, chosen in enumerate(batches[: steps + 5]):
             t0 = time.perf_counter()
             batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
             t1 = time.perf_counter()
@@ -90,56 +114,53 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
             torch.nn.utils.clip_grad_norm_(model.net.parameters(), 1.0)
             optimizer.step()
             t4 = time.perf_counter()
+            if k < 5:
+                continue  # warm-up steps (allocator, first kernels)
             for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                 parts[key] += dt
             seen += len(chosen)
         total = sum(parts.values())
         split = ", ".join(f"{k} {v / steps * 1000:.1f} ms ({v / total:.0%})" for k, v in parts.items())
-        print(f"[{name}] per step (batch {c['train_batch_size']}): {total / steps * 1000:.1f} ms = {split}; "
-              f"{seen / total:.0f} examples/s")
+        per_step, n_steps = total / steps, len(batches) * c["epochs"]
+        print(f"[{name}] per step (batch {c['train_batch_size']}): {per_step * 1000:.1f} ms = {split}; "
+              f"{seen / total:.0f} examples/s; x {n_steps} steps = {per_step * n_steps:.0f} s")
         if dev:
-            started = time.perf_counter()
-            model._dev_score(dev)
-            print(f"[{name}] running validation per epoch: {len(dev)} held-out questions in "
-                  f"{time.perf_counter() - started:.2f} s")
+            _, dev_s = timed(lambda: model._dev_score(dev))
+            print(f"[{name}] running validation per epoch: {len(dev)} questions on held-out train tables in {dev_s:.2f} s "
+                  f"(x {c['epochs']} epochs = {dev_s * c['epochs']:.1f} s)")
 
 
-def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask,
-                    checkpoint: Path | None = None) -> dict:
+def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask) -> dict:
+    """Train from scratch (seed 0) at the config's thread count, then time prediction and scoring on test."""
     model = BertSqlModel(**config)
-    if checkpoint is None:
-        started = time.perf_counter()
-        model.fit(train, RunContext(task="nl2sql", seed=0))
-        seconds = time.perf_counter() - started
-    else:  # trained by `harness run` with this config: its own measured training time and history
-        model.load(checkpoint)
-        seconds = model.train_seconds
-        name += f", loaded from {checkpoint.name}"
+    _, seconds = timed(lambda: model.fit(train, RunContext(task="nl2sql", seed=0)))
     steps = model.history[-1]["step"]
     inputs = [task.input(r) for r in test]
-    preds = predict_all(model, inputs, None, BertSqlModel.batch_size)
-    scores = {}
+    preds, predict_s = timed(lambda: predict_all(model, inputs, None, BertSqlModel.batch_size))
+    values, score_s = {}, 0.0
     for metric in (CompetitionScore(), LogicFormAccuracy(), ExecutionAccuracy()):
-        hits = [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, test, inputs, strict=True)]
-        scores[metric.name] = sum(hits) / len(hits)
+        scores, spent = timed(lambda m=metric: [m.score(p, r["sql"], i) for p, r, i in zip(preds, test, inputs, strict=True)])
+        score_s += spent
+        values[metric.name] = summarise(metric, scores, seed=0, primary=False)
     examples = steps * model.config["train_batch_size"]
     last = model.history[-1]
-    dev = f", last dev logic-form {last['dev_logic_form']:.3f}" if "dev_logic_form" in last else ""
-    print(f"[{name}] {model.config['epochs']} epochs, {steps} steps (~{examples} examples): {seconds:.1f} s, "
-          f"{examples / seconds:.0f} examples/s{dev}; test nl2sql-score {scores['nl2sql-score']:.3f} "
-          f"(logic form {scores['nl2sql-logic-form-acc']:.3f}, execution {scores['nl2sql-execution-acc']:.3f}); {load()}",
+    dev = (f"; running validation {model.dev_seconds:.1f} s of it, last dev logic-form {last['dev_logic_form']:.3f}"
+           if "dev_logic_form" in last else "")
+    score = values["nl2sql-score"]
+    print(f"[{name}] {model.config['epochs']} epochs, {steps} steps, {examples} examples: training {seconds:.1f} s, "
+          f"{examples / seconds:.0f} examples/s{dev}", flush=True)
+    print(f"[{name}] test nl2sql-score {score.value:.3f} [{score.ci_low:.3f}, {score.ci_high:.3f}] (logic form "
+          f"{values['nl2sql-logic-form-acc'].value:.3f}, execution {values['nl2sql-execution-acc'].value:.3f}); "
+          f"predicting 1,000 test questions {predict_s:.2f} s, scoring them (3 metrics) {score_s:.2f} s; {load()}",
           flush=True)
-    return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, **scores}
+    return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, "score": score}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
-    parser.add_argument("--only", choices=("previous", "default"), help="train only this configuration (on a busy "
-                        "machine the two can run as two invocations); throughput and execution need the default")
-    parser.add_argument("--checkpoint", type=Path, help="a checkpoint of the default trained by `harness run` "
-                        "(under $HARNESS_HOME/checkpoints/bert/): score it and report its recorded training time "
-                        "instead of training again")
+    parser.add_argument("--only", choices=("previous", "default"), help="train only this configuration; "
+                        "throughput and execution need the default")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
     parser.add_argument("--fresh-pairs", type=int, default=500, help="pairs timed with a fresh sandbox each (the peer)")
     args = parser.parse_args()
@@ -151,31 +172,35 @@ def main() -> None:
     default = parse_model_args(args.model_arg)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"bert torch threads {BertSqlModel(**default).config['threads']}; {load()}", flush=True)
+    print(f"new default: {BertSqlModel(**default).config}")
+    print(f"previous default: {BertSqlModel(**PREVIOUS).config}")
 
-    print("\n== where training time goes (40 steps each) ==")
-    profile("previous", PREVIOUS, train)
+    print("\n== where the time goes (profiled: 40 training steps each after 5 warm-up steps) ==")
+    fresh_run_profile(default, task)
+    if args.only != "default":
+        profile("previous", PREVIOUS, train)
     profile("default", default, train)
-    profile("default with attention_dropout=0.1", {**default, "attention_dropout": 0.1}, train)
 
-    print("\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions) ==", flush=True)
-    if args.only == "previous":
-        train_and_score("previous", PREVIOUS, train, test, task)
-        return
-    new = train_and_score("default", default, train, test, task, args.checkpoint)
-    if args.only is None:
+    print("\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions, 95% bootstrap CI) ==",
+          flush=True)
+    new = old = None
+    if args.only != "previous":
+        new = train_and_score("default", default, train, test, task)
+    if args.only != "default":
         old = train_and_score("previous", PREVIOUS, train, test, task)
-        print(f"default / previous: wall time {new['seconds'] / old['seconds']:.2f}, steps {new['steps'] / old['steps']:.2f}, "
-              f"examples {new['examples'] / old['examples']:.2f}; nl2sql-score {new['nl2sql-score']:.3f} vs "
-              f"{old['nl2sql-score']:.3f}")
+    if new and old:
+        print(f"default / previous training compute: wall time {new['seconds'] / old['seconds']:.2f}, steps "
+              f"{new['steps'] / old['steps']:.2f}, examples {new['examples'] / old['examples']:.2f}; nl2sql-score "
+              f"{new['score'].value:.3f} vs {old['score'].value:.3f}")
+    if new is None:
+        return
 
     print("\n== prediction throughput (1,000 test questions) ==")
     inputs = [task.input(r) for r in test]
     timings = {}
     for name, model in (("bert", new["model"]), ("rules", RulesModel())):
         predict_all(model, inputs[:64], None, type(model).batch_size)  # warm-up
-        started = time.perf_counter()
-        predict_all(model, inputs, None, type(model).batch_size)
-        timings[name] = time.perf_counter() - started
+        _, timings[name] = timed(lambda m=model: predict_all(m, inputs, None, type(m).batch_size))
         print(f"{name:5s} prediction: {len(inputs) / timings[name]:8.1f} questions/s")
     print(f"bert / rules throughput ratio: {timings['rules'] / timings['bert']:.3f}")
 
@@ -184,9 +209,8 @@ def main() -> None:
     pair_inputs = [task.input(r) for r in rows]
     preds = predict_all(RulesModel(), pair_inputs, None, 256)
     metric = ExecutionAccuracy()
-    started = time.perf_counter()
-    hits = [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, rows, pair_inputs, strict=True)]
-    pooled_s = time.perf_counter() - started
+    hits, pooled_s = timed(lambda: [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, rows, pair_inputs,
+                                                                                            strict=True)])
     print(f"execution accuracy on {len(rows)} question pairs (rules vs gold, train questions): {pooled_s:.2f} s "
           f"({1000 * pooled_s / len(rows):.2f} ms per pair, {len(rows) / pooled_s:.0f} pairs/s; "
           f"EX there {sum(hits) / len(hits):.3f})")

@@ -326,6 +326,7 @@ class BertSqlModel(Model):
         self.net: Any = None
         self.encoder: Encoder | None = None
         self.train_seconds: float | None = None
+        self.dev_seconds: float | None = None  # of train_seconds, spent on the running validation
         self.history: list[dict] = []
 
     # -- building -------------------------------------------------------------------------------
@@ -393,7 +394,8 @@ class BertSqlModel(Model):
         encoded = [self.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]
         targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
         lr = c["lr"] or (5e-5 if pretrained else 6e-3)
-        optimizer = torch.optim.AdamW(self.net.parameters(), lr=lr, weight_decay=0.01)
+        # fused: one kernel for all parameters instead of a loop over ~50 tensors (2 ms of a ~58 ms step)
+        optimizer = torch.optim.AdamW(self.net.parameters(), lr=lr, weight_decay=0.01, fused=True)
         bs = c["train_batch_size"]
         steps_per_epoch = len(epoch_batches(encoded, bs, ctx.seed, 0))
         total = steps_per_epoch * c["epochs"]
@@ -407,17 +409,19 @@ class BertSqlModel(Model):
         # exactly where an uninterrupted run would be.
         checkpoint = ctx.training_checkpoint(every_s=30.0)
         saved = checkpoint.restore()
-        step, loss_avg, history, spent = 0, None, [], 0.0
+        step, loss_avg, history, spent, dev_spent = 0, None, [], 0.0, 0.0
         if saved is not None:
             self.net.load_state_dict(saved["model"])
             optimizer.load_state_dict(saved["optimizer"])
             scheduler.load_state_dict(saved["scheduler"])
             step, loss_avg, history, spent = saved["step"], saved["loss"], saved["history"], saved["seconds"]
+            dev_spent = saved.get("dev_seconds", 0.0)
         started = time.perf_counter()
 
         def payload() -> dict[str, Any]:
             return {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "loss": loss_avg, "history": history, "seconds": spent + time.perf_counter() - started}
+                    "loss": loss_avg, "history": history, "seconds": spent + time.perf_counter() - started,
+                    "dev_seconds": dev_spent}
 
         dev_note = f"; dev: {len(dev)} questions on held-out train tables" if dev else ""
         title = f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs{dev_note})"
@@ -452,11 +456,14 @@ class BertSqlModel(Model):
                         checkpoint.maybe_save(step, payload)
                 entry = {"epoch": epoch + 1, "step": step, "loss": round(loss_avg, 4)}
                 if dev:
+                    dev_started = time.perf_counter()
                     entry["dev_logic_form"] = round(self._dev_score(dev), 4)
+                    dev_spent += time.perf_counter() - dev_started
                 history.append(entry)
                 advance(0, **epoch_status(epoch, c["epochs"], loss_avg, history))
                 checkpoint.maybe_save(step, payload)
         self.train_seconds = spent + time.perf_counter() - started
+        self.dev_seconds = dev_spent
         self.history = history
         self.net.eval()
 
@@ -482,7 +489,8 @@ class BertSqlModel(Model):
         torch.save(self.net.state_dict(), directory / "model.pt")
         tokens = sorted(self.encoder.vocab, key=self.encoder.vocab.get)
         (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds, "history": self.history}
+        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds,
+                "dev_seconds": self.dev_seconds, "history": self.history}
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def load(self, directory: Path) -> None:
@@ -494,6 +502,7 @@ class BertSqlModel(Model):
         self.net.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
         self.net.eval()
         self.train_seconds = meta.get("train_seconds")
+        self.dev_seconds = meta.get("dev_seconds")
         self.history = meta.get("history", [])
 
     # -- prediction -----------------------------------------------------------------------------

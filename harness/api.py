@@ -194,16 +194,33 @@ class Renderer:
         return "*" in cls.tasks or task in cls.tasks or (group or "\0") in cls.tasks
 
     def run_panels(self, run: RunRecord, samples: Sequence[SampleRecord],
-                   artifacts: Mapping[str, Artifact]) -> list[Panel]:
+                   artifacts: Mapping[str, Artifact], peers: Sequence[RunRecord] = ()) -> list[Panel]:
         """Run-level plots. `samples` is every sample of the run in dataset order, read from the
         store page by page as you index or iterate it (`len(samples)` is cheap): look at what you
         need. A summary that must visit every sample of a large run each time the page is drawn is
-        better computed once at run end in `Task.artifacts`."""
+        better computed once at run end in `Task.artifacts`.
+
+        `peers` are the other finished runs of the same task, dataset and split in the same
+        database (with their metrics), for charts that place this run among others. It is read
+        only for renderers whose `run_panels` names it: leave it out of the signature if unused."""
         return []
 
-    def sample_panels(self, sample: SampleRecord, run: RunRecord) -> list[Panel]:
-        """How one sample looks (an image pair, an SQL diff, a curve), shown in the sample view."""
+    def sample_panels(self, sample: SampleRecord, run: RunRecord,
+                      artifacts: Mapping[str, Artifact] | None = None) -> list[Panel]:
+        """How one sample looks (an image pair, an SQL diff, a curve), shown in the sample view.
+
+        `artifacts` are the run's artifacts by name (e.g. a contact sheet the sample is cropped
+        from), read only for renderers whose `sample_panels` names it."""
         return []
+
+    @staticmethod
+    def wants(method: Any, argument: str) -> bool:
+        """Whether a renderer method takes `argument` (the context arguments added after the first
+        positional ones are passed only to methods that name them, so older renderers keep working)."""
+        import inspect
+
+        parameters = inspect.signature(method).parameters
+        return argument in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def _coerce(value: str, default: Any, key: str, model: str) -> Any:

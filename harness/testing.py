@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness import rendering
 from harness.plugins import use_plugins
 from harness.records import Artifact, SampleRecord
 from harness.runner import Runner, RunOutcome, RunRequest
@@ -54,6 +55,7 @@ class PluginRun(RunOutcome):
 
     samples: list[SampleRecord] = field(default_factory=list)
     artifacts: dict[str, Artifact] = field(default_factory=dict)
+    db: Path | None = None  # the database it is stored in (renderers' `peers` are read from it)
 
 
 def run_plugin(
@@ -81,21 +83,22 @@ def run_plugin(
         outcome = Runner(registry, store).run(request)
     run_id = outcome.run.run_id
     return PluginRun(outcome.run, outcome.cached, outcome.warnings, samples=store.samples(run_id),
-                     artifacts={a.name: a for a in store.artifacts(run_id)})
+                     artifacts={a.name: a for a in store.artifacts(run_id)}, db=Path(db))
 
 
 def render_run(plugin: ModuleType, result: PluginRun) -> list[Panel]:
     """The run-level panels every renderer of `plugin` draws for this run, as the dashboard asks."""
     with use_plugins(plugin) as registry:
         return [panel for renderer in registry.renderers_for(result.run.task)
-                for panel in renderer().run_panels(result.run, result.samples, result.artifacts)]
+                for panel in rendering.run_panels(renderer(), result.run, result.samples, result.artifacts,
+                                                  lambda: rendering.peer_runs(Store(result.db), result.run) if result.db else [])]
 
 
 def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -> list[Panel]:
     """The panels of one sample's view."""
     with use_plugins(plugin) as registry:
         return [panel for renderer in registry.renderers_for(result.run.task)
-                for panel in renderer().sample_panels(sample, result.run)]
+                for panel in rendering.sample_panels(renderer(), sample, result.run, lambda: result.artifacts)]
 
 
 def leaderboard(plugin: ModuleType, name: str, db: Path) -> list[Board]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,10 @@ def test_run_detail_shows_metrics_metadata_artifacts_samples_and_renderers(fille
     assert metrics["value"][0] == "0.75" and metrics["description"][0]
     page_text = texts(at)
     assert "arith summary" in page_text and "200 samples drawn" in page_text  # the plugin's run renderer
+    # a renderer naming `peers` gets the other finished runs of the task, dataset and split
+    peers = sorted(r.model for r in Store(Path(os.environ["HARNESS_DB"])).runs(task="doubling", status="finished")
+                   if r.run_id != run.run_id and r.dataset == run.dataset and r.sample_limit is None)
+    assert f"{len(peers)} peer runs: {', '.join(sorted(set(peers)))}" in page_text and peers
     assert "**wrong.json** · `application/json`" in page_text  # the run's artifact
     assert "200 sample(s)." in page_text
     samples = frame(at, "sample", "prediction")
@@ -146,6 +151,7 @@ def test_run_detail_shows_metrics_metadata_artifacts_samples_and_renderers(fille
     assert any("Renderer ArithRenderer failed: RuntimeError: unlucky sample" in w.value for w in at.warning)
     at.text_input(key="sample-search").set_value("test-0012").run()
     assert "2 × 12 → 25 (expected 24)" in texts(at)
+    assert "artifacts here: wrong.json" in texts(at)  # a renderer naming `artifacts` gets the run's
 
 
 def test_run_detail_for_an_unknown_run_says_so(filled):

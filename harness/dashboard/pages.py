@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from harness import rendering
 from harness.dashboard import draw
 
 if TYPE_CHECKING:
     from harness.leaderboard import Board, Leaderboard
     from harness.plugins import Registry
-    from harness.records import RunRecord
+    from harness.records import Artifact, RunRecord
     from harness.store import Store
 
 PAGES = ("Leaderboards", "Runs", "Sweeps", "Run detail", "Compare")
@@ -43,6 +44,16 @@ def _leaderboard(db: str, stamp: float, name: str, pick: str, include_partial: b
 
     return build(_store, _specs[name], _registry, pick=pick, definitions=_specs,  # type: ignore[arg-type]
                  include_partial=include_partial)
+
+
+@st.cache_data(ttl=300, max_entries=8, show_spinner=False)
+def _cached_artifacts(db: str, stamp: float, run_id: str, _store: Store) -> dict[str, Artifact]:
+    return {a.name: a for a in _store.artifacts(run_id)}
+
+
+def _artifacts(store: Store, run_id: str) -> dict[str, Artifact]:
+    """A run's artifacts by name, read once per database change however many samples are viewed."""
+    return _cached_artifacts(str(store.path), _stamp(store), run_id, store)
 
 
 # -- Leaderboards ------------------------------------------------------------------------------
@@ -263,12 +274,14 @@ def run_detail(store: Store, registry: Registry) -> None:
     _metrics_table(run, registry, store.metric_descriptions(run.run_id))
     with st.expander("Metadata", expanded=False):
         _metadata(run)
-    artifacts = {a.name: a for a in store.artifacts(run.run_id)}
+    artifacts = _artifacts(store, run.run_id)
     renderers = registry.renderers_for(run.task)
     if renderers:
         every = store.sample_pages(run.run_id)  # read page by page, only as far as a renderer looks
         for renderer in renderers:
-            draw.panels(lambda r=renderer: r().run_panels(run, every, artifacts), renderer.__qualname__)
+            draw.panels(lambda r=renderer: rendering.run_panels(r(), run, every, artifacts,
+                                                                 lambda: rendering.peer_runs(store, run)),
+                        renderer.__qualname__)
     if artifacts:
         st.subheader("Artifacts")
         for artifact in artifacts.values():
@@ -350,7 +363,8 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
     st.markdown("**scores**")
     st.json(sample.scores)
     for renderer in registry.renderers_for(run.task):
-        draw.panels(lambda r=renderer: r().sample_panels(sample, run), renderer.__qualname__)
+        draw.panels(lambda r=renderer: rendering.sample_panels(r(), sample, run, lambda: _artifacts(store, run.run_id)),
+                    renderer.__qualname__)
 
 
 # -- Compare -----------------------------------------------------------------------------------
@@ -418,7 +432,8 @@ def compare(store: Store, registry: Registry) -> None:
                                   detail[f"scores_{side}"])
             st.markdown(f"**Run {label}**")
             for renderer in renderers:
-                draw.panels(lambda r=renderer, s=sample, run=run: r().sample_panels(s, run), renderer.__qualname__)
+                draw.panels(lambda r=renderer, s=sample, run=run: rendering.sample_panels(
+                    r(), s, run, lambda run=run: _artifacts(store, run.run_id)), renderer.__qualname__)
 
 
 def _better(delta: dict[str, Any]) -> str:

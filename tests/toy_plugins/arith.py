@@ -187,9 +187,24 @@ class ArithRenderer(Renderer):
                            title="arith sample")]
 
 
+class ArithContextRenderer(Renderer):
+    """Names the context arguments renderers may take: other runs to compare with, and the run's
+    artifacts in the sample view. (ArithRenderer, which names neither, must keep working.)"""
+
+    tasks = ("arith",)
+
+    def run_panels(self, run, samples, artifacts, peers):
+        models = sorted({p.model for p in peers})
+        return [views.text(f"{len(peers)} peer runs: {', '.join(models)}", title="arith peers")]
+
+    def sample_panels(self, sample, run, artifacts):
+        return [views.text(f"artifacts here: {', '.join(sorted(artifacts))}", title="arith sample context")]
+
+
 @hookimpl
 def register_renderers(register):
     register(ArithRenderer)
+    register(ArithContextRenderer)
 
 
 @hookimpl

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,52 +76,6 @@ def rd_chart(curves: Mapping[str, Any] | None, points: list[dict]) -> dict:
     return {"$schema": VEGA, "layer": layers, "width": "container"}
 
 
-def _store_path() -> str | None:
-    """The database the dashboard was started on: `--db PATH` after `streamlit run app.py --`, else
-    None (HARNESS_DB, else the default), exactly as the app resolves it."""
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--db="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-def _peer_runs(run: Any) -> list[Any]:
-    """Other finished runs of the same task, dataset and split (for the RD chart); [] when unreadable."""
-    try:
-        from harness.store import Store
-
-        store = Store(_store_path(), timeout=2.0)
-        runs = store.runs(task=run.task, status="finished")
-    except Exception:  # the chart still shows this run and the codec curves
-        return []
-    return [r for r in runs if r.dataset == run.dataset and r.split == run.split and r.run_id != run.run_id]
-
-
-_SHEETS: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
-
-
-def _sheet(run_id: str) -> tuple[bytes, bytes] | None:
-    """A run's samples.png and samples.json, read once per dashboard process (only when found: a
-    run still in progress has no artifacts yet)."""
-    key = (_store_path(), run_id)
-    if key not in _SHEETS:
-        try:
-            from harness.store import Store
-
-            found = {a.name: a for a in Store(key[0], timeout=2.0).artifacts(run_id)}
-        except Exception:
-            return None
-        if "samples.png" not in found or "samples.json" not in found:
-            return None
-        if len(_SHEETS) >= 8:
-            _SHEETS.pop(next(iter(_SHEETS)))
-        _SHEETS[key] = (found["samples.png"].data, found["samples.json"].data)
-    return _SHEETS[key]
-
-
 def crop_sample(sheet_png: bytes, index: Mapping[str, Any], sample_id: str, scale_to: int = 160) -> bytes | None:
     """Original and reconstruction of one sample, side by side, enlarged for viewing."""
     from PIL import Image
@@ -144,14 +97,14 @@ def crop_sample(sheet_png: bytes, index: Mapping[str, Any], sample_id: str, scal
 class CelebaReconRenderer(Renderer):
     tasks = TASK_NAMES
 
-    def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
+    def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any],
+                   peers: Sequence[Any] = ()) -> list[views.Panel]:
         panels: list[views.Panel] = []
         grid = artifacts.get("reconstructions.png")
         if grid is not None:
             panels.append(views.image(grid.data, title="Originals (upper row) vs reconstructions (lower row)",
                                       caption=f"first test images of the run · {_label(run)}"))
         curves = _json(artifacts["rate-distortion.json"]) if "rate-distortion.json" in artifacts else None
-        peers = _peer_runs(run)
         points = rd_points([run, *peers])
         if curves or points:
             caption = (f"lines: JPEG / WebP over quality on this run's {curves.get('images')} test images (mosaics of "
@@ -179,17 +132,17 @@ class CelebaReconRenderer(Renderer):
                                       caption="unusable files are never filled in; see skipped-files.json"))
         return panels
 
-    def sample_panels(self, sample: Any, run: Any) -> list[views.Panel]:
+    def sample_panels(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
         scores = sample.scores or {}
         parts = [f"{name.removeprefix('recon-')} {scores[name]:.4g}" for name in ("recon-psnr", "recon-ssim", "recon-mse")
                  if isinstance(scores.get(name), (int, float))]
         prediction = sample.prediction if isinstance(sample.prediction, Mapping) else {}
         if "quality" in prediction:
             parts.append(f"quality {prediction['quality']}")
-        found = _sheet(run.run_id)
-        if found is not None:
-            picture = crop_sample(found[0], json.loads(found[1].decode("utf-8")), sample.sample_id)
+        sheet, index = (artifacts or {}).get("samples.png"), (artifacts or {}).get("samples.json")
+        if sheet is not None and index is not None:
+            picture = crop_sample(sheet.data, json.loads(index.data.decode("utf-8")), sample.sample_id)
             if picture is not None:
                 return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=" · ".join(parts))]
-        return [views.text("The run's samples.png artifact does not hold this sample (or the results database cannot be "
-                           "read from here).", title="Original vs reconstruction", caption=" · ".join(parts))]
+        return [views.text("The run's samples.png artifact does not hold this sample (a run still in progress has no "
+                           "artifacts yet).", title="Original vs reconstruction", caption=" · ".join(parts))]

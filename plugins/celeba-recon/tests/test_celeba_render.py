@@ -10,7 +10,7 @@ from harness_celeba_recon.render import CelebaReconRenderer, crop_sample
 from PIL import Image
 
 from harness.store import Store
-from harness.testing import run_plugin
+from harness.testing import render_run, render_sample, run_plugin
 
 
 def _validate(spec):
@@ -21,19 +21,20 @@ def _validate(spec):
     altair.Chart.from_dict(spec, validate=True) if "layer" not in spec else altair.LayerChart.from_dict(spec, validate=True)
 
 
-def test_renderer_draws_runs_and_samples(tmp_path, monkeypatch):
+def test_renderer_draws_runs_and_samples(tmp_path):
     db = tmp_path / "r.duckdb"
-    monkeypatch.setenv("HARNESS_DB", str(db))  # the renderer reads the database the dashboard reads
-    vq = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae",
-                    model_args={"dim": "16", "steps": "8", "batch": "16"}, limit=30).run
+    result = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae",
+                        model_args={"dim": "16", "steps": "8", "batch": "16"}, limit=30)
     jpeg = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=30).run
-    assert vq.status == jpeg.status == "finished", (vq.error, jpeg.error)
+    other_size = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=10).run
+    vq = result.run
+    assert vq.status == jpeg.status == other_size.status == "finished", (vq.error, jpeg.error)
     store = Store(db)
     run = store.get_run(vq.run_id)
-    artifacts = {a.name: a for a in store.artifacts(run.run_id)}
+    artifacts = result.artifacts
     renderer = CelebaReconRenderer()
     assert renderer.serves("celeba-recon") and renderer.serves("celeba-recon-128")
-    panels = renderer.run_panels(run, store.samples(run.run_id), artifacts)
+    panels = render_run(harness_celeba_recon, result)  # as the dashboard asks: with the run's peers
     kinds = [(p.kind, p.title) for p in panels]
     assert kinds[0][0] == "image" and "reconstructions" in kinds[0][1]
     with Image.open(io.BytesIO(panels[0].data)) as grid:
@@ -41,7 +42,8 @@ def test_renderer_draws_runs_and_samples(tmp_path, monkeypatch):
     chart = next(p for p in panels if p.title.startswith("Rate-distortion"))
     codec_layer, point_layer = chart.data["layer"]
     assert {v["codec"] for v in codec_layer["data"]["values"]} == {"jpeg", "webp"}
-    assert {p["model"] for p in point_layer["data"]["values"]} == {"vq-vae", "jpeg"}  # this run and its peer
+    # this run and its peer over the same 30 samples, not the 10-sample run
+    assert sorted(p["model"] for p in point_layer["data"]["values"]) == ["jpeg", "vq-vae"]
     histogram = next(p for p in panels if p.title.startswith("Code usage"))
     counts = json.loads(artifacts["code-histogram.json"].data)["counts"]
     assert len(counts) == 64 and sum(counts) == 30 * 64 and len(histogram.data["data"]["values"]) == 64
@@ -49,7 +51,9 @@ def test_renderer_draws_runs_and_samples(tmp_path, monkeypatch):
         if panel.kind == "chart":
             _validate(panel.data)
     sample = store.samples(run.run_id, limit=3)[2]
-    (pair,) = renderer.sample_panels(sample, run)
+    (pair,) = render_sample(harness_celeba_recon, result, sample)  # cropped from the run's artifacts
+    (missing,) = renderer.sample_panels(sample, run)  # a renderer asked without them says so
+    assert missing.kind == "text" and "samples.png" in missing.data
     assert pair.kind == "image" and "psnr" in pair.caption
     with Image.open(io.BytesIO(pair.data)) as picture:
         assert picture.size[0] == 2 * picture.size[1]

@@ -111,3 +111,23 @@ def test_api_pages_render_the_modules_the_brief_names(hooks):
     assert {"harness.api", "harness.views", "harness.testing", "harness.jsonl", "harness.hookspecs"} <= modules
     for module in modules:
         assert re.fullmatch(r"harness(\.\w+)*", module)
+
+
+def test_readme_gives_the_two_commands_and_links_that_resolve_inside_the_repository():
+    """The README is the front page on GitHub, outside the site: mkdocs never checks its links."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE))
+    for command in ("make demo", "make test", "make docs", "make docs-serve"):
+        assert re.search(rf"^{re.escape(command)}\s", readme, re.MULTILINE), f"the README shows no `{command}` line"
+        assert command.split()[1] in targets, f"the README cites `{command}`, which the Makefile lacks"
+    links = [m for m in re.findall(r"\]\(([^)\s]+)\)", readme) if not re.match(r"^[a-z][a-z0-9+.-]*:", m)]
+    assert any(link.startswith("docs/site/") for link in links)
+    for link in links:
+        path = (ROOT / link.partition("#")[0]).resolve()
+        assert path.is_relative_to(ROOT), f"README links outside the repository: {link}"
+        assert path.exists(), f"README links to a missing file: {link}"
+    # Every page of the site is linked from the README or reachable from its index.
+    index = (ROOT / "docs" / "site" / "index.md").read_text(encoding="utf-8")
+    for page in sorted((ROOT / "docs" / "site").rglob("*.md")):
+        relative = page.relative_to(ROOT / "docs" / "site").as_posix()
+        assert f"docs/site/{relative}" in readme or f"({relative}" in index, f"{relative} is linked from neither"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from harness.runner import Runner, RunRequest
 from harness.store import SCHEMA_VERSION, Store, StoreError
 from harness.transfer import export_runs, import_runs
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "site"
 
 DOCUMENTED = {
     "runs": ["run_id", "task", "task_version", "model", "model_config", "dataset", "split", "data_fingerprint",
@@ -35,20 +40,38 @@ def dump(db):
                 if t not in ("schema_version", "sweeps")}
 
 
-def test_schema_matches_the_readme(arith, db):
+def _described_columns() -> dict[str, dict[str, str]]:
+    """Column descriptions of docs/site/schema.yml (what the site's schema page shows), read as
+    plain text: the top-level keys are tables, the four-space-indented keys under `columns:` their
+    columns."""
+    described: dict[str, dict[str, str]] = {}
+    table = None
+    for line in (DOCS / "schema.yml").read_text(encoding="utf-8").splitlines():
+        if match := re.fullmatch(r"(\w+):\s*", line):
+            table = described.setdefault(match.group(1), {})
+        elif table is not None and (match := re.fullmatch(r" {4}(\w+):\s*(.*)", line)):
+            table[match.group(1)] = match.group(2).strip().strip('"')
+    return described
+
+
+def test_schema_matches_the_docs(arith, db):
     fill(arith, db, seeds=(0,))
     with duckdb.connect(str(db), read_only=True) as con:
         for table, columns in DOCUMENTED.items():
             actual = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
             assert actual == columns, table
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
-        # JSON columns are queryable with DuckDB's JSON functions, as the README shows
+        # JSON columns are queryable with DuckDB's JSON functions, as the schema page shows
         assert con.execute("SELECT model_config->>'every' FROM runs").fetchone()[0] == "4"
-    with open(__file__.replace("tests/test_store.py", "README.md"), encoding="utf-8") as handle:
-        readme = handle.read()
+    # The schema page (docs/site/schema.md) shows a table per store table, described in schema.yml.
+    page = (DOCS / "schema.md").read_text(encoding="utf-8")
+    assert f"Schema version {SCHEMA_VERSION}." in page
+    described = _described_columns()
     for table, columns in DOCUMENTED.items():
+        assert f"<!-- schema: {table} -->" in page, f"docs/site/schema.md has no table {table}"
+        assert list(described.get(table, {})) == columns, f"docs/site/schema.yml does not describe {table} as stored"
         for column in columns:
-            assert f"`{column}`" in readme, f"README does not document {table}.{column}"
+            assert described[table][column], f"docs/site/schema.yml: {table}.{column} has no description"
 
 
 def test_export_import_is_lossless_and_idempotent(arith, db, tmp_path):

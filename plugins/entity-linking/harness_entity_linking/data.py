@@ -10,7 +10,9 @@ Files of the real data (every id and offset is a string there):
     eval.json       the same, read as the `test` split
 
 Models do not get the KB inside every sample (the real one has ~400,000 entities): a row carries a
-short KB reference (`kb`) and `kb_for(ref)` returns the parsed KB, cached for the process.
+short KB reference (`kb`) and `kb_for(ref)` returns the parsed KB, cached for the process. A real
+KB's reference is its content hash, never its path: the rows (hence the data fingerprint, run keys
+and cached checkpoints) stay the same when the data folder moves or another machine reads a copy.
 """
 
 from __future__ import annotations
@@ -88,19 +90,22 @@ class KnowledgeBase:
 
 
 _KBS: dict[str, KnowledgeBase] = {}
+_KB_FILES: dict[str, Path] = {}  # a real KB's reference -> the kb_data file read with it in this process
 
 
 def kb_for(ref: str) -> KnowledgeBase:
-    """The KB a row's `kb` field names: `el-synth-v1`, or `PATH#sha` of a real kb_data file."""
+    """The KB a row's `kb` field names: `el-synth-v1`, or `kb_data#sha` of a real kb_data file read
+    by `load_real` in this process (`PATH#sha`, as earlier rows named it, still works)."""
     if ref not in _KBS:
         if ref == SYNTH_DATASET:
             from harness_entity_linking.synth import generate
 
             _KBS[ref] = generate().kb
         else:
-            path = Path(ref.rsplit("#", 1)[0])
+            path = _KB_FILES.get(ref) or Path(ref.rsplit("#", 1)[0])
             if not path.is_file():
-                raise DataError(f"{path} does not exist (the knowledge base `kb_data` these texts were read with)")
+                raise DataError(f"knowledge base {ref!r} has not been read here: pass the --data-dir that holds "
+                                "the kb_data these texts were read with")
             _KBS[ref] = read_kb(path, ref)
     return _KBS[ref]
 
@@ -145,12 +150,15 @@ def read_kb(path: Path, ref: str | None = None) -> KnowledgeBase:
 
 
 def kb_ref(path: Path) -> str:
-    """A reference that changes when the file does, so cached checkpoints follow the KB's content."""
+    """`kb_data#` and a hash of the file's content: it changes when the KB does (so cached checkpoints
+    follow the KB) and only then. The file is remembered for `kb_for` in this process."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return f"{path.resolve()}#{digest.hexdigest()[:16]}"
+    ref = f"kb_data#{digest.hexdigest()[:16]}"
+    _KB_FILES[ref] = path.resolve()
+    return ref
 
 
 def read_texts(path: Path, kb: KnowledgeBase, require_mentions: bool) -> list[dict]:

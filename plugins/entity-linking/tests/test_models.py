@@ -99,6 +99,27 @@ def test_pipeline_on_the_real_format(tmp_path):
     assert [m["kb_id"] for m in preds["101"]["mentions"]] == ["10004", "10006"]  # 南大, 石头记
 
 
+def test_a_moved_data_folder_keeps_its_fingerprint_and_trained_model(tmp_path):
+    import shutil
+
+    args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
+    db = tmp_path / "r.duckdb"
+    first = shutil.copytree(FIXTURES, tmp_path / "here" / "ccks2019")
+    run = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
+                     data_dir=first).run
+    assert run.status == "finished", run.error
+    moved = first.rename(tmp_path / "elsewhere")
+    again = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
+                       data_dir=moved)
+    assert again.cached and again.run.run_id == run.run_id  # same rows, same key: nothing recomputed
+    inputs = Store(db).query("SELECT input::VARCHAR AS input FROM samples WHERE run_id = ?", [run.run_id])
+    assert not any(str(tmp_path) in r["input"] for r in inputs)  # no machine path in the stored rows
+    (moved / "kb_data").write_text((moved / "kb_data").read_text().replace("南京大学", "南京大學"))
+    changed = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
+                         data_dir=moved)
+    assert not changed.cached and changed.run.data_fingerprint != run.data_fingerprint  # the KB's content counts
+
+
 def test_pipeline_starts_from_a_local_pretrained_checkpoint(tmp_path):
     from transformers import BertConfig, BertModel, BertTokenizerFast
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -16,13 +17,21 @@ KEY_PACKAGES = (
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
-    versions = {}
-    for name in (*KEY_PACKAGES, *extra):
+    """Versions of the key packages and of `extra` distributions, as this process loaded them."""
+    return dict(_versions((*KEY_PACKAGES, *extra)))
+
+
+@lru_cache(maxsize=64)
+def _versions(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # Once per process: reading distribution metadata costs ~13 ms a call, paid by every run of a
+    # sweep, and what a process has imported does not change under it.
+    versions = []
+    for name in names:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
             continue
-    return versions
+    return tuple(versions)
 
 
 def git_state(module: ModuleType | None) -> tuple[str | None, bool | None]:
@@ -30,7 +39,13 @@ def git_state(module: ModuleType | None) -> tuple[str | None, bool | None]:
     path = getattr(module, "__file__", None)
     if not path:
         return None, None
-    directory = Path(path).resolve().parent
+    return _git_state(Path(path).resolve().parent)
+
+
+@lru_cache(maxsize=64)
+def _git_state(directory: Path) -> tuple[str | None, bool | None]:
+    # Once per process and folder (two git commands a call): the code a process runs is what it
+    # imported at start, so a file edited later does not make its runs dirty, nor clean again.
     try:
         commit = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "HEAD"],

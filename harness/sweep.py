@@ -55,6 +55,8 @@ class PlannedRun:
     error: str | None = None
     attempts: int = 0
     resume: RunRecord | None = None
+    stored: list[dict[str, Any]] = field(default_factory=list)  # runs of this key in the database at planning
+    replaces: list[str] = field(default_factory=list)  # --overwrite: deleted once this run is stored finished
 
     def as_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "task": self.task, "model": self.model, "model_config": self.config,
@@ -160,13 +162,13 @@ def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
             prepared))
     runs = list(planned.values())
     if store.exists() and runs:
-        stored = store.query("SELECT run_id, run_key, status, duration_s FROM runs WHERE list_contains(?, run_key) "
-                             "ORDER BY started_at DESC", [[r.run_key for r in runs]])
+        stored = store.query("SELECT run_id, run_key, status, duration_s, sweep_id FROM runs "
+                             "WHERE list_contains(?, run_key) ORDER BY started_at DESC", [[r.run_key for r in runs]])
         by_key: dict[str, list[dict[str, Any]]] = {}
         for row in stored:
             by_key.setdefault(row["run_key"], []).append(row)
         for run in runs:
-            rows = by_key.get(run.run_key, [])
+            rows = run.stored = by_key.get(run.run_key, [])
             finished = [r for r in rows if r["status"] == "finished"]
             if finished:
                 run.status, run.cached, run.run_id = "finished", True, finished[0]["run_id"]
@@ -284,8 +286,13 @@ def executor_for(registry: Registry, name: str, workers: int | None, address: st
 
 def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: str | None = None,
               workers: int | None = None, address: str | None = None, retries: int | None = None,
-              on_plan: Callable[[list[PlannedRun], Any], None] | None = None) -> SweepReport:
-    """Plan, record and execute a sweep; returns when every run is finished or failed."""
+              on_plan: Callable[[list[PlannedRun], Any], None] | None = None, overwrite: bool = False) -> SweepReport:
+    """Plan, record and execute a sweep; returns when every run is finished or failed.
+
+    `overwrite` recomputes every run of the grid, as `harness run --overwrite` does one: a stored
+    run of the same key is deleted in the transaction that stores its finished replacement (a
+    replacement that fails leaves it in place). Runs this sweep itself already recomputed before an
+    interruption are kept when it resumes."""
     from harness.progress import progress_bar
     from harness.transfer import import_runs
 
@@ -296,6 +303,8 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
     runs = plan(registry, store, spec)
     sweep_id, resumed = _record(store, spec, runs, name)
+    if overwrite:
+        _plan_overwrite(runs, sweep_id)
     report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed,
                          plan_s=time.perf_counter() - started)
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
@@ -309,12 +318,14 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
     def flush(status: str | None = None) -> None:
         nonlocal last_flush
         t0 = time.perf_counter()
-        directories = []
+        directories, replaced = [], []
         for run, result in waiting:
             if result.files:
                 directories.append(write_result(result, staging / f"{run.run_key}-{run.attempts}"))
+                if result.status == "finished":
+                    replaced += run.replaces
         if directories:
-            import_runs(store, directories)
+            import_runs(store, directories, replaces=replaced)
             report.warnings += _run_end_hooks(registry, store, [result for _, result in waiting if result.files])
         if executor.shares_filesystem:
             for run, result in waiting:
@@ -380,6 +391,15 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
     shutil.rmtree(staging, ignore_errors=True)
     report.wall_s = time.perf_counter() - started
     return report
+
+
+def _plan_overwrite(runs: list[PlannedRun], sweep_id: str) -> None:
+    """Mark every stored run for recomputation, but those this sweep finished before it was interrupted."""
+    for run in runs:
+        if any(r["sweep_id"] == sweep_id and r["status"] == "finished" for r in run.stored) or not run.stored:
+            continue
+        run.replaces = [r["run_id"] for r in run.stored]
+        run.status, run.cached, run.run_id, run.duration_s, run.resume = "pending", False, None, None, None
 
 
 def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult]) -> list[str]:

@@ -31,6 +31,8 @@ from harness.api import ConfigError
 @click.option("--workers", "-w", type=int, help="Worker processes (processes) or CPUs of a local Ray (ray).")
 @click.option("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray for the sweep).")
 @click.option("--retries", type=int, help="Times a run whose worker died is retried (default 2).")
+@click.option("--overwrite", is_flag=True,
+              help="Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
@@ -38,7 +40,7 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
           split: str | None, limit: int | None, data_dir: Path | None, train_data: str | None,
           sweep_file: Path | None, name: str | None,
           executor_name: str | None, workers: int | None, address: str | None, retries: int | None,
-          db: Path | None, as_json: bool) -> None:
+          overwrite: bool, db: Path | None, as_json: bool) -> None:
     """Run a grid: tasks (or groups) x models serving them x model-argument values x seeds.
 
     Finished runs are not recomputed; re-running an interrupted sweep resumes it. Workers never
@@ -78,7 +80,8 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
             click.echo(f"sweep: {len(runs)} runs ({len(runs) - todo} already finished) on {executor.describe()}", err=True)
 
     try:
-        report = run_sweep(get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce)
+        report = run_sweep(get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce,
+                           overwrite=overwrite)
     except KeyboardInterrupt:
         click.echo("Interrupted: finished runs are stored; run the same command again to resume the sweep.", err=True)
         sys.exit(130)

@@ -53,12 +53,13 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
     return count
 
 
-def import_runs(store: Store, directory: Path | Sequence[Path]) -> int:
+def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequence[str] = ()) -> int:
     """Add the runs in DIR (or in several export directories at once) to the store, in one transaction.
 
     A run already stored as finished is left as it is, so importing twice changes nothing. A run
     stored unfinished (running, or failed) is replaced by the incoming one with the same id: that
-    is how a sweep's driver stores a resumed run. Returns how many runs were added or replaced.
+    is how a sweep's driver stores a resumed run. `replaces` names stored runs deleted in the same
+    transaction (a sweep's `--overwrite`). Returns how many runs were added or replaced.
     """
     directories = [directory] if isinstance(directory, Path) else list(directory)
     if not directories:
@@ -71,7 +72,8 @@ def import_runs(store: Store, directory: Path | Sequence[Path]) -> int:
         con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
         added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
         for table in TABLES:
-            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming)")
+            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming) OR list_contains(?, run_id)",
+                        [list(replaces)])
         con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
         for table in TABLES[1:]:
             con.execute(

@@ -130,6 +130,20 @@ def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_
         ("exact_match", "1 when the prediction equals the reference (compared as canonical JSON), else 0.")]
 
 
+def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path):
+    db = tmp_path / "sweep.duckdb"
+    first = run_sweep(toys, Store(db), GRID, "processes", workers=2)
+    before = metrics(db)
+    again = run_sweep(toys, Store(db), GRID, "processes", workers=2, overwrite=True)
+    assert again.status == "finished" and not any(r.cached for r in again.runs)
+    old, new = {r.run_id for r in first.runs}, {r.run_id for r in again.runs}
+    assert not old & new
+    # one run per key, the new ones, with the same results (deterministic), and nothing of the old left
+    assert sorted(r for (r,) in table(db, "SELECT run_id FROM runs")) == sorted(new)
+    assert metrics(db) == before
+    assert Store(db).query("SELECT count(*) AS n FROM samples WHERE list_contains(?, run_id)", [sorted(old)]) == [{"n": 0}]
+
+
 def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_path):
     result = harness_cli("sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0",
                          "--json", check=False)

@@ -1,4 +1,4 @@
-"""Regenerate the README's dashboard screenshots from a results database.
+"""Regenerate the dashboard screenshots of the documentation (docs/site/dashboard.md) from a results database.
 
     python docs/screenshot.py [--db PATH] [--board NAME] [--out docs]
 

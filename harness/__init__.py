@@ -1,7 +1,7 @@
 """Kexue Harness: a plugin-based evaluation harness and leaderboard.
 
-The public API for plugin authors is everything in `__all__`; see the README's
-"Write a plugin" section. Importing this package stays cheap (no numpy, torch or datasets).
+The public API for plugin authors is everything in `__all__`; the tutorial
+(docs/site/tutorial.md) writes a plugin with it. Importing this package stays cheap (no numpy, torch or datasets).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ DB_OPTION = click.option(
     "--db", type=click.Path(path_type=Path, dir_okay=False),
     help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
 )
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 
 
 def _echo_json(data: Any) -> None:

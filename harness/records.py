@@ -109,7 +109,7 @@ class RunRecord:
         return next((m for m in self.metrics if m.primary), None)
 
     def as_json(self, cached: bool = False) -> dict[str, Any]:
-        """The documented `--json` shape of a run (README, "JSON output")."""
+        """The documented `--json` shape of a run (docs/site/json.md)."""
         data = asdict(self)
         data["metrics"] = {m.name: m.as_json() for m in self.metrics}
         data["cached"] = cached

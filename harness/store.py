@@ -25,7 +25,7 @@ from harness.api import ConfigError, HarnessError
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
 MIGRATIONS: list[str] = [
-    # 1: the initial schema (README, "The results store").
+    # 1: the initial schema (docs/site/schema.md).
     """
     CREATE TABLE runs (
         run_id VARCHAR PRIMARY KEY,

@@ -6,7 +6,7 @@ fail before anything runs), skips runs already finished (same run key), gives un
 their stored id back so they are replaced rather than duplicated, then collects the workers'
 results and imports them with `harness.transfer.import_runs` in batches: one transaction for
 every result that arrived in the last `FLUSH_S` seconds, which is what lets one writer keep up
-with many workers (README, "Sweeps", for the measured ceiling).
+with many workers (docs/site/sweeps.md, for the measured ceiling).
 
 Faults: a run whose model raises comes back `failed` and is stored so; a run whose worker dies
 (`WorkerLost`) is resubmitted up to `retries` times, then stored as failed; Ctrl-C stores what

@@ -24,7 +24,7 @@ from harness.api import ConfigError
 @click.option("--train-data", metavar="embedded|DIR",
               help="What the models that train learn from: 'embedded' or a directory (default: the evaluation data).")
 @click.option("--file", "sweep_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the grid from a sweep file (TOML; see README) instead of the options above.")
+              help="Read the grid from a sweep file (TOML; docs/site/sweeps.md) instead of the options above.")
 @click.option("--name", help="A label for the sweep (shown by `harness sweeps`).")
 @click.option("--executor", "-e", "executor_name", metavar="NAME",
               help="Where runs are computed: local (default), processes, ray, or a plugin's executor.")
@@ -35,7 +35,7 @@ from harness.api import ConfigError
               help="Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args: tuple[str, ...], seeds: str,
           split: str | None, limit: int | None, data_dir: Path | None, train_data: str | None,
           sweep_file: Path | None, name: str | None,
@@ -123,7 +123,7 @@ def _print_report(report) -> None:
 @click.option("--limit", type=int, default=20, show_default=True, help="Most recent N sweeps (0: all).")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see README).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> None:
     """List recorded sweeps, most recent first; with SWEEP_ID, that sweep's grid and runs."""
     from harness.cli import _console, _echo_json, _table

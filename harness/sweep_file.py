@@ -1,6 +1,6 @@
 """What a sweep covers: the grid from `harness sweep` options or a `--file sweep.toml`, validated.
 
-The file format (README, "Sweeps"):
+The file format (docs/site/sweeps.md):
 
     name = "angles-by-seed"           # optional label shown by `harness sweeps`
     tasks = ["geometry", "independence"]   # task or group names (a string "a,b" works too)

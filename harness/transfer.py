@@ -49,14 +49,27 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
                 )
             except duckdb.IOException as exc:
                 raise StoreError(f"cannot write {target}: {str(exc).splitlines()[0]}") from exc
+        if _has_table(con, SWEEPS):  # the sweeps that computed the chosen runs travel with them
+            con.execute(f"COPY (SELECT * FROM {SWEEPS} WHERE sweep_id IN (SELECT sweep_id FROM runs WHERE run_id IN "
+                        f"(SELECT run_id FROM chosen)) ORDER BY ALL) TO {_literal(directory / (SWEEPS + '.parquet'))} "
+                        "(FORMAT parquet)")
     (directory / MANIFEST).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "runs": count}) + "\n")
     return count
+
+
+SWEEPS = "sweeps"  # keyed by sweep id, not run id: optional in an export (sweep workers write none)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'",
+                            [name]).fetchall())
 
 
 def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequence[str] = ()) -> int:
     """Add the runs in DIR (or in several export directories at once) to the store, in one transaction.
 
-    A run already stored as finished is left as it is, so importing twice changes nothing. A run
+    A run already stored as finished is left as it is, so importing twice changes nothing; so is a
+    sweep (the `sweeps` row of the sweep that computed exported runs) already stored. A run
     stored unfinished (running, or failed) is replaced by the incoming one with the same id: that
     is how a sweep's driver stores a resumed run. `replaces` names stored runs deleted in the same
     transaction (a sweep's `--overwrite`). Returns how many runs were added or replaced.
@@ -82,6 +95,10 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
                 [files[table]],
             )
         con.execute("DROP TABLE incoming")
+        sweeps = [str(folder / f"{SWEEPS}.parquet") for folder in directories if (folder / f"{SWEEPS}.parquet").exists()]
+        if sweeps:  # a sweep already here (the same one, merged twice or from two machines) is kept as it is
+            con.execute(f"INSERT OR IGNORE INTO {SWEEPS} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
+                        [sweeps])
     return added
 
 

@@ -144,6 +144,26 @@ def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new
     assert Store(db).query("SELECT count(*) AS n FROM samples WHERE list_contains(?, run_id)", [sorted(old)]) == [{"n": 0}]
 
 
+def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(toys, tmp_path):
+    from harness.transfer import export_runs, import_runs
+
+    source, target = Store(tmp_path / "source.duckdb"), Store(tmp_path / "target.duckdb")
+    report = run_sweep(toys, source, GRID)
+    export_runs(source, tmp_path / "out")
+    import_runs(target, tmp_path / "out")
+    import_runs(target, tmp_path / "out")
+    assert [(s["sweep_id"], s["status"], s["done"]) for s in list_sweeps(target)] == [(report.sweep_id, "finished", 8)]
+    assert list_sweeps(target) == list_sweeps(source)
+    # an export of other runs carries no sweep
+    from harness.runner import Runner, RunRequest
+
+    other = Runner(toys, source).run(RunRequest(task="doubling", model="exact", seed=9)).run
+    export_runs(source, tmp_path / "one", run_ids=[other.run_id])
+    with duckdb.connect() as con:
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(tmp_path / "one" / "sweeps.parquet")]
+                           ).fetchone() == (0,)
+
+
 def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_path):
     result = harness_cli("sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0",
                          "--json", check=False)

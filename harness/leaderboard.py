@@ -234,6 +234,13 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         raise ConfigError(f"pick must be 'best' or 'latest', not {pick!r}")
     if not store.exists():
         return []
+    with store.reading():  # one connection for the standings, extra columns and paired tests
+        return _rank(store, task, dataset, split, pick, metric, columns, flags, registry, significance, include_partial)
+
+
+def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick: Pick, metric: str | None,
+          columns: tuple[str, ...], flags: tuple[str, ...], registry: Registry | None, significance: bool,
+          include_partial: bool) -> list[Board]:
     metric_clause = "m.metric = ?" if metric else "m.is_primary"
     sql = (
         "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.sample_limit, r.finished_at, "

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import socket
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -193,11 +194,31 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self.timeout = timeout if timeout is not None else float(os.environ.get("HARNESS_DB_TIMEOUT", "120"))
         self._migrated = False
+        self._held = threading.local()  # the connection `reading()` holds, per thread (the dashboard's are many)
 
     # -- connections -------------------------------------------------------------------------
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Serve every read inside from one read-only connection: opening one (and checking the
+        schema) costs tens of milliseconds, and a leaderboard asks several questions. Hold it
+        briefly: while it is open, another process cannot write the file."""
+        if getattr(self._held, "con", None) is not None:
+            yield
+            return
+        with self.connect(read_only=True) as con:
+            self._held.con = con
+            try:
+                yield
+            finally:
+                self._held.con = None
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        held = getattr(self._held, "con", None)
+        if read_only and held is not None:
+            yield held
+            return
         if read_only and not self.path.exists():
             raise StoreError(f"no results database at {self.path} yet: run `harness run --task TASK` first")
         if not read_only:

@@ -177,3 +177,20 @@ def test_renderers_reach_every_sample_page_by_page(arith, db):
     assert every[10:25] == whole[10:25] and every[190:500] == whole[190:] and every[::50] == whole[::50]
     with pytest.raises(IndexError):
         every[200]
+
+
+def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, db, monkeypatch):
+    fill(arith, db, seeds=(0, 1))
+    store = Store(db)
+    opened = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
+    with store.reading():
+        runs = store.runs()
+        assert store.query("SELECT count(*) AS n FROM runs") == [{"n": len(runs)}]
+        from harness.leaderboard import rank
+
+        assert rank(store, "doubling")[0].standings
+    assert len(opened) == 1
+    with store.transaction() as con:  # the file is free again for a writer
+        con.execute("SELECT 1")

@@ -197,7 +197,6 @@ class Runner:
             raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
         if request.limit is not None and request.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {request.limit}")
-        predictions.validator(task.name, type(task).prediction_schema)  # a broken schema fails before any work
         if model.trains:
             interval_from_env()  # a bad HARNESS_CHECKPOINT_EVERY fails here, before any work
         if request.train_data is not None:
@@ -216,6 +215,9 @@ class Runner:
         before it hands the others to workers.
         """
         task, model, split = self.plan(request)
+        # A broken schema fails before any work; checked here, not in `plan`, so that a cached
+        # re-run answers without importing jsonschema.
+        predictions.validator(task.name, type(task).prediction_schema)
         task_entry = self.registry.tasks[task.name]
         plugin_version = self.registry.plugins[task_entry.plugin].version
         rows = load_split(task, split, request.data_dir)

@@ -9,12 +9,13 @@ re-aggregates (a text without gold annotation, e.g. CCKS's unlabelled eval set, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from harness import Metric
 from harness_entity_linking.data import NIL
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CITATION = "苏剑林. 百度实体链接比赛后记：行为建模和实体链接. https://kexue.fm/archives/6919 (2019)"
 
@@ -36,6 +37,8 @@ def counts(pred: set, gold: set) -> dict[str, float]:
 
 
 def _sums(stats: Mapping[str, np.ndarray]) -> tuple[float, float, float]:
+    import numpy as np  # on first use: the CLI's listing commands load this module
+
     return float(np.sum(stats["tp"])), float(np.sum(stats["fp"])), float(np.sum(stats["fn"]))
 
 
@@ -125,6 +128,8 @@ class LinkAccuracy(Metric):
         return {"hit": float(sum(chosen.get(k) == v for k, v in gold.items())), "n": float(len(gold))}
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        import numpy as np
+
         n = float(np.sum(stats["n"]))
         return float(np.sum(stats["hit"])) / n if n else float("nan")
 

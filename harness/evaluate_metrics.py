@@ -18,12 +18,13 @@ Why the pieces are where they are:
   `"evaluate-metric/rouge"`, is what `evaluate.load` would fetch from the hub, and is refused with
   a `ConfigError` when the class is defined, so the plugin's load failure names it (one line in
   `harness tasks` and `harness plugins`) before any run, not after a model has trained.
-- **Listing stays light.** Importing `evaluate` costs about 5 s (it pulls in `datasets`, pandas
-  and pyarrow), and the harness reads `description`, `citation` and `expects` from the registered
-  class when it lists tasks, stores a run's metric descriptions and draws the dashboard. So those
-  are plain class strings, kept (as Hugging Face metric scripts keep `_DESCRIPTION` and
-  `_CITATION` at their top) as constants in a light module that the evaluate module's `_info()`
-  reads too. Nothing imports `evaluate` until the first sample is scored; then the module's
+- **Listing stays light.** Importing `evaluate` costs about 5 s (it pulls in `datasets`, pandas,
+  pyarrow and, through its evaluator, transformers and torch; `import_evaluate` cuts that to
+  about 2 s by leaving the evaluator without transformers), and the harness reads `description`,
+  `citation` and `expects` from the registered class when it lists tasks, stores a run's metric
+  descriptions and draws the dashboard. So those are plain class strings, kept (as Hugging Face
+  metric scripts keep `_DESCRIPTION` and `_CITATION` at their top) as constants in a light module
+  that the evaluate module's `_info()` reads too. Nothing imports `evaluate` until the first sample is scored; then the module's
   `MetricInfo` is compared with those strings and a drift is a `ConfigError`, so what the
   dashboard and the database show is the module's own `MetricInfo`. `expects` is the module's
   `inputs_description` on one line (it is quoted in the one-line error a bad prediction gets).
@@ -60,7 +61,7 @@ from typing import Any, ClassVar
 
 from harness.api import ConfigError, Metric
 
-__all__ = ["EvaluateMetric", "load_evaluate_module"]
+__all__ = ["EvaluateMetric", "import_evaluate", "load_evaluate_module", "resolve_spec"]
 
 #: Output formats `_compute` may be called with directly; other formats go through `compute()`.
 _DIRECT_FORMATS = (None, "python", "numpy", "np")
@@ -103,7 +104,34 @@ def resolve_spec(spec: str, owner: str = "__main__", metric: str = "?") -> tuple
                       "'package.module:Class' or a metric script path ending in .py")
 
 
+def import_evaluate() -> Any:
+    """Import `evaluate` for its metric classes, without its transformers-pipeline evaluator.
+
+    `import evaluate` imports `evaluate.evaluator`, which imports `transformers.pipelines` (and
+    with it torch) whenever transformers is installed: measured here, that is about 3 s of the
+    5 s import (cProfile/-X importtime, shared 2-core machine, load ~3). Local metrics never use
+    the evaluator, so while evaluate is first imported `transformers.pipelines` is made
+    unimportable, and evaluate records transformers as unavailable for its evaluator only; the
+    block is lifted right after, so transformers itself (pipelines included) imports normally
+    later. When evaluate or transformers' pipelines are already imported, this is a plain import.
+    """
+    if "evaluate" in sys.modules:
+        return sys.modules["evaluate"]
+    blocked = "transformers.pipelines" not in sys.modules
+    if blocked:
+        sys.modules["transformers.pipelines"] = None  # type: ignore[assignment]
+    try:
+        import evaluate
+    finally:
+        if blocked and sys.modules.get("transformers.pipelines", False) is None:
+            del sys.modules["transformers.pipelines"]
+    return evaluate
+
+
 _CLASSES: dict[str, type] = {}
+#: One module instance per class, configuration and harness home: the metrics of a run, and the
+#: runs of a process (a sweep worker), share it (`_compute` keeps no state between calls).
+_INSTANCES: dict[tuple[type, str | None, str], Any] = {}
 
 
 def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") -> type:
@@ -114,7 +142,7 @@ def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") 
     cache_key = f"{kind}:{target}"
     if cache_key in _CLASSES:
         return _CLASSES[cache_key]
-    import evaluate
+    evaluate = import_evaluate()
 
     if kind == "import":
         module_name, _, attr = str(target).partition(":")
@@ -315,12 +343,14 @@ class EvaluateMetric(Metric):
             cls = load_evaluate_module(self.module, type(self).__module__, self.name)
             from harness.store import default_home
 
-            # In memory: nothing is written per call; cache_dir only keeps evaluate's own
-            # bookkeeping directory inside the harness home instead of ~/.cache.
-            module = cls(config_name=self.config_name, keep_in_memory=True,
-                         cache_dir=str(default_home() / "evaluate"))
-            self._check_info(module.info)
-            self._module = module
+            key = (cls, self.config_name, str(default_home()))
+            if key not in _INSTANCES:
+                # In memory: nothing is written per call; cache_dir only keeps evaluate's own
+                # bookkeeping directory inside the harness home instead of ~/.cache.
+                _INSTANCES[key] = cls(config_name=self.config_name, keep_in_memory=True,
+                                      cache_dir=str(default_home() / "evaluate"))
+            self._check_info(_INSTANCES[key].info)
+            self._module = _INSTANCES[key]
         return self._module
 
     # -- internals --------------------------------------------------------------------------

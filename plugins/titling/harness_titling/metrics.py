@@ -1,12 +1,16 @@
 """Character-level ROUGE-1/2/L F, corpus BLEU, first-4 / last-4 accuracy and exact match.
 
-ROUGE is computed by `rouge-score` with a per-character tokenizer: its default tokenizer keeps
-only `[a-z0-9]` runs, so pure Chinese scores 0 and mixed text scores only its Latin part. BLEU is
-sacrebleu's with `tokenize="zh"` (CJK characters split, Latin words kept whole), as a corpus
-score: each title contributes its n-gram counts, totals and lengths, and `aggregate` recomputes
-BLEU from the sums, so the bootstrap resamples titles and re-aggregates rather than averaging
-sentence BLEU. Both libraries are imported on first use (never at module scope) and nothing is
-fetched from a hub (no `evaluate.load`).
+ROUGE is one local `evaluate` module, `harness_titling.rouge.CharacterRouge` (rouge-score's
+counting with a per-character tokenizer: its default tokenizer keeps only `[a-z0-9]` runs, so pure
+Chinese scores 0 and mixed text scores only its Latin part), served as the three `titling-rouge-*`
+metrics by `harness.evaluate_metrics.EvaluateMetric`: each title's value comes from the module,
+and the harness mean equals the module's own `compute()` over the titles. Its MetricInfo texts
+are the constants below, so listing tasks never imports `evaluate` (about 5 s; it is imported
+on the first scored title). BLEU is sacrebleu's with `tokenize="zh"` (CJK characters split, Latin
+words kept whole), as a corpus score: each title contributes its n-gram counts, totals and
+lengths, and `aggregate` recomputes BLEU from the sums, so the bootstrap resamples titles and
+re-aggregates rather than averaging sentence BLEU. Both libraries are imported on first use
+(never at module scope) and nothing is fetched from a hub (no `evaluate.load`).
 
 Every metric skips articles without a reference title (unlabelled test sets): per-sample
 statistics carry `n = 0` there, and a split with no titles at all reports no value.
@@ -20,13 +24,26 @@ from typing import Any
 import numpy as np
 
 from harness import Metric
+from harness.evaluate_metrics import EvaluateMetric
 
 CITATION = ("苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019); Lin, C.-Y. ROUGE: A Package for "
             "Automatic Evaluation of Summaries (2004); Post, M. A Call for Clarity in Reporting BLEU Scores (2018)")
 
+# The MetricInfo of `harness_titling.rouge.CharacterRouge`, kept here (no heavy import) because the
+# harness shows it wherever metric descriptions appear, and lists tasks without importing evaluate.
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+ROUGE_DESCRIPTION = ("Character-level ROUGE F1 of a generated title against its reference, mean over titles: rouge1 "
+                     "counts shared characters, rouge2 shared character bigrams, rougeL the longest common subsequence. "
+                     "Every non-space character is one token (rouge-score's default tokenizer keeps only [a-z0-9] "
+                     "runs and would score Chinese 0), case kept, no stemming; counted by rouge-score.")
+ROUGE_CITATION = ("Lin, C.-Y. ROUGE: A Package for Automatic Evaluation of Summaries. Text Summarization Branches Out, "
+                  "ACL (2004); 苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019)")
+ROUGE_INPUTS = ("predictions: generated titles (str); references: reference titles (str); rouge_types: any of "
+                "rouge1, rouge2, rougeL (default all); use_aggregator: mean F1 over titles (default) or one F1 per title")
+
 
 def characters(text: str) -> list[str]:
-    """The per-character tokens both ROUGE and the diagnostics use: every non-space character."""
+    """The per-character tokens ROUGE uses: every non-space character."""
     return [c for c in text if not c.isspace()]
 
 
@@ -44,6 +61,12 @@ def _title(prediction: Any) -> str:
     return prediction if isinstance(prediction, str) else ""
 
 
+def _labelled_mean(stats: Mapping[str, np.ndarray]) -> float:
+    """Mean value over the titles that have a reference (n = 1); NaN when none has."""
+    n = float(np.sum(stats["n"]))
+    return float(np.sum(stats["value"]) / n) if n else float("nan")
+
+
 class _TitleMetric(Metric):
     citation = CITATION
 
@@ -56,38 +79,44 @@ class _TitleMetric(Metric):
         raise NotImplementedError
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
-        n = float(np.sum(stats["n"]))
-        return float(np.sum(stats["value"]) / n) if n else float("nan")
+        return _labelled_mean(stats)
 
 
-class _Rouge(_TitleMetric):
-    rouge_type = "rougeL"
-    _scorer: Any = None
+class _Rouge(EvaluateMetric):
+    """One ROUGE type of `CharacterRouge`, per title, with the `{"value", "n"}` statistics every
+    titling metric stores (so runs made before the evaluate module compare sample by sample)."""
 
-    def value(self, prediction: str, reference: str) -> float:
-        if type(self)._scorer is None:
-            from rouge_score.rouge_scorer import RougeScorer
+    module = "harness_titling.rouge:CharacterRouge"
+    description, citation, expects = ROUGE_DESCRIPTION, ROUGE_CITATION, ROUGE_INPUTS
 
-            type(self)._scorer = RougeScorer([self.rouge_type], tokenizer=CharTokenizer())
-        return type(self)._scorer.score(reference, prediction)[self.rouge_type].fmeasure
+    def inputs(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {"predictions": _title(prediction), "references": reference}
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+        if not isinstance(reference, str):
+            return {"value": 0.0, "n": 0.0}
+        return {"value": float(super().score(prediction, reference, input)), "n": 1.0}
+
+    def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        return _labelled_mean(stats)
 
 
 class RougeL(_Rouge):
     name = "titling-rouge-l"
-    rouge_type = "rougeL"
-    description = "Character-level ROUGE-L F1 (longest common subsequence), mean over titles; rouge-score, per-character tokens."
+    key = "rougeL"
+    compute_kwargs = {"rouge_types": ["rougeL"]}
 
 
 class Rouge1(_Rouge):
     name = "titling-rouge-1"
-    rouge_type = "rouge1"
-    description = "Character-level ROUGE-1 F1 (character overlap), mean over titles; rouge-score, per-character tokens."
+    key = "rouge1"
+    compute_kwargs = {"rouge_types": ["rouge1"]}
 
 
 class Rouge2(_Rouge):
     name = "titling-rouge-2"
-    rouge_type = "rouge2"
-    description = "Character-level ROUGE-2 F1 (character-bigram overlap), mean over titles; rouge-score, per-character tokens."
+    key = "rouge2"
+    compute_kwargs = {"rouge_types": ["rouge2"]}
 
 
 class FirstFour(_TitleMetric):

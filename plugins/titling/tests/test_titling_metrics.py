@@ -85,3 +85,59 @@ def test_scores_by_title_length():
     short = [r for r in rows if r["title length"] == "0-12" and r["metric"] == "ROUGE-L"]
     assert short[0]["titles"] == 2 and short[0]["score"] == pytest.approx((1 + 4 / 9) / 2)  # LCS 标题: P 2/3, R 2/6
     assert {r["title length"] for r in rows} == {"0-12", "17-20"}
+
+
+def _synthetic_pairs(n=300):
+    """Reference titles of the synthetic test split and a systematically wrong guess for each
+    (the lead baseline's prediction and mixed Latin/Chinese edits), so every ROUGE path is hit."""
+    from harness_titling.data import load_synthetic
+
+    rows = load_synthetic("test")[:n]
+    pairs = [(row["content"].split("，")[0][:20], row["title"]) for row in rows]
+    return [*pairs, ("iPhone 15上市", "iPhone 15发布"), ("", "北京"), ("北京 大学", "北京大学"), ("ABC", "abc")]
+
+
+def test_rouge_equals_rouge_score_with_the_character_tokenizer_on_every_title():
+    from harness_titling.metrics import CharTokenizer
+    from rouge_score.rouge_scorer import RougeScorer
+
+    scorer = RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=CharTokenizer())
+    metrics = {"rouge1": Rouge1(), "rouge2": Rouge2(), "rougeL": RougeL()}
+    for pred, ref in _synthetic_pairs():
+        expected = scorer.score(ref, pred)
+        for key, metric in metrics.items():
+            value = metric.score({"title": pred}, ref, {})["value"]
+            assert value == expected[key].fmeasure, (metric.name, pred, ref)  # identical, not approximately
+
+
+def test_the_harness_rouge_is_the_evaluate_modules_corpus_compute_and_metric_info():
+    from harness_titling.metrics import ROUGE_CITATION, ROUGE_DESCRIPTION
+
+    pairs = _synthetic_pairs(120)
+    predictions, references = [p for p, _ in pairs], [r for _, r in pairs]
+    for metric_cls, key in ((Rouge1, "rouge1"), (Rouge2, "rouge2"), (RougeL, "rougeL")):
+        metric = metric_cls()
+        stats = stats_arrays([metric.score({"title": p}, r, {}) for p, r in pairs] + [metric.score({"title": "x"}, None, {})])
+        corpus = metric.compute(predictions=predictions, references=references)[key]
+        assert metric.aggregate(stats) == pytest.approx(corpus, rel=1e-12)
+        info = metric.evaluation_module().info
+        assert (metric.description, metric.citation) == (info.description, info.citation) == (ROUGE_DESCRIPTION, ROUGE_CITATION)
+    # one module computes all three types, per title when asked
+    module = RougeL().evaluation_module()
+    per_title = module.compute(predictions=predictions[:3], references=references[:3], use_aggregator=False)
+    assert set(per_title) == {"rouge1", "rouge2", "rougeL"} and len(per_title["rougeL"]) == 3
+
+
+def test_listing_the_plugin_imports_neither_evaluate_nor_the_scorers():
+    import json
+    import subprocess
+    import sys
+
+    probe = ("import json, sys\nfrom harness.cli import main\n"
+             "try:\n    main(['tasks', 'titling'])\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(m for m in ('evaluate', 'datasets', 'torch', 'rouge_score', 'sacrebleu') "
+             "if m in sys.modules)), file=sys.stderr)")
+    env = {"PATH": "/usr/bin:/bin", "HARNESS_LOAD_PLUGINS": "", "HARNESS_PLUGINS": "harness_titling", "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert "titling-rouge-l" in out.stdout, out.stderr
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == []

@@ -104,6 +104,7 @@ def whole_runs(rev: str, repeat: int) -> None:
         variants = {f"baseline {rev} (rouge-score)": str(old_path), "this checkout (evaluate)": None}
         times: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
         metrics: dict[str, dict] = {}
+        samples: dict[str, dict] = {}
         for i in range(repeat):
             for label, pythonpath in variants.items():
                 env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
@@ -114,15 +115,21 @@ def whole_runs(rev: str, repeat: int) -> None:
                     env["PYTHONPATH"] = pythonpath
                 wall, cpu, out = timed_process([str(HARNESS), "run", "--task", "titling", "--model", "lead", "--json"], env)
                 times[label].append((wall, cpu))
-                metrics[label] = json.loads(out)["metrics"]
+                run = json.loads(out)
+                metrics[label] = run["metrics"]
+                shown = subprocess.run([str(HARNESS), "show", run["run_id"], "--samples", "--limit", "0", "--json"],
+                                       capture_output=True, text=True, env=env, check=True).stdout
+                samples[label] = {s["sample_id"]: s["scores"] for s in json.loads(shown)["samples"]}
         base = statistics.median(c for _, c in times[next(iter(variants))])
         for label, rows in times.items():
             wall, cpu = statistics.median(w for w, _ in rows), statistics.median(c for _, c in rows)
             print(f"harness run --task titling --model lead, {label:30s}: {wall:5.2f} s wall, {cpu:5.2f} s CPU "
                   f"(median of {repeat}; {cpu - base:+.2f} s CPU)")
         first, second = metrics.values()
-        same = all(first[k]["value"] == second[k]["value"] and first[k]["ci_low"] == second[k]["ci_low"] for k in first)
-        print(f"metric values and intervals identical between the two: {same}")
+        same = first.keys() == second.keys() and all(first[k] == second[k] for k in first)
+        old_scores, new_scores = samples.values()
+        print(f"metric values and intervals identical between the two: {same}; every one of the {len(new_scores)} "
+              f"titles' scores identical: {old_scores == new_scores}")
 
 
 def main() -> None:

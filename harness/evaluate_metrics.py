@@ -142,7 +142,11 @@ def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") 
     cache_key = f"{kind}:{target}"
     if cache_key in _CLASSES:
         return _CLASSES[cache_key]
-    evaluate = import_evaluate()
+    try:
+        evaluate = import_evaluate()
+    except ImportError as exc:
+        raise ConfigError(f"metric {metric!r} needs Hugging Face evaluate, which cannot be imported ({exc}): "
+                          "pip install 'evaluate>=0.4'") from exc
 
     if kind == "import":
         module_name, _, attr = str(target).partition(":")

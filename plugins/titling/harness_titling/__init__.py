@@ -1,8 +1,9 @@
 """Kexue Harness plugin: Chinese article -> title with bidirectional decoding (kexue.fm/archives/6877).
 
 Registers the `titling` task, the models (bidirectional, l2r, r2l, lead), the ROUGE / BLEU /
-first-last-4 metrics, the dashboard renderer and the `titling` leaderboard definition. Module
-scope stays free of torch, rouge-score and sacrebleu so that `harness tasks` stays fast.
+first-last-4 metrics (ROUGE through a local `evaluate` module, `rouge.py`), the dashboard renderer
+and the `titling` leaderboard definition. Module scope stays free of torch, evaluate, rouge-score
+and sacrebleu so that `harness tasks` stays fast.
 """
 
 from pathlib import Path

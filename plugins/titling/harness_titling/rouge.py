@@ -6,10 +6,9 @@ imports `evaluate` at module scope, as any evaluate module does, so nothing impo
 when tasks are listed: the harness loads it by its import string on the first scored title.
 Its MetricInfo texts live in `metrics.py` (which imports nothing heavy), read by both.
 
-    import evaluate  # noqa
-    from harness_titling.rouge import CharacterRouge
-    CharacterRouge().compute(predictions=["北京大学"], references=["北京大学生"])
-    # {'rouge1': 0.888..., 'rouge2': 0.857..., 'rougeL': 0.888...}
+    >>> from harness_titling.rouge import CharacterRouge
+    >>> CharacterRouge(keep_in_memory=True).compute(predictions=["北京大学"], references=["北京大学生"])
+    {'rouge1': 0.888..., 'rouge2': 0.857..., 'rougeL': 0.888...}
 """
 
 from __future__ import annotations

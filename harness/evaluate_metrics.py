@@ -269,7 +269,12 @@ class EvaluateMetric(Metric):
         cls.expects = _one_line(cls.expects)
         if not cls.module:
             return  # an intermediate base class: its subclasses name the module
-        name = getattr(cls, "name", cls.__qualname__)
+        name = getattr(cls, "name", None)
+        if name is None:
+            return  # an intermediate base class naming the module: checked with its subclasses
+        if not cls.key and cls.sample_value is EvaluateMetric.sample_value:
+            raise ConfigError(f"metric {name!r}: set `key`, the result key of evaluate module {cls.module!r} that holds "
+                              "a sample's value (or override `sample_value`)")
         kind, target = resolve_spec(cls.module, cls.__module__, name)
         if kind == "import":
             module_name = str(target).partition(":")[0]

@@ -203,3 +203,38 @@ def test_evaluate_is_imported_without_the_transformers_pipelines_it_never_needs(
              "print(json.dumps([m in sys.modules for m in ('evaluate', 'transformers.pipelines', 'torch')]))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout) == [True, False, False], out.stderr  # the block is lifted: no None left behind
+
+
+@needs_evaluate
+def test_a_corpus_metric_pools_the_modules_per_sample_statistics():
+    from toy_plugins import evaluate_toy_info as info
+
+    from harness.stats import bootstrap_interval, stats_arrays
+
+    class PooledF1(EvaluateMetric):
+        name = "toy-pooled-f1"
+        module = "toy_plugins.evaluate_toy_accuracy:PooledCharacterF1"
+        compute_kwargs = {"return_counts": True}
+        description, citation, expects = info.F1_DESCRIPTION, info.ACCURACY_CITATION, info.F1_INPUTS
+
+        def sample_value(self, result):
+            return {k: float(result[k][0]) for k in ("tp", "fp", "fn")}
+
+        def aggregate(self, stats):
+            tp, fp, fn = (float(np.sum(stats[k])) for k in ("tp", "fp", "fn"))
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+    metric = PooledF1()
+    pairs = [("apple", "apples"), ("kiwi", "kiwifruit"), ("x", "banana"), ("fig", "fig")]
+    stats = stats_arrays([metric.score(p, r, {}) for p, r in pairs])
+    module = metric.evaluation_module()
+    corpus = module.compute(predictions=[p for p, _ in pairs], references=[r for _, r in pairs])["f1"]
+    mean_of_words = np.mean([module.compute(predictions=[p], references=[r])["f1"] for p, r in pairs])
+    assert metric.aggregate(stats) == pytest.approx(corpus) and corpus != pytest.approx(mean_of_words)
+    assert not metric.is_mean and bootstrap_interval(metric, stats, seed=0).low is not None
+
+
+def test_a_metric_without_a_key_is_refused_when_defined():
+    with pytest.raises(ConfigError, match="set `key`"):
+        type("NoKey", (EvaluateMetric,), {"name": "no-key", "module": "toy_plugins.evaluate_toy_accuracy:WordAccuracy",
+                                          "__module__": __name__})

@@ -15,3 +15,7 @@ LENGTH_CITATION = "Kexue Harness test suite: a toy evaluate metric script (2026)
 LENGTH_INPUTS = "predictions (list of float): predicted word lengths; references (list of float): reference word lengths."
 
 JITTER_DESCRIPTION = "Word accuracy plus a little Gaussian noise from numpy's global generator (a stochastic module)."
+
+F1_DESCRIPTION = ("Character F1 pooled over the corpus: true positives, false positives and false negatives of "
+                  "character counts summed over all words before F1 is taken (a corpus metric, not a mean).")
+F1_INPUTS = "predictions (list of str); references (list of str); return_counts (bool): per-word tp, fp, fn instead of F1"

@@ -108,8 +108,16 @@ def task_listing(registry) -> list[dict[str, Any]]:
             "default_model": task.default_model, "models": registry.models_for(task),
             "dataset": task.embedded_dataset or f"{name}-embedded",
             "prediction_schema": task.prediction_schema,
+            "metric_info": {metric: _metric_info(registry.metrics[metric].obj) for metric in task.metrics
+                            if metric in registry.metrics},
         })
     return rows
+
+
+def _metric_info(metric) -> dict[str, Any]:
+    """What a metric says of itself (class attributes: nothing is imported to read them)."""
+    return {"description": metric.description, "citation": metric.citation, "expects": metric.expects,
+            "higher_is_better": metric.higher_is_better}
 
 
 @cli.command()
@@ -148,6 +156,10 @@ def _describe_task(row: dict) -> None:
               ("embedded dataset", row["dataset"])]
     for key, value in fields:
         click.echo(f"{key:17} {value}")
+    for metric, info in row["metric_info"].items():
+        click.echo(f"  {metric} ({'↑' if info['higher_is_better'] else '↓'}): {info['description'] or 'no description'}")
+        if info["citation"]:
+            click.echo(f"    cite: {info['citation']}")
     schema = row["prediction_schema"]
     click.echo("prediction shape  " + ("not declared" if schema is None else ""))
     if schema is not None:
@@ -279,12 +291,23 @@ def _print_outcome(outcome) -> None:
         console.print(Text.assemble(("warning: ", "yellow"), warning))
 
 
-def _metrics_table(metrics):
-    table = _table(None, ["metric", "value", "95% CI", "better"])
+def _metrics_table(metrics, descriptions: dict[str, str] | None = None):
+    headers = ["metric", "value", "95% CI", "better"] + (["description"] if descriptions else [])
+    table = _table(None, headers)
     for m in metrics:
         name = f"{m.name} (primary)" if m.primary else m.name
-        table.add_row(name, _fmt(m.value), _ci(m.ci_low, m.ci_high), "higher" if m.higher_is_better else "lower")
+        row = [name, _fmt(m.value), _ci(m.ci_low, m.ci_high), "higher" if m.higher_is_better else "lower"]
+        table.add_row(*row, *([descriptions.get(m.name, "")] if descriptions else []))
     return table
+
+
+def _descriptions(run, store) -> dict[str, str]:
+    """Each metric's description as the dashboard shows it: the installed metric's, else the one
+    stored with the run (a database read where the plugin is not installed)."""
+    stored = store.metric_descriptions(run.run_id)
+    metrics = _registry().metrics
+    return {m.name: (metrics[m.name].obj.description if m.name in metrics else "") or stored.get(m.name, "")
+            for m in run.metrics}
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -442,8 +465,11 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
     store = _store(db)
     run_ = store.get_run(run_id)
     samples = store.samples(run_.run_id, limit=limit or None) if with_samples else []
+    descriptions = _descriptions(run_, store)
     if as_json:
         data = run_.as_json()
+        for name, entry in data["metrics"].items():
+            entry["description"] = descriptions.get(name)
         data["artifacts"] = [{"name": a.name, "kind": a.kind, "bytes": len(a.data)} for a in store.artifacts(run_.run_id)]
         if with_samples:
             data["samples"] = [asdict(s) for s in samples]
@@ -461,7 +487,7 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
 
         console.print(Text.assemble(("error: ", "red"), run_.error))
     if run_.metrics:
-        console.print(_metrics_table(run_.metrics))
+        console.print(_metrics_table(run_.metrics, descriptions))
     if with_samples:
         samples_table = _table("samples", ["sample_id", "input", "prediction", "reference", "scores"])
         for s in samples:

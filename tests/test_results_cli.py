@@ -132,3 +132,16 @@ def test_runs_lists_recent_runs_with_filters(harness_cli, filled):
     assert harness_cli.json("runs", "--status", "failed") == []
     assert len(harness_cli.json("runs", "--task", "doubling", "--limit", "2")) == 2
     assert filled["exact"]["run_id"] in harness_cli("runs").stdout
+
+
+def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
+    from harness.builtin_metrics import ExactMatch
+
+    run = harness_cli.json("run", "--task", "doubling", "--model", "noisy")
+    info = harness_cli.json("tasks", "doubling")["metric_info"]
+    assert info["exact_match"] == {"description": ExactMatch.description, "citation": "", "expects": "",
+                                   "higher_is_better": True}
+    assert f"exact_match (↑): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
+    shown = harness_cli.json("show", run["run_id"])
+    assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description
+    assert ExactMatch.description[:40] in " ".join(harness_cli("show", run["run_id"]).stdout.split())

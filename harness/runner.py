@@ -28,7 +28,6 @@ from harness.plugins import Registry, call_lifecycle
 from harness.progress import progress_bar
 from harness.provenance import git_state, interpreter, package_versions
 from harness.records import Artifact, RunRecord, SampleRecord, to_json
-from harness.stats import summarise_with_notes
 from harness.store import Store, default_home, utcnow
 from harness.training import TrainingCheckpoint, interval_from_env
 
@@ -428,6 +427,8 @@ class Runner:
                 ) -> tuple[list[str], list[Artifact]]:
         """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
         notes for the user and the artifacts stored."""
+        from harness.stats import summarise_with_notes  # numpy: not needed by a cached re-run
+
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = [], []
         for name in task.metrics:

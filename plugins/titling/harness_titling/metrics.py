@@ -19,12 +19,13 @@ statistics carry `n = 0` there, and a split with no titles at all reports no val
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from harness import Metric
 from harness.evaluate_metrics import EvaluateMetric
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CITATION = ("苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019); Lin, C.-Y. ROUGE: A Package for "
             "Automatic Evaluation of Summaries (2004); Post, M. A Call for Clarity in Reporting BLEU Scores (2018)")
@@ -63,6 +64,8 @@ def _title(prediction: Any) -> str:
 
 def _labelled_mean(stats: Mapping[str, np.ndarray]) -> float:
     """Mean value over the titles that have a reference (n = 1); NaN when none has."""
+    import numpy as np  # on first use: the CLI's listing commands load this module
+
     n = float(np.sum(stats["n"]))
     return float(np.sum(stats["value"]) / n) if n else float("nan")
 
@@ -173,6 +176,8 @@ class Bleu(Metric):
         return {**stats, "sys_len": float(result.sys_len), "ref_len": float(result.ref_len), "n": 1.0}
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        import numpy as np
+
         if not float(np.sum(stats["n"])):
             return float("nan")
         from sacrebleu.metrics import BLEU
@@ -197,6 +202,8 @@ def bucket(length: int) -> str:
 
 def by_title_length(samples: Sequence[Any]) -> list[dict[str, Any]]:
     """ROUGE-L and first/last-4 accuracy per reference-length bucket (the renderer's chart)."""
+    import numpy as np
+
     groups: dict[str, list[dict]] = {}
     for sample in samples:
         if not isinstance(sample.reference, str):

@@ -34,10 +34,11 @@ from harness.stats import summarise
 from harness.training import torch_threads
 
 #: The default before issue 16 (commit bbb48f4, "bert trains 60 epochs by default", still the
-#: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, none of
-#: the match/context inputs, no running validation. `git log -p -- plugins/nl2sql` shows it.
+#: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, FFN 256,
+#: BertConfig's init std 0.02, none of the match/context inputs, no running validation.
+#: `git log -p -- plugins/nl2sql` shows it.
 PREVIOUS = {"epochs": 60, "dropout": 0.1, "attention_dropout": 0.1, "match": 0, "context": 0, "dev_fraction": 0.0,
-            "lr": 0.002}
+            "lr": 0.002, "intermediate_size": 256, "init_range": 0.02}
 
 
 def load() -> str:

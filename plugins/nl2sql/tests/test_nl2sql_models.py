@@ -88,6 +88,7 @@ def test_bert_starts_from_a_local_pretrained_checkpoint(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
     ({"epochs": "0"}, "epochs must be at least 1"),
+    ({"init_range": "0"}, "0 < init_range"),
     ({"layers": "two"}, "not a valid int"),
     ({"pretrained": "/nonexistent/bert"}, "not a directory"),
     ({"learning_rate": "1"}, "has no argument"),

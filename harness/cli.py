@@ -18,6 +18,8 @@ DB_OPTION = click.option(
     "--db", type=click.Path(path_type=Path, dir_okay=False),
     help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
 )
+#: `--limit N` of the listing commands (runs, show, compare, sweeps): 0 lists everything.
+LIMIT = click.IntRange(min=0)
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 
 
@@ -316,7 +318,7 @@ def _descriptions(run, store) -> dict[str, str]:
 @cli.command("runs")
 @click.option("--task", "-t", "task_name", help="Only this task's runs.")
 @click.option("--status", type=click.Choice(["running", "finished", "failed", "interrupted"]))
-@click.option("--limit", type=int, default=50, show_default=True, help="Most recent N runs (0: all).")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="Most recent N runs (0: all).")
 @DB_OPTION
 @JSON_OPTION
 def runs_command(task_name: str | None, status: str | None, limit: int, db: Path | None, as_json: bool) -> None:
@@ -455,7 +457,7 @@ def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: 
 @cli.command()
 @click.argument("run_id")
 @click.option("--samples", "with_samples", is_flag=True, help="Include per-sample records.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Samples to show (0: all).")
+@click.option("--limit", type=LIMIT, default=20, show_default=True, help="Samples to show (0: all).")
 @DB_OPTION
 @JSON_OPTION
 def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: bool) -> None:
@@ -499,7 +501,7 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
 @cli.command()
 @click.argument("run_a")
 @click.argument("run_b")
-@click.option("--limit", type=int, default=20, show_default=True, help="Differing samples to list (0: all).")
+@click.option("--limit", type=LIMIT, default=20, show_default=True, help="Differing samples to list (0: all).")
 @DB_OPTION
 @JSON_OPTION
 def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) -> None:
@@ -527,7 +529,7 @@ def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) 
 
 
 @cli.command()
-@click.option("--port", type=int, default=8501, show_default=True, help="Port to serve on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to serve on.")
 @click.option("--host", default="localhost", show_default=True, help="Address to bind (0.0.0.0 to share).")
 @click.option("--headless", is_flag=True, help="Do not open a browser.")
 @DB_OPTION
@@ -621,6 +623,22 @@ def load_plugin_commands() -> None:
             registry.report(impl.plugin_name, exc)
 
 
+def _usage_error(exc: click.UsageError, argv: list[str] | None) -> None:
+    """Click's parser errors, for every command (plugins' too), as the one line every other error
+    is: `Error: <what>; see `harness CMD --help``, exit 2. `harness` alone still prints its help."""
+    if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        exc.show()
+        sys.exit(exc.exit_code)
+    what = " ".join(exc.format_message().split()).rstrip(".")
+    if exc.ctx is not None:
+        path = exc.ctx.command_path
+    else:  # some parser errors carry no context: name the command from the arguments
+        args = sys.argv[1:] if argv is None else argv
+        path = " ".join(["harness", *[a for a in args if a in cli.commands][:1]])
+    click.echo(f"Error: {what}; see `{path} --help`", err=True)
+    sys.exit(exc.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr, not a traceback."""
     try:
@@ -629,6 +647,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("Interrupted. A run left unfinished resumes when the same command is run again.", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        _usage_error(exc, argv)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

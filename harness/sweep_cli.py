@@ -120,7 +120,7 @@ def _print_report(report) -> None:
 
 @click.command()
 @click.argument("sweep_id", required=False)
-@click.option("--limit", type=int, default=20, show_default=True, help="Most recent N sweeps (0: all).")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Most recent N sweeps (0: all).")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
               help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")

@@ -97,3 +97,39 @@ def test_new_plugin_refuses_installed_names_and_drops_a_harness_prefix(tmp_path)
     target = write_plugin("harness-movie-notes", tmp_path)
     assert target.name == "harness-movie-notes" and (target / "harness_movie_notes").is_dir()
     assert not (tmp_path / "harness-harness-movie-notes").exists()
+
+
+@pytest.mark.parametrize(("args", "command", "needle"), [
+    (["runs", "--status", "done"], "runs", "Invalid value for '--status': 'done' is not one of"),
+    (["run"], "run", "Missing option '--task'"),
+    (["run", "--task"], "run", "Option '--task' requires an argument"),
+    (["import", "/nonexistent"], "import", "Directory '/nonexistent' does not exist"),
+    (["run", "--task", "doubling", "--db", "/tmp"], "run", "Invalid value for '--db'"),
+    (["nosuchcommand"], "", "No such command 'nosuchcommand'"),
+    (["hello", "--loud"], "hello", "No such option"),  # a command a plugin registers
+])
+def test_usage_errors_are_one_line_naming_the_help_to_read(harness_cli, db, args, command, needle):
+    harness_cli.env["HARNESS_PLUGINS"] += ",toy_plugins.extra_model"
+    line = one_line_error(harness_cli(*args, check=False), 2, needle)
+    assert line.endswith(f"; see `{' '.join(filter(None, ['harness', command]))} --help`"), line
+    assert not db.exists()
+
+
+def test_harness_alone_still_prints_its_help(harness_cli):
+    result = harness_cli(check=False)
+    assert "Commands:" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["runs"], ["show", "RUN", "--samples"], ["compare", "RUN", "RUN"], ["sweeps"]])
+def test_a_negative_limit_is_a_usage_error(harness_cli, command):
+    run_id = harness_cli.json("run", "--task", "doubling")["run_id"]
+    args = [run_id if arg == "RUN" else arg for arg in command]
+    one_line_error(harness_cli(*args, "--limit", "-1", check=False), 2,
+                   "Invalid value for '--limit': -1 is not in the range x>=0")
+    assert harness_cli(*args, "--limit", "0").returncode == 0  # 0: everything
+
+
+@pytest.mark.parametrize("port", ["0", "99999", "-5"])
+def test_a_port_out_of_range_is_refused_before_starting(harness_cli, port):
+    one_line_error(harness_cli("dashboard", "--port", port, check=False), 2, "Invalid value for '--port'",
+                   "1<=x<=65535")

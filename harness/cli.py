@@ -557,16 +557,19 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True)
 @click.option("--task", "-t", "task_name", help="Only this task's runs.")
 @click.option("--run", "run_ids", multiple=True, help="Only these runs; repeatable.")
+@click.option("--force", is_flag=True, help="Replace the export DIRECTORY already holds.")
 @DB_OPTION
-def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], db: Path | None) -> None:
-    """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY."""
+def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], force: bool,
+                   db: Path | None) -> None:
+    """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY (a new or
+    empty folder, or one holding an export with --force)."""
     from harness.transfer import export_runs
 
     store = _store(db)
     if task_name is not None:
         _check_name("task", task_name, _known_tasks(store), " with runs in this database")
     resolved = [store.get_run(run_id).run_id for run_id in run_ids]  # unknown ids are errors with suggestions
-    count = export_runs(store, directory, task=task_name, run_ids=resolved or None)
+    count = export_runs(store, directory, task=task_name, run_ids=resolved or None, force=force)
     click.echo(f"exported {count} run(s) to {directory}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from harness.api import ConfigError
 from harness.store import SCHEMA_VERSION, TABLES, Store, StoreError
 
 MANIFEST = "manifest.json"
@@ -19,8 +20,20 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def export_runs(store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None) -> int:
-    """Write the selected runs, with their metrics, samples and artifacts, to DIR/<table>.parquet."""
+def export_runs(store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None,
+                force: bool = False) -> int:
+    """Write the selected runs, with their metrics, samples and artifacts, to DIR/<table>.parquet.
+
+    A folder that already holds an export is refused unless `force`: replacing it silently loses
+    the runs it held (the usual slip is exporting two machines' results into one folder).
+    """
+    ours = [directory / name for name in (MANIFEST, *(f"{t}.parquet" for t in (*TABLES, SWEEPS)))]
+    if directory.is_dir() and any(path.exists() for path in ours):
+        if not force:
+            raise ConfigError(f"{directory} already holds an export: choose another folder (one export per folder; "
+                              "`harness import` takes several), or pass --force to replace it")
+        for path in ours:  # no file of the old export may pass for part of the new one
+            path.unlink(missing_ok=True)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / f".harness-write-test-{os.getpid()}"
@@ -80,7 +93,36 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
     for folder in directories:
         _check_export(folder)
     files = {table: [str(folder / f"{table}.parquet") for folder in directories] for table in TABLES}
+    try:
+        return _import(store, directories, files, replaces)
+    except duckdb.Error as exc:  # what the file checks could not see (a damaged data page): still one line
+        culprit = _unreadable([path for paths in files.values() for path in paths])
+        where = f"{culprit} is damaged" if culprit else f"cannot import {', '.join(map(str, directories))}"
+        raise StoreError(f"{where}: {_first_line(exc)}; nothing was imported: export the runs again with "
+                         "`harness export`") from exc
+
+
+def _unreadable(paths: list[str]) -> str | None:
+    """The first file that cannot be read whole (only looked for once an import has failed)."""
+    con = duckdb.connect()
+    try:
+        for path in paths:
+            try:
+                con.execute("SELECT * FROM read_parquet(?)", [path]).fetchall()
+            except duckdb.Error:
+                return path
+    finally:
+        con.close()
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+
+
+def _import(store: Store, directories: list[Path], files: dict[str, list[str]], replaces: Sequence[str]) -> int:
     with store.transaction() as con:
+        _check_files(con, directories)
         con.execute("CREATE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, union_by_name = true)", [files["runs"]])
         con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
         added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
@@ -100,6 +142,28 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
             con.execute(f"INSERT OR IGNORE INTO {SWEEPS} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
                         [sweeps])
     return added
+
+
+def _check_files(con: duckdb.DuckDBPyConnection, directories: list[Path]) -> None:
+    """Each Parquet file must be readable and hold every column its table cannot do without: a
+    damaged or hand-edited export is refused naming the file, before anything is written."""
+    for table in (*TABLES, SWEEPS):
+        required = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+            "AND is_nullable = 'NO' ORDER BY ordinal_position", [table]).fetchall()]
+        for folder in directories:
+            path = folder / f"{table}.parquet"
+            if table == SWEEPS and not path.exists():
+                continue
+            try:
+                columns = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
+            except duckdb.Error as exc:
+                raise StoreError(f"{path} is not a readable Parquet file ({_first_line(exc)}); nothing was imported: "
+                                 "export the runs again with `harness export`") from exc
+            missing = [column for column in required if column not in columns]
+            if missing:
+                raise StoreError(f"{path} lacks the column(s) {', '.join(missing)} that {table} requires; nothing was "
+                                 "imported: export the runs again with `harness export`")
 
 
 def _check_export(directory: Path) -> None:

@@ -133,3 +133,65 @@ def test_a_negative_limit_is_a_usage_error(harness_cli, command):
 def test_a_port_out_of_range_is_refused_before_starting(harness_cli, port):
     one_line_error(harness_cli("dashboard", "--port", port, check=False), 2, "Invalid value for '--port'",
                    "1<=x<=65535")
+
+
+def _damage_not_parquet(folder):
+    (folder / "samples.parquet").write_bytes(b"these bytes are not a Parquet file\n")
+    return "samples.parquet is not a readable Parquet file"
+
+
+def _damage_truncated(folder):
+    path = folder / "runs.parquet"
+    path.write_bytes(path.read_bytes()[:300])
+    return "runs.parquet is not a readable Parquet file"
+
+
+def _damage_missing_column(folder):
+    import duckdb
+
+    path, edited = folder / "metrics.parquet", folder / "edited.parquet"
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (is_primary) FROM read_parquet('{path}')) TO '{edited}' (FORMAT parquet)")
+    edited.replace(path)
+    return "metrics.parquet lacks the column(s) is_primary that metrics requires"
+
+
+def _damage_data_page(folder):
+    path = folder / "samples.parquet"
+    data = bytearray(path.read_bytes())
+    data[8:len(data) // 2] = b"\xab" * (len(data) // 2 - 8)  # the footer (schema) survives, the rows do not
+    path.write_bytes(bytes(data))
+    return "samples.parquet is damaged"
+
+
+@pytest.mark.parametrize("damage", [_damage_not_parquet, _damage_truncated, _damage_missing_column, _damage_data_page])
+def test_a_damaged_export_is_one_line_naming_the_file_and_imports_nothing(harness_cli, tmp_path, damage):
+    harness_cli("run", "--task", "doubling")
+    harness_cli("run", "--task", "doubling", "--seed", "1")
+    harness_cli("export", str(tmp_path / "good"))
+    harness_cli.env["HARNESS_DB"] = str(tmp_path / "other.duckdb")
+    harness_cli("run", "--task", "doubling", "--seed", "2")
+    harness_cli("export", str(tmp_path / "bad"))
+    needle = damage(tmp_path / "bad")
+    harness_cli.env["HARNESS_DB"] = str(tmp_path / "target.duckdb")
+    harness_cli("run", "--task", "doubling", "--seed", "3")
+    line = one_line_error(harness_cli("import", str(tmp_path / "good"), str(tmp_path / "bad"), check=False), 1,
+                          needle, "nothing was imported", "harness export")
+    assert str(tmp_path / "bad") in line
+    assert [r["seed"] for r in harness_cli.json("runs")] == [3]  # neither folder's runs were stored
+
+
+def test_export_refuses_to_replace_an_export_without_force(harness_cli, tmp_path):
+    first = harness_cli.json("run", "--task", "doubling")["run_id"]
+    second = harness_cli.json("run", "--task", "doubling", "--seed", "1")["run_id"]
+    (tmp_path / "empty").mkdir()
+    harness_cli("export", str(tmp_path / "empty"), "--run", first)  # an empty folder is fine, as is a new one
+    harness_cli("export", str(tmp_path / "out"), "--run", first)
+    before = (tmp_path / "out" / "runs.parquet").read_bytes()
+    line = one_line_error(harness_cli("export", str(tmp_path / "out"), "--run", second, check=False), 2,
+                          "already holds an export", "--force")
+    assert str(tmp_path / "out") in line
+    assert (tmp_path / "out" / "runs.parquet").read_bytes() == before
+    harness_cli("export", str(tmp_path / "out"), "--run", second, "--force")
+    harness_cli.env["HARNESS_DB"] = str(tmp_path / "merged.duckdb")
+    harness_cli("import", str(tmp_path / "out"))
+    assert [r["run_id"] for r in harness_cli.json("runs")] == [second]

@@ -535,8 +535,6 @@ def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) 
 @DB_OPTION
 def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
     """Start the Streamlit dashboard on the results database (what `streamlit run app.py` does)."""
-    import subprocess
-
     from harness.store import default_db_path
 
     try:
@@ -549,7 +547,32 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", host, "--server.headless", str(headless).lower(),
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer", "--", "--db", str(path)]
-    raise SystemExit(subprocess.call(command))
+    raise SystemExit(_serve(command))
+
+
+def _serve(command: list[str]) -> int:
+    """Run Streamlit as a child and pass SIGTERM/SIGINT on to it, waiting for it to stop: killing
+    `harness dashboard` (a service manager, `kill`, Ctrl-C) must not leave Streamlit on the port."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(command)
+    received: list[int] = []
+
+    def forward(signum: int, _frame) -> None:
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:  # stopped on request: the shell's convention, 128 + the signal (130 for Ctrl-C)
+        return 128 + received[0]
+    return 128 - code if code < 0 else code
 
 
 @cli.command("export")

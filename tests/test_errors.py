@@ -4,6 +4,10 @@ never a traceback; unknown names are usage errors with suggestions (exit 2) on e
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import time
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +199,34 @@ def test_export_refuses_to_replace_an_export_without_force(harness_cli, tmp_path
     harness_cli.env["HARNESS_DB"] = str(tmp_path / "merged.duckdb")
     harness_cli("import", str(tmp_path / "out"))
     assert [r["run_id"] for r in harness_cli.json("runs")] == [second]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_dashboard_stops_streamlit_and_frees_the_port(harness_cli, signum):
+    pytest.importorskip("streamlit")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    parent = harness_cli.popen("dashboard", "--headless", "--port", str(port), "--host", "127.0.0.1")
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(port):
+            assert parent.poll() is None and time.monotonic() < deadline, parent.communicate()
+            time.sleep(0.2)
+        children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()
+        assert len(children) == 1, children
+        parent.send_signal(signum)
+        code = parent.wait(timeout=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    assert code == 128 + signum
+    assert not Path(f"/proc/{children[0]}").exists()  # Streamlit stopped and was waited for
+    assert not _listening(port)
+    assert "Traceback" not in parent.stderr.read()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as client:
+        return client.connect_ex(("127.0.0.1", port)) == 0

@@ -134,6 +134,7 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> 
 
     store = Store(db)
     if sweep_id:
+        _check_sweep_id(store, sweep_id, [r["sweep_id"] for r in list_sweeps(store)])
         sweep_row = get_sweep(store, sweep_id)
         runs = sweep_runs(store, sweep_row)
         if as_json:
@@ -155,3 +156,18 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> 
         table.add_row(r["sweep_id"], r["name"] or "", r["status"], r["executor"], str(r["done"]), str(r["failed"]),
                       str(r["cached"]), str(r["total"]), r["started_at"].strftime("%Y-%m-%d %H:%M:%S"))
     _console().print(table if rows else f"No sweeps in {store.path}. Start one with `harness sweep --task T`.")
+
+
+def _check_sweep_id(store, sweep_id: str, known: list[str]) -> None:
+    """An unknown or ambiguous sweep id is a usage error with suggestions (exit 2), as a run id is for `show`."""
+    import difflib
+
+    matches = [known_id for known_id in known if known_id.startswith(sweep_id)]
+    if sweep_id in known or len(matches) == 1:
+        return
+    if matches:
+        raise ConfigError(f"sweep id prefix {sweep_id!r} is ambiguous: {', '.join(matches[:5])}")
+    close = difflib.get_close_matches(sweep_id, known, n=3, cutoff=0.6)
+    hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else
+            " (`harness sweeps` lists them)" if known else "; no sweeps are recorded there yet")
+    raise ConfigError(f"no sweep {sweep_id!r} in {store.path}{hint}")

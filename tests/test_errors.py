@@ -230,3 +230,13 @@ def test_stopping_the_dashboard_stops_streamlit_and_frees_the_port(harness_cli, 
 def _listening(port: int) -> bool:
     with socket.socket() as client:
         return client.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_an_unknown_sweep_id_is_a_usage_error_with_suggestions(harness_cli, db):
+    one_line_error(harness_cli("sweeps", "nope", check=False), 2, "no sweep 'nope'", "no sweeps are recorded")
+    harness_cli("sweep", "-t", "doubling", "-m", "exact", "--seeds", "0-1")
+    sweep_id = harness_cli.json("sweeps")[0]["sweep_id"]
+    one_line_error(harness_cli("sweeps", sweep_id[:-1] + "z", check=False), 2,
+                   f"no sweep '{sweep_id[:-1]}z' in {db}; did you mean '{sweep_id}'?")
+    one_line_error(harness_cli("sweeps", "nope", check=False), 2, "no sweep 'nope'", "`harness sweeps` lists them")
+    assert harness_cli.json("sweeps", sweep_id[:4])["sweep_id"] == sweep_id  # a unique prefix still works

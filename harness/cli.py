@@ -126,15 +126,23 @@ def _metric_info(metric) -> dict[str, Any]:
 @click.argument("name", required=False)
 @JSON_OPTION
 def tasks(name: str | None, as_json: bool) -> None:
-    """List installed tasks, or describe one (its splits, metrics, models and prediction shape)."""
+    """List installed tasks, or describe one (its splits, metrics, models and prediction shape) or a
+    group (its tasks)."""
     registry = _registry()
     rows = task_listing(registry)
     if name is not None:
         from harness.runner import suggest
 
         chosen = [r for r in rows if r["name"] == name]
+        groups = registry.groups()
+        if not chosen and name in groups:  # `run --task GROUP` runs them all: say what they are
+            members = [r for r in rows if r["name"] in groups[name]]
+            if as_json:
+                return _echo_json({"group": name, "tasks": members})
+            return _describe_group(name, members)
         if not chosen:
-            raise ConfigError(f"unknown task {name!r}{suggest(name, [r['name'] for r in rows])}")
+            known = sorted({r["name"] for r in rows} | set(groups))
+            raise ConfigError(f"unknown task {name!r}{suggest(name, known)}{registry.broken_hint()}")
         if as_json:
             return _echo_json(chosen[0])
         return _describe_task(chosen[0])
@@ -146,6 +154,16 @@ def tasks(name: str | None, as_json: bool) -> None:
         table.add_row(r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"],
                       r["description"])
     _console().print(table if rows else "No tasks installed. Try `harness new-plugin NAME`.")
+
+
+def _describe_group(name: str, members: list[dict]) -> None:
+    click.echo(f"group {name}: {len(members)} tasks; `harness run --task {name}` runs them all, "
+               "`harness tasks TASK` describes one")
+    table = _table(None, ["task", "primary metric", "default model", "splits", "description"])
+    for r in members:
+        table.add_row(r["name"], f"{r['primary_metric']} {'↑' if r['higher_is_better'] else '↓'}", r["default_model"],
+                      ", ".join(r["splits"]), r["description"])
+    _console().print(table)
 
 
 def _describe_task(row: dict) -> None:

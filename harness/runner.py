@@ -225,7 +225,11 @@ class Runner:
         ids = [task.sample_id(row, i) for i, row in enumerate(rows)]
         if len(set(ids)) != len(ids):
             dup = Counter(ids).most_common(1)[0][0]
-            raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r}")
+            first, second = [i + 1 for i, sample_id in enumerate(ids) if sample_id == dup][:2]
+            where = (f"--data-dir {request.data_dir}" if request.data_dir is not None
+                     else f"the embedded dataset {task.embedded_dataset or task.name + '-embedded'}")
+            raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r} of "
+                            f"{where} (samples {first} and {second}, counting from 1): give each sample its own id")
 
         train = self._train_data(task, model, request, plugin_version)
         rows_fingerprint = fingerprint(rows)

@@ -18,7 +18,7 @@ def names(name: str, task: str | None = None) -> dict[str, str]:
     task = task or name
     for label, value in (("plugin", name), ("task", task)):
         if not NAME_RE.match(value):
-            raise ConfigError(f"{label} name {value!r} must be kebab-case: lowercase letters, digits and single dashes")
+            raise ConfigError(f"{label} name {value!r} {_name_problem(value)}")
     package = "harness_" + name.replace("-", "_")
     return {
         "name": name,
@@ -27,6 +27,25 @@ def names(name: str, task: str | None = None) -> dict[str, str]:
         "title": task.replace("-", " ").title(),
         "classname": "".join(part.title() for part in task.split("-")),
     }
+
+
+def _name_problem(value: str) -> str:
+    """Exactly what keeps a name from being kebab-case, and a name that would do, when there is one."""
+    bad = sorted({c for c in value if c not in "abcdefghijklmnopqrstuvwxyz0123456789-"})
+    if not value:
+        problem = "is empty"
+    elif bad and any(c.isupper() for c in bad):
+        problem = "has uppercase letters: names are lowercase"
+    elif bad:
+        problem = f"holds {', '.join(repr(c) for c in bad)}: only lowercase letters, digits and dashes are allowed"
+    elif not value[0].isalpha():
+        problem = "must start with a letter"
+    elif value.endswith("-"):
+        problem = "must not end with a dash"
+    else:
+        problem = "has a double dash: dashes separate words, one at a time"
+    fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", value.lower())).strip("-").lstrip("0123456789-")
+    return problem + (f" (try {fixed!r})" if fixed and NAME_RE.match(fixed) else "")
 
 
 def refuse_installed(values: dict[str, str]) -> None:

@@ -235,8 +235,15 @@ class Store:
                 if not _is_lock_error(exc):
                     raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
                 if time.monotonic() > deadline:
+                    import re  # DuckDB names the holder: say which process to look for
+
+                    found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
+                    holder = f" (PID {found.group(2)}: {found.group(1)})" if found else ""
                     raise StoreError(
-                        f"results database {self.path} stayed locked by another process for {self.timeout:.0f} s"
+                        f"results database {self.path} stayed locked by another process{holder} for "
+                        f"{self.timeout:.0f} s: usually a Python session, notebook or `duckdb` shell that keeps the file "
+                        "open (harness commands hold it only while they read or write); close that connection, or set "
+                        "HARNESS_DB_TIMEOUT=SECONDS to wait longer"
                     ) from exc
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.5)

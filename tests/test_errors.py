@@ -3,6 +3,7 @@ never a traceback; unknown names are usage errors with suggestions (exit 2) on e
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -240,3 +241,50 @@ def test_an_unknown_sweep_id_is_a_usage_error_with_suggestions(harness_cli, db):
                    f"no sweep '{sweep_id[:-1]}z' in {db}; did you mean '{sweep_id}'?")
     one_line_error(harness_cli("sweeps", "nope", check=False), 2, "no sweep 'nope'", "`harness sweeps` lists them")
     assert harness_cli.json("sweeps", sweep_id[:4])["sweep_id"] == sweep_id  # a unique prefix still works
+
+
+def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
+    import duckdb
+
+    harness_cli("run", "--task", "doubling")
+    harness_cli.env["HARNESS_DB_TIMEOUT"] = "0.5"
+    with duckdb.connect(str(db)):  # this test's process holds the file, as a notebook would
+        line = one_line_error(harness_cli("runs", check=False), 1, f"results database {db} stayed locked",
+                              f"(PID {os.getpid()}: ", "close that connection", "HARNESS_DB_TIMEOUT=SECONDS")
+    assert "Python session, notebook or `duckdb` shell" in line
+    assert len(harness_cli.json("runs")) == 1  # nothing was lost
+
+
+@pytest.mark.parametrize(("name", "needle"), [
+    ("1abc", "plugin name '1abc' must start with a letter (try 'abc')"),
+    ("My-Task", "has uppercase letters: names are lowercase (try 'my-task')"),
+    ("movie_notes", "holds '_': only lowercase letters, digits and dashes are allowed (try 'movie-notes')"),
+    ("movie--notes", "has a double dash"),
+    ("notes-", "must not end with a dash"),
+])
+def test_new_plugin_says_exactly_what_is_wrong_with_a_name(harness_cli, tmp_path, name, needle):
+    one_line_error(harness_cli("new-plugin", name, "--dir", str(tmp_path), check=False), 2, needle)
+    one_line_error(harness_cli("new-plugin", "notes", "--task", name, "--dir", str(tmp_path), check=False), 2,
+                   needle.replace("plugin name", "task name"))
+    assert not any(tmp_path.iterdir())
+
+
+def test_tasks_describes_a_group(harness_cli):
+    text = harness_cli("tasks", "arith").stdout
+    assert "group arith: 2 tasks; `harness run --task arith` runs them all" in text
+    assert "doubling" in text and "squaring" in text and "Square an integer" in text
+    data = harness_cli.json("tasks", "arith")
+    assert data["group"] == "arith"
+    assert [t["name"] for t in data["tasks"]] == ["doubling", "squaring"]
+    assert data["tasks"][0] == harness_cli.json("tasks", "doubling")
+    one_line_error(harness_cli("tasks", "arth", check=False), 2, "unknown task 'arth'; did you mean 'arith'?")
+
+
+def test_a_duplicate_sample_id_names_the_folder_and_both_positions(harness_cli, tmp_path, db):
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [{"id": i, "x": x, "reference": 2 * x} for i, x in (("a", 1), ("1", 2), ("b", 3), ("1", 4))]
+    (data / "test.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    one_line_error(harness_cli("run", "--task", "doubling", "--data-dir", str(data), check=False), 1,
+                   f"sample id '1' occurs more than once in split 'test' of --data-dir {data} (samples 2 and 4")
+    assert not db.exists()

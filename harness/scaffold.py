@@ -18,7 +18,8 @@ def names(name: str, task: str | None = None) -> dict[str, str]:
     task = task or name
     for label, value in (("plugin", name), ("task", task)):
         if not NAME_RE.match(value):
-            raise ConfigError(f"{label} name {value!r} {_name_problem(value)}")
+            raise ConfigError(f"{label} name {value!r} must be kebab-case (a lowercase letter, then lowercase letters, "
+                              f"digits and single dashes): {_name_problem(value)}")
     package = "harness_" + name.replace("-", "_")
     return {
         "name": name,
@@ -31,20 +32,18 @@ def names(name: str, task: str | None = None) -> dict[str, str]:
 
 def _name_problem(value: str) -> str:
     """Exactly what keeps a name from being kebab-case, and a name that would do, when there is one."""
-    bad = sorted({c for c in value if c not in "abcdefghijklmnopqrstuvwxyz0123456789-"})
+    bad = sorted({c for c in value if c not in "abcdefghijklmnopqrstuvwxyz0123456789-"}, key=value.index)
     if not value:
-        problem = "is empty"
-    elif bad and any(c.isupper() for c in bad):
-        problem = "has uppercase letters: names are lowercase"
+        problem = "it is empty"
     elif bad:
-        problem = f"holds {', '.join(repr(c) for c in bad)}: only lowercase letters, digits and dashes are allowed"
+        problem = f"{', '.join(repr(c) for c in bad)} {'is' if len(bad) == 1 else 'are'} not allowed"
     elif not value[0].isalpha():
-        problem = "must start with a letter"
+        problem = f"it starts with {value[0]!r}"
     elif value.endswith("-"):
-        problem = "must not end with a dash"
+        problem = "it ends with a dash"
     else:
-        problem = "has a double dash: dashes separate words, one at a time"
-    fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", value.lower())).strip("-").lstrip("0123456789-")
+        problem = "it has a double dash"
+    fixed = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-").lstrip("0123456789-")
     return problem + (f" (try {fixed!r})" if fixed and NAME_RE.match(fixed) else "")
 
 

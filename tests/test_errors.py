@@ -256,11 +256,12 @@ def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
 
 
 @pytest.mark.parametrize(("name", "needle"), [
-    ("1abc", "plugin name '1abc' must start with a letter (try 'abc')"),
-    ("My-Task", "has uppercase letters: names are lowercase (try 'my-task')"),
-    ("movie_notes", "holds '_': only lowercase letters, digits and dashes are allowed (try 'movie-notes')"),
-    ("movie--notes", "has a double dash"),
-    ("notes-", "must not end with a dash"),
+    ("1abc", "plugin name '1abc' must be kebab-case (a lowercase letter, then lowercase letters, digits and single "
+             "dashes): it starts with '1' (try 'abc')"),
+    ("My-Task", "'M', 'T' are not allowed (try 'my-task')"),
+    ("movie_notes", "'_' is not allowed (try 'movie-notes')"),
+    ("movie--notes", "it has a double dash (try 'movie-notes')"),
+    ("notes-", "it ends with a dash (try 'notes')"),
 ])
 def test_new_plugin_says_exactly_what_is_wrong_with_a_name(harness_cli, tmp_path, name, needle):
     one_line_error(harness_cli("new-plugin", name, "--dir", str(tmp_path), check=False), 2, needle)

@@ -28,12 +28,9 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
     the runs it held (the usual slip is exporting two machines' results into one folder).
     """
     ours = [directory / name for name in (MANIFEST, *(f"{t}.parquet" for t in (*TABLES, SWEEPS)))]
-    if directory.is_dir() and any(path.exists() for path in ours):
-        if not force:
-            raise ConfigError(f"{directory} already holds an export: choose another folder (one export per folder; "
-                              "`harness import` takes several), or pass --force to replace it")
-        for path in ours:  # no file of the old export may pass for part of the new one
-            path.unlink(missing_ok=True)
+    if directory.is_dir() and any(path.exists() for path in ours) and not force:
+        raise ConfigError(f"{directory} already holds an export: choose another folder (one export per folder; "
+                          "`harness import` takes several), or pass --force to replace it")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / f".harness-write-test-{os.getpid()}"
@@ -51,6 +48,8 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
         params.append(run_ids)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     with store.connect(read_only=True) as con:
+        for path in ours:  # --force, once the database is open: no file of the old export may pass for the new one's
+            path.unlink(missing_ok=True)
         con.execute(f"CREATE TEMP TABLE chosen AS SELECT run_id FROM runs {where}", params)
         count = con.execute("SELECT count(*) FROM chosen").fetchone()[0]
         for table in TABLES:

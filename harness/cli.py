@@ -569,20 +569,24 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
 
 
 def _serve(command: list[str]) -> int:
-    """Run Streamlit as a child and pass SIGTERM/SIGINT on to it, waiting for it to stop: killing
-    `harness dashboard` (a service manager, `kill`, Ctrl-C) must not leave Streamlit on the port."""
+    """Run Streamlit as a child and stop it when `harness dashboard` is stopped (a service manager,
+    `kill`, Ctrl-C, a closed terminal), waiting for it: nothing may be left serving the port.
+
+    The child gets its own session, so Ctrl-C reaches only this process, which sends the child
+    SIGTERM: Streamlit stops quietly on it even while starting up (on SIGINT then it prints a traceback).
+    """
     import signal
     import subprocess
 
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, start_new_session=True)
     received: list[int] = []
 
     def forward(signum: int, _frame) -> None:
         received.append(signum)
         if child.poll() is None:
-            child.send_signal(signum)
+            child.send_signal(signal.SIGTERM)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
         code = child.wait()
     finally:

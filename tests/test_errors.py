@@ -202,7 +202,7 @@ def test_export_refuses_to_replace_an_export_without_force(harness_cli, tmp_path
     assert [r["run_id"] for r in harness_cli.json("runs")] == [second]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopping_the_dashboard_stops_streamlit_and_frees_the_port(harness_cli, signum):
     pytest.importorskip("streamlit")
     with socket.socket() as probe:

@@ -20,7 +20,9 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
@@ -157,11 +159,58 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
     return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, "score": score}
 
 
+#: Run in a subprocess with an older revision's plugin first on sys.path: that code's own
+#: defaults, data, training loop, decoding and metrics, scored the way `train_and_score` does.
+OLD_CODE = """
+import os, sys, time
+from harness_nl2sql.bert import BertSqlModel
+from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
+from harness_nl2sql.task import Nl2sqlTask
+from harness.runner import RunContext, parse_model_args
+from harness.stats import summarise
+task = Nl2sqlTask()
+train, test = task.load("train"), task.load("test")
+model = BertSqlModel(**parse_model_args(sys.argv[1:]))
+started = time.perf_counter()
+model.fit(train, RunContext(task="nl2sql", seed=0))
+seconds = time.perf_counter() - started
+inputs = [task.input(r) for r in test]
+preds = [p for s in range(0, len(inputs), 64) for p in model.predict(inputs[s : s + 64], None)]
+values = {m.name: summarise(m, [m.score(p, r["sql"], i) for p, r, i in zip(preds, test, inputs)], seed=0, primary=False)
+          for m in (CompetitionScore(), LogicFormAccuracy(), ExecutionAccuracy())}
+c = model.config
+steps = -(-len(train[: c["max_train"] or None]) // c["train_batch_size"]) * c["epochs"]
+score = values["nl2sql-score"]
+print(f"{c['epochs']} epochs, {steps} steps, {steps * c['train_batch_size']} examples: training {seconds:.1f} s, "
+      f"{steps * c['train_batch_size'] / seconds:.0f} examples/s; test nl2sql-score {score.value:.3f} "
+      f"[{score.ci_low:.3f}, {score.ci_high:.3f}] (logic form {values['nl2sql-logic-form-acc'].value:.3f}, "
+      f"execution {values['nl2sql-execution-acc'].value:.3f}); load average {os.getloadavg()[0]:.1f}", flush=True)
+"""
+
+
+def train_old_code(revision: str, model_args: list[str]) -> None:
+    """The previous default as it was: `git archive REV plugins/nl2sql`, trained by that code."""
+    root = Path(__file__).resolve().parents[3]
+    with tempfile.TemporaryDirectory(prefix="nl2sql-old-") as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", revision, "plugins/nl2sql"], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "plugins" / "nl2sql"))
+        out = subprocess.run([sys.executable, "-c", OLD_CODE, *model_args], env=env, capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"training with the code of {revision} failed:\n{out.stderr[-2000:]}")
+        print(f"[previous, code of {revision}] {out.stdout.strip()}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
-    parser.add_argument("--only", choices=("previous", "default"), help="train only this configuration; "
+    parser.add_argument("--only", choices=("previous", "default", "previous-code"),
+                        help="train only this configuration (previous-code: only --previous-code's, no profile); "
                         "throughput and execution need the default")
+    parser.add_argument("--previous-code", metavar="REV", help="also train the previous default with the plugin code "
+                        "of git revision REV (e.g. b810ad1, the last one before issue 16), its own defaults")
+    parser.add_argument("--old-arg", action="append", default=[], help="model argument for --previous-code (tests)")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
     parser.add_argument("--fresh-pairs", type=int, default=500, help="pairs timed with a fresh sandbox each (the peer)")
     args = parser.parse_args()
@@ -176,6 +225,9 @@ def main() -> None:
     print(f"new default: {BertSqlModel(**default).config}")
     print(f"previous default: {BertSqlModel(**PREVIOUS).config}")
 
+    if args.only == "previous-code":
+        train_old_code(args.previous_code or "b810ad1", args.old_arg)
+        return
     print("\n== where the time goes (profiled: 40 training steps each after 5 warm-up steps) ==")
     fresh_run_profile(default, task)
     if args.only != "default":
@@ -189,6 +241,8 @@ def main() -> None:
         new = train_and_score("default", default, train, test, task)
     if args.only != "default":
         old = train_and_score("previous", PREVIOUS, train, test, task)
+    if args.previous_code:
+        train_old_code(args.previous_code, args.old_arg)
     if new and old:
         print(f"default / previous training compute: wall time {new['seconds'] / old['seconds']:.2f}, steps "
               f"{new['steps'] / old['steps']:.2f}, examples {new['examples'] / old['examples']:.2f}; nl2sql-score "

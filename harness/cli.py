@@ -564,7 +564,8 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
     click.echo(f"Dashboard on http://{host}:{port} reading {path}", err=True)
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", host, "--server.headless", str(headless).lower(),
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer", "--", "--db", str(path)]
+               "--browser.gatherUsageStats", "false", "--server.showEmailPrompt", "false",  # no first-run prompt
+               "--client.toolbarMode", "viewer", "--", "--db", str(path)]
     raise SystemExit(_serve(command))
 
 

@@ -224,3 +224,13 @@ def test_plugin_rows_with_mixed_types_are_made_arrow_safe():
     spec = {"layer": [{"data": {"values": rows}, "mark": "line"}]}
     assert _uniform_spec(spec)["layer"][0]["data"]["values"][0]["dim"] == "3"
     assert _uniform_columns(rows[:1]) is not None and _uniform_columns([{"a": 1}, {"a": 2.5}]) == [{"a": 1}, {"a": 2.5}]
+
+
+def test_text_and_scalar_values_are_shown_as_json_text_not_parsed(filled):
+    """Streamlit's JSON viewer parses a string as JSON: a prediction "plain" would be an error there."""
+    at = app(page="Run detail", run_id=filled["echo"].run_id)
+    at.selectbox(key="sample-inspect").set_value("t5").run()
+    assert not at.exception
+    shown = [c.value for c in at.code]
+    assert shown.count('"plain"') == 2  # the prediction and the reference, as JSON strings
+    assert all(e.value.lstrip()[:1] in "{[" for e in at.json)  # only objects and lists go to the JSON viewer

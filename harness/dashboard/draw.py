@@ -12,6 +12,17 @@ import streamlit as st
 from harness.views import Panel, ci, config, fmt  # noqa: F401  (pages use them as draw.*)
 
 
+def value(data: Any, expanded: bool = True, where: Any = None) -> None:
+    """A record's value (input, prediction, reference, scores, config): objects and lists as a
+    JSON tree, anything else (a string, a number, a boolean, null) as JSON text: Streamlit's JSON
+    viewer would parse a string as JSON and fail on a label such as "negative"."""
+    target = where if where is not None else st
+    if isinstance(data, (dict, list)):
+        target.json(data, expanded=expanded)
+    else:
+        target.code(json.dumps(data, ensure_ascii=False), language="json")
+
+
 def panel(item: Panel) -> None:
     if item.title:
         st.markdown(f"**{escape(item.title)}**")
@@ -24,7 +35,7 @@ def panel(item: Panel) -> None:
     elif item.kind == "table":
         st.dataframe(_uniform_columns(item.data), hide_index=True)
     elif item.kind == "json":
-        st.json(item.data)
+        value(item.data)
     else:
         st.text(str(item.data))
     if item.caption:

@@ -316,9 +316,9 @@ def _metadata(run: RunRecord) -> None:
     st.dataframe([{"field": f, "value": str(getattr(run, f, ""))} for f in fields], hide_index=True,
                  key="metadata-table")
     st.markdown("**Model config**")
-    st.json(run.model_config)
+    draw.value(run.model_config)
     st.markdown("**Package versions**")
-    st.json(run.packages or {})
+    draw.value(run.packages or {})
 
 
 def _artifact(run_id: str, artifact: Any) -> None:
@@ -327,7 +327,7 @@ def _artifact(run_id: str, artifact: Any) -> None:
         st.image(artifact.data)
     elif artifact.kind == "application/json":
         try:
-            st.json(json.loads(artifact.data.decode("utf-8")), expanded=False)
+            draw.value(json.loads(artifact.data.decode("utf-8")), expanded=False)
         except ValueError:
             st.code(artifact.data.decode("utf-8", "replace")[:20000], language="text")
     elif artifact.kind.startswith("text/"):
@@ -359,9 +359,9 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
     for column, (label, value) in zip(columns, (("input", sample.input), ("prediction", sample.prediction),
                                                 ("reference", sample.reference)), strict=True):
         column.markdown(f"**{label}**")
-        column.json(value, expanded=True)
+        draw.value(value, where=column)
     st.markdown("**scores**")
-    st.json(sample.scores)
+    draw.value(sample.scores)
     for renderer in registry.renderers_for(run.task):
         draw.panels(lambda r=renderer: rendering.sample_panels(r(), sample, run, lambda: _artifacts(store, run.run_id)),
                     renderer.__qualname__)
@@ -416,13 +416,13 @@ def compare(store: Store, registry: Registry) -> None:
     chosen = st.selectbox("Inspect a sample", [d["sample_id"] for d in shown], key="compare-inspect")
     detail = next(d for d in shown if d["sample_id"] == chosen)
     st.markdown("**input**")
-    st.json(detail["input"], expanded=False)
+    draw.value(detail["input"], expanded=False)
     columns = st.columns(3)
     for column, label, value in ((columns[0], "prediction A", detail["prediction_a"]),
                                  (columns[1], "prediction B", detail["prediction_b"]),
                                  (columns[2], "reference", detail["reference"])):
         column.markdown(f"**{label}**")
-        column.json(value, expanded=True)
+        draw.value(value, where=column)
     renderers = registry.renderers_for(a.task)
     if renderers:
         from harness.records import SampleRecord

@@ -417,7 +417,7 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         return
     for board in boards:
         arrow = "↑" if board.higher_is_better else "↓"
-        title = f"{board.task} · {board.dataset}/{board.split} · {board.metric} {arrow}"
+        title = f"{board.task} · {board.data} · {board.metric} {arrow}"
         trained = ["trained on"] if board.shows_training else []
         seeded = any(s.seeds > 1 for s in board.standings)  # rows over several seeds: mean, seed-aware CI
         title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""

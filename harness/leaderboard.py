@@ -196,7 +196,8 @@ class Standing:
 
 @dataclass
 class Board:
-    """One ranked table: runs on different datasets or splits are never ranked together."""
+    """One ranked table: runs on different datasets or splits are never ranked together, nor runs
+    on different data under one dataset name (two `--data-dir` folders in the same format)."""
 
     task: str
     dataset: str
@@ -205,6 +206,14 @@ class Board:
     higher_is_better: bool
     columns: tuple[str, ...] = ()
     standings: list[Standing] = field(default_factory=list)
+    #: The data fingerprint of the board's runs, set only when runs on other data share its dataset
+    #: name (then `title` tells the boards apart); None otherwise.
+    fingerprint: str | None = None
+
+    @property
+    def data(self) -> str:
+        """`dataset/split`, with the start of the data fingerprint when another board shares both."""
+        return f"{self.dataset}/{self.split}" + (f" (data {self.fingerprint[:8]})" if self.fingerprint else "")
 
     @property
     def shows_training(self) -> bool:
@@ -213,8 +222,8 @@ class Board:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "task": self.task, "dataset": self.dataset, "split": self.split, "metric": self.metric,
-            "higher_is_better": self.higher_is_better, "columns": list(self.columns),
+            "task": self.task, "dataset": self.dataset, "split": self.split, "data_fingerprint": self.fingerprint,
+            "metric": self.metric, "higher_is_better": self.higher_is_better, "columns": list(self.columns),
             "rows": [s.as_json() for s in self.standings],
         }
 
@@ -256,15 +265,17 @@ def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick:
     if not include_partial:
         sql += f" AND NOT {PARTIAL_SQL}"
     rows = store.query(sql, params)
-    boards: dict[tuple[str, str, str], Board] = {}
+    data = _data_of_rows(rows)
+    boards: dict[tuple[str, str, str, str | None], Board] = {}
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
-        board_key = (row["dataset"], row["split"], row["metric"])
-        boards.setdefault(board_key, Board(task, *board_key, higher_is_better=row["higher_is_better"], columns=columns))
-        groups.setdefault((*board_key, row["model"], row["model_config"], row["train_dataset"], row["partial"]),
+        board_key = (row["dataset"], row["split"], row["metric"], data[row["run_id"]])
+        boards.setdefault(board_key, Board(task, *board_key[:3], higher_is_better=row["higher_is_better"],
+                                           columns=columns, fingerprint=board_key[3]))
+        groups.setdefault((board_key, row["model"], row["model_config"], row["train_dataset"], row["partial"]),
                           []).append(row)
-    for (dataset_, split_, metric_, model, config, train_dataset, partial), candidates in groups.items():
-        board = boards[(dataset_, split_, metric_)]
+    for (board_key, model, config, train_dataset, partial), candidates in groups.items():
+        board = boards[board_key]
         def order(r: dict[str, Any], board: Board = board) -> tuple:
             return _order(r, board.higher_is_better, pick)
 
@@ -292,7 +303,28 @@ def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick:
             standing.rank = position
         if significance:
             _mark_significance(store, board, registry)
-    return sorted(boards.values(), key=lambda b: (b.dataset, b.split, b.metric))
+    return sorted(boards.values(), key=lambda b: (b.dataset, b.split, b.metric, b.fingerprint or ""))
+
+
+def _data_of_rows(rows: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Which data each run's board is for: None (the common case: one set of data per dataset name
+    and split), or the data fingerprint when complete runs under one name differ in content (two
+    real folders in the same format). A partial run's fingerprint covers only its first samples,
+    so it joins the board of its name when there is one, else a board of its own."""
+    complete: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        if not row["partial"]:
+            complete.setdefault((row["dataset"], row["split"]), set()).add(row["data_fingerprint"])
+    data: dict[str, str | None] = {}
+    for row in rows:
+        prints = complete.get((row["dataset"], row["split"]), set())
+        if len(prints) <= 1:
+            data[row["run_id"]] = None
+        elif row["partial"]:
+            data[row["run_id"]] = "partial"
+        else:
+            data[row["run_id"]] = row["data_fingerprint"]
+    return data
 
 
 # A run made with --limit that stopped short of the split: fewer samples than the whole split.
@@ -323,7 +355,9 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
 
 
 def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
-    adjacent = list(zip(board.standings, board.standings[1:], strict=False))
+    # a complete row is never tested against a partial one (other samples; the partial rows come last)
+    adjacent = [(upper, lower) for upper, lower in zip(board.standings, board.standings[1:], strict=False)
+                if upper.partial == lower.partial]
     single = [(upper, lower) for upper, lower in adjacent if upper.seeds == 1 and lower.seeds == 1]
     results = paired_tests(store, [(upper.run_id, lower.run_id) for upper, lower in single], board.metric, registry)
     for (upper, _), (p, shared, note) in zip(single, results, strict=True):
@@ -516,16 +550,21 @@ def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None,
                                                None, None, 0, 0))
         for board in boards:
             best = next((s for s in board.standings if not s.flags), board.standings[0])
-            runs, models = counts.get((board.dataset, board.split), (0, 0))
+            runs, models = counts.get((board.dataset, board.split, board.fingerprint), (0, 0))
             result.overview.append(OverviewRow(
                 entry.task, board.dataset, board.split, board.metric, board.higher_is_better, best.model,
                 best.model_config, best.value, best.ci_low, best.ci_high, best.run_id, runs, models))
     return result
 
 
-def _run_counts(store: Store, task: str) -> dict[tuple[str, str], tuple[int, int]]:
+def _run_counts(store: Store, task: str) -> dict[tuple[str, str, str | None], tuple[int, int]]:
+    """Finished complete runs and models per (dataset, split, fingerprint as the boards key it)."""
     if not store.exists():
         return {}
-    rows = store.query("SELECT dataset, split, count(*) AS runs, count(DISTINCT model) AS models FROM runs "
-                       f"r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL", [task])
-    return {(r["dataset"], r["split"]): (r["runs"], r["models"]) for r in rows}
+    rows = store.query("SELECT dataset, split, data_fingerprint, count(*) AS runs, list(DISTINCT model) AS models "
+                       f"FROM runs r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL", [task])
+    prints: dict[tuple[str, str], int] = {}
+    for r in rows:
+        prints[(r["dataset"], r["split"])] = prints.get((r["dataset"], r["split"]), 0) + 1
+    return {(r["dataset"], r["split"], r["data_fingerprint"] if prints[(r["dataset"], r["split"])] > 1 else None):
+            (r["runs"], len(r["models"])) for r in rows}

@@ -54,6 +54,7 @@ def test_cli_and_json_mark_partial_runs_only_with_include_partial(harness_cli):
     rows = harness_cli.json("leaderboard", "--task", "doubling", "--include-partial")[0]["rows"]
     assert [(row["model"], row["n_samples"], row["partial"]) for row in rows] == [
         ("exact", 200, False), ("exact", 4, True)]
+    assert rows[0]["p_next"] is None  # a complete row is not tested against a smoke test
     shown = harness_cli("leaderboard", "--task", "doubling", "--include-partial").stdout
     assert "exact (partial: 4 samples)" in shown
 

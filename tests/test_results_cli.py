@@ -60,6 +60,24 @@ def test_real_and_synthetic_data_are_never_ranked_together(harness_cli, filled, 
     assert [len(b["rows"]) for b in boards] == [1, 3]
 
 
+def test_two_folders_of_the_same_format_with_other_data_are_two_boards(harness_cli, filled, tmp_path):
+    for name, xs in (("a", (1, 3)), ("b", (5, 7, 9))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "test.jsonl").write_text("".join(f'{{"id": "{x}", "x": {x}, "reference": {2 * x}}}\n' for x in xs))
+        harness_cli("run", "--task", "doubling", "--model", "noisy", "--data-dir", str(folder))
+        harness_cli("run", "--task", "doubling", "--model", "exact", "--data-dir", str(folder))
+    boards = [b for b in harness_cli.json("leaderboard", "--task", "doubling") if b["dataset"] == "doubling-jsonl"]
+    assert len(boards) == 2 and len({b["data_fingerprint"] for b in boards}) == 2
+    assert sorted([r["n_samples"] for r in b["rows"]] for b in boards) == [[2, 2], [3, 3]]
+    assert all(r["runs"] == 1 for b in boards for r in b["rows"])  # never the best of two folders' runs
+    table = harness_cli("leaderboard", "--task", "doubling").stdout
+    assert table.count("doubling-jsonl/test (data ") == 2
+    # one folder alone keeps the plain title
+    single = [b for b in harness_cli.json("leaderboard", "--task", "doubling") if b["dataset"] == "doubling-synth-v1"]
+    assert [b["data_fingerprint"] for b in single] == [None]
+
+
 def test_leaderboard_markdown_and_table(harness_cli, filled):
     markdown = harness_cli("leaderboard", "--task", "doubling", "--markdown").stdout
     assert "### doubling · doubling-synth-v1/test · exact_match ↑" in markdown

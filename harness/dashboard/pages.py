@@ -106,7 +106,7 @@ def _overview(result: Leaderboard) -> None:
 
 def _board(board: Board, registry: Registry) -> None:
     arrow = "↑ higher is better" if board.higher_is_better else "↓ lower is better"
-    st.subheader(f"{board.task} · {board.dataset}/{board.split}")
+    st.subheader(f"{board.task} · {board.data}")
     metric = registry.metrics.get(board.metric)
     st.caption(f"Ranked by {board.metric} ({arrow}). " + (metric.obj.description if metric else ""))
     rows = []
@@ -126,7 +126,7 @@ def _board(board: Board, registry: Registry) -> None:
             row["trained on"] = s.train_dataset or "—"
         row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
         rows.append(row)
-    st.dataframe(rows, hide_index=True, key=f"board-{board.task}-{board.dataset}-{board.split}-{board.metric}")
+    st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption("vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
                "* marks p < 0.05. " + ("Rows with several seeds show the mean over seeds; their CI adds the "
@@ -139,7 +139,12 @@ def _board(board: Board, registry: Registry) -> None:
     if chart_rows:
         st.vega_lite_chart(draw.score_chart(chart_rows, board.metric, board.higher_is_better), width="stretch")
     _open_run_picker({s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}"
-                      for s in board.standings}, f"{board.task}-{board.dataset}-{board.split}")
+                      for s in board.standings}, _board_key(board))
+
+
+def _board_key(board: Board) -> str:
+    """A board's widget key: task, dataset, split, and the data when another board shares those."""
+    return f"{board.task}-{board.dataset}-{board.split}" + (f"-{board.fingerprint[:8]}" if board.fingerprint else "")
 
 
 def _p_text(p: float | None, note: str) -> str:

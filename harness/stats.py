@@ -110,7 +110,9 @@ def summarise_with_notes(metric: Metric, scores: Sequence[Any], seed: int, prima
     stats = stats_arrays(usable)
     with np.errstate(all="ignore"):
         value = metric.aggregate(stats) if usable else None
-    interval = bootstrap_interval(metric, stats, seed) if value is not None else Interval(None, None)
+    # an aggregate undefined for the whole run (a codebook metric of a codec) has no CI to resample
+    defined = value is not None and bool(np.isfinite(value))
+    interval = bootstrap_interval(metric, stats, seed) if defined else Interval(None, None)
     if interval.dropped:
         notes.append(f"metric {metric.name!r}: {interval.dropped} of {N_RESAMPLES} bootstrap resamples had an "
                      f"undefined value (NaN) and were dropped; the CI uses the other {N_RESAMPLES - interval.dropped}")

@@ -176,3 +176,20 @@ def test_task_artifacts_are_stored_with_the_run(harness_cli, db):
     assert shown["artifacts"] == [{"name": "wrong.json", "kind": "application/json", "bytes": 39}]
     artifact, = Store(db).artifacts(data["run_id"])
     assert json.loads(artifact.data) == ["test-0000", "test-0004", "test-0008"]
+
+
+def test_a_metric_undefined_for_the_whole_run_has_no_ci_and_no_resampling_note():
+    """E.g. codebook usage for a codec: every resample would be NaN too, which is no news."""
+    import math
+
+    from harness.api import Metric
+    from harness.stats import summarise_with_notes
+
+    class Undefined(Metric):
+        name = "undefined"
+
+        def aggregate(self, stats):
+            return math.nan
+
+    value, notes = summarise_with_notes(Undefined(), [1.0, 2.0, 3.0], seed=0, primary=False)
+    assert (value.value, value.ci_low, value.ci_high, notes) == (None, None, None, [])

@@ -68,13 +68,21 @@ def _sync_query_params() -> None:
             st.session_state[key] = params[key]
 
 
+def _answers_at_once(registry, task: str) -> bool:
+    """Whether the task's default model runs without training first (the example to suggest)."""
+    from harness.api import Model
+
+    entry = registry.models.get(registry.tasks[task].obj.default_model)
+    return entry is not None and entry.obj.fit is Model.fit
+
+
 def first_run(store, registry) -> None:
     """An empty or missing database: say what to run, list what is installed."""
     st.header("No runs yet")
     st.info(f"The results database {store.path} {'has no runs' if store.exists() else 'does not exist'} yet. "
             "Record a run, then reload this page:")
     tasks = sorted(registry.tasks)
-    example = tasks[0] if tasks else "TASK"
+    example = next((t for t in tasks if _answers_at_once(registry, t)), tasks[0] if tasks else "TASK")
     st.code(f"harness run --task {example}\nharness leaderboard\nstreamlit run app.py", language="bash")
     if tasks:
         st.markdown("**Installed tasks**")

@@ -32,7 +32,7 @@ test: setup
 # The embedded defaults of all six task families, offline: the geometry group and every
 # random-angles method (seconds), HSIC against Pearson (about a minute), then the tasks whose
 # models train from scratch on first use (later runs reuse the stored checkpoints): nl2sql's bert
-# (about 5 minutes on 2 cores), the VQ-VAE against JPEG (about 2), entity linking's pipeline
+# (about 3-3.5 minutes on 2 cores), the VQ-VAE against JPEG (about 2), entity linking's pipeline
 # (about 3) and titling's one L2R/R2L network decoded three ways (about 4). See README for the
 # measured total.
 demo: setup

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -162,11 +163,21 @@ def _is_corruption(exc: Exception) -> bool:
                                          "IO Error: Could not read", "INTERNAL Error: Failed to load metadata"))
 
 
+def first_line(exc: Exception) -> str:
+    """The first line of a DuckDB error (its message; the rest is context), for one-line errors."""
+    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the file has table `name` (an older file may lack a later migration's tables)."""
+    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'",
+                            [name]).fetchall())
+
+
 def damaged(path: Path, exc: Exception) -> StoreError:
     """One line saying what failed and how to recover, for a database file with a damaged block."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StoreError(
-        f"results database {path} is damaged ({first}). To recover: restore a copy of the file if you have one; "
+        f"results database {path} is damaged ({first_line(exc)}). To recover: restore a copy of the file if you have one; "
         f"otherwise save what is still readable with `harness export DIR --db {path} --task TASK` (task by task, "
         "or --run ID), move the damaged file aside, and `harness import DIR` into a fresh database")
 
@@ -235,8 +246,7 @@ class Store:
                 if not _is_lock_error(exc):
                     raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
                 if time.monotonic() > deadline:
-                    import re  # DuckDB names the holder: say which process to look for
-
+                    # DuckDB names the holder: say which process to look for
                     found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
                     holder = f" (PID {found.group(2)}: {found.group(1)})" if found else ""
                     raise StoreError(

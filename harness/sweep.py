@@ -30,7 +30,7 @@ from harness.api import ConfigError, Model
 from harness.plugins import Registry
 from harness.records import RunRecord, to_json
 from harness.runner import Runner, RunRequest, resolve_tasks, suggest
-from harness.store import Store, utcnow
+from harness.store import Store, has_table, utcnow
 from harness.sweep_file import DEFAULT_RETRIES, SweepSpec
 from harness.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
 
@@ -224,8 +224,10 @@ def _update(con: Any, sweep_id: str, runs: list[PlannedRun], status: str | None 
 
 def _has_sweeps(store: Store) -> bool:
     """An older file opened read-only (the dashboard) has no sweeps table until a sweep writes to it."""
-    return store.exists() and bool(store.query(
-        "SELECT 1 FROM information_schema.tables WHERE table_name = 'sweeps' AND table_type = 'BASE TABLE'"))
+    if not store.exists():
+        return False
+    with store.connect(read_only=True) as con:
+        return has_table(con, "sweeps")
 
 
 def list_sweeps(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
@@ -411,8 +413,9 @@ def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult
         return []
     warnings = []
     for result in results:
-        run = store.get_run(result.run_id)
-        artifacts = {a.name: a for a in store.artifacts(run.run_id)} if run.status == "finished" else {}
+        with store.reading():  # the run and its artifacts through one connection, released before the hook
+            run = store.get_run(result.run_id)
+            artifacts = {a.name: a for a in store.artifacts(run.run_id)} if run.status == "finished" else {}
         warnings += call_lifecycle(registry, "on_run_end", run=run, artifacts=artifacts)
     return warnings
 

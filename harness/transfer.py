@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from harness.api import ConfigError
-from harness.store import SCHEMA_VERSION, TABLES, Store, StoreError
+from harness.store import SCHEMA_VERSION, TABLES, Store, StoreError, first_line, has_table
 
 MANIFEST = "manifest.json"
 
@@ -60,8 +60,8 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
                     f"TO {_literal(target)} (FORMAT parquet)"
                 )
             except duckdb.IOException as exc:
-                raise StoreError(f"cannot write {target}: {str(exc).splitlines()[0]}") from exc
-        if _has_table(con, SWEEPS):  # the sweeps that computed the chosen runs travel with them
+                raise StoreError(f"cannot write {target}: {first_line(exc)}") from exc
+        if has_table(con, SWEEPS):  # the sweeps that computed the chosen runs travel with them
             con.execute(f"COPY (SELECT * FROM {SWEEPS} WHERE sweep_id IN (SELECT sweep_id FROM runs WHERE run_id IN "
                         f"(SELECT run_id FROM chosen)) ORDER BY ALL) TO {_literal(directory / (SWEEPS + '.parquet'))} "
                         "(FORMAT parquet)")
@@ -70,11 +70,6 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
 
 
 SWEEPS = "sweeps"  # keyed by sweep id, not run id: optional in an export (sweep workers write none)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'",
-                            [name]).fetchall())
 
 
 def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequence[str] = ()) -> int:
@@ -97,7 +92,7 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
     except duckdb.Error as exc:  # what the file checks could not see (a damaged data page): still one line
         culprit = _unreadable([path for paths in files.values() for path in paths])
         where = f"{culprit} is damaged" if culprit else f"cannot import {', '.join(map(str, directories))}"
-        raise StoreError(f"{where}: {_first_line(exc)}; nothing was imported: export the runs again with "
+        raise StoreError(f"{where}: {first_line(exc)}; nothing was imported: export the runs again with "
                          "`harness export`") from exc
 
 
@@ -113,10 +108,6 @@ def _unreadable(paths: list[str]) -> str | None:
     finally:
         con.close()
     return None
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
 
 
 def _import(store: Store, directories: list[Path], files: dict[str, list[str]], replaces: Sequence[str]) -> int:
@@ -157,7 +148,7 @@ def _check_files(con: duckdb.DuckDBPyConnection, directories: list[Path]) -> Non
             try:
                 columns = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
             except duckdb.Error as exc:
-                raise StoreError(f"{path} is not a readable Parquet file ({_first_line(exc)}); nothing was imported: "
+                raise StoreError(f"{path} is not a readable Parquet file ({first_line(exc)}); nothing was imported: "
                                  "export the runs again with `harness export`") from exc
             missing = [column for column in required if column not in columns]
             if missing:

@@ -31,7 +31,8 @@ def build(path: Path, runs: int, per_run: int) -> Store:
     store = Store(path)
     store.init()
     with store.transaction() as con:
-        con.execute(f"""
+        con.execute(
+            f"""
             INSERT INTO runs BY NAME SELECT
                 printf('%012x', i) AS run_id, list_extract(?, 1 + i % 5) AS task, '1' AS task_version,
                 'model-' || (i // 5 % 20) AS model, '{{"size": ' || (i // 100) || '}}' AS model_config,
@@ -43,7 +44,9 @@ def build(path: Path, runs: int, per_run: int) -> Store:
                 TIMESTAMP '2026-01-01' + to_minutes(i) + to_seconds(30) AS finished_at, 30.0 AS duration_s,
                 {per_run} AS n_samples, '0.1.0' AS harness_version, 'bench' AS plugin, '0' AS plugin_version,
                 'bench' AS model_plugin, '0' AS model_plugin_version, '{{}}' AS packages
-            FROM range({runs}) t(i)""", [TASKS])
+            FROM range({runs}) t(i)""",
+            [TASKS],
+        )
         con.execute("""
             INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary)
             SELECT run_id, 'accuracy', 0.5 + (hash(run_id) % 400) / 1000.0, NULL, NULL, true, true
@@ -61,7 +64,7 @@ def build(path: Path, runs: int, per_run: int) -> Store:
 def pair_by_pair(store: Store, task: str) -> list[float | None]:
     """The ranking's p-values the way they were computed before vectorising: a per-sample JSON read
     and one bootstrap per adjacent pair. The peer of the vectorised ranking, checked equal below."""
-    board, = rank(store, task, significance=False)
+    (board,) = rank(store, task, significance=False)
     ids = [s.run_id for s in board.standings]
     scores = _scores_by_sample(store, ids, board.metric)
     return [_paired(None, board.metric, scores.get(a, {}), scores.get(b, {}))[0] for a, b in itertools.pairwise(ids)]
@@ -88,25 +91,30 @@ def main() -> None:
         built = time.perf_counter() - start
         counts = store.counts()
         size_mb = store.path.stat().st_size / 2**20
-        print(f"database: {counts['runs']:,} runs, {counts['samples']:,} sample rows, {size_mb:.0f} MiB "
-              f"(built in {built:.1f} s)\n")
+        print(
+            f"database: {counts['runs']:,} runs, {counts['samples']:,} sample rows, {size_mb:.0f} MiB (built in {built:.1f} s)\n"
+        )
         run_a, run_b = f"{10:012x}", f"{15:012x}"  # same task, different models
         peer = timed(lambda: store.samples(run_a), args.repeat)
         checks: dict[str, Callable[[], object]] = {
             "Runs: count + first page of 50": lambda: (store.count_runs(), store.runs(limit=50)),
             "Runs: filtered (task, status, dates)": lambda: (
                 store.count_runs(task=["nl2sql"], status=["failed"]),
-                store.runs(task=["nl2sql"], status=["failed"], limit=50)),
-            f"Leaderboard: rank 1 task ({len(rank(store, 'nl2sql')[0].standings)} rows, p-values)":
-                lambda: rank(store, "nl2sql"),
+                store.runs(task=["nl2sql"], status=["failed"], limit=50),
+            ),
+            f"Leaderboard: rank 1 task ({len(rank(store, 'nl2sql')[0].standings)} rows, p-values)": lambda: rank(store, "nl2sql"),
             "Run detail: run + metrics": lambda: store.get_run(run_a),
             "Run detail: count + page of 25 samples": lambda: (
-                store.count_samples(run_a), store.samples(run_a, limit=25, offset=500)),
+                store.count_samples(run_a),
+                store.samples(run_a, limit=25, offset=500),
+            ),
             "Run detail: search samples + page": lambda: (
-                store.count_samples(run_a, "第42个"), store.samples(run_a, limit=25, search="第42个")),
+                store.count_samples(run_a, "第42个"),
+                store.samples(run_a, limit=25, search="第42个"),
+            ),
             "Compare: two runs, all differing samples": lambda: compare(store, run_a, run_b, limit=None),
         }
-        ranked, = rank(store, "nl2sql")
+        (ranked,) = rank(store, "nl2sql")
         same = [s.p_next for s in ranked.standings[:-1]] == pair_by_pair(store, "nl2sql")
         checks["Leaderboard: the same p-values pair by pair (before)"] = lambda: pair_by_pair(store, "nl2sql")
         width = max(map(len, checks)) + 2

@@ -38,8 +38,9 @@ def sweep(executor: str, spec, workers: int | None = None):
     report = run_sweep(load_registry(), Store(db), spec, executor, workers=workers)
     assert report.status == "finished", report.as_json()["failures"]
     with duckdb.connect(str(db), read_only=True) as con:
-        metrics = con.execute("SELECT r.run_key, m.metric, m.value, m.ci_low, m.ci_high FROM runs r "
-                              "JOIN metrics m USING (run_id) ORDER BY ALL").fetchall()
+        metrics = con.execute(
+            "SELECT r.run_key, m.metric, m.value, m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL"
+        ).fetchall()
     return report, metrics
 
 
@@ -65,7 +66,7 @@ def writer_alone(n: int, batch: int) -> float:
         results.append(execute(Job(request, prepared.run_key, "bench", str(k)), registry=registry))
     start = time.perf_counter()
     for first in range(0, n, batch):
-        directories = [write_result(r, folder / "staging" / str(first + i)) for i, r in enumerate(results[first:first + batch])]
+        directories = [write_result(r, folder / "staging" / str(first + i)) for i, r in enumerate(results[first : first + batch])]
         import_runs(store, directories)
         for directory in directories:
             shutil.rmtree(directory)
@@ -78,56 +79,72 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=2000)
     parser.add_argument("--tiny", type=int, default=2000)
     args = parser.parse_args()
-    os.environ.update({"HARNESS_LOAD_PLUGINS": "geometry", "HARNESS_PLUGINS": "tiny_plugin", "HARNESS_PROGRESS": "0",
-                       "HF_HUB_OFFLINE": "1", "RAY_AUTH_MODE": os.environ.get("RAY_AUTH_MODE", "disabled")})
+    os.environ.update(
+        {
+            "HARNESS_LOAD_PLUGINS": "geometry",
+            "HARNESS_PLUGINS": "tiny_plugin",
+            "HARNESS_PROGRESS": "0",
+            "HF_HUB_OFFLINE": "1",
+            "RAY_AUTH_MODE": os.environ.get("RAY_AUTH_MODE", "disabled"),
+        }
+    )
     # spawned workers get sys.path from the driver; Ray's workers need PYTHONPATH for tiny_plugin
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     sys.path.insert(0, str(HERE))
     from harness.sweep_file import SweepSpec
 
-    print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
-          f"({os.cpu_count()} CPUs)")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} ({os.cpu_count()} CPUs)"
+    )
     values = 3
     seeds = max(1, args.runs // values)
-    real = SweepSpec(tasks=["random-angles"], models=["monte-carlo"],
-                     model_args={"draws": [str(args.draws * (i + 1)) for i in range(values)]}, seeds=list(range(seeds)))
-    print(f"\n1. {values * seeds} random-angles runs (monte-carlo, draws {args.draws}..{args.draws * values}, "
-          f"{seeds} seeds)")
+    real = SweepSpec(
+        tasks=["random-angles"],
+        models=["monte-carlo"],
+        model_args={"draws": [str(args.draws * (i + 1)) for i in range(values)]},
+        seeds=list(range(seeds)),
+    )
+    print(f"\n1. {values * seeds} random-angles runs (monte-carlo, draws {args.draws}..{args.draws * values}, {seeds} seeds)")
     results = {}
     for executor, workers in (("local", None), ("processes", 2), ("ray", 2)):
         report, metrics = sweep(executor, real, workers)
         results[executor] = (report, metrics)
         compute = sum(r.duration_s or 0 for r in report.runs)
-        print(f"  {executor:10} wall {report.wall_s:6.2f} s  (plan {report.plan_s:.2f} s, executor start {report.start_s:.2f} s,"
-              f" sum of run durations {compute:.1f} s, writes {report.write_s:.2f} s in {report.writes})")
+        print(
+            f"  {executor:10} wall {report.wall_s:6.2f} s  (plan {report.plan_s:.2f} s, executor start {report.start_s:.2f} s,"
+            f" sum of run durations {compute:.1f} s, writes {report.write_s:.2f} s in {report.writes})"
+        )
     base = results["local"][0].wall_s
     for executor in ("processes", "ray"):
         report, metrics = results[executor]
         same = "identical results" if metrics == results["local"][1] else "RESULTS DIFFER"
-        print(f"  {executor} speed-up over local: {base / report.wall_s:.2f}x; excluding its start-up: "
-              f"{base / (report.wall_s - report.start_s):.2f}x ({same})")
+        print(
+            f"  {executor} speed-up over local: {base / report.wall_s:.2f}x; excluding its start-up: "
+            f"{base / (report.wall_s - report.start_s):.2f}x ({same})"
+        )
 
     print("\n2. per-run overhead: 200 trivial runs (10 samples each)")
-    trivial = SweepSpec(tasks=["tiny"], models=["copy"], model_args={"k": [str(k) for k in range(20)]},
-                        seeds=list(range(10)))
+    trivial = SweepSpec(tasks=["tiny"], models=["copy"], model_args={"k": [str(k) for k in range(20)]}, seeds=list(range(10)))
     for executor, workers in (("local", None), ("processes", 2), ("ray", 2)):
         report, _ = sweep(executor, trivial, workers)
         per_run = (report.wall_s - report.plan_s - report.start_s) / len(report.runs)
-        print(f"  {executor:10} {per_run * 1000:6.1f} ms per run (wall {report.wall_s:.2f} s, plan {report.plan_s:.2f} s,"
-              f" start {report.start_s:.2f} s)")
+        print(
+            f"  {executor:10} {per_run * 1000:6.1f} ms per run (wall {report.wall_s:.2f} s, plan {report.plan_s:.2f} s,"
+            f" start {report.start_s:.2f} s)"
+        )
 
     n_k = max(1, args.tiny // 10)
     print(f"\n3. the single writer: {n_k * 10} trivial runs on processes (2 workers)")
-    many = SweepSpec(tasks=["tiny"], models=["copy"], model_args={"k": [str(k) for k in range(n_k)]},
-                     seeds=list(range(10)))
+    many = SweepSpec(tasks=["tiny"], models=["copy"], model_args={"k": [str(k) for k in range(n_k)]}, seeds=list(range(10)))
     report, _ = sweep("processes", many, 2)
     n = len(report.runs)
     run_phase = report.wall_s - report.plan_s - report.start_s
-    print(f"  wall {report.wall_s:.1f} s: plan {report.plan_s:.1f} s, runs {run_phase:.1f} s "
-          f"({n / run_phase:.0f} runs/s end to end); the driver wrote for {report.write_s:.2f} s in {report.writes} "
-          f"transactions ({n / report.writes:.0f} runs each)")
-    print(f"  writer ceiling: {n / report.write_s:.0f} finished runs/s ({report.write_s / n * 1000:.2f} ms per run "
-          f"written)")
+    print(
+        f"  wall {report.wall_s:.1f} s: plan {report.plan_s:.1f} s, runs {run_phase:.1f} s "
+        f"({n / run_phase:.0f} runs/s end to end); the driver wrote for {report.write_s:.2f} s in {report.writes} "
+        f"transactions ({n / report.writes:.0f} runs each)"
+    )
+    print(f"  writer ceiling: {n / report.write_s:.0f} finished runs/s ({report.write_s / n * 1000:.2f} ms per run written)")
     print("\n4. the writer alone (no workers competing for the CPU): 1000 trivial runs computed first, then")
     for batch in (1, 50, 200):
         rate = writer_alone(1000 if batch > 1 else 200, batch)

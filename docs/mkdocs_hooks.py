@@ -67,8 +67,11 @@ def on_files(files: Files, config: Any) -> Files:
         _state.setdefault("sources", {})[page] = readme
         sources.append(readme)
     for source in list(sources):
-        sources += [ROOT / name for name in re.findall(r"<!--\s*include:\s*(\S+)\s*-->", source.read_text(encoding="utf-8"))
-                    if (ROOT / name).is_file()]
+        sources += [
+            ROOT / name
+            for name in re.findall(r"<!--\s*include:\s*(\S+)\s*-->", source.read_text(encoding="utf-8"))
+            if (ROOT / name).is_file()
+        ]
     for source in sources:
         for match in _LINK.finditer(source.read_text(encoding="utf-8")):
             image = _repository_image(match, source)
@@ -100,11 +103,12 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         if kind == "scaffold":
             text = scaffold().get(argument)
             if text is None:
-                log.warning("%s: `harness new-plugin` writes no %s (it writes: %s)", page_path, argument,
-                            ", ".join(sorted(scaffold())))
+                log.warning(
+                    "%s: `harness new-plugin` writes no %s (it writes: %s)", page_path, argument, ", ".join(sorted(scaffold()))
+                )
                 return match.group(0)
             language = {".py": "python", ".toml": "toml", ".md": "markdown"}.get(PurePosixPath(argument).suffix, "text")
-            return f"```{language} title=\"harness-{SCAFFOLD_NAME}/{argument}\"\n{text.rstrip()}\n```"
+            return f'```{language} title="harness-{SCAFFOLD_NAME}/{argument}"\n{text.rstrip()}\n```'
         return schema_table(argument, page_path)
 
     return _MARKER.sub(expand, markdown)
@@ -207,8 +211,11 @@ def scaffold() -> dict[str, str]:
 
         # `new-plugin` refuses a name that is installed, and a reader who followed the tutorial
         # has harness-movie-reviews installed: the site shows what the command writes regardless.
-        allow_installed = (mock.patch.object(harness.scaffold, "refuse_installed", lambda values: None)
-                           if hasattr(harness.scaffold, "refuse_installed") else nullcontext())
+        allow_installed = (
+            mock.patch.object(harness.scaffold, "refuse_installed", lambda values: None)
+            if hasattr(harness.scaffold, "refuse_installed")
+            else nullcontext()
+        )
         with tempfile.TemporaryDirectory(prefix="docs-scaffold-") as tmp, allow_installed:
             result = CliRunner().invoke(cli, ["new-plugin", SCAFFOLD_NAME, "--dir", tmp])
             if result.exit_code != 0:
@@ -216,8 +223,11 @@ def scaffold() -> dict[str, str]:
                 _state["scaffold"] = {}
                 return _state["scaffold"]
             root = Path(tmp) / f"harness-{SCAFFOLD_NAME}"
-            _state["scaffold"] = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-                                  for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+            _state["scaffold"] = {
+                p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+                for p in sorted(root.rglob("*"))
+                if p.is_file() and "__pycache__" not in p.parts
+            }
     return _state["scaffold"]
 
 
@@ -260,10 +270,13 @@ def _live_schema() -> dict[str, tuple[list[tuple[str, str, bool]], list[str]]]:
             store = Store(Path(tmp) / "schema.duckdb")
             store.init()
             with store.connect(read_only=True) as con:
-                rows = con.execute("SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
-                                   "WHERE schema_name = 'main' ORDER BY table_name, column_index").fetchall()
-                constraints = con.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
-                                          "WHERE constraint_type = 'PRIMARY KEY'").fetchall()
+                rows = con.execute(
+                    "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+                    "WHERE schema_name = 'main' ORDER BY table_name, column_index"
+                ).fetchall()
+                constraints = con.execute(
+                    "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+                ).fetchall()
         schema: dict[str, tuple[list, list]] = {}
         for table, column, kind, nullable in rows:
             schema.setdefault(table, ([], []))[0].append((column, kind, nullable))

@@ -193,8 +193,9 @@ class Renderer:
         """Whether this renderer draws `task`: `tasks` names it, its group, or `"*"`."""
         return "*" in cls.tasks or task in cls.tasks or (group or "\0") in cls.tasks
 
-    def run_panels(self, run: RunRecord, samples: Sequence[SampleRecord],
-                   artifacts: Mapping[str, Artifact], peers: Sequence[RunRecord] = ()) -> list[Panel]:
+    def run_panels(
+        self, run: RunRecord, samples: Sequence[SampleRecord], artifacts: Mapping[str, Artifact], peers: Sequence[RunRecord] = ()
+    ) -> list[Panel]:
         """Run-level plots. `samples` is every sample of the run in dataset order, read from the
         store page by page as you index or iterate it (`len(samples)` is cheap): look at what you
         need. A summary that must visit every sample of a large run each time the page is drawn is
@@ -205,8 +206,7 @@ class Renderer:
         only for renderers whose `run_panels` names it: leave it out of the signature if unused."""
         return []
 
-    def sample_panels(self, sample: SampleRecord, run: RunRecord,
-                      artifacts: Mapping[str, Artifact] | None = None) -> list[Panel]:
+    def sample_panels(self, sample: SampleRecord, run: RunRecord, artifacts: Mapping[str, Artifact] | None = None) -> list[Panel]:
         """How one sample looks (an image pair, an SQL diff, a curve), shown in the sample view.
 
         `artifacts` are the run's artifacts by name (e.g. a contact sheet the sample is cropped

@@ -15,7 +15,8 @@ from harness.views import config as _config
 from harness.views import fmt as _fmt
 
 DB_OPTION = click.option(
-    "--db", type=click.Path(path_type=Path, dir_okay=False),
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
 )
 #: `--limit N` of the listing commands (runs, show, compare, sweeps): 0 lists everything.
@@ -102,24 +103,39 @@ def task_listing(registry) -> list[dict[str, Any]]:
     for name, entry in sorted(registry.tasks.items()):
         task = entry.obj
         primary = registry.metrics[task.primary_metric].obj
-        rows.append({
-            "name": name, "plugin": entry.plugin, "version": task.version, "description": task.description,
-            "source": task.source, "group": task.group, "splits": list(task.splits),
-            "default_split": task.default_split, "metrics": list(task.metrics),
-            "primary_metric": task.primary_metric, "higher_is_better": primary.higher_is_better,
-            "default_model": task.default_model, "models": registry.models_for(task),
-            "dataset": task.embedded_dataset or f"{name}-embedded",
-            "prediction_schema": task.prediction_schema,
-            "metric_info": {metric: _metric_info(registry.metrics[metric].obj) for metric in task.metrics
-                            if metric in registry.metrics},
-        })
+        rows.append(
+            {
+                "name": name,
+                "plugin": entry.plugin,
+                "version": task.version,
+                "description": task.description,
+                "source": task.source,
+                "group": task.group,
+                "splits": list(task.splits),
+                "default_split": task.default_split,
+                "metrics": list(task.metrics),
+                "primary_metric": task.primary_metric,
+                "higher_is_better": primary.higher_is_better,
+                "default_model": task.default_model,
+                "models": registry.models_for(task),
+                "dataset": task.embedded_dataset or f"{name}-embedded",
+                "prediction_schema": task.prediction_schema,
+                "metric_info": {
+                    metric: _metric_info(registry.metrics[metric].obj) for metric in task.metrics if metric in registry.metrics
+                },
+            }
+        )
     return rows
 
 
 def _metric_info(metric) -> dict[str, Any]:
     """What a metric says of itself (class attributes: nothing is imported to read them)."""
-    return {"description": metric.description, "citation": metric.citation, "expects": metric.expects,
-            "higher_is_better": metric.higher_is_better}
+    return {
+        "description": metric.description,
+        "citation": metric.citation,
+        "expects": metric.expects,
+        "higher_is_better": metric.higher_is_better,
+    }
 
 
 @cli.command()
@@ -151,29 +167,42 @@ def tasks(name: str | None, as_json: bool) -> None:
     table = _table(None, ["task", "group", "plugin", "primary metric", "default model", "description"])
     for r in rows:
         arrow = "↑" if r["higher_is_better"] else "↓"
-        table.add_row(r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"],
-                      r["description"])
+        table.add_row(
+            r["name"], r["group"] or "", r["plugin"], f"{r['primary_metric']} {arrow}", r["default_model"], r["description"]
+        )
     _console().print(table if rows else "No tasks installed. Try `harness new-plugin NAME`.")
 
 
 def _describe_group(name: str, members: list[dict]) -> None:
-    click.echo(f"group {name}: {len(members)} tasks; `harness run --task {name}` runs them all, "
-               "`harness tasks TASK` describes one")
+    click.echo(
+        f"group {name}: {len(members)} tasks; `harness run --task {name}` runs them all, `harness tasks TASK` describes one"
+    )
     table = _table(None, ["task", "primary metric", "default model", "splits", "description"])
     for r in members:
-        table.add_row(r["name"], f"{r['primary_metric']} {'↑' if r['higher_is_better'] else '↓'}", r["default_model"],
-                      ", ".join(r["splits"]), r["description"])
+        table.add_row(
+            r["name"],
+            f"{r['primary_metric']} {'↑' if r['higher_is_better'] else '↓'}",
+            r["default_model"],
+            ", ".join(r["splits"]),
+            r["description"],
+        )
     _console().print(table)
 
 
 def _describe_task(row: dict) -> None:
     arrow = "higher is better" if row["higher_is_better"] else "lower is better"
-    fields = [("task", row["name"]), ("description", row["description"]), ("source", row["source"]),
-              ("plugin", f"{row['plugin']} (task version {row['version']})"), ("group", row["group"] or "—"),
-              ("splits", f"{', '.join(row['splits'])} (default {row['default_split']})"),
-              ("metrics", ", ".join(row["metrics"])), ("primary metric", f"{row['primary_metric']} ({arrow})"),
-              ("models", ", ".join(row["models"]) + f" (default {row['default_model']})"),
-              ("embedded dataset", row["dataset"])]
+    fields = [
+        ("task", row["name"]),
+        ("description", row["description"]),
+        ("source", row["source"]),
+        ("plugin", f"{row['plugin']} (task version {row['version']})"),
+        ("group", row["group"] or "—"),
+        ("splits", f"{', '.join(row['splits'])} (default {row['default_split']})"),
+        ("metrics", ", ".join(row["metrics"])),
+        ("primary metric", f"{row['primary_metric']} ({arrow})"),
+        ("models", ", ".join(row["models"]) + f" (default {row['default_model']})"),
+        ("embedded dataset", row["dataset"]),
+    ]
     for key, value in fields:
         click.echo(f"{key:17} {value}")
     for metric, info in row["metric_info"].items():
@@ -192,8 +221,13 @@ def models(as_json: bool) -> None:
     """List installed models and the tasks they serve."""
     registry = _registry()
     rows = [
-        {"name": name, "plugin": e.plugin, "tasks": list(e.obj.tasks), "description": e.obj.description,
-         "defaults": dict(e.obj.defaults)}
+        {
+            "name": name,
+            "plugin": e.plugin,
+            "tasks": list(e.obj.tasks),
+            "description": e.obj.description,
+            "defaults": dict(e.obj.defaults),
+        }
         for name, e in sorted(registry.models.items())
     ]
     if as_json:
@@ -212,8 +246,7 @@ def plugins(as_json: bool) -> None:
 
     registry = get_registry()  # no warning lines: this table shows every error in full
     rows = [
-        {"name": p.name, "version": p.version, "distribution": p.distribution, "hooks": p.hooks(registry.pm),
-         "error": p.error}
+        {"name": p.name, "version": p.version, "distribution": p.distribution, "hooks": p.hooks(registry.pm), "error": p.error}
         for p in sorted(registry.plugins.values(), key=lambda p: p.name)
     ]
     if as_json:
@@ -233,9 +266,15 @@ def info(db: Path | None, as_json: bool) -> None:
     from harness.store import SCHEMA_VERSION, default_home
 
     store = _store(db)
-    data = {"harness_version": __version__, "python": sys.version.split()[0], "db": str(store.path.resolve()),
-            "db_exists": store.exists(), "home": str(default_home()), "schema_version": SCHEMA_VERSION,
-            "counts": store.counts()}
+    data = {
+        "harness_version": __version__,
+        "python": sys.version.split()[0],
+        "db": str(store.path.resolve()),
+        "db_exists": store.exists(),
+        "home": str(default_home()),
+        "schema_version": SCHEMA_VERSION,
+        "counts": store.counts(),
+    }
     if as_json:
         return _echo_json(data)
     for key, value in data.items():
@@ -253,15 +292,28 @@ def info(db: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=int, help="Evaluate only the first N samples.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the task's format.")
-@click.option("--train-data", metavar="embedded|DIR",
-              help="What a model that trains learns from: 'embedded' (the task's default data) or a directory in "
-                   "the task's format (default: the data it is evaluated on).")
+@click.option(
+    "--train-data",
+    metavar="embedded|DIR",
+    help="What a model that trains learns from: 'embedded' (the task's default data) or a directory in "
+    "the task's format (default: the data it is evaluated on).",
+)
 @DB_OPTION
 @click.option("--overwrite", is_flag=True, help="Recompute even if an identical finished run is stored.")
 @JSON_OPTION
-def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: str | None, limit: int | None,
-        seed: int, data_dir: Path | None, train_data: str | None, db: Path | None, overwrite: bool,
-        as_json: bool) -> None:
+def run(
+    task_name: str,
+    model: str | None,
+    model_args: tuple[str, ...],
+    split: str | None,
+    limit: int | None,
+    seed: int,
+    data_dir: Path | None,
+    train_data: str | None,
+    db: Path | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
     """Evaluate a model on a task (or every task of a group) and record the run."""
     from harness.runner import Runner, RunRequest, parse_model_args, resolve_tasks
 
@@ -269,8 +321,17 @@ def run(task_name: str, model: str | None, model_args: tuple[str, ...], split: s
     names = resolve_tasks(registry, task_name)
     runner = Runner(registry, _store(db))
     requests = [
-        RunRequest(task=name, model=model, model_args=parse_model_args(model_args), split=split, limit=limit,
-                   seed=seed, data_dir=data_dir, train_data=train_data, overwrite=overwrite)
+        RunRequest(
+            task=name,
+            model=model,
+            model_args=parse_model_args(model_args),
+            split=split,
+            limit=limit,
+            seed=seed,
+            data_dir=data_dir,
+            train_data=train_data,
+            overwrite=overwrite,
+        )
         for name in names
     ]
     for request in requests:  # validate every task of a group before running any
@@ -299,9 +360,14 @@ def _print_outcome(outcome) -> None:
     from rich.text import Text
 
     state = ("finished", "green") if run_.status == "finished" else (run_.status, "red")
-    line = Text.assemble((run_.task, "bold"), f" · {run_.model} · {run_.dataset}/{run_.split} · run ",
-                         (run_.run_id, "cyan"), " · ", state,
-                         f" in {_fmt(run_.duration_s, 3)} s · {run_.n_samples or 0} samples")
+    line = Text.assemble(
+        (run_.task, "bold"),
+        f" · {run_.model} · {run_.dataset}/{run_.split} · run ",
+        (run_.run_id, "cyan"),
+        " · ",
+        state,
+        f" in {_fmt(run_.duration_s, 3)} s · {run_.n_samples or 0} samples",
+    )
     if outcome.cached:
         line.append(" (cached: identical run already stored; --overwrite recomputes)", "dim")
     console.print(line)
@@ -326,8 +392,7 @@ def _descriptions(run, store) -> dict[str, str]:
     stored with the run (a database read where the plugin is not installed)."""
     stored = store.metric_descriptions(run.run_id)
     metrics = _registry().metrics
-    return {m.name: (metrics[m.name].obj.description if m.name in metrics else "") or stored.get(m.name, "")
-            for m in run.metrics}
+    return {m.name: (metrics[m.name].obj.description if m.name in metrics else "") or stored.get(m.name, "") for m in run.metrics}
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -351,8 +416,9 @@ def runs_command(task_name: str | None, status: str | None, limit: int, db: Path
     for r in records:
         primary = r.primary()
         score = f"{primary.name} {_fmt(primary.value)}" if primary else (r.error or "").split("\n")[0][:60]
-        table.add_row(r.run_id, r.task, r.model, f"{r.dataset}/{r.split}", r.status, score,
-                      r.started_at.strftime("%Y-%m-%d %H:%M:%S"))
+        table.add_row(
+            r.run_id, r.task, r.model, f"{r.dataset}/{r.split}", r.status, score, r.started_at.strftime("%Y-%m-%d %H:%M:%S")
+        )
     _console().print(table if records else f"No runs in {store.path}.")
 
 
@@ -363,13 +429,26 @@ def runs_command(task_name: str | None, status: str | None, limit: int, db: Path
 @click.option("--split", help="Only runs on this split.")
 @click.option("--latest", is_flag=True, help="Rank each model's latest finished run instead of its best.")
 @click.option("--list", "list_definitions", is_flag=True, help="List the leaderboard definitions and exit.")
-@click.option("--include-partial", is_flag=True,
-              help="Also show --limit runs that stopped short of the split (marked, with their sample count).")
+@click.option(
+    "--include-partial",
+    is_flag=True,
+    help="Also show --limit runs that stopped short of the split (marked, with their sample count).",
+)
 @DB_OPTION
 @JSON_OPTION
 @click.option("--markdown", is_flag=True, help="Print Markdown tables.")
-def leaderboard(name: str | None, task_name: str | None, dataset: str | None, split: str | None, latest: bool,
-                list_definitions: bool, include_partial: bool, db: Path | None, as_json: bool, markdown: bool) -> None:
+def leaderboard(
+    name: str | None,
+    task_name: str | None,
+    dataset: str | None,
+    split: str | None,
+    latest: bool,
+    list_definitions: bool,
+    include_partial: bool,
+    db: Path | None,
+    as_json: bool,
+    markdown: bool,
+) -> None:
     """Rank models: the leaderboard NAME (see --list), one --task, or every task in the database.
 
     Each row is a model+config's best (or --latest) finished run over the whole split, with its
@@ -402,14 +481,29 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         if task_name is not None:
             _check_name("task", task_name, _known_tasks(store, registry), registry.broken_hint())
             _check_filters(store, task_name, dataset, split)
-        task_names = [task_name] if task_name else (
-            [r["task"] for r in store.query("SELECT DISTINCT task FROM runs WHERE status = 'finished' ORDER BY task")]
-            if store.exists() else [])
+        task_names = (
+            [task_name]
+            if task_name
+            else (
+                [r["task"] for r in store.query("SELECT DISTINCT task FROM runs WHERE status = 'finished' ORDER BY task")]
+                if store.exists()
+                else []
+            )
+        )
         boards = []
         for task in task_names:
             entry = spec_for_task(specs, task)
-            boards += rank(store, task, dataset or entry.dataset, split or entry.split, pick or "best", entry.metric,
-                           entry.columns, entry.flags, include_partial=include_partial)
+            boards += rank(
+                store,
+                task,
+                dataset or entry.dataset,
+                split or entry.split,
+                pick or "best",
+                entry.metric,
+                entry.columns,
+                entry.flags,
+                include_partial=include_partial,
+            )
         if as_json:
             return _echo_json([b.as_json() for b in boards])
     if not boards:
@@ -421,14 +515,39 @@ def leaderboard(name: str | None, task_name: str | None, dataset: str | None, sp
         trained = ["trained on"] if board.shows_training else []
         seeded = any(s.seeds > 1 for s in board.standings)  # rows over several seeds: mean, seed-aware CI
         title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
-        header = ["rank", "model", board.metric, "95% CI", *(["seeds", "seed sd"] if seeded else []), "vs next",
-                  *board.columns, "config", *trained, "samples", "runs", "run"]
-        rows = [[str(s.rank), s.model + (f" ⚑ {', '.join(s.flags)}" if s.flags else "")
-                 + (f" (partial: {s.n_samples} samples)" if s.partial else ""), _fmt(s.value),
-                 _ci(s.ci_low, s.ci_high), *([str(s.seeds), _fmt(s.seed_sd)] if seeded else []),
-                 _p_value(s.p_next, s.note), *(_fmt(s.columns[c].value) for c in board.columns),
-                 _config(s.model_config), *([s.train_dataset or "—"] if trained else []), str(s.n_samples), str(s.runs),
-                 s.run_id] for s in board.standings]
+        header = [
+            "rank",
+            "model",
+            board.metric,
+            "95% CI",
+            *(["seeds", "seed sd"] if seeded else []),
+            "vs next",
+            *board.columns,
+            "config",
+            *trained,
+            "samples",
+            "runs",
+            "run",
+        ]
+        rows = [
+            [
+                str(s.rank),
+                s.model
+                + (f" ⚑ {', '.join(s.flags)}" if s.flags else "")
+                + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
+                _fmt(s.value),
+                _ci(s.ci_low, s.ci_high),
+                *([str(s.seeds), _fmt(s.seed_sd)] if seeded else []),
+                _p_value(s.p_next, s.note),
+                *(_fmt(s.columns[c].value) for c in board.columns),
+                _config(s.model_config),
+                *([s.train_dataset or "—"] if trained else []),
+                str(s.n_samples),
+                str(s.runs),
+                s.run_id,
+            ]
+            for s in board.standings
+        ]
         _print_rows(title, header, rows, markdown)
 
 
@@ -440,8 +559,9 @@ def _check_filters(store, task: str, dataset: str | None, split: str | None) -> 
     if not rows:
         return
     _check_name("dataset", dataset, sorted({r["dataset"] for r in rows}), f" for task {task!r}")
-    _check_name("split", split, sorted({r["split"] for r in rows if dataset is None or r["dataset"] == dataset}),
-                f" for task {task!r}")
+    _check_name(
+        "split", split, sorted({r["split"] for r in rows if dataset is None or r["dataset"] == dataset}), f" for task {task!r}"
+    )
 
 
 def _p_value(p: float | None, note: str) -> str:
@@ -452,8 +572,19 @@ def _p_value(p: float | None, note: str) -> str:
 
 def _print_overview(board, markdown: bool) -> None:
     header = ["task", "dataset/split", "best model", "metric", "value", "95% CI", "runs", "models"]
-    rows = [[r.task, f"{r.dataset}/{r.split}" if r.dataset else "no runs yet", r.best_model or "—", r.metric or "—",
-             _fmt(r.value), _ci(r.ci_low, r.ci_high), str(r.runs), str(r.models)] for r in board.overview]
+    rows = [
+        [
+            r.task,
+            f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
+            r.best_model or "—",
+            r.metric or "—",
+            _fmt(r.value),
+            _ci(r.ci_low, r.ci_high),
+            str(r.runs),
+            str(r.models),
+        ]
+        for r in board.overview
+    ]
     _print_rows(board.spec.title, header, rows, markdown)
 
 
@@ -511,8 +642,12 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
     if with_samples:
         samples_table = _table("samples", ["sample_id", "input", "prediction", "reference", "scores"])
         for s in samples:
-            samples_table.add_row(*(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
-                                    for v in (s.sample_id, s.input, s.prediction, s.reference, s.scores)))
+            samples_table.add_row(
+                *(
+                    json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+                    for v in (s.sample_id, s.input, s.prediction, s.reference, s.scores)
+                )
+            )
         console.print(samples_table)
 
 
@@ -530,19 +665,24 @@ def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) 
     if as_json:
         return _echo_json(result.as_json())
     console = _console()
-    console.print(f"A = {result.a.run_id} ({result.a.task} · {result.a.model})   "
-                  f"B = {result.b.run_id} ({result.b.task} · {result.b.model})   shared samples: {result.shared}")
+    console.print(
+        f"A = {result.a.run_id} ({result.a.task} · {result.a.model})   "
+        f"B = {result.b.run_id} ({result.b.task} · {result.b.model})   shared samples: {result.shared}"
+    )
     table = _table("metrics", ["metric", "A", "B", "B − A"])
     for d in result.deltas:
         delta = "—" if d["delta"] is None else f"{d['delta']:+.4g}"
         table.add_row(d["metric"] + (" (primary)" if d["primary"] else ""), _fmt(d["a"]), _fmt(d["b"]), delta)
     console.print(table)
-    samples = _table("samples that differ (largest score change first)",
-                     ["sample_id", "reference", "prediction A", "prediction B", "Δ score"])
+    samples = _table(
+        "samples that differ (largest score change first)", ["sample_id", "reference", "prediction A", "prediction B", "Δ score"]
+    )
     for d in result.differing:
-        samples.add_row(d["sample_id"], *(json.dumps(d[k], ensure_ascii=False) for k in
-                                          ("reference", "prediction_a", "prediction_b")),
-                        "—" if d["score_delta"] is None else f"{d['score_delta']:+.3g}")
+        samples.add_row(
+            d["sample_id"],
+            *(json.dumps(d[k], ensure_ascii=False) for k in ("reference", "prediction_a", "prediction_b")),
+            "—" if d["score_delta"] is None else f"{d['score_delta']:+.3g}",
+        )
     console.print(samples)
 
 
@@ -562,10 +702,28 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
     script = Path(__file__).resolve().parent / "dashboard" / "app.py"
     path = (db or default_db_path()).resolve()
     click.echo(f"Dashboard on http://{host}:{port} reading {path}", err=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", host, "--server.headless", str(headless).lower(),
-               "--browser.gatherUsageStats", "false", "--server.showEmailPrompt", "false",  # no first-run prompt
-               "--client.toolbarMode", "viewer", "--", "--db", str(path)]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.showEmailPrompt",
+        "false",  # no first-run prompt
+        "--client.toolbarMode",
+        "viewer",
+        "--",
+        "--db",
+        str(path),
+    ]
     raise SystemExit(_serve(command))
 
 
@@ -605,8 +763,9 @@ def _serve(command: list[str]) -> int:
 @click.option("--run", "run_ids", multiple=True, help="Only these runs; repeatable.")
 @click.option("--force", is_flag=True, help="Replace the export DIRECTORY already holds.")
 @DB_OPTION
-def export_command(directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], force: bool,
-                   db: Path | None) -> None:
+def export_command(
+    directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], force: bool, db: Path | None
+) -> None:
     """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY (a new or
     empty folder, or one holding an export with --force)."""
     from harness.transfer import export_runs
@@ -633,8 +792,14 @@ def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
 
 @cli.command("new-plugin")
 @click.argument("name")
-@click.option("--dir", "parent", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-              show_default=True, help="Where to create harness-NAME/.")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Where to create harness-NAME/.",
+)
 @click.option("--task", "task_name", help="The task's name, when it differs from the plugin's (default: NAME).")
 @click.option("--force", is_flag=True, help="Overwrite files in an existing directory.")
 def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> None:
@@ -643,8 +808,10 @@ def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> N
 
     values = names(name, task_name)
     target = write_plugin(name, parent, force=force, task=task_name)
-    click.echo(f"Created {target} (package {values['package']}, task {values['task']}). Next:\n"
-               f"  pip install -e {target}\n  harness plugins\n  harness run --task {values['task']}")
+    click.echo(
+        f"Created {target} (package {values['package']}, task {values['task']}). Next:\n"
+        f"  pip install -e {target}\n  harness plugins\n  harness run --task {values['task']}"
+    )
 
 
 from harness.sweep_cli import sweep, sweeps  # noqa: E402  (light: click only; the work is imported per command)

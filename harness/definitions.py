@@ -47,9 +47,15 @@ class LeaderboardSpec:
     source: str = ""  # the file, plugin, database or "default" it came from: named in errors and listings
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description, "kind": self.kind,
-                "pick": self.pick, "source": self.source,
-                "tasks": [{f.name: getattr(t, f.name) for f in fields(t)} for t in self.tasks]}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "kind": self.kind,
+            "pick": self.pick,
+            "source": self.source,
+            "tasks": [{f.name: getattr(t, f.name) for f in fields(t)} for t in self.tasks],
+        }
 
 
 _TOP_KEYS = {"title", "description", "kind", "pick", "tasks", "name"}
@@ -58,6 +64,7 @@ _TASK_KEYS = {f.name for f in fields(BoardSpec)}
 
 def parse_definition(data: dict[str, Any], name: str, source: str) -> LeaderboardSpec:
     """Validate one definition's shape; every error names the source and the offending key."""
+
     def fail(message: str) -> ConfigError:
         return ConfigError(f"leaderboard {name!r} ({source}): {message}")
 
@@ -75,7 +82,7 @@ def parse_definition(data: dict[str, Any], name: str, source: str) -> Leaderboar
     specs = []
     for position, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("task"), str):
-            raise fail(f"tasks entry {position} needs `task = \"name\"`")
+            raise fail(f'tasks entry {position} needs `task = "name"`')
         if unknown := sorted(set(entry) - _TASK_KEYS):
             raise fail(f"tasks entry {position} ({entry['task']}): unknown key(s) {', '.join(unknown)}")
         for key in ("columns", "flags"):
@@ -85,13 +92,25 @@ def parse_definition(data: dict[str, Any], name: str, source: str) -> Leaderboar
         for key in ("metric", "dataset", "split"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise fail(f"tasks entry {position} ({entry['task']}): `{key}` must be a string")
-        specs.append(BoardSpec(
-            task=entry["task"], metric=entry.get("metric"), dataset=entry.get("dataset"), split=entry.get("split"),
-            columns=tuple(entry.get("columns", ())), flags=tuple(entry.get("flags", ())),
-        ))
-    return LeaderboardSpec(name=data.get("name", name), title=str(data.get("title", name)),
-                           description=str(data.get("description", "")), kind=kind, pick=pick,
-                           tasks=tuple(specs), source=source)
+        specs.append(
+            BoardSpec(
+                task=entry["task"],
+                metric=entry.get("metric"),
+                dataset=entry.get("dataset"),
+                split=entry.get("split"),
+                columns=tuple(entry.get("columns", ())),
+                flags=tuple(entry.get("flags", ())),
+            )
+        )
+    return LeaderboardSpec(
+        name=data.get("name", name),
+        title=str(data.get("title", name)),
+        description=str(data.get("description", "")),
+        kind=kind,
+        pick=pick,
+        tasks=tuple(specs),
+        source=source,
+    )
 
 
 def read_definition(path: Path) -> LeaderboardSpec:
@@ -138,8 +157,10 @@ def check_names(spec: LeaderboardSpec, metrics_of: Mapping[str, Sequence[str]]) 
             if metric not in known:
                 close = difflib.get_close_matches(metric, list(known), n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ConfigError(f"{where} ({board.task}): `{key}` names unknown metric {metric!r}{hint} "
-                                  f"(task {board.task!r} computes {', '.join(known) or 'none'})")
+                raise ConfigError(
+                    f"{where} ({board.task}): `{key}` names unknown metric {metric!r}{hint} "
+                    f"(task {board.task!r} computes {', '.join(known) or 'none'})"
+                )
 
 
 def definitions_dir() -> Path | None:

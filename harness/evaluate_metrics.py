@@ -96,12 +96,13 @@ def resolve_spec(spec: str, owner: str = "__main__", metric: str = "?") -> tuple
         return "script", path
     if ":" in spec:
         if not _is_import_string(spec):
-            raise ConfigError(f"metric {metric!r}: evaluate module {spec!r} is not an import string "
-                              "'package.module:Class'")
+            raise ConfigError(f"metric {metric!r}: evaluate module {spec!r} is not an import string 'package.module:Class'")
         return "import", spec
-    raise ConfigError(f"metric {metric!r}: evaluate module {spec!r} looks like a Hugging Face hub name; the harness runs "
-                      "offline and never loads metrics from the hub: name a local evaluate.Metric subclass as "
-                      "'package.module:Class' or a metric script path ending in .py")
+    raise ConfigError(
+        f"metric {metric!r}: evaluate module {spec!r} looks like a Hugging Face hub name; the harness runs "
+        "offline and never loads metrics from the hub: name a local evaluate.Metric subclass as "
+        "'package.module:Class' or a metric script path ending in .py"
+    )
 
 
 def import_evaluate() -> Any:
@@ -145,16 +146,16 @@ def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") 
     try:
         evaluate = import_evaluate()
     except ImportError as exc:
-        raise ConfigError(f"metric {metric!r} needs Hugging Face evaluate, which cannot be imported ({exc}): "
-                          "pip install 'evaluate>=0.4'") from exc
+        raise ConfigError(
+            f"metric {metric!r} needs Hugging Face evaluate, which cannot be imported ({exc}): pip install 'evaluate>=0.4'"
+        ) from exc
 
     if kind == "import":
         module_name, _, attr = str(target).partition(":")
         try:
             cls = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"metric {metric!r}: cannot load evaluate module {spec!r} "
-                              f"({type(exc).__name__}: {exc})") from exc
+            raise ConfigError(f"metric {metric!r}: cannot load evaluate module {spec!r} ({type(exc).__name__}: {exc})") from exc
         if not (isinstance(cls, type) and issubclass(cls, evaluate.EvaluationModule)):
             raise ConfigError(f"metric {metric!r}: {spec!r} is not an evaluate.Metric subclass")
     else:
@@ -167,21 +168,26 @@ def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") 
             loader_spec.loader.exec_module(module)
         except Exception as exc:
             del sys.modules[module_name]
-            raise ConfigError(f"metric {metric!r}: cannot load evaluate metric script {str(path)!r} "
-                              f"({type(exc).__name__}: {exc})") from exc
-        found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, evaluate.EvaluationModule)
-                 and v.__module__ == module_name]
+            raise ConfigError(
+                f"metric {metric!r}: cannot load evaluate metric script {str(path)!r} ({type(exc).__name__}: {exc})"
+            ) from exc
+        found = [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, evaluate.EvaluationModule) and v.__module__ == module_name
+        ]
         if len(found) != 1:
-            raise ConfigError(f"metric {metric!r}: evaluate metric script {str(path)!r} defines {len(found)} "
-                              "evaluate.Metric subclasses; it must define exactly one")
+            raise ConfigError(
+                f"metric {metric!r}: evaluate metric script {str(path)!r} defines {len(found)} "
+                "evaluate.Metric subclasses; it must define exactly one"
+            )
         cls = found[0]
     _CLASSES[cache_key] = cls
     return cls
 
 
 def _kind_of(feature: Any) -> str:
-    return f"{type(feature).__name__}({getattr(feature, 'dtype', '')!r})" if hasattr(feature, "dtype") else \
-        type(feature).__name__
+    return f"{type(feature).__name__}({getattr(feature, 'dtype', '')!r})" if hasattr(feature, "dtype") else type(feature).__name__
 
 
 def _conforms(feature: Any, value: Any) -> str | None:
@@ -273,8 +279,10 @@ class EvaluateMetric(Metric):
         if name is None:
             return  # an intermediate base class naming the module: checked with its subclasses
         if not cls.key and cls.sample_value is EvaluateMetric.sample_value:
-            raise ConfigError(f"metric {name!r}: set `key`, the result key of evaluate module {cls.module!r} that holds "
-                              "a sample's value (or override `sample_value`)")
+            raise ConfigError(
+                f"metric {name!r}: set `key`, the result key of evaluate module {cls.module!r} that holds "
+                "a sample's value (or override `sample_value`)"
+            )
         kind, target = resolve_spec(cls.module, cls.__module__, name)
         if kind == "import":
             module_name = str(target).partition(":")[0]
@@ -304,19 +312,24 @@ class EvaluateMetric(Metric):
         or a one-item list (modules that return per-item values). A corpus metric returns named
         statistics here and combines them in `aggregate`."""
         if self.key not in result:
-            raise ConfigError(f"metric {self.name!r}: evaluate module {self.module!r} returned no {self.key!r} "
-                              f"(its keys: {', '.join(map(str, result))})")
+            raise ConfigError(
+                f"metric {self.name!r}: evaluate module {self.module!r} returned no {self.key!r} "
+                f"(its keys: {', '.join(map(str, result))})"
+            )
         value = result[self.key]
         if isinstance(value, list | tuple) or type(value).__name__ == "ndarray":
             if len(value) != 1:
-                raise ConfigError(f"metric {self.name!r}: evaluate module {self.module!r} returned {len(value)} values "
-                                  f"of {self.key!r} for one sample")
+                raise ConfigError(
+                    f"metric {self.name!r}: evaluate module {self.module!r} returned {len(value)} values "
+                    f"of {self.key!r} for one sample"
+                )
             value = value[0]
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"metric {self.name!r}: evaluate module {self.module!r} returned {self.key!r} = "
-                              f"{value!r}, not a number") from None
+            raise ConfigError(
+                f"metric {self.name!r}: evaluate module {self.module!r} returned {self.key!r} = {value!r}, not a number"
+            ) from None
 
     # -- what the runner calls --------------------------------------------------------------
 
@@ -334,8 +347,10 @@ class EvaluateMetric(Metric):
             public = self._public(module, columns)
             if not _same(result, public):
                 hint = "" if self.seeded else " (if it draws random numbers, set `seeded = True`)"
-                raise ConfigError(f"metric {self.name!r}: evaluate module {self.module!r} gives {result!r} through "
-                                  f"_compute but {public!r} through compute() on one sample{hint}")
+                raise ConfigError(
+                    f"metric {self.name!r}: evaluate module {self.module!r} gives {result!r} through "
+                    f"_compute but {public!r} through compute() on one sample{hint}"
+                )
             self._cross_checked = True
         return self.sample_value(result)
 
@@ -356,8 +371,9 @@ class EvaluateMetric(Metric):
             if key not in _INSTANCES:
                 # In memory: nothing is written per call; cache_dir only keeps evaluate's own
                 # bookkeeping directory inside the harness home instead of ~/.cache.
-                _INSTANCES[key] = cls(config_name=self.config_name, keep_in_memory=True,
-                                      cache_dir=str(default_home() / "evaluate"))
+                _INSTANCES[key] = cls(
+                    config_name=self.config_name, keep_in_memory=True, cache_dir=str(default_home() / "evaluate")
+                )
             self._check_info(_INSTANCES[key].info)
             self._module = _INSTANCES[key]
         return self._module
@@ -365,13 +381,17 @@ class EvaluateMetric(Metric):
     # -- internals --------------------------------------------------------------------------
 
     def _check_info(self, info: Any) -> None:
-        for field, ours, theirs in (("description", self.description, info.description),
-                                    ("citation", self.citation, info.citation),
-                                    ("expects", self.expects, info.inputs_description)):
+        for field, ours, theirs in (
+            ("description", self.description, info.description),
+            ("citation", self.citation, info.citation),
+            ("expects", self.expects, info.inputs_description),
+        ):
             if _one_line(ours) != _one_line(theirs or ""):
                 source = "inputs_description" if field == "expects" else field
-                raise ConfigError(f"metric {self.name!r}: its {field} is not evaluate module {self.module!r}'s "
-                                  f"MetricInfo.{source}; set both from one constant in a light module")
+                raise ConfigError(
+                    f"metric {self.name!r}: its {field} is not evaluate module {self.module!r}'s "
+                    f"MetricInfo.{source}; set both from one constant in a light module"
+                )
 
     def _check(self, module: Any, columns: Mapping[str, Any]) -> None:
         formats = module.info.features if isinstance(module.info.features, list) else [module.info.features]

@@ -33,14 +33,24 @@ from harness.store import Store, StoreError
 if TYPE_CHECKING:
     from harness.plugins import Registry
 
-__all__ = ["BoardSpec", "LeaderboardSpec", "build", "load_definitions", "paired_significance", "parse_definition",
-           "rank", "read_definition", "spec_for_task"]
+__all__ = [
+    "BoardSpec",
+    "LeaderboardSpec",
+    "build",
+    "load_definitions",
+    "paired_significance",
+    "parse_definition",
+    "rank",
+    "read_definition",
+    "spec_for_task",
+]
 
 ALPHA = 0.05
 
 
-def load_definitions(registry: Registry | None = None, store: Store | None = None,
-                     directory: Path | None = None) -> dict[str, LeaderboardSpec]:
+def load_definitions(
+    registry: Registry | None = None, store: Store | None = None, directory: Path | None = None
+) -> dict[str, LeaderboardSpec]:
     """Every leaderboard: files first, then plugin contributions, then one per remaining task.
 
     A task no ranking definition covers gets a board named after it: the definition stored with
@@ -88,8 +98,7 @@ def _metrics_of(registry: Registry, store: Store | None) -> dict[str, list[str]]
     """Each known task's metric names: installed tasks', plus those recorded for runs in the database."""
     known = {name: list(entry.obj.metrics) for name, entry in registry.tasks.items()}
     if store is not None and store.exists():
-        for row in store.query("SELECT DISTINCT r.task, m.metric FROM runs r JOIN metrics m USING (run_id) "
-                               "ORDER BY ALL"):
+        for row in store.query("SELECT DISTINCT r.task, m.metric FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL"):
             names = known.setdefault(row["task"], [])
             if row["metric"] not in names:
                 names.append(row["metric"])
@@ -103,18 +112,28 @@ def _stored_definitions(store: Store | None) -> dict[str, LeaderboardSpec]:
     try:
         rows = store.query(
             "SELECT task, arg_max(board, finished_at) AS board, arg_max(plugin, finished_at) AS plugin FROM runs "
-            "WHERE status = 'finished' AND board IS NOT NULL GROUP BY task ORDER BY task")
+            "WHERE status = 'finished' AND board IS NOT NULL GROUP BY task ORDER BY task"
+        )
     except StoreError:
         return {}
     specs = {}
     for row in rows:
         data = json.loads(row["board"])
-        board = BoardSpec(task=row["task"], metric=data.get("metric"), dataset=data.get("dataset"),
-                          split=data.get("split"), columns=tuple(data.get("columns") or ()),
-                          flags=tuple(data.get("flags") or ()))
+        board = BoardSpec(
+            task=row["task"],
+            metric=data.get("metric"),
+            dataset=data.get("dataset"),
+            split=data.get("split"),
+            columns=tuple(data.get("columns") or ()),
+            flags=tuple(data.get("flags") or ()),
+        )
         specs[row["task"]] = LeaderboardSpec(
-            row["task"], data.get("title") or row["task"], data.get("description") or "", tasks=(board,),
-            source=f"stored with the runs (from {data.get('source') or 'plugin ' + row['plugin']})")
+            row["task"],
+            data.get("title") or row["task"],
+            data.get("description") or "",
+            tasks=(board,),
+            source=f"stored with the runs (from {data.get('source') or 'plugin ' + row['plugin']})",
+        )
     return specs
 
 
@@ -122,14 +141,20 @@ def resolved_board(registry: Registry, task: str) -> dict[str, Any]:
     """How `task` is ranked on this machine, as stored with each of its runs (`runs.board`)."""
     specs = load_definitions(registry)
     board = spec_for_task(specs, task)
-    owner = next((s for s in sorted(specs.values(), key=lambda s: (s.name != task, s.name))
-                  if s.kind == "ranking" and board in s.tasks), None)
+    owner = next(
+        (s for s in sorted(specs.values(), key=lambda s: (s.name != task, s.name)) if s.kind == "ranking" and board in s.tasks),
+        None,
+    )
     entry = registry.tasks.get(task)
     data = board.as_json()
-    data.update({"definition": owner.name if owner else task, "source": owner.source if owner else "default",
-                 "title": owner.title if owner and owner.name == task else task,
-                 "description": owner.description if owner and owner.name == task
-                 else (entry.obj.description if entry else "")})
+    data.update(
+        {
+            "definition": owner.name if owner else task,
+            "source": owner.source if owner else "default",
+            "title": owner.title if owner and owner.name == task else task,
+            "description": owner.description if owner and owner.name == task else (entry.obj.description if entry else ""),
+        }
+    )
     return data
 
 
@@ -222,15 +247,30 @@ class Board:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "task": self.task, "dataset": self.dataset, "split": self.split, "data_fingerprint": self.fingerprint,
-            "metric": self.metric, "higher_is_better": self.higher_is_better, "columns": list(self.columns),
+            "task": self.task,
+            "dataset": self.dataset,
+            "split": self.split,
+            "data_fingerprint": self.fingerprint,
+            "metric": self.metric,
+            "higher_is_better": self.higher_is_better,
+            "columns": list(self.columns),
             "rows": [s.as_json() for s in self.standings],
         }
 
 
-def rank(store: Store, task: str, dataset: str | None = None, split: str | None = None, pick: Pick = "best",
-         metric: str | None = None, columns: tuple[str, ...] = (), flags: tuple[str, ...] = (),
-         registry: Registry | None = None, significance: bool = True, include_partial: bool = False) -> list[Board]:
+def rank(
+    store: Store,
+    task: str,
+    dataset: str | None = None,
+    split: str | None = None,
+    pick: Pick = "best",
+    metric: str | None = None,
+    columns: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    registry: Registry | None = None,
+    significance: bool = True,
+    include_partial: bool = False,
+) -> list[Board]:
     """Best (or latest) finished run per model and config, ranked by `metric` (default: primary).
 
     Only runs over the whole split are ranked: a `--limit` run that stopped short is a smoke
@@ -247,9 +287,19 @@ def rank(store: Store, task: str, dataset: str | None = None, split: str | None 
         return _rank(store, task, dataset, split, pick, metric, columns, flags, registry, significance, include_partial)
 
 
-def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick: Pick, metric: str | None,
-          columns: tuple[str, ...], flags: tuple[str, ...], registry: Registry | None, significance: bool,
-          include_partial: bool) -> list[Board]:
+def _rank(
+    store: Store,
+    task: str,
+    dataset: str | None,
+    split: str | None,
+    pick: Pick,
+    metric: str | None,
+    columns: tuple[str, ...],
+    flags: tuple[str, ...],
+    registry: Registry | None,
+    significance: bool,
+    include_partial: bool,
+) -> list[Board]:
     metric_clause = "m.metric = ?" if metric else "m.is_primary"
     sql = (
         "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.sample_limit, r.finished_at, "
@@ -270,21 +320,32 @@ def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick:
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         board_key = (row["dataset"], row["split"], row["metric"], data[row["run_id"]])
-        boards.setdefault(board_key, Board(task, *board_key[:3], higher_is_better=row["higher_is_better"],
-                                           columns=columns, fingerprint=board_key[3]))
-        groups.setdefault((board_key, row["model"], row["model_config"], row["train_dataset"], row["partial"]),
-                          []).append(row)
+        boards.setdefault(
+            board_key,
+            Board(task, *board_key[:3], higher_is_better=row["higher_is_better"], columns=columns, fingerprint=board_key[3]),
+        )
+        groups.setdefault((board_key, row["model"], row["model_config"], row["train_dataset"], row["partial"]), []).append(row)
     for (board_key, model, config, train_dataset, partial), candidates in groups.items():
         board = boards[board_key]
+
         def order(r: dict[str, Any], board: Board = board) -> tuple:
             return _order(r, board.higher_is_better, pick)
 
         chosen = max(candidates, key=order)
         standing = Standing(
-            rank=0, model=model, model_config=json.loads(config), run_id=chosen["run_id"], value=chosen["value"],
-            ci_low=chosen["ci_low"], ci_high=chosen["ci_high"], n_samples=chosen["n_samples"],
-            finished_at=chosen["finished_at"], runs=len(candidates), train_dataset=train_dataset,
-            partial=bool(partial), sample_limit=chosen["sample_limit"],
+            rank=0,
+            model=model,
+            model_config=json.loads(config),
+            run_id=chosen["run_id"],
+            value=chosen["value"],
+            ci_low=chosen["ci_low"],
+            ci_high=chosen["ci_high"],
+            n_samples=chosen["n_samples"],
+            finished_at=chosen["finished_at"],
+            runs=len(candidates),
+            train_dataset=train_dataset,
+            partial=bool(partial),
+            sample_limit=chosen["sample_limit"],
         )
         over_seeds(standing, candidates, order)
         board.standings.append(standing)
@@ -292,13 +353,25 @@ def _rank(store: Store, task: str, dataset: str | None, split: str | None, pick:
     extra = _metric_values(store, run_ids, (*columns, *flags))
     for board in boards.values():
         for standing in board.standings:
-            values = extra.get(standing.run_id, {}) if standing.seeds == 1 else {
-                name: Cell(*cell) for name, cell in seed_columns(standing, extra, (*columns, *flags)).items()}
+            values = (
+                extra.get(standing.run_id, {})
+                if standing.seeds == 1
+                else {name: Cell(*cell) for name, cell in seed_columns(standing, extra, (*columns, *flags)).items()}
+            )
             standing.columns = {name: values.get(name, Cell(None)) for name in columns}
             standing.flags = [name for name in flags if ((values.get(name) or Cell(None)).value or 0) > 0]
         sign = 1 if board.higher_is_better else -1
-        board.standings.sort(key=lambda s: (s.partial, bool(s.flags), s.value is None, -sign * (s.value or 0.0),
-                                            s.model, s.train_dataset or "", json.dumps(s.model_config, sort_keys=True)))
+        board.standings.sort(
+            key=lambda s: (
+                s.partial,
+                bool(s.flags),
+                s.value is None,
+                -sign * (s.value or 0.0),
+                s.model,
+                s.train_dataset or "",
+                json.dumps(s.model_config, sort_keys=True),
+            )
+        )
         for position, standing in enumerate(board.standings, start=1):
             standing.rank = position
         if significance:
@@ -346,8 +419,9 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
     if not run_ids or not names:
         return {}
     rows = store.query(
-        "SELECT run_id, metric, value, ci_low, ci_high FROM metrics "
-        "WHERE list_contains(?, run_id) AND list_contains(?, metric)", [run_ids, list(names)])
+        "SELECT run_id, metric, value, ci_low, ci_high FROM metrics WHERE list_contains(?, run_id) AND list_contains(?, metric)",
+        [run_ids, list(names)],
+    )
     values: dict[str, dict[str, Cell]] = {}
     for row in rows:
         values.setdefault(row["run_id"], {})[row["metric"]] = Cell(row["value"], row["ci_low"], row["ci_high"])
@@ -356,8 +430,11 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
 
 def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
     # a complete row is never tested against a partial one (other samples; the partial rows come last)
-    adjacent = [(upper, lower) for upper, lower in zip(board.standings, board.standings[1:], strict=False)
-                if upper.partial == lower.partial]
+    adjacent = [
+        (upper, lower)
+        for upper, lower in zip(board.standings, board.standings[1:], strict=False)
+        if upper.partial == lower.partial
+    ]
     single = [(upper, lower) for upper, lower in adjacent if upper.seeds == 1 and lower.seeds == 1]
     results = paired_tests(store, [(upper.run_id, lower.run_id) for upper, lower in single], board.metric, registry)
     for (upper, _), (p, shared, note) in zip(single, results, strict=True):
@@ -371,14 +448,16 @@ def _mark_significance(store: Store, board: Board, registry: Registry | None) ->
             upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
 
 
-def paired_significance(store: Store, run_a: str, run_b: str, metric: str,
-                        registry: Registry | None = None) -> tuple[float | None, int, str]:
+def paired_significance(
+    store: Store, run_a: str, run_b: str, metric: str, registry: Registry | None = None
+) -> tuple[float | None, int, str]:
     """(p-value, shared samples, note) for two runs on `metric`: what "vs next" shows, for any pair."""
     return paired_tests(store, [(run_a, run_b)], metric, registry)[0]
 
 
-def paired_tests(store: Store, pairs: list[tuple[str, str]], metric: str,
-                 registry: Registry | None = None) -> list[tuple[float | None, int, str]]:
+def paired_tests(
+    store: Store, pairs: list[tuple[str, str]], metric: str, registry: Registry | None = None
+) -> list[tuple[float | None, int, str]]:
     """(p-value, shared samples, note) for each pair of runs, over the samples both share.
 
     Mean-aggregated metrics with plain numeric scores (the common case) are read as one numeric
@@ -459,7 +538,8 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
             "c AS (SELECT sample_id, row_number() OVER (ORDER BY sample_id) AS code FROM (SELECT DISTINCT sample_id FROM x)) "
             "SELECT run, code, TRY_CAST(v AS DOUBLE) AS value, (value IS NULL AND v::VARCHAR <> 'null') AS odd "
             "FROM x JOIN c USING (sample_id) WHERE v IS NOT NULL",
-            [run_ids, path, run_ids]).fetchnumpy()
+            [run_ids, path, run_ids],
+        ).fetchnumpy()
     if np.any(np.ma.filled(columns["odd"], False)):
         return None
     values = np.ma.filled(np.ma.asarray(columns["value"], dtype=float), np.nan)
@@ -469,8 +549,11 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
     keep = order[~np.isnan(values[order])]
     runs, codes, values = runs[keep], codes[keep], values[keep]
     bounds = np.searchsorted(runs, np.arange(len(run_ids) + 1))
-    return {run_id: (codes[bounds[i]:bounds[i + 1]], values[bounds[i]:bounds[i + 1]])
-            for i, run_id in enumerate(run_ids) if bounds[i + 1] > bounds[i]}
+    return {
+        run_id: (codes[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]])
+        for i, run_id in enumerate(run_ids)
+        if bounds[i + 1] > bounds[i]
+    }
 
 
 def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str, dict[str, Any]]:
@@ -478,7 +561,8 @@ def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str
         return {}
     rows = store.query(
         "SELECT run_id, sample_id, json_extract(scores, ?) AS score FROM samples WHERE list_contains(?, run_id)",
-        [f'$."{metric}"', run_ids])
+        [f'$."{metric}"', run_ids],
+    )
     scores: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["score"] is not None:
@@ -518,13 +602,22 @@ class Leaderboard:
     overview: list[OverviewRow] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.spec.as_json(), "boards": [b.as_json() for b in self.boards],
-                "overview": [r.as_json() for r in self.overview]}
+        return {
+            **self.spec.as_json(),
+            "boards": [b.as_json() for b in self.boards],
+            "overview": [r.as_json() for r in self.overview],
+        }
 
 
-def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None, pick: Pick | None = None,
-          significance: bool = True, definitions: dict[str, LeaderboardSpec] | None = None,
-          include_partial: bool = False) -> Leaderboard:
+def build(
+    store: Store,
+    spec: LeaderboardSpec,
+    registry: Registry | None = None,
+    pick: Pick | None = None,
+    significance: bool = True,
+    definitions: dict[str, LeaderboardSpec] | None = None,
+    include_partial: bool = False,
+) -> Leaderboard:
     """Rank every task of a definition (ranking), or summarise each task in one row (overview).
 
     An overview row picks its best model the way the task's own leaderboard ranks it (metric,
@@ -537,23 +630,55 @@ def build(store: Store, spec: LeaderboardSpec, registry: Registry | None = None,
     for entry in spec.tasks:
         if spec.kind == "overview" and definitions:
             own = spec_for_task(definitions, entry.task)
-            entry = BoardSpec(entry.task, entry.metric or own.metric, entry.dataset or own.dataset,
-                              entry.split or own.split, entry.columns, entry.flags or own.flags)
-        boards = rank(store, entry.task, entry.dataset, entry.split, pick, entry.metric, entry.columns, entry.flags,
-                      registry, significance=significance and spec.kind == "ranking", include_partial=include_partial)
+            entry = BoardSpec(
+                entry.task,
+                entry.metric or own.metric,
+                entry.dataset or own.dataset,
+                entry.split or own.split,
+                entry.columns,
+                entry.flags or own.flags,
+            )
+        boards = rank(
+            store,
+            entry.task,
+            entry.dataset,
+            entry.split,
+            pick,
+            entry.metric,
+            entry.columns,
+            entry.flags,
+            registry,
+            significance=significance and spec.kind == "ranking",
+            include_partial=include_partial,
+        )
         if spec.kind == "ranking":
             result.boards.extend(boards)
             continue
         counts = _run_counts(store, entry.task)
         if not boards:
-            result.overview.append(OverviewRow(entry.task, None, None, entry.metric, None, None, None, None, None,
-                                               None, None, 0, 0))
+            result.overview.append(
+                OverviewRow(entry.task, None, None, entry.metric, None, None, None, None, None, None, None, 0, 0)
+            )
         for board in boards:
             best = next((s for s in board.standings if not s.flags), board.standings[0])
             runs, models = counts.get((board.dataset, board.split, board.fingerprint), (0, 0))
-            result.overview.append(OverviewRow(
-                entry.task, board.dataset, board.split, board.metric, board.higher_is_better, best.model,
-                best.model_config, best.value, best.ci_low, best.ci_high, best.run_id, runs, models))
+            result.overview.append(
+                OverviewRow(
+                    entry.task,
+                    board.dataset,
+                    board.split,
+                    board.metric,
+                    board.higher_is_better,
+                    best.model,
+                    best.model_config,
+                    best.value,
+                    best.ci_low,
+                    best.ci_high,
+                    best.run_id,
+                    runs,
+                    models,
+                )
+            )
     return result
 
 
@@ -561,10 +686,18 @@ def _run_counts(store: Store, task: str) -> dict[tuple[str, str, str | None], tu
     """Finished complete runs and models per (dataset, split, fingerprint as the boards key it)."""
     if not store.exists():
         return {}
-    rows = store.query("SELECT dataset, split, data_fingerprint, count(*) AS runs, list(DISTINCT model) AS models "
-                       f"FROM runs r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL", [task])
+    rows = store.query(
+        "SELECT dataset, split, data_fingerprint, count(*) AS runs, list(DISTINCT model) AS models "
+        f"FROM runs r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL",
+        [task],
+    )
     prints: dict[tuple[str, str], int] = {}
     for r in rows:
         prints[(r["dataset"], r["split"])] = prints.get((r["dataset"], r["split"]), 0) + 1
-    return {(r["dataset"], r["split"], r["data_fingerprint"] if prints[(r["dataset"], r["split"])] > 1 else None):
-            (r["runs"], len(r["models"])) for r in rows}
+    return {
+        (r["dataset"], r["split"], r["data_fingerprint"] if prints[(r["dataset"], r["split"])] > 1 else None): (
+            r["runs"],
+            len(r["models"]),
+        )
+        for r in rows
+    }

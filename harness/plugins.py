@@ -81,23 +81,19 @@ class Registry:
 
     def broken(self) -> dict[str, str]:
         """Plugins that failed to load or raised in a hook, with the first line of their error."""
-        return {name: (info.error.strip().splitlines() or [""])[0]
-                for name, info in sorted(self.plugins.items()) if info.error}
+        return {name: (info.error.strip().splitlines() or [""])[0] for name, info in sorted(self.plugins.items()) if info.error}
 
     def broken_hint(self) -> str:
         """For "unknown task/model" errors: the broken plugins that may have provided the name."""
         broken = self.broken()
         if not broken:
             return ""
-        return (f" (plugin(s) that failed to load and may provide it: {', '.join(broken)}; "
-                "`harness plugins` shows why)")
+        return f" (plugin(s) that failed to load and may provide it: {', '.join(broken)}; `harness plugins` shows why)"
 
     def report(self, plugin: str, error: BaseException | str) -> None:
         message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         if _strict():
-            raise PluginError(f"plugin {plugin!r} failed: {message}") from (
-                error if isinstance(error, BaseException) else None
-            )
+            raise PluginError(f"plugin {plugin!r} failed: {message}") from (error if isinstance(error, BaseException) else None)
         info = self.plugins.get(plugin)
         if info is None:
             self.plugins[plugin] = PluginInfo(plugin, None, None, None, message)
@@ -195,6 +191,7 @@ def _collect(registry: Registry, hook: str, into: dict[str, Entry], base: type) 
 
 def _collect_leaderboards(registry: Registry) -> None:
     for impl in registry.pm.hook.register_leaderboards.get_hookimpls():
+
         def register(definition: Any, plugin: str = impl.plugin_name) -> None:
             registry.leaderboards.append(Entry(definition, plugin))
 

@@ -35,8 +35,14 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn(), TextColumn("{task.fields[status]}"))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task_id = progress.add_task(description, total=total, status="")
 

@@ -11,8 +11,16 @@ from pathlib import Path
 from types import ModuleType
 
 KEY_PACKAGES = (
-    "kexue-harness", "pluggy", "duckdb", "numpy", "scipy", "datasets",
-    "evaluate", "transformers", "torch", "pyarrow",
+    "kexue-harness",
+    "pluggy",
+    "duckdb",
+    "numpy",
+    "scipy",
+    "datasets",
+    "evaluate",
+    "transformers",
+    "torch",
+    "pyarrow",
 )
 
 
@@ -49,11 +57,17 @@ def _git_state(directory: Path) -> tuple[str | None, bool | None]:
     try:
         commit = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         status = subprocess.run(
             ["git", "-C", str(directory), "status", "--porcelain", "--", "."],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None

@@ -30,6 +30,7 @@ def _json_default(value: Any) -> Any:
 @dataclass(frozen=True)
 class MetricValue:
     """One metric of a run: its value over all samples and the 95% bootstrap interval."""
+
     name: str
     value: float | None
     ci_low: float | None
@@ -51,6 +52,7 @@ class MetricValue:
 @dataclass
 class SampleRecord:
     """One evaluated sample: what the model saw, what it predicted, the reference and each metric's score."""
+
     sample_id: str
     idx: int
     input: Any
@@ -71,6 +73,7 @@ class Artifact:
 @dataclass
 class RunRecord:
     """One run as stored in the `runs` table, with its metrics once it has finished."""
+
     run_id: str
     task: str
     task_version: str

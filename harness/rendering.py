@@ -19,19 +19,28 @@ from harness.views import Panel
 def peer_runs(store: Store, run: RunRecord) -> list[RunRecord]:
     """The other finished runs of the run's task, dataset and split over the same samples (a
     whole-split run's peers are whole-split runs; a `--limit N` run's, runs of the same limit)."""
-    return [r for r in store.runs(task=run.task, status="finished", dataset=run.dataset)
-            if r.split == run.split and r.run_id != run.run_id and r.sample_limit == run.sample_limit]
+    return [
+        r
+        for r in store.runs(task=run.task, status="finished", dataset=run.dataset)
+        if r.split == run.split and r.run_id != run.run_id and r.sample_limit == run.sample_limit
+    ]
 
 
-def run_panels(renderer: Renderer, run: RunRecord, samples: Sequence[SampleRecord],
-               artifacts: Mapping[str, Artifact], peers: Callable[[], Sequence[RunRecord]]) -> list[Panel]:
+def run_panels(
+    renderer: Renderer,
+    run: RunRecord,
+    samples: Sequence[SampleRecord],
+    artifacts: Mapping[str, Artifact],
+    peers: Callable[[], Sequence[RunRecord]],
+) -> list[Panel]:
     """`renderer.run_panels`, with `peers()` read only if the renderer takes them."""
     extra = {"peers": peers()} if Renderer.wants(renderer.run_panels, "peers") else {}
     return renderer.run_panels(run, samples, artifacts, **extra)
 
 
-def sample_panels(renderer: Renderer, sample: SampleRecord, run: RunRecord,
-                  artifacts: Callable[[], Mapping[str, Artifact]]) -> list[Panel]:
+def sample_panels(
+    renderer: Renderer, sample: SampleRecord, run: RunRecord, artifacts: Callable[[], Mapping[str, Artifact]]
+) -> list[Panel]:
     """`renderer.sample_panels`, with the run's `artifacts()` read only if the renderer takes them."""
     extra = {"artifacts": artifacts()} if Renderer.wants(renderer.sample_panels, "artifacts") else {}
     return renderer.sample_panels(sample, run, **extra)

@@ -55,7 +55,6 @@ class RunRequest:
         return None if self.train_data == EMBEDDED else Path(self.train_data)
 
 
-
 @dataclass
 class RunContext:
     """What `Model.fit` and `Model.predict` may use from the runner."""
@@ -226,17 +225,23 @@ class Runner:
         if len(set(ids)) != len(ids):
             dup = Counter(ids).most_common(1)[0][0]
             first, second = [i + 1 for i, sample_id in enumerate(ids) if sample_id == dup][:2]
-            where = (f"--data-dir {request.data_dir}" if request.data_dir is not None
-                     else f"the embedded dataset {task.embedded_dataset or task.name + '-embedded'}")
-            raise DataError(f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r} of "
-                            f"{where} (samples {first} and {second}, counting from 1): give each sample its own id")
+            where = (
+                f"--data-dir {request.data_dir}"
+                if request.data_dir is not None
+                else f"the embedded dataset {task.embedded_dataset or task.name + '-embedded'}"
+            )
+            raise DataError(
+                f"task {task.name!r}: sample id {dup!r} occurs more than once in split {split!r} of "
+                f"{where} (samples {first} and {second}, counting from 1): give each sample its own id"
+            )
 
         train = self._train_data(task, model, request, plugin_version)
         rows_fingerprint = fingerprint(rows)
         if request.data_dir is None:
             fingerprints.remember(type(task), plugin_version, split, request.limit, rows_fingerprint)
-        key_fields = self._key_fields(task, model, split, request, rows_fingerprint,
-                                      (train.dataset, train.fingerprint) if train is not None else None)
+        key_fields = self._key_fields(
+            task, model, split, request, rows_fingerprint, (train.dataset, train.fingerprint) if train is not None else None
+        )
         return Prepared(task, model, split, rows, ids, key_fields, _hash(key_fields), train)
 
     def cached(self, request: RunRequest) -> RunRecord | None:
@@ -290,25 +295,35 @@ class Runner:
             warnings += call_lifecycle(self.registry, "on_run_end", run=run, artifacts={a.name: a for a in artifacts})
         return RunOutcome(run, cached=False, warnings=warnings)
 
-    def _key_fields(self, task: Task, model: Model, split: str, request: RunRequest, rows_fingerprint: str,
-                    train: tuple[str, str] | None) -> dict[str, Any]:
+    def _key_fields(
+        self, task: Task, model: Model, split: str, request: RunRequest, rows_fingerprint: str, train: tuple[str, str] | None
+    ) -> dict[str, Any]:
         """Everything that determines a run's result; hashed into its run key."""
         from harness import __version__
 
         plugins = self.registry.plugins
         model_plugin = self.registry.models[type(model).name].plugin
         key_fields = {
-            "task": task.name, "task_version": task.version, "model": type(model).name, "config": model.config,
-            "dataset": task.dataset_name(request.data_dir), "fingerprint": rows_fingerprint, "split": split,
-            "limit": request.limit, "seed": request.seed, "harness": __version__,
-            "plugin": plugins[self.registry.tasks[task.name].plugin].version, "model_plugin": plugins[model_plugin].version,
+            "task": task.name,
+            "task_version": task.version,
+            "model": type(model).name,
+            "config": model.config,
+            "dataset": task.dataset_name(request.data_dir),
+            "fingerprint": rows_fingerprint,
+            "split": split,
+            "limit": request.limit,
+            "seed": request.seed,
+            "harness": __version__,
+            "plugin": plugins[self.registry.tasks[task.name].plugin].version,
+            "model_plugin": plugins[model_plugin].version,
         }
         if train is not None:  # what a trained model learnt from decides its result too
             key_fields["train"] = {"dataset": train[0], "fingerprint": train[1]}
         return key_fields
 
-    def _quick_key(self, task: Task, model: Model, split: str, request: RunRequest, plugin_version: str | None
-                   ) -> dict[str, Any] | None:
+    def _quick_key(
+        self, task: Task, model: Model, split: str, request: RunRequest, plugin_version: str | None
+    ) -> dict[str, Any] | None:
         """The run key from cached fingerprints of embedded data, or None when data must be read."""
         if request.data_dir is not None or request.overwrite:
             return None
@@ -328,8 +343,9 @@ class Runner:
             return None
         return next((r for r in self.store.runs(run_key=_hash(key_fields)) if r.status == "finished"), None)
 
-    def _new_run(self, task: Task, model: Model, split: str, request: RunRequest, run_key: str,
-                 key_fields: dict[str, Any]) -> RunRecord:
+    def _new_run(
+        self, task: Task, model: Model, split: str, request: RunRequest, run_key: str, key_fields: dict[str, Any]
+    ) -> RunRecord:
         from harness import __version__
 
         task_plugin = self.registry.plugins[self.registry.tasks[task.name].plugin]
@@ -338,19 +354,44 @@ class Runner:
         python, platform = interpreter()
         distributions = tuple(sorted(filter(None, {task_plugin.distribution, model_plugin.distribution})))
         return RunRecord(
-            run_id=uuid.uuid4().hex[:12], task=task.name, task_version=task.version, model=model.name,
-            model_config=model.config, dataset=key_fields["dataset"], split=split,
-            data_fingerprint=key_fields["fingerprint"], seed=request.seed, sample_limit=request.limit,
-            run_key=run_key, status="running", started_at=utcnow(), plugin=task_plugin.name,
-            plugin_version=task_plugin.version, model_plugin=model_plugin.name,
-            model_plugin_version=model_plugin.version, harness_version=__version__, git_commit=commit,
+            run_id=uuid.uuid4().hex[:12],
+            task=task.name,
+            task_version=task.version,
+            model=model.name,
+            model_config=model.config,
+            dataset=key_fields["dataset"],
+            split=split,
+            data_fingerprint=key_fields["fingerprint"],
+            seed=request.seed,
+            sample_limit=request.limit,
+            run_key=run_key,
+            status="running",
+            started_at=utcnow(),
+            plugin=task_plugin.name,
+            plugin_version=task_plugin.version,
+            model_plugin=model_plugin.name,
+            model_plugin_version=model_plugin.version,
+            harness_version=__version__,
+            git_commit=commit,
             train_dataset=key_fields.get("train", {}).get("dataset"),
             train_fingerprint=key_fields.get("train", {}).get("fingerprint"),
-            git_dirty=dirty, python=python, platform=platform, packages=package_versions(distributions),
+            git_dirty=dirty,
+            python=python,
+            platform=platform,
+            packages=package_versions(distributions),
         )
 
-    def _evaluate(self, task: Task, model: Model, run: RunRecord, rows: list[dict], ids: list[str],
-                  request: RunRequest, train: TrainData | None, clock: _Clock) -> None:
+    def _evaluate(
+        self,
+        task: Task,
+        model: Model,
+        run: RunRecord,
+        rows: list[dict],
+        ids: list[str],
+        request: RunRequest,
+        train: TrainData | None,
+        clock: _Clock,
+    ) -> None:
         seed_everything(request.seed)
         ctx = RunContext(task=task.name, seed=request.seed)
         if train is not None:
@@ -369,12 +410,9 @@ class Runner:
                 inputs = [task.input(rows[i]) for i in chunk]
                 outputs = model.predict(inputs, ctx)
                 if len(outputs) != len(chunk):
-                    raise RuntimeError(
-                        f"model {model.name!r} returned {len(outputs)} predictions for a batch of {len(chunk)}"
-                    )
+                    raise RuntimeError(f"model {model.name!r} returned {len(outputs)} predictions for a batch of {len(chunk)}")
                 if unchecked > 0:
-                    predictions.check(checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]],
-                                      outputs[:unchecked])
+                    predictions.check(checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]], outputs[:unchecked])
                     unchecked -= len(chunk)
                 records = []
                 for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
@@ -384,8 +422,7 @@ class Runner:
                 self.store.add_samples(run.run_id, records, duration_s=clock.elapsed())
                 advance(len(chunk))
 
-    def _train_data(self, task: Task, model: Model, request: RunRequest, plugin_version: str | None
-                    ) -> TrainData | None:
+    def _train_data(self, task: Task, model: Model, request: RunRequest, plugin_version: str | None) -> TrainData | None:
         if not model.trains:
             return None
         if task.train_split is None:
@@ -398,8 +435,16 @@ class Runner:
         return train
 
     def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
-        key = _hash({"model": model.name, "config": model.config, "train": train.fingerprint,
-                     "seed": request.seed, "task": task.name, "task_version": task.version})
+        key = _hash(
+            {
+                "model": model.name,
+                "config": model.config,
+                "train": train.fingerprint,
+                "seed": request.seed,
+                "task": task.name,
+                "task_version": task.version,
+            }
+        )
         directory = default_home() / "checkpoints" / model.name / key
         ctx.checkpoint_dir = directory
         from filelock import FileLock
@@ -427,8 +472,7 @@ class Runner:
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
-    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock
-                ) -> tuple[list[str], list[Artifact]]:
+    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> tuple[list[str], list[Artifact]]:
         """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
         notes for the user and the artifacts stored."""
         from harness.stats import summarise_with_notes  # numpy: not needed by a cached re-run
@@ -436,8 +480,9 @@ class Runner:
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = [], []
         for name in task.metrics:
-            value, metric_notes = summarise_with_notes(self.registry.metrics[name].obj(), [s.get(name) for s in scores],
-                                                       run.seed, primary=name == task.primary_metric)
+            value, metric_notes = summarise_with_notes(
+                self.registry.metrics[name].obj(), [s.get(name) for s in scores], run.seed, primary=name == task.primary_metric
+            )
             run.metrics.append(value)
             notes += metric_notes
         # Whole samples are read back only for tasks that build run-level artifacts from them.
@@ -481,8 +526,10 @@ def _score(metric: Metric, prediction: Any, reference: Any, inp: Any, sample_id:
         return _plain(metric.score(prediction, reference, inp))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         expected = f"it expects {metric.expects}" if metric.expects else "it cannot read this prediction"
-        raise ScoreError(f"metric {metric.name!r} cannot score sample {sample_id!r}: {expected}; prediction "
-                         f"{_short(prediction)}, reference {_short(reference)} ({type(exc).__name__}: {exc})") from exc
+        raise ScoreError(
+            f"metric {metric.name!r} cannot score sample {sample_id!r}: {expected}; prediction "
+            f"{_short(prediction)}, reference {_short(reference)} ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _short(value: Any) -> str:

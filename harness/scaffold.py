@@ -18,8 +18,10 @@ def names(name: str, task: str | None = None) -> dict[str, str]:
     task = task or name
     for label, value in (("plugin", name), ("task", task)):
         if not NAME_RE.match(value):
-            raise ConfigError(f"{label} name {value!r} must be kebab-case (a lowercase letter, then lowercase letters, "
-                              f"digits and single dashes): {_name_problem(value)}")
+            raise ConfigError(
+                f"{label} name {value!r} must be kebab-case (a lowercase letter, then lowercase letters, "
+                f"digits and single dashes): {_name_problem(value)}"
+            )
     package = "harness_" + name.replace("-", "_")
     return {
         "name": name,

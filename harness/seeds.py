@@ -81,9 +81,16 @@ def summarise_seeds(runs: Sequence[SeedRun]) -> SeedSummary:
     return SeedSummary(len(runs), mean, spread, mean - half, mean + half, shared)
 
 
-def paired_seeds_p(metric: Any, a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]], paired: bool,
-                   values_a: Sequence[float], values_b: Sequence[float], seed: int = 0,
-                   n_resamples: int = 1000) -> tuple[float | None, int, str]:
+def paired_seeds_p(
+    metric: Any,
+    a: Sequence[dict[str, Any]],
+    b: Sequence[dict[str, Any]],
+    paired: bool,
+    values_a: Sequence[float],
+    values_b: Sequence[float],
+    seed: int = 0,
+    n_resamples: int = 1000,
+) -> tuple[float | None, int, str]:
     """(p-value, shared samples, note) between two rows given each seed's per-sample scores.
 
     `a` and `b` hold one {sample_id: score} per seed; `paired` says whether all their runs were
@@ -126,6 +133,7 @@ def paired_seeds_p(metric: Any, a: Sequence[dict[str, Any]], b: Sequence[dict[st
             deltas.append(per_a[pick_a, columns].mean(axis=0) - per_b[pick_b, columns].mean(axis=0))
         delta = np.concatenate(deltas)
     else:
+
         def agg(stats: dict[str, Any], idx: Any = None) -> float:
             return float(metric.aggregate(stats if idx is None else {k: v[idx] for k, v in stats.items()}))
 
@@ -135,8 +143,7 @@ def paired_seeds_p(metric: Any, a: Sequence[dict[str, Any]], b: Sequence[dict[st
             idx = rng.integers(0, n, size=n)
             chosen_a = rng.integers(0, len(a), size=len(a))
             chosen_b = rng.integers(0, len(b), size=len(b))
-            delta[i] = (np.mean([agg(stats_a[j], idx) for j in chosen_a])
-                        - np.mean([agg(stats_b[j], idx) for j in chosen_b]))
+            delta[i] = np.mean([agg(stats_a[j], idx) for j in chosen_a]) - np.mean([agg(stats_b[j], idx) for j in chosen_b])
     if not math.isfinite(observed):
         return None, n, "the metric is not finite on these runs"
     if observed == 0 and not np.any(delta):
@@ -159,33 +166,38 @@ def over_seeds(standing: Any, candidates: Sequence[dict[str, Any]], order: Any) 
         if row["seed"] not in by_seed or order(row) > order(by_seed[row["seed"]]):
             by_seed[row["seed"]] = row
     chosen = [by_seed[seed] for seed in sorted(by_seed)]
-    standing.seed_runs = [{"run_id": r["run_id"], "seed": r["seed"], "value": r["value"],
-                           "fingerprint": r["data_fingerprint"]} for r in chosen]
+    standing.seed_runs = [
+        {"run_id": r["run_id"], "seed": r["seed"], "value": r["value"], "fingerprint": r["data_fingerprint"]} for r in chosen
+    ]
     standing.seeds = len(chosen)
     if len(chosen) < 2:
         return
-    summary = summarise_seeds([SeedRun(r["run_id"], r["seed"], r["value"], r["ci_low"], r["ci_high"],
-                                       r["data_fingerprint"]) for r in chosen])
+    summary = summarise_seeds(
+        [SeedRun(r["run_id"], r["seed"], r["value"], r["ci_low"], r["ci_high"], r["data_fingerprint"]) for r in chosen]
+    )
     standing.value, standing.ci_low, standing.ci_high = summary.mean, summary.ci_low, summary.ci_high
     standing.seed_sd = summary.spread
 
 
-def seed_columns(standing: Any, extra: dict[str, dict[str, Any]], names: Sequence[str]
-                 ) -> dict[str, tuple[float | None, float | None, float | None]]:
+def seed_columns(
+    standing: Any, extra: dict[str, dict[str, Any]], names: Sequence[str]
+) -> dict[str, tuple[float | None, float | None, float | None]]:
     """Extra metric columns of a several-seed row: each metric's mean over the seeds, with the same CI."""
     result = {}
     for name in names:
-        runs = [SeedRun(r["run_id"], r["seed"], cell.value, cell.ci_low, cell.ci_high, r["fingerprint"])
-                for r in standing.seed_runs if (cell := extra.get(r["run_id"], {}).get(name)) is not None]
+        runs = [
+            SeedRun(r["run_id"], r["seed"], cell.value, cell.ci_low, cell.ci_high, r["fingerprint"])
+            for r in standing.seed_runs
+            if (cell := extra.get(r["run_id"], {}).get(name)) is not None
+        ]
         if runs:
             summary = summarise_seeds(runs)
             result[name] = (summary.mean, summary.ci_low, summary.ci_high)
     return result
 
 
-def paired_over_seeds(metric: Any, upper: Any, lower: Any, scores: dict[str, dict[str, Any]]
-                      ) -> tuple[float | None, int, str]:
-    """"vs next" when either row has several seeds: every seed's per-sample scores take part."""
+def paired_over_seeds(metric: Any, upper: Any, lower: Any, scores: dict[str, dict[str, Any]]) -> tuple[float | None, int, str]:
+    """ "vs next" when either row has several seeds: every seed's per-sample scores take part."""
     a = [scores.get(r["run_id"], {}) for r in upper.seed_runs]
     b = [scores.get(r["run_id"], {}) for r in lower.seed_runs]
     paired = len({r["fingerprint"] for r in (*upper.seed_runs, *lower.seed_runs)}) == 1

@@ -50,8 +50,9 @@ class Interval:
     dropped: int = 0  # resamples whose aggregate was undefined (NaN) and left out of the percentiles
 
 
-def bootstrap_interval(metric: Metric, stats: Mapping[str, np.ndarray], seed: int,
-                       n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE) -> Interval:
+def bootstrap_interval(
+    metric: Metric, stats: Mapping[str, np.ndarray], seed: int, n_resamples: int = N_RESAMPLES, confidence: float = CONFIDENCE
+) -> Interval:
     """Percentile bootstrap over samples; None bounds where fewer than two samples (or fewer than
     two defined resamples) make it meaningless."""
     n = len(next(iter(stats.values())))
@@ -105,8 +106,10 @@ def summarise_with_notes(metric: Metric, scores: Sequence[Any], seed: int, prima
     notes = []
     usable = applicable(scores)
     if len(usable) < len(scores):
-        notes.append(f"metric {metric.name!r} does not apply to {len(scores) - len(usable)} of {len(scores)} "
-                     f"samples (score None): its value and CI are over the other {len(usable)}")
+        notes.append(
+            f"metric {metric.name!r} does not apply to {len(scores) - len(usable)} of {len(scores)} "
+            f"samples (score None): its value and CI are over the other {len(usable)}"
+        )
     stats = stats_arrays(usable)
     with np.errstate(all="ignore"):
         value = metric.aggregate(stats) if usable else None
@@ -114,8 +117,10 @@ def summarise_with_notes(metric: Metric, scores: Sequence[Any], seed: int, prima
     defined = value is not None and bool(np.isfinite(value))
     interval = bootstrap_interval(metric, stats, seed) if defined else Interval(None, None)
     if interval.dropped:
-        notes.append(f"metric {metric.name!r}: {interval.dropped} of {N_RESAMPLES} bootstrap resamples had an "
-                     f"undefined value (NaN) and were dropped; the CI uses the other {N_RESAMPLES - interval.dropped}")
+        notes.append(
+            f"metric {metric.name!r}: {interval.dropped} of {N_RESAMPLES} bootstrap resamples had an "
+            f"undefined value (NaN) and were dropped; the CI uses the other {N_RESAMPLES - interval.dropped}"
+        )
     result = MetricValue(
         name=metric.name,
         value=None if value is None or not np.isfinite(value) else float(value),
@@ -127,8 +132,9 @@ def summarise_with_notes(metric: Metric, scores: Sequence[Any], seed: int, prima
     return result, notes
 
 
-def paired_bootstrap_p(metric: Metric | None, a: Sequence[Any], b: Sequence[Any], seed: int,
-                       n_resamples: int = N_RESAMPLES) -> float | None:
+def paired_bootstrap_p(
+    metric: Metric | None, a: Sequence[Any], b: Sequence[Any], seed: int, n_resamples: int = N_RESAMPLES
+) -> float | None:
     """Two-sided p-value that two runs score the same on the same samples.
 
     Resamples sample indices (shared by both runs, so per-sample difficulty cancels out),
@@ -157,8 +163,9 @@ def paired_bootstrap_p(metric: Metric | None, a: Sequence[Any], b: Sequence[Any]
         deltas = np.empty(n_resamples)
         for i in range(n_resamples):
             idx = rng.integers(0, n, size=n)
-            deltas[i] = (metric.aggregate({k: v[idx] for k, v in stats_a.items()})
-                         - metric.aggregate({k: v[idx] for k, v in stats_b.items()}))
+            deltas[i] = metric.aggregate({k: v[idx] for k, v in stats_a.items()}) - metric.aggregate(
+                {k: v[idx] for k, v in stats_b.items()}
+            )
     return _two_sided(observed, deltas, n_resamples)
 
 

@@ -159,8 +159,16 @@ def utcnow() -> datetime:
 
 def _is_corruption(exc: Exception) -> bool:
     text = str(exc)
-    return any(mark in text for mark in ("Corrupt database", "checksum", "not a valid DuckDB database",
-                                         "IO Error: Could not read", "INTERNAL Error: Failed to load metadata"))
+    return any(
+        mark in text
+        for mark in (
+            "Corrupt database",
+            "checksum",
+            "not a valid DuckDB database",
+            "IO Error: Could not read",
+            "INTERNAL Error: Failed to load metadata",
+        )
+    )
 
 
 def first_line(exc: Exception) -> str:
@@ -170,8 +178,11 @@ def first_line(exc: Exception) -> str:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the file has table `name` (an older file may lack a later migration's tables)."""
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'",
-                            [name]).fetchall())
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'", [name]
+        ).fetchall()
+    )
 
 
 def damaged(path: Path, exc: Exception) -> StoreError:
@@ -179,7 +190,8 @@ def damaged(path: Path, exc: Exception) -> StoreError:
     return StoreError(
         f"results database {path} is damaged ({first_line(exc)}). To recover: restore a copy of the file if you have one; "
         f"otherwise save what is still readable with `harness export DIR --db {path} --task TASK` (task by task, "
-        "or --run ID), move the damaged file aside, and `harness import DIR` into a fresh database")
+        "or --run ID), move the damaged file aside, and `harness import DIR` into a fresh database"
+    )
 
 
 def _alive(pid: int | None, host: str | None) -> bool:
@@ -283,9 +295,7 @@ class Store:
             con.execute("COMMIT")
 
     def _current_version(self, con: duckdb.DuckDBPyConnection) -> int:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
+        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()[0]
         if not exists:
             return 0
         return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
@@ -303,9 +313,7 @@ class Store:
         version = self._check_version(con)
         if version < SCHEMA_VERSION:
             con.execute("BEGIN TRANSACTION")
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
-            )
+            con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 con.execute(MIGRATIONS[number - 1])
                 con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utcnow()])
@@ -322,16 +330,15 @@ class Store:
         """Record a new run as owned by this process (pid and host), so readers can tell when it died."""
         row = _run_row(run)
         with self.transaction() as con:
-            con.execute(
-                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-            )
-            con.execute("UPDATE runs SET pid = ?, host = ? WHERE run_id = ?", [os.getpid(), socket.gethostname(),
-                                                                              run.run_id])
+            con.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            con.execute("UPDATE runs SET pid = ?, host = ? WHERE run_id = ?", [os.getpid(), socket.gethostname(), run.run_id])
 
     def mark_running(self, run_id: str) -> None:
         with self.transaction() as con:
-            con.execute("UPDATE runs SET status = 'running', error = NULL, pid = ?, host = ? WHERE run_id = ?",
-                        [os.getpid(), socket.gethostname(), run_id])
+            con.execute(
+                "UPDATE runs SET status = 'running', error = NULL, pid = ?, host = ? WHERE run_id = ?",
+                [os.getpid(), socket.gethostname(), run_id],
+            )
 
     def mark_interrupted(self, run_id: str, duration_s: float | None) -> None:
         """A run this process stopped (Ctrl-C, SIGTERM): resumable, and shown as `interrupted`."""
@@ -348,15 +355,17 @@ class Store:
             return
         import pyarrow as pa
 
-        table = pa.table({
-            "run_id": [run_id] * len(samples),
-            "sample_id": [s.sample_id for s in samples],
-            "idx": [s.idx for s in samples],
-            "input": [to_json(s.input) for s in samples],
-            "prediction": [to_json(s.prediction) for s in samples],
-            "reference": [to_json(s.reference) for s in samples],
-            "scores": [to_json(s.scores) for s in samples],
-        })
+        table = pa.table(
+            {
+                "run_id": [run_id] * len(samples),
+                "sample_id": [s.sample_id for s in samples],
+                "idx": [s.idx for s in samples],
+                "input": [to_json(s.input) for s in samples],
+                "prediction": [to_json(s.prediction) for s in samples],
+                "reference": [to_json(s.reference) for s in samples],
+                "scores": [to_json(s.scores) for s in samples],
+            }
+        )
         with self.transaction() as con:
             con.register("incoming_samples", table)
             con.execute("INSERT OR IGNORE INTO samples BY NAME SELECT * FROM incoming_samples")
@@ -364,8 +373,14 @@ class Store:
             if duration_s is not None:
                 con.execute("UPDATE runs SET duration_s = ? WHERE run_id = ?", [duration_s, run_id])
 
-    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = (),
-                   board: Mapping[str, Any] | None = None, descriptions: Mapping[str, str] | None = None) -> None:
+    def finish_run(
+        self,
+        run: RunRecord,
+        artifacts: Iterable[Artifact] = (),
+        replaces: Sequence[str] = (),
+        board: Mapping[str, Any] | None = None,
+        descriptions: Mapping[str, str] | None = None,
+    ) -> None:
         """Store metrics, artifacts and the finished status in one transaction.
 
         `replaces` names runs this one supersedes (`--overwrite`); they are deleted in the
@@ -383,8 +398,16 @@ class Store:
                 con.execute(
                     "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
                     "description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run.run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary,
-                     (descriptions or {}).get(m.name)],
+                    [
+                        run.run_id,
+                        m.name,
+                        m.value,
+                        m.ci_low,
+                        m.ci_high,
+                        m.higher_is_better,
+                        m.primary,
+                        (descriptions or {}).get(m.name),
+                    ],
                 )
             if board is not None:
                 con.execute("UPDATE runs SET board = ? WHERE run_id = ?", [to_json(board), run.run_id])
@@ -427,8 +450,17 @@ class Store:
             if self._current_version(con) == 0:
                 return []
             dead = self._dead_runs(con)
-            where, params = _run_filter(task=task, status=status, run_key=run_key, model=model, dataset=dataset,
-                                        run_id_prefix=run_id_prefix, since=since, until=until, dead=dead)
+            where, params = _run_filter(
+                task=task,
+                status=status,
+                run_key=run_key,
+                model=model,
+                dataset=dataset,
+                run_id_prefix=run_id_prefix,
+                since=since,
+                until=until,
+                dead=dead,
+            )
             sql = f"SELECT * REPLACE ({_STATUS} AS status) FROM runs {where} ORDER BY started_at DESC, run_id"
             if limit is not None:
                 sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -492,15 +524,13 @@ class Store:
 
     def metric_descriptions(self, run_id: str) -> dict[str, str]:
         """Each metric's description as stored with the run (for metrics whose plugin is not installed)."""
-        rows = self.query("SELECT metric, description FROM metrics WHERE run_id = ? AND description IS NOT NULL",
-                          [run_id])
+        rows = self.query("SELECT metric, description FROM metrics WHERE run_id = ? AND description IS NOT NULL", [run_id])
         return {r["metric"]: r["description"] for r in rows}
 
     def sample_ids(self, run_id: str) -> set[str]:
         return {r["sample_id"] for r in self.query("SELECT sample_id FROM samples WHERE run_id = ?", [run_id])}
 
-    def samples(self, run_id: str, limit: int | None = None, offset: int = 0,
-                search: str | None = None) -> list[SampleRecord]:
+    def samples(self, run_id: str, limit: int | None = None, offset: int = 0, search: str | None = None) -> list[SampleRecord]:
         """Samples in dataset order; `search` keeps those whose id, input, prediction or reference
         contains the text (case-insensitive, matched as a plain substring, never as a pattern)."""
         where, params = _sample_filter(run_id, search)
@@ -643,16 +673,36 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any]) -> li
 
 def _run_row(run: RunRecord) -> dict[str, Any]:
     return {
-        "run_id": run.run_id, "task": run.task, "task_version": run.task_version, "model": run.model,
-        "model_config": to_json(run.model_config), "dataset": run.dataset, "split": run.split,
-        "data_fingerprint": run.data_fingerprint, "seed": run.seed, "sample_limit": run.sample_limit,
-        "run_key": run.run_key, "status": run.status, "error": run.error, "started_at": run.started_at,
-        "finished_at": run.finished_at, "duration_s": run.duration_s, "n_samples": run.n_samples,
-        "harness_version": run.harness_version, "plugin": run.plugin, "plugin_version": run.plugin_version,
-        "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
-        "git_commit": run.git_commit, "git_dirty": run.git_dirty, "python": run.python,
-        "platform": run.platform, "packages": to_json(run.packages),
-        "train_dataset": run.train_dataset, "train_fingerprint": run.train_fingerprint, "sweep_id": run.sweep_id,
+        "run_id": run.run_id,
+        "task": run.task,
+        "task_version": run.task_version,
+        "model": run.model,
+        "model_config": to_json(run.model_config),
+        "dataset": run.dataset,
+        "split": run.split,
+        "data_fingerprint": run.data_fingerprint,
+        "seed": run.seed,
+        "sample_limit": run.sample_limit,
+        "run_key": run.run_key,
+        "status": run.status,
+        "error": run.error,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_s": run.duration_s,
+        "n_samples": run.n_samples,
+        "harness_version": run.harness_version,
+        "plugin": run.plugin,
+        "plugin_version": run.plugin_version,
+        "model_plugin": run.model_plugin,
+        "model_plugin_version": run.model_plugin_version,
+        "git_commit": run.git_commit,
+        "git_dirty": run.git_dirty,
+        "python": run.python,
+        "platform": run.platform,
+        "packages": to_json(run.packages),
+        "train_dataset": run.train_dataset,
+        "train_fingerprint": run.train_fingerprint,
+        "sweep_id": run.sweep_id,
     }
 
 

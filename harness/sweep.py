@@ -59,9 +59,18 @@ class PlannedRun:
     replaces: list[str] = field(default_factory=list)  # --overwrite: deleted once this run is stored finished
 
     def as_json(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "task": self.task, "model": self.model, "model_config": self.config,
-                "seed": self.seed, "run_key": self.run_key, "status": self.status, "cached": self.cached,
-                "duration_s": self.duration_s, "attempts": self.attempts}
+        return {
+            "run_id": self.run_id,
+            "task": self.task,
+            "model": self.model,
+            "model_config": self.config,
+            "seed": self.seed,
+            "run_key": self.run_key,
+            "status": self.status,
+            "cached": self.cached,
+            "duration_s": self.duration_s,
+            "attempts": self.attempts,
+        }
 
 
 @dataclass
@@ -86,14 +95,25 @@ class SweepReport:
     def as_json(self) -> dict[str, Any]:
         counts = {s: sum(r.status == s for r in self.runs) for s in ("finished", "failed", "pending")}
         return {
-            "sweep_id": self.sweep_id, "name": self.name, "executor": self.executor, "status": self.status,
-            "total": len(self.runs), **counts, "cached": sum(r.cached for r in self.runs),
-            "wall_s": round(self.wall_s, 3), "plan_s": round(self.plan_s, 3), "executor_start_s": round(self.start_s, 3),
-            "write_s": round(self.write_s, 3), "writes": self.writes, "resumed": self.resumed,
+            "sweep_id": self.sweep_id,
+            "name": self.name,
+            "executor": self.executor,
+            "status": self.status,
+            "total": len(self.runs),
+            **counts,
+            "cached": sum(r.cached for r in self.runs),
+            "wall_s": round(self.wall_s, 3),
+            "plan_s": round(self.plan_s, 3),
+            "executor_start_s": round(self.start_s, 3),
+            "write_s": round(self.write_s, 3),
+            "writes": self.writes,
+            "resumed": self.resumed,
             "warnings": self.warnings,
             "runs": [r.as_json() for r in self.runs],
-            "failures": [{"run_id": r.run_id, "task": r.task, "model": r.model, "model_config": r.config,
-                          "seed": r.seed, "error": r.error} for r in self.failures],
+            "failures": [
+                {"run_id": r.run_id, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed, "error": r.error}
+                for r in self.failures
+            ],
         }
 
 
@@ -121,16 +141,19 @@ def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
     arguments = sorted({k for m in chosen for k in registry.models[m].obj.defaults})
     for key in spec.model_args:
         if key not in arguments:
-            raise ConfigError(f"no model in the sweep has the argument {key!r}{suggest(key, arguments)} "
-                              f"(models: {', '.join(chosen)})")
+            raise ConfigError(
+                f"no model in the sweep has the argument {key!r}{suggest(key, arguments)} (models: {', '.join(chosen)})"
+            )
     for model, args in spec.model_args_for.items():
         if model not in chosen:
             raise ConfigError(f"model_args for model {model!r}, which is not in the sweep{suggest(model, chosen)}")
         defaults = registry.models[model].obj.defaults
         for key in args:
             if key not in defaults:
-                raise ConfigError(f"model {model!r} has no argument {key!r}{suggest(key, sorted(defaults))} "
-                                  f"(accepted: {', '.join(sorted(defaults)) or 'none'})")
+                raise ConfigError(
+                    f"model {model!r} has no argument {key!r}{suggest(key, sorted(defaults))} "
+                    f"(accepted: {', '.join(sorted(defaults)) or 'none'})"
+                )
     requests = []
     for task, model in pairs:
         model_cls = registry.models[model].obj
@@ -140,9 +163,18 @@ def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
         axes = {k: v for k, v in spec.model_args.items() if k in defaults} | spec.model_args_for.get(model, {})
         for values in itertools.product(*axes.values()):
             for seed in spec.seeds:
-                requests.append(RunRequest(task=task, model=model, model_args=dict(zip(axes, values, strict=True)),
-                                           split=spec.split, limit=spec.limit, seed=seed, data_dir=spec.data_dir,
-                                           train_data=spec.train_data if trains else None))
+                requests.append(
+                    RunRequest(
+                        task=task,
+                        model=model,
+                        model_args=dict(zip(axes, values, strict=True)),
+                        split=spec.split,
+                        limit=spec.limit,
+                        seed=seed,
+                        data_dir=spec.data_dir,
+                        train_data=spec.train_data if trains else None,
+                    )
+                )
     return requests
 
 
@@ -157,13 +189,26 @@ def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
         prepared = runner.prepare(request)
         config = prepared.model.config
         label = f"{request.task} · {prepared.model.name} {_short(config, request.model_args)} · seed {request.seed}"
-        planned.setdefault(prepared.run_key, PlannedRun(
-            request, request.task, prepared.model.name, config, request.seed, prepared.run_key, label.replace("  ", " "),
-            prepared))
+        planned.setdefault(
+            prepared.run_key,
+            PlannedRun(
+                request,
+                request.task,
+                prepared.model.name,
+                config,
+                request.seed,
+                prepared.run_key,
+                label.replace("  ", " "),
+                prepared,
+            ),
+        )
     runs = list(planned.values())
     if store.exists() and runs:
-        stored = store.query("SELECT run_id, run_key, status, duration_s, sweep_id FROM runs "
-                             "WHERE list_contains(?, run_key) ORDER BY started_at DESC", [[r.run_key for r in runs]])
+        stored = store.query(
+            "SELECT run_id, run_key, status, duration_s, sweep_id FROM runs "
+            "WHERE list_contains(?, run_key) ORDER BY started_at DESC",
+            [[r.run_key for r in runs]],
+        )
         by_key: dict[str, list[dict[str, Any]]] = {}
         for row in stored:
             by_key.setdefault(row["run_key"], []).append(row)
@@ -189,35 +234,42 @@ def _short(config: dict[str, Any], given: dict[str, str]) -> str:
 def _record(store: Store, spec: SweepSpec, runs: list[PlannedRun], executor: str) -> tuple[str, bool]:
     """Start (or resume, if the same grid has an unfinished sweep) the sweep's row; returns (id, resumed)."""
     grid_key = spec.grid_key()
-    previous = store.query("SELECT sweep_id FROM sweeps WHERE grid_key = ? AND status <> 'finished' "
-                           "ORDER BY started_at DESC LIMIT 1", [grid_key]) if _has_sweeps(store) else []
-    plan_rows = [{"run_key": r.run_key, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed}
-                 for r in runs]
+    previous = (
+        store.query(
+            "SELECT sweep_id FROM sweeps WHERE grid_key = ? AND status <> 'finished' ORDER BY started_at DESC LIMIT 1", [grid_key]
+        )
+        if _has_sweeps(store)
+        else []
+    )
+    plan_rows = [{"run_key": r.run_key, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed} for r in runs]
     counts = _counts(runs)
     now = utcnow()
     with store.transaction() as con:
         if previous:
             sweep_id = previous[0]["sweep_id"]
-            con.execute("UPDATE sweeps SET status = 'running', executor = ?, plan = ?, total = ?, done = ?, failed = ?, "
-                        "cached = ?, updated_at = ?, finished_at = NULL WHERE sweep_id = ?",
-                        [executor, to_json(plan_rows), len(runs), *counts, now, sweep_id])
+            con.execute(
+                "UPDATE sweeps SET status = 'running', executor = ?, plan = ?, total = ?, done = ?, failed = ?, "
+                "cached = ?, updated_at = ?, finished_at = NULL WHERE sweep_id = ?",
+                [executor, to_json(plan_rows), len(runs), *counts, now, sweep_id],
+            )
         else:
             sweep_id = uuid.uuid4().hex[:12]
-            con.execute("INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL)",
-                        [sweep_id, spec.name, grid_key, to_json(spec.grid()), to_json(plan_rows), executor, len(runs),
-                         *counts, now, now])
+            con.execute(
+                "INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL)",
+                [sweep_id, spec.name, grid_key, to_json(spec.grid()), to_json(plan_rows), executor, len(runs), *counts, now, now],
+            )
     return sweep_id, bool(previous)
 
 
 def _counts(runs: list[PlannedRun]) -> tuple[int, int, int]:
-    return (sum(r.status == "finished" for r in runs), sum(r.status == "failed" for r in runs),
-            sum(r.cached for r in runs))
+    return (sum(r.status == "finished" for r in runs), sum(r.status == "failed" for r in runs), sum(r.cached for r in runs))
 
 
 def _update(con: Any, sweep_id: str, runs: list[PlannedRun], status: str | None = None) -> None:
     now = utcnow()
-    con.execute("UPDATE sweeps SET done = ?, failed = ?, cached = ?, updated_at = ? WHERE sweep_id = ?",
-                [*_counts(runs), now, sweep_id])
+    con.execute(
+        "UPDATE sweeps SET done = ?, failed = ?, cached = ?, updated_at = ? WHERE sweep_id = ?", [*_counts(runs), now, sweep_id]
+    )
     if status:
         con.execute("UPDATE sweeps SET status = ?, finished_at = ? WHERE sweep_id = ?", [status, now, sweep_id])
 
@@ -233,8 +285,10 @@ def _has_sweeps(store: Store) -> bool:
 def list_sweeps(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
     if not _has_sweeps(store):
         return []
-    sql = ("SELECT sweep_id, name, status, executor, total, done, failed, cached, started_at, updated_at, finished_at "
-           "FROM sweeps ORDER BY started_at DESC, sweep_id")
+    sql = (
+        "SELECT sweep_id, name, status, executor, total, done, failed, cached, started_at, updated_at, finished_at "
+        "FROM sweeps ORDER BY started_at DESC, sweep_id"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     return store.query(sql)
@@ -260,19 +314,41 @@ def get_sweep(store: Store, sweep_id: str) -> dict[str, Any]:
 def sweep_runs(store: Store, sweep: dict[str, Any]) -> list[dict[str, Any]]:
     """The sweep's planned runs, each with its stored run (the latest for its key) or `pending`."""
     keys = [p["run_key"] for p in sweep["plan"]]
-    rows = store.query("SELECT run_id, run_key, status, duration_s, error, sweep_id, finished_at FROM runs "
-                       "WHERE list_contains(?, run_key) ORDER BY started_at", [keys]) if keys else []
+    rows = (
+        store.query(
+            "SELECT run_id, run_key, status, duration_s, error, sweep_id, finished_at FROM runs "
+            "WHERE list_contains(?, run_key) ORDER BY started_at",
+            [keys],
+        )
+        if keys
+        else []
+    )
     latest = {r["run_key"]: r for r in rows}
-    metrics = store.query("SELECT run_id, metric, value FROM metrics WHERE is_primary AND list_contains(?, run_id)",
-                          [[r["run_id"] for r in latest.values()]]) if latest else []
+    metrics = (
+        store.query(
+            "SELECT run_id, metric, value FROM metrics WHERE is_primary AND list_contains(?, run_id)",
+            [[r["run_id"] for r in latest.values()]],
+        )
+        if latest
+        else []
+    )
     primary = {m["run_id"]: (m["metric"], m["value"]) for m in metrics}
     result = []
     for p in sweep["plan"]:
         row = latest.get(p["run_key"], {})
         metric, value = primary.get(row.get("run_id"), (None, None))
-        result.append({**p, "run_id": row.get("run_id"), "status": row.get("status", "pending"),
-                       "duration_s": row.get("duration_s"), "error": (row.get("error") or "").split("\n")[0] or None,
-                       "computed_here": row.get("sweep_id") == sweep["sweep_id"], "metric": metric, "value": value})
+        result.append(
+            {
+                **p,
+                "run_id": row.get("run_id"),
+                "status": row.get("status", "pending"),
+                "duration_s": row.get("duration_s"),
+                "error": (row.get("error") or "").split("\n")[0] or None,
+                "computed_here": row.get("sweep_id") == sweep["sweep_id"],
+                "metric": metric,
+                "value": value,
+            }
+        )
     return result
 
 
@@ -286,9 +362,17 @@ def executor_for(registry: Registry, name: str, workers: int | None, address: st
     return registry.executors[name].obj(workers=workers, address=address)
 
 
-def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: str | None = None,
-              workers: int | None = None, address: str | None = None, retries: int | None = None,
-              on_plan: Callable[[list[PlannedRun], Any], None] | None = None, overwrite: bool = False) -> SweepReport:
+def run_sweep(
+    registry: Registry,
+    store: Store,
+    spec: SweepSpec,
+    executor_name: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    retries: int | None = None,
+    on_plan: Callable[[list[PlannedRun], Any], None] | None = None,
+    overwrite: bool = False,
+) -> SweepReport:
     """Plan, record and execute a sweep; returns when every run is finished or failed.
 
     `overwrite` recomputes every run of the grid, as `harness run --overwrite` does one: a stored
@@ -300,15 +384,13 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
 
     started = time.perf_counter()
     name = executor_name or spec.executor or "local"
-    executor = executor_for(registry, name, workers if workers is not None else spec.workers,
-                            address or spec.address)
+    executor = executor_for(registry, name, workers if workers is not None else spec.workers, address or spec.address)
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
     runs = plan(registry, store, spec)
     sweep_id, resumed = _record(store, spec, runs, name)
     if overwrite:
         _plan_overwrite(runs, sweep_id)
-    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed,
-                         plan_s=time.perf_counter() - started)
+    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed, plan_s=time.perf_counter() - started)
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     todo = [r for r in runs if r.status != "finished"]
     for run in todo:
@@ -357,9 +439,19 @@ def run_sweep(registry: Registry, store: Store, spec: SweepSpec, executor_name: 
             pending[executor.submit(job)] = (run, job)
 
         for run in todo:
-            submit(run, Job(request=run.request, run_key=run.run_key, sweep_id=sweep_id, label=run.label,
-                            resume=run.resume, env=env, resources=spec.resources_for(run.model),
-                            keep_spool=executor.shares_filesystem))
+            submit(
+                run,
+                Job(
+                    request=run.request,
+                    run_key=run.run_key,
+                    sweep_id=sweep_id,
+                    label=run.label,
+                    resume=run.resume,
+                    env=env,
+                    resources=spec.resources_for(run.model),
+                    keep_spool=executor.shares_filesystem,
+                ),
+            )
         with progress_bar(f"sweep {sweep_id}", total=len(runs)) as advance:
             advance(len(runs) - len(todo))
             while pending:
@@ -420,8 +512,7 @@ def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult
     return warnings
 
 
-def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str, lost: Exception,
-                retries: int) -> None:
+def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str, lost: Exception, retries: int) -> None:
     """A run whose worker died on every attempt: recorded as failed, so `harness runs` shows why."""
     record = run.resume
     if record is None:

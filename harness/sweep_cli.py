@@ -11,36 +11,81 @@ from harness.api import ConfigError
 
 
 @click.command()
-@click.option("--task", "-t", "task_names", multiple=True, metavar="NAMES",
-              help="Task or group names, comma-separated or repeated.")
-@click.option("--model", "-m", "model_names", multiple=True, metavar="NAMES",
-              help="Model names, comma-separated or repeated; `all` (the default) takes every model serving each task.")
-@click.option("--model-arg", "-a", "model_args", multiple=True, metavar="KEY=V1[,V2...]",
-              help="Values of a model argument (each one a grid axis), for every model that has it; repeatable.")
+@click.option(
+    "--task", "-t", "task_names", multiple=True, metavar="NAMES", help="Task or group names, comma-separated or repeated."
+)
+@click.option(
+    "--model",
+    "-m",
+    "model_names",
+    multiple=True,
+    metavar="NAMES",
+    help="Model names, comma-separated or repeated; `all` (the default) takes every model serving each task.",
+)
+@click.option(
+    "--model-arg",
+    "-a",
+    "model_args",
+    multiple=True,
+    metavar="KEY=V1[,V2...]",
+    help="Values of a model argument (each one a grid axis), for every model that has it; repeatable.",
+)
 @click.option("--seeds", default="0", show_default=True, help="Seeds: 0-2, 0,3,5, or 0-2,7.")
 @click.option("--split", help="Split to evaluate (default: each task's default split).")
 @click.option("--limit", type=int, help="Evaluate only the first N samples of each run.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the tasks' format.")
-@click.option("--train-data", metavar="embedded|DIR",
-              help="What the models that train learn from: 'embedded' or a directory (default: the evaluation data).")
-@click.option("--file", "sweep_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read the grid from a sweep file (TOML; docs/site/sweeps.md) instead of the options above.")
+@click.option(
+    "--train-data",
+    metavar="embedded|DIR",
+    help="What the models that train learn from: 'embedded' or a directory (default: the evaluation data).",
+)
+@click.option(
+    "--file",
+    "sweep_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the grid from a sweep file (TOML; docs/site/sweeps.md) instead of the options above.",
+)
 @click.option("--name", help="A label for the sweep (shown by `harness sweeps`).")
-@click.option("--executor", "-e", "executor_name", metavar="NAME",
-              help="Where runs are computed: local (default), processes, ray, or a plugin's executor.")
+@click.option(
+    "--executor",
+    "-e",
+    "executor_name",
+    metavar="NAME",
+    help="Where runs are computed: local (default), processes, ray, or a plugin's executor.",
+)
 @click.option("--workers", "-w", type=int, help="Worker processes (processes) or CPUs of a local Ray (ray).")
 @click.option("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray for the sweep).")
 @click.option("--retries", type=int, help="Times a run whose worker died is retried (default 2).")
-@click.option("--overwrite", is_flag=True,
-              help="Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
-              help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
-def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args: tuple[str, ...], seeds: str,
-          split: str | None, limit: int | None, data_dir: Path | None, train_data: str | None,
-          sweep_file: Path | None, name: str | None,
-          executor_name: str | None, workers: int | None, address: str | None, retries: int | None,
-          overwrite: bool, db: Path | None, as_json: bool) -> None:
+def sweep(
+    task_names: tuple[str, ...],
+    model_names: tuple[str, ...],
+    model_args: tuple[str, ...],
+    seeds: str,
+    split: str | None,
+    limit: int | None,
+    data_dir: Path | None,
+    train_data: str | None,
+    sweep_file: Path | None,
+    name: str | None,
+    executor_name: str | None,
+    workers: int | None,
+    address: str | None,
+    retries: int | None,
+    overwrite: bool,
+    db: Path | None,
+    as_json: bool,
+) -> None:
     """Run a grid: tasks (or groups) x models serving them x model-argument values x seeds.
 
     Finished runs are not recomputed; re-running an interrupted sweep resumes it. Workers never
@@ -52,10 +97,19 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
     from harness.sweep_file import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
     if sweep_file is not None:
-        given = [flag for flag, value in (("--task", task_names), ("--model", model_names), ("--model-arg", model_args),
-                                          ("--split", split), ("--limit", limit), ("--data-dir", data_dir),
-                                          ("--train-data", train_data))
-                 if value] + (["--seeds"] if seeds != "0" else [])
+        given = [
+            flag
+            for flag, value in (
+                ("--task", task_names),
+                ("--model", model_names),
+                ("--model-arg", model_args),
+                ("--split", split),
+                ("--limit", limit),
+                ("--data-dir", data_dir),
+                ("--train-data", train_data),
+            )
+            if value
+        ] + (["--seeds"] if seeds != "0" else [])
         if given:
             raise ConfigError(f"--file holds the grid: drop {', '.join(given)} (or drop --file)")
         spec = read_sweep_file(sweep_file)
@@ -65,9 +119,16 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
         models = split_names(",".join(model_names), "--model") if model_names else ["all"]
         if "all" in models and len(models) > 1:
             raise ConfigError("--model all already takes every model; do not list others beside it")
-        spec = SweepSpec(tasks=split_names(",".join(task_names), "--task"),
-                         models=None if models == ["all"] else models, model_args=parse_model_args(model_args),
-                         seeds=parse_seeds(seeds), split=split, limit=limit, data_dir=data_dir, train_data=train_data)
+        spec = SweepSpec(
+            tasks=split_names(",".join(task_names), "--task"),
+            models=None if models == ["all"] else models,
+            model_args=parse_model_args(model_args),
+            seeds=parse_seeds(seeds),
+            split=split,
+            limit=limit,
+            data_dir=data_dir,
+            train_data=train_data,
+        )
     if name:
         spec.name = name
     if retries is not None and retries < 0:
@@ -80,8 +141,9 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
             click.echo(f"sweep: {len(runs)} runs ({len(runs) - todo} already finished) on {executor.describe()}", err=True)
 
     try:
-        report = run_sweep(get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce,
-                           overwrite=overwrite)
+        report = run_sweep(
+            get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce, overwrite=overwrite
+        )
     except KeyboardInterrupt:
         click.echo("Interrupted: finished runs are stored; run the same command again to resume the sweep.", err=True)
         sys.exit(130)
@@ -94,8 +156,7 @@ def sweep(task_names: tuple[str, ...], model_names: tuple[str, ...], model_args:
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
     for run in report.failures:
-        click.echo(f"Error: run {run.run_id or '-'} ({run.label}) {run.status}: {(run.error or '').splitlines()[0]}",
-                   err=True)
+        click.echo(f"Error: run {run.run_id or '-'} ({run.label}) {run.status}: {(run.error or '').splitlines()[0]}", err=True)
     if report.failures:
         sys.exit(1)
 
@@ -105,24 +166,31 @@ def _print_report(report) -> None:
     from harness.views import config as fmt_config
     from harness.views import fmt
 
-    table = _table(f"sweep {report.sweep_id}" + (f" · {report.name}" if report.name else ""),
-                   ["run", "task", "model", "config", "seed", "status", "duration s"])
+    table = _table(
+        f"sweep {report.sweep_id}" + (f" · {report.name}" if report.name else ""),
+        ["run", "task", "model", "config", "seed", "status", "duration s"],
+    )
     for r in report.runs:
         status = "cached" if r.cached else r.status + (f" (attempt {r.attempts})" if r.attempts > 1 else "")
         table.add_row(r.run_id or "-", r.task, r.model, fmt_config(r.config), str(r.seed), status, fmt(r.duration_s, 3))
     console = _console()
     console.print(table)
     data = report.as_json()
-    console.print(f"{data['finished']} finished ({data['cached']} cached), {data['failed']} failed "
-                  f"in {report.wall_s:.1f} s on {report.executor}. `harness leaderboard` ranks them; "
-                  f"`harness sweeps` lists sweeps.")
+    console.print(
+        f"{data['finished']} finished ({data['cached']} cached), {data['failed']} failed "
+        f"in {report.wall_s:.1f} s on {report.executor}. `harness leaderboard` ranks them; "
+        f"`harness sweeps` lists sweeps."
+    )
 
 
 @click.command()
 @click.argument("sweep_id", required=False)
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Most recent N sweeps (0: all).")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False),
-              help="Results database (default: $HARNESS_DB, else the path `harness info` prints).")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> None:
     """List recorded sweeps, most recent first; with SWEEP_ID, that sweep's grid and runs."""
@@ -139,22 +207,40 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> 
         runs = sweep_runs(store, sweep_row)
         if as_json:
             return _echo_json({**sweep_row, "runs": runs})
-        table = _table(f"sweep {sweep_row['sweep_id']} · {sweep_row['status']} · {sweep_row['done']}/{sweep_row['total']} "
-                       f"finished, {sweep_row['failed']} failed", ["run", "task", "model", "config", "seed", "status",
-                                                                    "primary metric", "duration s"])
+        table = _table(
+            f"sweep {sweep_row['sweep_id']} · {sweep_row['status']} · {sweep_row['done']}/{sweep_row['total']} "
+            f"finished, {sweep_row['failed']} failed",
+            ["run", "task", "model", "config", "seed", "status", "primary metric", "duration s"],
+        )
         for r in runs:
             score = f"{r['metric']} {fmt(r['value'])}" if r["metric"] else (r["error"] or "")[:60]
-            table.add_row(r["run_id"] or "-", r["task"], r["model"], fmt_config(r["model_config"]), str(r["seed"]),
-                          r["status"], score, fmt(r["duration_s"], 3))
+            table.add_row(
+                r["run_id"] or "-",
+                r["task"],
+                r["model"],
+                fmt_config(r["model_config"]),
+                str(r["seed"]),
+                r["status"],
+                score,
+                fmt(r["duration_s"], 3),
+            )
         return _console().print(table)
     rows = list_sweeps(store, limit or None)
     if as_json:
         return _echo_json(rows)
-    table = _table(None, ["sweep", "name", "status", "executor", "finished", "failed", "cached", "total",
-                          "started (UTC)"])
+    table = _table(None, ["sweep", "name", "status", "executor", "finished", "failed", "cached", "total", "started (UTC)"])
     for r in rows:
-        table.add_row(r["sweep_id"], r["name"] or "", r["status"], r["executor"], str(r["done"]), str(r["failed"]),
-                      str(r["cached"]), str(r["total"]), r["started_at"].strftime("%Y-%m-%d %H:%M:%S"))
+        table.add_row(
+            r["sweep_id"],
+            r["name"] or "",
+            r["status"],
+            r["executor"],
+            str(r["done"]),
+            str(r["failed"]),
+            str(r["cached"]),
+            str(r["total"]),
+            r["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+        )
     _console().print(table if rows else f"No sweeps in {store.path}. Start one with `harness sweep --task T`.")
 
 
@@ -168,6 +254,11 @@ def _check_sweep_id(store, sweep_id: str, known: list[str]) -> None:
     if matches:
         raise ConfigError(f"sweep id prefix {sweep_id!r} is ambiguous: {', '.join(matches[:5])}")
     close = difflib.get_close_matches(sweep_id, known, n=3, cutoff=0.6)
-    hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else
-            " (`harness sweeps` lists them)" if known else "; no sweeps are recorded there yet")
+    hint = (
+        f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        if close
+        else " (`harness sweeps` lists them)"
+        if known
+        else "; no sweeps are recorded there yet"
+    )
     raise ConfigError(f"no sweep {sweep_id!r} in {store.path}{hint}")

@@ -41,8 +41,22 @@ from typing import Any
 from harness.api import ConfigError
 
 DEFAULT_RETRIES = 2
-_KEYS = {"name", "tasks", "models", "seeds", "split", "limit", "data_dir", "train_data", "executor", "workers", "address",
-         "retries", "model_args", "resources"}
+_KEYS = {
+    "name",
+    "tasks",
+    "models",
+    "seeds",
+    "split",
+    "limit",
+    "data_dir",
+    "train_data",
+    "executor",
+    "workers",
+    "address",
+    "retries",
+    "model_args",
+    "resources",
+}
 _RESOURCE_KEYS = {"cpus", "gpus"}
 
 
@@ -166,15 +180,16 @@ def read_sweep_file(path: Path) -> SweepSpec:
     if unknown := sorted(set(data) - _KEYS):
         from harness.runner import suggest
 
-        raise ConfigError(f"{path}: unknown key `{unknown[0]}`{suggest(unknown[0], sorted(_KEYS))} "
-                          f"(keys: {', '.join(sorted(_KEYS))})")
+        raise ConfigError(
+            f"{path}: unknown key `{unknown[0]}`{suggest(unknown[0], sorted(_KEYS))} (keys: {', '.join(sorted(_KEYS))})"
+        )
     if "tasks" not in data:
         raise ConfigError(f"{path}: key `tasks` is required (task or group names)")
     spec = SweepSpec(tasks=split_names(data["tasks"], at("tasks")))
     models = data.get("models", "all")
     spec.models = None if models == "all" else split_names(models, at("models"))
     if spec.models is not None and "all" in spec.models:
-        raise ConfigError(f"{at('models')}: use `models = \"all\"` alone, not inside a list")
+        raise ConfigError(f'{at("models")}: use `models = "all"` alone, not inside a list')
     spec.seeds = parse_seeds(data.get("seeds", 0), at("seeds"))
     for key in ("split", "name", "executor", "address"):
         if key in data:
@@ -193,9 +208,10 @@ def read_sweep_file(path: Path) -> SweepSpec:
         spec.data_dir = (path.parent / data["data_dir"]).resolve()
     if "train_data" in data:
         if not isinstance(data["train_data"], str) or not data["train_data"]:
-            raise ConfigError(f"{at('train_data')}: expected \"embedded\" or a folder, got {data['train_data']!r}")
-        spec.train_data = data["train_data"] if data["train_data"] == "embedded" else \
-            str((path.parent / data["train_data"]).resolve())
+            raise ConfigError(f'{at("train_data")}: expected "embedded" or a folder, got {data["train_data"]!r}')
+        spec.train_data = (
+            data["train_data"] if data["train_data"] == "embedded" else str((path.parent / data["train_data"]).resolve())
+        )
     model_args = data.get("model_args", {})
     if not isinstance(model_args, dict):
         raise ConfigError(f"{at('model_args')}: expected a table such as [model_args] draws = [1000, 10000]")

@@ -77,28 +77,54 @@ def run_plugin(
     from the database as the dashboard would read them.
     """
     with use_plugins(plugin) as registry:
-        request = RunRequest(task=task, model=model, model_args=dict(model_args or {}), split=split,
-                             limit=limit, seed=seed, data_dir=data_dir, train_data=train_data, overwrite=overwrite)
+        request = RunRequest(
+            task=task,
+            model=model,
+            model_args=dict(model_args or {}),
+            split=split,
+            limit=limit,
+            seed=seed,
+            data_dir=data_dir,
+            train_data=train_data,
+            overwrite=overwrite,
+        )
         store = Store(db)
         outcome = Runner(registry, store).run(request)
     run_id = outcome.run.run_id
-    return PluginRun(outcome.run, outcome.cached, outcome.warnings, samples=store.samples(run_id),
-                     artifacts={a.name: a for a in store.artifacts(run_id)}, db=Path(db))
+    return PluginRun(
+        outcome.run,
+        outcome.cached,
+        outcome.warnings,
+        samples=store.samples(run_id),
+        artifacts={a.name: a for a in store.artifacts(run_id)},
+        db=Path(db),
+    )
 
 
 def render_run(plugin: ModuleType, result: PluginRun) -> list[Panel]:
     """The run-level panels every renderer of `plugin` draws for this run, as the dashboard asks."""
     with use_plugins(plugin) as registry:
-        return [panel for renderer in registry.renderers_for(result.run.task)
-                for panel in rendering.run_panels(renderer(), result.run, result.samples, result.artifacts,
-                                                  lambda: rendering.peer_runs(Store(result.db), result.run) if result.db else [])]
+        return [
+            panel
+            for renderer in registry.renderers_for(result.run.task)
+            for panel in rendering.run_panels(
+                renderer(),
+                result.run,
+                result.samples,
+                result.artifacts,
+                lambda: rendering.peer_runs(Store(result.db), result.run) if result.db else [],
+            )
+        ]
 
 
 def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -> list[Panel]:
     """The panels of one sample's view."""
     with use_plugins(plugin) as registry:
-        return [panel for renderer in registry.renderers_for(result.run.task)
-                for panel in rendering.sample_panels(renderer(), sample, result.run, lambda: result.artifacts)]
+        return [
+            panel
+            for renderer in registry.renderers_for(result.run.task)
+            for panel in rendering.sample_panels(renderer(), sample, result.run, lambda: result.artifacts)
+        ]
 
 
 def leaderboard(plugin: ModuleType, name: str, db: Path) -> list[Board]:
@@ -133,7 +159,12 @@ def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, tim
     harness_bin = harness_bin or Path(sys.executable).parent / "harness"
     server = subprocess.Popen(
         [str(harness_bin), "dashboard", "--headless", "--host", "127.0.0.1", "--port", str(port)],
-        env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -20,8 +20,9 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def export_runs(store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None,
-                force: bool = False) -> int:
+def export_runs(
+    store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None, force: bool = False
+) -> int:
     """Write the selected runs, with their metrics, samples and artifacts, to DIR/<table>.parquet.
 
     A folder that already holds an export is refused unless `force`: replacing it silently loses
@@ -29,16 +30,19 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
     """
     ours = [directory / name for name in (MANIFEST, *(f"{t}.parquet" for t in (*TABLES, SWEEPS)))]
     if directory.is_dir() and any(path.exists() for path in ours) and not force:
-        raise ConfigError(f"{directory} already holds an export: choose another folder (one export per folder; "
-                          "`harness import` takes several), or pass --force to replace it")
+        raise ConfigError(
+            f"{directory} already holds an export: choose another folder (one export per folder; "
+            "`harness import` takes several), or pass --force to replace it"
+        )
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / f".harness-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise StoreError(f"cannot write the export to {directory}: {exc.strerror or exc}; "
-                         "choose a folder you can write to") from exc
+        raise StoreError(
+            f"cannot write the export to {directory}: {exc.strerror or exc}; choose a folder you can write to"
+        ) from exc
     clauses, params = [], []
     if task:
         clauses.append("task = ?")
@@ -62,9 +66,11 @@ def export_runs(store: Store, directory: Path, task: str | None = None, run_ids:
             except duckdb.IOException as exc:
                 raise StoreError(f"cannot write {target}: {first_line(exc)}") from exc
         if has_table(con, SWEEPS):  # the sweeps that computed the chosen runs travel with them
-            con.execute(f"COPY (SELECT * FROM {SWEEPS} WHERE sweep_id IN (SELECT sweep_id FROM runs WHERE run_id IN "
-                        f"(SELECT run_id FROM chosen)) ORDER BY ALL) TO {_literal(directory / (SWEEPS + '.parquet'))} "
-                        "(FORMAT parquet)")
+            con.execute(
+                f"COPY (SELECT * FROM {SWEEPS} WHERE sweep_id IN (SELECT sweep_id FROM runs WHERE run_id IN "
+                f"(SELECT run_id FROM chosen)) ORDER BY ALL) TO {_literal(directory / (SWEEPS + '.parquet'))} "
+                "(FORMAT parquet)"
+            )
     (directory / MANIFEST).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "runs": count}) + "\n")
     return count
 
@@ -92,8 +98,9 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
     except duckdb.Error as exc:  # what the file checks could not see (a damaged data page): still one line
         culprit = _unreadable([path for paths in files.values() for path in paths])
         where = f"{culprit} is damaged" if culprit else f"cannot import {', '.join(map(str, directories))}"
-        raise StoreError(f"{where}: {first_line(exc)}; nothing was imported: export the runs again with "
-                         "`harness export`") from exc
+        raise StoreError(
+            f"{where}: {first_line(exc)}; nothing was imported: export the runs again with `harness export`"
+        ) from exc
 
 
 def _unreadable(paths: list[str]) -> str | None:
@@ -117,8 +124,9 @@ def _import(store: Store, directories: list[Path], files: dict[str, list[str]], 
         con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
         added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
         for table in TABLES:
-            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming) OR list_contains(?, run_id)",
-                        [list(replaces)])
+            con.execute(
+                f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming) OR list_contains(?, run_id)", [list(replaces)]
+            )
         con.execute("INSERT INTO runs BY NAME SELECT * FROM incoming")
         for table in TABLES[1:]:
             con.execute(
@@ -129,8 +137,7 @@ def _import(store: Store, directories: list[Path], files: dict[str, list[str]], 
         con.execute("DROP TABLE incoming")
         sweeps = [str(folder / f"{SWEEPS}.parquet") for folder in directories if (folder / f"{SWEEPS}.parquet").exists()]
         if sweeps:  # a sweep already here (the same one, merged twice or from two machines) is kept as it is
-            con.execute(f"INSERT OR IGNORE INTO {SWEEPS} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)",
-                        [sweeps])
+            con.execute(f"INSERT OR IGNORE INTO {SWEEPS} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [sweeps])
     return added
 
 
@@ -138,9 +145,14 @@ def _check_files(con: duckdb.DuckDBPyConnection, directories: list[Path]) -> Non
     """Each Parquet file must be readable and hold every column its table cannot do without: a
     damaged or hand-edited export is refused naming the file, before anything is written."""
     for table in (*TABLES, SWEEPS):
-        required = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
-            "AND is_nullable = 'NO' ORDER BY ordinal_position", [table]).fetchall()]
+        required = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+                "AND is_nullable = 'NO' ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
         for folder in directories:
             path = folder / f"{table}.parquet"
             if table == SWEEPS and not path.exists():
@@ -148,12 +160,16 @@ def _check_files(con: duckdb.DuckDBPyConnection, directories: list[Path]) -> Non
             try:
                 columns = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
             except duckdb.Error as exc:
-                raise StoreError(f"{path} is not a readable Parquet file ({first_line(exc)}); nothing was imported: "
-                                 "export the runs again with `harness export`") from exc
+                raise StoreError(
+                    f"{path} is not a readable Parquet file ({first_line(exc)}); nothing was imported: "
+                    "export the runs again with `harness export`"
+                ) from exc
             missing = [column for column in required if column not in columns]
             if missing:
-                raise StoreError(f"{path} lacks the column(s) {', '.join(missing)} that {table} requires; nothing was "
-                                 "imported: export the runs again with `harness export`")
+                raise StoreError(
+                    f"{path} lacks the column(s) {', '.join(missing)} that {table} requires; nothing was "
+                    "imported: export the runs again with `harness export`"
+                )
 
 
 def _check_export(directory: Path) -> None:

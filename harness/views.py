@@ -58,8 +58,9 @@ def json_panel(value: Any, title: str = "", caption: str = "") -> Panel:
     return Panel("json", value, title, caption)
 
 
-def diff(expected: str, actual: str, title: str = "", expected_label: str = "reference",
-         actual_label: str = "prediction") -> Panel:
+def diff(
+    expected: str, actual: str, title: str = "", expected_label: str = "reference", actual_label: str = "prediction"
+) -> Panel:
     """A unified line diff of two texts (e.g. gold vs predicted SQL), drawn as a `diff` code block."""
     lines = difflib.unified_diff(expected.splitlines(), actual.splitlines(), expected_label, actual_label, lineterm="")
     body = "\n".join(lines) or f"(identical)\n{expected}"

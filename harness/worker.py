@@ -33,8 +33,14 @@ from harness.records import Artifact, RunRecord, SampleRecord, to_json
 
 #: Environment a worker takes from the driver, so that a process or Ray task on another
 #: machine loads the same plugins, reads the same checkpoints and stays offline.
-FORWARDED_ENV = ("HARNESS_HOME", "HARNESS_LOAD_PLUGINS", "HARNESS_PLUGINS", "HARNESS_STRICT_PLUGINS",
-                 "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+FORWARDED_ENV = (
+    "HARNESS_HOME",
+    "HARNESS_LOAD_PLUGINS",
+    "HARNESS_PLUGINS",
+    "HARNESS_STRICT_PLUGINS",
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+)
 
 
 @dataclass
@@ -120,17 +126,44 @@ def _execute(job: Job, registry: Any) -> RunResult:
     try:
         outcome = Runner(registry or _registry(), store, run_end_hooks=False).run(job.request)
     except HarnessError as exc:  # the data or config turned out unusable here: nothing to store
-        return RunResult(job.run_key, None, "error", f"{type(exc).__name__}: {exc}", None, host=socket.gethostname(),
-                         pid=os.getpid(), compute_s=time.perf_counter() - started)
+        return RunResult(
+            job.run_key,
+            None,
+            "error",
+            f"{type(exc).__name__}: {exc}",
+            None,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            compute_s=time.perf_counter() - started,
+        )
     except Exception as exc:
-        return RunResult(job.run_key, None, "error", f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}", None,
-                         host=socket.gethostname(), pid=os.getpid(), compute_s=time.perf_counter() - started)
+        return RunResult(
+            job.run_key,
+            None,
+            "error",
+            f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}",
+            None,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            compute_s=time.perf_counter() - started,
+        )
     run = outcome.run
     files = store.export_files()
     if run.status == "finished" and not job.keep_spool:
         store.discard()  # a failed run keeps its shards: retried, it computes only what is missing
-    return RunResult(job.run_key, run.run_id, run.status, run.error, run.duration_s, files, outcome.warnings,
-                     socket.gethostname(), os.getpid(), time.perf_counter() - started, store.resumed)
+    return RunResult(
+        job.run_key,
+        run.run_id,
+        run.status,
+        run.error,
+        run.duration_s,
+        files,
+        outcome.warnings,
+        socket.gethostname(),
+        os.getpid(),
+        time.perf_counter() - started,
+        store.resumed,
+    )
 
 
 class WorkerStore:
@@ -180,8 +213,9 @@ class WorkerStore:
             self._samples[s.sample_id] = s
         self.spool.mkdir(parents=True, exist_ok=True)
         self._shards += 1
-        _write_atomic(self.spool / f"samples-{self._shards:06d}-{uuid.uuid4().hex[:6]}.parquet",
-                      _parquet(_sample_table(None, fresh)))
+        _write_atomic(
+            self.spool / f"samples-{self._shards:06d}-{uuid.uuid4().hex[:6]}.parquet", _parquet(_sample_table(None, fresh))
+        )
 
     def sample_ids(self, run_id: str) -> set[str]:
         """Ids of the samples held (read back from the spool on a retry): the runner skips them."""
@@ -198,8 +232,14 @@ class WorkerStore:
         """Every sample in dataset order, for `Task.artifacts`."""
         return self._ordered()
 
-    def finish_run(self, run: RunRecord, artifacts: Iterable[Artifact] = (), replaces: Sequence[str] = (),
-                   board: Any = None, descriptions: Any = None) -> None:
+    def finish_run(
+        self,
+        run: RunRecord,
+        artifacts: Iterable[Artifact] = (),
+        replaces: Sequence[str] = (),
+        board: Any = None,
+        descriptions: Any = None,
+    ) -> None:
         """Hold the finished (or failed) run, its artifacts, how this worker's plugins rank the task
         and each metric's description, for `export_files`: the driver stores all of them."""
         self.run = run
@@ -223,29 +263,35 @@ class WorkerStore:
         assert self.run is not None
         run = self.run
         samples = self._ordered()  # a failed run keeps the samples it computed, as `harness run` does
-        metrics = pa.table({
-            "run_id": pa.array([run.run_id] * len(run.metrics), pa.string()),
-            "metric": pa.array([m.name for m in run.metrics], pa.string()),
-            "value": pa.array([m.value for m in run.metrics], pa.float64()),
-            "ci_low": pa.array([m.ci_low for m in run.metrics], pa.float64()),
-            "ci_high": pa.array([m.ci_high for m in run.metrics], pa.float64()),
-            "higher_is_better": pa.array([m.higher_is_better for m in run.metrics], pa.bool_()),
-            "is_primary": pa.array([m.primary for m in run.metrics], pa.bool_()),
-            "description": pa.array([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
-        })
-        artifacts = pa.table({
-            "run_id": pa.array([run.run_id] * len(self.artifacts), pa.string()),
-            "name": pa.array([a.name for a in self.artifacts], pa.string()),
-            "kind": pa.array([a.kind for a in self.artifacts], pa.string()),
-            "path_or_blob": pa.array([a.data for a in self.artifacts], pa.binary()),
-        })
+        metrics = pa.table(
+            {
+                "run_id": pa.array([run.run_id] * len(run.metrics), pa.string()),
+                "metric": pa.array([m.name for m in run.metrics], pa.string()),
+                "value": pa.array([m.value for m in run.metrics], pa.float64()),
+                "ci_low": pa.array([m.ci_low for m in run.metrics], pa.float64()),
+                "ci_high": pa.array([m.ci_high for m in run.metrics], pa.float64()),
+                "higher_is_better": pa.array([m.higher_is_better for m in run.metrics], pa.bool_()),
+                "is_primary": pa.array([m.primary for m in run.metrics], pa.bool_()),
+                "description": pa.array([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
+            }
+        )
+        artifacts = pa.table(
+            {
+                "run_id": pa.array([run.run_id] * len(self.artifacts), pa.string()),
+                "name": pa.array([a.name for a in self.artifacts], pa.string()),
+                "kind": pa.array([a.kind for a in self.artifacts], pa.string()),
+                "path_or_blob": pa.array([a.data for a in self.artifacts], pa.binary()),
+            }
+        )
         types = _run_types()
         row = {**_run_row(run), "board": to_json(self.board) if self.board is not None else None}
         runs = pa.table({name: pa.array([value], types.get(name, pa.string())) for name, value in row.items()})
         return {
             "manifest.json": (json.dumps({"schema_version": SCHEMA_VERSION, "runs": 1}) + "\n").encode(),
-            "runs.parquet": _parquet(runs), "metrics.parquet": _parquet(metrics),
-            "samples.parquet": _parquet(_sample_table(run.run_id, samples)), "artifacts.parquet": _parquet(artifacts),
+            "runs.parquet": _parquet(runs),
+            "metrics.parquet": _parquet(metrics),
+            "samples.parquet": _parquet(_sample_table(run.run_id, samples)),
+            "artifacts.parquet": _parquet(artifacts),
         }
 
     def discard(self) -> None:
@@ -257,8 +303,15 @@ def _run_types() -> dict[str, Any]:
     """Arrow types of the `runs` columns that are not text (JSON columns travel as text)."""
     import pyarrow as pa
 
-    return {"seed": pa.int64(), "sample_limit": pa.int64(), "n_samples": pa.int64(), "duration_s": pa.float64(),
-            "started_at": pa.timestamp("us"), "finished_at": pa.timestamp("us"), "git_dirty": pa.bool_()}
+    return {
+        "seed": pa.int64(),
+        "sample_limit": pa.int64(),
+        "n_samples": pa.int64(),
+        "duration_s": pa.float64(),
+        "started_at": pa.timestamp("us"),
+        "finished_at": pa.timestamp("us"),
+        "git_dirty": pa.bool_(),
+    }
 
 
 def _sample_table(run_id: str | None, samples: Sequence[SampleRecord]) -> Any:
@@ -284,8 +337,17 @@ def _read_samples(path: Path) -> list[SampleRecord]:
         table = pq.read_table(path)
     except Exception:  # a shard cut short cannot exist (rename is atomic), but a foreign file might
         return []
-    return [SampleRecord(r["sample_id"], r["idx"], json.loads(r["input"]), json.loads(r["prediction"]),
-                         json.loads(r["reference"]), json.loads(r["scores"])) for r in table.to_pylist()]
+    return [
+        SampleRecord(
+            r["sample_id"],
+            r["idx"],
+            json.loads(r["input"]),
+            json.loads(r["prediction"]),
+            json.loads(r["reference"]),
+            json.loads(r["scores"]),
+        )
+        for r in table.to_pylist()
+    ]
 
 
 def _parquet(table: Any) -> bytes:

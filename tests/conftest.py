@@ -70,8 +70,9 @@ class Harness:
         self.env = env
 
     def __call__(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(VENV_BIN / "harness"), *args], capture_output=True, text=True,
-                                env=self.env, timeout=300, **kwargs)
+        result = subprocess.run(
+            [str(VENV_BIN / "harness"), *args], capture_output=True, text=True, env=self.env, timeout=300, **kwargs
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
         return result
@@ -80,18 +81,24 @@ class Harness:
         return json.loads(self(*args, "--json").stdout)
 
     def popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([str(VENV_BIN / "harness"), *args], env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [str(VENV_BIN / "harness"), *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
 
 @pytest.fixture
 def harness_cli(tmp_path) -> Harness:
     """The CLI with only the built-ins and the toy arithmetic plugin loaded."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
-    env.update({
-        "HARNESS_HOME": str(tmp_path / "harness-home"), "HARNESS_DB": str(tmp_path / "results.duckdb"),
-        "HARNESS_LOAD_PLUGINS": "", "HARNESS_PLUGINS": "toy_plugins.arith",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
-        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-    })
+    env.update(
+        {
+            "HARNESS_HOME": str(tmp_path / "harness-home"),
+            "HARNESS_DB": str(tmp_path / "results.duckdb"),
+            "HARNESS_LOAD_PLUGINS": "",
+            "HARNESS_PLUGINS": "toy_plugins.arith",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+        }
+    )
     return Harness(env)

@@ -68,8 +68,11 @@ def app(**state) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "header", "subheader", "code", "text")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "header", "subheader", "code", "text")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -135,8 +138,11 @@ def test_run_detail_shows_metrics_metadata_artifacts_samples_and_renderers(fille
     page_text = texts(at)
     assert "arith summary" in page_text and "200 samples drawn" in page_text  # the plugin's run renderer
     # a renderer naming `peers` gets the other finished runs of the task, dataset and split
-    peers = sorted(r.model for r in Store(Path(os.environ["HARNESS_DB"])).runs(task="doubling", status="finished")
-                   if r.run_id != run.run_id and r.dataset == run.dataset and r.sample_limit is None)
+    peers = sorted(
+        r.model
+        for r in Store(Path(os.environ["HARNESS_DB"])).runs(task="doubling", status="finished")
+        if r.run_id != run.run_id and r.dataset == run.dataset and r.sample_limit is None
+    )
     assert f"{len(peers)} peer runs: {', '.join(sorted(set(peers)))}" in page_text and peers
     assert "**wrong.json** · `application/json`" in page_text  # the run's artifact
     assert "200 sample(s)." in page_text
@@ -203,9 +209,16 @@ def test_pages_wait_for_a_writer_then_render(filled, filled_db):
     import sys
     import time
 
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(3)"),
-        str(filled_db[0])], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(3)"),
+            str(filled_db[0]),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         start = time.monotonic()

@@ -47,9 +47,14 @@ def hooks():
 
 def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
     site = tmp_path / "site"
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-                             "-d", str(site)], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     # One page per plugins/*/README.md, found at build time.
     for readme in sorted(ROOT.glob("plugins/*/README.md")):
@@ -75,9 +80,11 @@ def test_links_of_included_readmes_are_rewritten_for_the_site(hooks, monkeypatch
     monkeypatch.setitem(hooks.PAGE_FOR, "plugins/nl2sql/README.md", "plugins/nl2sql.md")
     source = ROOT / "plugins" / "nl2sql" / "README.md"
     benchmark = next(iter(sorted((ROOT / "plugins" / "nl2sql" / "benchmarks").glob("*.py"))), None)
-    text = ("See [the harness](../../README.md), [definitions](../../leaderboards/README.md#format), "
-            "[nl2sql](../nl2sql/README.md), [web](https://kexue.fm/archives/6771), [here](#results) "
-            "and [gone](no-such-file.md).\n\n```\n[kept](../../README.md)\n```\n")
+    text = (
+        "See [the harness](../../README.md), [definitions](../../leaderboards/README.md#format), "
+        "[nl2sql](../nl2sql/README.md), [web](https://kexue.fm/archives/6771), [here](#results) "
+        "and [gone](no-such-file.md).\n\n```\n[kept](../../README.md)\n```\n"
+    )
     if benchmark is not None:
         text += f"\n[the benchmark]({benchmark.relative_to(source.parent).as_posix()})\n"
     out = hooks.rewrite_links(text, source, "plugins/nl2sql.md", None, None)
@@ -98,12 +105,14 @@ def test_an_undocumented_public_function_is_reported(hooks, tmp_path):
     (package / "mod.py").write_text(
         '"""A module."""\n\n'
         'def documented():\n    """Says why."""\n\n'
-        'def bare():\n    pass\n\n'
-        'def _private():\n    pass\n\n'
+        "def bare():\n    pass\n\n"
+        "def _private():\n    pass\n\n"
         'class Thing:\n    """A thing."""\n\n    size: int = 1\n\n    def method(self):\n        pass\n'
     )
     assert hooks.missing_docstrings(["docpkg.mod"], search_paths=[str(tmp_path)]) == [
-        "docpkg.mod.bare (function)", "docpkg.mod.Thing.method (function)"]
+        "docpkg.mod.bare (function)",
+        "docpkg.mod.Thing.method (function)",
+    ]
 
 
 def test_api_pages_render_the_modules_the_brief_names(hooks):

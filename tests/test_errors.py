@@ -26,8 +26,10 @@ def one_line_error(result, code: int, *needles: str) -> str:
 def test_broken_plugins_are_never_silent(harness_cli):
     harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.broken_import"
     result = harness_cli("tasks")
-    assert ("warning: plugin 'toy_plugins.broken_import' failed to load: ModuleNotFoundError: No module named "
-            "'a_module_that_is_not_installed'; `harness plugins` shows more") in result.stderr.splitlines()
+    assert (
+        "warning: plugin 'toy_plugins.broken_import' failed to load: ModuleNotFoundError: No module named "
+        "'a_module_that_is_not_installed'; `harness plugins` shows more"
+    ) in result.stderr.splitlines()
     assert "doubling" in result.stdout
     failed = harness_cli("run", "--task", "tripling", check=False)
     one_line_error(failed, 2, "unknown task 'tripling'", "toy_plugins.broken_import", "harness plugins")
@@ -49,8 +51,9 @@ def test_a_damaged_database_says_how_to_recover(harness_cli, db):
 
 @pytest.mark.parametrize("seed", ["-1", str(2**63)])
 def test_a_seed_out_of_range_is_refused_before_any_work(harness_cli, db, seed):
-    one_line_error(harness_cli("run", "--task", "doubling", "--seed", seed, check=False), 2,
-                   "--seed must be between 0 and 2^63-1")
+    one_line_error(
+        harness_cli("run", "--task", "doubling", "--seed", seed, check=False), 2, "--seed must be between 0 and 2^63-1"
+    )
     assert not db.exists()
 
 
@@ -58,8 +61,9 @@ def test_export_into_an_unwritable_folder_is_one_line(harness_cli, tmp_path):
     harness_cli("run", "--task", "doubling")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    one_line_error(harness_cli("export", str(blocker / "out"), check=False), 1, "cannot write the export to",
-                   str(blocker / "out"))
+    one_line_error(
+        harness_cli("export", str(blocker / "out"), check=False), 1, "cannot write the export to", str(blocker / "out")
+    )
     if os.geteuid() != 0:  # root writes anywhere; the file-in-the-way case covers it there
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
@@ -69,8 +73,13 @@ def test_export_into_an_unwritable_folder_is_one_line(harness_cli, tmp_path):
 def test_a_prediction_a_metric_cannot_read_names_metric_sample_and_expectation(harness_cli):
     harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.judged"  # a task without a prediction_schema
     result = harness_cli("run", "--task", "judged", "--model", "listy", check=False)
-    line = one_line_error(result, 1, "ScoreError: metric 'judged-correct' cannot score sample 'q000'",
-                          'it expects an object {"even": true/false', "prediction [0, 0] (list)")
+    line = one_line_error(
+        result,
+        1,
+        "ScoreError: metric 'judged-correct' cannot score sample 'q000'",
+        'it expects an object {"even": true/false',
+        "prediction [0, 0] (list)",
+    )
     assert "(TypeError: list indices must be integers" in line
 
 
@@ -104,15 +113,18 @@ def test_new_plugin_refuses_installed_names_and_drops_a_harness_prefix(tmp_path)
     assert not (tmp_path / "harness-harness-movie-notes").exists()
 
 
-@pytest.mark.parametrize(("args", "command", "needle"), [
-    (["runs", "--status", "done"], "runs", "Invalid value for '--status': 'done' is not one of"),
-    (["run"], "run", "Missing option '--task'"),
-    (["run", "--task"], "run", "Option '--task' requires an argument"),
-    (["import", "/nonexistent"], "import", "Directory '/nonexistent' does not exist"),
-    (["run", "--task", "doubling", "--db", "/tmp"], "run", "Invalid value for '--db'"),
-    (["nosuchcommand"], "", "No such command 'nosuchcommand'"),
-    (["hello", "--loud"], "hello", "No such option"),  # a command a plugin registers
-])
+@pytest.mark.parametrize(
+    ("args", "command", "needle"),
+    [
+        (["runs", "--status", "done"], "runs", "Invalid value for '--status': 'done' is not one of"),
+        (["run"], "run", "Missing option '--task'"),
+        (["run", "--task"], "run", "Option '--task' requires an argument"),
+        (["import", "/nonexistent"], "import", "Directory '/nonexistent' does not exist"),
+        (["run", "--task", "doubling", "--db", "/tmp"], "run", "Invalid value for '--db'"),
+        (["nosuchcommand"], "", "No such command 'nosuchcommand'"),
+        (["hello", "--loud"], "hello", "No such option"),  # a command a plugin registers
+    ],
+)
 def test_usage_errors_are_one_line_naming_the_help_to_read(harness_cli, db, args, command, needle):
     harness_cli.env["HARNESS_PLUGINS"] += ",toy_plugins.extra_model"
     line = one_line_error(harness_cli(*args, check=False), 2, needle)
@@ -129,15 +141,15 @@ def test_harness_alone_still_prints_its_help(harness_cli):
 def test_a_negative_limit_is_a_usage_error(harness_cli, command):
     run_id = harness_cli.json("run", "--task", "doubling")["run_id"]
     args = [run_id if arg == "RUN" else arg for arg in command]
-    one_line_error(harness_cli(*args, "--limit", "-1", check=False), 2,
-                   "Invalid value for '--limit': -1 is not in the range x>=0")
+    one_line_error(
+        harness_cli(*args, "--limit", "-1", check=False), 2, "Invalid value for '--limit': -1 is not in the range x>=0"
+    )
     assert harness_cli(*args, "--limit", "0").returncode == 0  # 0: everything
 
 
 @pytest.mark.parametrize("port", ["0", "99999", "-5"])
 def test_a_port_out_of_range_is_refused_before_starting(harness_cli, port):
-    one_line_error(harness_cli("dashboard", "--port", port, check=False), 2, "Invalid value for '--port'",
-                   "1<=x<=65535")
+    one_line_error(harness_cli("dashboard", "--port", port, check=False), 2, "Invalid value for '--port'", "1<=x<=65535")
 
 
 def _damage_not_parquet(folder):
@@ -163,7 +175,7 @@ def _damage_missing_column(folder):
 def _damage_data_page(folder):
     path = folder / "samples.parquet"
     data = bytearray(path.read_bytes())
-    data[8:len(data) // 2] = b"\xab" * (len(data) // 2 - 8)  # the footer (schema) survives, the rows do not
+    data[8 : len(data) // 2] = b"\xab" * (len(data) // 2 - 8)  # the footer (schema) survives, the rows do not
     path.write_bytes(bytes(data))
     return "samples.parquet is damaged"
 
@@ -179,8 +191,13 @@ def test_a_damaged_export_is_one_line_naming_the_file_and_imports_nothing(harnes
     needle = damage(tmp_path / "bad")
     harness_cli.env["HARNESS_DB"] = str(tmp_path / "target.duckdb")
     harness_cli("run", "--task", "doubling", "--seed", "3")
-    line = one_line_error(harness_cli("import", str(tmp_path / "good"), str(tmp_path / "bad"), check=False), 1,
-                          needle, "nothing was imported", "harness export")
+    line = one_line_error(
+        harness_cli("import", str(tmp_path / "good"), str(tmp_path / "bad"), check=False),
+        1,
+        needle,
+        "nothing was imported",
+        "harness export",
+    )
     assert str(tmp_path / "bad") in line
     assert [r["seed"] for r in harness_cli.json("runs")] == [3]  # neither folder's runs were stored
 
@@ -192,8 +209,9 @@ def test_export_refuses_to_replace_an_export_without_force(harness_cli, tmp_path
     harness_cli("export", str(tmp_path / "empty"), "--run", first)  # an empty folder is fine, as is a new one
     harness_cli("export", str(tmp_path / "out"), "--run", first)
     before = (tmp_path / "out" / "runs.parquet").read_bytes()
-    line = one_line_error(harness_cli("export", str(tmp_path / "out"), "--run", second, check=False), 2,
-                          "already holds an export", "--force")
+    line = one_line_error(
+        harness_cli("export", str(tmp_path / "out"), "--run", second, check=False), 2, "already holds an export", "--force"
+    )
     assert str(tmp_path / "out") in line
     assert (tmp_path / "out" / "runs.parquet").read_bytes() == before
     harness_cli("export", str(tmp_path / "out"), "--run", second, "--force")
@@ -237,8 +255,11 @@ def test_an_unknown_sweep_id_is_a_usage_error_with_suggestions(harness_cli, db):
     one_line_error(harness_cli("sweeps", "nope", check=False), 2, "no sweep 'nope'", "no sweeps are recorded")
     harness_cli("sweep", "-t", "doubling", "-m", "exact", "--seeds", "0-1")
     sweep_id = harness_cli.json("sweeps")[0]["sweep_id"]
-    one_line_error(harness_cli("sweeps", sweep_id[:-1] + "z", check=False), 2,
-                   f"no sweep '{sweep_id[:-1]}z' in {db}; did you mean '{sweep_id}'?")
+    one_line_error(
+        harness_cli("sweeps", sweep_id[:-1] + "z", check=False),
+        2,
+        f"no sweep '{sweep_id[:-1]}z' in {db}; did you mean '{sweep_id}'?",
+    )
     one_line_error(harness_cli("sweeps", "nope", check=False), 2, "no sweep 'nope'", "`harness sweeps` lists them")
     assert harness_cli.json("sweeps", sweep_id[:4])["sweep_id"] == sweep_id  # a unique prefix still works
 
@@ -249,24 +270,39 @@ def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
     harness_cli("run", "--task", "doubling")
     harness_cli.env["HARNESS_DB_TIMEOUT"] = "0.5"
     with duckdb.connect(str(db)):  # this test's process holds the file, as a notebook would
-        line = one_line_error(harness_cli("runs", check=False), 1, f"results database {db} stayed locked",
-                              f"(PID {os.getpid()}: ", "close that connection", "HARNESS_DB_TIMEOUT=SECONDS")
+        line = one_line_error(
+            harness_cli("runs", check=False),
+            1,
+            f"results database {db} stayed locked",
+            f"(PID {os.getpid()}: ",
+            "close that connection",
+            "HARNESS_DB_TIMEOUT=SECONDS",
+        )
     assert "Python session, notebook or `duckdb` shell" in line
     assert len(harness_cli.json("runs")) == 1  # nothing was lost
 
 
-@pytest.mark.parametrize(("name", "needle"), [
-    ("1abc", "plugin name '1abc' must be kebab-case (a lowercase letter, then lowercase letters, digits and single "
-             "dashes): it starts with '1' (try 'abc')"),
-    ("My-Task", "'M', 'T' are not allowed (try 'my-task')"),
-    ("movie_notes", "'_' is not allowed (try 'movie-notes')"),
-    ("movie--notes", "it has a double dash (try 'movie-notes')"),
-    ("notes-", "it ends with a dash (try 'notes')"),
-])
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        (
+            "1abc",
+            "plugin name '1abc' must be kebab-case (a lowercase letter, then lowercase letters, digits and single "
+            "dashes): it starts with '1' (try 'abc')",
+        ),
+        ("My-Task", "'M', 'T' are not allowed (try 'my-task')"),
+        ("movie_notes", "'_' is not allowed (try 'movie-notes')"),
+        ("movie--notes", "it has a double dash (try 'movie-notes')"),
+        ("notes-", "it ends with a dash (try 'notes')"),
+    ],
+)
 def test_new_plugin_says_exactly_what_is_wrong_with_a_name(harness_cli, tmp_path, name, needle):
     one_line_error(harness_cli("new-plugin", name, "--dir", str(tmp_path), check=False), 2, needle)
-    one_line_error(harness_cli("new-plugin", "notes", "--task", name, "--dir", str(tmp_path), check=False), 2,
-                   needle.replace("plugin name", "task name"))
+    one_line_error(
+        harness_cli("new-plugin", "notes", "--task", name, "--dir", str(tmp_path), check=False),
+        2,
+        needle.replace("plugin name", "task name"),
+    )
     assert not any(tmp_path.iterdir())
 
 
@@ -286,6 +322,9 @@ def test_a_duplicate_sample_id_names_the_folder_and_both_positions(harness_cli, 
     data.mkdir()
     rows = [{"id": i, "x": x, "reference": 2 * x} for i, x in (("a", 1), ("1", 2), ("b", 3), ("1", 4))]
     (data / "test.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    one_line_error(harness_cli("run", "--task", "doubling", "--data-dir", str(data), check=False), 1,
-                   f"sample id '1' occurs more than once in split 'test' of --data-dir {data} (samples 2 and 4")
+    one_line_error(
+        harness_cli("run", "--task", "doubling", "--data-dir", str(data), check=False),
+        1,
+        f"sample id '1' occurs more than once in split 'test' of --data-dir {data} (samples 2 and 4",
+    )
     assert not db.exists()

@@ -133,8 +133,11 @@ def test_a_plugin_naming_a_hub_module_fails_to_load_with_one_line(harness_cli):
 
 
 def test_missing_local_modules_are_refused_when_the_class_is_defined():
-    for spec, needle in (("no_such_script.py", "does not exist"), ("toy_plugins.no_such_module:Metric", "no module named"),
-                         ("toy_plugins.evaluate_toy_accuracy:", "not an import string")):
+    for spec, needle in (
+        ("no_such_script.py", "does not exist"),
+        ("toy_plugins.no_such_module:Metric", "no module named"),
+        ("toy_plugins.evaluate_toy_accuracy:", "not an import string"),
+    ):
         with pytest.raises(ConfigError, match=needle):
             type("Missing", (EvaluateMetric,), {"name": "missing", "module": spec, "key": "x", "__module__": __name__})
 
@@ -162,9 +165,14 @@ def test_a_description_that_is_not_the_modules_metric_info_is_refused():
 def test_a_module_drawing_random_numbers_must_say_so_and_then_matches_compute():
     from toy_plugins import evaluate_toy_info as info
 
-    fields = {"module": "toy_plugins.evaluate_toy_accuracy:JitteredAccuracy", "key": "accuracy",
-              "description": info.JITTER_DESCRIPTION, "citation": info.ACCURACY_CITATION, "expects": info.ACCURACY_INPUTS,
-              "__module__": __name__}
+    fields = {
+        "module": "toy_plugins.evaluate_toy_accuracy:JitteredAccuracy",
+        "key": "accuracy",
+        "description": info.JITTER_DESCRIPTION,
+        "citation": info.ACCURACY_CITATION,
+        "expects": info.ACCURACY_INPUTS,
+        "__module__": __name__,
+    }
     unseeded = type("Unseeded", (EvaluateMetric,), {"name": "toy-jitter", **fields})
     np.random.seed(1)
     np.random.random()  # the global generator elsewhere than where the module's seed puts it
@@ -199,8 +207,10 @@ def test_the_dashboard_run_page_shows_the_metric_info(spelling, monkeypatch):
 
 @needs_evaluate
 def test_evaluate_is_imported_without_the_transformers_pipelines_it_never_needs():
-    probe = ("import json, sys\nfrom harness.evaluate_metrics import import_evaluate\nimport_evaluate()\n"
-             "print(json.dumps([m in sys.modules for m in ('evaluate', 'transformers.pipelines', 'torch')]))")
+    probe = (
+        "import json, sys\nfrom harness.evaluate_metrics import import_evaluate\nimport_evaluate()\n"
+        "print(json.dumps([m in sys.modules for m in ('evaluate', 'transformers.pipelines', 'torch')]))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout) == [True, False, False], out.stderr  # the block is lifted: no None left behind
 
@@ -236,5 +246,8 @@ def test_a_corpus_metric_pools_the_modules_per_sample_statistics():
 
 def test_a_metric_without_a_key_is_refused_when_defined():
     with pytest.raises(ConfigError, match="set `key`"):
-        type("NoKey", (EvaluateMetric,), {"name": "no-key", "module": "toy_plugins.evaluate_toy_accuracy:WordAccuracy",
-                                          "__module__": __name__})
+        type(
+            "NoKey",
+            (EvaluateMetric,),
+            {"name": "no-key", "module": "toy_plugins.evaluate_toy_accuracy:WordAccuracy", "__module__": __name__},
+        )

@@ -32,7 +32,7 @@ def listening_addresses(port: int) -> set[str]:
                 if width == 8:
                     found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
                 else:
-                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                     found.add(socket.inet_ntop(socket.AF_INET6, words))
     return found
 
@@ -46,16 +46,29 @@ def test_the_dashboard_binds_localhost_only_and_asks_nothing_on_a_first_run(tmp_
     # A first run on a desktop: no ~/.streamlit (Streamlit would ask for an email and wait), a
     # DISPLAY (without one Streamlit assumes headless and asks nothing), and a browser "opened"
     # through xdg-open, which runs $BROWSER: here a command that does nothing.
-    env = {**os.environ, "HARNESS_HOME": str(tmp_path), "HARNESS_DB": str(tmp_path / "r.duckdb"),
-           "HARNESS_LOAD_PLUGINS": "", "HOME": str(tmp_path / "home"), "BROWSER": "true", "DISPLAY": ":99"}
+    env = {
+        **os.environ,
+        "HARNESS_HOME": str(tmp_path),
+        "HARNESS_DB": str(tmp_path / "r.duckdb"),
+        "HARNESS_LOAD_PLUGINS": "",
+        "HOME": str(tmp_path / "home"),
+        "BROWSER": "true",
+        "DISPLAY": ":99",
+    }
     command = {  # the README's two ways to open the dashboard, from the project folder
         "streamlit run app.py": [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
         "harness dashboard": [str(Path(sys.executable).parent / "harness"), "dashboard", "--port", str(port)],
     }[how]
     server = subprocess.Popen(
         command,
-        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     started = False
     try:
         deadline = time.monotonic() + 90

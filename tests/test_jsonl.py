@@ -14,11 +14,14 @@ def test_yields_objects_with_their_location_and_skips_blank_lines(tmp_path):
     assert list(read_jsonl(path)) == [(f"{path}:1", 1, {"x": 1}), (f"{path}:4", 4, {"x": "北京"})]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b'{"x": 1}\n{"x": \n', ":2: not valid JSON (Expecting value, column 8)"),
-    (b'{"x": 1}\n[1, 2]\n', ":2: expected a JSON object, got list"),
-    (b'{"x": 1}\n{"x": "\xff"}\n', ":2: not UTF-8 text"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"x": 1}\n{"x": \n', ":2: not valid JSON (Expecting value, column 8)"),
+        (b'{"x": 1}\n[1, 2]\n', ":2: expected a JSON object, got list"),
+        (b'{"x": 1}\n{"x": "\xff"}\n', ":2: not UTF-8 text"),
+    ],
+)
 def test_errors_name_file_and_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content)

@@ -26,20 +26,21 @@ def partial_runs(arith, db):
         "noisy": runner.run(RunRequest(task="doubling", model="noisy")).run,
         "noisy-smoke": runner.run(RunRequest(task="doubling", model="noisy", limit=3)).run,  # latest, 3 samples
         "peeking-smoke": runner.run(RunRequest(task="doubling", model="peeking", limit=5)).run,
-        "noisy2-big-limit": runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "2"},
-                                                  limit=500)).run,  # a limit past the split covers it all
+        "noisy2-big-limit": runner.run(
+            RunRequest(task="doubling", model="noisy", model_args={"every": "2"}, limit=500)
+        ).run,  # a limit past the split covers it all
     }
     return made
 
 
 def test_limit_runs_are_not_ranked_unless_asked(arith, db, partial_runs):
     for pick in ("best", "latest"):
-        board, = rank(Store(db), "doubling", pick=pick, registry=arith)
+        (board,) = rank(Store(db), "doubling", pick=pick, registry=arith)
         rows = {s.model + str(s.model_config.get("every", "")): s for s in board.standings}
         assert set(rows) == {"exact", "noisy4", "noisy2"}, pick
         assert rows["noisy4"].run_id == partial_runs["noisy"].run_id and rows["noisy4"].n_samples == 200
         assert rows["noisy2"].n_samples == 200 and not any(s.partial for s in board.standings)
-    board, = rank(Store(db), "doubling", pick="latest", include_partial=True, registry=arith)
+    (board,) = rank(Store(db), "doubling", pick="latest", include_partial=True, registry=arith)
     partial = [s for s in board.standings if s.partial]
     assert {(s.model, s.n_samples) for s in partial} == {("noisy", 3), ("peeking", 5)}
     assert [s.partial for s in board.standings] == [False] * 3 + [True] * 2  # below every complete row
@@ -52,8 +53,7 @@ def test_cli_and_json_mark_partial_runs_only_with_include_partial(harness_cli):
     rows = harness_cli.json("leaderboard", "--task", "doubling")[0]["rows"]
     assert all(row["partial"] is False and row["n_samples"] == 200 for row in rows)
     rows = harness_cli.json("leaderboard", "--task", "doubling", "--include-partial")[0]["rows"]
-    assert [(row["model"], row["n_samples"], row["partial"]) for row in rows] == [
-        ("exact", 200, False), ("exact", 4, True)]
+    assert [(row["model"], row["n_samples"], row["partial"]) for row in rows] == [("exact", 200, False), ("exact", 4, True)]
     assert rows[0]["p_next"] is None  # a complete row is not tested against a smoke test
     shown = harness_cli("leaderboard", "--task", "doubling", "--include-partial").stdout
     assert "exact (partial: 4 samples)" in shown
@@ -82,7 +82,7 @@ def test_a_merged_database_ranks_by_its_stored_definition_where_the_plugin_is_mi
         runner = Runner(registry, Store(db))
         for model in ("cheater", "honest"):
             runner.run(RunRequest(task="judged", model=model))
-        here, = rank(Store(db), "judged", flags=("judged-lookups",), columns=("judged-confidence",), registry=registry)
+        (here,) = rank(Store(db), "judged", flags=("judged-lookups",), columns=("judged-confidence",), registry=registry)
     assert [(s.model, s.flags) for s in here.standings] == [("honest", []), ("cheater", ["judged-lookups"])]
     export_runs(Store(db), tmp_path / "out")
     elsewhere = Store(tmp_path / "elsewhere.duckdb")
@@ -91,8 +91,16 @@ def test_a_merged_database_ranks_by_its_stored_definition_where_the_plugin_is_mi
         specs = load_definitions(bare, elsewhere, tmp_path / "no-files")
         entry = specs["judged"].tasks[0]
         assert (entry.flags, entry.columns) == (("judged-lookups",), ("judged-confidence",))
-        board, = rank(elsewhere, "judged", entry.dataset, entry.split, metric=entry.metric, columns=entry.columns,
-                      flags=entry.flags, registry=bare)
+        (board,) = rank(
+            elsewhere,
+            "judged",
+            entry.dataset,
+            entry.split,
+            metric=entry.metric,
+            columns=entry.columns,
+            flags=entry.flags,
+            registry=bare,
+        )
     assert [(s.model, s.flags) for s in board.standings] == [("honest", []), ("cheater", ["judged-lookups"])]
     run_id = board.standings[0].run_id
     assert elsewhere.metric_descriptions(run_id)["judged-lookups"].startswith("Share of answers looked up")
@@ -153,8 +161,7 @@ def test_bootstrap_drops_undefined_resamples_and_counts_them():
 def test_vectorised_paired_tests_equal_pair_by_pair_tests(arith, db):
     rng = np.random.default_rng(7)
     ids = [f"s{i:04d}" for i in range(300)]
-    runs = {f"r{j}": dict(zip(ids, (rng.random(300) < 0.4 + 0.05 * j).astype(float).tolist(), strict=True))
-            for j in range(6)}
+    runs = {f"r{j}": dict(zip(ids, (rng.random(300) < 0.4 + 0.05 * j).astype(float).tolist(), strict=True)) for j in range(6)}
     runs["r6"] = dict(zip(ids, rng.normal(size=300).tolist(), strict=True))
     runs["r7"] = {k: v + 0.05 for k, v in list(runs["r6"].items())[:250]}  # a subset: fewer shared samples
     runs["r3"].update({k: None for k in ids[::7]})  # not applicable there: left out, as JSON null
@@ -162,8 +169,10 @@ def test_vectorised_paired_tests_equal_pair_by_pair_tests(arith, db):
     store.init()
     with store.transaction() as con:
         for run_id, scores in runs.items():
-            con.executemany("INSERT INTO samples (run_id, sample_id, idx, scores) VALUES (?, ?, ?, ?)",
-                            [[run_id, k, i, json.dumps({"m": v})] for i, (k, v) in enumerate(scores.items())])
+            con.executemany(
+                "INSERT INTO samples (run_id, sample_id, idx, scores) VALUES (?, ?, ?, ?)",
+                [[run_id, k, i, json.dumps({"m": v})] for i, (k, v) in enumerate(scores.items())],
+            )
     pairs = [(f"r{j}", f"r{j + 1}") for j in range(7)]
     fast = paired_tests(store, pairs, "m", arith)
     applicable = {run: {k: v for k, v in scores.items() if v is not None} for run, scores in runs.items()}

@@ -39,9 +39,9 @@ def runs(arith, db, template):
 def test_definitions_come_from_files_then_plugins_then_defaults(arith, db, runs, tmp_path):
     (tmp_path / "boards").mkdir()
     (tmp_path / "boards" / "mine.toml").write_text(
-        'title = "Mine"\n[[tasks]]\ntask = "doubling"\ncolumns = ["absolute_error"]\n', encoding="utf-8")
-    (tmp_path / "boards" / "arith.toml").write_text(
-        'title = "The file wins"\n[[tasks]]\ntask = "squaring"\n', encoding="utf-8")
+        'title = "Mine"\n[[tasks]]\ntask = "doubling"\ncolumns = ["absolute_error"]\n', encoding="utf-8"
+    )
+    (tmp_path / "boards" / "arith.toml").write_text('title = "The file wins"\n[[tasks]]\ntask = "squaring"\n', encoding="utf-8")
     specs = load_definitions(arith, Store(db), tmp_path / "boards")
     assert specs["mine"].tasks[0].columns == ("absolute_error",)
     assert specs["arith"].title == "The file wins"  # a repository file beats a plugin on a name clash
@@ -71,19 +71,24 @@ def test_a_task_without_definition_gets_a_default_board(runs, db, tmp_path):
     # elsewhere) are ranked by the definition stored with their runs (here the arith plugin's)
     assert {n: s.source for n, s in specs.items()} == {
         "doubling": "stored with the runs (from plugin toy_plugins.arith)",
-        "squaring": "stored with the runs (from plugin toy_plugins.arith)", "tripling": "default"}
+        "squaring": "stored with the runs (from plugin toy_plugins.arith)",
+        "tripling": "default",
+    }
     assert specs["doubling"].tasks[0].columns == ("absolute_error",)
     assert specs["tripling"].description == "Triple an integer." and specs["tripling"].tasks[0].metric is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('title = "x"\n', "needs at least one [[tasks]]"),
-    ('colour = "red"\n[[tasks]]\ntask = "a"\n', "unknown key(s) colour"),
-    ('kind = "pie"\n[[tasks]]\ntask = "a"\n', "kind must be 'ranking' or 'overview'"),
-    ('[[tasks]]\ntask = "a"\ncolumns = "b"\n', "`columns` must be a list"),
-    ('[[tasks]]\ntask = "a"\nmetrc = "b"\n', "unknown key(s) metrc"),
-    ('[[tasks]\n', "cannot read leaderboard definition"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('title = "x"\n', "needs at least one [[tasks]]"),
+        ('colour = "red"\n[[tasks]]\ntask = "a"\n', "unknown key(s) colour"),
+        ('kind = "pie"\n[[tasks]]\ntask = "a"\n', "kind must be 'ranking' or 'overview'"),
+        ('[[tasks]]\ntask = "a"\ncolumns = "b"\n', "`columns` must be a list"),
+        ('[[tasks]]\ntask = "a"\nmetrc = "b"\n', "unknown key(s) metrc"),
+        ("[[tasks]\n", "cannot read leaderboard definition"),
+    ],
+)
 def test_bad_definitions_name_the_file_and_key(tmp_path, text, message):
     path = tmp_path / "broken.toml"
     path.write_text(text, encoding="utf-8")
@@ -93,23 +98,26 @@ def test_bad_definitions_name_the_file_and_key(tmp_path, text, message):
 
 
 def test_columns_and_flags(arith, db, runs):
-    board, = rank(Store(db), "doubling", columns=("absolute_error",), registry=arith)
+    (board,) = rank(Store(db), "doubling", columns=("absolute_error",), registry=arith)
     assert [s.model for s in board.standings] == ["exact", "noisy", "noisy"]
     assert board.standings[1].columns["absolute_error"].value == pytest.approx(0.25)
     # a flag metric (recorded here by hand) pushes the best run below every unflagged one
     with Store(db).transaction() as con:
         con.execute(ADD_METRIC + "(?, 'suspicious', 1.0, NULL, NULL, false, false)", [runs["exact"].run_id])
         con.execute(ADD_METRIC + "(?, 'suspicious', 0.0, NULL, NULL, false, false)", [runs["noisy2"].run_id])
-    board, = rank(Store(db), "doubling", flags=("suspicious",), registry=arith)
+    (board,) = rank(Store(db), "doubling", flags=("suspicious",), registry=arith)
     assert [(s.model, s.value, s.flags) for s in board.standings] == [
-        ("noisy", 0.75, []), ("noisy", 0.5, []), ("exact", 1.0, ["suspicious"])]
-    board, = rank(Store(db), "doubling", metric="absolute_error", registry=arith)
+        ("noisy", 0.75, []),
+        ("noisy", 0.5, []),
+        ("exact", 1.0, ["suspicious"]),
+    ]
+    (board,) = rank(Store(db), "doubling", metric="absolute_error", registry=arith)
     assert board.metric == "absolute_error" and board.higher_is_better is False
     assert [s.value for s in board.standings] == [0.0, 0.25, 0.5]
 
 
 def test_adjacent_rows_carry_a_paired_bootstrap_p_value(arith, db, runs):
-    board, = rank(Store(db), "doubling", registry=arith)
+    (board,) = rank(Store(db), "doubling", registry=arith)
     first, second, third = board.standings
     assert first.shared_next == 200 and first.p_next < 0.01 and first.significant
     assert second.p_next < 0.01  # 0.75 vs 0.5 on 200 paired samples
@@ -122,8 +130,9 @@ def test_adjacent_rows_carry_a_paired_bootstrap_p_value(arith, db, runs):
 
 def test_paired_bootstrap_is_calibrated_enough():
     rng = np.random.default_rng(1)
-    same = [paired_bootstrap_p(None, rng.integers(0, 2, 300).tolist(), rng.integers(0, 2, 300).tolist(), seed=i)
-            for i in range(40)]
+    same = [
+        paired_bootstrap_p(None, rng.integers(0, 2, 300).tolist(), rng.integers(0, 2, 300).tolist(), seed=i) for i in range(40)
+    ]
     assert float(np.mean(np.array(same) < 0.05)) <= 0.15  # two equally good runs are rarely called different
     assert 0.3 < float(np.mean(same)) < 0.7
     assert paired_bootstrap_p(None, [1.0] * 50, [0.0] * 50, seed=0) < 0.01
@@ -131,12 +140,17 @@ def test_paired_bootstrap_is_calibrated_enough():
 
 
 def test_overview_has_one_row_per_task_with_counts(arith, db, runs):
-    spec = parse_definition({"title": "All", "kind": "overview",
-                             "tasks": [{"task": "doubling"}, {"task": "squaring"}, {"task": "celeba-recon"}]},
-                            "all", "test")
+    spec = parse_definition(
+        {"title": "All", "kind": "overview", "tasks": [{"task": "doubling"}, {"task": "squaring"}, {"task": "celeba-recon"}]},
+        "all",
+        "test",
+    )
     rows = build(Store(db), spec, arith).overview
     assert [(r.task, r.best_model, r.runs, r.models) for r in rows] == [
-        ("doubling", "exact", 3, 2), ("squaring", "exact", 1, 1), ("celeba-recon", None, 0, 0)]
+        ("doubling", "exact", 3, 2),
+        ("squaring", "exact", 1, 1),
+        ("celeba-recon", None, 0, 0),
+    ]
     assert rows[0].value == 1.0 and rows[0].dataset == "doubling-synth-v1"
     # the overview picks a task's best the way the task's own leaderboard ranks it: flags included
     with Store(db).transaction() as con:
@@ -159,7 +173,7 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     assert ranked["rows"][1]["columns"]["absolute_error"]["value"] == 0.25
     assert ranked["rows"][0]["significant"] is True
     # --task ranks as the definition that covers the task says
-    by_task, = harness_cli.json("leaderboard", "--task", "doubling")
+    (by_task,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert by_task["columns"] == ["absolute_error"]
     text = harness_cli("leaderboard", "arith", "--markdown").stdout
     assert "| rank | model | exact_match | 95% CI | vs next | absolute_error | config |" in text

@@ -38,8 +38,9 @@ def layered_venv(tmp_path) -> Path:
 
 
 def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path, layered_venv):
-    out = sh(sys.executable, "-m", "harness", "new-plugin", "harness-movie-reviews", "--task", "reviews",
-             "--dir", tmp_path).stdout
+    out = sh(
+        sys.executable, "-m", "harness", "new-plugin", "harness-movie-reviews", "--task", "reviews", "--dir", tmp_path
+    ).stdout
     plugin = tmp_path / "harness-movie-reviews"  # the harness- prefix is not doubled
     assert f"Created {plugin}" in out and "task reviews" in out
     assert (plugin / "harness_movie_reviews" / "__init__.py").exists()
@@ -48,8 +49,7 @@ def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path
 
     # A plain, non-editable install: the leaderboard definition must travel as package data.
     python = layered_venv / "bin" / "python"
-    sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-build-isolation",
-       plugin)
+    sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-build-isolation", plugin)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
     env.update(HARNESS_HOME=str(tmp_path / "home"), HARNESS_DB=str(tmp_path / "r.duckdb"), HF_HUB_OFFLINE="1")
 
@@ -59,8 +59,13 @@ def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path
     plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json"))}
     assert plugins["movie-reviews"]["error"] is None
     assert plugins["movie-reviews"]["version"] == "0.1.0"
-    assert plugins["movie-reviews"]["hooks"] == ["register_leaderboards", "register_metrics", "register_models",
-                                                 "register_renderers", "register_tasks"]
+    assert plugins["movie-reviews"]["hooks"] == [
+        "register_leaderboards",
+        "register_metrics",
+        "register_models",
+        "register_renderers",
+        "register_tasks",
+    ]
     tasks = {t["name"]: t for t in json.loads(harness("tasks", "--json"))}
     assert tasks["reviews"]["plugin"] == "movie-reviews"
     assert tasks["reviews"]["default_model"] == "reviews-keywords"

@@ -9,8 +9,18 @@ from harness.plugins import PluginError, load_registry, use_plugins
 from harness.runner import Runner, RunRequest
 from harness.store import Store
 
-TASK_FIELDS = {"name", "plugin", "version", "description", "source", "group", "splits", "primary_metric",
-               "higher_is_better", "default_model"}
+TASK_FIELDS = {
+    "name",
+    "plugin",
+    "version",
+    "description",
+    "source",
+    "group",
+    "splits",
+    "primary_metric",
+    "higher_is_better",
+    "default_model",
+}
 
 
 def test_listings_have_documented_fields(harness_cli):
@@ -24,7 +34,12 @@ def test_listings_have_documented_fields(harness_cli):
     plugins = {p["name"]: p for p in harness_cli.json("plugins")}
     assert {"name", "version", "hooks", "error"} <= set(plugins["toy_plugins.arith"])
     assert plugins["toy_plugins.arith"]["hooks"] == [
-        "register_leaderboards", "register_metrics", "register_models", "register_renderers", "register_tasks"]
+        "register_leaderboards",
+        "register_metrics",
+        "register_models",
+        "register_renderers",
+        "register_tasks",
+    ]
     assert plugins["builtin"]["hooks"] == ["register_metrics"] and plugins["builtin"]["error"] is None
     assert plugins["executors"]["hooks"] == ["register_executors"] and plugins["executors"]["error"] is None
 

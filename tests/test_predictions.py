@@ -33,8 +33,11 @@ def test_harness_tasks_shows_one_task_with_its_prediction_shape(harness_cli):
 
 
 def test_nested_fields_are_named_and_invalid_schemas_are_refused():
-    schema = {"type": "object", "required": ["sql"],
-              "properties": {"sql": {"type": "object", "properties": {"sel": {"type": "array", "items": {"type": "integer"}}}}}}
+    schema = {
+        "type": "object",
+        "required": ["sql"],
+        "properties": {"sql": {"type": "object", "properties": {"sel": {"type": "array", "items": {"type": "integer"}}}}},
+    }
     checker = validator("nl", schema)
     check(checker, "nl", "m", ["a"], [{"sql": {"sel": [1, 2]}}])
     with pytest.raises(PredictionError, match=r"sample 'b': prediction\['sql'\]\['sel'\]\[1\] = \"2\""):

@@ -38,17 +38,20 @@ def test_leaderboard_ranks_best_run_per_model_and_config(harness_cli, filled):
     assert len(boards) == 1
     board = boards[0]
     assert (board["dataset"], board["split"], board["metric"], board["higher_is_better"]) == (
-        "doubling-synth-v1", "test", "exact_match", True)
+        "doubling-synth-v1",
+        "test",
+        "exact_match",
+        True,
+    )
     rows = board["rows"]
-    assert [(r["rank"], r["model"], r["value"]) for r in rows] == [
-        (1, "exact", 1.0), (2, "noisy", 0.75), (3, "noisy", 0.5)]
+    assert [(r["rank"], r["model"], r["value"]) for r in rows] == [(1, "exact", 1.0), (2, "noisy", 0.75), (3, "noisy", 0.5)]
     assert rows[1]["runs"] == 2 and rows[1]["model_config"] == {"every": 4, "offset": 1}
     assert rows[1]["ci_low"] < 0.75 < rows[1]["ci_high"]
 
 
 def test_lower_is_better_tasks_rank_ascending(harness_cli):
     harness_cli("run", "--task", "squaring")
-    board, = harness_cli.json("leaderboard", "--task", "squaring")
+    (board,) = harness_cli.json("leaderboard", "--task", "squaring")
     assert board["higher_is_better"] is False and board["rows"][0]["value"] == 0
 
 
@@ -134,8 +137,7 @@ def test_sample_text_is_printed_as_data_not_markup(harness_cli, tmp_path):
     assert hostile in shown
 
     (tmp_path / "test.jsonl").write_text(json.dumps({"id": "a", "x": 1, "reference": hostile}) + "\n")
-    result = harness_cli("run", "--task", "doubling", "--model", "exact", "--data-dir", str(tmp_path), "--json",
-                         check=False)
+    result = harness_cli("run", "--task", "doubling", "--model", "exact", "--data-dir", str(tmp_path), "--json", check=False)
     failed = json.loads(result.stdout)
     assert result.returncode == 1 and failed["status"] == "failed"  # a string cannot be scored by absolute_error
     shown = harness_cli("show", failed["run_id"]).stdout
@@ -157,8 +159,7 @@ def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
 
     run = harness_cli.json("run", "--task", "doubling", "--model", "noisy")
     info = harness_cli.json("tasks", "doubling")["metric_info"]
-    assert info["exact_match"] == {"description": ExactMatch.description, "citation": "", "expects": "",
-                                   "higher_is_better": True}
+    assert info["exact_match"] == {"description": ExactMatch.description, "citation": "", "expects": "", "higher_is_better": True}
     assert f"exact_match (↑): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
     shown = harness_cli.json("show", run["run_id"])
     assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description

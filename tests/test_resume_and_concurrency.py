@@ -40,10 +40,10 @@ def test_sigkilled_run_resumes_without_recomputing(harness_cli, db, tmp_path):
     logged_before = len(log.read_text().splitlines())
     assert 0 < len(before) < 200
     with duckdb.connect(str(db), read_only=True) as con:
-        (run_id, status), = con.execute("SELECT run_id, status FROM runs").fetchall()
+        ((run_id, status),) = con.execute("SELECT run_id, status FROM runs").fetchall()
     assert status == "running"
     # its process is gone: readers say so instead of showing it running forever
-    listed, = harness_cli.json("runs")
+    (listed,) = harness_cli.json("runs")
     assert listed["run_id"] == run_id and listed["status"] == "interrupted"
     assert [r["run_id"] for r in harness_cli.json("runs", "--status", "interrupted")] == [run_id]
     assert harness_cli.json("runs", "--status", "running") == []
@@ -66,8 +66,7 @@ def test_sigkilled_run_resumes_without_recomputing(harness_cli, db, tmp_path):
 
 def test_four_concurrent_writers_all_succeed(harness_cli, db):
     processes = [
-        harness_cli.popen("run", "--task", "doubling", "--model", "slow", "-a", "delay=0.02", "--seed", str(seed),
-                          "--json")
+        harness_cli.popen("run", "--task", "doubling", "--model", "slow", "-a", "delay=0.02", "--seed", str(seed), "--json")
         for seed in range(4)
     ]
     outputs = [p.communicate(timeout=300) for p in processes]

@@ -43,9 +43,16 @@ def test_second_run_is_cached_unless_overwrite(harness_cli, db):
         assert con.execute("SELECT count(*) FROM samples").fetchone()[0] == 200
 
 
-@pytest.mark.parametrize("change", [
-    {"model_args": {"every": "5"}}, {"limit": 50}, {"seed": 1}, {"model": "exact"}, {"split": "train"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"model_args": {"every": "5"}},
+        {"limit": 50},
+        {"seed": 1},
+        {"model": "exact"},
+        {"split": "train"},
+    ],
+)
 def test_cache_key_covers_what_determines_a_result(arith, db, change):
     base = run(arith, db, task="doubling", model="noisy")
     other = run(arith, db, **{"task": "doubling", "model": "noisy", **change})
@@ -96,8 +103,9 @@ def test_real_data_is_a_separate_dataset(arith, db, tmp_path):
 
 
 def test_failed_run_is_stored_with_its_error_and_exits_nonzero(harness_cli, db):
-    result = harness_cli("run", "--task", "doubling", "--model", "slow", "-a", "delay=0", "-a", "crash_at=50",
-                         "--json", check=False)
+    result = harness_cli(
+        "run", "--task", "doubling", "--model", "slow", "-a", "delay=0", "-a", "crash_at=50", "--json", check=False
+    )
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["status"] == "failed" and "RuntimeError: boom at x=50" in data["error"]
@@ -174,7 +182,7 @@ def test_task_artifacts_are_stored_with_the_run(harness_cli, db):
     data = harness_cli.json("run", "--task", "doubling", "--model", "noisy", "--limit", "12")
     shown = harness_cli.json("show", data["run_id"])
     assert shown["artifacts"] == [{"name": "wrong.json", "kind": "application/json", "bytes": 39}]
-    artifact, = Store(db).artifacts(data["run_id"])
+    (artifact,) = Store(db).artifacts(data["run_id"])
     assert json.loads(artifact.data) == ["test-0000", "test-0004", "test-0008"]
 
 

@@ -17,8 +17,9 @@ def test_a_cached_rerun_of_embedded_data_does_not_load_it(arith, db, monkeypatch
     from toy_plugins.arith import make_rows
 
     calls = []
-    monkeypatch.setattr(arith.tasks["doubling"].obj, "load",
-                        lambda self, split, data_dir=None: calls.append(split) or make_rows(split, 200))
+    monkeypatch.setattr(
+        arith.tasks["doubling"].obj, "load", lambda self, split, data_dir=None: calls.append(split) or make_rows(split, 200)
+    )
     again = runner.run(RunRequest(task="doubling", model="noisy"))
     assert again.cached and again.run.run_id == first.run.run_id and calls == []
     # another limit, seed or split is another fingerprint: computed once, from the data
@@ -44,8 +45,9 @@ def test_the_fingerprint_cache_follows_the_plugin_source(arith, db, tmp_path, mo
 
 def test_a_cached_rerun_imports_no_scipy(harness_cli):
     harness_cli("run", "--task", "doubling", "--model", "noisy")
-    probe = ("import sys\nfrom harness.cli import main\ntry:\n    main(['run', '--task', 'doubling', '--model', 'noisy'])\n"
-             "except SystemExit:\n    pass\nprint('scipy' in sys.modules, 'datasets' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=harness_cli.env,
-                            timeout=120)
+    probe = (
+        "import sys\nfrom harness.cli import main\ntry:\n    main(['run', '--task', 'doubling', '--model', 'noisy'])\n"
+        "except SystemExit:\n    pass\nprint('scipy' in sys.modules, 'datasets' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=harness_cli.env, timeout=120)
     assert "cached" in result.stdout and result.stdout.strip().splitlines()[-1] == "False False", result.stderr

@@ -47,8 +47,7 @@ def test_paired_test_over_seeds_separates_real_differences_only():
     difficulty = rng.random(300)
 
     def seeds(accuracy, k):
-        return [{str(i): float(rng.random() < accuracy * (0.5 + difficulty[i])) for i in range(300)}
-                for _ in range(k)]
+        return [{str(i): float(rng.random() < accuracy * (0.5 + difficulty[i])) for i in range(300)} for _ in range(k)]
 
     strong, weak, twin = seeds(0.8, 3), seeds(0.5, 3), seeds(0.8, 3)
     p, shared, note = paired_seeds_p(None, strong, weak, True, [0.8] * 3, [0.5] * 3)

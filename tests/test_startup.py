@@ -21,11 +21,17 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["tasks", "--json"], ["models", "--json"], ["plugins", "--json"],
-                                  ["info", "--json"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["tasks", "--json"], ["models", "--json"], ["plugins", "--json"], ["info", "--json"]]
+)
 def test_listing_imports_no_heavy_library(harness_cli, args):
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)], capture_output=True,
-                            text=True, env=harness_cli.env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        env=harness_cli.env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []
 

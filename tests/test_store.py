@@ -15,17 +15,61 @@ from harness.transfer import export_runs, import_runs
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "site"
 
 DOCUMENTED = {
-    "runs": ["run_id", "task", "task_version", "model", "model_config", "dataset", "split", "data_fingerprint",
-             "seed", "sample_limit", "run_key", "status", "error", "started_at", "finished_at", "duration_s",
-             "n_samples", "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version",
-             "git_commit", "git_dirty", "python", "platform", "packages", "train_dataset", "train_fingerprint",
-             "sweep_id", "board", "pid", "host"],
+    "runs": [
+        "run_id",
+        "task",
+        "task_version",
+        "model",
+        "model_config",
+        "dataset",
+        "split",
+        "data_fingerprint",
+        "seed",
+        "sample_limit",
+        "run_key",
+        "status",
+        "error",
+        "started_at",
+        "finished_at",
+        "duration_s",
+        "n_samples",
+        "harness_version",
+        "plugin",
+        "plugin_version",
+        "model_plugin",
+        "model_plugin_version",
+        "git_commit",
+        "git_dirty",
+        "python",
+        "platform",
+        "packages",
+        "train_dataset",
+        "train_fingerprint",
+        "sweep_id",
+        "board",
+        "pid",
+        "host",
+    ],
     "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary", "description"],
     "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
     "schema_version": ["version", "applied_at"],
-    "sweeps": ["sweep_id", "name", "grid_key", "grid", "plan", "executor", "status", "total", "done", "failed", "cached",
-               "started_at", "updated_at", "finished_at"],
+    "sweeps": [
+        "sweep_id",
+        "name",
+        "grid_key",
+        "grid",
+        "plan",
+        "executor",
+        "status",
+        "total",
+        "done",
+        "failed",
+        "cached",
+        "started_at",
+        "updated_at",
+        "finished_at",
+    ],
 }
 
 
@@ -36,8 +80,11 @@ def fill(registry, db, seeds=(0, 1)):
 
 def dump(db):
     with duckdb.connect(str(db), read_only=True) as con:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in DOCUMENTED
-                if t not in ("schema_version", "sweeps")}
+        return {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in DOCUMENTED
+            if t not in ("schema_version", "sweeps")
+        }
 
 
 def _described_columns() -> dict[str, dict[str, str]]:
@@ -144,8 +191,7 @@ def version_1_file(db, registry):
     Store(db).init()
     fill(registry, db, seeds=(0,))
     with duckdb.connect(str(db)) as con:
-        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id, board, pid, host) FROM runs"
-                           ).fetchall()
+        rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id, board, pid, host) FROM runs").fetchall()
         con.execute("ALTER TABLE metrics DROP COLUMN description")
         con.execute("DROP TABLE runs")
         con.execute("DROP TABLE sweeps")

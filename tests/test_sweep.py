@@ -32,8 +32,10 @@ def toys(monkeypatch):
 
 def metrics(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT r.task, r.model, r.model_config::VARCHAR, r.seed, r.run_key, m.metric, m.value, "
-                           "m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL").fetchall()
+        return con.execute(
+            "SELECT r.task, r.model, r.model_config::VARCHAR, r.seed, r.run_key, m.metric, m.value, "
+            "m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL"
+        ).fetchall()
 
 
 def table(db: Path, sql: str) -> list[tuple]:
@@ -48,19 +50,25 @@ def test_grid_crosses_tasks_models_serving_them_values_and_seeds(toys):
     requests = expand(toys, GRID)
     got = sorted((r.task, r.model, tuple(sorted(r.model_args.items())), r.seed) for r in requests)
     # exact serves both tasks of the group and has no `every`; noisy serves doubling only
-    assert got == sorted([("doubling", "exact", (), s) for s in (0, 1)] + [("squaring", "exact", (), s) for s in (0, 1)]
-                         + [("doubling", "noisy", (("every", v),), s) for v in ("3", "5") for s in (0, 1)])
+    assert got == sorted(
+        [("doubling", "exact", (), s) for s in (0, 1)]
+        + [("squaring", "exact", (), s) for s in (0, 1)]
+        + [("doubling", "noisy", (("every", v),), s) for v in ("3", "5") for s in (0, 1)]
+    )
     every = expand(toys, SweepSpec(tasks=["squaring"], models=None))
     assert [r.model for r in every] == ["exact"]
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    (SweepSpec(tasks=["dubling"]), "unknown task 'dubling'; did you mean 'doubling'?"),
-    (SweepSpec(tasks=["arith"], models=["nosy"]), "unknown model 'nosy'; did you mean 'noisy'?"),
-    (SweepSpec(tasks=["squaring"], models=["noisy"]), "model 'noisy' serves none of the sweep's tasks (squaring)"),
-    (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"evry": ["2"]}), "did you mean 'every'?"),
-    (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"every": ["two"]}), "every='two' is not a valid int"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (SweepSpec(tasks=["dubling"]), "unknown task 'dubling'; did you mean 'doubling'?"),
+        (SweepSpec(tasks=["arith"], models=["nosy"]), "unknown model 'nosy'; did you mean 'noisy'?"),
+        (SweepSpec(tasks=["squaring"], models=["noisy"]), "model 'noisy' serves none of the sweep's tasks (squaring)"),
+        (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"evry": ["2"]}), "did you mean 'every'?"),
+        (SweepSpec(tasks=["arith"], models=["noisy"], model_args={"every": ["two"]}), "every='two' is not a valid int"),
+    ],
+)
 def test_bad_grids_fail_before_any_run(toys, db, spec, message):
     with pytest.raises(ConfigError) as error:
         run_sweep(toys, Store(db), spec)
@@ -70,8 +78,10 @@ def test_bad_grids_fail_before_any_run(toys, db, spec, message):
 
 def test_sweep_file_is_validated_with_file_and_key(tmp_path):
     path = tmp_path / "sweep.toml"
-    path.write_text('name = "s"\ntasks = "arith"\nmodels = ["noisy"]\nseeds = "0-2"\nretries = 1\n'
-                    '[model_args]\nevery = [3, 5]\n[model_args.noisy]\noffset = 2\n[resources.noisy]\ncpus = 0.5\n')
+    path.write_text(
+        'name = "s"\ntasks = "arith"\nmodels = ["noisy"]\nseeds = "0-2"\nretries = 1\n'
+        "[model_args]\nevery = [3, 5]\n[model_args.noisy]\noffset = 2\n[resources.noisy]\ncpus = 0.5\n"
+    )
     spec = read_sweep_file(path)
     assert (spec.tasks, spec.models, spec.seeds, spec.retries) == (["arith"], ["noisy"], [0, 1, 2], 1)
     assert spec.model_args == {"every": ["3", "5"]} and spec.model_args_for == {"noisy": {"offset": ["2"]}}
@@ -83,7 +93,7 @@ def test_sweep_file_is_validated_with_file_and_key(tmp_path):
         ('tasks = "arith"\nworkers = 0\n', f"{path}: key `workers`: expected an integer of at least 1"),
         ('tasks = "arith"\n[model_args]\nevery = [[1]]\n', f"{path}: key `model_args.every`: expected a number"),
         ('tasks = "arith"\n[resources.noisy]\nmemory = 1\n', f"{path}: key `resources.noisy.memory`: unknown"),
-        ('tasks = [\n', f"{path}: not valid TOML"),
+        ("tasks = [\n", f"{path}: not valid TOML"),
     ]:
         path.write_text(text)
         with pytest.raises(ConfigError) as error:
@@ -99,8 +109,10 @@ def test_every_executor_stores_the_same_results(toys, tmp_path):
     assert first.status == second.status == "finished" and len(first.runs) == 8
     assert metrics(local) == metrics(processes) and len(metrics(local)) == 14
     # samples and artifacts too, and every run carries its sweep's id
-    query = ("SELECT r.run_key, s.sample_id, s.prediction::VARCHAR, s.scores::VARCHAR "
-             "FROM runs r JOIN samples s USING (run_id) ORDER BY ALL")
+    query = (
+        "SELECT r.run_key, s.sample_id, s.prediction::VARCHAR, s.scores::VARCHAR "
+        "FROM runs r JOIN samples s USING (run_id) ORDER BY ALL"
+    )
     assert table(local, query) == table(processes, query)
     assert table(processes, "SELECT DISTINCT sweep_id FROM runs") == [(second.sweep_id,)]
     assert table(processes, "SELECT status, total, done, failed, executor FROM sweeps") == [("finished", 8, 8, 0, "processes")]
@@ -124,10 +136,13 @@ def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_
     # the stored leaderboard definition and metric descriptions travel back with each run
     assert table(db, "SELECT count(*) FROM runs WHERE board IS NULL") == [(0,)]
     assert table(db, "SELECT DISTINCT task, board->>'$.definition', board->>'$.source' FROM runs ORDER BY 1") == [
-        ("doubling", "arith", "plugin toy_plugins.arith"), ("squaring", "arith", "plugin toy_plugins.arith")]
+        ("doubling", "arith", "plugin toy_plugins.arith"),
+        ("squaring", "arith", "plugin toy_plugins.arith"),
+    ]
     assert table(db, "SELECT DISTINCT metric, description FROM metrics ORDER BY 1") == [
         ("absolute_error", "|prediction - reference| for numeric predictions, averaged over samples."),
-        ("exact_match", "1 when the prediction equals the reference (compared as canonical JSON), else 0.")]
+        ("exact_match", "1 when the prediction equals the reference (compared as canonical JSON), else 0."),
+    ]
 
 
 def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path):
@@ -160,13 +175,13 @@ def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(
     other = Runner(toys, source).run(RunRequest(task="doubling", model="exact", seed=9)).run
     export_runs(source, tmp_path / "one", run_ids=[other.run_id])
     with duckdb.connect() as con:
-        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(tmp_path / "one" / "sweeps.parquet")]
-                           ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(tmp_path / "one" / "sweeps.parquet")]).fetchone() == (0,)
 
 
 def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_path):
-    result = harness_cli("sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0",
-                         "--json", check=False)
+    result = harness_cli(
+        "sweep", "-t", "doubling", "-m", "slow,noisy", "-a", "crash_at=5,-1", "-a", "delay=0", "--json", check=False
+    )
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert (report["total"], report["finished"], report["failed"]) == (3, 2, 1)
@@ -184,8 +199,12 @@ def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_p
 
 def test_sigkilled_worker_is_retried_and_resumes_from_its_shards(toys, db, tmp_path):
     log, marker = tmp_path / "predicted.log", tmp_path / "killed-once"
-    spec = SweepSpec(tasks=["doubling"], models=["suicidal", "exact"], seeds=[0],
-                     model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]}})
+    spec = SweepSpec(
+        tasks=["doubling"],
+        models=["suicidal", "exact"],
+        seeds=[0],
+        model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]}},
+    )
     report = run_sweep(toys, Store(db), spec, "processes", workers=2)
     assert marker.exists(), "the worker was never killed"
     assert report.status == "finished"
@@ -194,9 +213,16 @@ def test_sigkilled_worker_is_retried_and_resumes_from_its_shards(toys, db, tmp_p
     logged = log.read_text().split()
     assert len(logged) == len(set(logged)) == 200, "samples stored before the kill were predicted again"
     fresh = tmp_path / "fresh.duckdb"
-    run_sweep(toys, Store(fresh), SweepSpec(tasks=["doubling"], models=["suicidal", "exact"], seeds=[0],
-                                            model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"],
-                                                                         "log": [str(log)]}}))
+    run_sweep(
+        toys,
+        Store(fresh),
+        SweepSpec(
+            tasks=["doubling"],
+            models=["suicidal", "exact"],
+            seeds=[0],
+            model_args_for={"suicidal": {"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]}},
+        ),
+    )
     assert metrics(fresh) == metrics(db)
 
 
@@ -227,10 +253,32 @@ def test_a_run_whose_worker_always_dies_fails_after_bounded_retries(toys, db, tm
 
 def test_killed_sweep_resumes_where_it_stopped(harness_cli, tmp_path):
     log = tmp_path / "predicted.log"
-    args = ["sweep", "-t", "doubling", "-m", "slow", "-a", "delay=0.04", "-a", f"log={log}", "--seeds", "0-3",
-            "-e", "processes", "-w", "1", "--json"]
-    process = subprocess.Popen([str(Path(sys.executable).parent / "harness"), *args], env=harness_cli.env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    args = [
+        "sweep",
+        "-t",
+        "doubling",
+        "-m",
+        "slow",
+        "-a",
+        "delay=0.04",
+        "-a",
+        f"log={log}",
+        "--seeds",
+        "0-3",
+        "-e",
+        "processes",
+        "-w",
+        "1",
+        "--json",
+    ]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "harness"), *args],
+        env=harness_cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (log.exists() and len(log.read_text().split()) >= 300):
         time.sleep(0.05)
@@ -271,9 +319,11 @@ def test_migrates_a_version_1_database(arith, tmp_path):
         con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
         con.execute(MIGRATIONS[0])
         con.execute("INSERT INTO schema_version VALUES (1, now())")
-        con.execute("INSERT INTO runs (run_id, task, task_version, model, model_config, dataset, split, data_fingerprint, "
-                    "seed, run_key, status, started_at, harness_version, plugin, model_plugin) VALUES ('old', 'doubling', "
-                    "'1', 'exact', '{}', 'd', 'test', 'f', 0, 'k', 'finished', now(), '0.1.0', 'arith', 'arith')")
+        con.execute(
+            "INSERT INTO runs (run_id, task, task_version, model, model_config, dataset, split, data_fingerprint, "
+            "seed, run_key, status, started_at, harness_version, plugin, model_plugin) VALUES ('old', 'doubling', "
+            "'1', 'exact', '{}', 'd', 'test', 'f', 0, 'k', 'finished', now(), '0.1.0', 'arith', 'arith')"
+        )
     store = Store(path)
     before = path.read_bytes()
     assert list_sweeps(store) == [] and store.get_run("old").sweep_id is None  # read-only: the file is untouched

@@ -17,8 +17,9 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def test_sweeps_page_shows_progress_and_runs(monkeypatch, db):
     monkeypatch.setenv("HARNESS_PLUGINS", "toy_plugins.arith")
     set_registry(None)
-    spec = SweepSpec(tasks=["doubling"], models=["slow", "exact"], model_args={"crash_at": ["7", "-1"], "delay": ["0"]},
-                     name="crashes")
+    spec = SweepSpec(
+        tasks=["doubling"], models=["slow", "exact"], model_args={"crash_at": ["7", "-1"], "delay": ["0"]}, name="crashes"
+    )
     report = run_sweep(get_registry(), Store(db), spec)
     set_registry(None)
     at = AppTest.from_file(APP, default_timeout=60)

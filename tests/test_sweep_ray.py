@@ -32,8 +32,7 @@ def ray_cluster():
     os.environ["HOME"] = home
     # Ray's worker processes inherit this environment: they must import the toy plugins
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [TESTS, saved["PYTHONPATH"]]))
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100_000_000, _temp_dir=temp,
-             configure_logging=False)
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100_000_000, _temp_dir=temp, configure_logging=False)
     try:
         yield ray
     finally:
@@ -56,8 +55,10 @@ def toys(monkeypatch):
 
 def metrics(db) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT r.task, r.model, r.model_config::VARCHAR, r.seed, r.run_key, m.metric, m.value, "
-                           "m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL").fetchall()
+        return con.execute(
+            "SELECT r.task, r.model, r.model_config::VARCHAR, r.seed, r.run_key, m.metric, m.value, "
+            "m.ci_low, m.ci_high FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL"
+        ).fetchall()
 
 
 GRID = SweepSpec(tasks=["arith"], models=["exact", "noisy"], model_args={"every": ["3", "5"]}, seeds=[0, 1])
@@ -77,8 +78,9 @@ def test_ray_sweep_stores_what_the_local_executor_stores(ray_cluster, toys, tmp_
 
 def test_sigkilled_ray_worker_is_retried(ray_cluster, toys, tmp_path):
     db, marker, log = tmp_path / "r.duckdb", tmp_path / "killed-once", tmp_path / "predicted.log"
-    spec = SweepSpec(tasks=["doubling"], models=["suicidal"],
-                     model_args={"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]})
+    spec = SweepSpec(
+        tasks=["doubling"], models=["suicidal"], model_args={"marker": [str(marker)], "kill_at": ["105"], "log": [str(log)]}
+    )
     report = run_sweep(toys, Store(db), spec, "ray")
     assert marker.exists(), "the Ray worker was never killed"
     (run,) = report.runs

@@ -68,8 +68,7 @@ def test_train_on_the_embedded_default_and_evaluate_on_a_folder_with_only_a_test
 
     other = tmp_path / "other-train"
     write_split(other, "train", range(1, 30))
-    elsewhere = cli.json("run", "--task", "doubling", "--model", "memorise", "--data-dir", str(real),
-                         "--train-data", str(other))
+    elsewhere = cli.json("run", "--task", "doubling", "--model", "memorise", "--data-dir", str(real), "--train-data", str(other))
     assert not elsewhere["cached"] and elsewhere["train_dataset"] == "doubling-jsonl"
     assert elsewhere["train_fingerprint"] != run["train_fingerprint"]
     again = cli.json("run", "--task", "doubling", "--model", "memorise", "--data-dir", str(real), "--train-data", "embedded")

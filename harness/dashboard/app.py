@@ -48,8 +48,13 @@ def main() -> None:
         if not store.exists() or store.count_runs() == 0:
             first_run(store, registry)
             return
-        {"Leaderboards": pages.leaderboards, "Runs": pages.runs, "Sweeps": pages.sweeps, "Run detail": pages.run_detail,
-         "Compare": pages.compare}[page](store, registry)
+        {
+            "Leaderboards": pages.leaderboards,
+            "Runs": pages.runs,
+            "Sweeps": pages.sweeps,
+            "Run detail": pages.run_detail,
+            "Compare": pages.compare,
+        }[page](store, registry)
     except StoreError as exc:
         st.error(f"{exc}")
         st.button("Try again")
@@ -79,16 +84,28 @@ def _answers_at_once(registry, task: str) -> bool:
 def first_run(store, registry) -> None:
     """An empty or missing database: say what to run, list what is installed."""
     st.header("No runs yet")
-    st.info(f"The results database {store.path} {'has no runs' if store.exists() else 'does not exist'} yet. "
-            "Record a run, then reload this page:")
+    st.info(
+        f"The results database {store.path} {'has no runs' if store.exists() else 'does not exist'} yet. "
+        "Record a run, then reload this page:"
+    )
     tasks = sorted(registry.tasks)
     example = next((t for t in tasks if _answers_at_once(registry, t)), tasks[0] if tasks else "TASK")
     st.code(f"harness run --task {example}\nharness leaderboard\nstreamlit run app.py", language="bash")
     if tasks:
         st.markdown("**Installed tasks**")
-        st.dataframe([{"task": name, "group": e.obj.group or "", "description": e.obj.description,
-                       "default model": e.obj.default_model, "plugin": e.plugin}
-                      for name, e in sorted(registry.tasks.items())], hide_index=True)
+        st.dataframe(
+            [
+                {
+                    "task": name,
+                    "group": e.obj.group or "",
+                    "description": e.obj.description,
+                    "default model": e.obj.default_model,
+                    "plugin": e.plugin,
+                }
+                for name, e in sorted(registry.tasks.items())
+            ],
+            hide_index=True,
+        )
     else:
         st.warning("No task plugins are installed: `pip install -e plugins/geometry` or `harness new-plugin NAME`.")
     st.caption("Another database? `streamlit run app.py -- --db PATH`, `harness dashboard --db PATH`, or set HARNESS_DB.")

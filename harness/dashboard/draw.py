@@ -60,13 +60,16 @@ def _uniform_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         for key, value in row.items():
             if value is not None:
-                kinds.setdefault(key, set()).add(float if isinstance(value, (int, float)) and not isinstance(value, bool)
-                                                 else type(value))
+                kinds.setdefault(key, set()).add(
+                    float if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value)
+                )
     mixed = {key for key, types in kinds.items() if len(types) > 1}
     if not mixed:
         return rows
-    return [{k: (short_json(v) if k in mixed and v is not None and not isinstance(v, str) else v) for k, v in row.items()}
-            for row in rows]
+    return [
+        {k: (short_json(v) if k in mixed and v is not None and not isinstance(v, str) else v) for k, v in row.items()}
+        for row in rows
+    ]
 
 
 def _uniform_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -98,12 +101,20 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
         "height": {"step": 32},
         "encoding": {"y": y},
         "layer": [
-            {"mark": {"type": "rule", "strokeWidth": 2},
-             "encoding": {"x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": {"zero": False}},
-                          "x2": {"field": "ci_high"}}},
-            {"mark": {"type": "point", "filled": True, "size": 90},
-             "encoding": {"x": {"field": "value", "type": "quantitative"},
-                          "color": {"field": "flagged", "type": "nominal", "title": "flagged"},
-                          "tooltip": [{"field": "label"}, {"field": "value"}, {"field": "ci_low"}, {"field": "ci_high"}]}},
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": {"zero": False}},
+                    "x2": {"field": "ci_high"},
+                },
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 90},
+                "encoding": {
+                    "x": {"field": "value", "type": "quantitative"},
+                    "color": {"field": "flagged", "type": "nominal", "title": "flagged"},
+                    "tooltip": [{"field": "label"}, {"field": "value"}, {"field": "ci_low"}, {"field": "ci_high"}],
+                },
+            },
         ],
     }

@@ -38,12 +38,19 @@ def _stamp(store: Store) -> float:
 
 
 @st.cache_data(ttl=60, show_spinner="Ranking runs…")
-def _leaderboard(db: str, stamp: float, name: str, pick: str, include_partial: bool, _store: Store,
-                 _specs: dict[str, Any], _registry: Registry) -> Leaderboard:
+def _leaderboard(
+    db: str, stamp: float, name: str, pick: str, include_partial: bool, _store: Store, _specs: dict[str, Any], _registry: Registry
+) -> Leaderboard:
     from harness.leaderboard import build
 
-    return build(_store, _specs[name], _registry, pick=pick, definitions=_specs,  # type: ignore[arg-type]
-                 include_partial=include_partial)
+    return build(
+        _store,
+        _specs[name],
+        _registry,
+        pick=pick,
+        definitions=_specs,  # type: ignore[arg-type]
+        include_partial=include_partial,
+    )
 
 
 @st.cache_data(ttl=300, max_entries=8, show_spinner=False)
@@ -68,11 +75,18 @@ def leaderboards(store: Store, registry: Registry) -> None:
         st.session_state["board"] = names[0]
     left, right = st.columns([3, 1])
     name = left.selectbox("Leaderboard", names, key="board", format_func=lambda n: f"{specs[n].title}  ·  {n}")
-    pick = right.radio("Each model's", ["best", "latest"], key="pick", horizontal=True,
-                       help="Rank each model+config by its best finished run, or by its latest one.")
+    pick = right.radio(
+        "Each model's",
+        ["best", "latest"],
+        key="pick",
+        horizontal=True,
+        help="Rank each model+config by its best finished run, or by its latest one.",
+    )
     include_partial = right.checkbox(
-        "Include partial runs", key="include-partial",
-        help="Also show --limit runs that stopped short of the split, marked, below the complete runs.")
+        "Include partial runs",
+        key="include-partial",
+        help="Also show --limit runs that stopped short of the split, marked, below the complete runs.",
+    )
     spec = specs[name]
     st.header(spec.title)
     if spec.description:
@@ -82,22 +96,33 @@ def leaderboards(store: Store, registry: Registry) -> None:
         _overview(result)
         return
     if not result.boards:
-        st.info(f"No finished runs for {', '.join(b.task for b in spec.tasks)} yet. "
-                f"Run `harness run --task {spec.tasks[0].task}` to fill this leaderboard.")
+        st.info(
+            f"No finished runs for {', '.join(b.task for b in spec.tasks)} yet. "
+            f"Run `harness run --task {spec.tasks[0].task}` to fill this leaderboard."
+        )
         return
     for board in result.boards:
         _board(board, registry)
 
 
 def _overview(result: Leaderboard) -> None:
-    rows = [{
-        "task": r.task, "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
-        "best model": r.best_model or "—",
-        "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}" if r.metric and r.higher_is_better is not None
-        else (r.metric or "—"),
-        "value": draw.fmt(r.value), "95% CI": draw.ci(r.ci_low, r.ci_high), "runs": r.runs, "models": r.models,
-        "config": draw.config(r.model_config) if r.model_config else "—", "run": r.run_id or "",
-    } for r in result.overview]
+    rows = [
+        {
+            "task": r.task,
+            "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
+            "best model": r.best_model or "—",
+            "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}"
+            if r.metric and r.higher_is_better is not None
+            else (r.metric or "—"),
+            "value": draw.fmt(r.value),
+            "95% CI": draw.ci(r.ci_low, r.ci_high),
+            "runs": r.runs,
+            "models": r.models,
+            "config": draw.config(r.model_config) if r.model_config else "—",
+            "run": r.run_id or "",
+        }
+        for r in result.overview
+    ]
     st.dataframe(rows, hide_index=True, key="overview-table")
     best = {r.run_id: f"{r.task} · {r.best_model} · run {r.run_id}" for r in result.overview if r.run_id}
     if best:
@@ -113,9 +138,12 @@ def _board(board: Board, registry: Registry) -> None:
     seeded = any(s.seeds > 1 for s in board.standings)
     for s in board.standings:
         row: dict[str, Any] = {
-            "rank": s.rank, "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
-            board.metric: draw.fmt(s.value), "95% CI": draw.ci(s.ci_low, s.ci_high),
-            "vs next": _p_text(s.p_next, s.note), "flags": ", ".join(s.flags),
+            "rank": s.rank,
+            "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
+            board.metric: draw.fmt(s.value),
+            "95% CI": draw.ci(s.ci_low, s.ci_high),
+            "vs next": _p_text(s.p_next, s.note),
+            "flags": ", ".join(s.flags),
         }
         if seeded:  # rows over several seeds (harness/seeds.py): how many, and their spread
             row.update({"seeds": s.seeds, "seed sd": draw.fmt(s.seed_sd)})
@@ -128,18 +156,35 @@ def _board(board: Board, registry: Registry) -> None:
         rows.append(row)
     st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
-    st.caption("vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
-               "* marks p < 0.05. " + ("Rows with several seeds show the mean over seeds; their CI adds the "
-                                       "spread across seeds to the sampling error, and vs next resamples seeds "
-                                       "too. " if seeded else "") + " · ".join(notes))
-    chart_rows = [{"label": f"{s.rank}. {s.model} {draw.config(s.model_config)}", "value": s.value,
-                   "ci_low": s.ci_low if s.ci_low is not None else s.value,
-                   "ci_high": s.ci_high if s.ci_high is not None else s.value,
-                   "flagged": "yes" if s.flags else "no"} for s in board.standings if s.value is not None]
+    st.caption(
+        "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
+        "* marks p < 0.05. "
+        + (
+            "Rows with several seeds show the mean over seeds; their CI adds the "
+            "spread across seeds to the sampling error, and vs next resamples seeds "
+            "too. "
+            if seeded
+            else ""
+        )
+        + " · ".join(notes)
+    )
+    chart_rows = [
+        {
+            "label": f"{s.rank}. {s.model} {draw.config(s.model_config)}",
+            "value": s.value,
+            "ci_low": s.ci_low if s.ci_low is not None else s.value,
+            "ci_high": s.ci_high if s.ci_high is not None else s.value,
+            "flagged": "yes" if s.flags else "no",
+        }
+        for s in board.standings
+        if s.value is not None
+    ]
     if chart_rows:
         st.vega_lite_chart(draw.score_chart(chart_rows, board.metric, board.higher_is_better), width="stretch")
-    _open_run_picker({s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}"
-                      for s in board.standings}, _board_key(board))
+    _open_run_picker(
+        {s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}" for s in board.standings},
+        _board_key(board),
+    )
 
 
 def _board_key(board: Board) -> str:
@@ -164,8 +209,9 @@ def _open_run_picker(labels: dict[str, str], key: str) -> None:
 
 def runs(store: Store, registry: Registry) -> None:
     st.header("Runs")
-    distinct = {c: [r[c] for r in store.query(f"SELECT DISTINCT {c} FROM runs ORDER BY {c}")]
-                for c in ("task", "model", "dataset")}
+    distinct = {
+        c: [r[c] for r in store.query(f"SELECT DISTINCT {c} FROM runs ORDER BY {c}")] for c in ("task", "model", "dataset")
+    }
     distinct["status"] = store.statuses()  # with `interrupted` for runs whose process died
     columns = st.columns(5)
     filters: dict[str, Any] = {}
@@ -185,13 +231,22 @@ def runs(store: Store, registry: Registry) -> None:
     rows = []
     for r in records:
         primary = r.primary()
-        rows.append({
-            "run": r.run_id, "task": r.task, "model": r.model, "config": draw.config(r.model_config),
-            "dataset": r.dataset, "split": r.split, "status": r.status,
-            "primary metric": primary.name if primary else "", "value": draw.fmt(primary.value) if primary else "",
-            "started (UTC)": r.started_at, "duration (s)": r.duration_s,
-            "error": (r.error or "").split("\n")[0],
-        })
+        rows.append(
+            {
+                "run": r.run_id,
+                "task": r.task,
+                "model": r.model,
+                "config": draw.config(r.model_config),
+                "dataset": r.dataset,
+                "split": r.split,
+                "status": r.status,
+                "primary metric": primary.name if primary else "",
+                "value": draw.fmt(primary.value) if primary else "",
+                "started (UTC)": r.started_at,
+                "duration (s)": r.duration_s,
+                "error": (r.error or "").split("\n")[0],
+            }
+        )
     st.caption(f"{total} run(s) match.")
     st.dataframe(rows, hide_index=True, key="runs-table")
     if not records:
@@ -204,8 +259,14 @@ def runs(store: Store, registry: Registry) -> None:
         st.button("Open run", key="runs-open-button", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
     with right:
         pair = st.multiselect("Compare two runs", ids, format_func=labels.get, max_selections=2, key="runs-compare")
-        st.button("Compare", key="runs-compare-button", disabled=len(pair) != 2, on_click=go, args=("Compare",),
-                  kwargs={"run_a": pair[0] if pair else "", "run_b": pair[1] if len(pair) > 1 else ""})
+        st.button(
+            "Compare",
+            key="runs-compare-button",
+            disabled=len(pair) != 2,
+            on_click=go,
+            args=("Compare",),
+            kwargs={"run_a": pair[0] if pair else "", "run_b": pair[1] if len(pair) > 1 else ""},
+        )
     for r in records:
         if r.status == "failed":
             with st.expander(f"Run {r.run_id} failed: {(r.error or '').splitlines()[0] if r.error else ''}"):
@@ -224,10 +285,24 @@ def sweeps(store: Store, registry: Registry) -> None:
     if not listed:
         st.info("No sweeps yet. `harness sweep --task TASK --model all --seeds 0-2` runs a grid and records it here.")
         return
-    st.dataframe([{"sweep": r["sweep_id"], "name": r["name"] or "", "status": r["status"], "executor": r["executor"],
-                   "finished": f"{r['done']}/{r['total']}", "failed": r["failed"], "cached": r["cached"],
-                   "started (UTC)": r["started_at"], "updated (UTC)": r["updated_at"]} for r in listed],
-                 hide_index=True, key="sweeps-table")
+    st.dataframe(
+        [
+            {
+                "sweep": r["sweep_id"],
+                "name": r["name"] or "",
+                "status": r["status"],
+                "executor": r["executor"],
+                "finished": f"{r['done']}/{r['total']}",
+                "failed": r["failed"],
+                "cached": r["cached"],
+                "started (UTC)": r["started_at"],
+                "updated (UTC)": r["updated_at"],
+            }
+            for r in listed
+        ],
+        hide_index=True,
+        key="sweeps-table",
+    )
     ids = [r["sweep_id"] for r in listed]
     if st.session_state.get("sweep") not in ids:
         st.session_state["sweep"] = ids[0]
@@ -237,20 +312,42 @@ def sweeps(store: Store, registry: Registry) -> None:
     right.button("Refresh", key="sweeps-refresh", help="Read the sweep's progress again.")
     sweep = get_sweep(store, chosen)
     total, done, failed = sweep["total"], sweep["done"], sweep["failed"]
-    st.progress((done + failed) / total if total else 1.0,
-                text=f"{done} finished ({sweep['cached']} already stored before), {failed} failed, "
-                     f"{total - done - failed} pending of {total} · {sweep['status']} · executor {sweep['executor']}")
+    st.progress(
+        (done + failed) / total if total else 1.0,
+        text=f"{done} finished ({sweep['cached']} already stored before), {failed} failed, "
+        f"{total - done - failed} pending of {total} · {sweep['status']} · executor {sweep['executor']}",
+    )
     grid = sweep["grid"]
     args = ", ".join(f"{k} ∈ {{{', '.join(v)}}}" for k, v in grid["model_args"].items())
-    st.caption(f"Grid: tasks {', '.join(grid['tasks'])} × models {', '.join(grid['models'] or ['all'])} "
-               f"× seeds {', '.join(map(str, grid['seeds']))}" + (f" × {args}" if args else ""))
+    st.caption(
+        f"Grid: tasks {', '.join(grid['tasks'])} × models {', '.join(grid['models'] or ['all'])} "
+        f"× seeds {', '.join(map(str, grid['seeds']))}" + (f" × {args}" if args else "")
+    )
     runs = sweep_runs(store, sweep)
-    st.dataframe([{"run": r["run_id"] or "", "task": r["task"], "model": r["model"],
-                   "config": draw.config(r["model_config"]), "seed": r["seed"], "status": r["status"],
-                   "primary metric": r["metric"] or "", "value": draw.fmt(r["value"]), "duration (s)": r["duration_s"],
-                   "error": r["error"] or ""} for r in runs], hide_index=True, key="sweep-runs")
-    stored = {r["run_id"]: f"{r['task']} · {r['model']} {draw.config(r['model_config'])} · seed {r['seed']} · "
-                           f"run {r['run_id']}" for r in runs if r["run_id"]}
+    st.dataframe(
+        [
+            {
+                "run": r["run_id"] or "",
+                "task": r["task"],
+                "model": r["model"],
+                "config": draw.config(r["model_config"]),
+                "seed": r["seed"],
+                "status": r["status"],
+                "primary metric": r["metric"] or "",
+                "value": draw.fmt(r["value"]),
+                "duration (s)": r["duration_s"],
+                "error": r["error"] or "",
+            }
+            for r in runs
+        ],
+        hide_index=True,
+        key="sweep-runs",
+    )
+    stored = {
+        r["run_id"]: f"{r['task']} · {r['model']} {draw.config(r['model_config'])} · seed {r['seed']} · run {r['run_id']}"
+        for r in runs
+        if r["run_id"]
+    }
     if stored:
         _open_run_picker(stored, f"sweep-{chosen}")
 
@@ -284,9 +381,10 @@ def run_detail(store: Store, registry: Registry) -> None:
     if renderers:
         every = store.sample_pages(run.run_id)  # read page by page, only as far as a renderer looks
         for renderer in renderers:
-            draw.panels(lambda r=renderer: rendering.run_panels(r(), run, every, artifacts,
-                                                                 lambda: rendering.peer_runs(store, run)),
-                        renderer.__qualname__)
+            draw.panels(
+                lambda r=renderer: rendering.run_panels(r(), run, every, artifacts, lambda: rendering.peer_runs(store, run)),
+                renderer.__qualname__,
+            )
     if artifacts:
         st.subheader("Artifacts")
         for artifact in artifacts.values():
@@ -299,9 +397,15 @@ def _metrics_table(run: RunRecord, registry: Registry, stored: dict[str, str]) -
     for m in run.metrics:
         entry = registry.metrics.get(m.name)
         description = entry.obj.description if entry else stored.get(m.name, "(metric plugin not installed here)")
-        rows.append({"metric": m.name + (" (primary)" if m.primary else ""), "value": draw.fmt(m.value),
-                     "95% CI": draw.ci(m.ci_low, m.ci_high), "direction": "↑" if m.higher_is_better else "↓",
-                     "description": description})
+        rows.append(
+            {
+                "metric": m.name + (" (primary)" if m.primary else ""),
+                "value": draw.fmt(m.value),
+                "95% CI": draw.ci(m.ci_low, m.ci_high),
+                "direction": "↑" if m.higher_is_better else "↓",
+                "description": description,
+            }
+        )
         if entry and entry.obj.citation:
             citations.append((m.name, entry.obj.citation))
     if rows:
@@ -314,12 +418,33 @@ def _metrics_table(run: RunRecord, registry: Registry, stored: dict[str, str]) -
 
 
 def _metadata(run: RunRecord) -> None:
-    fields = ["run_id", "task", "task_version", "model", "dataset", "split", "data_fingerprint", "seed",
-              "sample_limit", "n_samples", "run_key", "status", "started_at", "finished_at", "duration_s",
-              "harness_version", "plugin", "plugin_version", "model_plugin", "model_plugin_version", "git_commit",
-              "git_dirty", "python", "platform"]
-    st.dataframe([{"field": f, "value": str(getattr(run, f, ""))} for f in fields], hide_index=True,
-                 key="metadata-table")
+    fields = [
+        "run_id",
+        "task",
+        "task_version",
+        "model",
+        "dataset",
+        "split",
+        "data_fingerprint",
+        "seed",
+        "sample_limit",
+        "n_samples",
+        "run_key",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_s",
+        "harness_version",
+        "plugin",
+        "plugin_version",
+        "model_plugin",
+        "model_plugin_version",
+        "git_commit",
+        "git_dirty",
+        "python",
+        "platform",
+    ]
+    st.dataframe([{"field": f, "value": str(getattr(run, f, ""))} for f in fields], hide_index=True, key="metadata-table")
     st.markdown("**Model config**")
     draw.value(run.model_config)
     st.markdown("**Package versions**")
@@ -337,8 +462,9 @@ def _artifact(run_id: str, artifact: Any) -> None:
             st.code(artifact.data.decode("utf-8", "replace")[:20000], language="text")
     elif artifact.kind.startswith("text/"):
         st.code(artifact.data.decode("utf-8", "replace")[:20000], language="text")
-    st.download_button("Download", artifact.data, file_name=artifact.name, mime=artifact.kind,
-                       key=f"artifact-{run_id}-{artifact.name}")
+    st.download_button(
+        "Download", artifact.data, file_name=artifact.name, mime=artifact.kind, key=f"artifact-{run_id}-{artifact.name}"
+    )
 
 
 def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
@@ -351,9 +477,17 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
     page = right.number_input(f"Page (of {pages})", 1, pages, 1, key="sample-page")
     records = store.samples(run.run_id, limit=size, offset=(int(page) - 1) * size, search=search or None)
     st.caption(f"{total} sample(s){' match' if search else ''}.")
-    rows = [{"idx": s.idx, "sample": s.sample_id, "input": draw.short_json(s.input),
-             "prediction": draw.short_json(s.prediction), "reference": draw.short_json(s.reference),
-             "scores": draw.short_json(s.scores)} for s in records]
+    rows = [
+        {
+            "idx": s.idx,
+            "sample": s.sample_id,
+            "input": draw.short_json(s.input),
+            "prediction": draw.short_json(s.prediction),
+            "reference": draw.short_json(s.reference),
+            "scores": draw.short_json(s.scores),
+        }
+        for s in records
+    ]
     st.dataframe(rows, hide_index=True, key="samples-table")
     if not records:
         return
@@ -361,15 +495,18 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
     chosen = st.selectbox("Inspect a sample", list(by_id), key="sample-inspect")
     sample = by_id[chosen]
     columns = st.columns(3)
-    for column, (label, value) in zip(columns, (("input", sample.input), ("prediction", sample.prediction),
-                                                ("reference", sample.reference)), strict=True):
+    for column, (label, value) in zip(
+        columns, (("input", sample.input), ("prediction", sample.prediction), ("reference", sample.reference)), strict=True
+    ):
         column.markdown(f"**{label}**")
         draw.value(value, where=column)
     st.markdown("**scores**")
     draw.value(sample.scores)
     for renderer in registry.renderers_for(run.task):
-        draw.panels(lambda r=renderer: rendering.sample_panels(r(), sample, run, lambda: _artifacts(store, run.run_id)),
-                    renderer.__qualname__)
+        draw.panels(
+            lambda r=renderer: rendering.sample_panels(r(), sample, run, lambda: _artifacts(store, run.run_id)),
+            renderer.__qualname__,
+        )
 
 
 # -- Compare -----------------------------------------------------------------------------------
@@ -384,7 +521,7 @@ def compare(store: Store, registry: Registry) -> None:
     run_a = left.text_input("Run A", key="run_a")
     run_b = right.text_input("Run B", key="run_b")
     if not run_a or not run_b:
-        st.info("Pick two runs on the Runs page (\"Compare two runs\"), or paste their ids here.")
+        st.info('Pick two runs on the Runs page ("Compare two runs"), or paste their ids here.')
         return
     try:
         result = compare_runs(store, run_a.strip(), run_b.strip(), limit=None)
@@ -397,22 +534,39 @@ def compare(store: Store, registry: Registry) -> None:
     if (a.dataset, a.split) != (b.dataset, b.split):
         st.warning("These runs are on different datasets or splits: their metrics are not comparable.")
     st.caption(f"{result.shared} shared sample(s); {len(result.differing)} differ.")
-    deltas = [{"metric": d["metric"] + (" (primary)" if d["primary"] else ""), "A": draw.fmt(d["a"]),
-               "B": draw.fmt(d["b"]), "B − A": draw.fmt(d["delta"]), "better": _better(d)} for d in result.deltas]
+    deltas = [
+        {
+            "metric": d["metric"] + (" (primary)" if d["primary"] else ""),
+            "A": draw.fmt(d["a"]),
+            "B": draw.fmt(d["b"]),
+            "B − A": draw.fmt(d["delta"]),
+            "better": _better(d),
+        }
+        for d in result.deltas
+    ]
     primary = next((d["metric"] for d in result.deltas if d["primary"]), None)
     if primary and result.shared >= 2:
         from harness.leaderboard import paired_significance
 
         p, _, _ = paired_significance(store, a.run_id, b.run_id, primary, registry)
         if p is not None:
-            st.caption(f"{primary}: paired-bootstrap p = {p:.3g} over the shared samples"
-                       f"{' (significant at 0.05)' if p < 0.05 else ''}.")
+            st.caption(
+                f"{primary}: paired-bootstrap p = {p:.3g} over the shared samples{' (significant at 0.05)' if p < 0.05 else ''}."
+            )
     st.dataframe(deltas, hide_index=True, key="compare-metrics")
     st.subheader("Samples where they disagree")
     shown = result.differing[:500]
-    rows = [{"sample": d["sample_id"], "score B − A": draw.fmt(d["score_delta"]),
-             "prediction A": draw.short_json(d["prediction_a"]), "prediction B": draw.short_json(d["prediction_b"]),
-             "reference": draw.short_json(d["reference"]), "input": draw.short_json(d["input"])} for d in shown]
+    rows = [
+        {
+            "sample": d["sample_id"],
+            "score B − A": draw.fmt(d["score_delta"]),
+            "prediction A": draw.short_json(d["prediction_a"]),
+            "prediction B": draw.short_json(d["prediction_b"]),
+            "reference": draw.short_json(d["reference"]),
+            "input": draw.short_json(d["input"]),
+        }
+        for d in shown
+    ]
     st.dataframe(rows, hide_index=True, key="compare-samples")
     if len(result.differing) > len(shown):
         st.caption(f"Showing the {len(shown)} largest differences of {len(result.differing)}.")
@@ -423,9 +577,11 @@ def compare(store: Store, registry: Registry) -> None:
     st.markdown("**input**")
     draw.value(detail["input"], expanded=False)
     columns = st.columns(3)
-    for column, label, value in ((columns[0], "prediction A", detail["prediction_a"]),
-                                 (columns[1], "prediction B", detail["prediction_b"]),
-                                 (columns[2], "reference", detail["reference"])):
+    for column, label, value in (
+        (columns[0], "prediction A", detail["prediction_a"]),
+        (columns[1], "prediction B", detail["prediction_b"]),
+        (columns[2], "reference", detail["reference"]),
+    ):
         column.markdown(f"**{label}**")
         draw.value(value, where=column)
     renderers = registry.renderers_for(a.task)
@@ -433,12 +589,17 @@ def compare(store: Store, registry: Registry) -> None:
         from harness.records import SampleRecord
 
         for label, run, side in (("A", a, "a"), ("B", b, "b")):
-            sample = SampleRecord(chosen, 0, detail["input"], detail[f"prediction_{side}"], detail["reference"],
-                                  detail[f"scores_{side}"])
+            sample = SampleRecord(
+                chosen, 0, detail["input"], detail[f"prediction_{side}"], detail["reference"], detail[f"scores_{side}"]
+            )
             st.markdown(f"**Run {label}**")
             for renderer in renderers:
-                draw.panels(lambda r=renderer, s=sample, run=run: rendering.sample_panels(
-                    r(), s, run, lambda run=run: _artifacts(store, run.run_id)), renderer.__qualname__)
+                draw.panels(
+                    lambda r=renderer, s=sample, run=run: rendering.sample_panels(
+                        r(), s, run, lambda run=run: _artifacts(store, run.run_id)
+                    ),
+                    renderer.__qualname__,
+                )
 
 
 def _better(delta: dict[str, Any]) -> str:

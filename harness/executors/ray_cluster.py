@@ -55,8 +55,11 @@ class RayExecutor(Executor):
         self._remote = ray.remote(_ray_execute)
 
     def submit(self, job: Any) -> Any:
-        options = {"num_cpus": float(job.resources.get("cpus", 1)), "num_gpus": float(job.resources.get("gpus", 0)),
-                   "max_retries": 0}
+        options = {
+            "num_cpus": float(job.resources.get("cpus", 1)),
+            "num_gpus": float(job.resources.get("gpus", 0)),
+            "max_retries": 0,
+        }
         return self._remote.options(**options).remote(job)
 
     def wait(self, handles: Collection[Any], timeout: float | None) -> list[tuple[Any, Any]]:

@@ -40,7 +40,6 @@ class Doubling(Task):
                 raise DataError(f"{path}:{number}: not valid JSON") from None
         return rows
 
-
     def artifacts(self, samples):
         wrong = [s.sample_id for s in samples if s.scores["exact_match"] == 0]
         yield Artifact("wrong.json", "application/json", json.dumps(wrong).encode())
@@ -174,17 +173,26 @@ class ArithRenderer(Renderer):
     def run_panels(self, run, samples, artifacts):
         points = [{"x": s.input["x"], "prediction": s.prediction} for s in samples]
         wrong = json.loads(artifacts["wrong.json"].data) if "wrong.json" in artifacts else []
-        return [views.chart({"data": {"values": points}, "mark": "point",
-                             "encoding": {"x": {"field": "x", "type": "quantitative"},
-                                          "y": {"field": "prediction", "type": "quantitative"}}},
-                            title="Predictions against x", caption=f"{len(wrong)} wrong"),
-                views.text(f"{len(samples)} samples drawn", title="arith summary")]
+        return [
+            views.chart(
+                {
+                    "data": {"values": points},
+                    "mark": "point",
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative"},
+                        "y": {"field": "prediction", "type": "quantitative"},
+                    },
+                },
+                title="Predictions against x",
+                caption=f"{len(wrong)} wrong",
+            ),
+            views.text(f"{len(samples)} samples drawn", title="arith summary"),
+        ]
 
     def sample_panels(self, sample, run):
         if sample.input.get("x") == 13:
             raise RuntimeError("unlucky sample")
-        return [views.text(f"2 × {sample.input['x']} → {sample.prediction} (expected {sample.reference})",
-                           title="arith sample")]
+        return [views.text(f"2 × {sample.input['x']} → {sample.prediction} (expected {sample.reference})", title="arith sample")]
 
 
 class ArithContextRenderer(Renderer):
@@ -209,6 +217,10 @@ def register_renderers(register):
 
 @hookimpl
 def register_leaderboards(register):
-    register({"name": "arith", "title": "Arithmetic",
-              "tasks": [{"task": "doubling", "columns": ["absolute_error"]},
-                        {"task": "squaring"}]})
+    register(
+        {
+            "name": "arith",
+            "title": "Arithmetic",
+            "tasks": [{"task": "doubling", "columns": ["absolute_error"]}, {"task": "squaring"}],
+        }
+    )

@@ -61,8 +61,7 @@ class LengthErrorMetric(EvaluateMetric):
     def inputs(self, prediction, reference, input):
         if reference is None:
             return None
-        return {"predictions": len(prediction) if isinstance(prediction, str) else prediction,
-                "references": len(reference)}
+        return {"predictions": len(prediction) if isinstance(prediction, str) else prediction, "references": len(reference)}
 
 
 @hookimpl

@@ -16,7 +16,9 @@ from toy_plugins.evaluate_toy_info import (
 class WordAccuracy(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
-            description=ACCURACY_DESCRIPTION, citation=ACCURACY_CITATION, inputs_description=ACCURACY_INPUTS,
+            description=ACCURACY_DESCRIPTION,
+            citation=ACCURACY_CITATION,
+            inputs_description=ACCURACY_INPUTS,
             features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
         )
 
@@ -45,7 +47,9 @@ class PooledCharacterF1(evaluate.Metric):
 
     def _info(self):
         return evaluate.MetricInfo(
-            description=F1_DESCRIPTION, citation=ACCURACY_CITATION, inputs_description=F1_INPUTS,
+            description=F1_DESCRIPTION,
+            citation=ACCURACY_CITATION,
+            inputs_description=F1_INPUTS,
             features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
         )
 

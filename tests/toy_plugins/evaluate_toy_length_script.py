@@ -10,7 +10,10 @@ from toy_plugins.evaluate_toy_info import LENGTH_CITATION, LENGTH_DESCRIPTION, L
 class LengthError(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
-            description=LENGTH_DESCRIPTION, citation=LENGTH_CITATION, inputs_description=LENGTH_INPUTS, format="numpy",
+            description=LENGTH_DESCRIPTION,
+            citation=LENGTH_CITATION,
+            inputs_description=LENGTH_INPUTS,
+            format="numpy",
             features=datasets.Features({"predictions": datasets.Value("float32"), "references": datasets.Value("float32")}),
         )
 

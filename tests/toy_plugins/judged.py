@@ -96,5 +96,10 @@ def register_metrics(register):
 
 @hookimpl
 def register_leaderboards(register):
-    register({"name": "judged", "title": "Judged", "tasks": [
-        {"task": "judged", "columns": ["judged-confidence"], "flags": ["judged-lookups"]}]})
+    register(
+        {
+            "name": "judged",
+            "title": "Judged",
+            "tasks": [{"task": "judged", "columns": ["judged-confidence"], "flags": ["judged-lookups"]}],
+        }
+    )

@@ -12,5 +12,6 @@ from harness import hookimpl
 @hookimpl
 def on_run_end(run, artifacts):
     with open(os.environ["TOY_RUN_LOG"], "a") as log:
-        log.write(json.dumps({"pid": os.getpid(), "run_id": run.run_id, "status": run.status,
-                              "artifacts": sorted(artifacts)}) + "\n")
+        log.write(
+            json.dumps({"pid": os.getpid(), "run_id": run.run_id, "status": run.status, "artifacts": sorted(artifacts)}) + "\n"
+        )

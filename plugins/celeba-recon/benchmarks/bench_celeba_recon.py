@@ -90,8 +90,10 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=512)
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
-    print(f"{'px':>4} {'threads':>7} {'train steps/s':>14} {'vq img/s':>10} {'jpeg img/s':>11} {'vq/jpeg':>8} "
-          f"{'psnr+ssim s/100 img':>20}")
+    print(
+        f"{'px':>4} {'threads':>7} {'train steps/s':>14} {'vq img/s':>10} {'jpeg img/s':>11} {'vq/jpeg':>8} "
+        f"{'psnr+ssim s/100 img':>20}"
+    )
     for size in (32, 64):
         for threads in (1, 2):
             steps = bench_training(size, threads, args.steps)

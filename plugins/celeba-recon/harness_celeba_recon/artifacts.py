@@ -39,8 +39,9 @@ def png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def comparison_grid(originals: np.ndarray, reconstructions: np.ndarray, columns: int = 8, min_tile: int = 96,
-                    gap: int = 2) -> np.ndarray:
+def comparison_grid(
+    originals: np.ndarray, reconstructions: np.ndarray, columns: int = 8, min_tile: int = 96, gap: int = 2
+) -> np.ndarray:
     """Pairs of rows: originals, then their reconstructions; small images enlarged (nearest) to `min_tile`."""
     n, h, w, _ = originals.shape
     scale = max(1, min_tile // h)
@@ -60,8 +61,13 @@ def comparison_grid(originals: np.ndarray, reconstructions: np.ndarray, columns:
 def run_artifacts(samples: Sequence[Any]) -> Iterator[Any]:
     from harness.records import Artifact
 
-    held = [s for s in samples if isinstance(s.prediction, dict) and images.held(str(s.reference))
-            and images.held(str(s.prediction.get("reconstruction")))]
+    held = [
+        s
+        for s in samples
+        if isinstance(s.prediction, dict)
+        and images.held(str(s.reference))
+        and images.held(str(s.prediction.get("reconstruction")))
+    ]
     if held:
         first = held[:GRID_SAMPLES]
         originals = images.recall_many([s.reference for s in first])
@@ -94,8 +100,13 @@ def _sheet(samples: Sequence[Any], missing: int) -> Iterator[Any]:
         sheet[r * h : (r + 1) * h, 2 * c * w : (2 * c + 1) * w] = originals[i]
         sheet[r * h : (r + 1) * h, (2 * c + 1) * w : (2 * c + 2) * w] = recons[i]
         where[s.sample_id] = [r, c]
-    index = {"tile": [h, w], "columns": cols, "layout": "original then reconstruction, side by side",
-             "samples": where, "left_out": missing}
+    index = {
+        "tile": [h, w],
+        "columns": cols,
+        "layout": "original then reconstruction, side by side",
+        "samples": where,
+        "left_out": missing,
+    }
     yield Artifact("samples.png", "image/png", png(sheet))
     yield Artifact("samples.json", "application/json", json.dumps(index).encode())
 
@@ -138,8 +149,13 @@ def reference_curves(keys: list[str], qualities: Sequence[int] = QUALITIES, mosa
                 bits += per_image * len(chunk)
                 recons.append(decoded)
             recon = np.concatenate(recons)
-            points.append({"quality": quality, "bpp": bits / (n * h * w),
-                           "psnr": float(np.mean([psnr(a, b) for a, b in zip(originals, recon, strict=True)]))})
+            points.append(
+                {
+                    "quality": quality,
+                    "bpp": bits / (n * h * w),
+                    "psnr": float(np.mean([psnr(a, b) for a, b in zip(originals, recon, strict=True)])),
+                }
+            )
         curves[codec] = points
     result = {"images": n, "mosaic": mosaic_size, "curves": curves}
     _CURVES[cache_key] = result

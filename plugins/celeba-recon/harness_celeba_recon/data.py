@@ -40,8 +40,9 @@ def load_synthetic(split: str, size: int) -> list[dict]:
         from harness_celeba_recon.synth.faces import generate
 
         pixels = generate(split, size)
-        _SYNTH[split, size] = [{"id": f"{split}-{i:05d}", "image": images.remember(p), "size": size}
-                               for i, p in enumerate(pixels)]
+        _SYNTH[split, size] = [
+            {"id": f"{split}-{i:05d}", "image": images.remember(p), "size": size} for i, p in enumerate(pixels)
+        ]
     return [dict(row) for row in _SYNTH[split, size]]
 
 
@@ -116,8 +117,12 @@ def _read_split(root: Path, split: str, size: int) -> tuple[list[dict], list[dic
         for path in files:
             assigned = partition.get(path.name)
             if assigned is None:
-                skipped.append({"file": path.relative_to(root).as_posix(),
-                                "reason": f"not listed in {partition_path.relative_to(root).as_posix()}"})
+                skipped.append(
+                    {
+                        "file": path.relative_to(root).as_posix(),
+                        "reason": f"not listed in {partition_path.relative_to(root).as_posix()}",
+                    }
+                )
             elif assigned == split:
                 chosen.append(path)
     else:
@@ -134,8 +139,11 @@ def _read_split(root: Path, split: str, size: int) -> tuple[list[dict], list[dic
     bad = [s for s in skipped if not s["reason"].startswith("not listed")]
     if bad:
         names = ", ".join(s["file"] for s in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        print(f"warning: celeba-recon: skipped {len(bad)} unusable file(s) of split {split!r} in {root}: {names} "
-              "(every name and reason is in the run's skipped-files.json artifact)", file=sys.stderr)
+        print(
+            f"warning: celeba-recon: skipped {len(bad)} unusable file(s) of split {split!r} in {root}: {names} "
+            "(every name and reason is in the run's skipped-files.json artifact)",
+            file=sys.stderr,
+        )
     if not rows:
         where = f" (split from {partition_path})" if partition_path else " (split by file name)"
         raise DataError(f"{root}: split {split!r} has no usable images{where}; {len(skipped)} file(s) skipped")
@@ -175,8 +183,7 @@ def decode(path: Path, size: int) -> Any:
     width, height = img.size
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
-    img = img.resize((size, size), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side),
-                     reducing_gap=3.0)
+    img = img.resize((size, size), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side), reducing_gap=3.0)
     return np.asarray(img, dtype=np.uint8).copy()
 
 

@@ -41,8 +41,10 @@ def recall(key: str) -> Any:
     try:
         return _PIXELS[key]
     except KeyError:
-        raise LookupError(f"image {key!r} is not held by this process (images live only in the process that "
-                          "loaded or reconstructed them; re-run the split to score it)") from None
+        raise LookupError(
+            f"image {key!r} is not held by this process (images live only in the process that "
+            "loaded or reconstructed them; re-run the split to score it)"
+        ) from None
 
 
 def recall_many(keys: list[str]) -> Any:

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 CITATION = "苏剑林. VQ-VAE的简明介绍：量子化自编码器. https://kexue.fm/archives/6760 (2019)"
-SSIM_CITATION = ("Wang, Bovik, Sheikh, Simoncelli. Image quality assessment: from error visibility to structural "
-                 "similarity. IEEE TIP 13(4), 2004.")
+SSIM_CITATION = (
+    "Wang, Bovik, Sheikh, Simoncelli. Image quality assessment: from error visibility to structural "
+    "similarity. IEEE TIP 13(4), 2004."
+)
 MAX_PSNR = 100.0
 
 
@@ -125,9 +127,11 @@ def _pixels(input: Mapping[str, Any]) -> float:
 
 class Bpp(_Recon):
     name = "recon-bpp"
-    description = ("Bits per pixel of the stored code: fixed-length VQ indices (grid^2 log2 K), a codec's file bytes "
-                   "(JPEG/WebP coded on a mosaic of up to 256 images so headers are shared), float16 latents for the "
-                   "autoencoder; total bits over total pixels.")
+    description = (
+        "Bits per pixel of the stored code: fixed-length VQ indices (grid^2 log2 K), a codec's file bytes "
+        "(JPEG/WebP coded on a mosaic of up to 256 images so headers are shared), float16 latents for the "
+        "autoencoder; total bits over total pixels."
+    )
     higher_is_better = False
 
     def score(self, prediction, reference, input):
@@ -168,8 +172,10 @@ class _CodeCorpus(_Recon):
 
 class EntropyBpp(_CodeCorpus):
     name = "recon-entropy-bpp"
-    description = ("Bits per pixel an entropy coder could reach on the VQ code: code entropy of the whole test set's code "
-                   "histogram x codes per image / pixels; equals recon-bpp for codecs and the autoencoder.")
+    description = (
+        "Bits per pixel an entropy coder could reach on the VQ code: code entropy of the whole test set's code "
+        "histogram x codes per image / pixels; equals recon-bpp for codecs and the autoencoder."
+    )
     higher_is_better = False
 
     def aggregate(self, stats):

@@ -46,8 +46,17 @@ def rd_points(runs: Sequence[Any]) -> list[dict]:
     for run in runs:
         psnr, bpp = _metric(run, "recon-psnr"), _metric(run, "recon-bpp")
         if psnr is not None and bpp is not None:
-            points.append({"run": run.run_id, "label": _label(run), "model": run.model, "bpp": bpp, "psnr": psnr,
-                           "ssim": _metric(run, "recon-ssim"), "usage": _metric(run, "recon-code-usage")})
+            points.append(
+                {
+                    "run": run.run_id,
+                    "label": _label(run),
+                    "model": run.model,
+                    "bpp": bpp,
+                    "psnr": psnr,
+                    "ssim": _metric(run, "recon-ssim"),
+                    "usage": _metric(run, "recon-code-usage"),
+                }
+            )
     return points
 
 
@@ -56,23 +65,44 @@ def rd_chart(curves: Mapping[str, Any] | None, points: list[dict]) -> dict:
     lines = [{"codec": codec, **p} for codec, series in ((curves or {}).get("curves") or {}).items() for p in series]
     layers: list[dict] = []
     if lines:
-        layers.append({"data": {"values": lines}, "mark": {"type": "line", "point": True},
-                       "encoding": {"x": {"field": "bpp", "type": "quantitative", "scale": {"type": "log"},
-                                          "title": "bits per pixel"},
-                                    "y": {"field": "psnr", "type": "quantitative", "scale": {"zero": False},
-                                          "title": "PSNR (dB)"},
-                                    "color": {"field": "codec", "type": "nominal"},
-                                    "order": {"field": "quality"},
-                                    "tooltip": [{"field": "codec"}, {"field": "quality"}, {"field": "bpp", "format": ".3f"},
-                                                {"field": "psnr", "format": ".2f"}]}})
+        layers.append(
+            {
+                "data": {"values": lines},
+                "mark": {"type": "line", "point": True},
+                "encoding": {
+                    "x": {"field": "bpp", "type": "quantitative", "scale": {"type": "log"}, "title": "bits per pixel"},
+                    "y": {"field": "psnr", "type": "quantitative", "scale": {"zero": False}, "title": "PSNR (dB)"},
+                    "color": {"field": "codec", "type": "nominal"},
+                    "order": {"field": "quality"},
+                    "tooltip": [
+                        {"field": "codec"},
+                        {"field": "quality"},
+                        {"field": "bpp", "format": ".3f"},
+                        {"field": "psnr", "format": ".2f"},
+                    ],
+                },
+            }
+        )
     if points:
-        layers.append({"data": {"values": points}, "mark": {"type": "point", "filled": True, "size": 90},
-                       "encoding": {"x": {"field": "bpp", "type": "quantitative", "scale": {"type": "log"}},
-                                    "y": {"field": "psnr", "type": "quantitative", "scale": {"zero": False}},
-                                    "shape": {"field": "model", "type": "nominal"},
-                                    "tooltip": [{"field": "label"}, {"field": "run"}, {"field": "bpp", "format": ".3f"},
-                                                {"field": "psnr", "format": ".2f"}, {"field": "ssim", "format": ".3f"},
-                                                {"field": "usage", "format": ".2f"}]}})
+        layers.append(
+            {
+                "data": {"values": points},
+                "mark": {"type": "point", "filled": True, "size": 90},
+                "encoding": {
+                    "x": {"field": "bpp", "type": "quantitative", "scale": {"type": "log"}},
+                    "y": {"field": "psnr", "type": "quantitative", "scale": {"zero": False}},
+                    "shape": {"field": "model", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "label"},
+                        {"field": "run"},
+                        {"field": "bpp", "format": ".3f"},
+                        {"field": "psnr", "format": ".2f"},
+                        {"field": "ssim", "format": ".3f"},
+                        {"field": "usage", "format": ".2f"},
+                    ],
+                },
+            }
+        )
     return {"$schema": VEGA, "layer": layers, "width": "container"}
 
 
@@ -97,45 +127,82 @@ def crop_sample(sheet_png: bytes, index: Mapping[str, Any], sample_id: str, scal
 class CelebaReconRenderer(Renderer):
     tasks = TASK_NAMES
 
-    def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any],
-                   peers: Sequence[Any] = ()) -> list[views.Panel]:
+    def run_panels(
+        self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any], peers: Sequence[Any] = ()
+    ) -> list[views.Panel]:
         panels: list[views.Panel] = []
         grid = artifacts.get("reconstructions.png")
         if grid is not None:
-            panels.append(views.image(grid.data, title="Originals (upper row) vs reconstructions (lower row)",
-                                      caption=f"first test images of the run · {_label(run)}"))
+            panels.append(
+                views.image(
+                    grid.data,
+                    title="Originals (upper row) vs reconstructions (lower row)",
+                    caption=f"first test images of the run · {_label(run)}",
+                )
+            )
         curves = _json(artifacts["rate-distortion.json"]) if "rate-distortion.json" in artifacts else None
         points = rd_points([run, *peers])
         if curves or points:
-            caption = (f"lines: JPEG / WebP over quality on this run's {curves.get('images')} test images (mosaics of "
-                       f"{curves.get('mosaic')}); points: this run and {len(points) - 1} other finished run(s) on "
-                       f"{run.dataset}/{run.split}") if curves else "points: finished runs"
-            panels.append(views.chart(rd_chart(curves, points), title="Rate-distortion: PSNR vs bits per pixel",
-                                      caption=caption))
+            caption = (
+                (
+                    f"lines: JPEG / WebP over quality on this run's {curves.get('images')} test images (mosaics of "
+                    f"{curves.get('mosaic')}); points: this run and {len(points) - 1} other finished run(s) on "
+                    f"{run.dataset}/{run.split}"
+                )
+                if curves
+                else "points: finished runs"
+            )
+            panels.append(views.chart(rd_chart(curves, points), title="Rate-distortion: PSNR vs bits per pixel", caption=caption))
         histogram = _json(artifacts["code-histogram.json"]) if "code-histogram.json" in artifacts else None
         if histogram:
             counts = histogram["counts"]
             used = sum(1 for c in counts if c)
             rows = [{"code": i, "uses": c} for i, c in enumerate(counts)]
-            panels.append(views.chart({
-                "$schema": VEGA, "data": {"values": rows}, "mark": "bar", "width": "container",
-                "encoding": {"x": {"field": "code", "type": "ordinal", "sort": {"field": "uses", "order": "descending"},
-                                   "axis": {"labels": len(counts) <= 128}},
-                             "y": {"field": "uses", "type": "quantitative"}, "tooltip": [{"field": "code"}, {"field": "uses"}]},
-            }, title="Code usage over the whole test set",
-               caption=f"{used} of {len(counts)} codes used over {histogram.get('images')} images; sorted by use"))
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": VEGA,
+                        "data": {"values": rows},
+                        "mark": "bar",
+                        "width": "container",
+                        "encoding": {
+                            "x": {
+                                "field": "code",
+                                "type": "ordinal",
+                                "sort": {"field": "uses", "order": "descending"},
+                                "axis": {"labels": len(counts) <= 128},
+                            },
+                            "y": {"field": "uses", "type": "quantitative"},
+                            "tooltip": [{"field": "code"}, {"field": "uses"}],
+                        },
+                    },
+                    title="Code usage over the whole test set",
+                    caption=f"{used} of {len(counts)} codes used over {histogram.get('images')} images; sorted by use",
+                )
+            )
         skipped = _json(artifacts["skipped-files.json"]) if "skipped-files.json" in artifacts else None
         if skipped:
-            rows = [{"split": split, "file": f["file"], "reason": f["reason"]}
-                    for split, files in skipped.get("skipped", {}).items() for f in files]
-            panels.append(views.table(rows[:500], title=f"Files skipped while reading the data ({len(rows)})",
-                                      caption="unusable files are never filled in; see skipped-files.json"))
+            rows = [
+                {"split": split, "file": f["file"], "reason": f["reason"]}
+                for split, files in skipped.get("skipped", {}).items()
+                for f in files
+            ]
+            panels.append(
+                views.table(
+                    rows[:500],
+                    title=f"Files skipped while reading the data ({len(rows)})",
+                    caption="unusable files are never filled in; see skipped-files.json",
+                )
+            )
         return panels
 
     def sample_panels(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
         scores = sample.scores or {}
-        parts = [f"{name.removeprefix('recon-')} {scores[name]:.4g}" for name in ("recon-psnr", "recon-ssim", "recon-mse")
-                 if isinstance(scores.get(name), (int, float))]
+        parts = [
+            f"{name.removeprefix('recon-')} {scores[name]:.4g}"
+            for name in ("recon-psnr", "recon-ssim", "recon-mse")
+            if isinstance(scores.get(name), (int, float))
+        ]
         prediction = sample.prediction if isinstance(sample.prediction, Mapping) else {}
         if "quality" in prediction:
             parts.append(f"quality {prediction['quality']}")
@@ -144,5 +211,10 @@ class CelebaReconRenderer(Renderer):
             picture = crop_sample(sheet.data, json.loads(index.data.decode("utf-8")), sample.sample_id)
             if picture is not None:
                 return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=" · ".join(parts))]
-        return [views.text("The run's samples.png artifact does not hold this sample (a run still in progress has no "
-                           "artifacts yet).", title="Original vs reconstruction", caption=" · ".join(parts))]
+        return [
+            views.text(
+                "The run's samples.png artifact does not hold this sample (a run still in progress has no artifacts yet).",
+                title="Original vs reconstruction",
+                caption=" · ".join(parts),
+            )
+        ]

@@ -15,16 +15,17 @@ from typing import Any, ClassVar
 from harness import Task
 from harness_celeba_recon.data import SPLITS, load_real, load_synthetic
 
-METRICS = ("recon-psnr", "recon-ssim", "recon-mse", "recon-bpp", "recon-entropy-bpp", "recon-code-usage",
-           "recon-perplexity")
+METRICS = ("recon-psnr", "recon-ssim", "recon-mse", "recon-bpp", "recon-entropy-bpp", "recon-code-usage", "recon-perplexity")
 
 
 class CelebaReconTask(Task):
     name = "celeba-recon"
     version = "1"
     size: ClassVar[int] = 32
-    description = ("Image reconstruction through a discrete code (the post's VQ-VAE) against JPEG / WebP at equal bits "
-                   "per pixel: PSNR, SSIM, bpp, codebook usage; 32 x 32 faces.")
+    description = (
+        "Image reconstruction through a discrete code (the post's VQ-VAE) against JPEG / WebP at equal bits "
+        "per pixel: PSNR, SSIM, bpp, codebook usage; 32 x 32 faces."
+    )
     source = "https://kexue.fm/archives/6760"
     splits = SPLITS
     default_split = "test"
@@ -34,11 +35,15 @@ class CelebaReconTask(Task):
     default_model = "vq-vae"
     embedded_dataset = "faces-synth-v1"
     prediction_schema = {
-        "type": "object", "required": ["reconstruction", "bits"],
+        "type": "object",
+        "required": ["reconstruction", "bits"],
         "description": "reconstruction: the key of the reconstructed image held by the process; bits: its code length",
-        "properties": {"reconstruction": {"type": "string"}, "bits": {"type": "number", "minimum": 0},
-                       "codes": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-                       "codebook_size": {"type": "integer", "minimum": 1}},
+        "properties": {
+            "reconstruction": {"type": "string"},
+            "bits": {"type": "number", "minimum": 0},
+            "codes": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "codebook_size": {"type": "integer", "minimum": 1},
+        },
     }
     real_dataset = "celeba"
     reference_field = "image"
@@ -63,8 +68,10 @@ class CelebaReconTask(Task):
 
         yield from run_artifacts(samples)
         if any(self.skipped.values()):
-            body = {"skipped": {split: files for split, files in self.skipped.items() if files},
-                    "counts": {split: len(files) for split, files in self.skipped.items()}}
+            body = {
+                "skipped": {split: files for split, files in self.skipped.items() if files},
+                "counts": {split: len(files) for split, files in self.skipped.items()},
+            }
             yield Artifact("skipped-files.json", "application/json", json.dumps(body, indent=1).encode())
 
 

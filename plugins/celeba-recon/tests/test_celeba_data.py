@@ -148,8 +148,9 @@ def test_bad_partition_and_empty_folder_name_the_file_and_line(tmp_path):
 
 def test_run_on_a_folder_records_the_skipped_files(tmp_path, small_bomb_limit):
     write_folder(tmp_path / "celeba")
-    outcome = run_plugin(harness_celeba_recon, "celeba-recon", db=tmp_path / "r.duckdb", model="jpeg",
-                         data_dir=tmp_path / "celeba")
+    outcome = run_plugin(
+        harness_celeba_recon, "celeba-recon", db=tmp_path / "r.duckdb", model="jpeg", data_dir=tmp_path / "celeba"
+    )
     run = outcome.run
     assert run.status == "finished", run.error
     assert run.dataset == "celeba"

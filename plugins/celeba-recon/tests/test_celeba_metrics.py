@@ -42,8 +42,9 @@ def test_ssim_matches_scikit_image_with_the_same_settings():
     noisy = np.clip(faces.astype(int) + rng.normal(0, 20, faces.shape), 0, 255).astype(np.uint8)
     ours = ssim_batch(faces, noisy)
     for face, other, value in zip(faces, noisy, ours, strict=True):
-        reference = structural_similarity(face, other, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                          data_range=255, channel_axis=2)
+        reference = structural_similarity(
+            face, other, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255, channel_axis=2
+        )
         assert value == pytest.approx(reference, abs=1e-4)
     assert 0.2 < ours.mean() < 0.95
     key = images.remember(faces[0])
@@ -54,8 +55,9 @@ def _code_scores(metric, histograms, bits=384.0):
     scores = []
     for hist in histograms:
         codes = [c for c, n in enumerate(hist) for _ in range(n)]
-        scores.append(metric.score({"reconstruction": "-", "bits": bits, "codes": codes, "codebook_size": len(hist)},
-                                   None, {"size": 32}))
+        scores.append(
+            metric.score({"reconstruction": "-", "bits": bits, "codes": codes, "codebook_size": len(hist)}, None, {"size": 32})
+        )
     return scores
 
 
@@ -79,8 +81,9 @@ def test_rates_and_undefined_codebook_metrics_for_codecs():
     assert Bpp().aggregate(stats_arrays(scores)) == pytest.approx(700 / 2048)
     plain = [EntropyBpp().score({"reconstruction": "-", "bits": 512.0}, None, {"size": 32})] * 3
     assert EntropyBpp().aggregate(stats_arrays(plain)) == pytest.approx(0.5)  # a codec's bits are already coded
-    usage = summarise(CodeUsage(), [CodeUsage().score({"reconstruction": "-", "bits": 1.0}, None, {"size": 32})] * 3,
-                      seed=0, primary=False)
+    usage = summarise(
+        CodeUsage(), [CodeUsage().score({"reconstruction": "-", "bits": 1.0}, None, {"size": 32})] * 3, seed=0, primary=False
+    )
     assert usage.value is None  # no codebook: no usage, rather than a made-up number
 
 

@@ -35,8 +35,7 @@ def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tmp_path):
     assert 0 < v["recon-code-usage"] <= 1 and 1 <= v["recon-perplexity"] <= 64
     assert v["recon-entropy-bpp"] <= v["recon-bpp"] + 1e-9
     assert run.model_config["codebook"] == "ema" and run.model_config["restart_dead"] == "true"
-    again = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40,
-                       overwrite=True).run
+    again = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40, overwrite=True).run
     assert values(again)["recon-psnr"] == pytest.approx(v["recon-psnr"])  # same seed, same cached model
 
 
@@ -46,8 +45,13 @@ def test_variant_post_is_the_posts_recipe_and_fixes_resolve():
     assert (post["codes"], post["beta"], post["gamma"], post["lr"], post["batch"]) == (64, 1.0, 0.25, 1e-3, 64)
     assert VqVaeModel(variant="post", restart_dead="yes").config["restart_dead"] == "true"
     assert VqVaeModel().config["init"] == "kmeans"
-    for bad, message in [({"variant": "paper"}, "variant"), ({"codebook": "adam"}, "codebook"),
-                         ({"codes": "1"}, "codes >= 2"), ({"grid": "3"}, None), ({"dim": "0"}, "dim")]:
+    for bad, message in [
+        ({"variant": "paper"}, "variant"),
+        ({"codebook": "adam"}, "codebook"),
+        ({"codes": "1"}, "codes >= 2"),
+        ({"grid": "3"}, None),
+        ({"dim": "0"}, "dim"),
+    ]:
         if message is None:
             model = VqVaeModel(**bad)
             with pytest.raises(ConfigError, match="power of two"):
@@ -116,8 +120,7 @@ def test_dead_codes_restart_on_encoder_outputs_and_kmeans_spreads_codes():
 
 @pytest.mark.parametrize("model", ["vq-lib", "autoencoder"])
 def test_peer_models_run(tmp_path, model):
-    run = run_plugin(harness_celeba_recon, "celeba-recon", db=tmp_path / "r.duckdb", model=model, model_args=TINY,
-                     limit=20).run
+    run = run_plugin(harness_celeba_recon, "celeba-recon", db=tmp_path / "r.duckdb", model=model, model_args=TINY, limit=20).run
     assert run.status == "finished", run.error
     v = values(run)
     if model == "autoencoder":

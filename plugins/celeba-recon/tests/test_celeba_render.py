@@ -23,8 +23,14 @@ def _validate(spec):
 
 def test_renderer_draws_runs_and_samples(tmp_path):
     db = tmp_path / "r.duckdb"
-    result = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae",
-                        model_args={"dim": "16", "steps": "8", "batch": "16"}, limit=30)
+    result = run_plugin(
+        harness_celeba_recon,
+        "celeba-recon",
+        db=db,
+        model="vq-vae",
+        model_args={"dim": "16", "steps": "8", "batch": "16"},
+        limit=30,
+    )
     jpeg = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=30).run
     other_size = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=10).run
     vq = result.run
@@ -62,7 +68,9 @@ def test_renderer_draws_runs_and_samples(tmp_path):
 
 
 def test_listing_imports_neither_torch_nor_pil():
-    probe = ("import sys, harness_celeba_recon; "
-             "print([m for m in ('torch', 'PIL', 'pytorch_msssim', 'vector_quantize_pytorch', 'scipy') if m in sys.modules])")
+    probe = (
+        "import sys, harness_celeba_recon; "
+        "print([m for m in ('torch', 'PIL', 'pytorch_msssim', 'vector_quantize_pytorch', 'scipy') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

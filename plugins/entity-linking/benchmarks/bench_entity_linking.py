@@ -75,15 +75,16 @@ def main() -> None:
     rng = random.Random(0)
     aliases = make_aliases(args.aliases, rng)
     texts = make_texts(args.texts, aliases, rng)
-    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
-          f"({os.cpu_count()} CPUs)")
+    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} ({os.cpu_count()} CPUs)")
 
     before = rss_mib()
     started, cpu = time.perf_counter(), time.process_time()
     index = AliasIndex(aliases)
     build, build_cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"alias index: {len(index):,} aliases built in {build:.2f} s ({build_cpu:.2f} s CPU), "
-          f"+{rss_mib() - before:.0f} MiB resident")
+    print(
+        f"alias index: {len(index):,} aliases built in {build:.2f} s ({build_cpu:.2f} s CPU), "
+        f"+{rss_mib() - before:.0f} MiB resident"
+    )
     strings = (sum(sys.getsizeof(a) for a in aliases) + sys.getsizeof(aliases)) / 2**20
     print(f"naive peer: needs only the alias strings themselves, {strings:.0f} MiB as Python objects")
 
@@ -95,8 +96,10 @@ def main() -> None:
         n_found += len(found)
     fast = len(texts) / (time.perf_counter() - started)
     fast_cpu = len(texts) / (time.process_time() - cpu)
-    print(f"ahocorasick-rs matching + max-match: {fast:,.0f} texts/s wall, {fast_cpu:,.0f} per CPU-second "
-          f"({n_found / len(texts):.1f} matches per text)")
+    print(
+        f"ahocorasick-rs matching + max-match: {fast:,.0f} texts/s wall, {fast_cpu:,.0f} per CPU-second "
+        f"({n_found / len(texts):.1f} matches per text)"
+    )
 
     sample = texts[: args.naive_texts]
     started, cpu = time.perf_counter(), time.process_time()
@@ -104,8 +107,10 @@ def main() -> None:
     slow = len(sample) / (time.perf_counter() - started)
     slow_cpu = len(sample) / (time.process_time() - cpu)
     same = all(n == index.matches(t) for n, t in zip(naive, sample, strict=True))
-    print(f"naive per-alias str.find scan: {slow:,.2f} texts/s wall, {slow_cpu:,.2f} per CPU-second on {len(sample)} "
-          f"texts (same matches: {same}); ahocorasick-rs is {fast_cpu / slow_cpu:,.0f}x faster per CPU-second")
+    print(
+        f"naive per-alias str.find scan: {slow:,.2f} texts/s wall, {slow_cpu:,.2f} per CPU-second on {len(sample)} "
+        f"texts (same matches: {same}); ahocorasick-rs is {fast_cpu / slow_cpu:,.0f}x faster per CPU-second"
+    )
 
     from harness_entity_linking.models.alias_prior import AliasPriorModel
     from harness_entity_linking.models.pipeline import PipelineModel
@@ -124,8 +129,10 @@ def main() -> None:
             model.predict(items[k : k + model.batch_size], ctx)
         rate = len(items) / (time.perf_counter() - started)
         rate_cpu = len(items) / (time.process_time() - cpu)
-        print(f"{model.name} end to end (detection, candidates, linking, gold-span links): {rate:,.0f} texts/s wall, "
-              f"{rate_cpu:,.0f} per CPU-second on {len(items)} el-synth-v1 test texts, {rss_mib():.0f} MiB resident")
+        print(
+            f"{model.name} end to end (detection, candidates, linking, gold-span links): {rate:,.0f} texts/s wall, "
+            f"{rate_cpu:,.0f} per CPU-second on {len(items)} el-synth-v1 test texts, {rss_mib():.0f} MiB resident"
+        )
 
 
 if __name__ == "__main__":

@@ -104,8 +104,10 @@ def kb_for(ref: str) -> KnowledgeBase:
         else:
             path = _KB_FILES.get(ref) or Path(ref.rsplit("#", 1)[0])
             if not path.is_file():
-                raise DataError(f"knowledge base {ref!r} has not been read here: pass the --data-dir that holds "
-                                "the kb_data these texts were read with")
+                raise DataError(
+                    f"knowledge base {ref!r} has not been read here: pass the --data-dir that holds "
+                    "the kb_data these texts were read with"
+                )
             _KBS[ref] = read_kb(path, ref)
     return _KBS[ref]
 
@@ -142,8 +144,15 @@ def read_kb(path: Path, ref: str | None = None) -> KnowledgeBase:
             if not isinstance(fact, dict) or "predicate" not in fact or "object" not in fact:
                 raise DataError(f"{where}: data[{j}] must be an object with 'predicate' and 'object'")
             pairs.append((str(fact["predicate"]), str(fact["object"])))
-        kb.add(Entity(subject_id, subject, _strings(item.get("alias"), where, "alias"),
-                      _strings(item.get("type"), where, "type"), tuple(pairs)))
+        kb.add(
+            Entity(
+                subject_id,
+                subject,
+                _strings(item.get("alias"), where, "alias"),
+                _strings(item.get("type"), where, "type"),
+                tuple(pairs),
+            )
+        )
     if not kb.entities:
         raise DataError(f"{path}: the knowledge base has no entities")
     return kb
@@ -199,8 +208,9 @@ def _mentions(raw: Any, text: str, kb: KnowledgeBase, where: str) -> Iterable[di
             raise DataError(f"{where}: mention_data[{j}] offset {m['offset']!r} is not an integer") from None
         if not mention or offset < 0 or text[offset : offset + len(mention)] != mention:
             found = text[offset : offset + len(mention)] if offset >= 0 else ""
-            raise DataError(f"{where}: mention_data[{j}] {mention!r} at offset {offset} does not match the text "
-                            f"(it reads {found!r} there)")
+            raise DataError(
+                f"{where}: mention_data[{j}] {mention!r} at offset {offset} does not match the text (it reads {found!r} there)"
+            )
         if kb_id != NIL and kb_id not in kb:
             raise DataError(f"{where}: mention_data[{j}] {mention!r} links to kb_id {kb_id!r}, which is not in kb_data")
         key = (mention, offset, kb_id)

@@ -27,8 +27,7 @@ def predicted(prediction: Any) -> list[dict]:
 
 
 def triples(mentions: list, with_nil: bool) -> set[tuple[str, int, str]]:
-    return {(str(m["mention"]), int(m["offset"]), str(m["kb_id"])) for m in mentions
-            if with_nil or str(m["kb_id"]) != NIL}
+    return {(str(m["mention"]), int(m["offset"]), str(m["kb_id"])) for m in mentions if with_nil or str(m["kb_id"]) != NIL}
 
 
 def counts(pred: set, gold: set) -> dict[str, float]:
@@ -57,8 +56,9 @@ class _Counted(Metric):
             return {"tp": 0.0, "fp": 0.0, "fn": 0.0}
         pred, gold = predicted(prediction), list(reference)
         if self.spans_only:
-            return counts({(str(m["mention"]), int(m["offset"])) for m in pred},
-                          {(str(m["mention"]), int(m["offset"])) for m in gold})
+            return counts(
+                {(str(m["mention"]), int(m["offset"])) for m in pred}, {(str(m["mention"]), int(m["offset"])) for m in gold}
+            )
         return counts(triples(pred, self.with_nil), triples(gold, self.with_nil))
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
@@ -72,8 +72,10 @@ class _Counted(Metric):
 
 class LinkF1(_Counted):
     name = "el-f1"
-    description = ("Micro F1 over exact (mention, offset, kb_id) triples, gold NIL mentions excluded and NIL "
-                   "predictions ignored (the CCKS 2019 score).")
+    description = (
+        "Micro F1 over exact (mention, offset, kb_id) triples, gold NIL mentions excluded and NIL "
+        "predictions ignored (the CCKS 2019 score)."
+    )
 
 
 class LinkPrecision(_Counted):
@@ -115,16 +117,21 @@ class DetectionRecall(DetectionF1):
 class LinkAccuracy(Metric):
     name = "el-link-acc"
     citation = CITATION
-    description = ("Disambiguation alone: share of gold non-NIL mentions linked to the gold kb_id when the model "
-                   "is given the gold mentions (its `gold_links`).")
+    description = (
+        "Disambiguation alone: share of gold non-NIL mentions linked to the gold kb_id when the model "
+        "is given the gold mentions (its `gold_links`)."
+    )
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
         if reference is None:
             return {"hit": 0.0, "n": 0.0}
         gold = {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in reference if str(m["kb_id"]) != NIL}
         links = prediction.get("gold_links") if isinstance(prediction, Mapping) else None
-        chosen = {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in links or ()
-                  if isinstance(m, Mapping) and {"mention", "offset", "kb_id"} <= set(m)}
+        chosen = {
+            (str(m["mention"]), int(m["offset"])): str(m["kb_id"])
+            for m in links or ()
+            if isinstance(m, Mapping) and {"mention", "offset", "kb_id"} <= set(m)
+        }
         return {"hit": float(sum(chosen.get(k) == v for k, v in gold.items())), "n": float(len(gold))}
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:

@@ -71,25 +71,49 @@ class EntityLinkingRenderer(Renderer):
         pred = predicted(sample.prediction)
         panels = []
         if sample.reference is not None:
-            panels.append(views.text(mark(text, sample.reference), title="Gold mentions",
-                                     caption=f"{len(sample.reference)} mentions, marked ⟦mention｜kb_id⟧"))
+            panels.append(
+                views.text(
+                    mark(text, sample.reference),
+                    title="Gold mentions",
+                    caption=f"{len(sample.reference)} mentions, marked ⟦mention｜kb_id⟧",
+                )
+            )
         panels.append(views.text(mark(text, pred), title="Predicted mentions", caption=f"{len(pred)} mentions"))
         errors = classify(sample.prediction, sample.reference)
         if errors:
-            panels.append(views.table(errors, title="Mentions by outcome",
-                                      caption="missed / spurious mention, wrong entity, NIL confusion, or correct"))
+            panels.append(
+                views.table(
+                    errors,
+                    title="Mentions by outcome",
+                    caption="missed / spurious mention, wrong entity, NIL confusion, or correct",
+                )
+            )
         gold = {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in sample.reference or ()}
         rows = []
         for m in pred:
             for rank, cand in enumerate(m.get("candidates") or (), start=1):
                 key = (str(m["mention"]), int(m["offset"]))
-                rows.append({"mention": m["mention"], "offset": m["offset"], "rank": rank, "kb_id": cand.get("kb_id"),
-                             "subject": cand.get("subject"), "score": cand.get("score"),
-                             "chosen": cand.get("kb_id") == m["kb_id"], "gold": gold.get(key) == cand.get("kb_id"),
-                             "description": cand.get("description")})
+                rows.append(
+                    {
+                        "mention": m["mention"],
+                        "offset": m["offset"],
+                        "rank": rank,
+                        "kb_id": cand.get("kb_id"),
+                        "subject": cand.get("subject"),
+                        "score": cand.get("score"),
+                        "chosen": cand.get("kb_id") == m["kb_id"],
+                        "gold": gold.get(key) == cand.get("kb_id"),
+                        "description": cand.get("description"),
+                    }
+                )
         if rows:
-            panels.append(views.table(rows, title="Candidates of each predicted mention",
-                                      caption="matcher (or prior) score, best first; the description is shortened"))
+            panels.append(
+                views.table(
+                    rows,
+                    title="Candidates of each predicted mention",
+                    caption="matcher (or prior) score, best first; the description is shortened",
+                )
+            )
         return panels
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
@@ -101,17 +125,37 @@ class EntityLinkingRenderer(Renderer):
         total = sum(counts.values()) or 1
         rows = [{"kind": k, "mentions": counts.get(k, 0), "share": counts.get(k, 0) / total} for k in KINDS]
         panels = [views.table(rows, title="Mentions by outcome", caption=where)]
-        metrics = [{"metric": m.name.removeprefix("el-"), "value": m.value, "low": m.ci_low, "high": m.ci_high}
-                   for m in run.metrics if m.value is not None]
+        metrics = [
+            {"metric": m.name.removeprefix("el-"), "value": m.value, "low": m.ci_low, "high": m.ci_high}
+            for m in run.metrics
+            if m.value is not None
+        ]
         if metrics:
-            panels.append(views.chart({
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "data": {"values": metrics},
-                "layer": [
-                    {"mark": "bar", "encoding": {"y": {"field": "metric", "type": "nominal", "sort": None},
-                                                 "x": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]}}}},
-                    {"mark": "rule", "encoding": {"y": {"field": "metric", "type": "nominal", "sort": None},
-                                                  "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}}},
-                ],
-            }, title="Metrics", caption="bars: value; lines: 95% bootstrap interval over texts"))
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "data": {"values": metrics},
+                        "layer": [
+                            {
+                                "mark": "bar",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                                },
+                            },
+                            {
+                                "mark": "rule",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "low", "type": "quantitative"},
+                                    "x2": {"field": "high"},
+                                },
+                            },
+                        ],
+                    },
+                    title="Metrics",
+                    caption="bars: value; lines: 95% bootstrap interval over texts",
+                )
+            )
         return panels

@@ -29,10 +29,14 @@ SEED = 20190819
 SIZES = {"train": 5000, "dev": 1000, "test": 1000}
 N_SURFACES = 2000
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
-                "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬鹏辉斌宇浩凯健俊帆旭宁"
-             "欣怡佳琪晨雪梦思婷雨嘉子轩涵博文昊然若瑶诗远")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬鹏辉斌宇浩凯健俊帆旭宁"
+    "欣怡佳琪晨雪梦思婷雨嘉子轩涵博文昊然若瑶诗远"
+)
 PLACE_HEAD = list("东西南北安宁平泰永长青清白云龙凤华新金宝天海山河江湖石桃柳松梅")
 PLACE_TAIL = list("州阳城安宁原川江山口门林沙溪源陵")
 PLACE_SUFFIX = ["市", "县", "镇", "山", "湖", "河"]
@@ -52,8 +56,18 @@ FIELDS = {
     "历史": ["朝代", "皇帝", "战争", "史书", "古代", "遗址", "考古", "文物", "将军", "王朝", "起义", "碑文"],
     "美食": ["餐厅", "菜品", "厨师", "口味", "小吃", "食材", "烹饪", "甜点", "火锅", "菜谱", "早餐", "饮品"],
 }
-OCCUPATION = {"音乐": "歌手", "影视": "演员", "文学": "作家", "体育": "运动员", "科技": "工程师",
-              "学术": "教授", "地理": "地理学家", "商业": "企业家", "历史": "历史学家", "美食": "厨师"}
+OCCUPATION = {
+    "音乐": "歌手",
+    "影视": "演员",
+    "文学": "作家",
+    "体育": "运动员",
+    "科技": "工程师",
+    "学术": "教授",
+    "地理": "地理学家",
+    "商业": "企业家",
+    "历史": "历史学家",
+    "美食": "厨师",
+}
 TYPE_FIELDS = {
     "人物": list(FIELDS),
     "地点": ["地理", "历史", "美食", "体育"],
@@ -64,25 +78,134 @@ TYPE_FIELDS = {
 WORK_KIND = {"音乐": "歌曲", "影视": "电影", "文学": "小说"}
 ORG_SUFFIX = {"商业": "集团", "学术": "大学", "体育": "足球俱乐部", "科技": "科技公司", "影视": "电视台"}
 # Common nouns that are KB entities and occur in running text mostly unannotated (CCKS annotates few).
-COMMON = ["音乐", "电影", "公司", "城市", "手机", "足球", "小说", "歌曲", "大学", "学生", "时间", "历史", "中国", "文化",
-          "经济", "比赛", "球队", "作家", "演员", "歌手", "科学", "技术", "市场", "网络", "游戏", "教育", "旅游", "美食",
-          "世界", "生活", "冠军", "专辑", "系统", "研究", "学校", "大学生", "艺术", "电视", "新闻", "朋友",
-          # field words that are also KB entries: the contexts that disambiguate are full of unannotated aliases
-          "演唱会", "单曲", "票房", "导演", "诗歌", "散文", "联赛", "教练", "芯片", "屏幕", "论文", "院士", "游客", "古镇",
-          "投资", "品牌", "皇帝", "文物", "餐厅", "火锅", "小吃", "相机", "软件", "算法", "博士", "铁路", "特产", "起义"]
-FILLER = ["近日，", "据报道，", "众所周知，", "在今年的活动上，", "有网友表示，", "值得一提的是，", "此前，", "随后，",
-          "另外，", "不少人认为，", "事实上，", "与此同时，"]
-GLUE = ["在中国文化中", "在网络上引发讨论", "受到学生和朋友的喜爱", "在市场上表现不错", "成为生活中的话题",
-        "与世界各地的朋友分享", "在新闻里出现", "吸引了很多游客", "引发了教育界的关注", "被写进了历史",
-        "让人想起那段时间", "在电视节目中被提到", "推动了经济和技术发展", "深受艺术爱好者欢迎"]
-PERSON_TEMPLATES = ["{m}是一位{occ}，{k1}和{k2}都很出色", "{m}凭借{k1}获得关注，{k2}也备受好评", "作为{occ}，{m}在{k1}方面很有名",
-                    "{m}出生于{birth}，早年从事{k1}", "{m}谈到了自己的{k1}与{k2}", "{k1}现场，{m}{verb}{k2}"]
-WORK_TEMPLATES = ["{q}是{author}的{kind}，{k1}很受欢迎", "{author}创作的{q}{verb}{k1}", "{q}这部{kind}的{k1}和{k2}",
-                  "{k1}里，{q}{verb}{k2}", "说起{q}，不得不提它的{k1}"]
-PLACE_TEMPLATES = ["{m}的{k1}很有名，{k2}也不错", "去{m}看{k1}", "{m}位于{region}，以{k1}闻名",
-                   "{m}的{k1}吸引了游客，{k2}随之发展"]
-ORG_TEMPLATES = ["{m}宣布了新的{k1}计划", "{m}的{k1}和{k2}引人注目", "{m}总部位于{region}，主要业务是{k1}",
-                 "{m}在{k1}上{verb}{k2}"]
+COMMON = [
+    "音乐",
+    "电影",
+    "公司",
+    "城市",
+    "手机",
+    "足球",
+    "小说",
+    "歌曲",
+    "大学",
+    "学生",
+    "时间",
+    "历史",
+    "中国",
+    "文化",
+    "经济",
+    "比赛",
+    "球队",
+    "作家",
+    "演员",
+    "歌手",
+    "科学",
+    "技术",
+    "市场",
+    "网络",
+    "游戏",
+    "教育",
+    "旅游",
+    "美食",
+    "世界",
+    "生活",
+    "冠军",
+    "专辑",
+    "系统",
+    "研究",
+    "学校",
+    "大学生",
+    "艺术",
+    "电视",
+    "新闻",
+    "朋友",
+    # field words that are also KB entries: the contexts that disambiguate are full of unannotated aliases
+    "演唱会",
+    "单曲",
+    "票房",
+    "导演",
+    "诗歌",
+    "散文",
+    "联赛",
+    "教练",
+    "芯片",
+    "屏幕",
+    "论文",
+    "院士",
+    "游客",
+    "古镇",
+    "投资",
+    "品牌",
+    "皇帝",
+    "文物",
+    "餐厅",
+    "火锅",
+    "小吃",
+    "相机",
+    "软件",
+    "算法",
+    "博士",
+    "铁路",
+    "特产",
+    "起义",
+]
+FILLER = [
+    "近日，",
+    "据报道，",
+    "众所周知，",
+    "在今年的活动上，",
+    "有网友表示，",
+    "值得一提的是，",
+    "此前，",
+    "随后，",
+    "另外，",
+    "不少人认为，",
+    "事实上，",
+    "与此同时，",
+]
+GLUE = [
+    "在中国文化中",
+    "在网络上引发讨论",
+    "受到学生和朋友的喜爱",
+    "在市场上表现不错",
+    "成为生活中的话题",
+    "与世界各地的朋友分享",
+    "在新闻里出现",
+    "吸引了很多游客",
+    "引发了教育界的关注",
+    "被写进了历史",
+    "让人想起那段时间",
+    "在电视节目中被提到",
+    "推动了经济和技术发展",
+    "深受艺术爱好者欢迎",
+]
+PERSON_TEMPLATES = [
+    "{m}是一位{occ}，{k1}和{k2}都很出色",
+    "{m}凭借{k1}获得关注，{k2}也备受好评",
+    "作为{occ}，{m}在{k1}方面很有名",
+    "{m}出生于{birth}，早年从事{k1}",
+    "{m}谈到了自己的{k1}与{k2}",
+    "{k1}现场，{m}{verb}{k2}",
+]
+WORK_TEMPLATES = [
+    "{q}是{author}的{kind}，{k1}很受欢迎",
+    "{author}创作的{q}{verb}{k1}",
+    "{q}这部{kind}的{k1}和{k2}",
+    "{k1}里，{q}{verb}{k2}",
+    "说起{q}，不得不提它的{k1}",
+]
+PLACE_TEMPLATES = [
+    "{m}的{k1}很有名，{k2}也不错",
+    "去{m}看{k1}",
+    "{m}位于{region}，以{k1}闻名",
+    "{m}的{k1}吸引了游客，{k2}随之发展",
+]
+ORG_TEMPLATES = [
+    "{m}宣布了新的{k1}计划",
+    "{m}的{k1}和{k2}引人注目",
+    "{m}总部位于{region}，主要业务是{k1}",
+    "{m}在{k1}上{verb}{k2}",
+]
 PRODUCT_TEMPLATES = ["{m}的{k1}和{k2}升级明显", "{maker}推出的{m}主打{k1}", "{m}在{k1}方面{verb}{k2}", "新款{m}的{k1}很强"]
 VERBS = ["谈到了", "展示了", "带来了", "提到了", "介绍了", "分享了"]
 REGIONS = ["华北", "华南", "华东", "西南", "西北", "东北", "中部", "沿海"]
@@ -193,8 +316,15 @@ def _knowledge_base(rng: random.Random):
         eid = new_id()
         field_name = rng.choice(list(FIELDS))
         kw = rng.sample(FIELDS[field_name], 3)
-        kb.add(Entity(eid, noun, (noun,), ("事物",), (("摘要", f"{noun}是与{kw[0]}、{kw[1]}相关的概念"),
-                                                     ("义项描述", f"{noun}（{kw[2]}）"))))
+        kb.add(
+            Entity(
+                eid,
+                noun,
+                (noun,),
+                ("事物",),
+                (("摘要", f"{noun}是与{kw[0]}、{kw[1]}相关的概念"), ("义项描述", f"{noun}（{kw[2]}）")),
+            )
+        )
         groups[noun] = [(eid, 1.0)]
     return kb, groups, places, orgs, works
 
@@ -219,16 +349,25 @@ def _entity(rng: random.Random, eid: str, name: str, kind: str, field_name: str,
     elif kind == "作品":
         work_kind = WORK_KIND.get(field_name, "作品")
         aliases.append("《" + name + "》")
-        data += [("作品类型", work_kind), ("作者", _person_name(rng)),
-                 ("摘要", f"《{name}》是一部{work_kind}，讲述{kw[0]}与{kw[1]}，{kw[2]}、{kw[3]}广受好评")]
+        data += [
+            ("作品类型", work_kind),
+            ("作者", _person_name(rng)),
+            ("摘要", f"《{name}》是一部{work_kind}，讲述{kw[0]}与{kw[1]}，{kw[2]}、{kw[3]}广受好评"),
+        ]
     elif kind == "机构":
         if len(name) > 3:
             aliases.append(name[0] + name[2] if name.endswith("大学") else name[:2] + name[-2:])
-        data += [("机构类型", ORG_SUFFIX.get(field_name, "机构")), ("总部", rng.choice(REGIONS)),
-                 ("摘要", f"{name}的主要领域是{kw[0]}和{kw[1]}，在{kw[2]}、{kw[3]}方面有影响")]
+        data += [
+            ("机构类型", ORG_SUFFIX.get(field_name, "机构")),
+            ("总部", rng.choice(REGIONS)),
+            ("摘要", f"{name}的主要领域是{kw[0]}和{kw[1]}，在{kw[2]}、{kw[3]}方面有影响"),
+        ]
     else:
-        data += [("品牌", name[:2]), ("产品类型", rng.choice(["手机", "平板", "饮料", "耳机"])),
-                 ("摘要", f"{name}主打{kw[0]}与{kw[1]}，{kw[2]}、{kw[3]}是卖点")]
+        data += [
+            ("品牌", name[:2]),
+            ("产品类型", rng.choice(["手机", "平板", "饮料", "耳机"])),
+            ("摘要", f"{name}主打{kw[0]}与{kw[1]}，{kw[2]}、{kw[3]}是卖点"),
+        ]
     data.append(("领域", field_name))
     if rng.random() < 0.2:  # predicates repeat inside one entity in the real KB too
         data.append(("摘要", f"另有{kw[rng.randrange(4)]}方面的介绍"))
@@ -317,8 +456,16 @@ class _Writer:
             name = rng.choice(NOVEL_HEAD) + rng.choice(GIVEN) + rng.choice(GIVEN)
             field_name = rng.choice(list(FIELDS))
             k1, k2 = rng.sample(FIELDS[field_name], 2)
-            return self._fill(rng.choice(PERSON_TEMPLATES), (name, NIL), k1, k2, OCCUPATION[field_name],
-                              rng.choice(self.places), rng.choice(self.named), "作品")
+            return self._fill(
+                rng.choice(PERSON_TEMPLATES),
+                (name, NIL),
+                k1,
+                k2,
+                OCCUPATION[field_name],
+                rng.choice(self.places),
+                rng.choice(self.named),
+                "作品",
+            )
         surface, eid = self._pick(exclude)
         if eid is None:  # NIL: the context comes from no KB entity of this name
             field_name = rng.choice(list(FIELDS))
@@ -344,22 +491,44 @@ class _Writer:
             shown = shown.replace("X", "Ｘ").replace("S", "Ｓ").replace("K", "Ｋ")  # full-width Latin
         if kind == "产品" and rng.random() < 0.3:
             shown = shown.lower()
-        templates = {"人物": PERSON_TEMPLATES, "作品": WORK_TEMPLATES, "地点": PLACE_TEMPLATES, "机构": ORG_TEMPLATES,
-                     "产品": PRODUCT_TEMPLATES}[kind]
+        templates = {
+            "人物": PERSON_TEMPLATES,
+            "作品": WORK_TEMPLATES,
+            "地点": PLACE_TEMPLATES,
+            "机构": ORG_TEMPLATES,
+            "产品": PRODUCT_TEMPLATES,
+        }[kind]
         birth = facts.get("出生地", rng.choice(self.places))
-        pieces = self._fill(rng.choice(templates), (shown, link), k1, k2, facts.get("职业", "专家"), birth,
-                            facts.get("作者", _person_name(rng)), facts.get("作品类型", "作品"))
+        pieces = self._fill(
+            rng.choice(templates),
+            (shown, link),
+            k1,
+            k2,
+            facts.get("职业", "专家"),
+            birth,
+            facts.get("作者", _person_name(rng)),
+            facts.get("作品类型", "作品"),
+        )
         if rng.random() < 0.12:  # the same mention again, further on
             again = rng.choice(["，后来{m}又提到了{k1}", "；{m}再次谈起{k1}"])
             pieces += self._fill(again, (shown, link), k2, k1, "", "", "", "")
         return pieces
 
-    def _fill(self, template: str, mention: tuple[str, str], k1: str, k2: str, occ: str, birth: str,
-              author: str, kind: str) -> list[tuple[str, str | None]]:
+    def _fill(
+        self, template: str, mention: tuple[str, str], k1: str, k2: str, occ: str, birth: str, author: str, kind: str
+    ) -> list[tuple[str, str | None]]:
         rng = self.rng
-        values = {"k1": k1, "k2": k2, "occ": occ, "birth": birth, "author": author, "kind": kind,
-                  "verb": rng.choice(VERBS), "region": rng.choice(REGIONS),
-                  "maker": mention[0][:2]}
+        values = {
+            "k1": k1,
+            "k2": k2,
+            "occ": occ,
+            "birth": birth,
+            "author": author,
+            "kind": kind,
+            "verb": rng.choice(VERBS),
+            "region": rng.choice(REGIONS),
+            "maker": mention[0][:2],
+        }
         out: list[tuple[str, str | None]] = []
         rest = template
         while rest:

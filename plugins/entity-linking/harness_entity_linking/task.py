@@ -12,26 +12,46 @@ from harness_entity_linking.data import SPLITS, SYNTH_DATASET, load_real, load_s
 class EntityLinkingTask(Task):
     name = "entity-linking"
     version = "1"
-    description = ("Chinese entity linking in the CCKS 2019 format: find the mentions of KB entities in a short text "
-                   "and link each to its KB id (or NIL); micro F1 over exact (mention, offset, kb_id) triples.")
+    description = (
+        "Chinese entity linking in the CCKS 2019 format: find the mentions of KB entities in a short text "
+        "and link each to its KB id (or NIL); micro F1 over exact (mention, offset, kb_id) triples."
+    )
     source = "https://kexue.fm/archives/6919"
     splits = SPLITS
     default_split = "test"
     train_split = "train"
-    metrics = ("el-f1", "el-precision", "el-recall", "el-nil-strict-f1", "el-md-f1", "el-md-precision",
-               "el-md-recall", "el-link-acc")
+    metrics = (
+        "el-f1",
+        "el-precision",
+        "el-recall",
+        "el-nil-strict-f1",
+        "el-md-f1",
+        "el-md-precision",
+        "el-md-recall",
+        "el-link-acc",
+    )
     primary_metric = "el-f1"
     default_model = "pipeline"
     embedded_dataset = SYNTH_DATASET
     prediction_schema = {
-        "type": "object", "required": ["mentions"],
+        "type": "object",
+        "required": ["mentions"],
         "description": "linked mentions (kb_id may be NIL); gold_links: the linking of the gold mentions, when given",
         "properties": {
-            "mentions": {"type": "array", "items": {
-                "type": "object", "required": ["mention", "offset", "kb_id"],
-                "properties": {"mention": {"type": "string"}, "offset": {"type": "integer", "minimum": 0},
-                               "kb_id": {"type": "string"}, "score": {"type": "number"},
-                               "candidates": {"type": "array"}}}},
+            "mentions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["mention", "offset", "kb_id"],
+                    "properties": {
+                        "mention": {"type": "string"},
+                        "offset": {"type": "integer", "minimum": 0},
+                        "kb_id": {"type": "string"},
+                        "score": {"type": "number"},
+                        "candidates": {"type": "array"},
+                    },
+                },
+            },
             "gold_links": {"type": "array", "items": {"type": "object", "required": ["mention", "offset", "kb_id"]}},
         },
     }

@@ -55,21 +55,40 @@ def _append(path: Path, line: str) -> int:
 TEXT = {"text_id": "9", "text": "南京大学", "mention_data": [{"kb_id": "10004", "mention": "南京大学", "offset": "0"}]}
 
 
-@pytest.mark.parametrize(("file", "line", "message"), [
-    ("train.json", '{"text_id": "9", "text": "南京', "not valid JSON"),
-    ("train.json", json.dumps({**TEXT, "mention_data": [{"kb_id": "10004", "mention": "南京大学", "offset": "1"}]},
-                              ensure_ascii=False), "does not match the text"),
-    ("train.json", json.dumps({**TEXT, "mention_data": [{"kb_id": "99999", "mention": "南京大学", "offset": "0"}]},
-                              ensure_ascii=False), "not in kb_data"),
-    ("train.json", json.dumps({**TEXT, "mention_data": [{"kb_id": "10004", "mention": "南京大学", "offset": "x"}]},
-                              ensure_ascii=False), "not an integer"),
-    ("train.json", json.dumps({**TEXT, "text_id": "1"}, ensure_ascii=False), "duplicate text_id '1' \\(first on line 1\\)"),
-    ("train.json", json.dumps({"text_id": "9", "text": "南京"}, ensure_ascii=False), "no 'mention_data'"),
-    ("kb_data", json.dumps({"subject_id": "10003", "subject": "南京", "alias": [], "data": []}, ensure_ascii=False),
-     "duplicate subject_id '10003' \\(first on line 3\\)"),
-    ("kb_data", json.dumps({"subject_id": "20000", "subject": "x", "data": [{"predicate": "p"}]}), "'predicate' and 'object'"),
-    ("kb_data", json.dumps({"subject_id": "20000", "subject": "x", "alias": "x"}), "'alias' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("file", "line", "message"),
+    [
+        ("train.json", '{"text_id": "9", "text": "南京', "not valid JSON"),
+        (
+            "train.json",
+            json.dumps({**TEXT, "mention_data": [{"kb_id": "10004", "mention": "南京大学", "offset": "1"}]}, ensure_ascii=False),
+            "does not match the text",
+        ),
+        (
+            "train.json",
+            json.dumps({**TEXT, "mention_data": [{"kb_id": "99999", "mention": "南京大学", "offset": "0"}]}, ensure_ascii=False),
+            "not in kb_data",
+        ),
+        (
+            "train.json",
+            json.dumps({**TEXT, "mention_data": [{"kb_id": "10004", "mention": "南京大学", "offset": "x"}]}, ensure_ascii=False),
+            "not an integer",
+        ),
+        ("train.json", json.dumps({**TEXT, "text_id": "1"}, ensure_ascii=False), "duplicate text_id '1' \\(first on line 1\\)"),
+        ("train.json", json.dumps({"text_id": "9", "text": "南京"}, ensure_ascii=False), "no 'mention_data'"),
+        (
+            "kb_data",
+            json.dumps({"subject_id": "10003", "subject": "南京", "alias": [], "data": []}, ensure_ascii=False),
+            "duplicate subject_id '10003' \\(first on line 3\\)",
+        ),
+        (
+            "kb_data",
+            json.dumps({"subject_id": "20000", "subject": "x", "data": [{"predicate": "p"}]}),
+            "'predicate' and 'object'",
+        ),
+        ("kb_data", json.dumps({"subject_id": "20000", "subject": "x", "alias": "x"}), "'alias' must be a list"),
+    ],
+)
 def test_bad_lines_are_data_errors_naming_file_and_line(tmp_path, file, line, message):
     data_dir = _copy(tmp_path)
     number = _append(data_dir / file, line)

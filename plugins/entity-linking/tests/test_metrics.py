@@ -12,14 +12,24 @@ from harness_entity_linking.metrics import (
     NilStrictF1,
 )
 
-GOLD = [{"mention": "胜利", "offset": 0, "kb_id": "1"}, {"mention": "张学友", "offset": 3, "kb_id": "2"},
-        {"mention": "李雷", "offset": 8, "kb_id": "NIL"}]
-PRED = {"mentions": [{"mention": "胜利", "offset": 0, "kb_id": "1"},      # right
-                     {"mention": "张学友", "offset": 3, "kb_id": "9"},    # wrong entity
-                     {"mention": "李雷", "offset": 8, "kb_id": "NIL"},    # right NIL (counts only NIL-strict)
-                     {"mention": "歌", "offset": 7, "kb_id": "5"}],       # spurious
-        "gold_links": [{"mention": "胜利", "offset": 0, "kb_id": "1"}, {"mention": "张学友", "offset": 3, "kb_id": "2"},
-                       {"mention": "李雷", "offset": 8, "kb_id": "7"}]}
+GOLD = [
+    {"mention": "胜利", "offset": 0, "kb_id": "1"},
+    {"mention": "张学友", "offset": 3, "kb_id": "2"},
+    {"mention": "李雷", "offset": 8, "kb_id": "NIL"},
+]
+PRED = {
+    "mentions": [
+        {"mention": "胜利", "offset": 0, "kb_id": "1"},  # right
+        {"mention": "张学友", "offset": 3, "kb_id": "9"},  # wrong entity
+        {"mention": "李雷", "offset": 8, "kb_id": "NIL"},  # right NIL (counts only NIL-strict)
+        {"mention": "歌", "offset": 7, "kb_id": "5"},
+    ],  # spurious
+    "gold_links": [
+        {"mention": "胜利", "offset": 0, "kb_id": "1"},
+        {"mention": "张学友", "offset": 3, "kb_id": "2"},
+        {"mention": "李雷", "offset": 8, "kb_id": "7"},
+    ],
+}
 
 
 def _value(metric, pairs):

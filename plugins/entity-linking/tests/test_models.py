@@ -19,8 +19,16 @@ from harness.store import Store
 from harness.testing import run_plugin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ccks2019"
-TINY = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "tagger_epochs": "2",
-        "matcher_epochs": "1", "max_train": "200", "train_batch_size": "16"}
+TINY = {
+    "hidden_size": "32",
+    "layers": "1",
+    "heads": "2",
+    "intermediate_size": "64",
+    "tagger_epochs": "2",
+    "matcher_epochs": "1",
+    "max_train": "200",
+    "train_batch_size": "16",
+}
 
 
 def _values(run):
@@ -28,8 +36,9 @@ def _values(run):
 
 
 def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
-    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior",
-                     split="dev", limit=300).run
+    run = run_plugin(
+        harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior", split="dev", limit=300
+    ).run
     assert run.status == "finished", run.error
     v = _values(run)
     assert 0.4 < v["el-f1"] < 0.9 and 0.4 < v["el-link-acc"] < 0.95
@@ -40,8 +49,9 @@ def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
 
 def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
-    first = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY,
-                       split="dev", limit=40).run
+    first = run_plugin(
+        harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY, split="dev", limit=40
+    ).run
     assert first.status == "finished", first.error
     rows = Store(db).query("SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])
     preds = [json.loads(r["prediction"]) for r in rows]
@@ -84,16 +94,20 @@ def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step():
 
 def test_pipeline_on_the_real_format(tmp_path):
     args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
-    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline",
-                     model_args=args, data_dir=FIXTURES).run
+    run = run_plugin(
+        harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args, data_dir=FIXTURES
+    ).run
     assert run.status == "finished", run.error
     assert run.dataset == "ccks2019-el" and run.n_samples == 2
-    prior = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior",
-                       data_dir=FIXTURES, split="dev").run
+    prior = run_plugin(
+        harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior", data_dir=FIXTURES, split="dev"
+    ).run
     assert prior.status == "finished", prior.error
     assert all(m.value is None for m in prior.metrics)  # develop.json has no mention_data: no made-up scores
-    preds = {r["sample_id"]: json.loads(r["prediction"]) for r in Store(tmp_path / "r.duckdb").query(
-        "SELECT sample_id, prediction FROM samples WHERE run_id = ?", [prior.run_id])}
+    preds = {
+        r["sample_id"]: json.loads(r["prediction"])
+        for r in Store(tmp_path / "r.duckdb").query("SELECT sample_id, prediction FROM samples WHERE run_id = ?", [prior.run_id])
+    }
     # Full-width Latin in the text matches the alias iphone x; the mention is the original substring.
     assert {"mention": "ＩＰＨＯＮＥ Ｘ", "offset": 0, "kb_id": "10007"}.items() <= preds["102"]["mentions"][0].items()
     assert [m["kb_id"] for m in preds["101"]["mentions"]] == ["10004", "10006"]  # 南大, 石头记
@@ -105,18 +119,15 @@ def test_a_moved_data_folder_keeps_its_fingerprint_and_trained_model(tmp_path):
     args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
     db = tmp_path / "r.duckdb"
     first = shutil.copytree(FIXTURES, tmp_path / "here" / "ccks2019")
-    run = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
-                     data_dir=first).run
+    run = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=first).run
     assert run.status == "finished", run.error
     moved = first.rename(tmp_path / "elsewhere")
-    again = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
-                       data_dir=moved)
+    again = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=moved)
     assert again.cached and again.run.run_id == run.run_id  # same rows, same key: nothing recomputed
     inputs = Store(db).query("SELECT input::VARCHAR AS input FROM samples WHERE run_id = ?", [run.run_id])
     assert not any(str(tmp_path) in r["input"] for r in inputs)  # no machine path in the stored rows
     (moved / "kb_data").write_text((moved / "kb_data").read_text().replace("南京大学", "南京大學"))
-    changed = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args,
-                         data_dir=moved)
+    changed = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=moved)
     assert not changed.cached and changed.run.data_fingerprint != run.data_fingerprint  # the KB's content counts
 
 
@@ -127,27 +138,35 @@ def test_pipeline_starts_from_a_local_pretrained_checkpoint(tmp_path):
     chars = sorted({c for r in task.load("train")[:400] for c in r["text"]})
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
     checkpoint = tmp_path / "tiny-chinese-bert"
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
     BertModel(config).save_pretrained(checkpoint)
     BertTokenizerFast(vocab=vocab).save_pretrained(checkpoint)  # writes tokenizer.json, not vocab.txt
-    args = {"pretrained": str(checkpoint), "tagger_epochs": "1", "matcher_epochs": "1", "max_train": "48",
-            "train_batch_size": "16"}
-    run = run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline",
-                     model_args=args, limit=8).run
+    args = {
+        "pretrained": str(checkpoint),
+        "tagger_epochs": "1",
+        "matcher_epochs": "1",
+        "max_train": "48",
+        "train_batch_size": "16",
+    }
+    run = run_plugin(
+        harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args, limit=8
+    ).run
     assert run.status == "finished", run.error
     model = PipelineModel(**args)
     model.load(next((tmp_path / "harness-home" / "checkpoints" / "pipeline").iterdir()))
     assert model.tagger.bert.config.hidden_size == 32 and model.vocab["北"] == vocab["北"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
-    ({"link_threshold": "1.5"}, "link_threshold must lie in"),
-    ({"layers": "two"}, "not a valid int"),
-    ({"pretrained": "/nonexistent/bert"}, "not a directory"),
-    ({"epochs": "1"}, "has no argument"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
+        ({"link_threshold": "1.5"}, "link_threshold must lie in"),
+        ({"layers": "two"}, "not a valid int"),
+        ({"pretrained": "/nonexistent/bert"}, "not a directory"),
+        ({"epochs": "1"}, "has no argument"),
+    ],
+)
 def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
     with pytest.raises(ConfigError, match=message):
         run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args)
@@ -155,8 +174,19 @@ def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
 
 def test_cli_runs_the_task_end_to_end(tmp_path):
     env = dict(os.environ, HARNESS_PLUGINS="harness_entity_linking", HARNESS_DB=str(tmp_path / "cli.duckdb"))
-    cmd = [sys.executable, "-m", "harness", "run", "--task", "entity-linking", "--model", "alias-prior", "--limit", "30",
-           "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        "--task",
+        "entity-linking",
+        "--model",
+        "alias-prior",
+        "--limit",
+        "30",
+        "--json",
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)

@@ -12,18 +12,35 @@ from harness.testing import run_plugin
 
 def test_marking_is_plain_text_and_survives_odd_input():
     text = "<b>胜利</b>是张学友的歌"
-    marked = mark(text, [{"mention": "胜利", "offset": 3, "kb_id": "1"}, {"mention": "张学友", "offset": 10, "kb_id": "NIL"},
-                         {"mention": "胜", "offset": 3, "kb_id": "2"}, {"mention": "歌", "offset": 99, "kb_id": "3"}])
+    marked = mark(
+        text,
+        [
+            {"mention": "胜利", "offset": 3, "kb_id": "1"},
+            {"mention": "张学友", "offset": 10, "kb_id": "NIL"},
+            {"mention": "胜", "offset": 3, "kb_id": "2"},
+            {"mention": "歌", "offset": 99, "kb_id": "3"},
+        ],
+    )
     assert marked == "<b>⟦胜利｜1⟧</b>是⟦张学友｜NIL⟧的歌"
 
 
 def test_error_kinds():
-    gold = [{"mention": "a", "offset": 0, "kb_id": "1"}, {"mention": "b", "offset": 2, "kb_id": "2"},
-            {"mention": "c", "offset": 4, "kb_id": "NIL"}, {"mention": "d", "offset": 6, "kb_id": "4"},
-            {"mention": "e", "offset": 8, "kb_id": "5"}]
-    pred = {"mentions": [{"mention": "a", "offset": 0, "kb_id": "1"}, {"mention": "b", "offset": 2, "kb_id": "3"},
-                         {"mention": "c", "offset": 4, "kb_id": "7"}, {"mention": "e", "offset": 8, "kb_id": "NIL"},
-                         {"mention": "f", "offset": 10, "kb_id": "6"}]}
+    gold = [
+        {"mention": "a", "offset": 0, "kb_id": "1"},
+        {"mention": "b", "offset": 2, "kb_id": "2"},
+        {"mention": "c", "offset": 4, "kb_id": "NIL"},
+        {"mention": "d", "offset": 6, "kb_id": "4"},
+        {"mention": "e", "offset": 8, "kb_id": "5"},
+    ]
+    pred = {
+        "mentions": [
+            {"mention": "a", "offset": 0, "kb_id": "1"},
+            {"mention": "b", "offset": 2, "kb_id": "3"},
+            {"mention": "c", "offset": 4, "kb_id": "7"},
+            {"mention": "e", "offset": 8, "kb_id": "NIL"},
+            {"mention": "f", "offset": 10, "kb_id": "6"},
+        ]
+    }
     kinds = [row["kind"] for row in classify(pred, gold)]
     assert kinds == ["correct", "wrong entity", "NIL confusion", "missed mention", "NIL confusion", "spurious mention"]
 

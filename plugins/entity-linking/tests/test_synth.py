@@ -82,6 +82,7 @@ def test_raw_max_match_is_imprecise_and_pruning_fixes_most_of_it(synth):
     assert precision_all < 0.55 and recall_all > 0.9  # unannotated aliases about as many as gold mentions
     assert precision_pruned > precision_all + 0.2 and recall_pruned > recall_all - 0.02
     # Nested aliases: some gold mention contains another alias that max-match must not take alone.
-    nested = sum(1 for r in synth.splits["train"][:500] for m in r["mentions"]
-                 if len(d.index.matches(normalise_alias(m["mention"]))) > 1)
+    nested = sum(
+        1 for r in synth.splits["train"][:500] for m in r["mentions"] if len(d.index.matches(normalise_alias(m["mention"]))) > 1
+    )
     assert nested > 50

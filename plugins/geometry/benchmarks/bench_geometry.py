@@ -33,15 +33,22 @@ def strip(row):
 
 def angles_table(repeats):
     rows = data.angle_rows()
-    methods = {"closed-form": angles.closed_form, "quadrature": angles.quadrature, "laplace": angles.laplace,
-               "monte-carlo (10000 draws)": lambda n: angles.monte_carlo(n, 10000, 0)}
+    methods = {
+        "closed-form": angles.closed_form,
+        "quadrature": angles.quadrature,
+        "laplace": angles.laplace,
+        "monte-carlo (10000 draws)": lambda n: angles.monte_carlo(n, 10000, 0),
+    }
     print("random-angles: 11 dimensions n = 2 ... 10000")
     base = None
     for name, method in methods.items():
         seconds, results = timed(lambda m=method: [m(r["n"]) for r in rows], repeats)
         base = base or seconds
-        errors = [abs(p["variance"] / r["reference"]["variance"] - 1) for p, r in zip(results, rows, strict=True)
-                  if p["variance"] is not None]
+        errors = [
+            abs(p["variance"] / r["reference"]["variance"] - 1)
+            for p, r in zip(results, rows, strict=True)
+            if p["variance"] is not None
+        ]
         print(f"  {name:26s} {seconds * 1e3:9.1f} ms  x{seconds / base:8.1f}   max rel. variance error {max(errors):.2e}")
 
 
@@ -49,16 +56,23 @@ def rope_table(repeats):
     rows = data.rope_rows()
     print("rope-curve: 8 troposkeins + 2 gravity instances")
     base = None
-    for name, method in (("analytic", rope.analytic), ("shooting", rope.shooting),
-                         ("chain N=128", lambda r: rope.chain(r, 128))):
+    for name, method in (("analytic", rope.analytic), ("shooting", rope.shooting), ("chain N=128", lambda r: rope.chain(r, 128))):
         seconds, results = timed(lambda m=method: [m(strip(r)) for r in rows], repeats)
         base = base or seconds
-        devs = [curve_deviation(np.column_stack([p["curve"]["x"], p["curve"]["y"]]),
-                                np.column_stack([r["reference"]["curve"]["x"], r["reference"]["curve"]["y"]]),
-                                r["reference"]["length"]) for p, r in zip(results, rows, strict=True) if p.get("solved")]
+        devs = [
+            curve_deviation(
+                np.column_stack([p["curve"]["x"], p["curve"]["y"]]),
+                np.column_stack([r["reference"]["curve"]["x"], r["reference"]["curve"]["y"]]),
+                r["reference"]["length"],
+            )
+            for p, r in zip(results, rows, strict=True)
+            if p.get("solved")
+        ]
         solved = sum(bool(p.get("solved")) for p in results)
-        print(f"  {name:26s} {seconds * 1e3:9.1f} ms  x{seconds / base:8.1f}   max deviation/L {max(devs):.2e} "
-              f"({solved}/{len(rows)} solved)")
+        print(
+            f"  {name:26s} {seconds * 1e3:9.1f} ms  x{seconds / base:8.1f}   max deviation/L {max(devs):.2e} "
+            f"({solved}/{len(rows)} solved)"
+        )
     row = rows[4]  # R/D = 0.5
     ref = np.column_stack([row["reference"]["curve"]["x"], row["reference"]["curve"]["y"]])
     print("  chain on R/D = 0.5: N, time, max deviation/L, ratio to the previous N")
@@ -79,11 +93,15 @@ def ellipse_table(repeats):
     for name, method in (("elliptic", ellipse.elliptic_construction), ("arc-length", ellipse.arc_length_construction)):
         seconds, results = timed(lambda m=method: [m(r["a"], r["b"]) for r in rows], repeats)
         base = base or seconds
-        closing = max(abs(p["closing_x"] - r["reference"]["closing_x"]) / r["reference"]["quarter_perimeter"]
-                      for p, r in zip(results, rows, strict=True))
+        closing = max(
+            abs(p["closing_x"] - r["reference"]["closing_x"]) / r["reference"]["quarter_perimeter"]
+            for p, r in zip(results, rows, strict=True)
+        )
         margin = min(p["margin_min"] for p in results)
-        print(f"  {name:26s} {seconds * 1e3:9.1f} ms  x{seconds / base:8.1f}   max closing error/l {closing:.2e}, "
-              f"min margin {margin:.1e}")
+        print(
+            f"  {name:26s} {seconds * 1e3:9.1f} ms  x{seconds / base:8.1f}   max closing error/l {closing:.2e}, "
+            f"min margin {margin:.1e}"
+        )
 
 
 def monte_carlo_table():
@@ -92,8 +110,10 @@ def monte_carlo_table():
     for draws in (1000, 10000, 100000):
         seconds, result = timed(lambda d=draws: angles.monte_carlo(3, d, 0), 1)
         z = abs(result["variance"] - exact) / result["variance_se"]
-        print(f"    draws={draws:6d} {seconds * 1e3:8.1f} ms  z={z:4.2f}  KS={angles.ks_distance(result['cdf'], 3):.4f} "
-              f"({1 / math.sqrt(draws):.4f})")
+        print(
+            f"    draws={draws:6d} {seconds * 1e3:8.1f} ms  z={z:4.2f}  KS={angles.ks_distance(result['cdf'], 3):.4f} "
+            f"({1 / math.sqrt(draws):.4f})"
+        )
 
 
 def main():

@@ -64,8 +64,11 @@ def _grid(centre: float, spread: float) -> Any:
 def _curves(theta: Any, pdf: Any, cdf_values: Any) -> dict[str, Any]:
     return {
         "density": {"theta": [float(t) for t in theta], "pdf": [float(p) for p in pdf]},
-        "cdf": {"theta": [float(t) for t in theta], "F": [float(f) for f in cdf_values],
-                "F_left": [float(f) for f in cdf_values]},
+        "cdf": {
+            "theta": [float(t) for t in theta],
+            "F": [float(f) for f in cdf_values],
+            "F_left": [float(f) for f in cdf_values],
+        },
     }
 
 
@@ -75,8 +78,13 @@ def closed_form(n: int) -> dict[str, Any]:
 
     variance = float(polygamma(1, n / 2)) / 2
     theta = _grid(HALF_PI, math.sqrt(variance))
-    return {"method": "closed-form", "n": n, "mean": HALF_PI, "variance": variance,
-            **_curves(theta, density(theta, n), cdf(theta, n))}
+    return {
+        "method": "closed-form",
+        "n": n,
+        "mean": HALF_PI,
+        "variance": variance,
+        **_curves(theta, density(theta, n), cdf(theta, n)),
+    }
 
 
 def quadrature(n: int) -> dict[str, Any]:
@@ -120,9 +128,15 @@ def quadrature(n: int) -> dict[str, Any]:
     pieces = [quad(weight, -half, max(-half, u[0]), **opts)[0]]
     pieces += [quad(weight, lo, hi, **opts)[0] for lo, hi in itertools.pairwise(u)]
     cdf_values = np.clip(np.cumsum(pieces) / z, 0.0, 1.0)
-    return {"method": "quadrature", "n": n, "mean": mean, "variance": variance,
-            "mean_error_estimate": scale * (m1_err / z + abs(m1) * z_err / z**2),
-            "variance_error_estimate": variance_error, **_curves(theta, pdf, cdf_values)}
+    return {
+        "method": "quadrature",
+        "n": n,
+        "mean": mean,
+        "variance": variance,
+        "mean_error_estimate": scale * (m1_err / z + abs(m1) * z_err / z**2),
+        "variance_error_estimate": variance_error,
+        **_curves(theta, pdf, cdf_values),
+    }
 
 
 def monte_carlo(n: int, draws: int, seed: int, chunk_floats: int = 2_000_000) -> dict[str, Any]:
@@ -153,14 +167,21 @@ def monte_carlo(n: int, draws: int, seed: int, chunk_floats: int = 2_000_000) ->
     widths = np.diff(edges)
     ranks = np.unique(np.linspace(1, draws, min(ECDF_POINTS, draws)).round().astype(int))
     return {
-        "method": "monte-carlo", "n": n, "draws": draws, "mean": mean, "variance": variance,
+        "method": "monte-carlo",
+        "n": n,
+        "draws": draws,
+        "mean": mean,
+        "variance": variance,
         "mean_se": math.sqrt(variance / draws),
         # Delta-method standard error of the sample variance: sqrt((mu4 - sigma^4) / N).
         "variance_se": math.sqrt(max(fourth - variance**2, 0.0) / draws),
         "histogram": {"edges": [float(e) for e in edges], "density": [float(c) for c in counts / (draws * widths)]},
         # ECDF at evenly spaced ranks: F = r/N at the r-th order statistic, F_left = (r-1)/N just below it.
-        "cdf": {"theta": [float(t) for t in theta[ranks - 1]], "F": [float(r / draws) for r in ranks],
-                "F_left": [float((r - 1) / draws) for r in ranks]},
+        "cdf": {
+            "theta": [float(t) for t in theta[ranks - 1]],
+            "F": [float(r / draws) for r in ranks],
+            "F_left": [float((r - 1) / draws) for r in ranks],
+        },
         "ecdf_points": len(ranks),
     }
 
@@ -174,13 +195,23 @@ def laplace(n: int) -> dict[str, Any]:
     from scipy.stats import norm
 
     if n == 2:
-        return {"method": "laplace", "n": n, "mean": None, "variance": None,
-                "note": "N(pi/2, 1/(n-2)) is undefined for n = 2 (no peak: the density is flat)"}
+        return {
+            "method": "laplace",
+            "n": n,
+            "mean": None,
+            "variance": None,
+            "note": "N(pi/2, 1/(n-2)) is undefined for n = 2 (no peak: the density is flat)",
+        }
     variance = 1.0 / (n - 2)
     sd = math.sqrt(variance)
     theta = _grid(HALF_PI, sd)
-    return {"method": "laplace", "n": n, "mean": HALF_PI, "variance": variance,
-            **_curves(theta, norm.pdf(theta, HALF_PI, sd), norm.cdf(theta, HALF_PI, sd))}
+    return {
+        "method": "laplace",
+        "n": n,
+        "mean": HALF_PI,
+        "variance": variance,
+        **_curves(theta, norm.pdf(theta, HALF_PI, sd), norm.cdf(theta, HALF_PI, sd)),
+    }
 
 
 def ks_distance(curve: dict[str, list[float]], n: int) -> float:

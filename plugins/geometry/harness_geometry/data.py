@@ -43,8 +43,11 @@ def _number(row: dict[str, Any], key: str, default: float | None = None) -> floa
 
 def _point(row: dict[str, Any], key: str) -> tuple[float, float]:
     value = row.get(key)
-    if (not isinstance(value, (list, tuple)) or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    ):
         raise InstanceError(f"{key!r} must be a point [x, y] of two finite numbers, got {value!r}")
     if value[0] < 0:
         raise InstanceError(f"{key!r}: x is the distance from the rotation axis and cannot be negative, got {value[0]!r}")
@@ -76,8 +79,14 @@ def rope_instance(row: dict[str, Any]) -> dict[str, Any]:
         span, radius = _number(row, "D"), _number(row, "R")
         if span <= 0 or radius <= 0:
             raise InstanceError(f"D and R must be > 0, got D = {span:g}, R = {radius:g}")
-        return {"id": str(row.get("id", f"troposkein-R{radius / span:g}")), "kind": kind, "omega": omega, "g": 0.0,
-                "D": span, "R": radius}
+        return {
+            "id": str(row.get("id", f"troposkein-R{radius / span:g}")),
+            "kind": kind,
+            "omega": omega,
+            "g": 0.0,
+            "D": span,
+            "R": radius,
+        }
     if kind == "fixed-length":
         start, end = _point(row, "start"), _point(row, "end")
         length = _number(row, "length")
@@ -86,8 +95,15 @@ def rope_instance(row: dict[str, Any]) -> dict[str, Any]:
             raise InstanceError("start and end coincide")
         if length <= chord * (1 + 1e-9):
             raise InstanceError(f"length {length:g} must exceed the distance between the ends ({chord:g})")
-        return {"id": str(row.get("id", f"rope-{start}-{end}-{length:g}")), "kind": kind, "omega": omega, "g": g,
-                "start": list(start), "end": list(end), "length": length}
+        return {
+            "id": str(row.get("id", f"rope-{start}-{end}-{length:g}")),
+            "kind": kind,
+            "omega": omega,
+            "g": g,
+            "start": list(start),
+            "end": list(end),
+            "length": length,
+        }
     raise InstanceError(f"'kind' must be 'troposkein' or 'fixed-length', got {kind!r}")
 
 
@@ -118,8 +134,9 @@ def rope_reference(instance: dict[str, Any]) -> dict[str, Any]:
     if instance["kind"] == "troposkein":
         return reference.troposkein(instance["omega"], instance["D"], instance["R"])
     try:
-        return reference.fixed_length(instance["omega"], instance["g"], tuple(instance["start"]), tuple(instance["end"]),
-                                      instance["length"])
+        return reference.fixed_length(
+            instance["omega"], instance["g"], tuple(instance["start"]), tuple(instance["end"]), instance["length"]
+        )
     except SolveError as exc:
         raise InstanceError(str(exc)) from None
 
@@ -140,17 +157,28 @@ def angle_rows() -> list[dict[str, Any]]:
 def rope_rows() -> list[dict[str, Any]]:
     from harness_geometry import reference
 
-    rows = [_with_reference(rope_instance({"id": f"troposkein-R{ratio:g}", "kind": "troposkein", "omega": 1.0, "g": 0.0,
-                                           "D": 1.0, "R": ratio}), rope_reference)
-            for ratio in TROPOSKEIN_RATIOS]
+    rows = [
+        _with_reference(
+            rope_instance({"id": f"troposkein-R{ratio:g}", "kind": "troposkein", "omega": 1.0, "g": 0.0, "D": 1.0, "R": ratio}),
+            rope_reference,
+        )
+        for ratio in TROPOSKEIN_RATIOS
+    ]
     for c1 in GRAVITY["c1"]:
         made = reference.gravity_instance(GRAVITY["omega"], GRAVITY["g"], GRAVITY["start"], c1, GRAVITY["start_tension"])
         # The instance is the boundary-value problem with its numbers rounded to 12 digits; the
         # reference solves that problem afresh by collocation.
-        instance = rope_instance({
-            "id": f"gravity-C1-{c1:g}", "kind": "fixed-length", "omega": GRAVITY["omega"], "g": GRAVITY["g"],
-            "start": list(GRAVITY["start"]), "end": [0.0, round(made["end"][1], 12)], "length": round(made["length"], 12),
-        })
+        instance = rope_instance(
+            {
+                "id": f"gravity-C1-{c1:g}",
+                "kind": "fixed-length",
+                "omega": GRAVITY["omega"],
+                "g": GRAVITY["g"],
+                "start": list(GRAVITY["start"]),
+                "end": [0.0, round(made["end"][1], 12)],
+                "length": round(made["length"], 12),
+            }
+        )
         row = _with_reference(instance, rope_reference)
         row["reference"]["generator"] = {"C1": c1, "T0": GRAVITY["start_tension"], "start_angle": made["start_angle"]}
         rows.append(row)
@@ -158,8 +186,10 @@ def rope_rows() -> list[dict[str, Any]]:
 
 
 def ellipse_rows() -> list[dict[str, Any]]:
-    return [_with_reference(ellipse_instance({"id": f"ellipse-a{a:g}-b{b:g}", "a": a, "b": b}), ellipse_reference)
-            for a, b in ELLIPSES]
+    return [
+        _with_reference(ellipse_instance({"id": f"ellipse-a{a:g}-b{b:g}", "a": a, "b": b}), ellipse_reference)
+        for a, b in ELLIPSES
+    ]
 
 
 def _with_reference(instance: dict[str, Any], reference: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
@@ -169,8 +199,9 @@ def _with_reference(instance: dict[str, Any], reference: Callable[[dict[str, Any
 # -- files -----------------------------------------------------------------------------------------
 
 
-def read_instances(path: Path, parse: Callable[[dict[str, Any]], dict[str, Any]],
-                   reference: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
+def read_instances(
+    path: Path, parse: Callable[[dict[str, Any]], dict[str, Any]], reference: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One JSON object per line; blank lines are skipped; every error names the file and line."""
     rows = []
     seen: dict[str, int] = {}

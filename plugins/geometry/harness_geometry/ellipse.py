@@ -54,8 +54,16 @@ def arc_length_construction(a: float, b: float) -> dict[str, Any]:
 
     reach_quarter.terminal = True
     span = math.pi / 2 * max(a, b) * 1.01
-    inverse = solve_ivp(lambda s, t: [1.0 / float(_q(t[0], a, b))], (0.0, span), [0.0], method="DOP853",
-                        rtol=1e-13, atol=1e-14, events=reach_quarter, dense_output=True)
+    inverse = solve_ivp(
+        lambda s, t: [1.0 / float(_q(t[0], a, b))],
+        (0.0, span),
+        [0.0],
+        method="DOP853",
+        rtol=1e-13,
+        atol=1e-14,
+        events=reach_quarter,
+        dense_output=True,
+    )
     quarter = float(inverse.t_events[0][0])
 
     def t_of(s: Any) -> Any:
@@ -128,10 +136,20 @@ def _result(method: str, a: float, b: float, quarter: float, s: Any, x: Any, t1:
     # Interior minimum: away from the two ends where the margin is 0 by construction.
     interior = margins[1:-1]
     return {
-        "method": method, "a": a, "b": b, "quarter_perimeter": quarter, "closing_x": float(x[-1]),
-        "margin_min": float(margins[worst]), "margin_min_at": float(dense[worst] / quarter),
-        "margin_interior_min": float(interior.min()), "tolerance": GLUING_TOL,
-        "edge": {"s": [float(v) for v in s], "x": [float(v) for v in x],
-                 "y": [float(v) for v in b * np.sin(t1)], "z": [float(v) for v in b * np.sin(t2)]},
+        "method": method,
+        "a": a,
+        "b": b,
+        "quarter_perimeter": quarter,
+        "closing_x": float(x[-1]),
+        "margin_min": float(margins[worst]),
+        "margin_min_at": float(dense[worst] / quarter),
+        "margin_interior_min": float(interior.min()),
+        "tolerance": GLUING_TOL,
+        "edge": {
+            "s": [float(v) for v in s],
+            "x": [float(v) for v in x],
+            "y": [float(v) for v in b * np.sin(t1)],
+            "z": [float(v) for v in b * np.sin(t2)],
+        },
         "margin": {"s": [float(v) for v in dense[::20]], "value": [float(v) for v in margins[::20]]},
     }

@@ -89,9 +89,11 @@ class AngleMeanRelError(_MomentError):
 
 class AngleKSDistance(ApplicableMean):
     name = "angle-ks-distance"
-    description = ("Kolmogorov distance sup|F_model - F_exact| to the exact CDF I_{sin^2(theta/2)}((n-1)/2, (n-1)/2): "
-                   "for monte-carlo the KS statistic of its draws (ECDF stored at 400 evenly spaced ranks, so within "
-                   "1/400 of the full-sample statistic); for deterministic methods their CDF on a 121-point grid.")
+    description = (
+        "Kolmogorov distance sup|F_model - F_exact| to the exact CDF I_{sin^2(theta/2)}((n-1)/2, (n-1)/2): "
+        "for monte-carlo the KS statistic of its draws (ECDF stored at 400 evenly spaced ranks, so within "
+        "1/400 of the full-sample statistic); for deterministic methods their CDF on a 121-point grid."
+    )
     citation = "Kolmogorov (1933); Smirnov (1948). " + ANGLE_CITATION
     higher_is_better = False
 
@@ -105,8 +107,10 @@ class AngleKSDistance(ApplicableMean):
 
 class AngleWithin3SE(ApplicableMean):
     name = "angle-within-3se"
-    description = ("Sampling methods only: 1 if both |mean error| <= 3 SE(mean) and |variance error| <= 3 SE(variance) "
-                   "(delta-method SE), else 0; share of n. About 0.5% of honest instances fail by chance.")
+    description = (
+        "Sampling methods only: 1 if both |mean error| <= 3 SE(mean) and |variance error| <= 3 SE(variance) "
+        "(delta-method SE), else 0; share of n. About 0.5% of honest instances fail by chance."
+    )
     higher_is_better = True
 
     def value(self, prediction, reference, input):
@@ -119,8 +123,10 @@ class AngleWithin3SE(ApplicableMean):
 
 class AngleUnanswered(Metric):
     name = "angle-unanswered"
-    description = ("Share of instances for which the method gives no variance at all (Laplace has none at n = 2). "
-                   "A leaderboard flag: a method that skips instances ranks after those that answer every one.")
+    description = (
+        "Share of instances for which the method gives no variance at all (Laplace has none at n = 2). "
+        "A leaderboard flag: a method that skips instances ranks after those that answer every one."
+    )
     higher_is_better = False
 
     def score(self, prediction, reference, input):
@@ -146,8 +152,10 @@ def curve_deviation(points: Any, reference_points: Any, length: float) -> float:
 
 class RopeMaxDeviation(ApplicableMean):
     name = "rope-max-deviation"
-    description = ("max_k |r_model(s_k) - r_ref(s_k)| / L over 201 uniform arc-length fractions s_k = k L/200 "
-                   "(reference: Jacobi closed form for the troposkein, collocation otherwise).")
+    description = (
+        "max_k |r_model(s_k) - r_ref(s_k)| / L over 201 uniform arc-length fractions s_k = k L/200 "
+        "(reference: Jacobi closed form for the troposkein, collocation otherwise)."
+    )
     citation = ROPE_CITATION
     higher_is_better = False
 
@@ -159,8 +167,10 @@ class RopeMaxDeviation(ApplicableMean):
 
 class RopeLengthRelError(ApplicableMean):
     name = "rope-length-rel-error"
-    description = ("|L_model - L_exact| / L_exact, L = D (2E(m)/((1-m)K(m)) - 1), on troposkein instances "
-                   "(given R, the length is an output); not applicable where the length is given.")
+    description = (
+        "|L_model - L_exact| / L_exact, L = D (2E(m)/((1-m)K(m)) - 1), on troposkein instances "
+        "(given R, the length is an output); not applicable where the length is given."
+    )
     citation = ROPE_CITATION
     higher_is_better = False
 
@@ -192,9 +202,11 @@ def equilibrium_residual(curve: Mapping[str, Any], omega: float, g: float) -> fl
 
 class RopeEquilibriumResidual(ApplicableMean):
     name = "rope-equilibrium-residual"
-    description = ("Relative residual of the equilibrium first integral T y' = g s + c, T = lambda - omega^2 x^2/2 + g y, "
-                   "along the returned curve (4th-order differences; lambda, c fitted). Exact curves sit at the "
-                   "finite-difference floor (1e-13 ... 1e-5, growing with the curvature); a chain's kinks add more.")
+    description = (
+        "Relative residual of the equilibrium first integral T y' = g s + c, T = lambda - omega^2 x^2/2 + g y, "
+        "along the returned curve (4th-order differences; lambda, c fitted). Exact curves sit at the "
+        "finite-difference floor (1e-13 ... 1e-5, growing with the curvature); a chain's kinks add more."
+    )
     citation = ROPE_CITATION
     higher_is_better = False
 
@@ -206,8 +218,10 @@ class RopeEquilibriumResidual(ApplicableMean):
 
 class RopeChainConvergence(ApplicableMean):
     name = "rope-chain-convergence-order"
-    description = ("Chain only: observed order p of max-deviation ~ N^-p, least-squares slope over N/8, N/4, N/2, N "
-                   "(positive: the error falls with N; 2 for a second-order discretisation).")
+    description = (
+        "Chain only: observed order p of max-deviation ~ N^-p, least-squares slope over N/8, N/4, N/2, N "
+        "(positive: the error falls with N; 2 for a second-order discretisation)."
+    )
     higher_is_better = True
 
     def value(self, prediction, reference, input):
@@ -226,8 +240,10 @@ class RopeChainConvergence(ApplicableMean):
 
 class RopeUnsolved(Metric):
     name = "rope-unsolved"
-    description = ("Share of instances the method returned no curve for (the closed form has none with gravity). "
-                   "A leaderboard flag: its errors average over fewer instances, so it ranks after complete methods.")
+    description = (
+        "Share of instances the method returned no curve for (the closed form has none with gravity). "
+        "A leaderboard flag: its errors average over fewer instances, so it ranks after complete methods."
+    )
     higher_is_better = False
 
     def score(self, prediction, reference, input):
@@ -247,9 +263,11 @@ def _edge(edge: Mapping[str, Any]) -> Any:
 
 class EllipseEdgeDeviation(Metric):
     name = "ellipse-edge-deviation"
-    description = ("Agreement of constructions: max 3-D distance between the model's edge (x(s), h(s), h(l-s)) and the "
-                   "reference construction (Brent inversion of a(E(m) - E(pi/2 - t|m)), quadrature in t), over 101 "
-                   "uniform arc-length fractions, divided by l.")
+    description = (
+        "Agreement of constructions: max 3-D distance between the model's edge (x(s), h(s), h(l-s)) and the "
+        "reference construction (Brent inversion of a(E(m) - E(pi/2 - t|m)), quadrature in t), over 101 "
+        "uniform arc-length fractions, divided by l."
+    )
     citation = ELLIPSE_CITATION
     higher_is_better = False
 
@@ -282,8 +300,10 @@ class EllipseClosingError(Metric):
 
 class EllipseMarginMin(Metric):
     name = "ellipse-margin-min"
-    description = ("Minimum over s of the gluing margin 1 - h'(s)^2 - h'(l-s)^2 on a 2001-point grid. The post proves it "
-                   ">= 0 and it is exactly 0 at s = 0 and s = l, so values down to -1e-9 (the tolerance) are rounding.")
+    description = (
+        "Minimum over s of the gluing margin 1 - h'(s)^2 - h'(l-s)^2 on a 2001-point grid. The post proves it "
+        ">= 0 and it is exactly 0 at s = 0 and s = l, so values down to -1e-9 (the tolerance) are rounding."
+    )
     citation = ELLIPSE_CITATION
     higher_is_better = True
 
@@ -304,8 +324,21 @@ class EllipseGluingHolds(Metric):
 
 
 METRICS = (
-    AngleVarianceRelError, AngleVarianceAbsError, AngleMeanAbsError, AngleMeanRelError, AngleKSDistance,
-    AngleWithin3SE, AngleUnanswered,
-    RopeMaxDeviation, RopeLengthRelError, RopeEquilibriumResidual, RopeChainConvergence, RopeUnsolved,
-    EllipseEdgeDeviation, EllipsePerimeterRelError, EllipseClosingError, EllipseMarginMin, EllipseGluingHolds,
+    AngleVarianceRelError,
+    AngleVarianceAbsError,
+    AngleMeanAbsError,
+    AngleMeanRelError,
+    AngleKSDistance,
+    AngleWithin3SE,
+    AngleUnanswered,
+    RopeMaxDeviation,
+    RopeLengthRelError,
+    RopeEquilibriumResidual,
+    RopeChainConvergence,
+    RopeUnsolved,
+    EllipseEdgeDeviation,
+    EllipsePerimeterRelError,
+    EllipseClosingError,
+    EllipseMarginMin,
+    EllipseGluingHolds,
 )

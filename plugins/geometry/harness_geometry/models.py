@@ -119,8 +119,10 @@ class Chain(_PerInstance):
         super().__init__(**config)
         links = self.config["N"]
         if links < 8 or links % 8 or links > 1024:
-            raise ConfigError(f"model 'chain': N must be a multiple of 8 between 8 and 1024 "
-                              f"(N/8 ... N are compared for convergence), got {links}")
+            raise ConfigError(
+                f"model 'chain': N must be a multiple of 8 between 8 and 1024 "
+                f"(N/8 ... N are compared for convergence), got {links}"
+            )
 
     def solve(self, item, ctx):
         from harness_geometry import rope

@@ -86,9 +86,15 @@ def troposkein(omega: float, span: float, radius: float) -> dict[str, Any]:
     x = radius * np.sin(phi)
     y = ellipkinc(phi, m) / kappa
     x[0], y[0], x[-1], y[-1] = 0.0, 0.0, 0.0, span
-    return {"kind": "troposkein", "length": length, "radius": radius, "m": m, "kappa": kappa,
-            "tension_at_widest": omega**2 * radius**2 * (1 - m) / (4 * m),
-            "curve": {"s": s.tolist(), "x": x.tolist(), "y": y.tolist()}}
+    return {
+        "kind": "troposkein",
+        "length": length,
+        "radius": radius,
+        "m": m,
+        "kappa": kappa,
+        "tension_at_widest": omega**2 * radius**2 * (1 - m) / (4 * m),
+        "curve": {"s": s.tolist(), "x": x.tolist(), "y": y.tolist()},
+    }
 
 
 def fixed_length(omega: float, g: float, start: tuple[float, float], end: tuple[float, float], length: float) -> dict[str, Any]:
@@ -134,9 +140,13 @@ def fixed_length(omega: float, g: float, start: tuple[float, float], end: tuple[
     grid = np.linspace(0.0, length, CURVE_POINTS)
     x, y, theta = best.sol(grid)
     lam = float(best.p[0])
-    return {"kind": "fixed-length", "length": length, "lambda": lam,
-            "start_tension": lam - omega**2 * start[0] ** 2 / 2 + g * start[1],
-            "curve": {"s": grid.tolist(), "x": x.tolist(), "y": y.tolist()}}
+    return {
+        "kind": "fixed-length",
+        "length": length,
+        "lambda": lam,
+        "start_tension": lam - omega**2 * start[0] ** 2 / 2 + g * start[1],
+        "curve": {"s": grid.tolist(), "x": x.tolist(), "y": y.tolist()},
+    }
 
 
 def gravity_instance(omega: float, g: float, start: tuple[float, float], c1: float, start_tension: float) -> dict[str, Any]:
@@ -157,8 +167,9 @@ def gravity_instance(omega: float, g: float, start: tuple[float, float], c1: flo
 
     on_axis.terminal = True
     on_axis.direction = -1
-    sol = solve_ivp(_rhs(omega, g, lam), (0.0, 100.0), [start[0], start[1], theta0], events=on_axis,
-                    **{**IVP, "rtol": 1e-13, "atol": 1e-14})
+    sol = solve_ivp(
+        _rhs(omega, g, lam), (0.0, 100.0), [start[0], start[1], theta0], events=on_axis, **{**IVP, "rtol": 1e-13, "atol": 1e-14}
+    )
     if not sol.t_events[0].size:
         raise ValueError("the rope never reaches the axis")
     return {"end": [0.0, float(sol.y_events[0][0][1])], "length": float(sol.t_events[0][0]), "start_angle": theta0}
@@ -199,6 +210,9 @@ def ellipse(a: float, b: float) -> dict[str, Any]:
     t2 = np.array([angle(quarter - v) for v in s])
     pieces = [0.0] + [quad(integrand, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=200)[0] for lo, hi in itertools.pairwise(t1)]
     x = np.cumsum(pieces)
-    return {"quarter_perimeter": quarter, "closing_x": float(x[-1]), "margin_min": 0.0,
-            "edge": {"s": s.tolist(), "x": x.tolist(), "y": (b * np.sin(t1)).tolist(), "z": (b * np.sin(t2)).tolist()}}
-
+    return {
+        "quarter_perimeter": quarter,
+        "closing_x": float(x[-1]),
+        "margin_min": 0.0,
+        "edge": {"s": s.tolist(), "x": x.tolist(), "y": (b * np.sin(t1)).tolist(), "z": (b * np.sin(t2)).tolist()},
+    }

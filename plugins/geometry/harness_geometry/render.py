@@ -14,9 +14,20 @@ from harness import views as v
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
-def _lines(values: list[dict[str, Any]], x: str, y: str, x_title: str, y_title: str, *, width: int = 420,
-           height: int = 260, log_x: bool = False, log_y: bool = False, equal: bool = False,
-           dash: Mapping[str, list[int]] | None = None) -> dict[str, Any]:
+def _lines(
+    values: list[dict[str, Any]],
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    *,
+    width: int = 420,
+    height: int = 260,
+    log_x: bool = False,
+    log_y: bool = False,
+    equal: bool = False,
+    dash: Mapping[str, list[int]] | None = None,
+) -> dict[str, Any]:
     """One line per `series`, drawn in the order of `k` (curves may turn back on themselves)."""
     x_enc: dict[str, Any] = {"field": x, "type": "quantitative", "title": x_title}
     y_enc: dict[str, Any] = {"field": y, "type": "quantitative", "title": y_title}
@@ -32,14 +43,28 @@ def _lines(values: list[dict[str, Any]], x: str, y: str, x_title: str, y_title: 
         x_enc["scale"] = {"domain": [cx - span * 0.55, cx + span * 0.55], "nice": False}
         y_enc["scale"] = {"domain": [cy - span * 0.55, cy + span * 0.55], "nice": False}
         height = width
-    encoding: dict[str, Any] = {"x": x_enc, "y": y_enc, "order": {"field": "k", "type": "quantitative"},
-                                "color": {"field": "series", "type": "nominal", "title": None},
-                                "tooltip": [{"field": "series"}, {"field": x, "format": ".6g"}, {"field": y, "format": ".6g"}]}
+    encoding: dict[str, Any] = {
+        "x": x_enc,
+        "y": y_enc,
+        "order": {"field": "k", "type": "quantitative"},
+        "color": {"field": "series", "type": "nominal", "title": None},
+        "tooltip": [{"field": "series"}, {"field": x, "format": ".6g"}, {"field": y, "format": ".6g"}],
+    }
     if dash:
-        encoding["strokeDash"] = {"field": "series", "type": "nominal", "legend": None,
-                                  "scale": {"domain": list(dash), "range": list(dash.values())}}
-    return {"$schema": SCHEMA, "data": {"values": values}, "width": width, "height": height,
-            "mark": {"type": "line", "clip": True}, "encoding": encoding}
+        encoding["strokeDash"] = {
+            "field": "series",
+            "type": "nominal",
+            "legend": None,
+            "scale": {"domain": list(dash), "range": list(dash.values())},
+        }
+    return {
+        "$schema": SCHEMA,
+        "data": {"values": values},
+        "width": width,
+        "height": height,
+        "mark": {"type": "line", "clip": True},
+        "encoding": encoding,
+    }
 
 
 def _series(name: str, xs: Sequence[float], ys: Sequence[float], x: str = "x", y: str = "y") -> list[dict[str, Any]]:
@@ -58,8 +83,9 @@ def angle_density_chart(prediction: Mapping[str, Any], n: int) -> dict[str, Any]
     if prediction.get("histogram"):
         edges = np.asarray(prediction["histogram"]["edges"])
         centres = (edges[:-1] + edges[1:]) / 2
-        model = _series(f"{prediction.get('method', 'model')} (histogram)", centres, prediction["histogram"]["density"],
-                        "theta", "density")
+        model = _series(
+            f"{prediction.get('method', 'model')} (histogram)", centres, prediction["histogram"]["density"], "theta", "density"
+        )
         low, high = float(edges[0]), float(edges[-1])
     elif prediction.get("density"):
         theta = prediction["density"]["theta"]
@@ -69,8 +95,9 @@ def angle_density_chart(prediction: Mapping[str, Any], n: int) -> dict[str, Any]
         return None
     grid = np.linspace(low, high, 241)
     exact = _series("exact", grid, density(grid, n), "theta", "density")
-    return _lines(exact + model, "theta", "density", "angle theta (rad)", "density",
-                  dash={"exact": [4, 3], model[0]["series"]: [1, 0]})
+    return _lines(
+        exact + model, "theta", "density", "angle theta (rad)", "density", dash={"exact": [4, 3], model[0]["series"]: [1, 0]}
+    )
 
 
 def variance_chart(samples: Sequence[Any]) -> dict[str, Any] | None:
@@ -107,8 +134,10 @@ def convergence_chart(prediction: Mapping[str, Any], reference: Mapping[str, Any
     if not levels:
         return None
     ref = _xy(reference["curve"])[::2]
-    rows = [{"series": "chain", "k": i, "N": level["N"],
-             "deviation": curve_deviation(_xy(level), ref, reference["length"])} for i, level in enumerate(levels)]
+    rows = [
+        {"series": "chain", "k": i, "N": level["N"], "deviation": curve_deviation(_xy(level), ref, reference["length"])}
+        for i, level in enumerate(levels)
+    ]
     return _lines(rows, "N", "deviation", "links N", "max deviation / L", log_x=True, log_y=True, width=320)
 
 
@@ -152,22 +181,47 @@ class GeometryRenderer(Renderer):
     def run_panels(self, run, samples, artifacts):
         if run.task == "random-angles":
             chart = variance_chart(samples)
-            panels = [v.chart(chart, "Variance of the angle against n",
-                              "Exact psi_1(n/2)/2 against the method; Laplace's 1/(n-2) converges as n grows.")] if chart else []
-            rows = [{"n": s.input["n"], "mean": s.prediction.get("mean"), "variance": s.prediction.get("variance"),
-                     "exact variance": s.reference["variance"], **_applicable_scores(s.scores)} for s in samples]
+            panels = (
+                [
+                    v.chart(
+                        chart,
+                        "Variance of the angle against n",
+                        "Exact psi_1(n/2)/2 against the method; Laplace's 1/(n-2) converges as n grows.",
+                    )
+                ]
+                if chart
+                else []
+            )
+            rows = [
+                {
+                    "n": s.input["n"],
+                    "mean": s.prediction.get("mean"),
+                    "variance": s.prediction.get("variance"),
+                    "exact variance": s.reference["variance"],
+                    **_applicable_scores(s.scores),
+                }
+                for s in samples
+            ]
             return [*panels, v.table(rows, "Per dimension")]
         if run.task == "rope-curve":
             panels = []
             for sample in samples[:12]:
-                panels.append(v.chart(rope_chart(sample.prediction, sample.reference), sample.sample_id,
-                                      _rope_caption(sample)))
+                panels.append(v.chart(rope_chart(sample.prediction, sample.reference), sample.sample_id, _rope_caption(sample)))
             return panels
         if run.task == "ellipse-gluing":
-            rows = [{"instance": s.sample_id, "a": s.input["a"], "b": s.input["b"],
-                     "l (model)": s.prediction["quarter_perimeter"], "a E(e)": s.reference["quarter_perimeter"],
-                     "x(l)": s.prediction["closing_x"], "min margin": s.prediction["margin_min"],
-                     "holds (>= -1e-9)": s.prediction["margin_min"] >= -s.prediction.get("tolerance", 1e-9)} for s in samples]
+            rows = [
+                {
+                    "instance": s.sample_id,
+                    "a": s.input["a"],
+                    "b": s.input["b"],
+                    "l (model)": s.prediction["quarter_perimeter"],
+                    "a E(e)": s.reference["quarter_perimeter"],
+                    "x(l)": s.prediction["closing_x"],
+                    "min margin": s.prediction["margin_min"],
+                    "holds (>= -1e-9)": s.prediction["margin_min"] >= -s.prediction.get("tolerance", 1e-9),
+                }
+                for s in samples
+            ]
             panels = [v.table(rows, "Gluing margin, quarter perimeter and closing point per ellipse")]
             for sample in samples[:3]:
                 panels.append(v.chart(edge_charts(sample.prediction)[0], f"{sample.sample_id}: edge seen along x"))
@@ -179,8 +233,13 @@ class GeometryRenderer(Renderer):
             chart = angle_density_chart(sample.prediction, int(sample.input["n"]))
             if chart is None:
                 return [v.text(sample.prediction.get("note", "this method gives no distribution here"), "No density")]
-            return [v.chart(chart, f"Angle density, n = {sample.input['n']}",
-                            "Dashed: exact Gamma(n/2)/(Gamma((n-1)/2) sqrt(pi)) sin^(n-2).")]
+            return [
+                v.chart(
+                    chart,
+                    f"Angle density, n = {sample.input['n']}",
+                    "Dashed: exact Gamma(n/2)/(Gamma((n-1)/2) sqrt(pi)) sin^(n-2).",
+                )
+            ]
         if run.task == "rope-curve":
             panels = [v.chart(rope_chart(sample.prediction, sample.reference), "Rope curve", _rope_caption(sample))]
             chart = convergence_chart(sample.prediction, sample.reference)
@@ -191,9 +250,13 @@ class GeometryRenderer(Renderer):
             return panels
         if run.task == "ellipse-gluing":
             titles = ("Seen along x (y-z plane)", "Top (x-y)", "Side (x-z)", "Oblique view")
-            return ([v.chart(spec, title) for spec, title in zip(edge_charts(sample.prediction), titles, strict=True)]
-                    + [v.chart(margin_chart(sample.prediction), "Gluing margin along the quarter edge",
-                               "Zero at both ends by construction; the post proves it is >= 0 in between.")])
+            return [v.chart(spec, title) for spec, title in zip(edge_charts(sample.prediction), titles, strict=True)] + [
+                v.chart(
+                    margin_chart(sample.prediction),
+                    "Gluing margin along the quarter edge",
+                    "Zero at both ends by construction; the post proves it is >= 0 in between.",
+                )
+            ]
         return []
 
 

@@ -77,8 +77,16 @@ def analytic(row: dict[str, Any]) -> dict[str, Any]:
     omega = float(row["omega"])
     # Tension at the widest point H = omega^2 a^2 / 4 with a^2 = R^2 (1 - m) / m.
     tension = omega**2 * radius**2 * (1 - m) / (4 * m)
-    return {"solved": True, "method": "analytic", "length": length, "radius": radius, "m": m, "kappa": kappa,
-            "tension_at_widest": tension, "curve": _curve(s_target, radius * sn, y)}
+    return {
+        "solved": True,
+        "method": "analytic",
+        "length": length,
+        "radius": radius,
+        "m": m,
+        "kappa": kappa,
+        "tension_at_widest": tension,
+        "curve": _curve(s_target, radius * sn, y),
+    }
 
 
 def _curve(s: Any, x: Any, y: Any) -> dict[str, list[float]]:
@@ -123,8 +131,14 @@ def _shoot_troposkein(row: dict[str, Any]) -> dict[str, Any]:
         lam = tension + omega**2 * radius**2 / 2
         hit_axis = _event(lambda s, z: z[0])
         too_low = _event(lambda s, z: z[1] + 2 * span)
-        return solve_ivp(_rhs(omega, 0.0, lam), (0.0, 20 * (span + radius)), [radius, span / 2, -math.pi / 2],
-                         events=(hit_axis, too_low), dense_output=dense, **IVP)
+        return solve_ivp(
+            _rhs(omega, 0.0, lam),
+            (0.0, 20 * (span + radius)),
+            [radius, span / 2, -math.pi / 2],
+            events=(hit_axis, too_low),
+            dense_output=dense,
+            **IVP,
+        )
 
     def miss(log_tension: float) -> float:
         sol = descend(math.exp(log_tension) * scale)
@@ -159,8 +173,15 @@ def _shoot_troposkein(row: dict[str, Any]) -> dict[str, Any]:
     up = sol.sol(s[~lower] - half)
     x[~lower], y[~lower] = up[0], span - up[1]
     x[0], y[0], x[-1], y[-1] = 0.0, 0.0, 0.0, span
-    return {"solved": True, "method": "shooting", "length": length, "radius": radius, "tension_at_widest": tension,
-            "end_miss": abs(float(sol.y_events[0][0][1])), "curve": _curve(s, x, y)}
+    return {
+        "solved": True,
+        "method": "shooting",
+        "length": length,
+        "radius": radius,
+        "tension_at_widest": tension,
+        "end_miss": abs(float(sol.y_events[0][0][1])),
+        "curve": _curve(s, x, y),
+    }
 
 
 def _event(fn):
@@ -189,8 +210,9 @@ def _shoot_fixed_length(row: dict[str, Any]) -> dict[str, Any]:
         # (a converged rope has neither) instead of integrating a stiff, curling path to the end.
         slack = _event(lambda s, z: lam - omega**2 * z[0] ** 2 / 2 + g * z[1] - 1e-6 * tension_scale)
         spiral = _event(lambda s, z: 3 * math.pi - abs(z[2] - theta0))
-        return solve_ivp(_rhs(omega, g, lam), (0.0, length), [start[0], start[1], theta0], events=(slack, spiral),
-                         dense_output=dense, **IVP)
+        return solve_ivp(
+            _rhs(omega, g, lam), (0.0, length), [start[0], start[1], theta0], events=(slack, spiral), dense_output=dense, **IVP
+        )
 
     def residual(params: Any) -> Any:
         if not np.all(np.isfinite(params)) or abs(params[1]) > 60:
@@ -218,8 +240,15 @@ def _shoot_fixed_length(row: dict[str, Any]) -> dict[str, Any]:
     sol = integrate(params, dense=True)
     s = np.linspace(0.0, length, CURVE_POINTS)
     x, y, _ = sol.sol(s)
-    return {"solved": True, "method": "shooting", "length": length, "start_angle": float(params[0]),
-            "start_tension": math.exp(float(params[1])), "end_miss": miss, "curve": _curve(s, x, y)}
+    return {
+        "solved": True,
+        "method": "shooting",
+        "length": length,
+        "start_angle": float(params[0]),
+        "start_tension": math.exp(float(params[1])),
+        "end_miss": miss,
+        "curve": _curve(s, x, y),
+    }
 
 
 def _arc_start_angles(start: Any, end: Any, length: float) -> list[float]:
@@ -284,11 +313,17 @@ def chain(row: dict[str, Any], links: int) -> dict[str, Any]:
     for count in (links // 8, links // 4, links // 2, links):
         points = main if count == links else _relax_best(row, count)
         s, x, y = _resample(points, LEVEL_POINTS)
-        levels.append({"N": count, "x": [float(v) for v in x], "y": [float(v) for v in y],
-                       "length": float(s[-1])})
+        levels.append({"N": count, "x": [float(v) for v in x], "y": [float(v) for v in y], "length": float(s[-1])})
     s, x, y = _resample(main, CURVE_POINTS)
-    return {"solved": True, "method": "chain", "N": links, "length": float(s[-1]), "radius": float(np.max(x)),
-            "curve": _curve(s, x, y), "levels": levels}
+    return {
+        "solved": True,
+        "method": "chain",
+        "N": links,
+        "length": float(s[-1]),
+        "radius": float(np.max(x)),
+        "curve": _curve(s, x, y),
+        "levels": levels,
+    }
 
 
 def _resample(points: Any, count: int) -> tuple[Any, Any, Any]:

@@ -32,21 +32,38 @@ class _GeometryTask(Task):
 
 class RandomAnglesTask(_GeometryTask):
     name = "random-angles"
-    description = ("Law of the angle between two random vectors in R^n: mean, variance and distribution "
-                   "against exact values, n = 2 ... 10000.")
+    description = (
+        "Law of the angle between two random vectors in R^n: mean, variance and distribution "
+        "against exact values, n = 2 ... 10000."
+    )
     source = "https://kexue.fm/archives/7076"
-    metrics = ("angle-var-rel-error", "angle-var-abs-error", "angle-mean-abs-error", "angle-mean-rel-error",
-               "angle-ks-distance", "angle-within-3se", "angle-unanswered")
+    metrics = (
+        "angle-var-rel-error",
+        "angle-var-abs-error",
+        "angle-mean-abs-error",
+        "angle-mean-rel-error",
+        "angle-ks-distance",
+        "angle-within-3se",
+        "angle-unanswered",
+    )
     primary_metric = "angle-var-rel-error"
     default_model = "closed-form"
     embedded_dataset = "geometry-angles-v1"
     prediction_schema = {
-        "type": "object", "required": ["mean", "variance"],
+        "type": "object",
+        "required": ["mean", "variance"],
         "description": "null mean/variance: the method does not answer for this n (counted as unanswered)",
         "properties": {
-            "mean": MAYBE_NUMBER, "variance": MAYBE_NUMBER, "mean_se": MAYBE_NUMBER, "variance_se": MAYBE_NUMBER,
-            "cdf": {"type": "object", "required": ["theta", "F"], "description": "CDF on [0, pi], for the KS distance",
-                    "properties": {"theta": NUMBERS, "F": NUMBERS, "F_left": NUMBERS}},
+            "mean": MAYBE_NUMBER,
+            "variance": MAYBE_NUMBER,
+            "mean_se": MAYBE_NUMBER,
+            "variance_se": MAYBE_NUMBER,
+            "cdf": {
+                "type": "object",
+                "required": ["theta", "F"],
+                "description": "CDF on [0, pi], for the KS distance",
+                "properties": {"theta": NUMBERS, "F": NUMBERS, "F_left": NUMBERS},
+            },
         },
     }
     real_dataset = "geometry-angles-jsonl"
@@ -60,19 +77,31 @@ class RandomAnglesTask(_GeometryTask):
 
 class RopeCurveTask(_GeometryTask):
     name = "rope-curve"
-    description = ("Shape of a rope rotating about an axis, with and without gravity: the troposkein "
-                   "(Jacobi sn) and the post's gravity setting, against exact or collocation references.")
+    description = (
+        "Shape of a rope rotating about an axis, with and without gravity: the troposkein "
+        "(Jacobi sn) and the post's gravity setting, against exact or collocation references."
+    )
     source = "https://kexue.fm/archives/6784"
-    metrics = ("rope-max-deviation", "rope-length-rel-error", "rope-equilibrium-residual",
-               "rope-chain-convergence-order", "rope-unsolved")
+    metrics = (
+        "rope-max-deviation",
+        "rope-length-rel-error",
+        "rope-equilibrium-residual",
+        "rope-chain-convergence-order",
+        "rope-unsolved",
+    )
     primary_metric = "rope-max-deviation"
     default_model = "analytic"
     embedded_dataset = "geometry-rope-v1"
     prediction_schema = {
-        "type": "object", "required": ["solved"],
+        "type": "object",
+        "required": ["solved"],
         "description": "solved=false: the method has no answer for this instance (counted as unsolved)",
-        "properties": {"solved": {"type": "boolean"}, "curve": CURVE, "length": {"type": "number"},
-                       "levels": {"type": "array", "items": {"type": "object"}}},
+        "properties": {
+            "solved": {"type": "boolean"},
+            "curve": CURVE,
+            "length": {"type": "number"},
+            "levels": {"type": "array", "items": {"type": "object"}},
+        },
         "if": {"properties": {"solved": {"const": True}}},
         "then": {"required": ["curve", "length"]},
     }
@@ -87,20 +116,33 @@ class RopeCurveTask(_GeometryTask):
 
 class EllipseGluingTask(_GeometryTask):
     name = "ellipse-gluing"
-    description = ("Two ellipses bent along their major axes glue into a closed solid: gluing margin, "
-                   "quarter perimeter a E(e), closing point and edge curve of two constructions.")
+    description = (
+        "Two ellipses bent along their major axes glue into a closed solid: gluing margin, "
+        "quarter perimeter a E(e), closing point and edge curve of two constructions."
+    )
     source = "https://kexue.fm/archives/6818"
-    metrics = ("ellipse-edge-deviation", "ellipse-perimeter-rel-error", "ellipse-closing-error",
-               "ellipse-margin-min", "ellipse-gluing-holds")
+    metrics = (
+        "ellipse-edge-deviation",
+        "ellipse-perimeter-rel-error",
+        "ellipse-closing-error",
+        "ellipse-margin-min",
+        "ellipse-gluing-holds",
+    )
     primary_metric = "ellipse-edge-deviation"
     default_model = "elliptic"
     embedded_dataset = "geometry-ellipse-v1"
     prediction_schema = {
-        "type": "object", "required": ["edge", "quarter_perimeter", "closing_x", "margin_min"],
+        "type": "object",
+        "required": ["edge", "quarter_perimeter", "closing_x", "margin_min"],
         "properties": {
-            "edge": {"type": "object", "required": ["s", "x", "y", "z"],
-                     "properties": {"s": NUMBERS, "x": NUMBERS, "y": NUMBERS, "z": NUMBERS}},
-            "quarter_perimeter": {"type": "number"}, "closing_x": {"type": "number"}, "margin_min": {"type": "number"},
+            "edge": {
+                "type": "object",
+                "required": ["s", "x", "y", "z"],
+                "properties": {"s": NUMBERS, "x": NUMBERS, "y": NUMBERS, "z": NUMBERS},
+            },
+            "quarter_perimeter": {"type": "number"},
+            "closing_x": {"type": "number"},
+            "margin_min": {"type": "number"},
         },
     }
     real_dataset = "geometry-ellipse-jsonl"

@@ -79,8 +79,9 @@ def test_chain_converges_at_second_order_to_both_kinds_of_reference():
         instance = {k: v for k, v in row.items() if k != "reference"}
         result = rope.chain(instance, 64)
         ref = np.column_stack([row["reference"]["curve"]["x"], row["reference"]["curve"]["y"]])[::2]
-        errors = [curve_deviation(np.column_stack([lv["x"], lv["y"]]), ref, row["reference"]["length"])
-                  for lv in result["levels"]]
+        errors = [
+            curve_deviation(np.column_stack([lv["x"], lv["y"]]), ref, row["reference"]["length"]) for lv in result["levels"]
+        ]
         assert [lv["N"] for lv in result["levels"]] == [8, 16, 32, 64]
         assert errors == sorted(errors, reverse=True) and errors[-1] < 2e-4
         ratios = np.array(errors[:-1]) / np.array(errors[1:])

@@ -34,8 +34,7 @@ def group_db(tmp_path_factory):
     """One CLI run of the whole group, shared by the checks below (a run takes seconds)."""
     db = tmp_path_factory.mktemp("group") / "r.duckdb"
     home = tmp_path_factory.mktemp("home")
-    result = _cli("run", "--task", "geometry", "--json", db=db,
-                  env_extra={"HARNESS_HOME": str(home), "HARNESS_LOAD_PLUGINS": ""})
+    result = _cli("run", "--task", "geometry", "--json", db=db, env_extra={"HARNESS_HOME": str(home), "HARNESS_LOAD_PLUGINS": ""})
     assert result.returncode == 0, result.stderr
     return db, json.loads(result.stdout)
 
@@ -44,7 +43,10 @@ def test_group_runs_every_task_with_its_most_exact_model_and_stores_every_metric
     db, output = group_db
     runs = {r["task"]: r for r in output["runs"]}
     assert {t: r["model"] for t, r in runs.items()} == {
-        "random-angles": "closed-form", "rope-curve": "analytic", "ellipse-gluing": "elliptic"}
+        "random-angles": "closed-form",
+        "rope-curve": "analytic",
+        "ellipse-gluing": "elliptic",
+    }
     assert {r["dataset"] for r in runs.values()} == {"geometry-angles-v1", "geometry-rope-v1", "geometry-ellipse-v1"}
     for task, run in runs.items():
         assert run["status"] == "finished"
@@ -137,15 +139,17 @@ def test_rope_models_chain_convergence_and_leaderboard(tmp_path):
         spec = spec_for_task(load_definitions(registry, store), "rope-curve")
         (board,) = rank(store, "rope-curve", columns=spec.columns, flags=spec.flags, registry=registry)
     # exact where it applies, but it leaves the gravity instances unsolved: flagged, ranked last
-    assert [(s.model, s.flags) for s in board.standings] == [
-        ("shooting", []), ("chain", []), ("analytic", ["rope-unsolved"])]
+    assert [(s.model, s.flags) for s in board.standings] == [("shooting", []), ("chain", []), ("analytic", ["rope-unsolved"])]
 
 
 def test_data_dir_instances_run_and_get_independent_references(tmp_path):
     (tmp_path / "random-angles.jsonl").write_text('{"n": 3}\n\n{"id": "seven", "n": 7}\n')
-    (tmp_path / "rope-curve.jsonl").write_text(json.dumps(
-        {"id": "wide", "kind": "troposkein", "omega": 3.0, "D": 2.0, "R": 1.0}) + "\n" + json.dumps(
-        {"kind": "fixed-length", "omega": 1.5, "g": 1.0, "start": [0.0, 0.0], "end": [0.0, 1.0], "length": 1.6}) + "\n")
+    (tmp_path / "rope-curve.jsonl").write_text(
+        json.dumps({"id": "wide", "kind": "troposkein", "omega": 3.0, "D": 2.0, "R": 1.0})
+        + "\n"
+        + json.dumps({"kind": "fixed-length", "omega": 1.5, "g": 1.0, "start": [0.0, 0.0], "end": [0.0, 1.0], "length": 1.6})
+        + "\n"
+    )
     (tmp_path / "ellipse-gluing.jsonl").write_text('{"a": 4, "b": 3}\n')
     db = tmp_path / "r.duckdb"
     angles = run_plugin(harness_geometry, "random-angles", db=db, data_dir=tmp_path).run
@@ -160,25 +164,31 @@ def test_data_dir_instances_run_and_get_independent_references(tmp_path):
     assert {m.name: m.value for m in ellipse.metrics}["ellipse-perimeter-rel-error"] < 1e-12
 
 
-@pytest.mark.parametrize(("task", "line", "message"), [
-    ("random-angles", '{"n": 1}', "n >= 2"),
-    ("random-angles", '{"n": 2.5}', "integer"),
-    ("random-angles", '{"n": 3', "not valid JSON"),
-    ("random-angles", '{"n": 3, "reference": {"variance": 0}}', "computed by the plugin"),
-    ("rope-curve", '{"kind": "troposkein", "omega": 0, "D": 1, "R": 0.5}', "omega"),
-    ("rope-curve", '{"kind": "troposkein", "omega": -1, "D": 1, "R": 0.5}', "omega"),
-    ("rope-curve", '{"kind": "troposkein", "omega": 1, "D": 1, "R": 0.5, "g": 2}', "g = 0"),
-    ("rope-curve", '{"kind": "fixed-length", "omega": 1, "start": [0, 0], "end": [0, 1], "length": 0.5}', "exceed"),
-    ("rope-curve", '{"kind": "fixed-length", "omega": 1, "start": [-1, 0], "end": [0, 1], "length": 2}', "negative"),
-    ("rope-curve", '{"kind": "spiral", "omega": 1}', "kind"),
-    ("ellipse-gluing", '{"a": 1, "b": 2}', "a = 1 < b = 2"),
-    ("ellipse-gluing", '{"a": 0, "b": 0}', "> 0"),
-    ("ellipse-gluing", '{"a": 2, "b": -1}', "> 0"),
-    ("ellipse-gluing", '{"a": "2", "b": 1}', "finite number"),
-])
+@pytest.mark.parametrize(
+    ("task", "line", "message"),
+    [
+        ("random-angles", '{"n": 1}', "n >= 2"),
+        ("random-angles", '{"n": 2.5}', "integer"),
+        ("random-angles", '{"n": 3', "not valid JSON"),
+        ("random-angles", '{"n": 3, "reference": {"variance": 0}}', "computed by the plugin"),
+        ("rope-curve", '{"kind": "troposkein", "omega": 0, "D": 1, "R": 0.5}', "omega"),
+        ("rope-curve", '{"kind": "troposkein", "omega": -1, "D": 1, "R": 0.5}', "omega"),
+        ("rope-curve", '{"kind": "troposkein", "omega": 1, "D": 1, "R": 0.5, "g": 2}', "g = 0"),
+        ("rope-curve", '{"kind": "fixed-length", "omega": 1, "start": [0, 0], "end": [0, 1], "length": 0.5}', "exceed"),
+        ("rope-curve", '{"kind": "fixed-length", "omega": 1, "start": [-1, 0], "end": [0, 1], "length": 2}', "negative"),
+        ("rope-curve", '{"kind": "spiral", "omega": 1}', "kind"),
+        ("ellipse-gluing", '{"a": 1, "b": 2}', "a = 1 < b = 2"),
+        ("ellipse-gluing", '{"a": 0, "b": 0}', "> 0"),
+        ("ellipse-gluing", '{"a": 2, "b": -1}', "> 0"),
+        ("ellipse-gluing", '{"a": "2", "b": 1}', "finite number"),
+    ],
+)
 def test_bad_instances_name_file_and_line(tmp_path, task, line, message):
-    good = {"random-angles": '{"n": 3}', "rope-curve": '{"kind": "troposkein", "omega": 1, "D": 1, "R": 0.5}',
-            "ellipse-gluing": '{"a": 2, "b": 1}'}[task]
+    good = {
+        "random-angles": '{"n": 3}',
+        "rope-curve": '{"kind": "troposkein", "omega": 1, "D": 1, "R": 0.5}',
+        "ellipse-gluing": '{"a": 2, "b": 1}',
+    }[task]
     (tmp_path / f"{task}.jsonl").write_text(f"{good}\n{line}\n")
     with pytest.raises(DataError, match=rf"{task}\.jsonl:2: .*{message}"):
         run_plugin(harness_geometry, task, db=tmp_path / "r.duckdb", data_dir=tmp_path)
@@ -187,8 +197,12 @@ def test_bad_instances_name_file_and_line(tmp_path, task, line, message):
 def test_missing_file_and_bad_model_arguments_are_clear_errors(tmp_path):
     with pytest.raises(DataError, match=r"ellipse-gluing\.jsonl does not exist"):
         run_plugin(harness_geometry, "ellipse-gluing", db=tmp_path / "r.duckdb", data_dir=tmp_path)
-    for model, args, message in (("chain", {"N": "12"}, "multiple of 8"), ("monte-carlo", {"draws": "0"}, "at least 10"),
-                                 ("chain", {"N": "many"}, "not a valid int"), ("quadrature", {"points": "3"}, "no argument")):
+    for model, args, message in (
+        ("chain", {"N": "12"}, "multiple of 8"),
+        ("monte-carlo", {"draws": "0"}, "at least 10"),
+        ("chain", {"N": "many"}, "not a valid int"),
+        ("quadrature", {"points": "3"}, "no argument"),
+    ):
         task = "rope-curve" if model == "chain" else "random-angles"
         with pytest.raises(ConfigError, match=message):
             run_plugin(harness_geometry, task, db=tmp_path / "r.duckdb", model=model, model_args=args)
@@ -196,7 +210,14 @@ def test_missing_file_and_bad_model_arguments_are_clear_errors(tmp_path):
 
 def test_cli_reports_bad_data_on_one_line_without_a_traceback(tmp_path):
     (tmp_path / "random-angles.jsonl").write_text('{"n": 0}\n')
-    result = _cli("run", "--task", "random-angles", "--data-dir", str(tmp_path), db=tmp_path / "r.duckdb",
-                  env_extra={"HARNESS_HOME": str(tmp_path / "home"), "HARNESS_LOAD_PLUGINS": ""})
+    result = _cli(
+        "run",
+        "--task",
+        "random-angles",
+        "--data-dir",
+        str(tmp_path),
+        db=tmp_path / "r.duckdb",
+        env_extra={"HARNESS_HOME": str(tmp_path / "home"), "HARNESS_LOAD_PLUGINS": ""},
+    )
     assert result.returncode != 0
     assert "random-angles.jsonl:1: n = 0" in result.stderr and "Traceback" not in result.stderr

@@ -68,10 +68,19 @@ def machine() -> dict[str, Any]:
             versions[name] = __import__(name).__version__
         except ImportError:
             versions[name] = "not installed"
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?") \
-        if os.path.exists("/proc/cpuinfo") else platform.processor()
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "load_average_at_start": os.getloadavg(), **versions}
+    cpu = (
+        next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+        if os.path.exists("/proc/cpuinfo")
+        else platform.processor()
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": os.getloadavg(),
+        **versions,
+    }
 
 
 def row(label: str, seconds: float, mib: float | None = None, note: str = "") -> dict[str, Any]:
@@ -87,11 +96,13 @@ def bench_n(n: int, hyppo_full: bool) -> list[dict[str, Any]]:
     x, y = generate("independent-normal", n, 1, 0.0, seed=n)  # independent: every permutation runs
     out = []
     print(f"\nn = {n}", flush=True)
-    t_mine, m_mine, r = measure(lambda: hsic_test(x, y, "unbiased", "median", "permutation", PERMUTATIONS,
-                                                  rng=np.random.default_rng(0)))
+    t_mine, m_mine, r = measure(
+        lambda: hsic_test(x, y, "unbiased", "median", "permutation", PERMUTATIONS, rng=np.random.default_rng(0))
+    )
     out.append(row(f"this plugin: HSIC permutation ({PERMUTATIONS}, unbiased)", t_mine, m_mine, f"p = {r.p_value:.3f}"))
-    t_post, m_post, r = measure(lambda: hsic_test(x, y, "post", "median", "permutation", PERMUTATIONS,
-                                                  rng=np.random.default_rng(0)))
+    t_post, m_post, r = measure(
+        lambda: hsic_test(x, y, "post", "median", "permutation", PERMUTATIONS, rng=np.random.default_rng(0))
+    )
     out.append(row(f"this plugin: HSIC permutation ({PERMUTATIONS}, post)", t_post, m_post, f"p = {r.p_value:.3f}"))
     t_gamma, m_gamma, r = measure(lambda: hsic_test(x, y), repeat=3)
     out.append(row("this plugin: HSIC gamma", t_gamma, m_gamma, f"p = {r.p_value:.3f}"))
@@ -107,17 +118,29 @@ def bench_n(n: int, hyppo_full: bool) -> list[dict[str, Any]]:
     t_auto, m_auto, r = measure(lambda: Hsic().test(x[:, 0], y[:, 0], auto=True), repeat=3)
     out.append(row("hyppo Hsic auto (chi-square)", t_auto, m_auto, f"p = {r.pvalue:.3f}"))
 
-    t_dcor, m_dcor, r = measure(lambda: distance_covariance_test(x, y, num_resamples=PERMUTATIONS, random_state=0),
-                                traced_separately=False)
+    t_dcor, m_dcor, r = measure(
+        lambda: distance_covariance_test(x, y, num_resamples=PERMUTATIONS, random_state=0), traced_separately=False
+    )
     out.append(row(f"dcor distance_covariance_test({PERMUTATIONS})", t_dcor, m_dcor, f"p = {r.pvalue:.3f}"))
     t_mydcor, m_mydcor, r = measure(lambda: dcor_permutation_test(x, y, PERMUTATIONS, np.random.default_rng(0)))
     out.append(row(f"this plugin: dCor permutation ({PERMUTATIONS})", t_mydcor, m_mydcor, f"p = {r[1]:.3f}"))
 
-    print(f"  -> HSIC permutation: {scaled / t_mine:6.1f}x faster than hyppo's; "
-          f"dCor permutation: {t_dcor / t_mydcor:5.1f}x dcor's speed; "
-          f"gamma vs hyppo auto: {t_auto / t_gamma:5.1f}x", flush=True)
-    out.append({"ratios": {"hsic_perm_vs_hyppo": scaled / t_mine, "dcor_perm_vs_dcor": t_dcor / t_mydcor,
-                           "gamma_vs_hyppo_auto": t_auto / t_gamma}, "n": n})
+    print(
+        f"  -> HSIC permutation: {scaled / t_mine:6.1f}x faster than hyppo's; "
+        f"dCor permutation: {t_dcor / t_mydcor:5.1f}x dcor's speed; "
+        f"gamma vs hyppo auto: {t_auto / t_gamma:5.1f}x",
+        flush=True,
+    )
+    out.append(
+        {
+            "ratios": {
+                "hsic_perm_vs_hyppo": scaled / t_mine,
+                "dcor_perm_vs_dcor": t_dcor / t_mydcor,
+                "gamma_vs_hyppo_auto": t_auto / t_gamma,
+            },
+            "n": n,
+        }
+    )
     return out
 
 
@@ -133,8 +156,15 @@ def bench_large() -> list[dict[str, Any]]:
 
     print("\n  hsic-rff power at n = 100,000 (alpha = 0.05; dataset's high noise level, 1-D and 3-D):", flush=True)
     power: dict[str, Any] = {}
-    cases = [("linear", 3.5), ("circle", 0.4), ("checkerboard", 0.25), ("sine-4pi", 0.33), ("sine-16pi", 0.05),
-             ("independent-normal", 0.0), ("multimodal-independence", 0.0)]
+    cases = [
+        ("linear", 3.5),
+        ("circle", 0.4),
+        ("checkerboard", 0.25),
+        ("sine-4pi", 0.33),
+        ("sine-16pi", 0.05),
+        ("independent-normal", 0.0),
+        ("multimodal-independence", 0.0),
+    ]
     reps = 5
     for family, noise in cases:
         for dim in (1, 3):
@@ -184,8 +214,11 @@ def main() -> None:
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mib"] = peak_rss
     results["load_average_at_end"] = os.getloadavg()
-    print(f"\nprocess peak RSS: {peak_rss:.0f} MiB; load average at start {info['load_average_at_start']}, "
-          f"at end {results['load_average_at_end']}", flush=True)
+    print(
+        f"\nprocess peak RSS: {peak_rss:.0f} MiB; load average at start {info['load_average_at_start']}, "
+        f"at end {results['load_average_at_end']}",
+        flush=True,
+    )
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=1, default=float)

@@ -20,8 +20,13 @@ ARTIFACT = "curves.json"
 
 def _cell(rejected: int, total: int) -> dict[str, Any]:
     low, high = clopper_pearson(rejected, total)
-    return {"rejected": rejected, "total": total, "rate": rejected / total if total else None,
-            "ci_low": low if total else None, "ci_high": high if total else None}
+    return {
+        "rejected": rejected,
+        "total": total,
+        "rate": rejected / total if total else None,
+        "ci_low": low if total else None,
+        "ci_high": high if total else None,
+    }
 
 
 def summarise(samples: Iterable[Any]) -> dict[str, Any]:
@@ -41,9 +46,19 @@ def summarise(samples: Iterable[Any]) -> dict[str, Any]:
         if pred.get("runtime_s") is not None:
             runtimes[n].append(float(pred["runtime_s"]))
         if family in POST_FAMILIES:
-            post.append({"id": sample.sample_id, "family": family, "dependent": truth, "n": n,
-                         "statistic": pred.get("statistic"), "p_value": pred.get("p_value"), "reject": bool(pred.get("reject")),
-                         "sigma_x": pred.get("sigma_x"), "sigma_y": pred.get("sigma_y")})
+            post.append(
+                {
+                    "id": sample.sample_id,
+                    "family": family,
+                    "dependent": truth,
+                    "n": n,
+                    "statistic": pred.get("statistic"),
+                    "p_value": pred.get("p_value"),
+                    "reject": bool(pred.get("reject")),
+                    "sigma_x": pred.get("sigma_x"),
+                    "sigma_y": pred.get("sigma_y"),
+                }
+            )
             continue
         if truth is None:
             continue
@@ -63,7 +78,9 @@ def summarise(samples: Iterable[Any]) -> dict[str, Any]:
         "alpha": max(alphas) if alphas else ALPHA,
         "power": rows(power),
         "type1": rows(type1),
-        "runtime": [{"n": n, "median_s": float(np.median(v)), "mean_s": float(np.mean(v)), "count": len(v)}
-                    for n, v in sorted(runtimes.items())],
+        "runtime": [
+            {"n": n, "median_s": float(np.median(v)), "mean_s": float(np.mean(v)), "count": len(v)}
+            for n, v in sorted(runtimes.items())
+        ],
         "post_example": sorted(post, key=lambda r: r["id"]),
     }

@@ -56,9 +56,20 @@ def embedded() -> list[dict[str, Any]]:
     for rep in range(POST_REPS):
         for family, dependent in POST_FAMILIES.items():
             rid = f"{family}-r{rep:02d}"
-            rows.append({"id": rid, "family": family, "dim": 1, "n": POST_N, "noise": POST_NOISE if dependent else 0.0,
-                         "noise_level": "post", "rep": rep, "seed": _seed(rid), "source": "synthetic",
-                         "dependent": dependent})
+            rows.append(
+                {
+                    "id": rid,
+                    "family": family,
+                    "dim": 1,
+                    "n": POST_N,
+                    "noise": POST_NOISE if dependent else 0.0,
+                    "noise_level": "post",
+                    "rep": rep,
+                    "seed": _seed(rid),
+                    "source": "synthetic",
+                    "dependent": dependent,
+                }
+            )
     for rep in range(max(DEPENDENT_REPS, INDEPENDENT_REPS)):
         for family in (*DEPENDENT, *INDEPENDENT):
             spec = FAMILIES[family]
@@ -69,8 +80,20 @@ def embedded() -> list[dict[str, Any]]:
                 for level, noise in levels:
                     for n in SIZES:
                         rid = f"{family}-d{dim}-{level}-n{n}-r{rep:02d}"
-                        rows.append({"id": rid, "family": family, "dim": dim, "n": n, "noise": noise, "noise_level": level,
-                                     "rep": rep, "seed": _seed(rid), "source": "synthetic", "dependent": spec.dependent})
+                        rows.append(
+                            {
+                                "id": rid,
+                                "family": family,
+                                "dim": dim,
+                                "n": n,
+                                "noise": noise,
+                                "noise_level": level,
+                                "rep": rep,
+                                "seed": _seed(rid),
+                                "source": "synthetic",
+                                "dependent": spec.dependent,
+                            }
+                        )
     return rows
 
 
@@ -183,8 +206,10 @@ def _int_field(item: dict[str, Any], key: str, where: str, default: int | None =
 def _synthetic_instance(item: dict[str, Any], where: str) -> dict[str, Any]:
     if unknown := sorted(set(item) - _SYNTH_KEYS):
         accepted = ", ".join(sorted(_SYNTH_KEYS))
-        raise DataError(f"{where}: unknown key(s) {', '.join(unknown)} (a simulated instance takes {accepted};"
-                        " a data instance needs 'x' and 'y')")
+        raise DataError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (a simulated instance takes {accepted};"
+            " a data instance needs 'x' and 'y')"
+        )
     family = item.get("family")
     known = [*FAMILIES, *POST_FAMILIES]
     if family not in known:
@@ -203,8 +228,17 @@ def _synthetic_instance(item: dict[str, Any], where: str) -> dict[str, Any]:
     if isinstance(noise, bool) or not isinstance(noise, int | float) or noise < 0:
         raise DataError(f"{where}: 'noise' must be a number >= 0, got {noise!r}")
     seed = _int_field(item, "seed", where, default=_seed(f"{family}/{n}/{dim}/{noise}/{where}"))
-    return {"family": family, "dim": dim, "n": n, "noise": float(noise), "noise_level": "user", "rep": 0, "seed": seed,
-            "source": "synthetic", "dependent": truth}
+    return {
+        "family": family,
+        "dim": dim,
+        "n": n,
+        "noise": float(noise),
+        "noise_level": "user",
+        "rep": 0,
+        "seed": seed,
+        "source": "synthetic",
+        "dependent": truth,
+    }
 
 
 def _file_instance(item: dict[str, Any], data_dir: Path, where: str) -> dict[str, Any]:
@@ -223,6 +257,14 @@ def _file_instance(item: dict[str, Any], data_dir: Path, where: str) -> dict[str
     family = item.get("family", "user")
     if not isinstance(family, str):
         raise DataError(f"{where}: 'family' (a label for grouping) must be a string")
-    return {"family": family, "dim": int(x.shape[1]), "dim_y": int(y.shape[1]), "n": int(x.shape[0]), "source": "file",
-            "x": str(paths["x"]), "y": str(paths["y"]), "sha256": _digest(paths["x"], paths["y"]),
-            "dependent": _dependent_field(item, where)}
+    return {
+        "family": family,
+        "dim": int(x.shape[1]),
+        "dim_y": int(y.shape[1]),
+        "n": int(x.shape[0]),
+        "source": "file",
+        "x": str(paths["x"]),
+        "y": str(paths["y"]),
+        "sha256": _digest(paths["x"], paths["y"]),
+        "dependent": _dependent_field(item, where),
+    }

@@ -121,33 +121,35 @@ class Family:
 
 
 _F = Family
-FAMILIES: dict[str, Family] = {f.name: f for f in [
-    _F("linear", True, _additive(lambda a: a), (1.75, 3.5), "x ~ U(-1,1), y = x + s e"),
-    _F("exponential", True, _additive(lambda a: np.exp(3 * a)), (11.5, 23.0), "x ~ U(-1,1), y = exp(3x) + s e"),
-    _F("cubic", True, _additive(_cubic), (125.0, 250.0), "y = 128(x-1/3)^3 + 48(x-1/3)^2 - 12(x-1/3) + s e"),
-    _F("joint-normal", True, _additive(lambda a: a, "normal"), (2.75, 5.5), "x ~ N(0,1), y = x + s e"),
-    _F("step", True, _additive(lambda a: (a > 0).astype(float)), (1.5, 3.0), "y = 1[x > 0] + s e"),
-    _F("quadratic", True, _additive(lambda a: a * a), (0.55, 1.1), "y = x^2 + s e"),
-    _F("w-shaped", True, _additive(lambda a: 4 * (a * a - 0.5) ** 2), (0.45, 0.9), "y = 4 (x^2 - 1/2)^2 + s e"),
-    _F("spiral", True, _spiral, (0.25, 0.5), "r ~ U(0,5), x = r cos(pi r), y = r sin(pi r) + s e"),
-    _F("logarithmic", True, _additive(lambda a: np.log(np.abs(a)), "normal"), (1.9, 3.8),
-       "x ~ N(0,1), y = log|x| + s e"),
-    _F("fourth-root", True, _additive(lambda a: np.abs(a) ** 0.25), (0.28, 0.56), "y = |x|^(1/4) + s e"),
-    _F("sine-4pi", True, _additive(lambda a: np.sin(4 * math.pi * a)), (0.16, 0.33), "y = sin(4 pi x) + s e"),
-    _F("sine-16pi", True, _additive(lambda a: np.sin(16 * math.pi * a)), (0.02, 0.05), "y = sin(16 pi x) + s e"),
-    _F("square", True, _rotated_square(-math.pi / 8), (0.1, 0.2), "U(-1,1)^2 rotated by -pi/8, + s e on both"),
-    _F("two-parabolas", True, _two_parabolas, (1.05, 2.1), "y = (x^2 + s U(0,1)) * (B - 1/2), B ~ Bernoulli"),
-    _F("circle", True, _ring(1.0), (0.2, 0.4), "t ~ U(-pi,pi), (cos t, sin t) + s e on both"),
-    _F("ellipse", True, _ring(5.0), (0.3, 0.6), "t ~ U(-pi,pi), (5 cos t, sin t) + s e on both"),
-    _F("diamond", True, _rotated_square(-math.pi / 4), (0.155, 0.31), "U(-1,1)^2 rotated by -pi/4, + s e on both"),
-    _F("multiplicative-noise", True, _multiplicative, (0.62, 1.24), "x ~ N(0,1), y = x e1 + s e2"),
-    _F("checkerboard", True, _checkerboard, (0.1, 0.25), "x ~ U(0,4), y on alternating unit cells, + s e on both"),
-    _F("independent-normal", False, _independent_normal, (), "x, y ~ N(0,1) independent"),
-    _F("independent-heavy-tailed", False, _heavy_tailed, (), "x, y ~ Student t(2) independent (infinite variance)"),
-    _F("multimodal-independence", False, _multimodal, (), "x, y each N(0,1)/3 + (2B - 1), independent"),
-    _F("independent-skewed", False, _skewed, (), "x ~ LogNormal(0,1), y ~ Exp(1) independent"),
-    _F("independent-discrete", False, _discrete, (), "x ~ Poisson(2), y ~ U{0,1,2} independent (ties)"),
-]}
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in [
+        _F("linear", True, _additive(lambda a: a), (1.75, 3.5), "x ~ U(-1,1), y = x + s e"),
+        _F("exponential", True, _additive(lambda a: np.exp(3 * a)), (11.5, 23.0), "x ~ U(-1,1), y = exp(3x) + s e"),
+        _F("cubic", True, _additive(_cubic), (125.0, 250.0), "y = 128(x-1/3)^3 + 48(x-1/3)^2 - 12(x-1/3) + s e"),
+        _F("joint-normal", True, _additive(lambda a: a, "normal"), (2.75, 5.5), "x ~ N(0,1), y = x + s e"),
+        _F("step", True, _additive(lambda a: (a > 0).astype(float)), (1.5, 3.0), "y = 1[x > 0] + s e"),
+        _F("quadratic", True, _additive(lambda a: a * a), (0.55, 1.1), "y = x^2 + s e"),
+        _F("w-shaped", True, _additive(lambda a: 4 * (a * a - 0.5) ** 2), (0.45, 0.9), "y = 4 (x^2 - 1/2)^2 + s e"),
+        _F("spiral", True, _spiral, (0.25, 0.5), "r ~ U(0,5), x = r cos(pi r), y = r sin(pi r) + s e"),
+        _F("logarithmic", True, _additive(lambda a: np.log(np.abs(a)), "normal"), (1.9, 3.8), "x ~ N(0,1), y = log|x| + s e"),
+        _F("fourth-root", True, _additive(lambda a: np.abs(a) ** 0.25), (0.28, 0.56), "y = |x|^(1/4) + s e"),
+        _F("sine-4pi", True, _additive(lambda a: np.sin(4 * math.pi * a)), (0.16, 0.33), "y = sin(4 pi x) + s e"),
+        _F("sine-16pi", True, _additive(lambda a: np.sin(16 * math.pi * a)), (0.02, 0.05), "y = sin(16 pi x) + s e"),
+        _F("square", True, _rotated_square(-math.pi / 8), (0.1, 0.2), "U(-1,1)^2 rotated by -pi/8, + s e on both"),
+        _F("two-parabolas", True, _two_parabolas, (1.05, 2.1), "y = (x^2 + s U(0,1)) * (B - 1/2), B ~ Bernoulli"),
+        _F("circle", True, _ring(1.0), (0.2, 0.4), "t ~ U(-pi,pi), (cos t, sin t) + s e on both"),
+        _F("ellipse", True, _ring(5.0), (0.3, 0.6), "t ~ U(-pi,pi), (5 cos t, sin t) + s e on both"),
+        _F("diamond", True, _rotated_square(-math.pi / 4), (0.155, 0.31), "U(-1,1)^2 rotated by -pi/4, + s e on both"),
+        _F("multiplicative-noise", True, _multiplicative, (0.62, 1.24), "x ~ N(0,1), y = x e1 + s e2"),
+        _F("checkerboard", True, _checkerboard, (0.1, 0.25), "x ~ U(0,4), y on alternating unit cells, + s e on both"),
+        _F("independent-normal", False, _independent_normal, (), "x, y ~ N(0,1) independent"),
+        _F("independent-heavy-tailed", False, _heavy_tailed, (), "x, y ~ Student t(2) independent (infinite variance)"),
+        _F("multimodal-independence", False, _multimodal, (), "x, y each N(0,1)/3 + (2B - 1), independent"),
+        _F("independent-skewed", False, _skewed, (), "x ~ LogNormal(0,1), y ~ Exp(1) independent"),
+        _F("independent-discrete", False, _discrete, (), "x ~ Poisson(2), y ~ U{0,1,2} independent (ties)"),
+    ]
+}
 
 assert tuple(n for n, f in FAMILIES.items() if f.dependent) == DEPENDENT, "names.py and FAMILIES disagree"
 assert tuple(n for n, f in FAMILIES.items() if not f.dependent) == INDEPENDENT, "names.py and FAMILIES disagree"

@@ -254,8 +254,9 @@ def _triangle_blocks(a: np.ndarray, count: int) -> list[tuple[int, int, np.ndarr
     return blocks
 
 
-def permutation_statistics(a: np.ndarray, b: np.ndarray, permutations: int, rng: np.random.Generator,
-                           identity_first: bool = False) -> np.ndarray:
+def permutation_statistics(
+    a: np.ndarray, b: np.ndarray, permutations: int, rng: np.random.Generator, identity_first: bool = False
+) -> np.ndarray:
     """sum_ij A_ij B_{pi(i) pi(j)} for random permutations pi of symmetric A, B (float32 data and block sums).
 
     The work is memory-bound gathering. Permutations are drawn in vectorised batches; each is applied
@@ -316,8 +317,14 @@ class TestResult:
     def as_prediction(self, alpha: float, runtime: float) -> dict:
         p = self.p_value
         finite = p is not None and math.isfinite(p)
-        return {"statistic": float(self.statistic), "p_value": float(p) if finite else None,
-                "reject": bool(finite and p <= alpha), "alpha": alpha, "runtime_s": runtime, **self.details}
+        return {
+            "statistic": float(self.statistic),
+            "p_value": float(p) if finite else None,
+            "reject": bool(finite and p <= alpha),
+            "alpha": alpha,
+            "runtime_s": runtime,
+            **self.details,
+        }
 
 
 def gamma_from_matrices(k: np.ndarray, l: np.ndarray) -> tuple[KernelSums, float, float, float]:  # noqa: E741
@@ -344,9 +351,16 @@ def _gamma_moments(sums: KernelSums, total: float) -> tuple[float, float, float]
     return mean**2 / var, n * var / mean, mean
 
 
-def hsic_test(x: np.ndarray, y: np.ndarray, estimator: str = "post", sigma: float | str = "median",
-              null: str = "gamma", permutations: int = 1000, rng: np.random.Generator | None = None,
-              seed: int = 0) -> TestResult:
+def hsic_test(
+    x: np.ndarray,
+    y: np.ndarray,
+    estimator: str = "post",
+    sigma: float | str = "median",
+    null: str = "gamma",
+    permutations: int = 1000,
+    rng: np.random.Generator | None = None,
+    seed: int = 0,
+) -> TestResult:
     """One HSIC test. `estimator` picks the reported statistic (and the permuted one); `null` the p-value."""
     from scipy import stats
 
@@ -372,8 +386,10 @@ def hsic_test(x: np.ndarray, y: np.ndarray, estimator: str = "post", sigma: floa
     if null != "permutation":
         raise ValueError(f"unknown null {null!r}")
     if n > MAX_PERMUTATION_N:
-        raise ValueError(f"n = {n} is beyond the permutation test's O(n^2) memory limit ({MAX_PERMUTATION_N}); "
-                         "use null=gamma or the hsic-rff model")
+        raise ValueError(
+            f"n = {n} is beyond the permutation test's O(n^2) memory limit ({MAX_PERMUTATION_N}); "
+            "use null=gamma or the hsic-rff model"
+        )
     rng = rng or np.random.default_rng(seed)
     (k, sx), (l, sy) = kernel_matrix(x, sigma, seed), kernel_matrix(y, sigma, seed + 1)  # noqa: E741
     if estimator == "unbiased":

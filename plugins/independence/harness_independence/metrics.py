@@ -65,10 +65,18 @@ class FamilyPower(Power):
 
 
 def family_power_metrics() -> list[type[FamilyPower]]:
-    return [type(f"Power_{family}", (FamilyPower,), {
-        "name": f"power-{family}", "family": family,
-        "description": f"Power on the {family} family (all sizes, dimensions and noise levels)."})
-        for family in DEPENDENT]
+    return [
+        type(
+            f"Power_{family}",
+            (FamilyPower,),
+            {
+                "name": f"power-{family}",
+                "family": family,
+                "description": f"Power on the {family} family (all sizes, dimensions and noise levels).",
+            },
+        )
+        for family in DEPENDENT
+    ]
 
 
 class TypeIError(Metric):
@@ -86,8 +94,10 @@ class TypeIError(Metric):
 
 class TypeIInflated(Metric):
     name = "type1-inflated"
-    description = ("1 when the exact 95% binomial (Clopper-Pearson) interval of the type-I error lies entirely "
-                   "above alpha: the test rejects true independence too often, so its power is not earned.")
+    description = (
+        "1 when the exact 95% binomial (Clopper-Pearson) interval of the type-I error lies entirely "
+        "above alpha: the test rejects true independence too often, so its power is not earned."
+    )
     higher_is_better = False
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:

@@ -110,8 +110,10 @@ class IndependenceModel(Model):
     def _predict_one(self, inp: dict[str, Any], ctx, instance_arrays) -> dict[str, Any]:
         x, y = instance_arrays(inp)
         if self.max_n is not None and x.shape[0] > self.max_n:
-            raise ConfigError(f"model {self.name!r} with {self.config} is O(n^2): instance {inp.get('id')!r} has "
-                              f"n = {x.shape[0]} > {self.max_n}; use the hsic-rff model for large samples")
+            raise ConfigError(
+                f"model {self.name!r} with {self.config} is O(n^2): instance {inp.get('id')!r} has "
+                f"n = {x.shape[0]} > {self.max_n}; use the hsic-rff model for large samples"
+            )
         seed = (instance_seed(inp) * 1_000_003 + int(ctx.seed)) % 2**63
         start = time.perf_counter()
         try:
@@ -123,8 +125,10 @@ class IndependenceModel(Model):
 
 class HSIC(IndependenceModel):
     name = "hsic"
-    description = ("HSIC with the post's Gaussian kernel exp(-|x-x'|^2/sigma^2). estimator=post (Tr(KJLJ)/(n-1)^2) "
-                   "| unbiased; sigma=median | <number> (the post used 1); null=gamma | permutation.")
+    description = (
+        "HSIC with the post's Gaussian kernel exp(-|x-x'|^2/sigma^2). estimator=post (Tr(KJLJ)/(n-1)^2) "
+        "| unbiased; sigma=median | <number> (the post used 1); null=gamma | permutation."
+    )
     defaults = {"estimator": "post", "sigma": "median", "null": "gamma", "permutations": 200, "alpha": 0.05}
 
     def validate(self) -> None:
@@ -142,14 +146,17 @@ class HSIC(IndependenceModel):
 
         from harness_independence.hsic import hsic_test
 
-        return hsic_test(x, y, self.estimator, self.sigma, self.null, self.permutations,
-                         rng=np.random.default_rng(seed), seed=seed)
+        return hsic_test(
+            x, y, self.estimator, self.sigma, self.null, self.permutations, rng=np.random.default_rng(seed), seed=seed
+        )
 
 
 class HSICRandomFeatures(IndependenceModel):
     name = "hsic-rff"
-    description = ("Large-n HSIC: random Fourier features of the post's kernel, O(n D^2), gamma null from the "
-                   "feature covariances; runs at n = 100,000. threads: BLAS threads (0 = library default).")
+    description = (
+        "Large-n HSIC: random Fourier features of the post's kernel, O(n D^2), gamma null from the "
+        "feature covariances; runs at n = 100,000. threads: BLAS threads (0 = library default)."
+    )
     defaults = {"features": 100, "sigma": "median", "threads": 1, "alpha": 0.05}
     max_n = None
 
@@ -202,8 +209,10 @@ class Kendall(IndependenceModel):
 
 class DistanceCorrelation(IndependenceModel):
     name = "dcor"
-    description = ("Distance correlation (Szekely et al. 2007), this plugin's implementation; null=permutation "
-                   "(of dCov^2) | t (Szekely-Rizzo t-test of the bias-corrected dCor^2).")
+    description = (
+        "Distance correlation (Szekely et al. 2007), this plugin's implementation; null=permutation "
+        "(of dCov^2) | t (Szekely-Rizzo t-test of the bias-corrected dCor^2)."
+    )
     defaults = {"null": "permutation", "permutations": 200, "alpha": 0.05}
 
     def validate(self) -> None:

@@ -32,8 +32,7 @@ def features(a: np.ndarray, sigma: float, count: int, rng: np.random.Generator, 
     return out
 
 
-def rff_hsic_test(x: np.ndarray, y: np.ndarray, sigma: float | str = "median", count: int = 100,
-                  seed: int = 0) -> TestResult:
+def rff_hsic_test(x: np.ndarray, y: np.ndarray, sigma: float | str = "median", count: int = 100, seed: int = 0) -> TestResult:
     from scipy import stats
 
     x, y = as_matrix(x), as_matrix(y)

@@ -14,22 +14,28 @@ from harness_independence.names import DEPENDENT
 class IndependenceTask(Task):
     name = "independence"
     version = "1"
-    description = ("Independence testing (kexue.fm/archives/6910): HSIC and peers on simulated dependent and "
-                   "independent (x, y) pairs; power, type-I error and runtime at alpha = 0.05.")
+    description = (
+        "Independence testing (kexue.fm/archives/6910): HSIC and peers on simulated dependent and "
+        "independent (x, y) pairs; power, type-I error and runtime at alpha = 0.05."
+    )
     source = "https://kexue.fm/archives/6910"
     splits = ("test",)
     default_split = "test"
-    metrics = ("power", "type1-error", "type1-inflated", "median-runtime-s",
-               *(f"power-{family}" for family in DEPENDENT))
+    metrics = ("power", "type1-error", "type1-inflated", "median-runtime-s", *(f"power-{family}" for family in DEPENDENT))
     primary_metric = "power"
     default_model = "hsic"
     embedded_dataset = "independence-synth-v1"
     prediction_schema = {
-        "type": "object", "required": ["reject", "runtime_s"],
+        "type": "object",
+        "required": ["reject", "runtime_s"],
         "description": "one test's decision on one instance; metrics read reject, runtime_s and alpha",
-        "properties": {"reject": {"type": "boolean"}, "p_value": {"type": ["number", "null"]},
-                       "statistic": {"type": ["number", "null"]}, "alpha": {"type": "number", "exclusiveMinimum": 0},
-                       "runtime_s": {"type": "number", "minimum": 0}},
+        "properties": {
+            "reject": {"type": "boolean"},
+            "p_value": {"type": ["number", "null"]},
+            "statistic": {"type": ["number", "null"]},
+            "alpha": {"type": "number", "exclusiveMinimum": 0},
+            "runtime_s": {"type": "number", "minimum": 0},
+        },
     }
     real_dataset = "independence-user"
     reference_field = "dependent"

@@ -34,8 +34,7 @@ def test_type_one_error_lies_in_the_binomial_interval_around_alpha(null, sizes, 
 
 def _power(family, n, sigma, reps=20):
     noise = FAMILIES[family].noise[1]
-    rejected = [hsic_test(*generate(family, n, 1, noise, seed=7_000 + rep), sigma=sigma).p_value <= 0.05
-                for rep in range(reps)]
+    rejected = [hsic_test(*generate(family, n, 1, noise, seed=7_000 + rep), sigma=sigma).p_value <= 0.05 for rep in range(reps)]
     return sum(rejected)
 
 

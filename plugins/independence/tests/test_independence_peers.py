@@ -55,8 +55,11 @@ def test_hsic_permutation_pvalues_agree_with_hyppo_in_distribution():
         # hyppo's compute_kern takes the median bandwidth of x and uses it for y as well
         shared = math.sqrt(2) * hsic.median_distance(x)
         for sigma, out in ((shared, same_kernel), ("median", own_kernel)):
-            out.append(hsic.hsic_test(x, y, estimator="unbiased", sigma=sigma, null="permutation", permutations=reps,
-                                      rng=np.random.default_rng(i)).p_value)
+            out.append(
+                hsic.hsic_test(
+                    x, y, estimator="unbiased", sigma=sigma, null="permutation", permutations=reps, rng=np.random.default_rng(i)
+                ).p_value
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             np.random.seed(i)  # hyppo permutes with the global numpy generator

@@ -101,15 +101,18 @@ def test_post_setting_sigma_one_reproduces_the_posts_statistic(tmp_path):
     assert sample.prediction["sigma_x"] == 1.0
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"estimator": "biasd"}, "estimator must be one of post, unbiased"),
-    ({"sigma": "wide"}, "sigma must be 'median' or a positive number"),
-    ({"sigma": "-1"}, "sigma must be 'median' or a positive number"),
-    ({"null": "bootstrap"}, "null must be one of gamma, permutation"),
-    ({"permutations": "5"}, "permutations must be at least 19"),
-    ({"alpha": "1.5"}, "alpha must lie in"),
-    ({"kernel": "rbf"}, "has no argument 'kernel'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"estimator": "biasd"}, "estimator must be one of post, unbiased"),
+        ({"sigma": "wide"}, "sigma must be 'median' or a positive number"),
+        ({"sigma": "-1"}, "sigma must be 'median' or a positive number"),
+        ({"null": "bootstrap"}, "null must be one of gamma, permutation"),
+        ({"permutations": "5"}, "permutations must be at least 19"),
+        ({"alpha": "1.5"}, "alpha must lie in"),
+        ({"kernel": "rbf"}, "has no argument 'kernel'"),
+    ],
+)
 def test_bad_model_arguments_fail_before_any_work(tmp_path, args, message):
     with pytest.raises(ConfigError, match=message):
         run_plugin(harness_independence, "independence", db=tmp_path / "r.duckdb", model_args=args)
@@ -150,18 +153,21 @@ def _jsonl(text):
     return lambda d: (d / "instances.jsonl").write_text(text)
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (_jsonl('{"family": "circle", "n": 50}\n{broken\n'), r"instances\.jsonl:2: not valid JSON"),
-    (_jsonl('{"family": "circel", "n": 50}\n'), r"instances\.jsonl:1: unknown family 'circel'; did you mean circle"),
-    (_jsonl('{"family": "circle", "n": 3}\n'), r"'n' must be an integer >= 6"),
-    (_jsonl('{"family": "circle", "n": 50, "dependent": false}\n'), "is dependent"),
-    (_jsonl('{"family": "circle", "n": 50, "colour": 1}\n'), "unknown key"),
-    (_jsonl('{"id": "a", "family": "circle", "n": 50}\n{"id": "a", "family": "step", "n": 50}\n'), "already used on line 1"),
-    (lambda d: (d / "dep_y.csv").write_text("y\n1.0\n2.0\nabc\n"), r"dep_y\.csv:4: not a number"),
-    (lambda d: np.save(d / "ind_y.npy", np.zeros(59)), "ind_x.npy has 60 observations but ind_y.npy has 59"),
-    (lambda d: (d / "dep_x.npy").unlink(), r"instances\.jsonl:2: .*dep_x\.npy does not exist"),
-    (lambda d: (d / "instances.jsonl").unlink(), r"instances\.jsonl does not exist"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (_jsonl('{"family": "circle", "n": 50}\n{broken\n'), r"instances\.jsonl:2: not valid JSON"),
+        (_jsonl('{"family": "circel", "n": 50}\n'), r"instances\.jsonl:1: unknown family 'circel'; did you mean circle"),
+        (_jsonl('{"family": "circle", "n": 3}\n'), r"'n' must be an integer >= 6"),
+        (_jsonl('{"family": "circle", "n": 50, "dependent": false}\n'), "is dependent"),
+        (_jsonl('{"family": "circle", "n": 50, "colour": 1}\n'), "unknown key"),
+        (_jsonl('{"id": "a", "family": "circle", "n": 50}\n{"id": "a", "family": "step", "n": 50}\n'), "already used on line 1"),
+        (lambda d: (d / "dep_y.csv").write_text("y\n1.0\n2.0\nabc\n"), r"dep_y\.csv:4: not a number"),
+        (lambda d: np.save(d / "ind_y.npy", np.zeros(59)), "ind_x.npy has 60 observations but ind_y.npy has 59"),
+        (lambda d: (d / "dep_x.npy").unlink(), r"instances\.jsonl:2: .*dep_x\.npy does not exist"),
+        (lambda d: (d / "instances.jsonl").unlink(), r"instances\.jsonl does not exist"),
+    ],
+)
 def test_data_dir_errors_name_the_file_and_line(tmp_path, mutate, message):
     data = tmp_path / "data"
     data.mkdir()
@@ -206,10 +212,14 @@ def test_leaderboard_flags_inflated_type_one_error_and_ranks_it_last(tmp_path):
 
 
 def test_cli_lists_the_task_and_models(tmp_path):
-    env = {"HARNESS_PLUGINS": "harness_independence", "HARNESS_LOAD_PLUGINS": "independence",
-           "HARNESS_HOME": str(tmp_path), "HARNESS_DB": str(tmp_path / "r.duckdb"), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "harness", "models"], env=env,
-                         capture_output=True, text=True, timeout=60)
+    env = {
+        "HARNESS_PLUGINS": "harness_independence",
+        "HARNESS_LOAD_PLUGINS": "independence",
+        "HARNESS_HOME": str(tmp_path),
+        "HARNESS_DB": str(tmp_path / "r.duckdb"),
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run([sys.executable, "-m", "harness", "models"], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     for name in ("hsic", "hsic-rff", "pearson", "spearman", "kendall", "dcor"):
         assert name in out.stdout

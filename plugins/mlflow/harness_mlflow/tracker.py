@@ -53,8 +53,7 @@ def log_run(run: RunRecord, artifacts: Sequence[Artifact], uri: str | None = Non
             return _log(run, artifacts, uri)
     except Exception as exc:
         detail = " ".join(str(exc).split())
-        raise TrackerError(f"run {run.run_id} not logged to MLflow at {uri}: {type(exc).__name__}: "
-                           f"{detail[:600]}") from exc
+        raise TrackerError(f"run {run.run_id} not logged to MLflow at {uri}: {type(exc).__name__}: {detail[:600]}") from exc
 
 
 def _log(run: RunRecord, artifacts: Sequence[Artifact], uri: str) -> str | None:
@@ -70,8 +69,12 @@ def _log(run: RunRecord, artifacts: Sequence[Artifact], uri: str) -> str | None:
     if existing is not None and existing.data.tags.get(STATUS_TAG) == run.status:
         return None
     if existing is None:
-        mlflow_run_id = client.create_run(experiment_id, start_time=_millis(run.started_at), tags={RUN_ID_TAG: run.run_id},
-                                          run_name=f"{run.model} · {run.dataset}/{run.split} · seed {run.seed}").info.run_id
+        mlflow_run_id = client.create_run(
+            experiment_id,
+            start_time=_millis(run.started_at),
+            tags={RUN_ID_TAG: run.run_id},
+            run_name=f"{run.model} · {run.dataset}/{run.split} · seed {run.seed}",
+        ).info.run_id
     else:
         mlflow_run_id = existing.info.run_id
     timestamp = _millis(run.finished_at or run.started_at)
@@ -79,7 +82,7 @@ def _log(run: RunRecord, artifacts: Sequence[Artifact], uri: str) -> str | None:
     tags = [RunTag(key, value) for key, value in tags_of(run).items()]
     metrics = [Metric(key, value, timestamp, 0) for key, value in metrics_of(run).items()]
     for start in range(0, max(len(params), len(tags)), BATCH):
-        client.log_batch(mlflow_run_id, params=params[start:start + BATCH], tags=tags[start:start + BATCH])
+        client.log_batch(mlflow_run_id, params=params[start : start + BATCH], tags=tags[start : start + BATCH])
     if metrics:
         client.log_batch(mlflow_run_id, metrics=metrics)
     if run.status == "finished" and existing is not None and ERROR_TAG in existing.data.tags:
@@ -92,8 +95,12 @@ def _log(run: RunRecord, artifacts: Sequence[Artifact], uri: str) -> str | None:
 
 def find_run(client: MlflowClient, experiment_id: str, harness_run_id: str) -> Any | None:
     """The MLflow run tagged with this harness run id in the experiment, if any (the oldest one)."""
-    runs = client.search_runs([experiment_id], filter_string=f"tags.`{RUN_ID_TAG}` = '{harness_run_id}'",
-                              order_by=["attributes.start_time ASC"], max_results=10)
+    runs = client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.`{RUN_ID_TAG}` = '{harness_run_id}'",
+        order_by=["attributes.start_time ASC"],
+        max_results=10,
+    )
     return runs[0] if runs else None
 
 
@@ -106,8 +113,7 @@ def _experiment(client: MlflowClient, name: str, artifact_location: str | None) 
             raise TrackerError(f"MLflow experiment {name!r} is deleted; restore it or set HARNESS_MLFLOW_EXPERIMENT")
         return found.experiment_id
     try:
-        return client.create_experiment(name, artifact_location=artifact_location,
-                                        tags={"harness.task": name})
+        return client.create_experiment(name, artifact_location=artifact_location, tags={"harness.task": name})
     except MlflowException:  # another process created it meanwhile
         found = client.get_experiment_by_name(name)
         if found is None:
@@ -118,15 +124,25 @@ def _experiment(client: MlflowClient, name: str, artifact_location: str | None) 
 def params_of(run: RunRecord) -> dict[str, str]:
     """What determined the run: task, model and each model argument, data (evaluated and trained on), seed, versions."""
     params: dict[str, Any] = {
-        "task": run.task, "task_version": run.task_version, "model": run.model,
-        "dataset": run.dataset, "split": run.split, "data_fingerprint": run.data_fingerprint,
-        "seed": run.seed, "sample_limit": run.sample_limit, "run_key": run.run_key,
+        "task": run.task,
+        "task_version": run.task_version,
+        "model": run.model,
+        "dataset": run.dataset,
+        "split": run.split,
+        "data_fingerprint": run.data_fingerprint,
+        "seed": run.seed,
+        "sample_limit": run.sample_limit,
+        "run_key": run.run_key,
         # What a model that trains learnt from (null for models that do not train).
         "train_dataset": getattr(run, "train_dataset", None),
         "train_fingerprint": getattr(run, "train_fingerprint", None),
-        "harness_version": run.harness_version, "plugin": run.plugin, "plugin_version": run.plugin_version,
-        "model_plugin": run.model_plugin, "model_plugin_version": run.model_plugin_version,
-        "python": run.python, "platform": run.platform,
+        "harness_version": run.harness_version,
+        "plugin": run.plugin,
+        "plugin_version": run.plugin_version,
+        "model_plugin": run.model_plugin,
+        "model_plugin_version": run.model_plugin_version,
+        "python": run.python,
+        "platform": run.platform,
     }
     params.update({f"model_config.{key}": value for key, value in sorted(run.model_config.items())})
     params.update({f"package.{name}": version for name, version in sorted(run.packages.items())})
@@ -154,8 +170,11 @@ def tags_of(run: RunRecord) -> dict[str, str]:
     """Searchable facts that are not inputs: ids, the primary metric, the error of a failed run."""
     primary = run.primary()
     tags = {
-        RUN_ID_TAG: run.run_id, "harness.run_key": run.run_key, "harness.task": run.task,
-        "mlflow.source.name": "kexue-harness", "mlflow.source.type": "LOCAL",
+        RUN_ID_TAG: run.run_id,
+        "harness.run_key": run.run_key,
+        "harness.task": run.task,
+        "mlflow.source.name": "kexue-harness",
+        "mlflow.source.type": "LOCAL",
     }
     if primary is not None:
         tags["harness.primary_metric"] = _key(primary.name)

@@ -240,21 +240,30 @@ def test_keys_and_artifact_names_are_made_safe():
 
 def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARNESS_", "MLFLOW_"))}
-    env.update(HARNESS_HOME=str(tmp_path / "home"), HARNESS_DB=str(tmp_path / "cli.duckdb"),
-               HARNESS_LOAD_PLUGINS="mlflow", HARNESS_PLUGINS="mlflow_toy",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])), **extra)
+    env.update(
+        HARNESS_HOME=str(tmp_path / "home"),
+        HARNESS_DB=str(tmp_path / "cli.duckdb"),
+        HARNESS_LOAD_PLUGINS="mlflow",
+        HARNESS_PLUGINS="mlflow_toy",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
+        **extra,
+    )
     return env
 
 
 def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tmp_path):
     harness = Path(sys.executable).parent / "harness"
     env = _cli_env(tmp_path)
-    plugins = json.loads(subprocess.run([str(harness), "plugins", "--json"], env=env, capture_output=True,
-                                        text=True, check=True, timeout=120).stdout)
+    plugins = json.loads(
+        subprocess.run(
+            [str(harness), "plugins", "--json"], env=env, capture_output=True, text=True, check=True, timeout=120
+        ).stdout
+    )
     entry = next(p for p in plugins if p["name"] == "mlflow")
     assert entry["distribution"] == "harness-mlflow" and entry["hooks"] == ["on_run_end"] and entry["error"] is None
-    result = subprocess.run([str(harness), "run", "--task", "parity", "--json"], env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(harness), "run", "--task", "parity", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)
     assert run["warnings"] == []
@@ -262,13 +271,16 @@ def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tm
     assert logged_run.data.tags["harness.run_id"] == run["run_id"]
 
     down = _cli_env(tmp_path, HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}")
-    result = subprocess.run([str(harness), "run", "--task", "parity", "--overwrite"], env=down, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(harness), "run", "--task", "parity", "--overwrite"], env=down, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert "warning: plugin 'mlflow' failed in on_run_end: TrackerError" in " ".join(result.stdout.split())
 
 
 def test_importing_the_plugin_does_not_import_mlflow():
     probe = "import sys, harness_mlflow; print('mlflow' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                          timeout=60).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+        == "False"
+    )

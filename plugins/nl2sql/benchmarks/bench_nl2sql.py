@@ -39,8 +39,17 @@ from harness.training import torch_threads
 #: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, FFN 256,
 #: BertConfig's init std 0.02, none of the match/context inputs, no running validation.
 #: `git log -p -- plugins/nl2sql` shows it.
-PREVIOUS = {"epochs": 60, "dropout": 0.1, "attention_dropout": 0.1, "match": 0, "context": 0, "dev_fraction": 0.0,
-            "lr": 0.002, "intermediate_size": 256, "init_range": 0.02}
+PREVIOUS = {
+    "epochs": 60,
+    "dropout": 0.1,
+    "attention_dropout": 0.1,
+    "match": 0,
+    "context": 0,
+    "dev_fraction": 0.0,
+    "lr": 0.002,
+    "intermediate_size": 256,
+    "init_range": 0.02,
+}
 
 
 def load() -> str:
@@ -66,8 +75,10 @@ def fresh_run_profile(config: dict, task: Nl2sqlTask) -> None:
     imports = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     _, train_s = timed(lambda: generate("train"))
     _, test_s = timed(lambda: generate("test"))
-    print(f"[fresh run] import torch + transformers {imports:.2f} s; data generation: train (6,000 questions, "
-          f"360 tables) {train_s:.2f} s, test (1,000) {test_s:.2f} s (val/test tables avoid train's header lists)")
+    print(
+        f"[fresh run] import torch + transformers {imports:.2f} s; data generation: train (6,000 questions, "
+        f"360 tables) {train_s:.2f} s, test (1,000) {test_s:.2f} s (val/test tables avoid train's header lists)"
+    )
 
 
 def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None:
@@ -90,11 +101,13 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
         lengths = [len(e["ids"]) for e in encoded]
         questions = [e["n_q"] + 2 for e in encoded]
         padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
-        print(f"[{name}] {len(rows)} train questions, {len(batches)} steps per epoch; tokens per example mean "
-              f"{statistics.mean(lengths):.1f}, median {statistics.median(lengths):.0f}, max {max(lengths)}; question part "
-              f"{statistics.mean(questions):.1f}, headers {statistics.mean(lengths) - statistics.mean(questions):.1f} "
-              f"({1 - sum(questions) / sum(lengths):.0%} of tokens); padding in length-bucketed batches "
-              f"{padded / sum(lengths) - 1:.1%} extra tokens")
+        print(
+            f"[{name}] {len(rows)} train questions, {len(batches)} steps per epoch; tokens per example mean "
+            f"{statistics.mean(lengths):.1f}, median {statistics.median(lengths):.0f}, max {max(lengths)}; question part "
+            f"{statistics.mean(questions):.1f}, headers {statistics.mean(lengths) - statistics.mean(questions):.1f} "
+            f"({1 - sum(questions) / sum(lengths):.0%} of tokens); padding in length-bucketed batches "
+            f"{padded / sum(lengths) - 1:.1%} extra tokens"
+        )
         print(f"[{name}] tokenisation + labels once {encode_s:.2f} s; per-epoch order/buckets {order_s * 1000:.1f} ms")
         optimizer = torch.optim.AdamW(model.net.parameters(), lr=2e-3, weight_decay=0.01, fused=True)
         ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
@@ -106,8 +119,16 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
             batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
             t1 = time.perf_counter()
             conn_t, agg_t, op_t, col_t = batch["targets"]
-            conn, agg, op, col = model.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
-                                           batch["header_mask"], batch["n_q_max"], batch["match"], batch["col_features"])
+            conn, agg, op, col = model.net(
+                batch["ids"],
+                batch["types"],
+                batch["mask"],
+                batch["header_pos"],
+                batch["header_mask"],
+                batch["n_q_max"],
+                batch["match"],
+                batch["col_features"],
+            )
             loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
             loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
             t2 = time.perf_counter()
@@ -125,12 +146,16 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
         total = sum(parts.values())
         split = ", ".join(f"{k} {v / steps * 1000:.1f} ms ({v / total:.0%})" for k, v in parts.items())
         per_step, n_steps = total / steps, len(batches) * c["epochs"]
-        print(f"[{name}] per step (batch {c['train_batch_size']}): {per_step * 1000:.1f} ms = {split}; "
-              f"{seen / total:.0f} examples/s; x {n_steps} steps = {per_step * n_steps:.0f} s")
+        print(
+            f"[{name}] per step (batch {c['train_batch_size']}): {per_step * 1000:.1f} ms = {split}; "
+            f"{seen / total:.0f} examples/s; x {n_steps} steps = {per_step * n_steps:.0f} s"
+        )
         if dev:
             _, dev_s = timed(lambda: model._dev_score(dev))
-            print(f"[{name}] running validation per epoch: {len(dev)} questions on held-out train tables in {dev_s:.2f} s "
-                  f"(x {c['epochs']} epochs = {dev_s * c['epochs']:.1f} s)")
+            print(
+                f"[{name}] running validation per epoch: {len(dev)} questions on held-out train tables in {dev_s:.2f} s "
+                f"(x {c['epochs']} epochs = {dev_s * c['epochs']:.1f} s)"
+            )
 
 
 def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask) -> dict:
@@ -147,15 +172,23 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
         values[metric.name] = summarise(metric, scores, seed=0, primary=False)
     examples = steps * model.config["train_batch_size"]
     last = model.history[-1]
-    dev = (f"; running validation {model.dev_seconds:.1f} s of it, last dev logic-form {last['dev_logic_form']:.3f}"
-           if "dev_logic_form" in last else "")
+    dev = (
+        f"; running validation {model.dev_seconds:.1f} s of it, last dev logic-form {last['dev_logic_form']:.3f}"
+        if "dev_logic_form" in last
+        else ""
+    )
     score = values["nl2sql-score"]
-    print(f"[{name}] {model.config['epochs']} epochs, {steps} steps, {examples} examples: training {seconds:.1f} s, "
-          f"{examples / seconds:.0f} examples/s{dev}", flush=True)
-    print(f"[{name}] test nl2sql-score {score.value:.3f} [{score.ci_low:.3f}, {score.ci_high:.3f}] (logic form "
-          f"{values['nl2sql-logic-form-acc'].value:.3f}, execution {values['nl2sql-execution-acc'].value:.3f}); "
-          f"predicting 1,000 test questions {predict_s:.2f} s, scoring them (3 metrics) {score_s:.2f} s; {load()}",
-          flush=True)
+    print(
+        f"[{name}] {model.config['epochs']} epochs, {steps} steps, {examples} examples: training {seconds:.1f} s, "
+        f"{examples / seconds:.0f} examples/s{dev}",
+        flush=True,
+    )
+    print(
+        f"[{name}] test nl2sql-score {score.value:.3f} [{score.ci_low:.3f}, {score.ci_high:.3f}] (logic form "
+        f"{values['nl2sql-logic-form-acc'].value:.3f}, execution {values['nl2sql-execution-acc'].value:.3f}); "
+        f"predicting 1,000 test questions {predict_s:.2f} s, scoring them (3 metrics) {score_s:.2f} s; {load()}",
+        flush=True,
+    )
     return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, "score": score}
 
 
@@ -192,8 +225,9 @@ def train_old_code(revision: str, model_args: list[str]) -> None:
     """The previous default as it was: `git archive REV plugins/nl2sql`, trained by that code."""
     root = Path(__file__).resolve().parents[3]
     with tempfile.TemporaryDirectory(prefix="nl2sql-old-") as tmp:
-        archive = subprocess.run(["git", "-C", str(root), "archive", revision, "plugins/nl2sql"], capture_output=True,
-                                 check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", revision, "plugins/nl2sql"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "plugins" / "nl2sql"))
         out = subprocess.run([sys.executable, "-c", OLD_CODE, *model_args], env=env, capture_output=True, text=True)
@@ -205,11 +239,18 @@ def train_old_code(revision: str, model_args: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
-    parser.add_argument("--only", choices=("previous", "default", "previous-code"),
-                        help="train only this configuration (previous-code: only --previous-code's, no profile); "
-                        "throughput and execution need the default")
-    parser.add_argument("--previous-code", metavar="REV", help="also train the previous default with the plugin code "
-                        "of git revision REV (e.g. b810ad1, the last one before issue 16), its own defaults")
+    parser.add_argument(
+        "--only",
+        choices=("previous", "default", "previous-code"),
+        help="train only this configuration (previous-code: only --previous-code's, no profile); "
+        "throughput and execution need the default",
+    )
+    parser.add_argument(
+        "--previous-code",
+        metavar="REV",
+        help="also train the previous default with the plugin code "
+        "of git revision REV (e.g. b810ad1, the last one before issue 16), its own defaults",
+    )
     parser.add_argument("--old-arg", action="append", default=[], help="model argument for --previous-code (tests)")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
     parser.add_argument("--fresh-pairs", type=int, default=500, help="pairs timed with a fresh sandbox each (the peer)")
@@ -220,8 +261,11 @@ def main() -> None:
     task = Nl2sqlTask()
     train, test = task.load("train"), task.load("test")
     default = parse_model_args(args.model_arg)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-          f"bert torch threads {BertSqlModel(**default).config['threads']}; {load()}", flush=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+        f"bert torch threads {BertSqlModel(**default).config['threads']}; {load()}",
+        flush=True,
+    )
     print(f"new default: {BertSqlModel(**default).config}")
     print(f"previous default: {BertSqlModel(**PREVIOUS).config}")
 
@@ -234,8 +278,9 @@ def main() -> None:
         profile("previous", PREVIOUS, train)
     profile("default", default, train)
 
-    print("\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions, 95% bootstrap CI) ==",
-          flush=True)
+    print(
+        "\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions, 95% bootstrap CI) ==", flush=True
+    )
     new = old = None
     if args.only != "previous":
         new = train_and_score("default", default, train, test, task)
@@ -244,9 +289,11 @@ def main() -> None:
     if args.previous_code:
         train_old_code(args.previous_code, args.old_arg)
     if new and old:
-        print(f"default / previous training compute: wall time {new['seconds'] / old['seconds']:.2f}, steps "
-              f"{new['steps'] / old['steps']:.2f}, examples {new['examples'] / old['examples']:.2f}; nl2sql-score "
-              f"{new['score'].value:.3f} vs {old['score'].value:.3f}")
+        print(
+            f"default / previous training compute: wall time {new['seconds'] / old['seconds']:.2f}, steps "
+            f"{new['steps'] / old['steps']:.2f}, examples {new['examples'] / old['examples']:.2f}; nl2sql-score "
+            f"{new['score'].value:.3f} vs {old['score'].value:.3f}"
+        )
     if new is None:
         return
 
@@ -264,11 +311,14 @@ def main() -> None:
     pair_inputs = [task.input(r) for r in rows]
     preds = predict_all(RulesModel(), pair_inputs, None, 256)
     metric = ExecutionAccuracy()
-    hits, pooled_s = timed(lambda: [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, rows, pair_inputs,
-                                                                                            strict=True)])
-    print(f"execution accuracy on {len(rows)} question pairs (rules vs gold, train questions): {pooled_s:.2f} s "
-          f"({1000 * pooled_s / len(rows):.2f} ms per pair, {len(rows) / pooled_s:.0f} pairs/s; "
-          f"EX there {sum(hits) / len(hits):.3f})")
+    hits, pooled_s = timed(
+        lambda: [metric.score(p, r["sql"], i)["hit"] for p, r, i in zip(preds, rows, pair_inputs, strict=True)]
+    )
+    print(
+        f"execution accuracy on {len(rows)} question pairs (rules vs gold, train questions): {pooled_s:.2f} s "
+        f"({1000 * pooled_s / len(rows):.2f} ms per pair, {len(rows) / pooled_s:.0f} pairs/s; "
+        f"EX there {sum(hits) / len(hits):.3f})"
+    )
     fresh = rows[: args.fresh_pairs]
     started = time.perf_counter()
     for p, r in zip(preds, fresh, strict=False):
@@ -276,8 +326,10 @@ def main() -> None:
         same_result(box.run(p), box.run(r["sql"]))
         box.close()
     fresh_s = time.perf_counter() - started
-    print(f"peer, fresh sandbox per pair: {1000 * fresh_s / len(fresh):.2f} ms per pair ({len(fresh)} pairs); "
-          f"pooled is {fresh_s / len(fresh) / (pooled_s / len(rows)):.1f}x faster")
+    print(
+        f"peer, fresh sandbox per pair: {1000 * fresh_s / len(fresh):.2f} ms per pair ({len(fresh)} pairs); "
+        f"pooled is {fresh_s / len(fresh) / (pooled_s / len(rows)):.1f}x faster"
+    )
     print(f"\nend: {load()}")
 
 

@@ -72,8 +72,9 @@ class Encoder:
             encoded.update(self._match(question[: self.max_question], header, header_pos, len(tokens), table))
         return encoded
 
-    def _match(self, question: str, header: list[str], header_pos: list[int], n_tokens: int,
-               table: dict | None) -> dict[str, Any]:
+    def _match(
+        self, question: str, header: list[str], header_pos: list[int], n_tokens: int, table: dict | None
+    ) -> dict[str, Any]:
         """Match codes per token (0 special; question 1-4: +1 shares a bigram with a header, +2 with
         a text cell; header 5/6: no/yes shares a bigram with the question) and (char, column) pairs."""
         q = [_norm(c) for c in question]
@@ -106,8 +107,12 @@ class Encoder:
             if len(self._cells) > 4096:
                 self._cells.clear()
             columns = list(zip(*table["rows"], strict=True)) if table["rows"] else [() for _ in table["header"]]
-            self._cells[key] = [set().union(*(_bigrams([_norm(ch) for ch in str(c)]) for c in column if c is not None))
-                                if kind == "text" else set() for column, kind in zip(columns, table["types"], strict=True)]
+            self._cells[key] = [
+                set().union(*(_bigrams([_norm(ch) for ch in str(c)]) for c in column if c is not None))
+                if kind == "text"
+                else set()
+                for column, kind in zip(columns, table["types"], strict=True)
+            ]
         return self._cells[key]
 
 
@@ -223,8 +228,16 @@ def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, 
         mask[i, : len(e["ids"])] = 1
         header_pos[i, : len(e["header_pos"])] = torch.tensor(e["header_pos"], dtype=torch.long)
         header_mask[i, : len(e["header_pos"])] = True
-    batch = {"ids": ids, "types": types, "mask": mask, "header_pos": header_pos, "header_mask": header_mask, "n_q_max": n_q,
-             "match": None, "col_features": None}
+    batch = {
+        "ids": ids,
+        "types": types,
+        "mask": mask,
+        "header_pos": header_pos,
+        "header_mask": header_mask,
+        "n_q_max": n_q,
+        "match": None,
+        "col_features": None,
+    }
     if "match" in encoded[0]:
         match = torch.zeros(n, length, dtype=torch.long)
         features = torch.zeros(n, n_q, n_h, 2)
@@ -294,23 +307,48 @@ def epoch_status(epoch: int, epochs: int, loss: float | None, history: list[dict
 class BertSqlModel(Model):
     name = "bert"
     tasks = ("nl2sql",)
-    description = ("The post's BERT NL2SQL model (conn / sel+agg / value-tagging / condition-column heads); a small BERT "
-                   "from scratch by default, or pretrained=PATH to a local Chinese BERT checkpoint.")
+    description = (
+        "The post's BERT NL2SQL model (conn / sel+agg / value-tagging / condition-column heads); a small BERT "
+        "from scratch by default, or pretrained=PATH to a local Chinese BERT checkpoint."
+    )
     defaults = {
         "pretrained": "",  # path to a local BERT checkpoint directory (config + weights + vocab)
-        "hidden_size": 64, "layers": 2, "heads": 4, "intermediate_size": 128, "dropout": 0.05, "attention_dropout": 0.0,
+        "hidden_size": 64,
+        "layers": 2,
+        "heads": 4,
+        "intermediate_size": 128,
+        "dropout": 0.05,
+        "attention_dropout": 0.0,
         "init_range": 0.06,  # std of the from-scratch BERT's initial weights (BertConfig's default 0.02 starts slowly)
-        "epochs": 18, "train_batch_size": 32, "lr": 0.0,  # 0 = 4e-3 from scratch, 5e-5 for a pretrained model
-        "warmup": 0.06, "max_len": 160, "max_question": 80, "max_header": 12, "threads": 1, "max_train": 0,
-        "dev_fraction": 0.05, "match": 1, "context": 1,
+        "epochs": 18,
+        "train_batch_size": 32,
+        "lr": 0.0,  # 0 = 4e-3 from scratch, 5e-5 for a pretrained model
+        "warmup": 0.06,
+        "max_len": 160,
+        "max_question": 80,
+        "max_header": 12,
+        "threads": 1,
+        "max_train": 0,
+        "dev_fraction": 0.05,
+        "match": 1,
+        "context": 1,
     }
     batch_size = 64
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
         c = self.config
-        for key in ("hidden_size", "layers", "heads", "intermediate_size", "epochs", "train_batch_size", "max_len",
-                    "max_question", "max_header"):
+        for key in (
+            "hidden_size",
+            "layers",
+            "heads",
+            "intermediate_size",
+            "epochs",
+            "train_batch_size",
+            "max_len",
+            "max_question",
+            "max_header",
+        ):
             if c[key] < 1:
                 raise ConfigError(f"model 'bert': {key} must be at least 1, got {c[key]}")
         for key in ("match", "context"):
@@ -318,10 +356,20 @@ class BertSqlModel(Model):
                 raise ConfigError(f"model 'bert': {key} must be 0 or 1, got {c[key]}")
         if c["hidden_size"] % c["heads"]:
             raise ConfigError(f"model 'bert': hidden_size ({c['hidden_size']}) must be a multiple of heads ({c['heads']})")
-        if (not 0 <= c["dropout"] < 1 or not 0 <= c["attention_dropout"] < 1 or c["lr"] < 0 or not 0 <= c["warmup"] < 1
-                or c["threads"] < 0 or c["max_train"] < 0 or not 0 <= c["dev_fraction"] < 1 or not 0 < c["init_range"] <= 1):
-            raise ConfigError("model 'bert': need 0 <= dropout, attention_dropout, warmup, dev_fraction < 1, lr >= 0, "
-                              "0 < init_range <= 1, threads >= 0, max_train >= 0")
+        if (
+            not 0 <= c["dropout"] < 1
+            or not 0 <= c["attention_dropout"] < 1
+            or c["lr"] < 0
+            or not 0 <= c["warmup"] < 1
+            or c["threads"] < 0
+            or c["max_train"] < 0
+            or not 0 <= c["dev_fraction"] < 1
+            or not 0 < c["init_range"] <= 1
+        ):
+            raise ConfigError(
+                "model 'bert': need 0 <= dropout, attention_dropout, warmup, dev_fraction < 1, lr >= 0, "
+                "0 < init_range <= 1, threads >= 0, max_train >= 0"
+            )
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
             raise ConfigError(f"model 'bert': pretrained={c['pretrained']!r} is not a directory (a local BERT checkpoint)")
         self.net: Any = None
@@ -331,7 +379,6 @@ class BertSqlModel(Model):
         self.history: list[dict] = []
 
     # -- building -------------------------------------------------------------------------------
-
 
     def _pretrained_vocab(self, path: Path) -> dict[str, int]:
         vocab_file = path / "vocab.txt"
@@ -361,10 +408,16 @@ class BertSqlModel(Model):
         else:
             if bert_config is None:
                 bert_config = BertConfig(
-                    vocab_size=len(vocab), hidden_size=c["hidden_size"], num_hidden_layers=c["layers"],
-                    num_attention_heads=c["heads"], intermediate_size=c["intermediate_size"],
-                    hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["attention_dropout"],
-                    max_position_embeddings=max(512, c["max_len"]), type_vocab_size=2, initializer_range=c["init_range"],
+                    vocab_size=len(vocab),
+                    hidden_size=c["hidden_size"],
+                    num_hidden_layers=c["layers"],
+                    num_attention_heads=c["heads"],
+                    intermediate_size=c["intermediate_size"],
+                    hidden_dropout_prob=c["dropout"],
+                    attention_probs_dropout_prob=c["attention_dropout"],
+                    max_position_embeddings=max(512, c["max_len"]),
+                    type_vocab_size=2,
+                    initializer_range=c["init_range"],
                 ).to_dict()
             bert = BertModel(BertConfig.from_dict(bert_config), add_pooling_layer=False)
         max_len = min(c["max_len"], bert.config.max_position_embeddings)
@@ -402,7 +455,8 @@ class BertSqlModel(Model):
         total = steps_per_epoch * c["epochs"]
         warmup = max(1, int(total * c["warmup"]))
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+        )
         ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
 
         # Resumable: data order is a function of (seed, epoch), so a restored snapshot (weights,
@@ -420,9 +474,15 @@ class BertSqlModel(Model):
         started = time.perf_counter()
 
         def payload() -> dict[str, Any]:
-            return {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "loss": loss_avg, "history": history, "seconds": spent + time.perf_counter() - started,
-                    "dev_seconds": dev_spent}
+            return {
+                "model": self.net.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "loss": loss_avg,
+                "history": history,
+                "seconds": spent + time.perf_counter() - started,
+                "dev_seconds": dev_spent,
+            }
 
         dev_note = f"; dev: {len(dev)} questions on held-out train tables" if dev else ""
         title = f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs{dev_note})"
@@ -435,9 +495,16 @@ class BertSqlModel(Model):
                     chosen = batches[k]
                     batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
                     conn_t, agg_t, op_t, col_t = batch["targets"]
-                    conn, agg, op, col = self.net(batch["ids"], batch["types"], batch["mask"], batch["header_pos"],
-                                                  batch["header_mask"], batch["n_q_max"], batch["match"],
-                                                  batch["col_features"])
+                    conn, agg, op, col = self.net(
+                        batch["ids"],
+                        batch["types"],
+                        batch["mask"],
+                        batch["header_pos"],
+                        batch["header_mask"],
+                        batch["n_q_max"],
+                        batch["match"],
+                        batch["col_features"],
+                    )
                     loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
                     if (col_t != -100).any():
                         loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
@@ -490,8 +557,12 @@ class BertSqlModel(Model):
         torch.save(self.net.state_dict(), directory / "model.pt")
         tokens = sorted(self.encoder.vocab, key=self.encoder.vocab.get)
         (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        meta = {"bert_config": self.net.bert.config.to_dict(), "train_seconds": self.train_seconds,
-                "dev_seconds": self.dev_seconds, "history": self.history}
+        meta = {
+            "bert_config": self.net.bert.config.to_dict(),
+            "train_seconds": self.train_seconds,
+            "dev_seconds": self.dev_seconds,
+            "history": self.history,
+        }
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def load(self, directory: Path) -> None:
@@ -521,12 +592,21 @@ class BertSqlModel(Model):
         encoded = [self.encoder.encode(item["question"], item["table"]["header"], item["table"]) for item in batch]
         tensors = _batch(encoded)
         with torch.inference_mode():
-            conn, agg, op, col = self.net(tensors["ids"], tensors["types"], tensors["mask"], tensors["header_pos"],
-                                          tensors["header_mask"], tensors["n_q_max"], tensors["match"],
-                                          tensors["col_features"])
+            conn, agg, op, col = self.net(
+                tensors["ids"],
+                tensors["types"],
+                tensors["mask"],
+                tensors["header_pos"],
+                tensors["header_mask"],
+                tensors["n_q_max"],
+                tensors["match"],
+                tensors["col_features"],
+            )
             conn_p, agg_p, op_p, col_p = conn.softmax(-1), agg.softmax(-1), op.softmax(-1), col.softmax(-1)
-        return [self.decode(item, e, conn_p[i], agg_p[i], op_p[i], col_p[i])
-                for i, (item, e) in enumerate(zip(batch, encoded, strict=True))]
+        return [
+            self.decode(item, e, conn_p[i], agg_p[i], op_p[i], col_p[i])
+            for i, (item, e) in enumerate(zip(batch, encoded, strict=True))
+        ]
 
     def decode(self, item: dict, encoded: dict, conn: Any, agg: Any, op: Any, col: Any) -> dict:
         """The post's inference rules, turning head outputs into a TableQA `sql` object."""

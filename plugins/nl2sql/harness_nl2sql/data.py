@@ -33,8 +33,14 @@ def read_tables(path: Path) -> dict[str, dict]:
         if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != len(header) for r in rows):
             raise DataError(f"{where}: every row must be a list of {len(header)} cells")
         # Extra keys (TableQA's `common`, source notes, ...) are dropped: models and metrics never use them.
-        entry = {"id": str(table["id"]), "name": str(table.get("name", "")), "title": str(table.get("title", "")),
-                 "header": header, "types": types, "rows": rows}
+        entry = {
+            "id": str(table["id"]),
+            "name": str(table.get("name", "")),
+            "title": str(table.get("title", "")),
+            "header": header,
+            "types": types,
+            "rows": rows,
+        }
         if entry["id"] in tables and tables[entry["id"]] != entry:
             raise DataError(f"{where}: table id {table['id']!r} occurs twice with different contents")
         tables[entry["id"]] = entry
@@ -99,8 +105,10 @@ def read_gold(path: Path, questions: list[dict], tables: dict[str, dict], questi
     """
     gold = list(read_jsonl(path, "gold SQL, one flat object per line aligned with the questions"))
     if len(gold) != len(questions):
-        raise DataError(f"{path}: {len(gold)} gold lines for {len(questions)} questions in {questions_path.name} "
-                        "(the gold file must be line-aligned with the questions)")
+        raise DataError(
+            f"{path}: {len(gold)} gold lines for {len(questions)} questions in {questions_path.name} "
+            "(the gold file must be line-aligned with the questions)"
+        )
     for (where, _, item), question in zip(gold, questions, strict=True):
         if not isinstance(item, dict):
             raise DataError(f"{where}: expected a JSON object")
@@ -133,5 +141,10 @@ def load_synthetic(split: str) -> list[dict]:
 
 
 def _row(question: dict, table: dict) -> dict:
-    return {"id": question["id"], "question": question["question"], "table_id": question["table_id"],
-            "table": table, "sql": question["sql"]}
+    return {
+        "id": question["id"],
+        "question": question["question"],
+        "table_id": question["table_id"],
+        "table": table,
+        "sql": question["sql"],
+    }

@@ -78,8 +78,10 @@ class LogicFormAccuracy(_Nl2sqlMetric):
 
 class ExecutionAccuracy(_Nl2sqlMetric):
     name = "nl2sql-execution-acc"
-    description = ("Share of questions whose predicted SQL returns the gold SQL's result multiset (numbers within 1e-6), "
-                   "run in a sandboxed in-memory DuckDB holding only the question's table.")
+    description = (
+        "Share of questions whose predicted SQL returns the gold SQL's result multiset (numbers within 1e-6), "
+        "run in a sandboxed in-memory DuckDB holding only the question's table."
+    )
 
     def hit(self, pred, gold, input):
         return execution_equal(pred, gold, input["table"])
@@ -112,10 +114,16 @@ COMPONENTS = [
     _component("nl2sql-agg-acc", "multiset of aggregations (ignoring which column)", lambda s: Counter(int(a) for a in s["agg"])),
     _component("nl2sql-conn-acc", "condition connective (and/or; none below two conditions)", conn_of),
     _component("nl2sql-cond-col-acc", "multiset of condition columns", lambda s: Counter(int(c[0]) for c in s["conds"])),
-    _component("nl2sql-cond-op-acc", "multiset of (condition column, operator)",
-               lambda s: Counter((int(c[0]), int(c[1])) for c in s["conds"])),
-    _component("nl2sql-cond-value-acc", "multiset of (condition column, value)",
-               lambda s: Counter((int(c[0]), normalise_value(c[2])) for c in s["conds"])),
+    _component(
+        "nl2sql-cond-op-acc",
+        "multiset of (condition column, operator)",
+        lambda s: Counter((int(c[0]), int(c[1])) for c in s["conds"]),
+    ),
+    _component(
+        "nl2sql-cond-value-acc",
+        "multiset of (condition column, value)",
+        lambda s: Counter((int(c[0]), normalise_value(c[2])) for c in s["conds"]),
+    ),
 ]
 
 METRICS = [CompetitionScore, LogicFormAccuracy, ExecutionAccuracy, *COMPONENTS]

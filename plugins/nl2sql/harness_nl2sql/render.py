@@ -40,16 +40,26 @@ class Nl2sqlRenderer(Renderer):
         table = inp.get("table") or {}
         gold, pred = sample.reference, sample.prediction
         scores = sample.scores or {}
-        verdict = ", ".join(f"{name.removeprefix('nl2sql-')}: {value.get('hit') if isinstance(value, Mapping) else value}"
-                            for name, value in scores.items() if name in ("nl2sql-logic-form-acc", "nl2sql-execution-acc"))
+        verdict = ", ".join(
+            f"{name.removeprefix('nl2sql-')}: {value.get('hit') if isinstance(value, Mapping) else value}"
+            for name, value in scores.items()
+            if name in ("nl2sql-logic-form-acc", "nl2sql-execution-acc")
+        )
         panels = [views.text(str(inp.get("question", "")), title="Question", caption=verdict)]
         n_rows = len(table.get("rows", []))
         title = " · ".join(filter(None, [str(table.get("title", "")), str(inp.get("table_id", ""))]))
         columns = ", ".join(f"{h} ({t})" for h, t in zip(table.get("header", []), table.get("types", []), strict=False))
         caption = f"{n_rows} rows, first {min(n_rows, PREVIEW_ROWS)} shown; columns: {columns}"
         panels.append(views.table(preview(table), title=f"Table {title}", caption=caption))
-        panels.append(views.diff(display(gold, table), display(pred if isinstance(pred, Mapping) else None, table),
-                                 title="Gold vs predicted SQL", expected_label="gold", actual_label="predicted"))
+        panels.append(
+            views.diff(
+                display(gold, table),
+                display(pred if isinstance(pred, Mapping) else None, table),
+                title="Gold vs predicted SQL",
+                expected_label="gold",
+                actual_label="predicted",
+            )
+        )
         if table.get("header"):
             if isinstance(gold, Mapping):
                 panels.append(_result_panel(execute(dict(gold), dict(table)), "Gold result", selected_names(gold, table)))
@@ -59,33 +69,63 @@ class Nl2sqlRenderer(Renderer):
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
         panels = []
-        values = [{"metric": m.name.removeprefix("nl2sql-"), "accuracy": m.value, "low": m.ci_low, "high": m.ci_high}
-                  for m in run.metrics if m.value is not None]
+        values = [
+            {"metric": m.name.removeprefix("nl2sql-"), "accuracy": m.value, "low": m.ci_low, "high": m.ci_high}
+            for m in run.metrics
+            if m.value is not None
+        ]
         if values:
-            panels.append(views.chart({
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "data": {"values": values},
-                "layer": [
-                    {"mark": "bar", "encoding": {
-                        "y": {"field": "metric", "type": "nominal", "sort": None},
-                        "x": {"field": "accuracy", "type": "quantitative", "scale": {"domain": [0, 1]}}}},
-                    {"mark": "rule", "encoding": {"y": {"field": "metric", "type": "nominal", "sort": None},
-                                                  "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}}},
-                ],
-            }, title="Accuracy by component", caption="bars: value; lines: 95% bootstrap interval"))
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "data": {"values": values},
+                        "layer": [
+                            {
+                                "mark": "bar",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "accuracy", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                                },
+                            },
+                            {
+                                "mark": "rule",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "low", "type": "quantitative"},
+                                    "x2": {"field": "high"},
+                                },
+                            },
+                        ],
+                    },
+                    title="Accuracy by component",
+                    caption="bars: value; lines: 95% bootstrap interval",
+                )
+            )
         by_conds: dict[int, list[float]] = defaultdict(list)
         for sample in samples:
             ref, score = sample.reference, (sample.scores or {}).get("nl2sql-logic-form-acc")
             if isinstance(ref, Mapping) and isinstance(score, Mapping) and score.get("n"):
                 by_conds[len(ref.get("conds", []))].append(float(score["hit"]))
         if by_conds:
-            rows = [{"conditions": str(k), "logic-form accuracy": sum(v) / len(v), "questions": len(v)}
-                    for k, v in sorted(by_conds.items())]
-            panels.append(views.chart({
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "data": {"values": rows}, "mark": "bar",
-                "encoding": {"x": {"field": "conditions", "type": "ordinal"},
-                             "y": {"field": "logic-form accuracy", "type": "quantitative", "scale": {"domain": [0, 1]}},
-                             "tooltip": [{"field": "questions"}]},
-            }, title="Logic-form accuracy by number of gold conditions", caption=f"first {len(samples)} samples of the run"))
+            rows = [
+                {"conditions": str(k), "logic-form accuracy": sum(v) / len(v), "questions": len(v)}
+                for k, v in sorted(by_conds.items())
+            ]
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "data": {"values": rows},
+                        "mark": "bar",
+                        "encoding": {
+                            "x": {"field": "conditions", "type": "ordinal"},
+                            "y": {"field": "logic-form accuracy", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                            "tooltip": [{"field": "questions"}],
+                        },
+                    },
+                    title="Logic-form accuracy by number of gold conditions",
+                    caption=f"first {len(samples)} samples of the run",
+                )
+            )
         return panels

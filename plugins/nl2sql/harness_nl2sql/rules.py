@@ -18,10 +18,31 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?[万亿千]?|[零一二两三四五六七�
 GT = ("大于", "超过", "高于", "以上", "多于", "超出", ">", "大")
 LT = ("小于", "低于", "不到", "以下", "少于", "不足", "<", "小")
 NE = ("不等于", "不是", "不为", "并非", "除了", "不属于", "不在", "非")
-AGG_WORDS = [(1, ("平均", "均值")), (2, ("最高", "最大", "最多")), (3, ("最低", "最小", "最少")),
-             (5, ("总和", "合计", "一共", "加起来", "总数", "总"))]
-COUNT_WORDS = ("多少个", "有几", "几个", "数量", "多少家", "多少部", "多少所", "多少款", "多少名", "多少本", "数目",
-               "几家", "几部", "几所", "几款", "几名", "几本")
+AGG_WORDS = [
+    (1, ("平均", "均值")),
+    (2, ("最高", "最大", "最多")),
+    (3, ("最低", "最小", "最少")),
+    (5, ("总和", "合计", "一共", "加起来", "总数", "总")),
+]
+COUNT_WORDS = (
+    "多少个",
+    "有几",
+    "几个",
+    "数量",
+    "多少家",
+    "多少部",
+    "多少所",
+    "多少款",
+    "多少名",
+    "多少本",
+    "数目",
+    "几家",
+    "几部",
+    "几所",
+    "几款",
+    "几名",
+    "几本",
+)
 
 
 def bare(header: str) -> str:
@@ -117,8 +138,7 @@ class RulesModel(Model):
         # Selection: headers named outside conditions, with aggregation words next to them.
         sel, agg = [], []
         for s, e, j in mentions:
-            near_cond = any(c[0] == j for c in ordered) and any(
-                cs - 12 <= e <= cs for cs, c in conds if c[0] == j)
+            near_cond = any(c[0] == j for c in ordered) and any(cs - 12 <= e <= cs for cs, c in conds if c[0] == j)
             if near_cond or j in sel:
                 continue
             window = question[max(0, s - 3) : e + 4]

@@ -173,8 +173,15 @@ class Sandbox:
         import duckdb
 
         self.time_limit_s = time_limit_s
-        self.con = duckdb.connect(":memory:", config={"enable_external_access": False, "autoinstall_known_extensions": False,
-                                                      "autoload_known_extensions": False, "threads": 1})
+        self.con = duckdb.connect(
+            ":memory:",
+            config={
+                "enable_external_access": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "threads": 1,
+            },
+        )
         self.con.execute("SET lock_configuration = true")
         self.table: dict = {}
         self._memo: dict[tuple, list[tuple] | str] = {}
@@ -195,8 +202,12 @@ class Sandbox:
             import pyarrow as pa
 
             columns_data = list(zip(*rows, strict=True))
-            data = pa.table({f"c{i}": pa.array(list(col), type=pa.float64() if t == "real" else pa.string())
-                             for i, (col, t) in enumerate(zip(columns_data, types, strict=True))})
+            data = pa.table(
+                {
+                    f"c{i}": pa.array(list(col), type=pa.float64() if t == "real" else pa.string())
+                    for i, (col, t) in enumerate(zip(columns_data, types, strict=True))
+                }
+            )
             self.con.register("source_rows", data)
             self.con.execute("INSERT INTO t SELECT * FROM source_rows")
             self.con.unregister("source_rows")

@@ -12,27 +12,45 @@ from harness_nl2sql.data import SPLITS, load_real, load_synthetic
 class Nl2sqlTask(Task):
     name = "nl2sql"
     version = "1"
-    description = ("Chinese NL2SQL in the TableQA format: a question and one table in, structured SQL (sel/agg, conds, "
-                   "and/or) out; scored by logic form and by sandboxed execution.")
+    description = (
+        "Chinese NL2SQL in the TableQA format: a question and one table in, structured SQL (sel/agg, conds, "
+        "and/or) out; scored by logic form and by sandboxed execution."
+    )
     source = "https://kexue.fm/archives/6771"
     splits = SPLITS
     default_split = "test"
     train_split = "train"
-    metrics = ("nl2sql-score", "nl2sql-logic-form-acc", "nl2sql-execution-acc", "nl2sql-sel-acc", "nl2sql-agg-acc",
-               "nl2sql-conn-acc", "nl2sql-cond-col-acc", "nl2sql-cond-op-acc", "nl2sql-cond-value-acc")
+    metrics = (
+        "nl2sql-score",
+        "nl2sql-logic-form-acc",
+        "nl2sql-execution-acc",
+        "nl2sql-sel-acc",
+        "nl2sql-agg-acc",
+        "nl2sql-conn-acc",
+        "nl2sql-cond-col-acc",
+        "nl2sql-cond-op-acc",
+        "nl2sql-cond-value-acc",
+    )
     primary_metric = "nl2sql-score"
     default_model = "bert"
     embedded_dataset = "nl2sql-synth-v1"
     prediction_schema = {
-        "type": "object", "required": ["sel", "agg", "cond_conn_op", "conds"],
+        "type": "object",
+        "required": ["sel", "agg", "cond_conn_op", "conds"],
         "description": "TableQA's sql object: agg per selected column, conds as [column, op, value]",
         "properties": {
             "sel": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "agg": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 5}},
             "cond_conn_op": {"type": "integer", "minimum": 0, "maximum": 2},
-            "conds": {"type": "array", "items": {"type": "array", "minItems": 3, "maxItems": 3,
-                                                  "prefixItems": [{"type": "integer", "minimum": 0},
-                                                                  {"type": "integer", "minimum": 0, "maximum": 3}, {}]}},
+            "conds": {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "minItems": 3,
+                    "maxItems": 3,
+                    "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 0, "maximum": 3}, {}],
+                },
+            },
         },
     }
     real_dataset = "tableqa"

@@ -60,13 +60,21 @@ def test_many_values_are_written_differently_from_the_table(splits):
     verbatim = sum(str(c[2]) in question for question, c in conds)
     assert verbatim < 0.85 * len(conds)
     # ...but the label derivation still finds most of them (1.2万, 三, 北大, 北京).
-    found = sum(locate(question, str(c[2]), tables[q]["types"][c[0]] == "real") is not None
-                for (question, c), q in zip(conds, [q["table_id"] for q in questions for _ in q["sql"]["conds"]], strict=True))
+    found = sum(
+        locate(question, str(c[2]), tables[q]["types"][c[0]] == "real") is not None
+        for (question, c), q in zip(conds, [q["table_id"] for q in questions for _ in q["sql"]["conds"]], strict=True)
+    )
     assert found > 0.9 * len(conds)
 
 
-TABLE = {"id": "t1", "name": "Table_t1", "title": "房价", "header": ["城市", "均价", "套数"], "types": ["text", "real", "real"],
-         "rows": [["北京市", 60000, 12], ["上海市", 55000, 30], ["广州市", 32000, 7]]}
+TABLE = {
+    "id": "t1",
+    "name": "Table_t1",
+    "title": "房价",
+    "header": ["城市", "均价", "套数"],
+    "types": ["text", "real", "real"],
+    "rows": [["北京市", 60000, 12], ["上海市", 55000, 30], ["广州市", 32000, 7]],
+}
 
 
 def write_split(directory, split, questions, tables=(TABLE,)):
@@ -76,10 +84,18 @@ def write_split(directory, split, questions, tables=(TABLE,)):
     (directory / f"{split}.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-GOOD = [{"table_id": "t1", "question": "北京的均价是多少",
-         "sql": {"sel": [1], "agg": [0], "cond_conn_op": 0, "conds": [[0, 2, "北京市"]]}},
-        {"table_id": "t1", "question": "均价超过4万的城市有几个",
-         "sql": {"sel": [0], "agg": [4], "cond_conn_op": 0, "conds": [[1, 0, "40000"]]}}]
+GOOD = [
+    {
+        "table_id": "t1",
+        "question": "北京的均价是多少",
+        "sql": {"sel": [1], "agg": [0], "cond_conn_op": 0, "conds": [[0, 2, "北京市"]]},
+    },
+    {
+        "table_id": "t1",
+        "question": "均价超过4万的城市有几个",
+        "sql": {"sel": [0], "agg": [4], "cond_conn_op": 0, "conds": [[1, 0, "40000"]]},
+    },
+]
 
 
 def test_real_format_is_loaded_and_scored(tmp_path):
@@ -103,16 +119,26 @@ def test_test_questions_without_sql_are_predicted_but_not_scored(tmp_path):
 BAD_CASES = [
     ('{"table_id": "t1", "question": "x", "sql": ', r"val\.json:2: not valid JSON"),
     ({"table_id": "nope", "question": "x", "sql": GOOD[0]["sql"]}, r"val\.json:2: table_id 'nope' is not in val\.tables\.json"),
-    ({"table_id": "t1", "question": "x", "sql": {"sel": [3], "agg": [0], "cond_conn_op": 0, "conds": []}},
-     r"val\.json:2: column index 3 out of range"),
-    ({"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 0, "conds": [[5, 2, "a"]]}},
-     r"val\.json:2: column index 5 out of range"),
-    ({"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 0, "conds": [[0, 7, "a"]]}},
-     r"val\.json:2: unknown op code 7"),
-    ({"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [9], "cond_conn_op": 0, "conds": []}},
-     r"val\.json:2: unknown agg code 9"),
-    ({"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 4, "conds": []}},
-     r"val\.json:2: unknown cond_conn_op 4"),
+    (
+        {"table_id": "t1", "question": "x", "sql": {"sel": [3], "agg": [0], "cond_conn_op": 0, "conds": []}},
+        r"val\.json:2: column index 3 out of range",
+    ),
+    (
+        {"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 0, "conds": [[5, 2, "a"]]}},
+        r"val\.json:2: column index 5 out of range",
+    ),
+    (
+        {"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 0, "conds": [[0, 7, "a"]]}},
+        r"val\.json:2: unknown op code 7",
+    ),
+    (
+        {"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [9], "cond_conn_op": 0, "conds": []}},
+        r"val\.json:2: unknown agg code 9",
+    ),
+    (
+        {"table_id": "t1", "question": "x", "sql": {"sel": [0], "agg": [0], "cond_conn_op": 4, "conds": []}},
+        r"val\.json:2: unknown cond_conn_op 4",
+    ),
     ({"table_id": "t1", "question": "x"}, r"val\.json:2: no 'sql'"),
 ]
 

@@ -14,8 +14,15 @@ from harness_nl2sql.task import Nl2sqlTask
 from harness import ConfigError
 from harness.testing import run_plugin
 
-TINY = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "1", "max_train": "160",
-        "train_batch_size": "16"}
+TINY = {
+    "hidden_size": "32",
+    "layers": "1",
+    "heads": "2",
+    "intermediate_size": "64",
+    "epochs": "1",
+    "max_train": "160",
+    "train_batch_size": "16",
+}
 
 
 def test_rules_baseline_is_honest_and_imperfect(tmp_path):
@@ -29,8 +36,11 @@ def test_rules_baseline_is_honest_and_imperfect(tmp_path):
 
 
 def test_rules_reads_a_simple_question():
-    table = {"header": ["城市", "均价", "套数"], "types": ["text", "real", "real"],
-             "rows": [["北京市", 60000, 12], ["上海市", 55000, 30]]}
+    table = {
+        "header": ["城市", "均价", "套数"],
+        "types": ["text", "real", "real"],
+        "rows": [["北京市", 60000, 12], ["上海市", 55000, 30]],
+    }
     sql = RulesModel().parse("北京的均价是多少", table)
     assert sql == {"sel": [1], "agg": [0], "cond_conn_op": 0, "conds": [[0, 2, "北京市"]]}
     sql = RulesModel().parse("套数超过20或者城市是上海的平均均价", table)
@@ -53,8 +63,12 @@ def test_bert_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
     first = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=TINY, split="val", limit=24).run
     assert first.status == "finished", first.error
-    preds = [json.loads(r["prediction"]) for r in __import__("harness.store", fromlist=["Store"]).Store(db).query(
-        "SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])]
+    preds = [
+        json.loads(r["prediction"])
+        for r in __import__("harness.store", fromlist=["Store"])
+        .Store(db)
+        .query("SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])
+    ]
     assert len(preds) == 24 and all(set(p) == {"sel", "agg", "cond_conn_op", "conds"} for p in preds)
     checkpoints = list((tmp_path / "harness-home" / "checkpoints" / "bert").iterdir())
     assert len(checkpoints) == 1 and (checkpoints[0] / "model.pt").exists()
@@ -85,14 +99,17 @@ def test_bert_starts_from_a_local_pretrained_checkpoint(tmp_path):
     assert model.net.bert.config.hidden_size == 32 and model.encoder.vocab["北"] == vocab["北"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
-    ({"epochs": "0"}, "epochs must be at least 1"),
-    ({"init_range": "0"}, "0 < init_range"),
-    ({"layers": "two"}, "not a valid int"),
-    ({"pretrained": "/nonexistent/bert"}, "not a directory"),
-    ({"learning_rate": "1"}, "has no argument"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"hidden_size": "30", "heads": "4"}, "multiple of heads"),
+        ({"epochs": "0"}, "epochs must be at least 1"),
+        ({"init_range": "0"}, "0 < init_range"),
+        ({"layers": "two"}, "not a valid int"),
+        ({"pretrained": "/nonexistent/bert"}, "not a directory"),
+        ({"learning_rate": "1"}, "has no argument"),
+    ],
+)
 def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
     with pytest.raises(ConfigError, match=message):
         run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=args)
@@ -188,8 +205,14 @@ def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_
     for name in ("val.json", "val.tables.json"):
         shutil.copy(fixtures / name, tmp_path / name)
     with use_plugins(harness_nl2sql) as registry:
-        request = RunRequest(task="nl2sql", model="bert", model_args={**TINY, "max_train": "200"}, split="val",
-                             data_dir=tmp_path, train_data=EMBEDDED)
+        request = RunRequest(
+            task="nl2sql",
+            model="bert",
+            model_args={**TINY, "max_train": "200"},
+            split="val",
+            data_dir=tmp_path,
+            train_data=EMBEDDED,
+        )
         run = Runner(registry, Store(tmp_path / "r.duckdb")).run(request).run
     assert run.status == "finished", run.error
     assert run.dataset == "tableqa" and run.train_dataset == "nl2sql-synth-v1" and run.n_samples == 4

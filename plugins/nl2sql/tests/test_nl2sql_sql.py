@@ -8,10 +8,19 @@ from harness_nl2sql.metrics import METRICS, CompetitionScore, ExecutionAccuracy,
 from harness_nl2sql.sql import Sandbox, display, execute, render, same_result
 from harness_nl2sql.values import locate, number_forms, parse_number, snap, span_value
 
-TABLE = {"id": "cars", "name": "Table_cars", "title": "车型", "header": ["车型", "价格(万元)", "销量", 'odd "name"'],
-         "types": ["text", "real", "real", "text"],
-         "rows": [["汉EV", 21.98, 12000, "a"], ["秦PLUS", 9.98, 45000, "b"], ["Model3", 23.19, 30000, "c'd"],
-                  ["宏光MINI", 3.28, 45000, None]]}
+TABLE = {
+    "id": "cars",
+    "name": "Table_cars",
+    "title": "车型",
+    "header": ["车型", "价格(万元)", "销量", 'odd "name"'],
+    "types": ["text", "real", "real", "text"],
+    "rows": [
+        ["汉EV", 21.98, 12000, "a"],
+        ["秦PLUS", 9.98, 45000, "b"],
+        ["Model3", 23.19, 30000, "c'd"],
+        ["宏光MINI", 3.28, 45000, None],
+    ],
+}
 
 
 def sql(sel, agg, conds=(), conn=0):
@@ -33,8 +42,16 @@ def test_result_multisets_ignore_order_and_tolerate_rounding():
     assert not same_result("error: x", "error: x")
 
 
-HOSTILE = ["'); COPY (SELECT 1) TO '/tmp/pwned.csv'; --", "read_csv('/etc/passwd')", "a'b\"c", "\\", "\\'; DROP TABLE t; --",
-           "x" * 10_000, "'; INSTALL httpfs; LOAD httpfs; --", "\u0000"]
+HOSTILE = [
+    "'); COPY (SELECT 1) TO '/tmp/pwned.csv'; --",
+    "read_csv('/etc/passwd')",
+    "a'b\"c",
+    "\\",
+    "\\'; DROP TABLE t; --",
+    "x" * 10_000,
+    "'; INSTALL httpfs; LOAD httpfs; --",
+    "\u0000",
+]
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -69,8 +69,9 @@ def test_a_table_id_twice_with_different_contents_is_an_error(tmp_path):
     shutil.copy(FIXTURES / "val.json", tmp_path / "val.json")
     (tmp_path / "val.tables.json").write_text("\n".join([*lines, lines[0]]) + "\n", encoding="utf-8")
     assert len(Nl2sqlTask().load("val", tmp_path)) == 4  # an identical repeat is harmless
-    (tmp_path / "val.tables.json").write_text("\n".join([*lines, json.dumps(changed, ensure_ascii=False)]) + "\n",
-                                              encoding="utf-8")
+    (tmp_path / "val.tables.json").write_text(
+        "\n".join([*lines, json.dumps(changed, ensure_ascii=False)]) + "\n", encoding="utf-8"
+    )
     with pytest.raises(DataError, match=r"val\.tables\.json:4: table id '4d29d0513aaa11e9b911f40f24344a08' occurs twice"):
         Nl2sqlTask().load("val", tmp_path)
 
@@ -98,8 +99,15 @@ def test_gold_sql_executes_as_meant_on_string_values_and_numeric_cells(splits):
 
 
 def test_values_compare_across_the_ways_numbers_are_written():
-    for written, gold in [("二十", "20"), ("20%", "20"), ("20.0", "20"), ("2万", "20000"), ("百分之七", "7"), ("5.0", "5"),
-                          ("两千", "2000")]:
+    for written, gold in [
+        ("二十", "20"),
+        ("20%", "20"),
+        ("20.0", "20"),
+        ("2万", "20000"),
+        ("百分之七", "7"),
+        ("5.0", "5"),
+        ("两千", "2000"),
+    ]:
         assert normalise_value(written) == normalise_value(gold), written
     assert normalise_value("大黄蜂") == "大黄蜂" and normalise_value(" 海王 ") == "海王"
     pred = {"sel": [1], "agg": [5], "cond_conn_op": 1, "conds": [[4, 1, "二十"], [0, 2, "2018.0"]]}
@@ -148,9 +156,9 @@ def test_both_models_run_on_the_real_format_folder(splits, tmp_path):
     assert rules.status == "finished", rules.error
     assert rules.dataset == "tableqa" and rules.n_samples == 3
     assert rules.primary().value is not None  # the test split is scored through its gold file
-    tiny = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "2",
-            "train_batch_size": "4"}
-    bert = run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=tiny, split="val",
-                      data_dir=FIXTURES).run
+    tiny = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "2", "train_batch_size": "4"}
+    bert = run_plugin(
+        harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=tiny, split="val", data_dir=FIXTURES
+    ).run
     assert bert.status == "finished", bert.error
     assert bert.n_samples == 4 and 0 <= bert.primary().value <= 1

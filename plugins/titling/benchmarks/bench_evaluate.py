@@ -58,8 +58,10 @@ def import_costs(repeat: int) -> None:
     base_wall, base_cpu = results.pop("python startup (subtracted)")
     plain = results["import evaluate"][1] - base_cpu
     for label, (wall, cpu) in results.items():
-        print(f"{label:48s}: {wall - base_wall:5.2f} s wall, {cpu - base_cpu:5.2f} s CPU "
-              f"({(cpu - base_cpu) / plain:.2f}x import evaluate), best of {repeat}")
+        print(
+            f"{label:48s}: {wall - base_wall:5.2f} s wall, {cpu - base_cpu:5.2f} s CPU "
+            f"({(cpu - base_cpu) / plain:.2f}x import evaluate), best of {repeat}"
+        )
 
 
 def per_title_costs(pairs: list[tuple[str, str]]) -> None:
@@ -81,7 +83,8 @@ def per_title_costs(pairs: list[tuple[str, str]]) -> None:
         "rouge-score directly (peer)": peer,
         "titling-rouge-l (EvaluateMetric.score)": cpu_per_title(lambda p, r: metric.score({"title": p}, r, {}), pairs),
         "evaluate compute() on one title": cpu_per_title(
-            lambda p, r: module.compute(predictions=[p], references=[r], rouge_types=["rougeL"]), pairs[:300]),
+            lambda p, r: module.compute(predictions=[p], references=[r], rouge_types=["rougeL"]), pairs[:300]
+        ),
     }
     start = time.process_time()
     module.compute(predictions=[p for p, _ in pairs], references=[r for _, r in pairs], rouge_types=["rougeL"])
@@ -92,8 +95,9 @@ def per_title_costs(pairs: list[tuple[str, str]]) -> None:
 
 def baseline_plugin(rev: str, into: Path) -> Path:
     """The titling package as it was at `rev`, extracted from git (nothing installed)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "plugins/titling/harness_titling"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "plugins/titling/harness_titling"], capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "plugins" / "titling"
 
@@ -109,27 +113,41 @@ def whole_runs(rev: str, repeat: int) -> None:
             for label, pythonpath in variants.items():
                 env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
                 home = Path(scratch) / f"{i}-{len(times[label])}-{pythonpath is None}"
-                env |= {"HARNESS_HOME": str(home), "HARNESS_DB": str(home / "db.duckdb"), "HARNESS_LOAD_PLUGINS": "",
-                        "HARNESS_PLUGINS": "harness_titling", "HF_HUB_OFFLINE": "1"}
+                env |= {
+                    "HARNESS_HOME": str(home),
+                    "HARNESS_DB": str(home / "db.duckdb"),
+                    "HARNESS_LOAD_PLUGINS": "",
+                    "HARNESS_PLUGINS": "harness_titling",
+                    "HF_HUB_OFFLINE": "1",
+                }
                 if pythonpath:
                     env["PYTHONPATH"] = pythonpath
                 wall, cpu, out = timed_process([str(HARNESS), "run", "--task", "titling", "--model", "lead", "--json"], env)
                 times[label].append((wall, cpu))
                 run = json.loads(out)
                 metrics[label] = run["metrics"]
-                shown = subprocess.run([str(HARNESS), "show", run["run_id"], "--samples", "--limit", "0", "--json"],
-                                       capture_output=True, text=True, env=env, check=True).stdout
+                shown = subprocess.run(
+                    [str(HARNESS), "show", run["run_id"], "--samples", "--limit", "0", "--json"],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=True,
+                ).stdout
                 samples[label] = {s["sample_id"]: s["scores"] for s in json.loads(shown)["samples"]}
         base = statistics.median(c for _, c in times[next(iter(variants))])
         for label, rows in times.items():
             wall, cpu = statistics.median(w for w, _ in rows), statistics.median(c for _, c in rows)
-            print(f"harness run --task titling --model lead, {label:30s}: {wall:5.2f} s wall, {cpu:5.2f} s CPU "
-                  f"(median of {repeat}; {cpu - base:+.2f} s CPU)")
+            print(
+                f"harness run --task titling --model lead, {label:30s}: {wall:5.2f} s wall, {cpu:5.2f} s CPU "
+                f"(median of {repeat}; {cpu - base:+.2f} s CPU)"
+            )
         first, second = metrics.values()
         same = first.keys() == second.keys() and all(first[k] == second[k] for k in first)
         old_scores, new_scores = samples.values()
-        print(f"metric values and intervals identical between the two: {same}; every one of the {len(new_scores)} "
-              f"titles' scores identical: {old_scores == new_scores}")
+        print(
+            f"metric values and intervals identical between the two: {same}; every one of the {len(new_scores)} "
+            f"titles' scores identical: {old_scores == new_scores}"
+        )
 
 
 def main() -> None:

@@ -56,8 +56,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2000, help="title pairs scored per metric")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads 1, "
-          f"load average {os.getloadavg()[0]:.1f} (start)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads 1, load average {os.getloadavg()[0]:.1f} (start)")
 
     task = TitlingTask()
     train, test = task.load("train"), task.load("test")[: args.articles]
@@ -81,8 +80,10 @@ def main() -> None:
 
     step_fn(model.net, optimizer)
     wall, cpu = timed(lambda: step_fn(model.net, optimizer), args.train_steps)
-    print(f"training (default config, batch {c['train_batch_size']}): {1 / wall:.2f} steps/s wall, "
-          f"{1 / cpu:.2f} steps/s CPU; the default {c['steps']} steps take ~{c['steps'] * cpu:.0f} CPU s")
+    print(
+        f"training (default config, batch {c['train_batch_size']}): {1 / wall:.2f} steps/s wall, "
+        f"{1 / cpu:.2f} steps/s CPU; the default {c['steps']} steps take ~{c['steps'] * cpu:.0f} CPU s"
+    )
     peer = Bidirectional()
     peer.vocab = model.vocab
     peer._build()
@@ -90,8 +91,10 @@ def main() -> None:
     peer_opt = torch.optim.Adam(peer.net.parameters(), lr=3e-3)
     step_fn(peer.net, peer_opt)
     _, peer_cpu = timed(lambda: step_fn(peer.net, peer_opt), args.peer_steps)
-    print(f"peer, packed bidirectional nn.LSTM encoder: {1 / peer_cpu:.2f} steps/s CPU; "
-          f"the post's reverse-within-length encoder is {peer_cpu / cpu:.1f}x faster per step")
+    print(
+        f"peer, packed bidirectional nn.LSTM encoder: {1 / peer_cpu:.2f} steps/s CPU; "
+        f"the post's reverse-within-length encoder is {peer_cpu / cpu:.1f}x faster per step"
+    )
 
     if args.checkpoint:
         model.load(args.checkpoint)
@@ -106,11 +109,14 @@ def main() -> None:
             decoder.net, decoder.vocab, decoder.inverse = model.net, model.vocab, model.inverse
             decoder.predict(inputs[:10], None)
             size = cls.batch_size
-            wall, cpu = timed(lambda d=decoder, size=size: [d.predict(inputs[i : i + size], None)
-                                                             for i in range(0, len(inputs), size)])
+            wall, cpu = timed(
+                lambda d=decoder, size=size: [d.predict(inputs[i : i + size], None) for i in range(0, len(inputs), size)]
+            )
             rates[(cls.name, beam)] = len(inputs) / cpu
-            print(f"decoding {cls.name:13s} beam {beam}: {len(inputs) / wall:7.1f} titles/s wall, "
-                  f"{len(inputs) / cpu:7.1f} titles/s CPU, {rates[(cls.name, beam)] / rates[('l2r', 1)]:.2f}x greedy l2r")
+            print(
+                f"decoding {cls.name:13s} beam {beam}: {len(inputs) / wall:7.1f} titles/s wall, "
+                f"{len(inputs) / cpu:7.1f} titles/s CPU, {rates[(cls.name, beam)] / rates[('l2r', 1)]:.2f}x greedy l2r"
+            )
 
     refs = [r["title"] for r in task.load("test")]
     pairs = [(refs[i % len(refs)], refs[(i * 7 + 1) % len(refs)]) for i in range(args.pairs)]
@@ -119,8 +125,10 @@ def main() -> None:
         m = metric()
         m.score("预热", "预热", {})
         wall, cpu = timed(lambda m=m: [m.score(p, r, {}) for p, r in pairs])
-        print(f"metric {metric.name:22s}: {1e6 * cpu / len(pairs):7.1f} µs per title CPU "
-              f"({cpu / max(base_cpu, 1e-9):.0f}x exact match)")
+        print(
+            f"metric {metric.name:22s}: {1e6 * cpu / len(pairs):7.1f} µs per title CPU "
+            f"({cpu / max(base_cpu, 1e-9):.0f}x exact match)"
+        )
     print(f"load average {os.getloadavg()[0]:.1f} (end)")
 
 

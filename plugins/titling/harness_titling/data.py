@@ -34,8 +34,10 @@ def real_format(data_dir: Path, split: str) -> tuple[str, Path]:
         return "jsonl", jsonl
     if tsv:
         return "csl", tsv[0]
-    raise DataError(f"{data_dir} has no {jsonl.name} (JSON lines with content and title) "
-                    f"nor {' / '.join(TSV_NAMES[split])} (CSL: title<TAB>content per line) for split {split!r}")
+    raise DataError(
+        f"{data_dir} has no {jsonl.name} (JSON lines with content and title) "
+        f"nor {' / '.join(TSV_NAMES[split])} (CSL: title<TAB>content per line) for split {split!r}"
+    )
 
 
 def _text(value: object, field: str, where: str) -> str:
@@ -83,8 +85,13 @@ def read_csl(path: Path, split: str) -> list[dict]:
             if len(columns) != 2:
                 raise DataError(f"{where}: expected 2 tab-separated columns (title, content), found {len(columns)}")
             title, content = columns
-            rows.append({"id": f"{split}-{number:06d}", "content": _text(content, "content", where),
-                         "title": _text(title, "title", where)})
+            rows.append(
+                {
+                    "id": f"{split}-{number:06d}",
+                    "content": _text(content, "content", where),
+                    "title": _text(title, "title", where),
+                }
+            )
     return rows
 
 

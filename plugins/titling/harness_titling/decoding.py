@@ -45,7 +45,7 @@ class Finished:
 
 
 def _norm(score: Any, length: int, penalty: float) -> Any:
-    return score / (length ** penalty) if penalty else score
+    return score / (length**penalty) if penalty else score
 
 
 def _forbid(logp: Any) -> Any:
@@ -90,19 +90,19 @@ class _Beams:
         import torch
 
         k, V = self.k, logp.size(-1)
-        total = self.scores.unsqueeze(-1) + logp                       # [B, k, V]
+        total = self.scores.unsqueeze(-1) + logp  # [B, k, V]
         end = total[:, :, EOS]
-        for b in (live.nonzero().flatten().tolist() if step > 0 else ()):  # no empty titles
+        for b in live.nonzero().flatten().tolist() if step > 0 else ():  # no empty titles
             j = int(end[b].argmax())
             if end[b, j] > NEG / 2:
-                finished[b].offer(self.d, float(_norm(end[b, j], step + 1, penalty)),
-                                  self.tokens[b, j, 1:].tolist())
+                finished[b].offer(self.d, float(_norm(end[b, j], step + 1, penalty)), self.tokens[b, j, 1:].tolist())
         total[:, :, EOS] = NEG
         best, index = total.view(self.B, -1).topk(k, dim=1)
         origin, token = index // V, index % V
         self.scores = best
-        self.tokens = torch.cat([self.tokens.gather(1, origin.unsqueeze(-1).expand(-1, -1, self.tokens.size(2))),
-                                 token.unsqueeze(-1)], 2)
+        self.tokens = torch.cat(
+            [self.tokens.gather(1, origin.unsqueeze(-1).expand(-1, -1, self.tokens.size(2))), token.unsqueeze(-1)], 2
+        )
         flat = (origin + torch.arange(self.B).unsqueeze(1) * k).flatten()
         self.state = tuple((h[:, flat], c[:, flat]) for h, c in self.state)
         rows = torch.arange(self.B).unsqueeze(1)
@@ -121,8 +121,7 @@ def _retrieve(net: Any, d: int, own: Any, enc: Any, keys: Any) -> Any:
     return att(att.query(own), *keys[d], enc["mask"].unsqueeze(1))
 
 
-def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, penalty: float,
-                   bert_ids: Any = None) -> list[dict]:
+def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, penalty: float, bert_ids: Any = None) -> list[dict]:
     """Beam search of one decoder alone (alignment attention off). Returns token ids per article."""
     import torch
 
@@ -139,7 +138,7 @@ def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, pe
         logp = _forbid(logits.log_softmax(-1))
         if step == max_len:  # the length limit: only the end token may follow
             logp[..., :EOS] = NEG
-            logp[..., EOS + 1:] = NEG
+            logp[..., EOS + 1 :] = NEG
         beams.advance(logp, step, finished, penalty, live)
         top = torch.tensor([f.top() for f in finished])
         live &= ~(top >= beams.best_alive(step, penalty))
@@ -150,8 +149,13 @@ def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, pe
     for b in range(B):
         got = finished[b].best[direction]
         tokens = got[1] if got is not None else fallback[b]
-        out.append({"tokens": tokens[::-1] if direction == 1 else tokens, "direction": direction,
-                    "score": got[0] if got is not None else None})
+        out.append(
+            {
+                "tokens": tokens[::-1] if direction == 1 else tokens,
+                "direction": direction,
+                "score": got[0] if got is not None else None,
+            }
+        )
     return out
 
 
@@ -173,18 +177,18 @@ def bidirectional(net: Any, x: Any, beam: int, max_len: int, penalty: float, ber
         for d in (0, 1):
             k_other, v_other = sides[1 - d].history()
             att = net.align[d]
-            aligned = att.paths(att.query(own[d]), k_other, v_other, step + 1)        # [B, k, k_other, z]
+            aligned = att.paths(att.query(own[d]), k_other, v_other, step + 1)  # [B, k, k_other, z]
             retrieved = _retrieve(net, d, own[d], enc, keys).unsqueeze(2).expand_as(aligned)
             mine = own[d].unsqueeze(2).expand_as(aligned)
             probs = net.logits(d, mine, aligned, retrieved, enc["prior"]).softmax(-1)
             # average over the other direction's alive paths only (the start has one)
-            alive_other = (sides[1 - d].scores > NEG / 2).to(probs.dtype)               # [B, k_other]
+            alive_other = (sides[1 - d].scores > NEG / 2).to(probs.dtype)  # [B, k_other]
             weights = alive_other / alive_other.sum(1, keepdim=True)
             probs = (probs * weights.view(B, 1, -1, 1)).sum(2)
             logp = _forbid(probs.clamp_min(1e-12).log())
             if step == max_len:
                 logp[..., :EOS] = NEG
-                logp[..., EOS + 1:] = NEG
+                logp[..., EOS + 1 :] = NEG
             logps.append(logp)
         for d in (0, 1):
             sides[d].advance(logps[d], step, finished, penalty, live)
@@ -202,8 +206,15 @@ def bidirectional(net: Any, x: Any, beam: int, max_len: int, penalty: float, ber
             tokens = got[1] if got is not None else fallbacks[d][b]
             per_dir.append((got[0] if got is not None else -float("inf"), tokens[::-1] if d == 1 else tokens))
         winner = 0 if per_dir[0][0] >= per_dir[1][0] else 1
-        out.append({"tokens": per_dir[winner][1], "direction": winner, "l2r": per_dir[0][1], "r2l": per_dir[1][1],
-                    "score": per_dir[winner][0] if per_dir[winner][0] > -float("inf") else None})
+        out.append(
+            {
+                "tokens": per_dir[winner][1],
+                "direction": winner,
+                "l2r": per_dir[0][1],
+                "r2l": per_dir[1][1],
+                "score": per_dir[winner][0] if per_dir[winner][0] > -float("inf") else None,
+            }
+        )
     return out
 
 
@@ -232,8 +243,8 @@ def own_outputs(net: Any, x: Any, lengths: list[int], bert_ids: Any = None) -> t
             logits = net.logits(d, own[d], aligned, _retrieve(net, d, own[d], enc, keys), enc["prior"])
             logits = _forbid(logits)
             logits[..., EOS] = NEG
-            chosen.append(logits.argmax(-1))                                       # [B, 1]
+            chosen.append(logits.argmax(-1))  # [B, 1]
         for d in (0, 1):
             token = torch.where(step < length.unsqueeze(1), chosen[d], torch.full_like(chosen[d], PAD))
             sides[d].tokens = torch.cat([sides[d].tokens, token.unsqueeze(-1)], 2)
-    return sides[0].tokens[:, 0, :L + 1], sides[1].tokens[:, 0, :L + 1]
+    return sides[0].tokens[:, 0, : L + 1], sides[1].tokens[:, 0, : L + 1]

@@ -27,20 +27,28 @@ from harness.evaluate_metrics import EvaluateMetric
 if TYPE_CHECKING:
     import numpy as np
 
-CITATION = ("苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019); Lin, C.-Y. ROUGE: A Package for "
-            "Automatic Evaluation of Summaries (2004); Post, M. A Call for Clarity in Reporting BLEU Scores (2018)")
+CITATION = (
+    "苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019); Lin, C.-Y. ROUGE: A Package for "
+    "Automatic Evaluation of Summaries (2004); Post, M. A Call for Clarity in Reporting BLEU Scores (2018)"
+)
 
 # The MetricInfo of `harness_titling.rouge.CharacterRouge`, kept here (no heavy import) because the
 # harness shows it wherever metric descriptions appear, and lists tasks without importing evaluate.
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
-ROUGE_DESCRIPTION = ("Character-level ROUGE F1 of a generated title against its reference, mean over titles: rouge1 "
-                     "counts shared characters, rouge2 shared character bigrams, rougeL the longest common subsequence. "
-                     "Every non-space character is one token (rouge-score's default tokenizer keeps only [a-z0-9] "
-                     "runs and would score Chinese 0), case kept, no stemming; counted by rouge-score.")
-ROUGE_CITATION = ("Lin, C.-Y. ROUGE: A Package for Automatic Evaluation of Summaries. Text Summarization Branches Out, "
-                  "ACL (2004); 苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019)")
-ROUGE_INPUTS = ("predictions: generated titles (str); references: reference titles (str); rouge_types: any of "
-                "rouge1, rouge2, rougeL (default all); use_aggregator: mean F1 over titles (default) or one F1 per title")
+ROUGE_DESCRIPTION = (
+    "Character-level ROUGE F1 of a generated title against its reference, mean over titles: rouge1 "
+    "counts shared characters, rouge2 shared character bigrams, rougeL the longest common subsequence. "
+    "Every non-space character is one token (rouge-score's default tokenizer keeps only [a-z0-9] "
+    "runs and would score Chinese 0), case kept, no stemming; counted by rouge-score."
+)
+ROUGE_CITATION = (
+    "Lin, C.-Y. ROUGE: A Package for Automatic Evaluation of Summaries. Text Summarization Branches Out, "
+    "ACL (2004); 苏剑林. seq2seq之双向解码. https://kexue.fm/archives/6877 (2019)"
+)
+ROUGE_INPUTS = (
+    "predictions: generated titles (str); references: reference titles (str); rouge_types: any of "
+    "rouge1, rouge2, rougeL (default all); use_aggregator: mean F1 over titles (default) or one F1 per title"
+)
 
 
 def characters(text: str) -> list[str]:
@@ -124,8 +132,10 @@ class Rouge2(_Rouge):
 
 class FirstFour(_TitleMetric):
     name = "titling-first4-acc"
-    description = ("Share of titles whose first 4 characters are right (the whole title when shorter): the diagnostic "
-                   "for where left-to-right decoding is strong.")
+    description = (
+        "Share of titles whose first 4 characters are right (the whole title when shorter): the diagnostic "
+        "for where left-to-right decoding is strong."
+    )
 
     def value(self, prediction: str, reference: str) -> float:
         return float(prediction[:4] == reference[:4])
@@ -133,8 +143,10 @@ class FirstFour(_TitleMetric):
 
 class LastFour(_TitleMetric):
     name = "titling-last4-acc"
-    description = ("Share of titles whose last 4 characters are right (the whole title when shorter): the diagnostic "
-                   "for where right-to-left decoding is strong.")
+    description = (
+        "Share of titles whose last 4 characters are right (the whole title when shorter): the diagnostic "
+        "for where right-to-left decoding is strong."
+    )
 
     def value(self, prediction: str, reference: str) -> float:
         return float(prediction[-4:] == reference[-4:])
@@ -159,8 +171,10 @@ def _bleu() -> Any:
 
 class Bleu(Metric):
     name = "titling-bleu"
-    description = ("Corpus BLEU (0-100) of the titles, sacrebleu with tokenize='zh' (CJK characters split, Latin words "
-                   "whole), exponential smoothing; bootstrapped over per-title n-gram statistics.")
+    description = (
+        "Corpus BLEU (0-100) of the titles, sacrebleu with tokenize='zh' (CJK characters split, Latin words "
+        "whole), exponential smoothing; bootstrapped over per-title n-gram statistics."
+    )
     citation = CITATION
     _scorer: Any = None
 
@@ -184,8 +198,11 @@ class Bleu(Metric):
 
         correct = [int(np.sum(stats[f"correct{i}"])) for i in range(1, BLEU_ORDER + 1)]
         total = [int(np.sum(stats[f"total{i}"])) for i in range(1, BLEU_ORDER + 1)]
-        return float(BLEU.compute_bleu(correct, total, int(np.sum(stats["sys_len"])), int(np.sum(stats["ref_len"])),
-                                       smooth_method="exp").score)
+        return float(
+            BLEU.compute_bleu(
+                correct, total, int(np.sum(stats["sys_len"])), int(np.sum(stats["ref_len"])), smooth_method="exp"
+            ).score
+        )
 
 
 METRICS = [RougeL, Rouge1, Rouge2, Bleu, FirstFour, LastFour, ExactMatch]
@@ -213,10 +230,8 @@ def by_title_length(samples: Sequence[Any]) -> list[dict[str, Any]]:
     rows = []
     for name in sorted(groups, key=order.index):
         scores = groups[name]
-        for metric, label in (("titling-rouge-l", "ROUGE-L"), ("titling-first4-acc", "first-4"),
-                              ("titling-last4-acc", "last-4")):
+        for metric, label in (("titling-rouge-l", "ROUGE-L"), ("titling-first4-acc", "first-4"), ("titling-last4-acc", "last-4")):
             values = [s[metric]["value"] for s in scores if isinstance(s.get(metric), Mapping)]
             if values:
-                rows.append({"title length": name, "metric": label, "score": float(np.mean(values)),
-                             "titles": len(values)})
+                rows.append({"title length": name, "metric": label, "score": float(np.mean(values)), "titles": len(values)})
     return rows

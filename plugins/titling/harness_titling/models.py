@@ -33,14 +33,23 @@ class Seq2seqModel(Model):
     decoding = "bidirectional"
     tasks = ("titling",)
     defaults = {
-        "pretrained": "",        # a local BERT checkpoint directory: its encoder replaces the BiLSTM one
-        "char_size": 64, "z_dim": 64, "heads": 4,
-        "steps": 500, "train_batch_size": 64, "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
-        "lr_floor": 0.1,         # linear decay to this fraction of lr (stage 2 runs at it)
-        "solo_rate": 0.3,        # share of training examples with the alignment attention off (l2r/r2l)
-        "leak_fix_steps": 0,     # stage-2 steps attending to the model's own outputs (the leakage fix)
-        "min_count": 2, "max_article": 400, "max_train": 0,
-        "beam": 3, "length_penalty": 1.0, "max_len": 32, "threads": 1,  # 1.0: mean log-prob (the post: 0)
+        "pretrained": "",  # a local BERT checkpoint directory: its encoder replaces the BiLSTM one
+        "char_size": 64,
+        "z_dim": 64,
+        "heads": 4,
+        "steps": 500,
+        "train_batch_size": 64,
+        "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
+        "lr_floor": 0.1,  # linear decay to this fraction of lr (stage 2 runs at it)
+        "solo_rate": 0.3,  # share of training examples with the alignment attention off (l2r/r2l)
+        "leak_fix_steps": 0,  # stage-2 steps attending to the model's own outputs (the leakage fix)
+        "min_count": 2,
+        "max_article": 400,
+        "max_train": 0,
+        "beam": 3,
+        "length_penalty": 1.0,
+        "max_len": 32,
+        "threads": 1,  # 1.0: mean log-prob (the post: 0)
     }
     batch_size = 50
 
@@ -48,8 +57,7 @@ class Seq2seqModel(Model):
         super().__init__(**config)
         c = self.config
         name = self.name
-        for key in ("char_size", "z_dim", "heads", "steps", "train_batch_size", "min_count", "max_article", "beam",
-                    "max_len"):
+        for key in ("char_size", "z_dim", "heads", "steps", "train_batch_size", "min_count", "max_article", "beam", "max_len"):
             if c[key] < 1:
                 raise ConfigError(f"model {name!r}: {key} must be at least 1, got {c[key]}")
         if c["z_dim"] % 2 or c["z_dim"] % c["heads"]:
@@ -69,7 +77,6 @@ class Seq2seqModel(Model):
         self.meta: dict[str, Any] = {}
 
     # -- threads, building ----------------------------------------------------------------------
-
 
     def training_config(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in DECODE_KEYS}
@@ -159,8 +166,9 @@ class Seq2seqModel(Model):
         bert_articles = [self._bert_ids(r["content"]) for r in rows] if self.bert_vocab is not None else None
         ckpt, saved = restore(ctx)
         logs: dict[str, Any] = {}
-        stage_one_cached = (c["leak_fix_steps"] and saved is None and home is not None
-                            and (home / first_key / ".complete").exists())
+        stage_one_cached = (
+            c["leak_fix_steps"] and saved is None and home is not None and (home / first_key / ".complete").exists()
+        )
         if stage_one_cached:
             self.load(home / first_key)
             logs["stage1"] = self.meta.get("logs", {}).get("stage1")
@@ -172,8 +180,11 @@ class Seq2seqModel(Model):
             saved = None
         if c["leak_fix_steps"]:
             logs["stage2"] = train_stage(self.net, 2, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles)
-        self.meta = {"logs": logs, "train_seconds": sum(log["seconds"] for log in logs.values() if log),
-                     "train_articles": len(rows)}
+        self.meta = {
+            "logs": logs,
+            "train_seconds": sum(log["seconds"] for log in logs.values() if log),
+            "train_articles": len(rows),
+        }
         if home is not None:
             self._publish(home, final_key)
 
@@ -229,12 +240,14 @@ class Seq2seqModel(Model):
                 found = decoding.bidirectional(self.net, x, c["beam"], c["max_len"], c["length_penalty"], bert_ids)
             else:
                 direction = 0 if self.decoding == "l2r" else 1
-                found = decoding.unidirectional(self.net, x, direction, c["beam"], c["max_len"], c["length_penalty"],
-                                                bert_ids)
+                found = decoding.unidirectional(self.net, x, direction, c["beam"], c["max_len"], c["length_penalty"], bert_ids)
         out = []
         for item in found:
-            pred = {"title": detokenize(item["tokens"], self.inverse), "direction": ("l2r", "r2l")[item["direction"]],
-                    "score": None if item["score"] is None else round(float(item["score"]), 4)}
+            pred = {
+                "title": detokenize(item["tokens"], self.inverse),
+                "direction": ("l2r", "r2l")[item["direction"]],
+                "score": None if item["score"] is None else round(float(item["score"]), 4),
+            }
             if "l2r" in item:
                 pred["l2r"] = detokenize(item["l2r"], self.inverse)
                 pred["r2l"] = detokenize(item["r2l"], self.inverse)
@@ -245,8 +258,10 @@ class Seq2seqModel(Model):
 class Bidirectional(Seq2seqModel):
     name = "bidirectional"
     decoding = "bidirectional"
-    description = ("The post's two-decoder seq2seq with bidirectional beam search (L2R and R2L paths scored jointly, "
-                   "the better finished one returned); trains the shared network.")
+    description = (
+        "The post's two-decoder seq2seq with bidirectional beam search (L2R and R2L paths scored jointly, "
+        "the better finished one returned); trains the shared network."
+    )
 
 
 class LeftToRight(Seq2seqModel):

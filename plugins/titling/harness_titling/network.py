@@ -68,7 +68,7 @@ def build_network(vocab_size: int, char_size: int, z_dim: int, heads: int, bert:
 
         def forward(self, q, k, v, mask):
             """q [B, Q, h, d]; k, v [B, T, h, d]; mask [B or 1, Q, T] (True = may attend) -> [B, Q, h*d]."""
-            scores = torch.einsum("bqhd,bthd->bqht", q, k) / self.d ** 0.5
+            scores = torch.einsum("bqhd,bthd->bqht", q, k) / self.d**0.5
             scores = scores.masked_fill(~mask.unsqueeze(2), float("-inf"))
             out = torch.einsum("bqht,bthd->bqhd", scores.softmax(-1), v)
             return out.reshape((*out.shape[:2], -1))
@@ -76,7 +76,7 @@ def build_network(vocab_size: int, char_size: int, z_dim: int, heads: int, bert:
         def paths(self, q, k, v, length):
             """Decoding: q [B, K, h, d] (K paths) against each of J other paths' states [B, J, T, h, d],
             all T = length positions visible -> [B, K, J, h*d]."""
-            scores = torch.einsum("bkhd,bjthd->bkjht", q, k[:, :, :length]) / self.d ** 0.5
+            scores = torch.einsum("bkhd,bjthd->bkjht", q, k[:, :, :length]) / self.d**0.5
             out = torch.einsum("bkjht,bjthd->bkjhd", scores.softmax(-1), v[:, :, :length])
             return out.reshape((*out.shape[:3], -1))
 
@@ -111,11 +111,11 @@ def build_network(vocab_size: int, char_size: int, z_dim: int, heads: int, bert:
                 self.enc_proj = nn.Linear(bert.config.hidden_size, z_dim)
             self.prior_log_scale = nn.Parameter(torch.zeros(vocab_size))
             self.prior_shift = nn.Parameter(torch.zeros(vocab_size))
-            self.decoders = nn.ModuleList([Decoder(), Decoder()])          # 0: L2R, 1: R2L
+            self.decoders = nn.ModuleList([Decoder(), Decoder()])  # 0: L2R, 1: R2L
             self.align = nn.ModuleList([Attention(z_dim, heads), Attention(z_dim, heads)])
             self.retrieve = nn.ModuleList([Attention(z_dim, heads), Attention(z_dim, heads)])
             self.project = nn.ModuleList([nn.Linear(3 * z_dim, char_size), nn.Linear(3 * z_dim, char_size)])
-            self.classifier = nn.Linear(char_size, vocab_size)             # shared by both directions
+            self.classifier = nn.Linear(char_size, vocab_size)  # shared by both directions
 
         # -- encoder ----------------------------------------------------------------------------
 

@@ -36,16 +36,22 @@ class TitlingRenderer(Renderer):
         pred = sample.prediction if isinstance(sample.prediction, Mapping) else {"title": str(sample.prediction or "")}
         reference = sample.reference if isinstance(sample.reference, str) else None
         scores = sample.scores or {}
-        caption = ", ".join(f"{label} {_score(scores, name)}" for name, label in (
-            ("titling-rouge-l", "ROUGE-L"), ("titling-rouge-1", "ROUGE-1"), ("titling-rouge-2", "ROUGE-2"),
-            ("titling-first4-acc", "first-4"), ("titling-last4-acc", "last-4")))
+        caption = ", ".join(
+            f"{label} {_score(scores, name)}"
+            for name, label in (
+                ("titling-rouge-l", "ROUGE-L"),
+                ("titling-rouge-1", "ROUGE-1"),
+                ("titling-rouge-2", "ROUGE-2"),
+                ("titling-first4-acc", "first-4"),
+                ("titling-last4-acc", "last-4"),
+            )
+        )
         panels = [views.text(article, title="Article", caption=f"{len(article)} characters")]
         panels.append(views.text(reference if reference is not None else "(no reference title)", title="Reference title"))
         generated = str(pred.get("title", ""))
         source = f"won by the {pred['direction'].upper()} path" if "l2r" in pred and pred.get("direction") else ""
         panels.append(views.text(generated, title="Generated title", caption="; ".join(filter(None, [caption, source]))))
-        rows = [{"decoding": "generated (" + str(pred.get("direction", run.model if run else "")) + ")",
-                 "title": generated}]
+        rows = [{"decoding": "generated (" + str(pred.get("direction", run.model if run else "")) + ")", "title": generated}]
         for direction in ("l2r", "r2l"):
             if direction in pred:
                 rows.append({"decoding": f"best {direction.upper()} path", "title": str(pred[direction])})
@@ -53,27 +59,50 @@ class TitlingRenderer(Renderer):
             rows = [{"decoding": "reference", "title": reference}, *rows]
             for row in rows[1:]:
                 row["character diff vs reference"] = char_diff(reference, row["title"])
-        panels.append(views.table(rows, title="Titles by decoding",
-                                  caption="diff: [-x-] only in the reference, {+y+} only in the generated title"))
+        panels.append(
+            views.table(
+                rows, title="Titles by decoding", caption="diff: [-x-] only in the reference, {+y+} only in the generated title"
+            )
+        )
         return panels
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
         import json
 
         panels = []
-        values = [{"metric": m.name.removeprefix("titling-"), "score": m.value, "low": m.ci_low, "high": m.ci_high}
-                  for m in run.metrics if m.value is not None and m.name != "titling-bleu"]
+        values = [
+            {"metric": m.name.removeprefix("titling-"), "score": m.value, "low": m.ci_low, "high": m.ci_high}
+            for m in run.metrics
+            if m.value is not None and m.name != "titling-bleu"
+        ]
         if values:
-            panels.append(views.chart({
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "data": {"values": values},
-                "layer": [
-                    {"mark": "bar", "encoding": {"y": {"field": "metric", "type": "nominal", "sort": None},
-                                                 "x": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 1]}}}},
-                    {"mark": "rule", "encoding": {"y": {"field": "metric", "type": "nominal", "sort": None},
-                                                  "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}}},
-                ],
-            }, title="Scores", caption="bars: value; lines: 95% bootstrap interval (BLEU, on 0-100, is in the table)"))
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "data": {"values": values},
+                        "layer": [
+                            {
+                                "mark": "bar",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                                },
+                            },
+                            {
+                                "mark": "rule",
+                                "encoding": {
+                                    "y": {"field": "metric", "type": "nominal", "sort": None},
+                                    "x": {"field": "low", "type": "quantitative"},
+                                    "x2": {"field": "high"},
+                                },
+                            },
+                        ],
+                    },
+                    title="Scores",
+                    caption="bars: value; lines: 95% bootstrap interval (BLEU, on 0-100, is in the table)",
+                )
+            )
         artifact = artifacts.get("scores-by-title-length.json")
         if artifact is not None:
             rows = json.loads(bytes(artifact.data).decode("utf-8"))
@@ -83,12 +112,21 @@ class TitlingRenderer(Renderer):
 
             rows, caption = by_title_length(samples), f"first {len(samples)} samples of the run"
         if rows:
-            panels.append(views.chart({
-                "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                "data": {"values": rows}, "mark": {"type": "line", "point": True},
-                "encoding": {"x": {"field": "title length", "type": "ordinal", "sort": None},
-                             "y": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 1]}},
-                             "color": {"field": "metric", "type": "nominal"},
-                             "tooltip": [{"field": "titles"}, {"field": "score", "format": ".3f"}]},
-            }, title="Scores by reference title length (characters)", caption=caption))
+            panels.append(
+                views.chart(
+                    {
+                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                        "data": {"values": rows},
+                        "mark": {"type": "line", "point": True},
+                        "encoding": {
+                            "x": {"field": "title length", "type": "ordinal", "sort": None},
+                            "y": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 1]}},
+                            "color": {"field": "metric", "type": "nominal"},
+                            "tooltip": [{"field": "titles"}, {"field": "score", "format": ".3f"}],
+                        },
+                    },
+                    title="Scores by reference title length (characters)",
+                    caption=caption,
+                )
+            )
         return panels

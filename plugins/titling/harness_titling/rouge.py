@@ -38,14 +38,17 @@ class CharacterRouge(evaluate.Metric):
 
     def _info(self) -> evaluate.MetricInfo:
         return evaluate.MetricInfo(
-            description=ROUGE_DESCRIPTION, citation=ROUGE_CITATION, inputs_description=ROUGE_INPUTS,
+            description=ROUGE_DESCRIPTION,
+            citation=ROUGE_CITATION,
+            inputs_description=ROUGE_INPUTS,
             features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
             codebase_urls=["https://github.com/google-research/google-research/tree/master/rouge"],
             reference_urls=["https://aclanthology.org/W04-1013/", "https://kexue.fm/archives/6877"],
         )
 
-    def _compute(self, predictions: list[str], references: list[str], rouge_types: list[str] | None = None,
-                 use_aggregator: bool = True) -> dict[str, float | list[float]]:
+    def _compute(
+        self, predictions: list[str], references: list[str], rouge_types: list[str] | None = None, use_aggregator: bool = True
+    ) -> dict[str, float | list[float]]:
         types = tuple(rouge_types or ROUGE_TYPES)
         unknown = sorted(set(types) - set(ROUGE_TYPES))
         if unknown:

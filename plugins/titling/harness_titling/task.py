@@ -14,19 +14,29 @@ from harness_titling.data import SPLITS, load_real, load_synthetic, real_format
 class TitlingTask(Task):
     name = "titling"
     version = "1"
-    description = ("Chinese article -> title, character level (seq2seq之双向解码): left-to-right, right-to-left and "
-                   "bidirectional beam search; character ROUGE-1/2/L, BLEU, first/last-4 accuracy.")
+    description = (
+        "Chinese article -> title, character level (seq2seq之双向解码): left-to-right, right-to-left and "
+        "bidirectional beam search; character ROUGE-1/2/L, BLEU, first/last-4 accuracy."
+    )
     source = "https://kexue.fm/archives/6877"
     splits = SPLITS
     default_split = "test"
     train_split = "train"
-    metrics = ("titling-rouge-l", "titling-rouge-1", "titling-rouge-2", "titling-bleu", "titling-first4-acc",
-               "titling-last4-acc", "titling-exact-match")
+    metrics = (
+        "titling-rouge-l",
+        "titling-rouge-1",
+        "titling-rouge-2",
+        "titling-bleu",
+        "titling-first4-acc",
+        "titling-last4-acc",
+        "titling-exact-match",
+    )
     primary_metric = "titling-rouge-l"
     default_model = "bidirectional"
     embedded_dataset = "titling-synth-v1"
     prediction_schema = {
-        "type": "object", "required": ["title"],
+        "type": "object",
+        "required": ["title"],
         "description": "the generated title; models may add how they decoded it (direction, score)",
         "properties": {"title": {"type": "string"}, "direction": {"type": "string"}},
     }
@@ -53,5 +63,6 @@ class TitlingTask(Task):
     def artifacts(self, samples: Sequence[Any]) -> Iterable[Artifact]:
         from harness_titling.metrics import by_title_length
 
-        yield Artifact("scores-by-title-length.json", "application/json",
-                       json.dumps(by_title_length(samples), ensure_ascii=False).encode())
+        yield Artifact(
+            "scores-by-title-length.json", "application/json", json.dumps(by_title_length(samples), ensure_ascii=False).encode()
+        )

@@ -59,9 +59,14 @@ def batch_tensors(articles: Sequence[list[int]], titles: Sequence[list[int]]) ->
     R2L the same on the reversed title."""
     l2r = [t for t in titles]
     r2l = [t[::-1] for t in titles]
-    return {"x": pad(articles), "in_l2r": pad([[BOS, *t] for t in l2r]), "in_r2l": pad([[BOS, *t] for t in r2l]),
-            "out_l2r": pad([[*t, EOS] for t in l2r]), "out_r2l": pad([[*t, EOS] for t in r2l]),
-            "lengths": [len(t) for t in titles]}
+    return {
+        "x": pad(articles),
+        "in_l2r": pad([[BOS, *t] for t in l2r]),
+        "in_r2l": pad([[BOS, *t] for t in r2l]),
+        "out_l2r": pad([[*t, EOS] for t in l2r]),
+        "out_r2l": pad([[*t, EOS] for t in r2l]),
+        "lengths": [len(t) for t in titles],
+    }
 
 
 def epoch_batches(n: int, lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -82,8 +87,10 @@ def loss_of(net: Any, batch: dict[str, Any], solo: Any, other: Any = None, bert_
     import torch.nn.functional as F
 
     logits = net(batch["x"], batch["in_l2r"], batch["in_r2l"], solo=solo, other=other, bert_ids=bert_ids)
-    losses = [F.cross_entropy(lg.reshape(-1, lg.size(-1)), batch[key].reshape(-1), ignore_index=PAD)
-              for lg, key in zip(logits, ("out_l2r", "out_r2l"), strict=True)]
+    losses = [
+        F.cross_entropy(lg.reshape(-1, lg.size(-1)), batch[key].reshape(-1), ignore_index=PAD)
+        for lg, key in zip(logits, ("out_l2r", "out_r2l"), strict=True)
+    ]
     return (losses[0] + losses[1]) / 2
 
 
@@ -93,9 +100,18 @@ def restore(ctx: Any) -> tuple[Any, dict | None]:
     return ckpt, ckpt.restore()
 
 
-def train_stage(net: Any, stage: int, articles: list[list[int]], titles: list[list[int]], config: dict[str, Any],
-                seed: int, ctx: Any, ckpt: Any = None, saved: dict | None = None,
-                bert_articles: list[list[int]] | None = None) -> dict[str, Any]:
+def train_stage(
+    net: Any,
+    stage: int,
+    articles: list[list[int]],
+    titles: list[list[int]],
+    config: dict[str, Any],
+    seed: int,
+    ctx: Any,
+    ckpt: Any = None,
+    saved: dict | None = None,
+    bert_articles: list[list[int]] | None = None,
+) -> dict[str, Any]:
     """Train `net` in place for one stage (1: teacher forcing; 2: the leakage fix); returns its log.
 
     Each stage starts a fresh Adam, so stage 2 is the same whether stage 1 was just trained or
@@ -162,10 +178,20 @@ def train_stage(net: Any, stage: int, articles: list[list[int]], titles: list[li
             log["loss"].append(round(float(loss.detach()), 4))
             advance(1)
             if ckpt is not None:
-                ckpt.maybe_save(step + 1 + offset, lambda: {
-                    "model": net.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "log": {**log, "seconds": log["seconds"] + time.perf_counter() - started,
-                            "cpu_seconds": log["cpu_seconds"] + time.process_time() - cpu_started}, "stage": stage})
+                ckpt.maybe_save(
+                    step + 1 + offset,
+                    lambda: {
+                        "model": net.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "log": {
+                            **log,
+                            "seconds": log["seconds"] + time.perf_counter() - started,
+                            "cpu_seconds": log["cpu_seconds"] + time.process_time() - cpu_started,
+                        },
+                        "stage": stage,
+                    },
+                )
     log["seconds"] += time.perf_counter() - started
     log["cpu_seconds"] += time.process_time() - cpu_started
     net.eval()

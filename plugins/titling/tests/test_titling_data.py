@@ -57,13 +57,19 @@ def test_paired_marks_repeated_names_copies_and_distractors(test_rows):
 
 
 def write_jsonl(path, lines):
-    path.write_text("".join((ln if isinstance(ln, str) else json.dumps(ln, ensure_ascii=False)) + "\n" for ln in lines),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((ln if isinstance(ln, str) else json.dumps(ln, ensure_ascii=False)) + "\n" for ln in lines), encoding="utf-8"
+    )
 
 
-GOOD = [{"content": "华住集团旗下连锁酒店用户数据疑似发生泄露。警方已经介入调查。", "title": "华住数据疑似泄露",
-         "source": "thucnews"},
-        {"id": 17, "content": "夏天来临，晒后修复尤为重要。", "title": 2019, "extra": [1, 2]}]
+GOOD = [
+    {
+        "content": "华住集团旗下连锁酒店用户数据疑似发生泄露。警方已经介入调查。",
+        "title": "华住数据疑似泄露",
+        "source": "thucnews",
+    },
+    {"id": 17, "content": "夏天来临，晒后修复尤为重要。", "title": 2019, "extra": [1, 2]},
+]
 
 
 def test_jsonl_loader_reads_the_format_and_keeps_text_as_written(tmp_path):
@@ -77,15 +83,18 @@ def test_jsonl_loader_reads_the_format_and_keeps_text_as_written(tmp_path):
     assert test[0]["title"] is None and test[0]["content"] == "  前后有空格的文章  " and len(test) == 2
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ('{"content": "文章", "title": ', "train.jsonl:2: not valid JSON"),
-    ('["文章", "标题"]', "train.jsonl:2: expected a JSON object"),
-    ({"title": "标题"}, "train.jsonl:2: no 'content'"),
-    ({"content": "文章"}, "train.jsonl:2: no 'title'"),
-    ({"content": "文章", "title": "  "}, "train.jsonl:2: 'title' is empty"),
-    ({"content": ["文章"], "title": "标题"}, "train.jsonl:2: 'content' must be text"),
-    ({"content": "文章", "title": True}, "train.jsonl:2: 'title' must be text"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"content": "文章", "title": ', "train.jsonl:2: not valid JSON"),
+        ('["文章", "标题"]', "train.jsonl:2: expected a JSON object"),
+        ({"title": "标题"}, "train.jsonl:2: no 'content'"),
+        ({"content": "文章"}, "train.jsonl:2: no 'title'"),
+        ({"content": "文章", "title": "  "}, "train.jsonl:2: 'title' is empty"),
+        ({"content": ["文章"], "title": "标题"}, "train.jsonl:2: 'content' must be text"),
+        ({"content": "文章", "title": True}, "train.jsonl:2: 'title' must be text"),
+    ],
+)
 def test_bad_jsonl_lines_name_file_and_line(tmp_path, line, message):
     write_jsonl(tmp_path / "train.jsonl", [GOOD[0], line])
     with pytest.raises(DataError, match=re.escape(message)):
@@ -97,8 +106,10 @@ def test_csl_tsv_layout(tmp_path):
     (tmp_path / "train.tsv").write_text(text, encoding="utf-8")
     (tmp_path / "dev.tsv").write_text("验证标题\t验证文章\n", encoding="utf-8")
     rows = load_real(tmp_path, "train")
-    assert rows == [{"id": "train-000001", "content": "本文提出一种标题生成方法。", "title": "基于深度学习的标题生成"},
-                    {"id": "train-000003", "content": "短文", "title": "短标题"}]
+    assert rows == [
+        {"id": "train-000001", "content": "本文提出一种标题生成方法。", "title": "基于深度学习的标题生成"},
+        {"id": "train-000003", "content": "短文", "title": "短标题"},
+    ]
     assert load_real(tmp_path, "val")[0]["title"] == "验证标题"
     (tmp_path / "test.tsv").write_text("标题\t正文\t多余的一列\n", encoding="utf-8")
     with pytest.raises(DataError, match=re.escape("test.tsv:1: expected 2 tab-separated columns (title, content), found 3")):

@@ -14,13 +14,16 @@ def f(metric, pred, ref):
     return metric().score({"title": pred}, ref, {})["value"]
 
 
-@pytest.mark.parametrize(("pred", "ref", "r1", "r2", "rl"), [
-    ("北京大学", "北京大学生", 8 / 9, 6 / 7, 8 / 9),          # P 1, R 4/5; bigrams 3 of 4
-    ("今天上海很好", "上海天气很好", 5 / 6, 2 / 5, 4 / 6),    # LCS 上海很好
-    ("北京大学生", "北京大学生", 1.0, 1.0, 1.0),
-    ("东南西北", "上下左右", 0.0, 0.0, 0.0),
-    ("", "上下左右", 0.0, 0.0, 0.0),
-])
+@pytest.mark.parametrize(
+    ("pred", "ref", "r1", "r2", "rl"),
+    [
+        ("北京大学", "北京大学生", 8 / 9, 6 / 7, 8 / 9),  # P 1, R 4/5; bigrams 3 of 4
+        ("今天上海很好", "上海天气很好", 5 / 6, 2 / 5, 4 / 6),  # LCS 上海很好
+        ("北京大学生", "北京大学生", 1.0, 1.0, 1.0),
+        ("东南西北", "上下左右", 0.0, 0.0, 0.0),
+        ("", "上下左右", 0.0, 0.0, 0.0),
+    ],
+)
 def test_character_rouge_on_pure_chinese(pred, ref, r1, r2, rl):
     assert f(Rouge1, pred, ref) == pytest.approx(r1)
     assert f(Rouge2, pred, ref) == pytest.approx(r2)
@@ -47,8 +50,12 @@ def test_bleu_hand_computed_and_equal_to_sacrebleu_corpus_bleu():
     # Latin words stay whole under tokenize="zh": iPhone 发 布 vs iPhone 上 市, 1 of 3 unigrams
     mixed = metric.score("iPhone上市", "iPhone发布", {})
     assert (mixed["correct1"], mixed["total1"]) == (1.0, 3.0)
-    pairs = [("今天上海很好", "上海天气很好"), ("北京大学", "北京大学生"), ("iPhone 15上市", "iPhone 15发布"),
-             ("东南西北", "上下左右")]
+    pairs = [
+        ("今天上海很好", "上海天气很好"),
+        ("北京大学", "北京大学生"),
+        ("iPhone 15上市", "iPhone 15发布"),
+        ("东南西北", "上下左右"),
+    ]
     corpus = metric.aggregate(stats_arrays([metric.score(p, r, {}) for p, r in pairs]))
     expected = BLEU(tokenize="zh").corpus_score([p for p, _ in pairs], [[r for _, r in pairs]]).score
     assert corpus == pytest.approx(expected)
@@ -133,10 +140,12 @@ def test_listing_the_plugin_imports_neither_evaluate_nor_the_scorers():
     import subprocess
     import sys
 
-    probe = ("import json, sys\nfrom harness.cli import main\n"
-             "try:\n    main(['tasks', 'titling'])\nexcept SystemExit:\n    pass\n"
-             "print(json.dumps(sorted(m for m in ('evaluate', 'datasets', 'torch', 'rouge_score', 'sacrebleu') "
-             "if m in sys.modules)), file=sys.stderr)")
+    probe = (
+        "import json, sys\nfrom harness.cli import main\n"
+        "try:\n    main(['tasks', 'titling'])\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('evaluate', 'datasets', 'torch', 'rouge_score', 'sacrebleu') "
+        "if m in sys.modules)), file=sys.stderr)"
+    )
     env = {"PATH": "/usr/bin:/bin", "HARNESS_LOAD_PLUGINS": "", "HARNESS_PLUGINS": "harness_titling", "HF_HUB_OFFLINE": "1"}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert "titling-rouge-l" in out.stdout, out.stderr

@@ -19,8 +19,16 @@ from harness.testing import run_plugin
 
 torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a shared 2-core box cost 10-100x
 
-TINY = {"char_size": "16", "z_dim": "16", "heads": "2", "steps": "4", "train_batch_size": "8", "max_train": "48",
-        "max_len": "10", "min_count": "1"}
+TINY = {
+    "char_size": "16",
+    "z_dim": "16",
+    "heads": "2",
+    "steps": "4",
+    "train_batch_size": "8",
+    "max_train": "48",
+    "max_len": "10",
+    "min_count": "1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +37,9 @@ def tiny():
     rows = generate("val")[:6]
     vocab = training.build_vocab(generate("val")[:200], 1)
     net = build_network(len(vocab), 16, 16, 2).eval()
-    batch = training.batch_tensors([training.ids(r["content"], vocab, 400) for r in rows],
-                                   [training.ids(r["title"], vocab, 32) for r in rows])
+    batch = training.batch_tensors(
+        [training.ids(r["content"], vocab, 400) for r in rows], [training.ids(r["title"], vocab, 32) for r in rows]
+    )
     return net, batch
 
 
@@ -119,8 +128,9 @@ def test_the_leak_fix_reuses_the_first_stage(tmp_path, monkeypatch):
     stages = []
     real = training.train_stage
     monkeypatch.setattr(training, "train_stage", lambda net, stage, *a, **k: stages.append(stage) or real(net, stage, *a, **k))
-    run = run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args={**TINY, "leak_fix_steps": "2"},
-                     limit=4).run
+    run = run_plugin(
+        harness_titling, "titling", db=db, model="bidirectional", model_args={**TINY, "leak_fix_steps": "2"}, limit=4
+    ).run
     assert run.status == "finished", run.error
     assert stages == [2]
     assert len(list((tmp_path / "harness-home" / "checkpoints" / "titling-network").iterdir())) == 2
@@ -179,7 +189,9 @@ def test_lead_baseline():
     lead.fit([{"title": "一二三"}, {"title": "一二三四五"}, {"title": "一二三四五六七"}], None)
     assert lead.length == 5
     assert lead.predict([{"content": "今天北京天气晴朗，气温回升。明天有雨。"}, {"content": "短句"}], None) == [
-        {"title": "今天北京天"}, {"title": "短句"}]
+        {"title": "今天北京天"},
+        {"title": "短句"},
+    ]
 
 
 def test_lead_on_the_embedded_default_is_a_weak_honest_baseline(tmp_path):
@@ -194,13 +206,11 @@ def test_a_local_pretrained_bert_encoder(tmp_path):
     chars = sorted({c for r in generate("val")[:100] for c in r["content"] + r["title"]})
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
     checkpoint = tmp_path / "tiny-chinese-bert"
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
     BertModel(config).save_pretrained(checkpoint)
     BertTokenizerFast(vocab=vocab).save_pretrained(checkpoint)  # writes tokenizer.json, not vocab.txt
     args = {**TINY, "pretrained": str(checkpoint)}
-    run = run_plugin(harness_titling, "titling", db=tmp_path / "r.duckdb", model="bidirectional", model_args=args,
-                     limit=4).run
+    run = run_plugin(harness_titling, "titling", db=tmp_path / "r.duckdb", model="bidirectional", model_args=args, limit=4).run
     assert run.status == "finished", run.error
     model = LeftToRight(**args)
     model.load(next((tmp_path / "harness-home" / "checkpoints" / "bidirectional").iterdir()))
@@ -208,14 +218,17 @@ def test_a_local_pretrained_bert_encoder(tmp_path):
     assert len(model.predict([{"content": "北京今天天气很好。"}], None)[0]["title"]) <= 10
 
 
-@pytest.mark.parametrize(("model", "args", "message"), [
-    ("bidirectional", {"z_dim": "30", "heads": "4"}, "multiple of heads"),
-    ("bidirectional", {"steps": "0"}, "steps must be at least 1"),
-    ("l2r", {"solo_rate": "0"}, "needs solo_rate > 0"),
-    ("bidirectional", {"beam": "three"}, "not a valid int"),
-    ("bidirectional", {"pretrained": "/nonexistent/bert"}, "not a directory"),
-    ("r2l", {"learning_rate": "1"}, "has no argument"),
-])
+@pytest.mark.parametrize(
+    ("model", "args", "message"),
+    [
+        ("bidirectional", {"z_dim": "30", "heads": "4"}, "multiple of heads"),
+        ("bidirectional", {"steps": "0"}, "steps must be at least 1"),
+        ("l2r", {"solo_rate": "0"}, "needs solo_rate > 0"),
+        ("bidirectional", {"beam": "three"}, "not a valid int"),
+        ("bidirectional", {"pretrained": "/nonexistent/bert"}, "not a directory"),
+        ("r2l", {"learning_rate": "1"}, "has no argument"),
+    ],
+)
 def test_bad_model_arguments_are_config_errors(tmp_path, model, args, message):
     with pytest.raises(ConfigError, match=message):
         run_plugin(harness_titling, "titling", db=tmp_path / "r.duckdb", model=model, model_args=args)

@@ -8,8 +8,16 @@ from harness.plugins import use_plugins
 from harness.store import Store
 from harness.testing import run_plugin
 
-TINY = {"char_size": "16", "z_dim": "16", "heads": "2", "steps": "3", "train_batch_size": "8", "max_train": "32",
-        "max_len": "8", "min_count": "1"}
+TINY = {
+    "char_size": "16",
+    "z_dim": "16",
+    "heads": "2",
+    "steps": "3",
+    "train_batch_size": "8",
+    "max_train": "32",
+    "max_len": "8",
+    "min_count": "1",
+}
 
 
 def test_character_diff():
@@ -49,5 +57,11 @@ def test_the_leaderboard_definition_is_registered(tmp_path):
     assert spec.source.startswith("plugin ") and spec.source.endswith("titling.toml)") and spec.kind == "ranking"
     [board] = spec.tasks
     assert board.task == "titling" and board.metric == "titling-rouge-l"
-    assert set(board.columns) == {"titling-rouge-1", "titling-rouge-2", "titling-bleu", "titling-first4-acc",
-                                  "titling-last4-acc", "titling-exact-match"}
+    assert set(board.columns) == {
+        "titling-rouge-1",
+        "titling-rouge-2",
+        "titling-bleu",
+        "titling-first4-acc",
+        "titling-last4-acc",
+        "titling-exact-match",
+    }

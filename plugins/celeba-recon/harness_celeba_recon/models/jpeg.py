@@ -104,19 +104,22 @@ class _CodecModel(Model):
         pixels = images.recall_many([item["image"] for item in batch])
         quality = self.config["quality"] or best_quality(pixels, self.codec, self.config["bpp"]) or 1
         decoded, bits = code_batch(pixels, self.codec, quality)
-        return [{"reconstruction": images.remember(p), "bits": bits, "quality": quality, "mosaic": len(batch)}
-                for p in decoded]
+        return [{"reconstruction": images.remember(p), "bits": bits, "quality": quality, "mosaic": len(batch)} for p in decoded]
 
 
 class JpegModel(_CodecModel):
     name = "jpeg"
     codec = "jpeg"
-    description = ("PIL JPEG (optimised Huffman tables, 4:2:0) at the largest quality within a target bpp, coded on a "
-                   "mosaic of up to 256 test images so headers do not dominate.")
+    description = (
+        "PIL JPEG (optimised Huffman tables, 4:2:0) at the largest quality within a target bpp, coded on a "
+        "mosaic of up to 256 test images so headers do not dominate."
+    )
 
 
 class WebpModel(_CodecModel):
     name = "webp"
     codec = "webp"
-    description = ("PIL WebP (lossy, method 6) at the largest quality within a target bpp, coded on a mosaic of up to "
-                   "256 test images so headers do not dominate.")
+    description = (
+        "PIL WebP (lossy, method 6) at the largest quality within a target bpp, coded on a mosaic of up to "
+        "256 test images so headers do not dominate."
+    )

@@ -29,8 +29,14 @@ from torch import nn
 class ResBlock(nn.Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.ReLU(), nn.Conv2d(dim, dim, 3, padding=1), nn.BatchNorm2d(dim), nn.ReLU(),
-                                  nn.Conv2d(dim, dim, 1), nn.BatchNorm2d(dim))
+        self.body = nn.Sequential(
+            nn.ReLU(),
+            nn.Conv2d(dim, dim, 3, padding=1),
+            nn.BatchNorm2d(dim),
+            nn.ReLU(),
+            nn.Conv2d(dim, dim, 1),
+            nn.BatchNorm2d(dim),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -89,8 +95,9 @@ class Identity(nn.Module):
 
 
 class NearestCodebook(nn.Module):
-    def __init__(self, codes: int, dim: int, beta: float, gamma: float, ema: bool, decay: float,
-                 restart_dead: bool, restart_window: int) -> None:
+    def __init__(
+        self, codes: int, dim: int, beta: float, gamma: float, ema: bool, decay: float, restart_dead: bool, restart_window: int
+    ) -> None:
         super().__init__()
         self.codes, self.dim, self.beta, self.gamma = codes, dim, beta, gamma
         self.ema, self.decay = ema, decay
@@ -195,9 +202,16 @@ class LibQuantizer(nn.Module):
         from vector_quantize_pytorch import VectorQuantize
 
         self.codes = codes
-        self.vq = VectorQuantize(dim=dim, codebook_size=codes, decay=decay, commitment_weight=gamma,
-                                 kmeans_init=kmeans_init, kmeans_iters=10, threshold_ema_dead_code=dead_threshold,
-                                 accept_image_fmap=True)
+        self.vq = VectorQuantize(
+            dim=dim,
+            codebook_size=codes,
+            decay=decay,
+            commitment_weight=gamma,
+            kmeans_init=kmeans_init,
+            kmeans_iters=10,
+            threshold_ema_dead_code=dead_threshold,
+            accept_image_fmap=True,
+        )
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         z_q, codes, loss = self.vq(z)

@@ -30,8 +30,6 @@ POST = {"codebook": "grad", "init": "uniform", "restart_dead": "false"}
 CHOICES = {"codebook": ("ema", "grad"), "init": ("kmeans", "uniform"), "restart_dead": ("true", "false")}
 
 
-
-
 def to_tensor(pixels: Any) -> Any:
     """(N, H, W, 3) uint8 -> (N, 3, H, W) float in [-1, 1], as the post scales its images."""
     import torch
@@ -154,10 +152,18 @@ class _ReconModel(Model):
                 self.after_step(self.net, z, generator)
                 if step % 50 == 0 or step + 1 == c["steps"]:
                     used = int(codes.unique().numel()) if codes is not None else None
-                    self.history.append({"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()),
-                                         "batch_codes_used": used})
-                ckpt.maybe_save(step + 1, lambda: {"model": self.net.state_dict(), "optimizer": optimizer.state_dict(),
-                                                   "generator": generator.get_state(), "history": self.history})
+                    self.history.append(
+                        {"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()), "batch_codes_used": used}
+                    )
+                ckpt.maybe_save(
+                    step + 1,
+                    lambda: {
+                        "model": self.net.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "generator": generator.get_state(),
+                        "history": self.history,
+                    },
+                )
                 advance(1)
         self.train_seconds = time.perf_counter() - started
         self.net.eval()
@@ -207,10 +213,22 @@ class _ReconModel(Model):
 
 class VqVaeModel(_ReconModel):
     name = "vq-vae"
-    description = ("The post's VQ-VAE (conv + residual encoder, nearest of K codes, mirrored decoder, straight-through "
-                   "gradient); variant=post as written, the default with the measured codebook fixes.")
-    defaults = {"variant": "fixed", "codebook": "auto", "init": "auto", "restart_dead": "auto", "codes": 64,
-                "beta": 1.0, "gamma": 0.25, "ema_decay": 0.99, "restart_window": 50, **_ReconModel.common}
+    description = (
+        "The post's VQ-VAE (conv + residual encoder, nearest of K codes, mirrored decoder, straight-through "
+        "gradient); variant=post as written, the default with the measured codebook fixes."
+    )
+    defaults = {
+        "variant": "fixed",
+        "codebook": "auto",
+        "init": "auto",
+        "restart_dead": "auto",
+        "codes": 64,
+        "beta": 1.0,
+        "gamma": 0.25,
+        "ema_decay": 0.99,
+        "restart_window": 50,
+        **_ReconModel.common,
+    }
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
@@ -233,9 +251,16 @@ class VqVaeModel(_ReconModel):
         from harness_celeba_recon.models.net import NearestCodebook
 
         c = self.config
-        return NearestCodebook(c["codes"], c["dim"], c["beta"], c["gamma"], ema=c["codebook"] == "ema",
-                               decay=c["ema_decay"], restart_dead=c["restart_dead"] == "true",
-                               restart_window=c["restart_window"])
+        return NearestCodebook(
+            c["codes"],
+            c["dim"],
+            c["beta"],
+            c["gamma"],
+            ema=c["codebook"] == "ema",
+            decay=c["ema_decay"],
+            restart_dead=c["restart_dead"] == "true",
+            restart_window=c["restart_window"],
+        )
 
     def code_bits(self, grid: int) -> float:
         return grid * grid * math.log2(self.config["codes"])
@@ -260,10 +285,11 @@ class VqVaeModel(_ReconModel):
 
 class VqLibModel(_ReconModel):
     name = "vq-lib"
-    description = ("The same encoder/decoder with vector-quantize-pytorch's VectorQuantize (EMA codebook, k-means init, "
-                   "dead-code expiry): a library peer to the hand-written quantiser.")
-    defaults = {"codes": 64, "gamma": 0.25, "ema_decay": 0.99, "kmeans_init": True, "dead_threshold": 2.0,
-                **_ReconModel.common}
+    description = (
+        "The same encoder/decoder with vector-quantize-pytorch's VectorQuantize (EMA codebook, k-means init, "
+        "dead-code expiry): a library peer to the hand-written quantiser."
+    )
+    defaults = {"codes": 64, "gamma": 0.25, "ema_decay": 0.99, "kmeans_init": True, "dead_threshold": 2.0, **_ReconModel.common}
 
     def quantizer(self) -> Any:
         from harness_celeba_recon.models.net import LibQuantizer
@@ -277,8 +303,10 @@ class VqLibModel(_ReconModel):
 
 class AutoencoderModel(_ReconModel):
     name = "autoencoder"
-    description = ("The same network without quantisation: a bound on reconstruction at unlimited rate; its bpp is that "
-                   "of the latents stored as float16.")
+    description = (
+        "The same network without quantisation: a bound on reconstruction at unlimited rate; its bpp is that "
+        "of the latents stored as float16."
+    )
     defaults = dict(_ReconModel.common)
 
     def quantizer(self) -> Any:

@@ -66,8 +66,15 @@ class AliasPriorModel(Model):
         for s, e in dictionary.max_match(fold(text), pruned=True):
             scored = prior_scores(dictionary, text[s:e], limit)
             if scored:
-                mentions.append({"mention": text[s:e], "offset": s, "kb_id": scored[0][0], "score": round(scored[0][1], 4),
-                                 "candidates": candidate_view(dictionary, scored)})
+                mentions.append(
+                    {
+                        "mention": text[s:e],
+                        "offset": s,
+                        "kb_id": scored[0][0],
+                        "score": round(scored[0][1], 4),
+                        "candidates": candidate_view(dictionary, scored),
+                    }
+                )
         gold_links = []
         for mention, offset in item.get("gold_spans") or ():
             scored = prior_scores(dictionary, mention, limit)

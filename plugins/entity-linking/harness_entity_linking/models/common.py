@@ -26,8 +26,11 @@ def train_dictionary(train: Any, prune_ratio: float, name: str) -> tuple[Diction
 
 
 def save_dictionary(dictionary: Dictionary, path: Path) -> None:
-    data = {"kb": dictionary.kb.ref, "pruned": sorted(dictionary.pruned),
-            "links": {a: dict(c) for a, c in dictionary.links.items()}}
+    data = {
+        "kb": dictionary.kb.ref,
+        "pruned": sorted(dictionary.pruned),
+        "links": {a: dict(c) for a, c in dictionary.links.items()},
+    }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -50,8 +53,10 @@ def check_kb(dictionary: Dictionary | None, item: dict, name: str) -> Dictionary
     if dictionary is None:
         raise RuntimeError(f"model {name!r} has not been trained or loaded")
     if item["kb"] != dictionary.kb.ref:
-        raise DataError(f"model {name!r} was trained with knowledge base {dictionary.kb.ref!r} but text "
-                        f"{item['text_id']!r} refers to {item['kb']!r}")
+        raise DataError(
+            f"model {name!r} was trained with knowledge base {dictionary.kb.ref!r} but text "
+            f"{item['text_id']!r} refers to {item['kb']!r}"
+        )
     return dictionary
 
 
@@ -60,6 +65,12 @@ def candidate_view(dictionary: Dictionary, scored: list[tuple[str, float]]) -> l
     out = []
     for kb_id, score in sorted(scored, key=lambda p: -p[1])[:CANDIDATES_SHOWN]:
         entity = dictionary.kb.entities.get(kb_id)
-        out.append({"kb_id": kb_id, "score": round(float(score), 4), "subject": entity.subject if entity else "",
-                    "description": entity.description(DESCRIPTION_SHOWN) if entity else ""})
+        out.append(
+            {
+                "kb_id": kb_id,
+                "score": round(float(score), 4),
+                "subject": entity.subject if entity else "",
+                "description": entity.description(DESCRIPTION_SHOWN) if entity else "",
+            }
+        )
     return out

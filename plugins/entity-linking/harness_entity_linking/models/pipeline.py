@@ -77,24 +77,53 @@ def bigrams(text: str) -> set[str]:
 class PipelineModel(Model):
     name = "pipeline"
     tasks = ("entity-linking",)
-    description = ("The post's pipeline: max-match features -> start/end pointer tagger selecting among dictionary spans "
-                   "-> candidates by alias -> trained context/description matcher with a NIL threshold. Small BERTs "
-                   "from scratch by default; pretrained=PATH starts both from a local checkpoint.")
+    description = (
+        "The post's pipeline: max-match features -> start/end pointer tagger selecting among dictionary spans "
+        "-> candidates by alias -> trained context/description matcher with a NIL threshold. Small BERTs "
+        "from scratch by default; pretrained=PATH starts both from a local checkpoint."
+    )
     defaults = {
         "pretrained": "",  # a local BERT checkpoint directory (config, weights, vocab.txt or tokenizer.json)
-        "hidden_size": 64, "layers": 2, "matcher_layers": 1, "heads": 4, "intermediate_size": 128, "dropout": 0.1,
-        "tagger_epochs": 3, "matcher_epochs": 2, "train_batch_size": 32, "lr": 0.0,  # 0: 2e-3, or 5e-5 pretrained
-        "warmup": 0.06, "max_text": 160, "context": 12, "description_len": 48, "negatives": 6,
-        "max_candidates": 20, "min_seen": 0, "prune_ratio": 5.0, "detect_threshold": 0.25, "link_threshold": 0.5,
-        "threads": 1, "max_train": 0,
+        "hidden_size": 64,
+        "layers": 2,
+        "matcher_layers": 1,
+        "heads": 4,
+        "intermediate_size": 128,
+        "dropout": 0.1,
+        "tagger_epochs": 3,
+        "matcher_epochs": 2,
+        "train_batch_size": 32,
+        "lr": 0.0,  # 0: 2e-3, or 5e-5 pretrained
+        "warmup": 0.06,
+        "max_text": 160,
+        "context": 12,
+        "description_len": 48,
+        "negatives": 6,
+        "max_candidates": 20,
+        "min_seen": 0,
+        "prune_ratio": 5.0,
+        "detect_threshold": 0.25,
+        "link_threshold": 0.5,
+        "threads": 1,
+        "max_train": 0,
     }
     batch_size = 64
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
         c = self.config
-        for key in ("hidden_size", "layers", "matcher_layers", "heads", "intermediate_size", "train_batch_size",
-                    "max_text", "context", "description_len", "max_candidates"):
+        for key in (
+            "hidden_size",
+            "layers",
+            "matcher_layers",
+            "heads",
+            "intermediate_size",
+            "train_batch_size",
+            "max_text",
+            "context",
+            "description_len",
+            "max_candidates",
+        ):
             if c[key] < 1:
                 raise ConfigError(f"model 'pipeline': {key} must be at least 1, got {c[key]}")
         if c["hidden_size"] % c["heads"]:
@@ -118,7 +147,6 @@ class PipelineModel(Model):
 
     # -- networks ---------------------------------------------------------------------------------
 
-
     def _bert(self, pretrained: Path | None, bert_config: dict | None, layers: int) -> Any:
         from transformers import BertConfig, BertModel
 
@@ -131,9 +159,13 @@ class PipelineModel(Model):
                 raise ConfigError(f"model 'pipeline': cannot load a BERT checkpoint from {pretrained} ({reason})") from None
         if bert_config is None:
             bert_config = BertConfig(
-                vocab_size=len(self.vocab), hidden_size=c["hidden_size"], num_hidden_layers=layers,
-                num_attention_heads=c["heads"], intermediate_size=c["intermediate_size"],
-                hidden_dropout_prob=c["dropout"], attention_probs_dropout_prob=c["dropout"],
+                vocab_size=len(self.vocab),
+                hidden_size=c["hidden_size"],
+                num_hidden_layers=layers,
+                num_attention_heads=c["heads"],
+                intermediate_size=c["intermediate_size"],
+                hidden_dropout_prob=c["dropout"],
+                attention_probs_dropout_prob=c["dropout"],
                 max_position_embeddings=max(256, c["max_text"] + 2, 2 * c["context"] + 40 + c["description_len"]),
                 type_vocab_size=2,
             ).to_dict()
@@ -203,8 +235,12 @@ class PipelineModel(Model):
         first = [cls, *self._ids(left), *self._ids(mention), *self._ids(right), sep]
         segments = [0] * (1 + len(left)) + [1] * len(mention) + [0] * (len(right) + 1)
         second = [*self._ids(description), sep]
-        return {"ids": first + second, "types": [0] * len(first) + [1] * len(second),
-                "segments": segments + [2] * len(second), "feats": feats}
+        return {
+            "ids": first + second,
+            "types": [0] * len(first) + [1] * len(second),
+            "segments": segments + [2] * len(second),
+            "feats": feats,
+        }
 
     def _pair_features(self, text: str, start: int, end: int, cands: list[str], leave_out: str | None) -> list[list[float]]:
         """Count features per candidate; `leave_out` removes this text's own gold link from the training
@@ -226,9 +262,18 @@ class PipelineModel(Model):
         rows = []
         for e, overlap in zip(cands, overlaps, strict=True):
             n = seen.get(e, 0)
-            rows.append([(n + 1) / (total + len(cands)), math.log1p(n), float(n == top_seen and n > 0),
-                         math.log1p(popularity[e]) / 5, 1.0 / len(cands), min(overlap, 12) / 6,
-                         (overlap - top_overlap) / 6, float(overlap == top_overlap and overlap > 0)])
+            rows.append(
+                [
+                    (n + 1) / (total + len(cands)),
+                    math.log1p(n),
+                    float(n == top_seen and n > 0),
+                    math.log1p(popularity[e]) / 5,
+                    1.0 / len(cands),
+                    min(overlap, 12) / 6,
+                    (overlap - top_overlap) / 6,
+                    float(overlap == top_overlap and overlap > 0),
+                ]
+            )
         return rows
 
     def _description_bigrams(self, kb_id: str) -> set[str]:
@@ -318,8 +363,10 @@ class PipelineModel(Model):
             step = saved["step"]
         schedule = [("tagger", texts, bs, t_steps, t_opt), ("matcher", pairs, 2 * bs, m_steps, m_opt)]
         bce = torch.nn.BCEWithLogitsLoss(reduction="none")
-        title = (f"entity-linking · training pipeline ({len(rows)} texts, {len(pairs)} pairs; "
-                 f"{t_steps} tagger + {m_steps} matcher steps)")
+        title = (
+            f"entity-linking · training pipeline ({len(rows)} texts, {len(pairs)} pairs; "
+            f"{t_steps} tagger + {m_steps} matcher steps)"
+        )
         with ctx.progress(title, total=t_steps + m_steps) as advance:
             advance(step)
             offset = 0
@@ -331,8 +378,9 @@ class PipelineModel(Model):
                 for local in range(max(0, step - offset), n_steps):
                     epoch, k = divmod(local, per_epoch)
                     # Data order from (seed, stage, epoch): a resumed run sees the batches an uninterrupted one does.
-                    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(
-                        ctx.seed * 7919 + epoch * 2 + (stage == "matcher"))).tolist()
+                    order = torch.randperm(
+                        len(data), generator=torch.Generator().manual_seed(ctx.seed * 7919 + epoch * 2 + (stage == "matcher"))
+                    ).tolist()
                     chosen = [data[i] for i in order[k * size : (k + 1) * size]]
                     for group in optimizer.param_groups:
                         group["lr"] = lr * min((local + 1) / warmup, max(0.0, (n_steps - local) / max(1, n_steps - warmup)))
@@ -353,9 +401,15 @@ class PipelineModel(Model):
                     optimizer.step()
                     step = offset + local + 1
                     advance(1, stage=stage, epoch=epoch + 1, loss=round(loss.item(), 4))
-                    ckpt.maybe_save(step, lambda: {
-                        "tagger": self.tagger.state_dict(), "matcher": self.matcher.state_dict(),
-                        "tagger_optimizer": t_opt.state_dict(), "matcher_optimizer": m_opt.state_dict()})
+                    ckpt.maybe_save(
+                        step,
+                        lambda: {
+                            "tagger": self.tagger.state_dict(),
+                            "matcher": self.matcher.state_dict(),
+                            "tagger_optimizer": t_opt.state_dict(),
+                            "matcher_optimizer": m_opt.state_dict(),
+                        },
+                    )
                 offset += n_steps
         self.tagger.eval()
         self.matcher.eval()
@@ -371,8 +425,11 @@ class PipelineModel(Model):
         save_dictionary(self.dictionary, directory / "dictionary.json")
         tokens = sorted(self.vocab, key=self.vocab.get)
         (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        meta = {"tagger_bert": self.tagger.bert.config.to_dict(), "matcher_bert": self.matcher.bert.config.to_dict(),
-                "train_seconds": self.train_seconds}
+        meta = {
+            "tagger_bert": self.tagger.bert.config.to_dict(),
+            "matcher_bert": self.matcher.bert.config.to_dict(),
+            "train_seconds": self.train_seconds,
+        }
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def load(self, directory: Path) -> None:
@@ -411,13 +468,26 @@ class PipelineModel(Model):
             text = batch[i]["text"]
             detect = next(p for a, b, p in detected[i] if (a, b) == (s, e))
             best, score = max(scored, key=lambda p: p[1]) if scored else (NIL, 0.0)
-            out[i]["mentions"].append({"mention": text[s:e], "offset": s, "kb_id": best if score >= threshold else NIL,
-                                       "score": round(float(score), 4), "detect": round(float(detect), 4),
-                                       "candidates": candidate_view(self.dictionary, scored)})
+            out[i]["mentions"].append(
+                {
+                    "mention": text[s:e],
+                    "offset": s,
+                    "kb_id": best if score >= threshold else NIL,
+                    "score": round(float(score), 4),
+                    "detect": round(float(detect), 4),
+                    "candidates": candidate_view(self.dictionary, scored),
+                }
+            )
         for (i, s, e), scored in zip(gold_jobs, linked[len(jobs) :], strict=True):
             best, score = max(scored, key=lambda p: p[1]) if scored else (NIL, 0.0)
-            out[i]["gold_links"].append({"mention": batch[i]["text"][s:e], "offset": s,
-                                         "kb_id": best if score >= threshold else NIL, "score": round(float(score), 4)})
+            out[i]["gold_links"].append(
+                {
+                    "mention": batch[i]["text"][s:e],
+                    "offset": s,
+                    "kb_id": best if score >= threshold else NIL,
+                    "score": round(float(score), 4),
+                }
+            )
         return out
 
     def detect(self, texts: list[str]) -> list[list[tuple[int, int, float]]]:
@@ -467,9 +537,11 @@ def _text_batch(encoded: list[dict]) -> dict[str, Any]:
     import torch
 
     length = max(len(e["ids"]) for e in encoded)
-    batch = {"ids": torch.tensor(_pad([e["ids"] for e in encoded], length)),
-             "features": torch.tensor(_pad([e["features"] for e in encoded], length)),
-             "mask": torch.tensor(_pad([[1] * len(e["ids"]) for e in encoded], length))}
+    batch = {
+        "ids": torch.tensor(_pad([e["ids"] for e in encoded], length)),
+        "features": torch.tensor(_pad([e["features"] for e in encoded], length)),
+        "mask": torch.tensor(_pad([[1] * len(e["ids"]) for e in encoded], length)),
+    }
     if "start" in encoded[0]:
         batch["start"] = torch.tensor(_pad([e["start"] for e in encoded], length, 0.0))
         batch["end"] = torch.tensor(_pad([e["end"] for e in encoded], length, 0.0))
@@ -480,8 +552,10 @@ def _pair_batch(pairs: list[dict]) -> dict[str, Any]:
     import torch
 
     length = max(len(p["ids"]) for p in pairs)
-    return {"ids": torch.tensor(_pad([p["ids"] for p in pairs], length)),
-            "types": torch.tensor(_pad([p["types"] for p in pairs], length)),
-            "segments": torch.tensor(_pad([p["segments"] for p in pairs], length)),
-            "mask": torch.tensor(_pad([[1] * len(p["ids"]) for p in pairs], length)),
-            "feats": torch.tensor([p["feats"] for p in pairs], dtype=torch.float)}
+    return {
+        "ids": torch.tensor(_pad([p["ids"] for p in pairs], length)),
+        "types": torch.tensor(_pad([p["types"] for p in pairs], length)),
+        "segments": torch.tensor(_pad([p["segments"] for p in pairs], length)),
+        "mask": torch.tensor(_pad([[1] * len(p["ids"]) for p in pairs], length)),
+        "feats": torch.tensor([p["feats"] for p in pairs], dtype=torch.float),
+    }

@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.compare import compare
-from harness.leaderboard import _paired, _scores_by_sample, rank
-from harness.plugins import use_plugins
+from harness.leaderboard.compare import compare
+from harness.leaderboard.ranking import _paired, _scores_by_sample, rank
+from harness.plugins.registry import use_plugins
 from harness.store import Store
 
 TASKS = ["nl2sql", "independence", "rope-curve", "random-angles", "titling"]

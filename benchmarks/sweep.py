@@ -28,9 +28,9 @@ HERE = Path(__file__).resolve().parent
 def sweep(executor: str, spec, workers: int | None = None):
     import duckdb
 
-    from harness.plugins import load_registry
+    from harness.plugins.registry import load_registry
     from harness.store import Store
-    from harness.sweep import run_sweep
+    from harness.sweep.driver import run_sweep
 
     folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     os.environ["HARNESS_HOME"] = str(folder / "home")
@@ -49,11 +49,11 @@ def writer_alone(n: int, batch: int) -> float:
     import shutil
     import time
 
-    from harness.plugins import load_registry
-    from harness.runner import Runner, RunRequest
+    from harness.plugins.registry import load_registry
+    from harness.runner.run import Runner, RunRequest
     from harness.store import Store
-    from harness.transfer import import_runs
-    from harness.worker import Job, execute, write_result
+    from harness.store.transfer import import_runs
+    from harness.sweep.worker import Job, execute, write_result
 
     folder = Path(tempfile.mkdtemp(prefix="bench-writer-"))
     os.environ["HARNESS_HOME"] = str(folder / "home")
@@ -91,7 +91,7 @@ def main() -> None:
     # spawned workers get sys.path from the driver; Ray's workers need PYTHONPATH for tiny_plugin
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     sys.path.insert(0, str(HERE))
-    from harness.sweep_file import SweepSpec
+    from harness.sweep.spec import SweepSpec
 
     print(
         f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} ({os.cpu_count()} CPUs)"

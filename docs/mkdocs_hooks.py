@@ -206,14 +206,14 @@ def scaffold() -> dict[str, str]:
 
         from click.testing import CliRunner
 
-        import harness.scaffold
-        from harness.cli import cli
+        import harness.plugins.scaffold
+        from harness.cli.main import cli
 
         # `new-plugin` refuses a name that is installed, and a reader who followed the tutorial
         # has harness-movie-reviews installed: the site shows what the command writes regardless.
         allow_installed = (
-            mock.patch.object(harness.scaffold, "refuse_installed", lambda values: None)
-            if hasattr(harness.scaffold, "refuse_installed")
+            mock.patch.object(harness.plugins.scaffold, "refuse_installed", lambda values: None)
+            if hasattr(harness.plugins.scaffold, "refuse_installed")
             else nullcontext()
         )
         with tempfile.TemporaryDirectory(prefix="docs-scaffold-") as tmp, allow_installed:

@@ -1,7 +1,10 @@
 """Kexue Harness: a plugin-based evaluation harness and leaderboard.
 
-The public API for plugin authors is everything in `__all__`; the tutorial
-(docs/site/tutorial.md) writes a plugin with it. Importing this package stays cheap (no numpy, torch or datasets).
+The public API for plugin authors is everything in `__all__` here, plus the public modules
+`harness.views`, `harness.training`, `harness.jsonl`, `harness.stats`, `harness.evaluate_metrics`,
+`harness.executors`, `harness.store` (`Store`, to read results) and `harness.testing`. Everything
+else under `harness` is internal and may change without notice. Importing this package stays cheap
+(no numpy, torch or datasets).
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 from importlib import metadata
 
 from harness.api import ConfigError, DataError, HarnessError, Metric, Model, PredictionError, Renderer, Task
+from harness.context import RunContext
 from harness.hookspecs import hookimpl
-from harness.records import Artifact, MetricValue, RunRecord, SampleRecord
+from harness.paths import default_home as home
+from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
 try:
     __version__ = metadata.version("kexue-harness")
@@ -27,9 +32,12 @@ __all__ = [
     "Model",
     "PredictionError",
     "Renderer",
+    "RunContext",
     "RunRecord",
     "SampleRecord",
     "Task",
     "__version__",
+    "home",
     "hookimpl",
+    "to_json",
 ]

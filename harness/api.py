@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     import numpy as np
 
+    from harness.context import RunContext
     from harness.records import Artifact, RunRecord, SampleRecord
-    from harness.runner import RunContext
     from harness.views import Panel
 
 Row = Mapping[str, Any]

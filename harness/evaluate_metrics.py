@@ -365,7 +365,7 @@ class EvaluateMetric(Metric):
         checked against this class's description, citation and expects."""
         if self._module is None:
             cls = load_evaluate_module(self.module, type(self).__module__, self.name)
-            from harness.store import default_home
+            from harness.paths import default_home
 
             key = (cls, self.config_name, str(default_home()))
             if key not in _INSTANCES:

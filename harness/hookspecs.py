@@ -61,7 +61,7 @@ def register_executors(register: Callable[[type[Executor]], None]) -> None:
     """Register `harness.executors.Executor` subclasses: where `harness sweep --executor NAME` computes runs.
 
     The core registers `local`, `processes` and `ray` this way. An executor moves jobs to workers
-    and results back; it never opens the results database (see harness/executors/__init__.py)."""
+    and results back; it never opens the results database (see `harness.executors`)."""
 
 
 @hookspec

@@ -17,21 +17,21 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness import rendering
-from harness.plugins import use_plugins
+from harness.dashboard import rendering
+from harness.plugins.registry import use_plugins
 from harness.records import Artifact, SampleRecord
-from harness.runner import Runner, RunOutcome, RunRequest
+from harness.runner.run import Runner, RunOutcome, RunRequest
 from harness.store import Store
 
 if TYPE_CHECKING:
-    from harness.leaderboard import Board
+    from harness.leaderboard.ranking import Board
     from harness.views import Panel
 
 
 @pytest.fixture(autouse=True)
 def harness_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test gets its own harness home and database, offline, with no installed plugins loaded."""
-    from harness.plugins import set_registry
+    from harness.plugins.registry import set_registry
 
     monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "harness-home"))
     monkeypatch.setenv("HARNESS_DB", str(tmp_path / "results.duckdb"))
@@ -129,7 +129,7 @@ def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -
 
 def leaderboard(plugin: ModuleType, name: str, db: Path) -> list[Board]:
     """The boards of leaderboard `name` (a plugin's own definition, or a task's default) over `db`."""
-    from harness.leaderboard import build, load_definitions
+    from harness.leaderboard.ranking import build, load_definitions
 
     with use_plugins(plugin) as registry:
         store = Store(db)

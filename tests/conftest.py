@@ -30,8 +30,8 @@ def fill_once(tmp_path_factory, name: str, fill) -> tuple[Path, object]:
     """
     from toy_plugins import arith as module
 
-    from harness.plugins import use_plugins
-    from harness.runner import Runner
+    from harness.plugins.registry import use_plugins
+    from harness.runner.run import Runner
     from harness.store import Store
 
     template = tmp_path_factory.mktemp(name) / "results.duckdb"
@@ -57,7 +57,7 @@ def arith():
     """The toy arithmetic plugin, registered for this test only."""
     from toy_plugins import arith as module
 
-    from harness.plugins import use_plugins
+    from harness.plugins.registry import use_plugins
 
     with use_plugins(module) as registry:
         yield registry

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from harness.plugins import set_registry
-from harness.runner import Runner, RunRequest
+from harness.plugins.registry import set_registry
+from harness.runner.run import Runner, RunRequest
 from harness.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -20,7 +20,7 @@ PLUGINS = "toy_plugins.arith,toy_plugins.echo"
 def filled_db(tmp_path_factory):
     """Runs of the toy plugins, recorded in-process once per module (the page tests only read them),
     including a failed one and a text task."""
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
 
     db = tmp_path_factory.mktemp("dashboard") / "results.duckdb"
     with pytest.MonkeyPatch.context() as patch:

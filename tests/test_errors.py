@@ -103,7 +103,7 @@ def test_read_side_commands_treat_unknown_names_as_errors(harness_cli, tmp_path)
 
 def test_new_plugin_refuses_installed_names_and_drops_a_harness_prefix(tmp_path):
     from harness.api import ConfigError
-    from harness.scaffold import write_plugin
+    from harness.plugins.scaffold import write_plugin
 
     for name in ("geometry", "harness-geometry"):
         with pytest.raises(ConfigError, match="harness-geometry is already installed"):

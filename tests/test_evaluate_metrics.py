@@ -93,7 +93,7 @@ def test_metric_info_is_what_the_harness_stores_and_lists_without_importing_eval
 
 LISTING = """
 import json, sys
-from harness.cli import main
+from harness.cli.main import main
 for args in (["tasks", "--json"], ["tasks", "spelling"], ["models", "--json"], ["plugins", "--json"]):
     try:
         main(args)
@@ -189,7 +189,7 @@ def test_the_dashboard_run_page_shows_the_metric_info(spelling, monkeypatch):
     from streamlit.testing.v1 import AppTest
     from test_dashboard import APP
 
-    from harness.plugins import set_registry
+    from harness.plugins.registry import set_registry
 
     monkeypatch.setenv("HARNESS_PLUGINS", "toy_plugins.evaluate_toy")
     monkeypatch.setenv("HARNESS_DB", str(spelling.db))

@@ -10,12 +10,12 @@ import pytest
 from toy_plugins import arith, bad_board, judged
 
 from harness.api import ConfigError, Metric
-from harness.leaderboard import _paired, load_definitions, paired_tests, rank
-from harness.plugins import use_plugins
-from harness.runner import Runner, RunRequest
+from harness.leaderboard.ranking import _paired, load_definitions, paired_tests, rank
+from harness.plugins.registry import use_plugins
+from harness.runner.run import Runner, RunRequest
 from harness.stats import bootstrap_interval, paired_bootstrap_p, stats_arrays
 from harness.store import Store
-from harness.transfer import export_runs, import_runs
+from harness.store.transfer import export_runs, import_runs
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_cli_and_json_mark_partial_runs_only_with_include_partial(harness_cli):
 def test_dashboard_shows_partial_runs_only_when_asked(monkeypatch, db, partial_runs):
     from streamlit.testing.v1 import AppTest
 
-    from harness.plugins import set_registry
+    from harness.plugins.registry import set_registry
 
     monkeypatch.setenv("HARNESS_PLUGINS", "toy_plugins.arith")
     set_registry(None)

@@ -7,8 +7,8 @@ import pytest
 from conftest import copy_into, fill_once
 
 from harness.api import ConfigError
-from harness.leaderboard import build, load_definitions, paired_significance, parse_definition, rank
-from harness.runner import Runner, RunRequest
+from harness.leaderboard.ranking import build, load_definitions, paired_significance, parse_definition, rank
+from harness.runner.run import Runner, RunRequest
 from harness.stats import paired_bootstrap_p
 from harness.store import Store
 
@@ -55,7 +55,7 @@ def test_definitions_come_from_files_then_plugins_then_defaults(arith, db, runs,
 
 def test_a_task_without_definition_gets_a_default_board(runs, db, tmp_path):
     from harness import Task
-    from harness.plugins import Entry, use_plugins
+    from harness.plugins.registry import Entry, use_plugins
 
     class Tripling(Task):
         name = "tripling"

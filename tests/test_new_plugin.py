@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.api import ConfigError
-from harness.scaffold import write_plugin
+from harness.plugins.scaffold import write_plugin
 
 
 def sh(*args, env=None, cwd=None, timeout=300) -> subprocess.CompletedProcess:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from toy_plugins import arith, broken_hook, duplicate, recorder
 
-from harness.plugins import PluginError, load_registry, use_plugins
-from harness.runner import Runner, RunRequest
+from harness.plugins.registry import PluginError, load_registry, use_plugins
+from harness.runner.run import Runner, RunRequest
 from harness.store import Store
 
 TASK_FIELDS = {

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.api import ConfigError, PredictionError
-from harness.predictions import check, validator
+from harness.runner.predictions import check, validator
 
 
 def test_a_wrong_prediction_shape_fails_the_run_naming_model_sample_and_field(harness_cli):

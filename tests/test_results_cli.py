@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import copy_into, fill_once
 
-from harness.runner import Runner, RunRequest
+from harness.runner.run import Runner, RunRequest
 
 
 def _fill(runner: Runner) -> dict:
@@ -155,7 +155,7 @@ def test_runs_lists_recent_runs_with_filters(harness_cli, filled):
 
 
 def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
-    from harness.builtin_metrics import ExactMatch
+    from harness.plugins.builtin_metrics import ExactMatch
 
     run = harness_cli.json("run", "--task", "doubling", "--model", "noisy")
     info = harness_cli.json("tasks", "doubling")["metric_info"]

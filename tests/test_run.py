@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from harness.api import ConfigError, DataError
-from harness.runner import Runner, RunRequest
+from harness.runner.run import Runner, RunRequest
 from harness.store import Store
 
 RUN_FIELDS = {"run_id", "task", "model", "dataset", "split", "status", "cached", "duration_s", "metrics"}

@@ -7,12 +7,12 @@ import math
 import pytest
 from scipy.stats import t
 
-from harness.leaderboard import rank
-from harness.plugins import get_registry, set_registry
-from harness.seeds import SeedRun, paired_seeds_p, summarise_seeds
+from harness.leaderboard.ranking import rank
+from harness.plugins.registry import get_registry, set_registry
+from harness.leaderboard.seeds import SeedRun, paired_seeds_p, summarise_seeds
 from harness.store import Store
-from harness.sweep import run_sweep
-from harness.sweep_file import SweepSpec
+from harness.sweep.driver import run_sweep
+from harness.sweep.spec import SweepSpec
 
 
 @pytest.fixture

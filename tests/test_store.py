@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from harness.runner import Runner, RunRequest
+from harness.runner.run import Runner, RunRequest
 from harness.store import SCHEMA_VERSION, Store, StoreError
-from harness.transfer import export_runs, import_runs
+from harness.store.transfer import export_runs, import_runs
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "site"
 
@@ -234,7 +234,7 @@ def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, db
     with store.reading():
         runs = store.runs()
         assert store.query("SELECT count(*) AS n FROM runs") == [{"n": len(runs)}]
-        from harness.leaderboard import rank
+        from harness.leaderboard.ranking import rank
 
         assert rank(store, "doubling")[0].standings
     assert len(opened) == 1

@@ -14,10 +14,10 @@ import duckdb
 import pytest
 
 from harness.api import ConfigError
-from harness.plugins import get_registry, set_registry
+from harness.plugins.registry import get_registry, set_registry
 from harness.store import MIGRATIONS, Store
-from harness.sweep import expand, list_sweeps, run_sweep
-from harness.sweep_file import SweepSpec, parse_model_args, read_sweep_file
+from harness.sweep.driver import expand, list_sweeps, run_sweep
+from harness.sweep.spec import SweepSpec, parse_model_args, read_sweep_file
 
 PLUGINS = "toy_plugins.arith,toy_plugins.sweep_faults"
 
@@ -160,7 +160,7 @@ def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new
 
 
 def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(toys, tmp_path):
-    from harness.transfer import export_runs, import_runs
+    from harness.store.transfer import export_runs, import_runs
 
     source, target = Store(tmp_path / "source.duckdb"), Store(tmp_path / "target.duckdb")
     report = run_sweep(toys, source, GRID)
@@ -170,7 +170,7 @@ def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(
     assert [(s["sweep_id"], s["status"], s["done"]) for s in list_sweeps(target)] == [(report.sweep_id, "finished", 8)]
     assert list_sweeps(target) == list_sweeps(source)
     # an export of other runs carries no sweep
-    from harness.runner import Runner, RunRequest
+    from harness.runner.run import Runner, RunRequest
 
     other = Runner(toys, source).run(RunRequest(task="doubling", model="exact", seed=9)).run
     export_runs(source, tmp_path / "one", run_ids=[other.run_id])
@@ -312,7 +312,7 @@ def test_two_runs_needing_one_checkpoint_train_it_once(harness_cli, tmp_path):
 
 
 def test_migrates_a_version_1_database(arith, tmp_path):
-    from harness.runner import Runner, RunRequest
+    from harness.runner.run import Runner, RunRequest
 
     path = tmp_path / "v1.duckdb"
     with duckdb.connect(str(path)) as con:
@@ -356,7 +356,7 @@ def test_ray_executor_without_ray_says_how_to_install(toys, db, monkeypatch):
 
 
 def test_sweep_resumes_a_run_left_unfinished_by_harness_run(toys, db):
-    from harness.runner import Runner, RunRequest
+    from harness.runner.run import Runner, RunRequest
 
     store = Store(db)
     old = Runner(toys, store).run(RunRequest(task="squaring", model="exact", seed=3)).run

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from harness.plugins import get_registry, set_registry
+from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
-from harness.sweep import run_sweep
-from harness.sweep_file import SweepSpec
+from harness.sweep.driver import run_sweep
+from harness.sweep.spec import SweepSpec
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -9,10 +9,10 @@ import tempfile
 import duckdb
 import pytest
 
-from harness.plugins import get_registry, set_registry
+from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
-from harness.sweep import run_sweep
-from harness.sweep_file import SweepSpec
+from harness.sweep.driver import run_sweep
+from harness.sweep.spec import SweepSpec
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 PLUGINS = "toy_plugins.arith,toy_plugins.sweep_faults"

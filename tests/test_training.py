@@ -104,8 +104,8 @@ def test_progress_bars_carry_a_training_status(monkeypatch, capsys):
 def test_the_dashboard_leaderboard_says_what_each_model_was_trained_on(monkeypatch, tmp_path):
     from streamlit.testing.v1 import AppTest
 
-    from harness.plugins import get_registry, set_registry
-    from harness.runner import EMBEDDED, Runner, RunRequest
+    from harness.plugins.registry import get_registry, set_registry
+    from harness.runner.run import EMBEDDED, Runner, RunRequest
     from harness.store import Store
 
     real = tmp_path / "real"

@@ -25,7 +25,7 @@ def database_path(argv: list[str] | None = None) -> Path | None:
 
 
 def main() -> None:
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
     from harness.store import Store, StoreError
 
     st.set_page_config(page_title="Kexue Harness", page_icon="📊", layout="wide")

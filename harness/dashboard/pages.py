@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from harness import rendering
-from harness.dashboard import draw
+from harness.dashboard import draw, rendering
 
 if TYPE_CHECKING:
-    from harness.leaderboard import Board, Leaderboard
-    from harness.plugins import Registry
+    from harness.leaderboard.ranking import Board, Leaderboard
+    from harness.plugins.registry import Registry
     from harness.records import Artifact, RunRecord
     from harness.store import Store
 
@@ -41,7 +40,7 @@ def _stamp(store: Store) -> float:
 def _leaderboard(
     db: str, stamp: float, name: str, pick: str, include_partial: bool, _store: Store, _specs: dict[str, Any], _registry: Registry
 ) -> Leaderboard:
-    from harness.leaderboard import build
+    from harness.leaderboard.ranking import build
 
     return build(
         _store,
@@ -67,7 +66,7 @@ def _artifacts(store: Store, run_id: str) -> dict[str, Artifact]:
 
 
 def leaderboards(store: Store, registry: Registry) -> None:
-    from harness.leaderboard import load_definitions
+    from harness.leaderboard.ranking import load_definitions
 
     specs = load_definitions(registry, store)
     names = list(specs)
@@ -145,7 +144,7 @@ def _board(board: Board, registry: Registry) -> None:
             "vs next": _p_text(s.p_next, s.note),
             "flags": ", ".join(s.flags),
         }
-        if seeded:  # rows over several seeds (harness/seeds.py): how many, and their spread
+        if seeded:  # rows over several seeds (harness/leaderboard/seeds.py): how many, and their spread
             row.update({"seeds": s.seeds, "seed sd": draw.fmt(s.seed_sd)})
         for column in board.columns:
             row[column] = draw.fmt(s.columns[column].value)
@@ -278,7 +277,7 @@ def runs(store: Store, registry: Registry) -> None:
 
 def sweeps(store: Store, registry: Registry) -> None:
     """`harness sweep` runs: each sweep's progress (what the driver has stored so far) and its runs."""
-    from harness.sweep import get_sweep, list_sweeps, sweep_runs
+    from harness.sweep.driver import get_sweep, list_sweeps, sweep_runs
 
     st.header("Sweeps")
     listed = list_sweeps(store)
@@ -514,7 +513,7 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
 
 def compare(store: Store, registry: Registry) -> None:
     from harness.api import HarnessError
-    from harness.compare import compare as compare_runs
+    from harness.leaderboard.compare import compare as compare_runs
 
     st.header("Compare two runs")
     left, right = st.columns(2)
@@ -546,7 +545,7 @@ def compare(store: Store, registry: Registry) -> None:
     ]
     primary = next((d["metric"] for d in result.deltas if d["primary"]), None)
     if primary and result.shared >= 2:
-        from harness.leaderboard import paired_significance
+        from harness.leaderboard.ranking import paired_significance
 
         p, _, _ = paired_significance(store, a.run_id, b.run_id, primary, registry)
         if p is not None:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from harness import Model, hookimpl
-from harness.executors.local import LocalExecutor
+from harness.sweep.executors.local import LocalExecutor
 
 
 class Suicidal(Model):

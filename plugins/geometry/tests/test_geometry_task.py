@@ -11,8 +11,8 @@ import pytest
 from harness_geometry.render import GeometryRenderer, full_edge
 
 from harness import ConfigError, DataError
-from harness.leaderboard import load_definitions, rank, spec_for_task
-from harness.plugins import use_plugins
+from harness.leaderboard.ranking import load_definitions, rank, spec_for_task
+from harness.plugins.registry import use_plugins
 from harness.records import to_json
 from harness.store import Store
 from harness.testing import run_plugin

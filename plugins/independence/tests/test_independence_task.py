@@ -17,9 +17,9 @@ from harness_independence.names import DEPENDENT, INDEPENDENT, POST_FAMILIES
 from harness_independence.render import IndependenceRenderer
 
 from harness import ConfigError, DataError, hookimpl
-from harness.leaderboard import build, load_definitions
-from harness.plugins import use_plugins
-from harness.runner import Runner, RunRequest
+from harness.leaderboard.ranking import build, load_definitions
+from harness.plugins.registry import use_plugins
+from harness.runner.run import Runner, RunRequest
 from harness.store import Store
 from harness.testing import run_plugin
 

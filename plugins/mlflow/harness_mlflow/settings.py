@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from harness.store import default_home
+from harness import home as default_home
 
 #: Environment variables MLflow reads, with the values this plugin uses unless the user set them.
 #: MLflow's own defaults retry a dead HTTP tracker 7 times with exponential backoff and wait up

@@ -14,8 +14,8 @@ import pytest
 from harness_mlflow import settings, tracker
 from mlflow.tracking import MlflowClient
 
-from harness.plugins import use_plugins
-from harness.runner import Runner, RunRequest
+from harness.plugins.registry import use_plugins
+from harness.runner.run import Runner, RunRequest
 from harness.store import Store
 
 TESTS = Path(__file__).resolve().parent
@@ -195,8 +195,8 @@ def test_a_run_recorded_in_another_database_is_logged_with_its_artifacts(toy, tm
 
 def test_a_sweep_logs_each_run_once_from_its_driver_after_storing_it(toy, tmp_path):
     """Workers never log: the driver calls on_run_end once the run is in its database, artifacts included."""
-    from harness.sweep import run_sweep
-    from harness.sweep_file import SweepSpec
+    from harness.sweep.driver import run_sweep
+    from harness.sweep.spec import SweepSpec
 
     store = Store(tmp_path / "sweep.duckdb")
     with use_plugins(toy, harness_mlflow) as registry:

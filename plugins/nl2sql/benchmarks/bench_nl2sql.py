@@ -31,7 +31,7 @@ from harness_nl2sql.sql import Sandbox, same_result
 from harness_nl2sql.synth import generate
 from harness_nl2sql.task import Nl2sqlTask
 
-from harness.runner import RunContext, parse_model_args
+from harness.runner.run import RunContext, parse_model_args
 from harness.stats import summarise
 from harness.training import torch_threads
 
@@ -199,7 +199,7 @@ import os, sys, time
 from harness_nl2sql.bert import BertSqlModel
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.task import Nl2sqlTask
-from harness.runner import RunContext, parse_model_args
+from harness.runner.run import RunContext, parse_model_args
 from harness.stats import summarise
 task = Nl2sqlTask()
 train, test = task.load("train"), task.load("test")

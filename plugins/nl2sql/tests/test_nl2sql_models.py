@@ -128,7 +128,7 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
 def test_bert_training_reports_progress_per_step():
     from contextlib import contextmanager
 
-    from harness.runner import RunContext
+    from harness.runner.run import RunContext
 
     calls = []
 
@@ -197,8 +197,8 @@ def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_
     import shutil
     from pathlib import Path
 
-    from harness.plugins import use_plugins
-    from harness.runner import EMBEDDED, Runner, RunRequest
+    from harness.plugins.registry import use_plugins
+    from harness.runner.run import EMBEDDED, Runner, RunRequest
     from harness.store import Store
 
     fixtures = Path(__file__).parent / "fixtures" / "tableqa"
@@ -224,7 +224,7 @@ def test_training_status_shows_epoch_loss_and_running_dev_score():
     after each epoch, the logic-form accuracy on held-out train tables."""
     from contextlib import contextmanager
 
-    from harness.runner import RunContext
+    from harness.runner.run import RunContext
 
     statuses, steps = [], []
 

@@ -4,7 +4,7 @@ import harness_titling
 from harness_titling.render import TitlingRenderer, char_diff
 
 from harness import views
-from harness.plugins import use_plugins
+from harness.plugins.registry import use_plugins
 from harness.store import Store
 from harness.testing import run_plugin
 
@@ -49,7 +49,7 @@ def test_renderer_draws_stored_runs(tmp_path):
 
 
 def test_the_leaderboard_definition_is_registered(tmp_path):
-    from harness.leaderboard import load_definitions
+    from harness.leaderboard.ranking import load_definitions
 
     with use_plugins(harness_titling) as registry:
         specs = load_definitions(registry, directory=tmp_path)  # no files: only plugin contributions

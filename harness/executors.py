@@ -1,9 +1,9 @@
-"""Executors: where a sweep's runs are computed. Plugins add their own through `register_executors`.
+"""The executor interface, public for plugins that add one through `register_executors`.
 
-An executor only moves `harness.worker.Job`s to workers and `RunResult`s back; it never touches
-the results database (the sweep's driver is its only writer). The built-ins are `local` (in the
-driver's process, one run at a time), `processes` (a pool of local worker processes) and `ray`
-(Ray tasks on a local or remote cluster; `pip install 'kexue-harness[ray]'`).
+An executor only moves `harness.sweep.worker.Job`s to workers and `RunResult`s back; it never touches
+the results database (the sweep's driver is its only writer). The built-ins (`harness.sweep.executors`)
+are `local` (in the driver's process, one run at a time), `processes` (a pool of local worker
+processes) and `ray` (Ray tasks on a local or remote cluster; `pip install 'kexue-harness[ray]'`).
 """
 
 from __future__ import annotations

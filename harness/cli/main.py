@@ -64,7 +64,7 @@ _warned = False
 def _registry():
     """The plugin registry; the first call prints one warning line per plugin that failed to load."""
     global _warned
-    from harness.plugins import get_registry, warn_broken
+    from harness.plugins.registry import get_registry, warn_broken
 
     registry = get_registry()
     if not _warned:
@@ -75,7 +75,7 @@ def _registry():
 
 def _check_name(kind: str, name: str | None, known: list[str], extra: str = "") -> None:
     """Read-side commands treat an unknown name as `run` does: an error with suggestions (exit 2)."""
-    from harness.runner import suggest
+    from harness.runner.run import suggest
 
     if name is None or name in known:
         return
@@ -147,7 +147,7 @@ def tasks(name: str | None, as_json: bool) -> None:
     registry = _registry()
     rows = task_listing(registry)
     if name is not None:
-        from harness.runner import suggest
+        from harness.runner.run import suggest
 
         chosen = [r for r in rows if r["name"] == name]
         groups = registry.groups()
@@ -242,7 +242,7 @@ def models(as_json: bool) -> None:
 @JSON_OPTION
 def plugins(as_json: bool) -> None:
     """List loaded plugins, their hooks, and any error raised while loading them."""
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
 
     registry = get_registry()  # no warning lines: this table shows every error in full
     rows = [
@@ -263,7 +263,8 @@ def plugins(as_json: bool) -> None:
 def info(db: Path | None, as_json: bool) -> None:
     """Show versions, where results are stored, and what the database holds."""
     from harness import __version__
-    from harness.store import SCHEMA_VERSION, default_home
+    from harness.paths import default_home
+    from harness.store import SCHEMA_VERSION
 
     store = _store(db)
     data = {
@@ -315,7 +316,7 @@ def run(
     as_json: bool,
 ) -> None:
     """Evaluate a model on a task (or every task of a group) and record the run."""
-    from harness.runner import Runner, RunRequest, parse_model_args, resolve_tasks
+    from harness.runner.run import Runner, RunRequest, parse_model_args, resolve_tasks
 
     registry = _registry()
     names = resolve_tasks(registry, task_name)
@@ -455,7 +456,7 @@ def leaderboard(
     95% CI; "vs next" is the paired-bootstrap p-value against the row below, over the samples both
     runs share (* when < 0.05).
     """
-    from harness.leaderboard import build, load_definitions, rank, spec_for_task
+    from harness.leaderboard.ranking import build, load_definitions, rank, spec_for_task
 
     store = _store(db)
     registry = _registry()
@@ -659,7 +660,7 @@ def show(run_id: str, with_samples: bool, limit: int, db: Path | None, as_json: 
 @JSON_OPTION
 def compare(run_a: str, run_b: str, limit: int, db: Path | None, as_json: bool) -> None:
     """Metric deltas between two runs and the samples where they differ."""
-    from harness.compare import compare as compare_runs
+    from harness.leaderboard.compare import compare as compare_runs
 
     result = compare_runs(_store(db), run_a, run_b, limit=limit or None)
     if as_json:
@@ -699,7 +700,7 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
         import streamlit  # noqa: F401
     except ImportError as exc:
         raise ConfigError("the dashboard needs streamlit: pip install 'kexue-harness[app]'") from exc
-    script = Path(__file__).resolve().parent / "dashboard" / "app.py"
+    script = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     path = (db or default_db_path()).resolve()
     click.echo(f"Dashboard on http://{host}:{port} reading {path}", err=True)
     command = [
@@ -768,7 +769,7 @@ def export_command(
 ) -> None:
     """Write runs with their metrics, samples and artifacts as Parquet files in DIRECTORY (a new or
     empty folder, or one holding an export with --force)."""
-    from harness.transfer import export_runs
+    from harness.store.transfer import export_runs
 
     store = _store(db)
     if task_name is not None:
@@ -784,7 +785,7 @@ def export_command(
 def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
     """Add runs exported by `harness export` (one or several directories, in one transaction);
     runs already stored as finished are skipped, unfinished ones with the same id replaced."""
-    from harness.transfer import import_runs
+    from harness.store.transfer import import_runs
 
     added = import_runs(_store(db), list(directories))
     click.echo(f"imported {added} new run(s) into {_store(db).path}")
@@ -804,7 +805,7 @@ def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files in an existing directory.")
 def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> None:
     """Write a complete plugin distribution: task, model, metric, renderer, leaderboard, tests, README."""
-    from harness.scaffold import names, write_plugin
+    from harness.plugins.scaffold import names, write_plugin
 
     values = names(name, task_name)
     target = write_plugin(name, parent, force=force, task=task_name)
@@ -814,7 +815,7 @@ def new_plugin(name: str, parent: Path, task_name: str | None, force: bool) -> N
     )
 
 
-from harness.sweep_cli import sweep, sweeps  # noqa: E402  (light: click only; the work is imported per command)
+from harness.cli.sweep import sweep, sweeps  # noqa: E402  (light: click only; the work is imported per command)
 
 cli.add_command(sweep)
 cli.add_command(sweeps)
@@ -829,7 +830,7 @@ def load_plugin_commands() -> None:
     if _commands_loaded:
         return
     _commands_loaded = True
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
 
     registry = get_registry()  # warnings come from the commands that use the registry (`_registry`)
     for impl in registry.pm.hook.register_commands.get_hookimpls():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from harness.executors.local import LocalExecutor
-from harness.executors.processes import ProcessesExecutor
-from harness.executors.ray_cluster import RayExecutor
 from harness.hookspecs import hookimpl
+from harness.sweep.executors.local import LocalExecutor
+from harness.sweep.executors.processes import ProcessesExecutor
+from harness.sweep.executors.ray_cluster import RayExecutor
 
 
 @hookimpl

@@ -29,8 +29,8 @@ class LocalExecutor(Executor):
         return handle
 
     def wait(self, handles: Collection[Any], timeout: float | None) -> list[tuple[Any, Any]]:
-        from harness.plugins import get_registry
-        from harness.worker import execute
+        from harness.plugins.registry import get_registry
+        from harness.sweep.worker import execute
 
         while self._queue:
             handle, job = self._queue.popleft()

@@ -4,7 +4,7 @@ The driver (this module, in the process that runs `harness sweep`) is the result
 only writer. It plans every run first (unknown names, bad argument values and unreadable data
 fail before anything runs), skips runs already finished (same run key), gives unfinished ones
 their stored id back so they are replaced rather than duplicated, then collects the workers'
-results and imports them with `harness.transfer.import_runs` in batches: one transaction for
+results and imports them with `harness.store.transfer.import_runs` in batches: one transaction for
 every result that arrived in the last `FLUSH_S` seconds, which is what lets one writer keep up
 with many workers (docs/site/sweeps.md, for the measured ceiling).
 
@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import ConfigError, Model
-from harness.plugins import Registry
+from harness.plugins.registry import Registry
 from harness.records import RunRecord, to_json
-from harness.runner import Runner, RunRequest, resolve_tasks, suggest
+from harness.runner.run import Runner, RunRequest, resolve_tasks, suggest
 from harness.store import Store, has_table, utcnow
-from harness.sweep_file import DEFAULT_RETRIES, SweepSpec
-from harness.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
+from harness.sweep.spec import DEFAULT_RETRIES, SweepSpec
+from harness.sweep.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
 
 FLUSH_S = 0.5  # how long finished results may wait before the driver writes them (one transaction)
 FLUSH_RUNS = 200  # ...or how many
@@ -47,7 +47,7 @@ class PlannedRun:
     seed: int
     run_key: str
     label: str
-    prepared: Any = None  # harness.runner.Prepared, for a failed record the driver writes itself
+    prepared: Any = None  # harness.runner.run.Prepared, for a failed record the driver writes itself
     run_id: str | None = None
     status: str = "pending"  # pending, finished, failed
     cached: bool = False
@@ -380,7 +380,7 @@ def run_sweep(
     replacement that fails leaves it in place). Runs this sweep itself already recomputed before an
     interruption are kept when it resumes."""
     from harness.progress import progress_bar
-    from harness.transfer import import_runs
+    from harness.store.transfer import import_runs
 
     started = time.perf_counter()
     name = executor_name or spec.executor or "local"
@@ -499,7 +499,7 @@ def _plan_overwrite(runs: list[PlannedRun], sweep_id: str) -> None:
 def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult]) -> list[str]:
     """`on_run_end` for runs the workers computed, once they are in the database (as `harness run`
     calls it after storing), with the stored artifacts."""
-    from harness.plugins import call_lifecycle
+    from harness.plugins.registry import call_lifecycle
 
     if not registry.pm.hook.on_run_end.get_hookimpls():
         return []

@@ -1,6 +1,6 @@
 """Leaderboard definitions: their shape, parsing, and validation against what exists.
 
-Kept apart from the ranking (`harness.leaderboard`, which needs DuckDB) so that plugin loading
+Kept apart from the ranking (`harness.leaderboard.ranking`, which needs DuckDB) so that plugin loading
 can validate a plugin's definitions without importing anything heavy: a definition that names a
 metric its task does not compute is reported as that plugin's error in `harness plugins`,
 instead of silently ranking nothing.
@@ -168,5 +168,5 @@ def definitions_dir() -> Path | None:
     env = os.environ.get("HARNESS_LEADERBOARDS")
     if env is not None:
         return Path(env) if env else None
-    candidate = Path(__file__).resolve().parent.parent / "leaderboards"
+    candidate = Path(__file__).resolve().parents[2] / "leaderboards"
     return candidate if candidate.is_dir() else None

@@ -5,7 +5,7 @@ never open the DuckDB file. `execute(job)` runs the ordinary `Runner` against a 
 which keeps the run in memory and mirrors each batch of samples to Parquet shards in a spool
 folder (`$HARNESS_HOME/spool/RUN_KEY/`, each shard written as `*.tmp` then renamed). The result
 comes back to the driver as the files of a `harness export` directory (Parquet bytes), which the
-driver, the only writer, imports with `harness.transfer.import_runs`.
+driver, the only writer, imports with `harness.store.transfer.import_runs`.
 
 If the worker is killed mid-run, the shards already written survive; a retry on the same machine
 (or a re-run of the sweep) reads them back and computes only the missing samples, exactly as
@@ -47,7 +47,7 @@ FORWARDED_ENV = (
 class Job:
     """One run of a sweep, as handed to an executor (plain data: it is pickled to workers)."""
 
-    request: Any  # harness.runner.RunRequest
+    request: Any  # harness.runner.run.RunRequest
     run_key: str
     sweep_id: str
     label: str
@@ -79,7 +79,7 @@ class RunResult:
 
 def spool_dir(run_key: str) -> Path:
     """Where a worker keeps the sample shards of the run with this key until it is stored."""
-    from harness.store import default_home
+    from harness.paths import default_home
 
     return default_home() / "spool" / run_key
 
@@ -89,7 +89,7 @@ _REGISTRIES: dict[tuple[str | None, ...], Any] = {}
 
 def _registry() -> Any:
     """One registry per plugin selection per worker process (Ray reuses its worker processes)."""
-    from harness.plugins import load_registry
+    from harness.plugins.registry import load_registry
 
     key = tuple(os.environ.get(name) for name in ("HARNESS_LOAD_PLUGINS", "HARNESS_PLUGINS"))
     if key not in _REGISTRIES:
@@ -119,7 +119,7 @@ def execute(job: Job, registry: Any = None) -> RunResult:
 
 
 def _execute(job: Job, registry: Any) -> RunResult:
-    from harness.runner import Runner
+    from harness.runner.run import Runner
 
     started = time.perf_counter()
     store = WorkerStore(spool_dir(job.run_key), job.resume, job.sweep_id)
@@ -258,7 +258,7 @@ class WorkerStore:
         """The run as the files of a `harness export` directory (manifest plus one Parquet per table)."""
         import pyarrow as pa
 
-        from harness.store import SCHEMA_VERSION, _run_row
+        from harness.store.database import SCHEMA_VERSION, _run_row
 
         assert self.run is not None
         run = self.run

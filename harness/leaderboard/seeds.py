@@ -153,7 +153,7 @@ def paired_seeds_p(
     return p, n, f"paired over {n} shared samples and {len(a)} vs {len(b)} seeds"
 
 
-# -- what harness/leaderboard.py calls ----------------------------------------------------------
+# -- what harness/leaderboard/ranking.py calls ----------------------------------------------------------
 
 
 def over_seeds(standing: Any, candidates: Sequence[dict[str, Any]], order: Any) -> None:

@@ -1,4 +1,4 @@
-"""`harness new-plugin NAME`: write a complete plugin distribution from harness/templates/plugin."""
+"""`harness new-plugin NAME`: write a complete plugin distribution from harness/plugins/templates/plugin."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def write_plugin(name: str, parent: Path, force: bool = False, task: str | None 
     target = parent / f"harness-{values['name']}"
     if target.exists() and any(target.iterdir()) and not force:
         raise ConfigError(f"{target} already exists and is not empty (use --force to overwrite)")
-    root = resources.files("harness") / "templates" / "plugin"
+    root = resources.files("harness.plugins") / "templates" / "plugin"
     for source, relative in _walk(root, ""):
         destination = target / Template(relative.removesuffix(".tmpl")).substitute(values)
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -17,19 +17,21 @@ import time
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import fingerprints, predictions
 from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, Task
-from harness.plugins import Registry, call_lifecycle
+from harness.context import RunContext
+from harness.paths import default_home
+from harness.plugins.registry import Registry, call_lifecycle
 from harness.progress import progress_bar
-from harness.provenance import git_state, interpreter, package_versions
 from harness.records import Artifact, RunRecord, SampleRecord, to_json
-from harness.store import Store, default_home, utcnow
-from harness.training import TrainingCheckpoint, interval_from_env
+from harness.runner import fingerprints, predictions
+from harness.runner.provenance import git_state, interpreter, package_versions
+from harness.store import Store, utcnow
+from harness.training import interval_from_env
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
 EMBEDDED = "embedded"
@@ -53,22 +55,6 @@ class RunRequest:
         if self.train_data is None:
             return self.data_dir
         return None if self.train_data == EMBEDDED else Path(self.train_data)
-
-
-@dataclass
-class RunContext:
-    """What `Model.fit` and `Model.predict` may use from the runner."""
-
-    task: str
-    seed: int
-    checkpoint_dir: Path | None = None
-    progress: Callable[..., Any] = progress_bar
-    #: Where `training_checkpoint` keeps its snapshot while `fit` runs (set by the runner).
-    training_dir: Path | None = None
-
-    def training_checkpoint(self, every_steps: int | None = None, every_s: float | None = 60.0) -> TrainingCheckpoint:
-        """Periodic snapshots for `fit` to resume from after an interruption (harness.training)."""
-        return TrainingCheckpoint(self.training_dir, every_steps=every_steps, every_s=every_s)
 
 
 @dataclass
@@ -180,7 +166,7 @@ class Runner:
         self.registry = registry
         self.store = store
         # A sweep's worker computes a run its driver stores later: the driver calls `on_run_end`
-        # then, so that loggers see the run as stored (harness.sweep).
+        # then, so that loggers see the run as stored (harness.sweep.driver).
         self.run_end_hooks = run_end_hooks
 
     def plan(self, request: RunRequest) -> tuple[Task, Model, str]:
@@ -498,7 +484,7 @@ class Runner:
 
     def _board(self, task: str) -> dict[str, Any] | None:
         """How this machine ranks the task (stored with the run, so other machines rank it the same)."""
-        from harness.leaderboard import resolved_board
+        from harness.leaderboard.ranking import resolved_board
 
         try:
             return resolved_board(self.registry, task)

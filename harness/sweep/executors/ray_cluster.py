@@ -16,7 +16,7 @@ from harness.executors import Executor, WorkerLost
 
 
 def _ray_execute(job: Any) -> Any:
-    from harness.worker import execute
+    from harness.sweep.worker import execute
 
     return execute(job)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import Task
-from harness.store import default_home
+from harness.paths import default_home
 
 
 def _source_stamp(task: type[Task]) -> str:

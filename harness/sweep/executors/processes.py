@@ -23,7 +23,7 @@ from harness.executors import Executor, WorkerLost
 def _worker_main(conn: Any) -> None:
     """A worker process: receive jobs, send results, until told to stop (None) or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
-    from harness.worker import execute
+    from harness.sweep.worker import execute
 
     while True:
         try:

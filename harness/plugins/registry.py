@@ -24,7 +24,7 @@ from harness import hookspecs
 from harness.api import HarnessError, Metric, Model, Renderer, Task
 
 ENTRY_POINT_GROUP = "harness"
-DEFAULT_PLUGINS = {"builtin": "harness.builtin_metrics", "executors": "harness.executors.builtin"}
+DEFAULT_PLUGINS = {"builtin": "harness.plugins.builtin_metrics", "executors": "harness.sweep.executors.builtin"}
 
 
 class PluginError(HarnessError):
@@ -217,7 +217,7 @@ def _check_tasks(registry: Registry) -> None:
 def _check_leaderboards(registry: Registry) -> None:
     """Parse each plugin's leaderboard definitions and check the metrics they name: an invalid one
     is that plugin's error (shown by `harness plugins`), never an empty or wrongly ranked board."""
-    from harness.definitions import check_names, plugin_definition
+    from harness.leaderboard.definitions import check_names, plugin_definition
 
     metrics_of = {name: list(entry.obj.metrics) for name, entry in registry.tasks.items()}
     valid = []

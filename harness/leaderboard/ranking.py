@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness.api import ConfigError
-from harness.definitions import (
+from harness.leaderboard.definitions import (
     BoardSpec,
     LeaderboardSpec,
     Pick,
@@ -27,11 +27,11 @@ from harness.definitions import (
     plugin_definition,
     read_definition,
 )
-from harness.seeds import over_seeds, paired_over_seeds, seed_columns
+from harness.leaderboard.seeds import over_seeds, paired_over_seeds, seed_columns
 from harness.store import Store, StoreError
 
 if TYPE_CHECKING:
-    from harness.plugins import Registry
+    from harness.plugins.registry import Registry
 
 __all__ = [
     "BoardSpec",
@@ -59,7 +59,7 @@ def load_definitions(
     validated against the metrics each task computes: a misspelt name is an error naming the
     file and key, never an empty board.
     """
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
 
     registry = registry or get_registry()
     directory = directory if directory is not None else definitions_dir()
@@ -71,7 +71,7 @@ def load_definitions(
             spec = read_definition(path)
             check_names(spec, metrics_of)
             specs.setdefault(spec.name, spec)
-    for entry in registry.leaderboards:  # validated when the plugins loaded (harness.plugins)
+    for entry in registry.leaderboards:  # validated when the plugins loaded (harness.plugins.registry)
         try:
             spec = plugin_definition(entry.obj, entry.plugin)
         except ConfigError as exc:
@@ -201,7 +201,7 @@ class Standing:
     p_next: float | None = None
     shared_next: int | None = None
     note: str = ""
-    # several seeds (harness/seeds.py): value and CI are then over seeds; seed_runs holds each
+    # several seeds (harness/leaderboard/seeds.py): value and CI are then over seeds; seed_runs holds each
     # seed's run as {run_id, seed, value, fingerprint}
     seeds: int = 1
     seed_sd: float | None = None
@@ -440,7 +440,7 @@ def _mark_significance(store: Store, board: Board, registry: Registry | None) ->
     for (upper, _), (p, shared, note) in zip(single, results, strict=True):
         upper.p_next, upper.shared_next, upper.note = p, shared, note
     seeded = [(upper, lower) for upper, lower in adjacent if upper.seeds > 1 or lower.seeds > 1]
-    if seeded:  # rows over several seeds: resampled over seeds and samples (harness.seeds)
+    if seeded:  # rows over several seeds: resampled over seeds and samples (harness.leaderboard.seeds)
         metric = _metric_object(board.metric, registry)
         run_ids = [r["run_id"] for pair in seeded for s in pair for r in (s.seed_runs or [{"run_id": s.run_id}])]
         scores = _scores_by_sample(store, run_ids, board.metric)
@@ -513,7 +513,7 @@ def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tup
 
 
 def _metric_object(name: str, registry: Registry | None) -> Any:
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
 
     entry = (registry or get_registry()).metrics.get(name)
     return entry.obj() if entry else None

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from harness.api import ConfigError, HarnessError
+from harness.paths import default_home
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
 MIGRATIONS: list[str] = [
@@ -92,7 +93,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN train_dataset VARCHAR;
     ALTER TABLE runs ADD COLUMN train_fingerprint VARCHAR;
     """,
-    # 3: sweeps (harness/sweep.py): which sweep computed a run, and each sweep's grid and progress.
+    # 3: sweeps (harness/sweep/driver.py): which sweep computed a run, and each sweep's grid and progress.
     """
     ALTER TABLE runs ADD COLUMN sweep_id VARCHAR;
     CREATE TABLE sweeps (
@@ -140,12 +141,6 @@ class StoreError(HarnessError):
 
 class UnknownRunError(StoreError, ConfigError):
     """A run id (or prefix) that names no run, or several: a usage error (exit 2), with suggestions."""
-
-
-def default_home() -> Path:
-    import click
-
-    return Path(os.environ.get("HARNESS_HOME") or click.get_app_dir("kexue-harness"))
 
 
 def default_db_path() -> Path:

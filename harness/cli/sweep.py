@@ -1,4 +1,4 @@
-"""`harness sweep` and `harness sweeps`: the command-line face of harness/sweep.py."""
+"""`harness sweep` and `harness sweeps`: the command-line face of harness/sweep/driver.py."""
 
 from __future__ import annotations
 
@@ -91,10 +91,10 @@ def sweep(
     Finished runs are not recomputed; re-running an interrupted sweep resumes it. Workers never
     open the database: this process stores every result. Exits 1 if any run failed.
     """
-    from harness.plugins import get_registry
+    from harness.plugins.registry import get_registry
     from harness.store import Store
-    from harness.sweep import run_sweep
-    from harness.sweep_file import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
+    from harness.sweep.driver import run_sweep
+    from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
     if sweep_file is not None:
         given = [
@@ -148,7 +148,7 @@ def sweep(
         click.echo("Interrupted: finished runs are stored; run the same command again to resume the sweep.", err=True)
         sys.exit(130)
     if as_json:
-        from harness.cli import _echo_json
+        from harness.cli.main import _echo_json
 
         _echo_json(report.as_json())
     else:
@@ -162,7 +162,7 @@ def sweep(
 
 
 def _print_report(report) -> None:
-    from harness.cli import _console, _table
+    from harness.cli.main import _console, _table
     from harness.views import config as fmt_config
     from harness.views import fmt
 
@@ -194,9 +194,9 @@ def _print_report(report) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
 def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> None:
     """List recorded sweeps, most recent first; with SWEEP_ID, that sweep's grid and runs."""
-    from harness.cli import _console, _echo_json, _table
+    from harness.cli.main import _console, _echo_json, _table
     from harness.store import Store
-    from harness.sweep import get_sweep, list_sweeps, sweep_runs
+    from harness.sweep.driver import get_sweep, list_sweeps, sweep_runs
     from harness.views import config as fmt_config
     from harness.views import fmt
 

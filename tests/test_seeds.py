@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import t
 
 from harness.leaderboard.ranking import rank
-from harness.plugins.registry import get_registry, set_registry
 from harness.leaderboard.seeds import SeedRun, paired_seeds_p, summarise_seeds
+from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
 from harness.sweep.driver import run_sweep
 from harness.sweep.spec import SweepSpec

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harness.leaderboard.compare import compare
 from harness.leaderboard.ranking import _paired, _scores_by_sample, rank
-from harness.plugins.registry import use_plugins
+from harness.plugins.registry import Registry, use_plugins
 from harness.store import Store
 
 TASKS = ["nl2sql", "independence", "rope-curve", "random-angles", "titling"]
@@ -61,10 +61,10 @@ def build(path: Path, runs: int, per_run: int) -> Store:
     return store
 
 
-def pair_by_pair(store: Store, task: str) -> list[float | None]:
+def pair_by_pair(store: Store, task: str, registry: Registry) -> list[float | None]:
     """The ranking's p-values the way they were computed before vectorising: a per-sample JSON read
     and one bootstrap per adjacent pair. The peer of the vectorised ranking, checked equal below."""
-    (board,) = rank(store, task, significance=False)
+    (board,) = rank(store, task, registry=registry, significance=False)
     ids = [s.run_id for s in board.standings]
     scores = _scores_by_sample(store, ids, board.metric)
     return [_paired(None, board.metric, scores.get(a, {}), scores.get(b, {}))[0] for a, b in itertools.pairwise(ids)]
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--samples-per-run", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, use_plugins():
+    with tempfile.TemporaryDirectory() as tmp, use_plugins() as registry:
         start = time.perf_counter()
         store = build(Path(tmp) / "bench.duckdb", args.runs, args.samples_per_run)
         built = time.perf_counter() - start
@@ -96,13 +96,14 @@ def main() -> None:
         )
         run_a, run_b = f"{10:012x}", f"{15:012x}"  # same task, different models
         peer = timed(lambda: store.samples(run_a), args.repeat)
+        ranked_rows = len(rank(store, "nl2sql", registry=registry)[0].standings)
         checks: dict[str, Callable[[], object]] = {
             "Runs: count + first page of 50": lambda: (store.count_runs(), store.runs(limit=50)),
             "Runs: filtered (task, status, dates)": lambda: (
                 store.count_runs(task=["nl2sql"], status=["failed"]),
                 store.runs(task=["nl2sql"], status=["failed"], limit=50),
             ),
-            f"Leaderboard: rank 1 task ({len(rank(store, 'nl2sql')[0].standings)} rows, p-values)": lambda: rank(store, "nl2sql"),
+            f"Leaderboard: rank 1 task ({ranked_rows} rows, p-values)": lambda: rank(store, "nl2sql", registry=registry),
             "Run detail: run + metrics": lambda: store.get_run(run_a),
             "Run detail: count + page of 25 samples": lambda: (
                 store.count_samples(run_a),
@@ -114,9 +115,9 @@ def main() -> None:
             ),
             "Compare: two runs, all differing samples": lambda: compare(store, run_a, run_b, limit=None),
         }
-        (ranked,) = rank(store, "nl2sql")
-        same = [s.p_next for s in ranked.standings[:-1]] == pair_by_pair(store, "nl2sql")
-        checks["Leaderboard: the same p-values pair by pair (before)"] = lambda: pair_by_pair(store, "nl2sql")
+        (ranked,) = rank(store, "nl2sql", registry=registry)
+        same = [s.p_next for s in ranked.standings[:-1]] == pair_by_pair(store, "nl2sql", registry)
+        checks["Leaderboard: the same p-values pair by pair (before)"] = lambda: pair_by_pair(store, "nl2sql", registry)
         width = max(map(len, checks)) + 2
         print(f"{'page query':<{width}}{'median s':>10}{'vs whole run':>14}")
         print(f"{'peer: read one whole run (' + str(args.samples_per_run) + ' samples)':<{width}}{peer:>10.4f}{1:>13.2f}x")

@@ -89,11 +89,11 @@ def test_a_task_without_definition_gets_a_default_board(runs, db, tmp_path):
         ("[[tasks]\n", "cannot read leaderboard definition"),
     ],
 )
-def test_bad_definitions_name_the_file_and_key(tmp_path, text, message):
+def test_bad_definitions_name_the_file_and_key(arith, tmp_path, text, message):
     path = tmp_path / "broken.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="broken") as info:
-        load_definitions(directory=tmp_path)
+        load_definitions(arith, directory=tmp_path)
     assert message in str(info.value)
 
 
@@ -122,9 +122,9 @@ def test_adjacent_rows_carry_a_paired_bootstrap_p_value(arith, db, runs):
     assert first.shared_next == 200 and first.p_next < 0.01 and first.significant
     assert second.p_next < 0.01  # 0.75 vs 0.5 on 200 paired samples
     assert third.p_next is None and third.shared_next is None
-    p, shared, note = paired_significance(Store(db), runs["noisy4"].run_id, runs["noisy4"].run_id, "exact_match")
+    p, shared, note = paired_significance(Store(db), runs["noisy4"].run_id, runs["noisy4"].run_id, "exact_match", arith)
     assert (p, shared, note) == (1.0, 200, "")
-    p, shared, note = paired_significance(Store(db), runs["exact"].run_id, runs["squaring"].run_id, "absolute_error")
+    p, shared, note = paired_significance(Store(db), runs["exact"].run_id, runs["squaring"].run_id, "absolute_error", arith)
     assert p is None and shared == 0 and "no shared samples" in note
 
 

@@ -236,7 +236,7 @@ def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, db
         assert store.query("SELECT count(*) AS n FROM runs") == [{"n": len(runs)}]
         from harness.leaderboard.ranking import rank
 
-        assert rank(store, "doubling")[0].standings
+        assert rank(store, "doubling", registry=arith)[0].standings
     assert len(opened) == 1
     with store.transaction() as con:  # the file is free again for a writer
         con.execute("SELECT 1")

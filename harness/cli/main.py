@@ -472,7 +472,7 @@ def leaderboard(
     if name:
         if name not in specs:
             raise ConfigError(f"no leaderboard {name!r}; `harness leaderboard --list` shows {', '.join(sorted(specs))}")
-        board = build(store, specs[name], pick=pick, definitions=specs, include_partial=include_partial)
+        board = build(store, specs[name], registry, pick=pick, definitions=specs, include_partial=include_partial)
         if as_json:
             return _echo_json(board.as_json())
         if board.spec.kind == "overview":
@@ -503,6 +503,7 @@ def leaderboard(
                 entry.metric,
                 entry.columns,
                 entry.flags,
+                registry=registry,
                 include_partial=include_partial,
             )
         if as_json:

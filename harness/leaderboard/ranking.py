@@ -48,9 +48,7 @@ __all__ = [
 ALPHA = 0.05
 
 
-def load_definitions(
-    registry: Registry | None = None, store: Store | None = None, directory: Path | None = None
-) -> dict[str, LeaderboardSpec]:
+def load_definitions(registry: Registry, store: Store | None = None, directory: Path | None = None) -> dict[str, LeaderboardSpec]:
     """Every leaderboard: files first, then plugin contributions, then one per remaining task.
 
     A task no ranking definition covers gets a board named after it: the definition stored with
@@ -59,9 +57,6 @@ def load_definitions(
     validated against the metrics each task computes: a misspelt name is an error naming the
     file and key, never an empty board.
     """
-    from harness.plugins.registry import get_registry
-
-    registry = registry or get_registry()
     directory = directory if directory is not None else definitions_dir()
     stored = _stored_definitions(store)
     specs: dict[str, LeaderboardSpec] = {}
@@ -267,7 +262,8 @@ def rank(
     metric: str | None = None,
     columns: tuple[str, ...] = (),
     flags: tuple[str, ...] = (),
-    registry: Registry | None = None,
+    *,
+    registry: Registry,
     significance: bool = True,
     include_partial: bool = False,
 ) -> list[Board]:
@@ -296,7 +292,7 @@ def _rank(
     metric: str | None,
     columns: tuple[str, ...],
     flags: tuple[str, ...],
-    registry: Registry | None,
+    registry: Registry,
     significance: bool,
     include_partial: bool,
 ) -> list[Board]:
@@ -428,7 +424,7 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
     return values
 
 
-def _mark_significance(store: Store, board: Board, registry: Registry | None) -> None:
+def _mark_significance(store: Store, board: Board, registry: Registry) -> None:
     # a complete row is never tested against a partial one (other samples; the partial rows come last)
     adjacent = [
         (upper, lower)
@@ -448,15 +444,13 @@ def _mark_significance(store: Store, board: Board, registry: Registry | None) ->
             upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
 
 
-def paired_significance(
-    store: Store, run_a: str, run_b: str, metric: str, registry: Registry | None = None
-) -> tuple[float | None, int, str]:
+def paired_significance(store: Store, run_a: str, run_b: str, metric: str, registry: Registry) -> tuple[float | None, int, str]:
     """(p-value, shared samples, note) for two runs on `metric`: what "vs next" shows, for any pair."""
     return paired_tests(store, [(run_a, run_b)], metric, registry)[0]
 
 
 def paired_tests(
-    store: Store, pairs: list[tuple[str, str]], metric: str, registry: Registry | None = None
+    store: Store, pairs: list[tuple[str, str]], metric: str, registry: Registry
 ) -> list[tuple[float | None, int, str]]:
     """(p-value, shared samples, note) for each pair of runs, over the samples both share.
 
@@ -512,10 +506,8 @@ def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tup
     return p, len(shared), note
 
 
-def _metric_object(name: str, registry: Registry | None) -> Any:
-    from harness.plugins.registry import get_registry
-
-    entry = (registry or get_registry()).metrics.get(name)
+def _metric_object(name: str, registry: Registry) -> Any:
+    entry = registry.metrics.get(name)
     return entry.obj() if entry else None
 
 
@@ -612,7 +604,7 @@ class Leaderboard:
 def build(
     store: Store,
     spec: LeaderboardSpec,
-    registry: Registry | None = None,
+    registry: Registry,
     pick: Pick | None = None,
     significance: bool = True,
     definitions: dict[str, LeaderboardSpec] | None = None,
@@ -647,7 +639,7 @@ def build(
             entry.metric,
             entry.columns,
             entry.flags,
-            registry,
+            registry=registry,
             significance=significance and spec.kind == "ranking",
             include_partial=include_partial,
         )

@@ -53,7 +53,7 @@ def register_renderers(register: Callable[[type[Renderer]], None]) -> None:
 @hookspec
 def register_leaderboards(register: Callable[[Path | dict], None]) -> None:
     """Contribute leaderboard definitions: a path to a TOML file, or a dict of the same shape
-    (see `leaderboards/README.md`). Definitions in the repository's `leaderboards/` win on a name clash."""
+    (see `leaderboards/README.md`). The harness's own definitions (or `HARNESS_LEADERBOARDS`) win on a name clash."""
 
 
 @hookspec

@@ -164,9 +164,11 @@ def check_names(spec: LeaderboardSpec, metrics_of: Mapping[str, Sequence[str]]) 
 
 
 def definitions_dir() -> Path | None:
-    """`HARNESS_LEADERBOARDS`, else the `leaderboards/` folder of the source checkout, if any."""
+    """`HARNESS_LEADERBOARDS` (empty: none), else the definitions that ship in this package's `boards/`.
+
+    They ship as package data, so an install without a checkout has the same boards as the checkout.
+    """
     env = os.environ.get("HARNESS_LEADERBOARDS")
     if env is not None:
         return Path(env) if env else None
-    candidate = Path(__file__).resolve().parents[2] / "leaderboards"
-    return candidate if candidate.is_dir() else None
+    return Path(__file__).resolve().parent / "boards"

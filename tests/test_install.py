@@ -1,0 +1,93 @@
+"""The harness and its built-in plugins work as installed wheels, without this checkout.
+
+Wheels are built from a copy of the sources and installed (non-editable, `--no-deps`) into a fresh
+virtual environment that borrows only this environment's third-party packages, so the test stays
+offline; it runs from a temporary folder, and checks that `harness` is imported from the new
+environment's own site-packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".venv")  # what a fresh clone lacks
+
+pytestmark = pytest.mark.slow
+
+
+def sh(*args, env=None, cwd=None, timeout=600) -> str:
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def site_packages() -> list[str]:
+    """This environment's site-packages folders, but none of the editable installs' paths or finders.
+
+    Written as plain lines of a `.pth` file, they are put on `sys.path` without running the `.pth`
+    files inside them, so the checkout that the editable installs point to stays out of reach.
+    """
+    return [p for p in sys.path if Path(p).name == "site-packages" and Path(p).is_dir()]
+
+
+def test_wheels_installed_without_a_checkout_rank_and_run(tmp_path):
+    sources = tmp_path / "src"
+    shutil.copytree(ROOT / "harness", sources / "core" / "harness", ignore=SKIP)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, sources / "core" / name)
+    projects = [sources / "core"]
+    for plugin in sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml")):
+        shutil.copytree(plugin, sources / plugin.name, ignore=SKIP)
+        projects.append(sources / plugin.name)
+    wheels = tmp_path / "wheels"
+    sh(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", wheels, *projects)
+    built = sorted(w.name.split("-")[0] for w in wheels.glob("*.whl"))
+    assert len(built) == len(projects) and "kexue_harness" in built
+
+    venv = tmp_path / "venv"
+    sh(sys.executable, "-m", "venv", "--without-pip", venv)
+    python = venv / "bin" / "python"
+    own = Path(sh(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    (own / "zz_third_party.pth").write_text("".join(f"{p}\n" for p in site_packages()))
+    sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", *wheels.glob("*.whl"))
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
+    env.update(HARNESS_HOME=str(home), HARNESS_DB=str(home / "results.duckdb"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+
+    def harness(*args: str) -> str:
+        return sh(venv / "bin" / "harness", *args, env=env, cwd=work)
+
+    imported = "import harness, harness_geometry; print(harness.__file__, harness_geometry.__file__)"
+    where = sh(python, "-c", imported, env=env, cwd=work)
+    assert all(Path(f).is_relative_to(own) for f in where.split()), where
+
+    plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json"))}
+    assert {"geometry", "independence", "nl2sql"} <= set(plugins)
+    assert all(p["error"] is None for p in plugins.values()), plugins
+
+    overview = json.loads(harness("leaderboard", "kexue-2019", "--json"))
+    assert overview["kind"] == "overview" and overview["source"].endswith("kexue-2019.toml")
+    assert Path(overview["source"]).is_relative_to(own)
+    assert "random-angles" in [row["task"] for row in overview["overview"]]
+
+    run = json.loads(harness("run", "--task", "random-angles", "--model", "closed-form", "--json"))
+    assert run["status"] == "finished" and run["n_samples"] > 0
+    assert run["git_commit"] is None  # the code ran from site-packages, not from a repository
+    assert run["packages"]["kexue-harness"] == run["harness_version"]
+
+    overview = json.loads(harness("leaderboard", "kexue-2019", "--json"))
+    (row,) = [row for row in overview["overview"] if row["task"] == "random-angles"]
+    assert row["best_model"] == "closed-form" and row["runs"] == 1 and row["run_id"] == run["run_id"]
+    text = harness("leaderboard", "kexue-2019")
+    assert "Kexue 2019" in text and "closed-form" in text

@@ -88,11 +88,6 @@ def _quantile(ordered: np.ndarray, p: float) -> float:
     return float((1 - g) * ordered[j] + g * ordered[j_plus])
 
 
-def bootstrap_ci(metric: Metric, stats: Mapping[str, np.ndarray], seed: int) -> tuple[float | None, float | None]:
-    interval = bootstrap_interval(metric, stats, seed)
-    return interval.low, interval.high
-
-
 def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 

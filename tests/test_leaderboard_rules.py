@@ -1,5 +1,5 @@
 """What a leaderboard may rank: whole-split runs only, by the definition stored with the runs,
-validated definitions, metrics that may not apply, and vectorised paired tests (issue 14)."""
+validated definitions, metrics that may not apply, and vectorised paired tests."""
 
 from __future__ import annotations
 

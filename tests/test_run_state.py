@@ -1,4 +1,4 @@
-"""A cached re-run answers from the store alone: no data regenerated, no scipy (issue 14, item 12)."""
+"""A cached re-run answers from the store alone: no data regenerated, no scipy."""
 
 from __future__ import annotations
 

@@ -129,6 +129,8 @@ def _overview(result: Leaderboard) -> None:
 
 
 def _board(board: Board, registry: Registry) -> None:
+    from harness.leaderboard.ranking import ALPHA
+
     arrow = "↑ higher is better" if board.higher_is_better else "↓ lower is better"
     st.subheader(f"{board.task} · {board.data}")
     metric = registry.metrics.get(board.metric)
@@ -157,7 +159,7 @@ def _board(board: Board, registry: Registry) -> None:
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption(
         "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
-        "* marks p < 0.05. "
+        f"* marks p < {ALPHA:g}. "
         + (
             "Rows with several seeds show the mean over seeds; their CI adds the "
             "spread across seeds to the sampling error, and vs next resamples seeds "
@@ -192,9 +194,11 @@ def _board_key(board: Board) -> str:
 
 
 def _p_text(p: float | None, note: str) -> str:
+    from harness.leaderboard.ranking import ALPHA
+
     if p is None:
         return "n/a" if note else ""
-    return f"p={p:.3g}{' *' if p < 0.05 else ''}"
+    return f"p={p:.3g}{' *' if p < ALPHA else ''}"
 
 
 def _open_run_picker(labels: dict[str, str], key: str) -> None:
@@ -545,13 +549,12 @@ def compare(store: Store, registry: Registry) -> None:
     ]
     primary = next((d["metric"] for d in result.deltas if d["primary"]), None)
     if primary and result.shared >= 2:
-        from harness.leaderboard.ranking import paired_significance
+        from harness.leaderboard.ranking import ALPHA, paired_significance
 
         p, _, _ = paired_significance(store, a.run_id, b.run_id, primary, registry)
         if p is not None:
-            st.caption(
-                f"{primary}: paired-bootstrap p = {p:.3g} over the shared samples{' (significant at 0.05)' if p < 0.05 else ''}."
-            )
+            significant = f" (significant at {ALPHA:g})" if p < ALPHA else ""
+            st.caption(f"{primary}: paired-bootstrap p = {p:.3g} over the shared samples{significant}.")
     st.dataframe(deltas, hide_index=True, key="compare-metrics")
     st.subheader("Samples where they disagree")
     shown = result.differing[:500]

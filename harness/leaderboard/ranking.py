@@ -45,7 +45,7 @@ __all__ = [
     "spec_for_task",
 ]
 
-ALPHA = 0.05
+ALPHA = 0.05  # the significance level of "vs next" (* and `significant`), wherever a board is shown
 
 
 def load_definitions(registry: Registry, store: Store | None = None, directory: Path | None = None) -> dict[str, LeaderboardSpec]:

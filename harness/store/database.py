@@ -113,7 +113,7 @@ MIGRATIONS: list[str] = [
         finished_at TIMESTAMP
     );
     """,
-    # 4: what a database needs to describe itself wherever it is read (issue 14): the leaderboard
+    # 4: what a database needs to describe itself wherever it is read: the leaderboard
     # definition each run was ranked by and each metric's description, so a merged database ranks
     # the same where the plugin is not installed; and the process that owns a running run, so a run
     # whose process died reads as `interrupted` instead of `running` forever.

@@ -435,7 +435,6 @@ def run_sweep(
 
         def submit(run: PlannedRun, job: Job) -> None:
             run.attempts += 1
-            job.attempt = run.attempts
             pending[executor.submit(job)] = (run, job)
 
         for run in todo:

@@ -54,7 +54,6 @@ class Job:
     resume: RunRecord | None = None  # an unfinished run of the same key in the database: keep its id
     env: dict[str, str] = field(default_factory=dict)
     resources: dict[str, float] = field(default_factory=dict)
-    attempt: int = 1
     # The driver sees this worker's files (same machine): it removes the spool once the run is
     # stored, so a result lost between worker and database is not recomputed either.
     keep_spool: bool = False

@@ -56,7 +56,6 @@ class ProcessesExecutor(Executor):
         self.size = workers or os.cpu_count() or 1
         self._slots: list[_Slot] = []
         self._queue: deque[tuple[int, Any]] = deque()
-        self._jobs: dict[int, Any] = {}
         self._ids = count()
 
     def start(self) -> None:

@@ -207,7 +207,7 @@ def scaffold() -> dict[str, str]:
         from click.testing import CliRunner
 
         import harness.plugins.scaffold
-        from harness.cli.main import cli
+        from harness.cli import cli
 
         # `new-plugin` refuses a name that is installed, and a reader who followed the tutorial
         # has harness-movie-reviews installed: the site shows what the command writes regardless.

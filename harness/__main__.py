@@ -1,3 +1,3 @@
-from harness.cli.main import main
+from harness.cli import main
 
 main()

@@ -93,7 +93,7 @@ def test_metric_info_is_what_the_harness_stores_and_lists_without_importing_eval
 
 LISTING = """
 import json, sys
-from harness.cli.main import main
+from harness.cli import main
 for args in (["tasks", "--json"], ["tasks", "spelling"], ["models", "--json"], ["plugins", "--json"]):
     try:
         main(args)

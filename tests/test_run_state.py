@@ -46,7 +46,7 @@ def test_the_fingerprint_cache_follows_the_plugin_source(arith, db, tmp_path, mo
 def test_a_cached_rerun_imports_no_scipy(harness_cli):
     harness_cli("run", "--task", "doubling", "--model", "noisy")
     probe = (
-        "import sys\nfrom harness.cli.main import main\ntry:\n    main(['run', '--task', 'doubling', '--model', 'noisy'])\n"
+        "import sys\nfrom harness.cli import main\ntry:\n    main(['run', '--task', 'doubling', '--model', 'noisy'])\n"
         "except SystemExit:\n    pass\nprint('scipy' in sys.modules, 'datasets' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=harness_cli.env, timeout=120)

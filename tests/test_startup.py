@@ -12,7 +12,7 @@ HEAVY = ("torch", "transformers", "datasets", "evaluate", "streamlit", "scipy", 
 
 PROBE = """
 import json, sys
-from harness.cli.main import main
+from harness.cli import main
 try:
     main({args!r})
 except SystemExit:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from harness.cli.main import main
+from harness.cli.app import cli, main
 
-__all__ = ["main"]
+__all__ = ["cli", "main"]

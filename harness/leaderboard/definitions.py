@@ -8,7 +8,6 @@ instead of silently ranking nothing.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.api import ConfigError
+from harness.names import suggest
 
 Pick = Literal["best", "latest"]
 
@@ -147,18 +147,15 @@ def check_names(spec: LeaderboardSpec, metrics_of: Mapping[str, Sequence[str]]) 
         where = f"leaderboard {spec.name!r} ({spec.source}): tasks entry {position}"
         known = metrics_of.get(board.task)
         if known is None:
-            close = difflib.get_close_matches(board.task, list(metrics_of), n=1, cutoff=0.85)
-            if close:
-                raise ConfigError(f"{where}: unknown task {board.task!r}; did you mean {close[0]!r}?")
+            if hint := suggest(board.task, metrics_of, n=1, cutoff=0.85):
+                raise ConfigError(f"{where}: unknown task {board.task!r}{hint}")
             continue
         named = [("metric", board.metric)] if board.metric else []
         named += [("columns", m) for m in board.columns] + [("flags", m) for m in board.flags]
         for key, metric in named:
             if metric not in known:
-                close = difflib.get_close_matches(metric, list(known), n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(
-                    f"{where} ({board.task}): `{key}` names unknown metric {metric!r}{hint} "
+                    f"{where} ({board.task}): `{key}` names unknown metric {metric!r}{suggest(metric, known, n=1)} "
                     f"(task {board.task!r} computes {', '.join(known) or 'none'})"
                 )
 

@@ -8,7 +8,6 @@ order, so a resumed run ends with exactly the metrics of an uninterrupted one.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import random
 import shutil
@@ -24,6 +23,7 @@ from typing import Any
 
 from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, Task
 from harness.context import RunContext
+from harness.names import suggest, unknown_name
 from harness.paths import default_home
 from harness.plugins.registry import Registry, call_lifecycle
 from harness.progress import progress_bar
@@ -92,11 +92,6 @@ class RunOutcome:
         return data
 
 
-def suggest(name: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-
-
 def resolve_tasks(registry: Registry, name: str) -> list[str]:
     """A task name, or a group name standing for all its tasks."""
     if name in registry.tasks:
@@ -104,9 +99,7 @@ def resolve_tasks(registry: Registry, name: str) -> list[str]:
     groups = registry.groups()
     if name in groups:
         return groups[name]
-    known = sorted(set(registry.tasks) | set(groups))
-    hint = suggest(name, known) or f" (known: {', '.join(known) or 'none'})"
-    raise ConfigError(f"unknown task {name!r}{hint}{registry.broken_hint()}")
+    raise unknown_name("task", name, sorted(set(registry.tasks) | set(groups)), registry.broken_hint())
 
 
 def resolve_model(registry: Registry, task: type[Task], name: str | None) -> type[Model]:

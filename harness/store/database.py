@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from harness.api import ConfigError, HarnessError
+from harness.names import resolve_id
 from harness.paths import default_home
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
@@ -502,20 +503,18 @@ class Store:
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix (as git does for commits)."""
-        matches = self.runs(run_id_prefix=run_id) if run_id else []
-        exact = [r for r in matches if r.run_id == run_id]
-        if exact:
-            return exact[0]
-        if not matches:
-            import difflib
-
-            ids = [r["run_id"] for r in self.query("SELECT run_id FROM runs")] if self.exists() else []
-            close = difflib.get_close_matches(run_id, ids, n=3, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else " (`harness runs` lists them)"
-            raise UnknownRunError(f"no run {run_id!r} in {self.path}{hint}")
-        if len(matches) > 1:
-            raise UnknownRunError(f"run id prefix {run_id!r} is ambiguous: {', '.join(r.run_id for r in matches[:5])}")
-        return matches[0]
+        by_id = {r.run_id: r for r in (self.runs(run_id_prefix=run_id) if run_id else [])}
+        return by_id[
+            resolve_id(
+                run_id,
+                list(by_id),
+                kind="run",
+                where=self.path,
+                known=lambda: [r["run_id"] for r in self.query("SELECT run_id FROM runs")] if self.exists() else [],
+                listing="harness runs",
+                error=UnknownRunError,
+            )
+        ]
 
     def metric_descriptions(self, run_id: str) -> dict[str, str]:
         """Each metric's description as stored with the run (for metrics whose plugin is not installed)."""

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.api import ConfigError, Model
+from harness.names import resolve_id, suggest
 from harness.plugins.registry import Registry
 from harness.records import RunRecord, to_json
-from harness.runner.run import Runner, RunRequest, resolve_tasks, suggest
-from harness.store import Store, has_table, utcnow
+from harness.runner.run import Runner, RunRequest, resolve_tasks
+from harness.store import Store, StoreError, has_table, utcnow
 from harness.sweep.spec import DEFAULT_RETRIES, SweepSpec
 from harness.sweep.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
 
@@ -294,19 +295,27 @@ def list_sweeps(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
     return store.query(sql)
 
 
+class UnknownSweepError(StoreError, ConfigError):
+    """A sweep id (or prefix) that names no sweep, or several: a usage error (exit 2), with suggestions."""
+
+
 def get_sweep(store: Store, sweep_id: str) -> dict[str, Any]:
     """A sweep by id or unique prefix, with its grid and plan decoded."""
     import json
 
-    from harness.store import StoreError
-
     rows = store.query("SELECT * FROM sweeps WHERE starts_with(sweep_id, ?)", [sweep_id]) if _has_sweeps(store) else []
-    exact = [r for r in rows if r["sweep_id"] == sweep_id]
-    if not rows:
-        raise StoreError(f"no sweep {sweep_id!r} in {store.path}")
-    if len(rows) > 1 and not exact:
-        raise StoreError(f"sweep id prefix {sweep_id!r} is ambiguous: {', '.join(r['sweep_id'] for r in rows[:5])}")
-    row = (exact or rows)[0]
+    by_id = {r["sweep_id"]: r for r in rows}
+    row = by_id[
+        resolve_id(
+            sweep_id,
+            list(by_id),
+            kind="sweep",
+            where=store.path,
+            known=lambda: [r["sweep_id"] for r in list_sweeps(store)],
+            listing="harness sweeps",
+            error=UnknownSweepError,
+        )
+    ]
     row["grid"], row["plan"] = json.loads(row["grid"]), json.loads(row["plan"])
     return row
 
@@ -528,4 +537,14 @@ def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str
     run.status, run.run_id, run.error, run.duration_s = "failed", record.run_id, record.error, record.duration_s
 
 
-__all__ = ["PlannedRun", "SweepReport", "expand", "get_sweep", "list_sweeps", "plan", "run_sweep", "sweep_runs"]
+__all__ = [
+    "PlannedRun",
+    "SweepReport",
+    "UnknownSweepError",
+    "expand",
+    "get_sweep",
+    "list_sweeps",
+    "plan",
+    "run_sweep",
+    "sweep_runs",
+]

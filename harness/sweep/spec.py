@@ -178,7 +178,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
         return f"{path}: key `{key}`"
 
     if unknown := sorted(set(data) - _KEYS):
-        from harness.runner.run import suggest
+        from harness.names import suggest
 
         raise ConfigError(
             f"{path}: unknown key `{unknown[0]}`{suggest(unknown[0], sorted(_KEYS))} (keys: {', '.join(sorted(_KEYS))})"

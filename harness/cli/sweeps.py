@@ -1,4 +1,4 @@
-"""`harness sweep` and `harness sweeps`: the command-line face of harness/sweep/driver.py."""
+"""`harness sweep` and `sweeps`: the command-line face of the sweep driver (harness/sweep/driver.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,20 @@ from pathlib import Path
 import click
 
 from harness.api import ConfigError
+from harness.cli.options import (
+    data_dir_option,
+    db_option,
+    json_option,
+    listing_limit_option,
+    model_arg_option,
+    overwrite_option,
+    sample_limit_option,
+    split_option,
+    train_data_option,
+)
+from harness.cli.output import console, echo_json, table
+from harness.cli.resolve import open_store
+from harness.views import config, fmt
 
 
 @click.command()
@@ -22,23 +36,12 @@ from harness.api import ConfigError
     metavar="NAMES",
     help="Model names, comma-separated or repeated; `all` (the default) takes every model serving each task.",
 )
-@click.option(
-    "--model-arg",
-    "-a",
-    "model_args",
-    multiple=True,
-    metavar="KEY=V1[,V2...]",
-    help="Values of a model argument (each one a grid axis), for every model that has it; repeatable.",
-)
+@model_arg_option("KEY=V1[,V2...]", "Values of a model argument (each one a grid axis), for every model that has it; repeatable.")
 @click.option("--seeds", default="0", show_default=True, help="Seeds: 0-2, 0,3,5, or 0-2,7.")
-@click.option("--split", help="Split to evaluate (default: each task's default split).")
-@click.option("--limit", type=int, help="Evaluate only the first N samples of each run.")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Real dataset in the tasks' format.")
-@click.option(
-    "--train-data",
-    metavar="embedded|DIR",
-    help="What the models that train learn from: 'embedded' or a directory (default: the evaluation data).",
-)
+@split_option("Split to evaluate (default: each task's default split).")
+@sample_limit_option("Evaluate only the first N samples of each run.")
+@data_dir_option("Real dataset in the tasks' format.")
+@train_data_option("What the models that train learn from: 'embedded' or a directory (default: the evaluation data).")
 @click.option(
     "--file",
     "sweep_file",
@@ -56,17 +59,9 @@ from harness.api import ConfigError
 @click.option("--workers", "-w", type=int, help="Worker processes (processes) or CPUs of a local Ray (ray).")
 @click.option("--address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray for the sweep).")
 @click.option("--retries", type=int, help="Times a run whose worker died is retried (default 2).")
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.",
-)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
+@overwrite_option("Recompute every run of the grid, replacing stored runs with the same key once each new one is stored.")
+@db_option
+@json_option
 def sweep(
     task_names: tuple[str, ...],
     model_names: tuple[str, ...],
@@ -86,13 +81,13 @@ def sweep(
     db: Path | None,
     as_json: bool,
 ) -> None:
-    """Run a grid: tasks (or groups) x models serving them x model-argument values x seeds.
+    """Run a grid of tasks, models and seeds.
 
+    The grid is tasks (or groups) x models serving them x model-argument values x seeds.
     Finished runs are not recomputed; re-running an interrupted sweep resumes it. Workers never
     open the database: this process stores every result. Exits 1 if any run failed.
     """
     from harness.plugins.registry import get_registry
-    from harness.store import Store
     from harness.sweep.driver import run_sweep
     from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
@@ -133,7 +128,7 @@ def sweep(
         spec.name = name
     if retries is not None and retries < 0:
         raise ConfigError(f"--retries must be at least 0, got {retries}")
-    store = Store(db)
+    store = open_store(db)
 
     def announce(runs, executor) -> None:
         if not as_json:
@@ -148,9 +143,7 @@ def sweep(
         click.echo("Interrupted: finished runs are stored; run the same command again to resume the sweep.", err=True)
         sys.exit(130)
     if as_json:
-        from harness.cli.main import _echo_json
-
-        _echo_json(report.as_json())
+        echo_json(report.as_json())
     else:
         _print_report(report)
         for warning in report.warnings:
@@ -162,21 +155,17 @@ def sweep(
 
 
 def _print_report(report) -> None:
-    from harness.cli.main import _console, _table
-    from harness.views import config as fmt_config
-    from harness.views import fmt
-
-    table = _table(
+    listed = table(
         f"sweep {report.sweep_id}" + (f" · {report.name}" if report.name else ""),
         ["run", "task", "model", "config", "seed", "status", "duration s"],
     )
     for r in report.runs:
         status = "cached" if r.cached else r.status + (f" (attempt {r.attempts})" if r.attempts > 1 else "")
-        table.add_row(r.run_id or "-", r.task, r.model, fmt_config(r.config), str(r.seed), status, fmt(r.duration_s, 3))
-    console = _console()
-    console.print(table)
+        listed.add_row(r.run_id or "-", r.task, r.model, config(r.config), str(r.seed), status, fmt(r.duration_s, 3))
+    out = console()
+    out.print(listed)
     data = report.as_json()
-    console.print(
+    out.print(
         f"{data['finished']} finished ({data['cached']} cached), {data['failed']} failed "
         f"in {report.wall_s:.1f} s on {report.executor}. `harness leaderboard` ranks them; "
         f"`harness sweeps` lists sweeps."
@@ -185,52 +174,46 @@ def _print_report(report) -> None:
 
 @click.command()
 @click.argument("sweep_id", required=False)
-@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Most recent N sweeps (0: all).")
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
+@listing_limit_option(20, "Most recent N sweeps (0: all).")
+@db_option
+@json_option
 def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> None:
-    """List recorded sweeps, most recent first; with SWEEP_ID, that sweep's grid and runs."""
-    from harness.cli.main import _console, _echo_json, _table
-    from harness.store import Store
-    from harness.sweep.driver import get_sweep, list_sweeps, sweep_runs
-    from harness.views import config as fmt_config
-    from harness.views import fmt
+    """List recorded sweeps, or show one.
 
-    store = Store(db)
+    Most recent first; with SWEEP_ID (an id or a unique prefix of one), that sweep's grid and runs.
+    """
+    from harness.sweep.driver import get_sweep, list_sweeps, sweep_runs
+
+    store = open_store(db)
     if sweep_id:
-        _check_sweep_id(store, sweep_id, [r["sweep_id"] for r in list_sweeps(store)])
         sweep_row = get_sweep(store, sweep_id)
         runs = sweep_runs(store, sweep_row)
         if as_json:
-            return _echo_json({**sweep_row, "runs": runs})
-        table = _table(
+            return echo_json({**sweep_row, "runs": runs})
+        listed = table(
             f"sweep {sweep_row['sweep_id']} · {sweep_row['status']} · {sweep_row['done']}/{sweep_row['total']} "
             f"finished, {sweep_row['failed']} failed",
             ["run", "task", "model", "config", "seed", "status", "primary metric", "duration s"],
         )
         for r in runs:
             score = f"{r['metric']} {fmt(r['value'])}" if r["metric"] else (r["error"] or "")[:60]
-            table.add_row(
+            listed.add_row(
                 r["run_id"] or "-",
                 r["task"],
                 r["model"],
-                fmt_config(r["model_config"]),
+                config(r["model_config"]),
                 str(r["seed"]),
                 r["status"],
                 score,
                 fmt(r["duration_s"], 3),
             )
-        return _console().print(table)
+        return console().print(listed)
     rows = list_sweeps(store, limit or None)
     if as_json:
-        return _echo_json(rows)
-    table = _table(None, ["sweep", "name", "status", "executor", "finished", "failed", "cached", "total", "started (UTC)"])
+        return echo_json(rows)
+    listed = table(None, ["sweep", "name", "status", "executor", "finished", "failed", "cached", "total", "started (UTC)"])
     for r in rows:
-        table.add_row(
+        listed.add_row(
             r["sweep_id"],
             r["name"] or "",
             r["status"],
@@ -241,24 +224,4 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> 
             str(r["total"]),
             r["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
         )
-    _console().print(table if rows else f"No sweeps in {store.path}. Start one with `harness sweep --task T`.")
-
-
-def _check_sweep_id(store, sweep_id: str, known: list[str]) -> None:
-    """An unknown or ambiguous sweep id is a usage error with suggestions (exit 2), as a run id is for `show`."""
-    import difflib
-
-    matches = [known_id for known_id in known if known_id.startswith(sweep_id)]
-    if sweep_id in known or len(matches) == 1:
-        return
-    if matches:
-        raise ConfigError(f"sweep id prefix {sweep_id!r} is ambiguous: {', '.join(matches[:5])}")
-    close = difflib.get_close_matches(sweep_id, known, n=3, cutoff=0.6)
-    hint = (
-        f"; did you mean {' or '.join(repr(c) for c in close)}?"
-        if close
-        else " (`harness sweeps` lists them)"
-        if known
-        else "; no sweeps are recorded there yet"
-    )
-    raise ConfigError(f"no sweep {sweep_id!r} in {store.path}{hint}")
+    console().print(listed if rows else f"No sweeps in {store.path}. Start one with `harness sweep --task T`.")

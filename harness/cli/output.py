@@ -1,0 +1,50 @@
+"""How commands print: JSON for machines, rich tables for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from harness.views import ci, fmt
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def console():
+    """Markup is off: sample text such as "[/bold]" is data and must print as written.
+
+    Piped output gets 160 columns rather than rich's 80, so wide tables (leaderboards) stay
+    readable in logs; $COLUMNS still wins.
+    """
+    import os
+
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(highlight=False, markup=False, soft_wrap=False, width=width)
+
+
+def table(title: str | None, columns: list[str]):
+    """Run ids never wrap (people copy them); other columns fold to fit the terminal."""
+    from rich.table import Table
+
+    result = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        result.add_column(column, overflow="fold", no_wrap=column in {"run", "run_id", "sample_id"})
+    return result
+
+
+def metrics_table(metrics, descriptions: dict[str, str] | None = None):
+    """A run's metrics, as `run` and `show` print them."""
+    headers = ["metric", "value", "95% CI", "better"] + (["description"] if descriptions else [])
+    result = table(None, headers)
+    for m in metrics:
+        name = f"{m.name} (primary)" if m.primary else m.name
+        row = [name, fmt(m.value), ci(m.ci_low, m.ci_high), "higher" if m.higher_is_better else "lower"]
+        result.add_row(*row, *([descriptions.get(m.name, "")] if descriptions else []))
+    return result

@@ -1,0 +1,42 @@
+"""What commands read from: the plugin registry, the results store, and checks of the names given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.names import unknown_name
+
+_warned = False
+
+
+def open_store(db: Path | None):
+    from harness.store import Store
+
+    return Store(db)
+
+
+def open_registry():
+    """The plugin registry; the first call prints one warning line per plugin that failed to load."""
+    global _warned
+    from harness.plugins.registry import get_registry, warn_broken
+
+    registry = get_registry()
+    if not _warned:
+        _warned = True
+        warn_broken(registry, lambda line: click.echo(line, err=True))
+    return registry
+
+
+def check_name(kind: str, name: str | None, known: list[str], extra: str = "") -> None:
+    """Read-side commands treat an unknown name as `run` does: an error with suggestions (exit 2)."""
+    if name is None or name in known:
+        return
+    raise unknown_name(kind, name, known, extra, shown=20)
+
+
+def known_tasks(store, registry=None) -> list[str]:
+    """Tasks that are installed or have runs in the database."""
+    stored = [r["task"] for r in store.query("SELECT DISTINCT task FROM runs")] if store.exists() else []
+    return sorted(set(stored) | set(registry.tasks if registry is not None else {}))

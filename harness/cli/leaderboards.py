@@ -74,15 +74,7 @@ def leaderboard(
         if task_name is not None:
             check_name("task", task_name, known_tasks(store, registry), registry.broken_hint())
             _check_filters(store, task_name, dataset, split)
-        task_names = (
-            [task_name]
-            if task_name
-            else (
-                [r["task"] for r in store.query("SELECT DISTINCT task FROM runs WHERE status = 'finished' ORDER BY task")]
-                if store.exists()
-                else []
-            )
-        )
+        task_names = [task_name] if task_name else (store.distinct_values("task", status="finished") if store.exists() else [])
         boards = []
         for task in task_names:
             entry = spec_for_task(specs, task)
@@ -149,7 +141,7 @@ def _check_filters(store, task: str, dataset: str | None, split: str | None) -> 
     """`--dataset`/`--split` that no run of the task has are errors with suggestions, not empty tables."""
     if not store.exists() or (dataset is None and split is None):
         return
-    rows = store.query("SELECT DISTINCT dataset, split FROM runs WHERE task = ? ORDER BY ALL", [task])
+    rows = store.datasets_and_splits(task)
     if not rows:
         return
     check_name("dataset", dataset, sorted({r["dataset"] for r in rows}), f" for task {task!r}")

@@ -38,5 +38,5 @@ def check_name(kind: str, name: str | None, known: list[str], extra: str = "") -
 
 def known_tasks(store, registry=None) -> list[str]:
     """Tasks that are installed or have runs in the database."""
-    stored = [r["task"] for r in store.query("SELECT DISTINCT task FROM runs")] if store.exists() else []
+    stored = store.distinct_values("task") if store.exists() else []
     return sorted(set(stored) | set(registry.tasks if registry is not None else {}))

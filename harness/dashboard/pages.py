@@ -212,9 +212,7 @@ def _open_run_picker(labels: dict[str, str], key: str) -> None:
 
 def runs(store: Store, registry: Registry) -> None:
     st.header("Runs")
-    distinct = {
-        c: [r[c] for r in store.query(f"SELECT DISTINCT {c} FROM runs ORDER BY {c}")] for c in ("task", "model", "dataset")
-    }
+    distinct = {c: store.distinct_values(c) for c in ("task", "model", "dataset")}
     distinct["status"] = store.statuses()  # with `interrupted` for runs whose process died
     columns = st.columns(5)
     filters: dict[str, Any] = {}

@@ -59,12 +59,7 @@ def compare(store: Store, run_a: str, run_b: str, limit: int | None = 50) -> Com
             }
         )
     primary = next((m.name for m in a.metrics if m.primary), None)
-    rows = store.query(
-        "SELECT x.sample_id, x.input, x.reference, x.prediction AS prediction_a, y.prediction AS prediction_b, "
-        "x.scores AS scores_a, y.scores AS scores_b FROM samples x JOIN samples y USING (sample_id) "
-        "WHERE x.run_id = ? AND y.run_id = ? ORDER BY x.idx",
-        [a.run_id, b.run_id],
-    )
+    rows = store.paired_samples(a.run_id, b.run_id)
     differing = []
     for row in rows:
         if row["prediction_a"] == row["prediction_b"] and row["scores_a"] == row["scores_b"]:

@@ -76,7 +76,7 @@ def load_definitions(registry: Registry, store: Store | None = None, directory: 
     covered = {board.task for spec in specs.values() if spec.kind == "ranking" for board in spec.tasks}
     tasks = set(registry.tasks) | set(stored)
     if store is not None and store.exists():
-        tasks |= {row["task"] for row in store.query("SELECT DISTINCT task FROM runs")}
+        tasks |= set(store.distinct_values("task"))
     for task in sorted(tasks - covered):
         if task in specs:
             continue
@@ -93,7 +93,7 @@ def _metrics_of(registry: Registry, store: Store | None) -> dict[str, list[str]]
     """Each known task's metric names: installed tasks', plus those recorded for runs in the database."""
     known = {name: list(entry.obj.metrics) for name, entry in registry.tasks.items()}
     if store is not None and store.exists():
-        for row in store.query("SELECT DISTINCT r.task, m.metric FROM runs r JOIN metrics m USING (run_id) ORDER BY ALL"):
+        for row in store.task_metrics():
             names = known.setdefault(row["task"], [])
             if row["metric"] not in names:
                 names.append(row["metric"])
@@ -105,10 +105,7 @@ def _stored_definitions(store: Store | None) -> dict[str, LeaderboardSpec]:
     if store is None or not store.exists():
         return {}
     try:
-        rows = store.query(
-            "SELECT task, arg_max(board, finished_at) AS board, arg_max(plugin, finished_at) AS plugin FROM runs "
-            "WHERE status = 'finished' AND board IS NOT NULL GROUP BY task ORDER BY task"
-        )
+        rows = store.stored_boards()
     except StoreError:
         return {}
     specs = {}
@@ -296,21 +293,7 @@ def _rank(
     significance: bool,
     include_partial: bool,
 ) -> list[Board]:
-    metric_clause = "m.metric = ?" if metric else "m.is_primary"
-    sql = (
-        "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.sample_limit, r.finished_at, "
-        f"r.train_dataset, r.seed, r.data_fingerprint, {PARTIAL_SQL} AS partial, "
-        "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better "
-        f"FROM runs r JOIN metrics m USING (run_id) WHERE r.task = ? AND r.status = 'finished' AND {metric_clause}"
-    )
-    params: list[Any] = [task, *([metric] if metric else [])]
-    for column, value in (("dataset", dataset), ("split", split)):
-        if value is not None:
-            sql += f" AND r.{column} = ?"
-            params.append(value)
-    if not include_partial:
-        sql += f" AND NOT {PARTIAL_SQL}"
-    rows = store.query(sql, params)
+    rows = store.finished_runs_for_board(task, metric, dataset, split, include_partial)
     data = _data_of_rows(rows)
     boards: dict[tuple[str, str, str, str | None], Board] = {}
     groups: dict[tuple, list[dict[str, Any]]] = {}
@@ -396,12 +379,6 @@ def _data_of_rows(rows: list[dict[str, Any]]) -> dict[str, str | None]:
     return data
 
 
-# A run made with --limit that stopped short of the split: fewer samples than the whole split.
-# (A limit at least the split's size evaluates every sample and n_samples < limit shows it; a limit
-# equal to the split's size cannot be told apart from a cut and counts as partial.)
-PARTIAL_SQL = "coalesce(r.sample_limit IS NOT NULL AND (r.n_samples IS NULL OR r.n_samples >= r.sample_limit), false)"
-
-
 def _order(row: dict[str, Any], higher_is_better: bool, pick: str) -> tuple:
     if pick == "latest":
         return (row["finished_at"], row["run_id"])
@@ -414,10 +391,7 @@ def _order(row: dict[str, Any], higher_is_better: bool, pick: str) -> tuple:
 def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> dict[str, dict[str, Cell]]:
     if not run_ids or not names:
         return {}
-    rows = store.query(
-        "SELECT run_id, metric, value, ci_low, ci_high FROM metrics WHERE list_contains(?, run_id) AND list_contains(?, metric)",
-        [run_ids, list(names)],
-    )
+    rows = store.metric_values(run_ids, names)
     values: dict[str, dict[str, Cell]] = {}
     for row in rows:
         values.setdefault(row["run_id"], {})[row["metric"]] = Cell(row["value"], row["ci_low"], row["ci_high"])
@@ -517,21 +491,11 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
     Sample ids become integer codes (their rank among all ids read), so pairing two runs is an
     integer intersection; a missing or null score (not applicable) is left out.
     """
-    path = f'$."{metric}"'
-    with store.connect(read_only=True) as con:
-        if store._current_version(con) == 0:
-            return {}
-        # codes rank the distinct ids (few) instead of sorting every row by its id string; a score
-        # that is present but no number (an object of statistics, a string) sends the caller to the
-        # general path; JSON null means not applicable and is dropped
-        columns = con.execute(
-            "WITH x AS (SELECT list_position(?, run_id) - 1 AS run, sample_id, json_extract(scores, ?) AS v "
-            "FROM samples WHERE list_contains(?, run_id)), "
-            "c AS (SELECT sample_id, row_number() OVER (ORDER BY sample_id) AS code FROM (SELECT DISTINCT sample_id FROM x)) "
-            "SELECT run, code, TRY_CAST(v AS DOUBLE) AS value, (value IS NULL AND v::VARCHAR <> 'null') AS odd "
-            "FROM x JOIN c USING (sample_id) WHERE v IS NOT NULL",
-            [run_ids, path, run_ids],
-        ).fetchnumpy()
+    columns = store.metric_score_columns(run_ids, metric)
+    if columns is None:  # no tables yet
+        return {}
+    # a score that is present but no number (an object of statistics, a string) sends the caller
+    # to the general path
     if np.any(np.ma.filled(columns["odd"], False)):
         return None
     values = np.ma.filled(np.ma.asarray(columns["value"], dtype=float), np.nan)
@@ -551,10 +515,7 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
 def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str, dict[str, Any]]:
     if not run_ids:
         return {}
-    rows = store.query(
-        "SELECT run_id, sample_id, json_extract(scores, ?) AS score FROM samples WHERE list_contains(?, run_id)",
-        [f'$."{metric}"', run_ids],
-    )
+    rows = store.metric_scores(run_ids, metric)
     scores: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["score"] is not None:
@@ -678,11 +639,7 @@ def _run_counts(store: Store, task: str) -> dict[tuple[str, str, str | None], tu
     """Finished complete runs and models per (dataset, split, fingerprint as the boards key it)."""
     if not store.exists():
         return {}
-    rows = store.query(
-        "SELECT dataset, split, data_fingerprint, count(*) AS runs, list(DISTINCT model) AS models "
-        f"FROM runs r WHERE task = ? AND status = 'finished' AND NOT {PARTIAL_SQL} GROUP BY ALL",
-        [task],
-    )
+    rows = store.complete_run_counts(task)
     prints: dict[tuple[str, str], int] = {}
     for r in rows:
         prints[(r["dataset"], r["split"])] = prints.get((r["dataset"], r["split"]), 0) + 1

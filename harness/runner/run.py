@@ -30,7 +30,7 @@ from harness.progress import progress_bar
 from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.runner import fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
-from harness.store import Store, utcnow
+from harness.store import RunStore, utcnow
 from harness.training import interval_from_env
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
@@ -155,7 +155,7 @@ def load_split(task: Task, split: str, data_dir: Path | None, option: str = "--d
 
 
 class Runner:
-    def __init__(self, registry: Registry, store: Store, run_end_hooks: bool = True) -> None:
+    def __init__(self, registry: Registry, store: RunStore, run_end_hooks: bool = True) -> None:
         self.registry = registry
         self.store = store
         # A sweep's worker computes a run its driver stores later: the driver calls `on_run_end`
@@ -236,8 +236,8 @@ class Runner:
         if hit is not None:  # a cached re-run answers without regenerating the embedded data
             return RunOutcome(hit, cached=True)
         prepared = self.prepare(request)
-        task, model, split, rows, ids = prepared.task, prepared.model, prepared.split, prepared.rows, prepared.ids
-        run_key, key_fields, train = prepared.run_key, prepared.key_fields, prepared.train
+        task, model, rows, ids = prepared.task, prepared.model, prepared.rows, prepared.ids
+        run_key, train = prepared.run_key, prepared.train
         previous = self.store.runs(run_key=run_key) if self.store.exists() else []
         finished = [r for r in previous if r.status == "finished"]
         if finished and not request.overwrite:
@@ -250,7 +250,7 @@ class Runner:
             run.status, run.error = "running", None
             clock = _Clock(run.duration_s or 0.0)  # compute time of earlier attempts, not the gap since
         else:
-            run = self._new_run(task, model, split, request, run_key, key_fields)
+            run = self.new_run(prepared, request)
             self.store.insert_run(run)
             clock = _Clock(0.0)
         warnings = call_lifecycle(self.registry, "on_run_start", run=run)
@@ -322,11 +322,11 @@ class Runner:
             return None
         return next((r for r in self.store.runs(run_key=_hash(key_fields)) if r.status == "finished"), None)
 
-    def _new_run(
-        self, task: Task, model: Model, split: str, request: RunRequest, run_key: str, key_fields: dict[str, Any]
-    ) -> RunRecord:
+    def new_run(self, prepared: Prepared, request: RunRequest) -> RunRecord:
+        """The record of a run of `prepared` starting now (`running`, with its provenance), not yet stored."""
         from harness import __version__
 
+        task, model, split, key_fields = prepared.task, prepared.model, prepared.split, prepared.key_fields
         task_plugin = self.registry.plugins[self.registry.tasks[task.name].plugin]
         model_plugin = self.registry.plugins[self.registry.models[model.name].plugin]
         commit, dirty = git_state(task_plugin.module)
@@ -343,7 +343,7 @@ class Runner:
             data_fingerprint=key_fields["fingerprint"],
             seed=request.seed,
             sample_limit=request.limit,
-            run_key=run_key,
+            run_key=prepared.run_key,
             status="running",
             started_at=utcnow(),
             plugin=task_plugin.name,

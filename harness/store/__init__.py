@@ -9,25 +9,19 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from harness.store.database import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    TABLES,
-    Store,
-    StoredSamples,
-    StoreError,
-    UnknownRunError,
-    damaged,
-    default_db_path,
-    first_line,
-    has_table,
-    utcnow,
-)
+from harness.store.connection import default_db_path
+from harness.store.errors import StoreError, UnknownRunError, damaged, first_line
+from harness.store.run_store import RunStore
+from harness.store.runs import run_row
+from harness.store.samples import StoredSamples
+from harness.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, has_table, utcnow
+from harness.store.store import Store
 
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "TABLES",
+    "RunStore",
     "Store",
     "StoreError",
     "StoredSamples",
@@ -36,6 +30,7 @@ __all__ = [
     "default_db_path",
     "first_line",
     "has_table",
+    "run_row",
     "utcnow",
 ]
 

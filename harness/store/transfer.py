@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -43,7 +44,8 @@ def export_runs(
         raise StoreError(
             f"cannot write the export to {directory}: {exc.strerror or exc}; choose a folder you can write to"
         ) from exc
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if task:
         clauses.append("task = ?")
         params.append(task)
@@ -55,7 +57,7 @@ def export_runs(
         for path in ours:  # --force, once the database is open: no file of the old export may pass for the new one's
             path.unlink(missing_ok=True)
         con.execute(f"CREATE TEMP TABLE chosen AS SELECT run_id FROM runs {where}", params)
-        count = con.execute("SELECT count(*) FROM chosen").fetchone()[0]
+        count = con.execute("SELECT count(*) FROM chosen").fetchall()[0][0]
         for table in TABLES:
             target = directory / f"{table}.parquet"
             try:
@@ -122,7 +124,7 @@ def _import(store: Store, directories: list[Path], files: dict[str, list[str]], 
         _check_files(con, directories)
         con.execute("CREATE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, union_by_name = true)", [files["runs"]])
         con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
-        added = con.execute("SELECT count(*) FROM incoming").fetchone()[0]
+        added = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
         for table in TABLES:
             con.execute(
                 f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming) OR list_contains(?, run_id)", [list(replaces)]

@@ -29,9 +29,9 @@ from typing import Any
 from harness.api import ConfigError, Model
 from harness.names import resolve_id, suggest
 from harness.plugins.registry import Registry
-from harness.records import RunRecord, to_json
+from harness.records import RunRecord
 from harness.runner.run import Runner, RunRequest, resolve_tasks
-from harness.store import Store, StoreError, has_table, utcnow
+from harness.store import Store, StoreError, utcnow
 from harness.sweep.spec import DEFAULT_RETRIES, SweepSpec
 from harness.sweep.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
 
@@ -205,11 +205,7 @@ def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
         )
     runs = list(planned.values())
     if store.exists() and runs:
-        stored = store.query(
-            "SELECT run_id, run_key, status, duration_s, sweep_id FROM runs "
-            "WHERE list_contains(?, run_key) ORDER BY started_at DESC",
-            [[r.run_key for r in runs]],
-        )
+        stored = store.runs_by_key([r.run_key for r in runs])
         by_key: dict[str, list[dict[str, Any]]] = {}
         for row in stored:
             by_key.setdefault(row["run_key"], []).append(row)
@@ -235,64 +231,22 @@ def _short(config: dict[str, Any], given: dict[str, str]) -> str:
 def _record(store: Store, spec: SweepSpec, runs: list[PlannedRun], executor: str) -> tuple[str, bool]:
     """Start (or resume, if the same grid has an unfinished sweep) the sweep's row; returns (id, resumed)."""
     grid_key = spec.grid_key()
-    previous = (
-        store.query(
-            "SELECT sweep_id FROM sweeps WHERE grid_key = ? AND status <> 'finished' ORDER BY started_at DESC LIMIT 1", [grid_key]
-        )
-        if _has_sweeps(store)
-        else []
-    )
+    previous = store.unfinished_sweep(grid_key)
     plan_rows = [{"run_key": r.run_key, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed} for r in runs]
-    counts = _counts(runs)
-    now = utcnow()
-    with store.transaction() as con:
-        if previous:
-            sweep_id = previous[0]["sweep_id"]
-            con.execute(
-                "UPDATE sweeps SET status = 'running', executor = ?, plan = ?, total = ?, done = ?, failed = ?, "
-                "cached = ?, updated_at = ?, finished_at = NULL WHERE sweep_id = ?",
-                [executor, to_json(plan_rows), len(runs), *counts, now, sweep_id],
-            )
-        else:
-            sweep_id = uuid.uuid4().hex[:12]
-            con.execute(
-                "INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL)",
-                [sweep_id, spec.name, grid_key, to_json(spec.grid()), to_json(plan_rows), executor, len(runs), *counts, now, now],
-            )
-    return sweep_id, bool(previous)
+    if previous is not None:
+        store.resume_sweep(previous, plan_rows, executor, _counts(runs))
+        return previous, True
+    sweep_id = uuid.uuid4().hex[:12]
+    store.add_sweep(sweep_id, spec.name, grid_key, spec.grid(), plan_rows, executor, _counts(runs))
+    return sweep_id, False
 
 
 def _counts(runs: list[PlannedRun]) -> tuple[int, int, int]:
     return (sum(r.status == "finished" for r in runs), sum(r.status == "failed" for r in runs), sum(r.cached for r in runs))
 
 
-def _update(con: Any, sweep_id: str, runs: list[PlannedRun], status: str | None = None) -> None:
-    now = utcnow()
-    con.execute(
-        "UPDATE sweeps SET done = ?, failed = ?, cached = ?, updated_at = ? WHERE sweep_id = ?", [*_counts(runs), now, sweep_id]
-    )
-    if status:
-        con.execute("UPDATE sweeps SET status = ?, finished_at = ? WHERE sweep_id = ?", [status, now, sweep_id])
-
-
-def _has_sweeps(store: Store) -> bool:
-    """An older file opened read-only (the dashboard) has no sweeps table until a sweep writes to it."""
-    if not store.exists():
-        return False
-    with store.connect(read_only=True) as con:
-        return has_table(con, "sweeps")
-
-
 def list_sweeps(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
-    if not _has_sweeps(store):
-        return []
-    sql = (
-        "SELECT sweep_id, name, status, executor, total, done, failed, cached, started_at, updated_at, finished_at "
-        "FROM sweeps ORDER BY started_at DESC, sweep_id"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return store.query(sql)
+    return store.sweeps(limit)
 
 
 class UnknownSweepError(StoreError, ConfigError):
@@ -303,7 +257,7 @@ def get_sweep(store: Store, sweep_id: str) -> dict[str, Any]:
     """A sweep by id or unique prefix, with its grid and plan decoded."""
     import json
 
-    rows = store.query("SELECT * FROM sweeps WHERE starts_with(sweep_id, ?)", [sweep_id]) if _has_sweeps(store) else []
+    rows = store.sweeps_by_prefix(sweep_id)
     by_id = {r["sweep_id"]: r for r in rows}
     row = by_id[
         resolve_id(
@@ -322,26 +276,10 @@ def get_sweep(store: Store, sweep_id: str) -> dict[str, Any]:
 
 def sweep_runs(store: Store, sweep: dict[str, Any]) -> list[dict[str, Any]]:
     """The sweep's planned runs, each with its stored run (the latest for its key) or `pending`."""
-    keys = [p["run_key"] for p in sweep["plan"]]
-    rows = (
-        store.query(
-            "SELECT run_id, run_key, status, duration_s, error, sweep_id, finished_at FROM runs "
-            "WHERE list_contains(?, run_key) ORDER BY started_at",
-            [keys],
-        )
-        if keys
-        else []
-    )
-    latest = {r["run_key"]: r for r in rows}
-    metrics = (
-        store.query(
-            "SELECT run_id, metric, value FROM metrics WHERE is_primary AND list_contains(?, run_id)",
-            [[r["run_id"] for r in latest.values()]],
-        )
-        if latest
-        else []
-    )
-    primary = {m["run_id"]: (m["metric"], m["value"]) for m in metrics}
+    latest: dict[str, dict[str, Any]] = {}
+    for row in store.runs_by_key([p["run_key"] for p in sweep["plan"]]):  # newest first
+        latest.setdefault(row["run_key"], row)
+    primary = store.primary_metrics([r["run_id"] for r in latest.values()])
     result = []
     for p in sweep["plan"]:
         row = latest.get(p["run_key"], {})
@@ -424,8 +362,7 @@ def run_sweep(
             for run, result in waiting:
                 if result.status == "finished":
                     shutil.rmtree(spool_dir(run.run_key), ignore_errors=True)
-        with store.transaction() as con:
-            _update(con, sweep_id, runs, status)
+        store.update_sweep(sweep_id, _counts(runs), status)
         for directory in directories:
             shutil.rmtree(directory, ignore_errors=True)
         waiting.clear()
@@ -525,7 +462,7 @@ def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str
     record = run.resume
     if record is None:
         p = run.prepared
-        record = Runner(registry, store)._new_run(p.task, p.model, p.split, run.request, run.run_key, p.key_fields)
+        record = Runner(registry, store).new_run(p, run.request)
         record.sweep_id = sweep_id
         store.insert_run(record)
     record.status = "failed"

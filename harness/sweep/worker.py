@@ -166,7 +166,7 @@ def _execute(job: Job, registry: Any) -> RunResult:
 
 
 class WorkerStore:
-    """The part of `harness.store.Store` that `Runner.run` uses, in memory plus a spool folder."""
+    """A `harness.store.RunStore` (what `Runner.run` needs of a store) in memory plus a spool folder."""
 
     def __init__(self, spool: Path, resume: RunRecord | None, sweep_id: str | None) -> None:
         self.spool = spool
@@ -257,7 +257,7 @@ class WorkerStore:
         """The run as the files of a `harness export` directory (manifest plus one Parquet per table)."""
         import pyarrow as pa
 
-        from harness.store.database import SCHEMA_VERSION, _run_row
+        from harness.store import SCHEMA_VERSION, run_row
 
         assert self.run is not None
         run = self.run
@@ -283,7 +283,7 @@ class WorkerStore:
             }
         )
         types = _run_types()
-        row = {**_run_row(run), "board": to_json(self.board) if self.board is not None else None}
+        row = {**run_row(run), "board": to_json(self.board) if self.board is not None else None}
         runs = pa.table({name: pa.array([value], types.get(name, pa.string())) for name, value in row.items()})
         return {
             "manifest.json": (json.dumps({"schema_version": SCHEMA_VERSION, "runs": 1}) + "\n").encode(),

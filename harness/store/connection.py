@@ -1,0 +1,162 @@
+"""Opening the results database: short connections, retried while another process holds the file.
+
+DuckDB lets one process hold a database file for writing, and a second process that opens
+it at the same time, even read-only, fails with "Could not set lock on file". So every
+connection here is short-lived (open, one transaction, close) and every open retries with
+jittered exponential backoff on that error until `timeout` seconds have passed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from harness.paths import default_home
+from harness.store.errors import StoreError, damaged
+from harness.store.schema import check_version, current_shape, current_version, migrate
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("HARNESS_DB")
+    return Path(env) if env else default_home() / "harness.duckdb"
+
+
+class Connections:
+    """A database file, opened for one read or one transaction at a time (the base of `Store`)."""
+
+    def __init__(self, path: Path | str | None = None, timeout: float | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.timeout = timeout if timeout is not None else float(os.environ.get("HARNESS_DB_TIMEOUT", "120"))
+        self._migrated = False
+        self._held = threading.local()  # the connection `reading()` holds, per thread (the dashboard's are many)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Serve every read inside from one read-only connection: opening one (and checking the
+        schema) costs tens of milliseconds, and a leaderboard asks several questions. Hold it
+        briefly: while it is open, another process cannot write the file."""
+        if getattr(self._held, "con", None) is not None:
+            yield
+            return
+        with self.connect(read_only=True) as con:
+            self._held.con = con
+            try:
+                yield
+            finally:
+                self._held.con = None
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        held = getattr(self._held, "con", None)
+        if read_only and held is not None:
+            yield held
+            return
+        if read_only and not self.path.exists():
+            raise StoreError(f"no results database at {self.path} yet: run `harness run --task TASK` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._open(read_only)
+        try:
+            if read_only:
+                current_shape(con, check_version(con, self.path))
+            yield con
+        except duckdb.Error as exc:
+            if _is_corruption(exc):
+                raise damaged(self.path, exc) from exc
+            raise
+        finally:
+            con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if _is_corruption(exc):
+                    raise damaged(self.path, exc) from exc
+                if not _is_lock_error(exc):
+                    raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    # DuckDB names the holder: say which process to look for
+                    found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
+                    holder = f" (PID {found.group(2)}: {found.group(1)})" if found else ""
+                    raise StoreError(
+                        f"results database {self.path} stayed locked by another process{holder} for "
+                        f"{self.timeout:.0f} s: usually a Python session, notebook or `duckdb` shell that keeps the file "
+                        "open (harness commands hold it only while they read or write); close that connection, or set "
+                        "HARNESS_DB_TIMEOUT=SECONDS to wait longer"
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a fresh connection; rolled back whole on any error."""
+        with self.connect() as con:
+            if not self._migrated:
+                migrate(con, self.path)
+                self._migrated = True
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def init(self) -> None:
+        with self.transaction():
+            pass
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version(self) -> int:
+        """The schema version of the database file (0 when it does not exist or is empty)."""
+        if not self.exists():
+            return 0
+        with self.connect(read_only=True) as con:
+            return current_version(con)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts from a short read-only connection; parameters are always bound, never formatted in."""
+        with self.connect(read_only=True) as con:
+            if current_version(con) == 0:
+                return []
+            return rows(con, sql, params)
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _is_corruption(exc: Exception) -> bool:
+    text = str(exc)
+    return any(
+        mark in text
+        for mark in (
+            "Corrupt database",
+            "checksum",
+            "not a valid DuckDB database",
+            "IO Error: Could not read",
+            "INTERNAL Error: Failed to load metadata",
+        )
+    )
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Could not set lock" in text or "Conflicting lock" in text)

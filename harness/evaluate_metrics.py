@@ -162,6 +162,8 @@ def load_evaluate_module(spec: str, owner: str = "__main__", metric: str = "?") 
         path = Path(target)
         module_name = f"_harness_evaluate_script_{abs(hash(str(path))):x}_{path.stem}"
         loader_spec = importlib.util.spec_from_file_location(module_name, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise ConfigError(f"metric {metric!r}: {path} cannot be loaded as a Python module")
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[module_name] = module
         try:
@@ -238,7 +240,7 @@ def _same(a: Any, b: Any) -> bool:
     try:
         x, y = float(a), float(b)
     except (TypeError, ValueError):
-        return a == b
+        return bool(a == b)
     return (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
 
 
@@ -411,14 +413,14 @@ class EvaluateMetric(Metric):
         if module.info.format in ("numpy", "np"):
             import numpy as np
 
-            batch = {k: np.asarray(v) for k, v in batch.items()}
+            batch = {k: np.asarray(v) for k, v in batch.items()}  # type: ignore[misc]  # evaluate accepts arrays
         if not self.seeded:
-            return module._compute(**batch, **self.compute_kwargs)
+            return dict(module._compute(**batch, **self.compute_kwargs))
         from datasets.utils.py_utils import temp_seed
 
         with temp_seed(module.seed):
-            return module._compute(**batch, **self.compute_kwargs)
+            return dict(module._compute(**batch, **self.compute_kwargs))
 
     def _public(self, module: Any, columns: Mapping[str, Any], batched: bool = False) -> dict[str, Any]:
         batch = dict(columns) if batched else {k: [v] for k, v in columns.items()}
-        return module.compute(**batch, **self.compute_kwargs)
+        return dict(module.compute(**batch, **self.compute_kwargs))

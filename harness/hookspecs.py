@@ -8,7 +8,7 @@ plugin can register many things and the core can attribute each to the plugin th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -51,7 +51,7 @@ def register_renderers(register: Callable[[type[Renderer]], None]) -> None:
 
 
 @hookspec
-def register_leaderboards(register: Callable[[Path | dict], None]) -> None:
+def register_leaderboards(register: Callable[[Path | dict[str, Any]], None]) -> None:
     """Contribute leaderboard definitions: a path to a TOML file, or a dict of the same shape
     (see `leaderboards/README.md`). The harness's own definitions (or `HARNESS_LEADERBOARDS`) win on a name clash."""
 

@@ -150,7 +150,7 @@ def paired_bootstrap_p(
     n = len(a)
     if n < 2:
         return None
-    if mean:
+    if mean or metric is None:
         return paired_mean_p(np.asarray(stats_a["value"] - stats_b["value"])[None, :], seed, n_resamples)[0]
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):

@@ -176,7 +176,8 @@ def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, tim
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     server.kill()
-                    raise RuntimeError(f"dashboard did not start:\n{server.stdout.read()}") from None
+                    output = server.stdout.read() if server.stdout else ""
+                    raise RuntimeError(f"dashboard did not start:\n{output}") from None
                 time.sleep(0.3)
         yield url
     finally:

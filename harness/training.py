@@ -137,12 +137,14 @@ def _load(path: Path) -> dict[str, Any]:
         magic = handle.read(2)
     if magic[:1] == b"\x80":  # a plain pickle (written without torch)
         with path.open("rb") as handle:
-            return pickle.load(handle)
+            loaded: dict[str, Any] = pickle.load(handle)
+            return loaded
     import torch
 
     # Our own file under the harness home, written by torch.save above: full unpickling is needed
     # for RNG states and optimiser state.
-    return torch.load(path, weights_only=False)
+    state: dict[str, Any] = torch.load(path, weights_only=False)
+    return state
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -53,7 +54,7 @@ def leaderboard(
     store = open_store(db)
     registry = open_registry()
     specs = load_definitions(registry, store)
-    pick = "latest" if latest else None
+    pick: Literal["best", "latest"] | None = "latest" if latest else None
     if list_definitions:
         if as_json:
             return echo_json([spec.as_json() for spec in specs.values()])
@@ -64,12 +65,12 @@ def leaderboard(
     if name:
         if name not in specs:
             raise ConfigError(f"no leaderboard {name!r}; `harness leaderboard --list` shows {', '.join(sorted(specs))}")
-        board = build(store, specs[name], registry, pick=pick, definitions=specs, include_partial=include_partial)
+        built = build(store, specs[name], registry, pick=pick, definitions=specs, include_partial=include_partial)
         if as_json:
-            return echo_json(board.as_json())
-        if board.spec.kind == "overview":
-            return _print_overview(board, markdown)
-        boards = board.boards
+            return echo_json(built.as_json())
+        if built.spec.kind == "overview":
+            return _print_overview(built, markdown)
+        boards = built.boards
     else:
         if task_name is not None:
             check_name("task", task_name, known_tasks(store, registry), registry.broken_hint())

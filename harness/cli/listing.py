@@ -168,7 +168,7 @@ def plugins(as_json: bool) -> None:
     from harness.plugins.registry import get_registry
 
     registry = get_registry()  # no warning lines: this table shows every error in full
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": p.name, "version": p.version, "distribution": p.distribution, "hooks": p.hooks(registry.pm), "error": p.error}
         for p in sorted(registry.plugins.values(), key=lambda p: p.name)
     ]

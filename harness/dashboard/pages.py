@@ -6,19 +6,24 @@ the URL's query string so a run or a comparison can be linked to.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
 from harness.dashboard import draw, rendering
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from harness.api import Renderer
     from harness.leaderboard.ranking import Board, Leaderboard
     from harness.plugins.registry import Registry
     from harness.records import Artifact, RunRecord
     from harness.store import Store
+    from harness.views import Panel
 
 PAGES = ("Leaderboards", "Runs", "Sweeps", "Run detail", "Compare")
 
@@ -30,6 +35,11 @@ def go(page: str, **state: Any) -> None:
         st.session_state[key] = value
 
 
+def _drawn(renderer: Callable[[], Renderer], panels_of: Callable[..., list[Panel]], *args: Any) -> list[Panel]:
+    """A renderer's panels, made inside `draw.panels` so that a renderer failing to start is reported too."""
+    return panels_of(renderer(), *args)
+
+
 def _stamp(store: Store) -> float:
     """Changes whenever the database does, so cached results never outlive a new run."""
     paths = [store.path, store.path.with_name(store.path.name + ".wal")]
@@ -38,7 +48,14 @@ def _stamp(store: Store) -> float:
 
 @st.cache_data(ttl=60, show_spinner="Ranking runs…")
 def _leaderboard(
-    db: str, stamp: float, name: str, pick: str, include_partial: bool, _store: Store, _specs: dict[str, Any], _registry: Registry
+    db: str,
+    stamp: float,
+    name: str,
+    pick: Literal["best", "latest"],
+    include_partial: bool,
+    _store: Store,
+    _specs: dict[str, Any],
+    _registry: Registry,
 ) -> Leaderboard:
     from harness.leaderboard.ranking import build
 
@@ -47,7 +64,7 @@ def _leaderboard(
         _specs[name],
         _registry,
         pick=pick,
-        definitions=_specs,  # type: ignore[arg-type]
+        definitions=_specs,
         include_partial=include_partial,
     )
 
@@ -74,9 +91,10 @@ def leaderboards(store: Store, registry: Registry) -> None:
         st.session_state["board"] = names[0]
     left, right = st.columns([3, 1])
     name = left.selectbox("Leaderboard", names, key="board", format_func=lambda n: f"{specs[n].title}  ·  {n}")
+    picks: list[Literal["best", "latest"]] = ["best", "latest"]
     pick = right.radio(
         "Each model's",
-        ["best", "latest"],
+        picks,
         key="pick",
         horizontal=True,
         help="Rank each model+config by its best finished run, or by its latest one.",
@@ -203,7 +221,7 @@ def _p_text(p: float | None, note: str) -> str:
 
 def _open_run_picker(labels: dict[str, str], key: str) -> None:
     left, right = st.columns([3, 1])
-    chosen = left.selectbox("Run", list(labels), key=f"open-{key}", format_func=labels.get, label_visibility="collapsed")
+    chosen = left.selectbox("Run", list(labels), key=f"open-{key}", format_func=labels.__getitem__, label_visibility="collapsed")
     right.button("Open run", key=f"open-button-{key}", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
 
 
@@ -220,7 +238,7 @@ def runs(store: Store, registry: Registry) -> None:
         chosen = column.multiselect(name, options, key=f"filter-{name}")
         if chosen:
             filters[name] = chosen
-    dates = columns[4].date_input("started (UTC)", value=(), key="filter-dates")
+    dates = columns[4].date_input("started (UTC)", value=[], key="filter-dates")
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         filters["since"] = datetime.combine(dates[0], time.min)
         filters["until"] = datetime.combine(dates[1], time.min) + timedelta(days=1)
@@ -256,10 +274,10 @@ def runs(store: Store, registry: Registry) -> None:
     labels = {r.run_id: f"{r.run_id} · {r.task} · {r.model} {draw.config(r.model_config)}" for r in records}
     left, right = st.columns(2)
     with left:
-        chosen = st.selectbox("Open a run", ids, format_func=labels.get, key="runs-open")
-        st.button("Open run", key="runs-open-button", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
+        opened = st.selectbox("Open a run", ids, format_func=labels.__getitem__, key="runs-open")
+        st.button("Open run", key="runs-open-button", on_click=go, args=("Run detail",), kwargs={"run_id": opened})
     with right:
-        pair = st.multiselect("Compare two runs", ids, format_func=labels.get, max_selections=2, key="runs-compare")
+        pair = st.multiselect("Compare two runs", ids, format_func=labels.__getitem__, max_selections=2, key="runs-compare")
         st.button(
             "Compare",
             key="runs-compare-button",
@@ -309,9 +327,9 @@ def sweeps(store: Store, registry: Registry) -> None:
         st.session_state["sweep"] = ids[0]
     labels = {r["sweep_id"]: f"{r['sweep_id']} · {r['name'] or 'unnamed'} · {r['status']}" for r in listed}
     left, right = st.columns([3, 1])
-    chosen = left.selectbox("Sweep", ids, format_func=labels.get, key="sweep")
+    chosen = left.selectbox("Sweep", ids, format_func=labels.__getitem__, key="sweep")
     right.button("Refresh", key="sweeps-refresh", help="Read the sweep's progress again.")
-    sweep = get_sweep(store, chosen)
+    sweep = get_sweep(store, chosen or ids[0])
     total, done, failed = sweep["total"], sweep["done"], sweep["failed"]
     st.progress(
         (done + failed) / total if total else 1.0,
@@ -383,7 +401,9 @@ def run_detail(store: Store, registry: Registry) -> None:
         every = store.sample_pages(run.run_id)  # read page by page, only as far as a renderer looks
         for renderer in renderers:
             draw.panels(
-                lambda r=renderer: rendering.run_panels(r(), run, every, artifacts, lambda: rendering.peer_runs(store, run)),
+                functools.partial(
+                    _drawn, renderer, rendering.run_panels, run, every, artifacts, lambda: rendering.peer_runs(store, run)
+                ),
                 renderer.__qualname__,
             )
     if artifacts:
@@ -505,7 +525,7 @@ def _samples(store: Store, run: RunRecord, registry: Registry) -> None:
     draw.value(sample.scores)
     for renderer in registry.renderers_for(run.task):
         draw.panels(
-            lambda r=renderer: rendering.sample_panels(r(), sample, run, lambda: _artifacts(store, run.run_id)),
+            functools.partial(_drawn, renderer, rendering.sample_panels, sample, run, lambda: _artifacts(store, run.run_id)),
             renderer.__qualname__,
         )
 
@@ -595,8 +615,8 @@ def compare(store: Store, registry: Registry) -> None:
             st.markdown(f"**Run {label}**")
             for renderer in renderers:
                 draw.panels(
-                    lambda r=renderer, s=sample, run=run: rendering.sample_panels(
-                        r(), s, run, lambda run=run: _artifacts(store, run.run_id)
+                    functools.partial(
+                        _drawn, renderer, rendering.sample_panels, sample, run, functools.partial(_artifacts, store, run.run_id)
                     ),
                     renderer.__qualname__,
                 )

@@ -80,11 +80,11 @@ def load_definitions(registry: Registry, store: Store | None = None, directory: 
     for task in sorted(tasks - covered):
         if task in specs:
             continue
-        entry = registry.tasks.get(task)
-        if entry is None and task in stored:
+        installed = registry.tasks.get(task)
+        if installed is None and task in stored:
             specs[task] = stored[task]
             continue
-        description = entry.obj.description if entry else ""
+        description = installed.obj.description if installed else ""
         specs[task] = LeaderboardSpec(task, task, description, tasks=(BoardSpec(task),), source="default")
     return specs
 
@@ -458,7 +458,7 @@ def paired_tests(
     for _size, members in by_size.items():
         p_values = paired_mean_p(np.stack([diff for _, diff in members]), seed=0)
         for (position, _), p in zip(members, p_values, strict=True):
-            _, shared, note = results[position]
+            _, shared, note = results[position] or (None, 0, "")
             results[position] = (p, shared, note)
     return results  # type: ignore[return-value]
 
@@ -498,7 +498,7 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
     # to the general path
     if np.any(np.ma.filled(columns["odd"], False)):
         return None
-    values = np.ma.filled(np.ma.asarray(columns["value"], dtype=float), np.nan)
+    values: np.ndarray = np.ma.filled(np.ma.asarray(columns["value"], dtype=float), np.nan)
     runs = np.asarray(columns["run"], dtype=np.int64)
     codes = np.asarray(columns["code"], dtype=np.int64)
     order = np.lexsort((codes, runs))  # by run, then sample id: sorting integers here beats SQL's sort

@@ -9,6 +9,7 @@ unless `HARNESS_STRICT_PLUGINS=1` asks for a hard failure.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable, Iterator
@@ -120,6 +121,10 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
+def _same_module(module: ModuleType) -> ModuleType:
+    return module
+
+
 def _register_module(registry: Registry, name: str, load: Callable[[], ModuleType], dist: Any = None) -> None:
     version = getattr(dist, "version", None)
     dist_name = dist.metadata["Name"] if dist is not None else None
@@ -140,7 +145,7 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
     registry = Registry(new_plugin_manager())
     selected = _selected()
     for name, module_name in DEFAULT_PLUGINS.items():
-        _register_module(registry, name, lambda m=module_name: importlib.import_module(m))
+        _register_module(registry, name, functools.partial(importlib.import_module, module_name))
         registry.plugins[name].version = __version__
         registry.plugins[name].distribution = "kexue-harness"
     if entry_points:
@@ -152,9 +157,9 @@ def load_registry(extra: dict[str, ModuleType] | None = None, entry_points: bool
             _register_module(registry, ep.name, ep.load, ep.dist)
         for module_name in filter(None, os.environ.get("HARNESS_PLUGINS", "").split(",")):
             module_name = module_name.strip()
-            _register_module(registry, module_name, lambda m=module_name: importlib.import_module(m))
+            _register_module(registry, module_name, functools.partial(importlib.import_module, module_name))
     for name, module in (extra or {}).items():
-        _register_module(registry, name, lambda module=module: module)
+        _register_module(registry, name, functools.partial(_same_module, module))
     _collect(registry, "register_tasks", registry.tasks, Task)
     _collect(registry, "register_models", registry.models, Model)
     _collect(registry, "register_metrics", registry.metrics, Metric)

@@ -102,7 +102,7 @@ class StoredSamples(Sequence[SampleRecord]):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             start, stop, step = index.indices(self._length)
             if step != 1:

@@ -283,7 +283,7 @@ def sweep_runs(store: Store, sweep: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for p in sweep["plan"]:
         row = latest.get(p["run_key"], {})
-        metric, value = primary.get(row.get("run_id"), (None, None))
+        metric, value = primary[row["run_id"]] if row.get("run_id") in primary else (None, None)
         result.append(
             {
                 **p,
@@ -450,6 +450,8 @@ def _run_end_hooks(registry: Registry, store: Store, results: Sequence[RunResult
         return []
     warnings = []
     for result in results:
+        if result.run_id is None:  # nothing was stored for it
+            continue
         with store.reading():  # the run and its artifacts through one connection, released before the hook
             run = store.get_run(result.run_id)
             artifacts = {a.name: a for a in store.artifacts(run.run_id)} if run.status == "finished" else {}

@@ -24,15 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
-from harness_nl2sql.rules import RulesModel
+from harness_nl2sql.models.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
+from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.sql import Sandbox, same_result
 from harness_nl2sql.synth import generate
 from harness_nl2sql.task import Nl2sqlTask
 
-from harness.runner.run import RunContext, parse_model_args
+from harness import RunContext
 from harness.stats import summarise
+from harness.testing import parse_model_args
 from harness.training import torch_threads
 
 #: The default before issue 16 (commit bbb48f4, "bert trains 60 epochs by default", still the
@@ -196,10 +197,11 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
 #: defaults, data, training loop, decoding and metrics, scored the way `train_and_score` does.
 OLD_CODE = """
 import os, sys, time
-from harness_nl2sql.bert import BertSqlModel
+from harness_nl2sql.models.bert import BertSqlModel
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.task import Nl2sqlTask
-from harness.runner.run import RunContext, parse_model_args
+from harness import RunContext
+from harness.testing import parse_model_args
 from harness.stats import summarise
 task = Nl2sqlTask()
 train, test = task.load("train"), task.load("test")

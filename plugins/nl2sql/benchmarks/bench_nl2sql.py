@@ -8,7 +8,7 @@ Every figure comes from this run on this machine, at 1 torch thread (the model's
 default); ratios compare against a peer measured in the same run: the previous default
 configuration for training, rules for prediction, and for execution accuracy a fresh sandbox per
 question pair (what scoring would cost without the per-table sandbox pool). Load average is
-printed with every training and at the start and end: on a shared machine it says how much the
+printed with every training and at the start and end: on a loaded machine it says how much the
 wall times are inflated.
 """
 
@@ -36,7 +36,7 @@ from harness.stats import summarise
 from harness.testing import parse_model_args
 from harness.training import torch_threads
 
-#: The default before issue 16 (commit bbb48f4, "bert trains 60 epochs by default", still the
+#: The default before the 2026-12-02 retuning (commit bbb48f4, "bert trains 60 epochs by default", still the
 #: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, FFN 256,
 #: BertConfig's init std 0.02, none of the match/context inputs, no running validation.
 #: `git log -p -- plugins/nl2sql` shows it.
@@ -251,7 +251,7 @@ def main() -> None:
         "--previous-code",
         metavar="REV",
         help="also train the previous default with the plugin code "
-        "of git revision REV (e.g. b810ad1, the last one before issue 16), its own defaults",
+        "of git revision REV (e.g. b810ad1, the last one before the retuning), its own defaults",
     )
     parser.add_argument("--old-arg", action="append", default=[], help="model argument for --previous-code (tests)")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")

@@ -16,7 +16,7 @@ from harness_titling.task import TitlingTask
 from harness import ConfigError, RunContext
 from harness.testing import run_plugin
 
-torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a shared 2-core box cost 10-100x
+torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a loaded 2-core machine cost 10-100x
 
 TINY = {
     "char_size": "16",

@@ -208,6 +208,12 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 class Store:
+    """The results database (DuckDB): runs, their metrics, samples and artifacts, and sweeps.
+
+    Plugins and scripts read results through it (`get_run`, `runs`, `samples`, `artifacts`, `query`);
+    `Store()` opens `$HARNESS_DB`, or `harness.duckdb` in the harness home.
+    """
+
     def __init__(self, path: Path | str | None = None, timeout: float | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.timeout = timeout if timeout is not None else float(os.environ.get("HARNESS_DB_TIMEOUT", "120"))

@@ -197,7 +197,10 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
 #: defaults, data, training loop, decoding and metrics, scored the way `train_and_score` does.
 OLD_CODE = """
 import os, sys, time
-from harness_nl2sql.models.bert import BertSqlModel
+try:
+    from harness_nl2sql.models.bert import BertSqlModel
+except ImportError:  # revisions before the models/ package kept it in harness_nl2sql/bert.py
+    from harness_nl2sql.bert import BertSqlModel
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.task import Nl2sqlTask
 from harness import RunContext

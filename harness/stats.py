@@ -45,6 +45,8 @@ def stats_arrays(scores: Sequence[Any]) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class Interval:
+    """A bootstrap confidence interval; None bounds where there are too few samples to draw one."""
+
     low: float | None
     high: float | None
     dropped: int = 0  # resamples whose aggregate was undefined (NaN) and left out of the percentiles
@@ -93,6 +95,7 @@ def _finite(x: float) -> float | None:
 
 
 def summarise(metric: Metric, scores: Sequence[Any], seed: int, primary: bool) -> MetricValue:
+    """The metric's value over `scores` (one per sample) with its 95% bootstrap interval, as a run stores it."""
     return summarise_with_notes(metric, scores, seed, primary)[0]
 
 

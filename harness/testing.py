@@ -1,36 +1,68 @@
-"""Helpers for testing plugins: isolation from the user's setup, running a task in-process, and
-reading back what a user would see (samples, artifacts, renderer panels, leaderboards).
+"""Helpers for testing plugins: isolation from the user's setup, running a task or a sweep
+in-process, and reading back what a user would see (samples, artifacts, renderer panels,
+leaderboards).
 
-A plugin's `tests/conftest.py` enables the isolation for every test with one line:
+This module is a pytest plugin (the `pytest11` entry point `harness`), so once the harness is
+installed every test session gets `harness_isolation`, an autouse fixture: each test runs with its
+own harness home and results database, offline, and with no installed plugin loaded. A plugin's
+tests need no `conftest.py` for it. To run a session without it, disable the plugin:
+`pytest -p no:harness`.
 
-    from harness.testing import harness_isolation  # noqa: F401  (an autouse fixture)
+Helpers that take `plugin` accept one plugin module or a sequence of them (a plugin and a
+test-only module of extra hooks, say); the built-ins are always loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.dashboard import rendering
 from harness.plugins.registry import use_plugins
 from harness.records import Artifact, SampleRecord
-from harness.runner.run import Runner, RunOutcome, RunRequest
+from harness.runner.run import RunOutcome, parse_model_args
 from harness.store import Store
 
 if TYPE_CHECKING:
+    from harness.leaderboard.definitions import LeaderboardSpec
     from harness.leaderboard.ranking import Board
+    from harness.sweep.driver import SweepReport
     from harness.views import Panel
+
+__all__ = [
+    "PluginRun",
+    "harness_isolation",
+    "leaderboard",
+    "leaderboard_definitions",
+    "parse_model_args",
+    "render_run",
+    "render_sample",
+    "run_plugin",
+    "run_sweep",
+    "serve_dashboard",
+    "use_plugins",
+]
+
+Plugins = ModuleType | Sequence[ModuleType]
+
+
+def _modules(plugin: Plugins) -> tuple[ModuleType, ...]:
+    return (plugin,) if isinstance(plugin, ModuleType) else tuple(plugin)
 
 
 @pytest.fixture(autouse=True)
 def harness_isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test gets its own harness home and database, offline, with no installed plugins loaded."""
+    """Each test gets its own harness home and database, offline, with no installed plugins loaded.
+
+    Autouse through the harness's pytest plugin; `pytest -p no:harness` turns it off for a session.
+    A fixture that must run after it (to put files into the test's harness home) names it as an
+    argument.
+    """
     from harness.plugins.registry import set_registry
 
     monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "harness-home"))
@@ -59,9 +91,9 @@ class PluginRun(RunOutcome):
 
 
 def run_plugin(
-    plugin: ModuleType,
+    plugin: Plugins,
     task: str,
-    db: Path,
+    db: Path | None = None,
     model: str | None = None,
     model_args: Mapping[str, str] | None = None,
     split: str | None = None,
@@ -71,12 +103,16 @@ def run_plugin(
     train_data: Path | str | None = None,
     overwrite: bool = False,
 ) -> PluginRun:
-    """Run `task` with only `plugin` (and the built-ins) loaded, ignoring installed plugins.
+    """Run `task` with only `plugin` (and the built-ins) loaded, ignoring installed plugins, as
+    `harness run` would (`model_args` as `--model-arg key=value` pairs, `train_data` a folder or
+    "embedded" as `--train-data`); `db` defaults to `$HARNESS_DB`.
 
     The result carries the stored run, every sample in order and the artifacts by name, read back
     from the database as the dashboard would read them.
     """
-    with use_plugins(plugin) as registry:
+    from harness.runner.run import Runner, RunRequest
+
+    with use_plugins(*_modules(plugin)) as registry:
         request = RunRequest(
             task=task,
             model=model,
@@ -97,13 +133,32 @@ def run_plugin(
         outcome.warnings,
         samples=store.samples(run_id),
         artifacts={a.name: a for a in store.artifacts(run_id)},
-        db=Path(db),
+        db=store.path,
     )
 
 
-def render_run(plugin: ModuleType, result: PluginRun) -> list[Panel]:
+def run_sweep(
+    plugin: Plugins,
+    tasks: Sequence[str],
+    db: Path | None = None,
+    executor: str = "local",
+    **grid: Any,
+) -> SweepReport:
+    """Run a sweep over `tasks` with only `plugin` (and the built-ins) loaded, as `harness sweep`
+    would; `grid` holds the rest of a sweep file's keys (`models`, `model_args`, `seeds`, `split`,
+    `limit`, `data_dir`, `train_data`, ...). Returns when every run is finished or failed."""
+    from harness.sweep.driver import run_sweep as drive
+    from harness.sweep.spec import SweepSpec
+
+    with use_plugins(*_modules(plugin)) as registry:
+        return drive(registry, Store(db), SweepSpec(tasks=list(tasks), **grid), executor)
+
+
+def render_run(plugin: Plugins, result: PluginRun) -> list[Panel]:
     """The run-level panels every renderer of `plugin` draws for this run, as the dashboard asks."""
-    with use_plugins(plugin) as registry:
+    from harness.dashboard import rendering
+
+    with use_plugins(*_modules(plugin)) as registry:
         return [
             panel
             for renderer in registry.renderers_for(result.run.task)
@@ -117,9 +172,11 @@ def render_run(plugin: ModuleType, result: PluginRun) -> list[Panel]:
         ]
 
 
-def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -> list[Panel]:
+def render_sample(plugin: Plugins, result: PluginRun, sample: SampleRecord) -> list[Panel]:
     """The panels of one sample's view."""
-    with use_plugins(plugin) as registry:
+    from harness.dashboard import rendering
+
+    with use_plugins(*_modules(plugin)) as registry:
         return [
             panel
             for renderer in registry.renderers_for(result.run.task)
@@ -127,11 +184,22 @@ def render_sample(plugin: ModuleType, result: PluginRun, sample: SampleRecord) -
         ]
 
 
-def leaderboard(plugin: ModuleType, name: str, db: Path) -> list[Board]:
-    """The boards of leaderboard `name` (a plugin's own definition, or a task's default) over `db`."""
+def leaderboard_definitions(plugin: Plugins, db: Path | None = None, directory: Path | None = None) -> dict[str, LeaderboardSpec]:
+    """Every leaderboard definition by name, as `harness leaderboard --list` finds them with only
+    `plugin` loaded: definition files (the harness's own, or those in `directory`), then plugin
+    contributions, then one per remaining task (and per task with runs in `db`)."""
+    from harness.leaderboard.ranking import load_definitions
+
+    with use_plugins(*_modules(plugin)) as registry:
+        return load_definitions(registry, Store(db) if db is not None else None, directory)
+
+
+def leaderboard(plugin: Plugins, name: str, db: Path) -> list[Board]:
+    """The boards of leaderboard `name` (a plugin's own definition, or a task's default) over `db`,
+    as `harness leaderboard NAME` ranks them: one per task and dataset with finished runs."""
     from harness.leaderboard.ranking import build, load_definitions
 
-    with use_plugins(plugin) as registry:
+    with use_plugins(*_modules(plugin)) as registry:
         store = Store(db)
         specs = load_definitions(registry, store)
         if name not in specs:

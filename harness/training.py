@@ -32,6 +32,7 @@ ENV_INTERVAL = "HARNESS_CHECKPOINT_EVERY"
 
 
 def interval_from_env() -> tuple[int | None, float | None] | None:
+    """`(every_steps, every_s)` from `HARNESS_CHECKPOINT_EVERY`, or None when it is not set."""
     raw = os.environ.get(ENV_INTERVAL, "").strip()
     if not raw:
         return None
@@ -73,6 +74,7 @@ class TrainingCheckpoint:
         return state
 
     def due(self, step: int) -> bool:
+        """Whether a snapshot at `step` is due (the step or time interval has passed)."""
         if self.directory is None:
             return False
         if self.every_steps is not None and step - self._last_step >= self.every_steps:
@@ -98,6 +100,7 @@ class TrainingCheckpoint:
         self._last_step, self._last_time = step, time.monotonic()
 
     def clear(self) -> None:
+        """Delete the snapshot: the runner calls it once the final model is saved."""
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from harness.records import MetricValue
 
 PanelKind = Literal["chart", "image", "code", "table", "text", "json"]
 
@@ -65,6 +69,44 @@ def diff(
     lines = difflib.unified_diff(expected.splitlines(), actual.splitlines(), expected_label, actual_label, lineterm="")
     body = "\n".join(lines) or f"(identical)\n{expected}"
     return Panel("code", body, title, "", "diff")
+
+
+def metric_bars(
+    metrics: Iterable[MetricValue],
+    title: str = "Metrics",
+    caption: str = "bars: value; lines: 95% bootstrap interval",
+    strip_prefix: str = "",
+    axis: str = "value",
+) -> Panel | None:
+    """One horizontal bar per metric on a 0-1 scale, its confidence interval a line across it: a
+    run's scores at a glance. Metrics are labelled by name less `strip_prefix`, in the order given;
+    those without a value are left out, and when none has one there is no chart (None)."""
+    values = [
+        {"metric": m.name.removeprefix(strip_prefix), "value": m.value, "low": m.ci_low, "high": m.ci_high}
+        for m in metrics
+        if m.value is not None
+    ]
+    if not values:
+        return None
+    metric = {"field": "metric", "type": "nominal", "sort": None}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "layer": [
+            {
+                "mark": "bar",
+                "encoding": {
+                    "y": metric,
+                    "x": {"field": "value", "type": "quantitative", "title": axis, "scale": {"domain": [0, 1]}},
+                },
+            },
+            {
+                "mark": "rule",
+                "encoding": {"y": metric, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
+            },
+        ],
+    }
+    return chart(spec, title, caption)
 
 
 # -- how numbers and configs read, the same in the terminal and the dashboard -----------------

@@ -14,7 +14,11 @@ from harness.store.sweeps import Sweeps
 
 
 class Store(Runs, Samples, Sweeps, Boards):
-    """A results database file (default: `HARNESS_DB`, else `harness.duckdb` in the harness home)."""
+    """The results database (DuckDB): runs, their metrics, samples and artifacts, and sweeps.
+
+    Plugins and scripts read results through it (`get_run`, `runs`, `samples`, `artifacts`, `query`);
+    `Store()` opens `$HARNESS_DB`, else `harness.duckdb` in the harness home.
+    """
 
     def counts(self) -> dict[str, int]:
         """Rows per table (runs, metrics, samples, artifacts)."""

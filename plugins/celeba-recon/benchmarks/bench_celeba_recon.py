@@ -4,7 +4,7 @@ At 32 and 64 px, with torch at 1 and 2 threads (the `threads` model argument), o
 vq-vae network (dim 64, batch 64, 64 codes, grid = size / 4). The peer measured in the same run is
 the `jpeg` model's mosaic coder on the same images, so the ratios survive a busy machine better
 than the absolute figures. Prints the machine's load average before and after: figures from a
-loaded shared machine are lower bounds.
+loaded machine are lower bounds.
 
     .venv/bin/python plugins/celeba-recon/benchmarks/bench_celeba_recon.py [--steps 30] [--images 512]
 """

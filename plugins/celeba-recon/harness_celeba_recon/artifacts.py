@@ -59,7 +59,7 @@ def comparison_grid(
 
 
 def run_artifacts(samples: Sequence[Any]) -> Iterator[Any]:
-    from harness.records import Artifact
+    from harness import Artifact
 
     held = [
         s
@@ -86,7 +86,7 @@ def run_artifacts(samples: Sequence[Any]) -> Iterator[Any]:
 
 
 def _sheet(samples: Sequence[Any], missing: int) -> Iterator[Any]:
-    from harness.records import Artifact
+    from harness import Artifact
 
     originals = images.recall_many([s.reference for s in samples])
     recons = images.recall_many([s.prediction["reconstruction"] for s in samples])

@@ -72,8 +72,8 @@ def ssim_batch(originals: np.ndarray, reconstructions: np.ndarray, double: bool 
     dtype = torch.float64 if double else torch.float32
     a = torch.from_numpy(np.ascontiguousarray(originals)).permute(0, 3, 1, 2).to(dtype)
     b = torch.from_numpy(np.ascontiguousarray(reconstructions)).permute(0, 3, 1, 2).to(dtype)
-    # One thread: on a shared machine, OpenMP threads spin-waiting on tiny convolutions made one
-    # 32 x 32 SSIM take 0.1 s instead of a millisecond.
+    # One thread: on a loaded 2-core machine, OpenMP threads spin-waiting on tiny convolutions made
+    # one 32 x 32 SSIM take 0.1 s instead of a millisecond.
     with torch_threads(1), torch.inference_mode():
         values = _ssim_fn()(a, b, data_range=255.0, size_average=False, win_size=11, win_sigma=1.5)
     return values.numpy().astype(np.float64)

@@ -63,7 +63,7 @@ class CelebaReconTask(Task):
         return {k: row[k] for k in ("id", "image", "size", "file") if k in row}
 
     def artifacts(self, samples: Sequence[Any]) -> Iterable[Any]:
-        from harness.records import Artifact
+        from harness import Artifact
         from harness_celeba_recon.artifacts import run_artifacts
 
         yield from run_artifacts(samples)

@@ -116,7 +116,7 @@ def main() -> None:
     from harness_entity_linking.models.pipeline import PipelineModel
     from harness_entity_linking.task import EntityLinkingTask
 
-    from harness.runner.run import RunContext
+    from harness import RunContext
 
     task = EntityLinkingTask()
     train, test = task.load("train"), task.load("test")

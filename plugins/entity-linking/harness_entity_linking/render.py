@@ -125,37 +125,9 @@ class EntityLinkingRenderer(Renderer):
         total = sum(counts.values()) or 1
         rows = [{"kind": k, "mentions": counts.get(k, 0), "share": counts.get(k, 0) / total} for k in KINDS]
         panels = [views.table(rows, title="Mentions by outcome", caption=where)]
-        metrics = [
-            {"metric": m.name.removeprefix("el-"), "value": m.value, "low": m.ci_low, "high": m.ci_high}
-            for m in run.metrics
-            if m.value is not None
-        ]
-        if metrics:
-            panels.append(
-                views.chart(
-                    {
-                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                        "data": {"values": metrics},
-                        "layer": [
-                            {
-                                "mark": "bar",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]}},
-                                },
-                            },
-                            {
-                                "mark": "rule",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "low", "type": "quantitative"},
-                                    "x2": {"field": "high"},
-                                },
-                            },
-                        ],
-                    },
-                    title="Metrics",
-                    caption="bars: value; lines: 95% bootstrap interval over texts",
-                )
-            )
+        bars = views.metric_bars(
+            run.metrics, "Metrics", "bars: value; lines: 95% bootstrap interval over texts", strip_prefix="el-"
+        )
+        if bars is not None:
+            panels.append(bars)
         return panels

@@ -13,8 +13,7 @@ import pytest
 from harness_entity_linking.models.pipeline import PipelineModel
 from harness_entity_linking.task import EntityLinkingTask
 
-from harness import ConfigError
-from harness.runner.run import RunContext
+from harness import ConfigError, RunContext
 from harness.store import Store
 from harness.testing import run_plugin
 

@@ -11,7 +11,7 @@ from harness import hookimpl
 from harness_geometry.metrics import METRICS
 from harness_geometry.models import MODELS
 from harness_geometry.render import GeometryRenderer
-from harness_geometry.tasks import TASKS
+from harness_geometry.task import TASKS
 
 LEADERBOARD = Path(__file__).with_name("geometry.toml")
 

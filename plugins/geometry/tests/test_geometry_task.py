@@ -10,12 +10,9 @@ import harness_geometry
 import pytest
 from harness_geometry.render import GeometryRenderer, full_edge
 
-from harness import ConfigError, DataError
-from harness.leaderboard.ranking import load_definitions, rank, spec_for_task
-from harness.plugins.registry import use_plugins
-from harness.records import to_json
+from harness import ConfigError, DataError, to_json
 from harness.store import Store
-from harness.testing import run_plugin
+from harness.testing import leaderboard, run_plugin
 
 NOT_APPLICABLE = {
     "random-angles": {"angle-within-3se"},  # no standard errors from the closed form
@@ -103,10 +100,8 @@ def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
     for model, args in (("laplace", {}), ("monte-carlo", {"draws": "2000"}), ("quadrature", {}), ("closed-form", {})):
         outcome = run_plugin(harness_geometry, "random-angles", db=db, model=model, model_args=args)
         assert outcome.run.status == "finished", outcome.run.error
-    with use_plugins(harness_geometry) as registry:
-        store = Store(db)
-        spec = spec_for_task(load_definitions(registry, store), "random-angles")
-        (board,) = rank(store, "random-angles", columns=spec.columns, flags=spec.flags, registry=registry)
+    (board,) = [b for b in leaderboard(harness_geometry, "geometry", db) if b.task == "random-angles"]
+    store = Store(db)
     assert [s.model for s in board.standings] == ["closed-form", "quadrature", "monte-carlo", "laplace"]
     laplace = board.standings[-1]
     assert laplace.columns["angle-unanswered"].value == pytest.approx(1 / 11) and laplace.flags == ["angle-unanswered"]
@@ -134,10 +129,7 @@ def test_rope_models_chain_convergence_and_leaderboard(tmp_path):
     assert values["shooting"]["rope-length-rel-error"] < 1e-12
     analytic = run_plugin(harness_geometry, "rope-curve", db=db).run
     assert {m.name: m.value for m in analytic.metrics}["rope-max-deviation"] < 1e-14  # on the 8 troposkeins
-    with use_plugins(harness_geometry) as registry:
-        store = Store(db)
-        spec = spec_for_task(load_definitions(registry, store), "rope-curve")
-        (board,) = rank(store, "rope-curve", columns=spec.columns, flags=spec.flags, registry=registry)
+    (board,) = [b for b in leaderboard(harness_geometry, "geometry", db) if b.task == "rope-curve"]
     # exact where it applies, but it leaves the gravity instances unsolved: flagged, ranked last
     assert [(s.model, s.flags) for s in board.standings] == [("shooting", []), ("chain", []), ("analytic", ["rope-unsolved"])]
 

@@ -102,7 +102,7 @@ def gaussian_kernel(a: np.ndarray, sigma: float, b: np.ndarray | None = None) ->
 def inner(a: np.ndarray, b: np.ndarray) -> float:
     """sum_ij a_ij b_ij accumulated in float64, without BLAS.
 
-    OpenBLAS's threaded dot product spin-waits when the cores are busy: on the shared 2-core machine
+    OpenBLAS's threaded dot product spin-waits when the cores are busy: on a loaded 2-core machine
     np.vdot of two 200 x 200 matrices took 15 ms against 0.01 ms for einsum.
     """
     return float(np.einsum("i,i->", a.ravel(), b.ravel(), dtype=np.float64))

@@ -59,7 +59,7 @@ def blas_threads(count: int) -> Iterator[None]:
     """Cap BLAS threads (0: leave the library's default).
 
     The tests make many small matrix products, where threaded OpenBLAS gains nothing and, on a busy
-    machine, loses a lot: on the shared 2-core machine a (100 x 1000) @ (1000 x 100) product took
+    machine, loses a lot: on a loaded 2-core machine a (100 x 1000) @ (1000 x 100) product took
     0.4 ms on one thread and 76-114 ms on two contended ones.
     """
     if count <= 0:

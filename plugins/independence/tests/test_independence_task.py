@@ -17,11 +17,8 @@ from harness_independence.names import DEPENDENT, INDEPENDENT, POST_FAMILIES
 from harness_independence.render import IndependenceRenderer
 
 from harness import ConfigError, DataError, hookimpl
-from harness.leaderboard.ranking import build, load_definitions
-from harness.plugins.registry import use_plugins
-from harness.runner.run import Runner, RunRequest
 from harness.store import Store
-from harness.testing import run_plugin
+from harness.testing import leaderboard, leaderboard_definitions, run_plugin
 
 
 def test_embedded_grid_is_deterministic_small_and_covers_every_family():
@@ -194,16 +191,14 @@ def test_leaderboard_flags_inflated_type_one_error_and_ranks_it_last(tmp_path):
     db = tmp_path / "r.duckdb"
     lines = [{"family": family, "n": 60, "seed": seed} for seed in range(12) for family in (*INDEPENDENT, "linear", "circle")]
     (tmp_path / "instances.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
-    with use_plugins(harness_independence, extra) as registry:
-        store = Store(db)
-        for model in ("hsic", "reject-always"):
-            request = RunRequest(task="independence", model=model, data_dir=tmp_path)
-            outcome = Runner(registry, store).run(request)
-            assert outcome.run.status == "finished", outcome.run.error
-        specs = load_definitions(registry, store, directory=tmp_path / "no-definitions")
-        spec = specs["independence"]
-        assert spec.source.endswith("independence.toml)")  # contributed by the plugin's hook
-        board = build(store, spec, registry).boards[0]
+    plugins = (harness_independence, extra)
+    for model in ("hsic", "reject-always"):
+        outcome = run_plugin(plugins, "independence", db=db, model=model, data_dir=tmp_path)
+        assert outcome.run.status == "finished", outcome.run.error
+    specs = leaderboard_definitions(plugins, db, directory=tmp_path / "no-definitions")
+    spec = specs["independence"]
+    assert spec.source.endswith("independence.toml)")  # contributed by the plugin's hook
+    board = leaderboard(plugins, "independence", db)[0]
     top, last = board.standings
     assert (top.model, last.model) == ("hsic", "reject-always")
     assert last.value == 1.0 > top.value  # more power, yet ranked after the test that holds its level

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from harness.records import Artifact, RunRecord, to_json
+from harness import Artifact, RunRecord, to_json
 from harness_mlflow import settings
 
 if TYPE_CHECKING:

@@ -1,12 +1,11 @@
-# Every test gets its own harness home and results database, offline, and sees no other installed plugin.
+# Every test gets its own harness home and results database, offline, and sees no other installed
+# plugin: the harness's pytest plugin (harness.testing) provides `harness_isolation`.
 import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
-
-from harness.testing import harness_isolation  # noqa: F401
 
 TESTS = Path(__file__).resolve().parent
 
@@ -37,7 +36,7 @@ def migrated_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def default_store(request, monkeypatch, harness_isolation, migrated_store):  # noqa: F811
+def default_store(request, monkeypatch, harness_isolation, migrated_store):
     """No tracker of the developer's (MLFLOW_TRACKING_URI, ...) is ever used, and each test's default
     store starts as a copy of the migrated empty one, as after a first run.
 

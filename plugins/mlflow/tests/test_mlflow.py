@@ -14,18 +14,15 @@ import pytest
 from harness_mlflow import settings, tracker
 from mlflow.tracking import MlflowClient
 
-from harness.plugins.registry import use_plugins
-from harness.runner.run import Runner, RunRequest
 from harness.store import Store
+from harness.testing import run_plugin, run_sweep
 
 TESTS = Path(__file__).resolve().parent
 
 
 def run_parity(toy, *, model_args=None, db=None, overwrite=False):
     """One parity run with the toy task and this plugin loaded, recorded in `db` (default $HARNESS_DB)."""
-    with use_plugins(toy, harness_mlflow) as registry:
-        request = RunRequest(task="parity", model_args=dict(model_args or {}), overwrite=overwrite)
-        return Runner(registry, Store(db)).run(request)
+    return run_plugin((toy, harness_mlflow), "parity", db=db, model_args=model_args, overwrite=overwrite)
 
 
 def logged(uri: str, experiment: str = "parity") -> list:
@@ -195,12 +192,7 @@ def test_a_run_recorded_in_another_database_is_logged_with_its_artifacts(toy, tm
 
 def test_a_sweep_logs_each_run_once_from_its_driver_after_storing_it(toy, tmp_path):
     """Workers never log: the driver calls on_run_end once the run is in its database, artifacts included."""
-    from harness.sweep.driver import run_sweep
-    from harness.sweep.spec import SweepSpec
-
-    store = Store(tmp_path / "sweep.duckdb")
-    with use_plugins(toy, harness_mlflow) as registry:
-        report = run_sweep(registry, store, SweepSpec(tasks=["parity"], seeds=[0, 1]), "local")
+    report = run_sweep((toy, harness_mlflow), ["parity"], db=tmp_path / "sweep.duckdb", seeds=[0, 1])
     assert report.status == "finished" and report.warnings == []
     runs = logged(settings.tracking_uri())
     assert sorted(r.data.tags["harness.run_id"] for r in runs) == sorted(r.run_id for r in report.runs)

@@ -8,7 +8,7 @@ Every figure comes from this run on this machine, at 1 torch thread (the model's
 default); ratios compare against a peer measured in the same run: the previous default
 configuration for training, rules for prediction, and for execution accuracy a fresh sandbox per
 question pair (what scoring would cost without the per-table sandbox pool). Load average is
-printed with every training and at the start and end: on a shared machine it says how much the
+printed with every training and at the start and end: on a loaded machine it says how much the
 wall times are inflated.
 """
 
@@ -24,18 +24,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness_nl2sql.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
-from harness_nl2sql.rules import RulesModel
+from harness_nl2sql.models.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
+from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.sql import Sandbox, same_result
 from harness_nl2sql.synth import generate
 from harness_nl2sql.task import Nl2sqlTask
 
-from harness.runner.run import RunContext, parse_model_args
+from harness import RunContext
 from harness.stats import summarise
+from harness.testing import parse_model_args
 from harness.training import torch_threads
 
-#: The default before issue 16 (commit bbb48f4, "bert trains 60 epochs by default", still the
+#: The default before the 2026-12-02 retuning (commit bbb48f4, "bert trains 60 epochs by default", still the
 #: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, FFN 256,
 #: BertConfig's init std 0.02, none of the match/context inputs, no running validation.
 #: `git log -p -- plugins/nl2sql` shows it.
@@ -196,10 +197,14 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
 #: defaults, data, training loop, decoding and metrics, scored the way `train_and_score` does.
 OLD_CODE = """
 import os, sys, time
-from harness_nl2sql.bert import BertSqlModel
+try:
+    from harness_nl2sql.models.bert import BertSqlModel
+except ImportError:  # revisions before the models/ package kept it in harness_nl2sql/bert.py
+    from harness_nl2sql.bert import BertSqlModel
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
 from harness_nl2sql.task import Nl2sqlTask
-from harness.runner.run import RunContext, parse_model_args
+from harness import RunContext
+from harness.testing import parse_model_args
 from harness.stats import summarise
 task = Nl2sqlTask()
 train, test = task.load("train"), task.load("test")
@@ -249,7 +254,7 @@ def main() -> None:
         "--previous-code",
         metavar="REV",
         help="also train the previous default with the plugin code "
-        "of git revision REV (e.g. b810ad1, the last one before issue 16), its own defaults",
+        "of git revision REV (e.g. b810ad1, the last one before the retuning), its own defaults",
     )
     parser.add_argument("--old-arg", action="append", default=[], help="model argument for --previous-code (tests)")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")

@@ -69,39 +69,9 @@ class Nl2sqlRenderer(Renderer):
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
         panels = []
-        values = [
-            {"metric": m.name.removeprefix("nl2sql-"), "accuracy": m.value, "low": m.ci_low, "high": m.ci_high}
-            for m in run.metrics
-            if m.value is not None
-        ]
-        if values:
-            panels.append(
-                views.chart(
-                    {
-                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                        "data": {"values": values},
-                        "layer": [
-                            {
-                                "mark": "bar",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "accuracy", "type": "quantitative", "scale": {"domain": [0, 1]}},
-                                },
-                            },
-                            {
-                                "mark": "rule",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "low", "type": "quantitative"},
-                                    "x2": {"field": "high"},
-                                },
-                            },
-                        ],
-                    },
-                    title="Accuracy by component",
-                    caption="bars: value; lines: 95% bootstrap interval",
-                )
-            )
+        bars = views.metric_bars(run.metrics, "Accuracy by component", strip_prefix="nl2sql-", axis="accuracy")
+        if bars is not None:
+            panels.append(bars)
         by_conds: dict[int, list[float]] = defaultdict(list)
         for sample in samples:
             ref, score = sample.reference, (sample.scores or {}).get("nl2sql-logic-form-acc")

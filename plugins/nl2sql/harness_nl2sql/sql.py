@@ -250,7 +250,7 @@ class SandboxPool:
         self._lock = threading.Lock()
 
     def get(self, table: dict) -> Sandbox:
-        from harness.records import to_json
+        from harness import to_json
 
         key = table.get("id", "") + ":" + str(hash(to_json(table["header"]) + to_json(table["rows"])))
         with self._lock:

@@ -113,20 +113,6 @@ def number_forms(value: float) -> list[str]:
     return forms
 
 
-def is_number(text: str) -> bool:
-    return parse_number(text) is not None
-
-
-def values_equal(a: object, b: object) -> bool:
-    """SQL value equality: numerically where both read as plain numbers, else as trimmed strings."""
-    sa, sb = str(a).strip(), str(b).strip()
-    if sa == sb:
-        return True
-    if _NUMBER.fullmatch(sa) and _NUMBER.fullmatch(sb):
-        return math.isclose(float(sa), float(sb), rel_tol=1e-9, abs_tol=1e-9)
-    return False
-
-
 _NUMERAL = re.compile(r"-?\d+(?:\.\d+)?[万亿]*[%％]?|百分之.+|[零〇一二两三四五六七八九十百千]+[万亿]*")
 
 

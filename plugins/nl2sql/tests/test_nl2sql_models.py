@@ -7,8 +7,8 @@ import sys
 
 import harness_nl2sql
 import pytest
-from harness_nl2sql.bert import BertSqlModel, Encoder, labels
-from harness_nl2sql.rules import RulesModel
+from harness_nl2sql.models.bert import BertSqlModel, Encoder, labels
+from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.task import Nl2sqlTask
 
 from harness import ConfigError
@@ -128,7 +128,7 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
 def test_bert_training_reports_progress_per_step():
     from contextlib import contextmanager
 
-    from harness.runner.run import RunContext
+    from harness import RunContext
 
     calls = []
 
@@ -146,7 +146,7 @@ def test_bert_training_reports_progress_per_step():
 def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, monkeypatch):
     """Killed mid-training (here: an error at step 7), the re-run restores the runner's
     snapshot and ends with exactly the weights and metrics of an uninterrupted training."""
-    import harness_nl2sql.bert as bert_module
+    import harness_nl2sql.models.bert as bert_module
     import torch
 
     args = {**TINY, "max_train": "96", "epochs": "3", "dev_fraction": "0.2"}
@@ -197,23 +197,19 @@ def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_
     import shutil
     from pathlib import Path
 
-    from harness.plugins.registry import use_plugins
-    from harness.runner.run import EMBEDDED, Runner, RunRequest
-    from harness.store import Store
-
     fixtures = Path(__file__).parent / "fixtures" / "tableqa"
     for name in ("val.json", "val.tables.json"):
         shutil.copy(fixtures / name, tmp_path / name)
-    with use_plugins(harness_nl2sql) as registry:
-        request = RunRequest(
-            task="nl2sql",
-            model="bert",
-            model_args={**TINY, "max_train": "200"},
-            split="val",
-            data_dir=tmp_path,
-            train_data=EMBEDDED,
-        )
-        run = Runner(registry, Store(tmp_path / "r.duckdb")).run(request).run
+    run = run_plugin(
+        harness_nl2sql,
+        "nl2sql",
+        db=tmp_path / "r.duckdb",
+        model="bert",
+        model_args={**TINY, "max_train": "200"},
+        split="val",
+        data_dir=tmp_path,
+        train_data="embedded",
+    ).run
     assert run.status == "finished", run.error
     assert run.dataset == "tableqa" and run.train_dataset == "nl2sql-synth-v1" and run.n_samples == 4
     assert 0 <= run.primary().value <= 1
@@ -224,7 +220,7 @@ def test_training_status_shows_epoch_loss_and_running_dev_score():
     after each epoch, the logic-form accuracy on held-out train tables."""
     from contextlib import contextmanager
 
-    from harness.runner.run import RunContext
+    from harness import RunContext
 
     statuses, steps = [], []
 

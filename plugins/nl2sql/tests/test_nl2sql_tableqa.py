@@ -14,8 +14,8 @@ from pathlib import Path
 
 import harness_nl2sql
 import pytest
-from harness_nl2sql.bert import Encoder, labels
 from harness_nl2sql.metrics import cond_set, execution_equal, logic_form_equal
+from harness_nl2sql.models.bert import Encoder, labels
 from harness_nl2sql.sql import Sandbox
 from harness_nl2sql.task import Nl2sqlTask
 from harness_nl2sql.values import normalise_value, snap, span_value

@@ -10,8 +10,8 @@ per sample) and on all titles at once; `import evaluate` plainly against
 --model lead` (no training: decoding is trivial, so scoring and imports are most of the run) runs
 alternately with this checkout's plugin and with the plugin as it was at REV (rouge-score, no
 evaluate), each in a fresh process and scratch database, and the scores are compared.
-CPU seconds are printed beside wall seconds: on a shared machine the wall clock measures the
-other users too.
+CPU seconds are printed beside wall seconds: on a loaded machine the wall clock measures the
+other processes too.
 """
 
 from __future__ import annotations

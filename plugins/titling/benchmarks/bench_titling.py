@@ -6,8 +6,8 @@
 Every figure comes from this run on this machine; ratios compare against a peer measured in the
 same run: for training, the same network with a packed `nn.LSTM(bidirectional=True)` encoder
 (what the obvious torch port would use); for decoding, greedy left-to-right; for metrics, exact
-match (a string comparison). CPU seconds are printed beside wall seconds because on a shared
-machine the wall clock mostly measures the other users.
+match (a string comparison). CPU seconds are printed beside wall seconds because on a loaded
+machine the wall clock mostly measures the other processes.
 """
 
 from __future__ import annotations

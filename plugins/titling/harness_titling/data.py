@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import DataError
-from harness.jsonl import read_jsonl
+from harness.jsonl import read_jsonl, read_lines
 
 SPLITS = ("train", "val", "test")
 TSV_NAMES = {"train": ("train.tsv",), "val": ("val.tsv", "dev.tsv"), "test": ("test.tsv",)}
@@ -71,27 +71,18 @@ def read_jsonl_pairs(path: Path, split: str) -> list[dict]:
 
 def read_csl(path: Path, split: str) -> list[dict]:
     rows = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{where}: not UTF-8 text ({exc.reason})") from None
-            line = line.removesuffix("\n").removesuffix("\r")
-            if not line.strip():
-                continue
-            columns = line.split("\t")
-            if len(columns) != 2:
-                raise DataError(f"{where}: expected 2 tab-separated columns (title, content), found {len(columns)}")
-            title, content = columns
-            rows.append(
-                {
-                    "id": f"{split}-{number:06d}",
-                    "content": _text(content, "content", where),
-                    "title": _text(title, "title", where),
-                }
-            )
+    for where, number, line in read_lines(path, "tab-separated title and content per line"):
+        columns = line.removesuffix("\n").removesuffix("\r").split("\t")
+        if len(columns) != 2:
+            raise DataError(f"{where}: expected 2 tab-separated columns (title, content), found {len(columns)}")
+        title, content = columns
+        rows.append(
+            {
+                "id": f"{split}-{number:06d}",
+                "content": _text(content, "content", where),
+                "title": _text(title, "title", where),
+            }
+        )
     return rows
 
 

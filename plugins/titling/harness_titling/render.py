@@ -70,39 +70,15 @@ class TitlingRenderer(Renderer):
         import json
 
         panels = []
-        values = [
-            {"metric": m.name.removeprefix("titling-"), "score": m.value, "low": m.ci_low, "high": m.ci_high}
-            for m in run.metrics
-            if m.value is not None and m.name != "titling-bleu"
-        ]
-        if values:
-            panels.append(
-                views.chart(
-                    {
-                        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                        "data": {"values": values},
-                        "layer": [
-                            {
-                                "mark": "bar",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 1]}},
-                                },
-                            },
-                            {
-                                "mark": "rule",
-                                "encoding": {
-                                    "y": {"field": "metric", "type": "nominal", "sort": None},
-                                    "x": {"field": "low", "type": "quantitative"},
-                                    "x2": {"field": "high"},
-                                },
-                            },
-                        ],
-                    },
-                    title="Scores",
-                    caption="bars: value; lines: 95% bootstrap interval (BLEU, on 0-100, is in the table)",
-                )
-            )
+        bars = views.metric_bars(
+            [m for m in run.metrics if m.name != "titling-bleu"],  # on 0-100, not the bars' 0-1 scale
+            "Scores",
+            "bars: value; lines: 95% bootstrap interval (BLEU, on 0-100, is in the table)",
+            strip_prefix="titling-",
+            axis="score",
+        )
+        if bars is not None:
+            panels.append(bars)
         artifact = artifacts.get("scores-by-title-length.json")
         if artifact is not None:
             rows = json.loads(bytes(artifact.data).decode("utf-8"))

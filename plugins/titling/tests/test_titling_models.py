@@ -13,11 +13,10 @@ from harness_titling.network import BOS, PAD, build_network
 from harness_titling.synth import generate
 from harness_titling.task import TitlingTask
 
-from harness import ConfigError
-from harness.runner.run import RunContext
+from harness import ConfigError, RunContext
 from harness.testing import run_plugin
 
-torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a shared 2-core box cost 10-100x
+torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a loaded 2-core machine cost 10-100x
 
 TINY = {
     "char_size": "16",

@@ -4,9 +4,8 @@ import harness_titling
 from harness_titling.render import TitlingRenderer, char_diff
 
 from harness import views
-from harness.plugins.registry import use_plugins
 from harness.store import Store
-from harness.testing import run_plugin
+from harness.testing import leaderboard_definitions, run_plugin
 
 TINY = {
     "char_size": "16",
@@ -49,10 +48,7 @@ def test_renderer_draws_stored_runs(tmp_path):
 
 
 def test_the_leaderboard_definition_is_registered(tmp_path):
-    from harness.leaderboard.ranking import load_definitions
-
-    with use_plugins(harness_titling) as registry:
-        specs = load_definitions(registry, directory=tmp_path)  # no files: only plugin contributions
+    specs = leaderboard_definitions(harness_titling, directory=tmp_path)  # no files: only plugin contributions
     spec = specs["titling"]
     assert spec.source.startswith("plugin ") and spec.source.endswith("titling.toml)") and spec.kind == "ranking"
     [board] = spec.tasks

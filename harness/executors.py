@@ -21,6 +21,8 @@ class WorkerLost(HarnessError):
 class Executor:
     """Subclass this and register it with `register_executors`.
 
+    A job is plain picklable data; where a worker computes it, `job.run()` returns its `RunResult`.
+
     The driver calls `start()`, then `submit(job)` for each run (an executor queues what it cannot
     start yet) and `wait(handles, timeout)` until every run is back, then `shutdown()`. `wait`
     returns the jobs that completed, each with its `RunResult`, or with a `WorkerLost` when its

@@ -58,6 +58,10 @@ class Job:
     # stored, so a result lost between worker and database is not recomputed either.
     keep_spool: bool = False
 
+    def run(self) -> RunResult:
+        """Compute this job here, in the worker's process: what an executor calls where its worker runs."""
+        return execute(self)
+
 
 @dataclass
 class RunResult:

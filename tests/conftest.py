@@ -64,18 +64,26 @@ def arith():
 
 
 class Harness:
-    """Runs the real `harness` console script in a subprocess, as a user would."""
+    """The `harness` command line with its own environment, as a user calls it.
+
+    Calling it runs the CLI in this process through click's `CliRunner` (no interpreter start-up,
+    no re-import per call), with `env` as the whole environment, no terminal and its own stdout and
+    stderr; it answers as `subprocess.run` does (`returncode`, `stdout`, `stderr`). `process` and
+    `popen` start the real console script instead, for tests where a process is the point: signals,
+    a process killed mid-run, locks between processes, start-up imports.
+    """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
 
-    def __call__(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    def __call__(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        return self._checked(args, check, in_process(args, self.env, input))
+
+    def process(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [str(VENV_BIN / "harness"), *args], capture_output=True, text=True, env=self.env, timeout=300, **kwargs
         )
-        if check and result.returncode != 0:
-            raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-        return result
+        return self._checked(args, check, result)
 
     def json(self, *args: str) -> object:
         return json.loads(self(*args, "--json").stdout)
@@ -85,10 +93,65 @@ class Harness:
             [str(VENV_BIN / "harness"), *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
+    @staticmethod
+    def _checked(args, check: bool, result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+        if check and result.returncode != 0:
+            raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+
+def in_process(args: tuple[str, ...], env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess:
+    """`harness ARGS` run by `harness.cli.main` in this process, seeing `env` and nothing else.
+
+    What a fresh process would not carry over is reset around the call: the plugin registry (so
+    HARNESS_PLUGINS and friends are read again), the plugin commands added to the command group,
+    and the once-per-process warning about broken plugins. Click's help is wrapped as on a pipe.
+    """
+    import importlib
+    import traceback
+
+    from click import formatting
+    from click.testing import CliRunner
+
+    from harness.plugins.registry import set_registry
+
+    cli_main = importlib.import_module("harness.cli.main")  # the module; `harness.cli.main` the attribute is its function
+
+    overrides: dict[str, str | None] = {key: None for key in os.environ if key not in env}
+    overrides.update(env)
+    commands = dict(cli_main.cli.commands)
+    set_registry(None)
+    cli_main._warned = cli_main._commands_loaded = False
+    try:
+        with CliRunner().isolation(input=input, env=overrides) as (stdout, stderr, _):
+            # what click's help formatter measures on a pipe: 80 columns or $COLUMNS, less 2
+            formatting.FORCED_WIDTH = max(min(int(env.get("COLUMNS") or 80), 80) - 2, 50)
+            try:
+                cli_main.main(list(args))
+                code = 0
+            except SystemExit as exc:  # what the interpreter makes of sys.exit's argument
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+            except Exception:  # an uncaught error: the traceback and exit status 1, as a process would show
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    finally:
+        cli_main.cli.commands.clear()
+        cli_main.cli.commands.update(commands)
+        cli_main._warned = cli_main._commands_loaded = False
+        set_registry(None)
+    return subprocess.CompletedProcess(["harness", *args], code, out, err)
+
 
 @pytest.fixture
 def harness_cli(tmp_path) -> Harness:
-    """The CLI with only the built-ins and the toy arithmetic plugin loaded."""
+    """The CLI with only the built-ins and the toy arithmetic plugin loaded (in-process; see `Harness`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
     env.update(
         {

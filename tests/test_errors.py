@@ -271,7 +271,7 @@ def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
     harness_cli.env["HARNESS_DB_TIMEOUT"] = "0.5"
     with duckdb.connect(str(db)):  # this test's process holds the file, as a notebook would
         line = one_line_error(
-            harness_cli("runs", check=False),
+            harness_cli.process("runs", check=False),  # a lock is held against other processes
             1,
             f"results database {db} stayed locked",
             f"(PID {os.getpid()}: ",

@@ -149,14 +149,14 @@ def in_process(args: tuple[str, ...], env: dict[str, str], input: str | None = N
     return subprocess.CompletedProcess(["harness", *args], code, out, err)
 
 
-@pytest.fixture
-def harness_cli(tmp_path) -> Harness:
-    """The CLI with only the built-ins and the toy arithmetic plugin loaded (in-process; see `Harness`)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+def cli_env(folder: Path) -> dict[str, str]:
+    """The environment of a CLI with its home and database in `folder`, only the built-ins and the toy
+    arithmetic plugin loaded, offline, and no terminal size (a log file's view)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k not in ("COLUMNS", "LINES")}
     env.update(
         {
-            "HARNESS_HOME": str(tmp_path / "harness-home"),
-            "HARNESS_DB": str(tmp_path / "results.duckdb"),
+            "HARNESS_HOME": str(folder / "harness-home"),
+            "HARNESS_DB": str(folder / "results.duckdb"),
             "HARNESS_LOAD_PLUGINS": "",
             "HARNESS_PLUGINS": "toy_plugins.arith",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
@@ -164,4 +164,10 @@ def harness_cli(tmp_path) -> Harness:
             "HF_DATASETS_OFFLINE": "1",
         }
     )
-    return Harness(env)
+    return env
+
+
+@pytest.fixture
+def harness_cli(tmp_path) -> Harness:
+    """The CLI with only the built-ins and the toy arithmetic plugin loaded (in-process; see `Harness`)."""
+    return Harness(cli_env(tmp_path))

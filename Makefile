@@ -25,8 +25,11 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 
 # One pytest worker per core (pytest-xdist); a test file's tests stay on one worker, so module-scoped
 # fixtures (one filled database, one Streamlit server, one Ray cluster per file) are built once.
+# ruff first (seconds); the type checker and the import layers run as tests (tests/test_typing.py,
+# tests/test_layers.py), beside the others.
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n auto --dist loadfile
 
 # The embedded defaults of all six task families, offline: the geometry group and every

@@ -14,6 +14,7 @@ test-only module of extra hooks, say); the built-ins are always loaded.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PluginRun",
     "harness_isolation",
+    "invoke",
     "leaderboard",
     "leaderboard_definitions",
     "parse_model_args",
@@ -53,6 +55,20 @@ Plugins = ModuleType | Sequence[ModuleType]
 
 def _modules(plugin: Plugins) -> tuple[ModuleType, ...]:
     return (plugin,) if isinstance(plugin, ModuleType) else tuple(plugin)
+
+
+MARKERS = {
+    "slow": "seconds or more each (real processes killed or racing, servers, trainings, builds, a virtual environment)",
+    "browser": "drives a real dashboard server with headless Chromium",
+    "ray": "starts a local Ray cluster",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers every harness plugin's tests may use: `pytest -m "not slow"` is the quick
+    loop; a full run (`make test`) runs everything."""
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +270,47 @@ def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, tim
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def invoke(*args: str, env: Mapping[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`harness ARGS` run in this process, answered as `subprocess.run(..., text=True)` would.
+
+    `env` is the whole environment of the call (default: this process's). No interpreter start-up
+    and no re-import per call, so a CLI test costs milliseconds; each call starts from what a new
+    process sees (plugin registry, plugin commands, warnings) and has no terminal: help wraps as on
+    a pipe. An uncaught exception prints its traceback and exits 1, as a process would.
+    """
+    import os
+    import sys
+    import traceback
+
+    from click import formatting
+    from click.testing import CliRunner
+
+    from harness.cli.app import fresh_state, main
+
+    env = dict(os.environ if env is None else env)
+    overrides: dict[str, str | None] = {key: None for key in os.environ if key not in env}
+    overrides.update(env)
+    width = formatting.FORCED_WIDTH
+    with fresh_state(), CliRunner().isolation(input=input, env=overrides) as (stdout, stderr, _):
+        # what click's help formatter measures on a pipe: 80 columns or $COLUMNS, less 2
+        formatting.FORCED_WIDTH = max(min(int(env.get("COLUMNS") or 80), 80) - 2, 50)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:  # what the interpreter makes of sys.exit's argument
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            formatting.FORCED_WIDTH = width
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    return subprocess.CompletedProcess(["harness", *args], code, out, err)

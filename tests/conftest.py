@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.testing import harness_isolation  # noqa: F401  (autouse: own home, db, no installed plugins)
+from harness.testing import invoke
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -64,18 +64,26 @@ def arith():
 
 
 class Harness:
-    """Runs the real `harness` console script in a subprocess, as a user would."""
+    """The `harness` command line with its own environment, as a user calls it.
+
+    Calling it runs the CLI in this process through click's `CliRunner` (no interpreter start-up,
+    no re-import per call), with `env` as the whole environment, no terminal and its own stdout and
+    stderr; it answers as `subprocess.run` does (`returncode`, `stdout`, `stderr`). `process` and
+    `popen` start the real console script instead, for tests where a process is the point: signals,
+    a process killed mid-run, locks between processes, start-up imports.
+    """
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
 
-    def __call__(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    def __call__(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        return self._checked(args, check, invoke(*args, env=self.env, input=input))
+
+    def process(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [str(VENV_BIN / "harness"), *args], capture_output=True, text=True, env=self.env, timeout=300, **kwargs
         )
-        if check and result.returncode != 0:
-            raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-        return result
+        return self._checked(args, check, result)
 
     def json(self, *args: str) -> object:
         return json.loads(self(*args, "--json").stdout)
@@ -85,15 +93,21 @@ class Harness:
             [str(VENV_BIN / "harness"), *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
 
+    @staticmethod
+    def _checked(args, check: bool, result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+        if check and result.returncode != 0:
+            raise AssertionError(f"harness {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
 
-@pytest.fixture
-def harness_cli(tmp_path) -> Harness:
-    """The CLI with only the built-ins and the toy arithmetic plugin loaded."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+
+def cli_env(folder: Path) -> dict[str, str]:
+    """The environment of a CLI with its home and database in `folder`, only the built-ins and the toy
+    arithmetic plugin loaded, offline, and no terminal size (a log file's view)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k not in ("COLUMNS", "LINES")}
     env.update(
         {
-            "HARNESS_HOME": str(tmp_path / "harness-home"),
-            "HARNESS_DB": str(tmp_path / "results.duckdb"),
+            "HARNESS_HOME": str(folder / "harness-home"),
+            "HARNESS_DB": str(folder / "results.duckdb"),
             "HARNESS_LOAD_PLUGINS": "",
             "HARNESS_PLUGINS": "toy_plugins.arith",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")])),
@@ -101,4 +115,10 @@ def harness_cli(tmp_path) -> Harness:
             "HF_DATASETS_OFFLINE": "1",
         }
     )
-    return Harness(env)
+    return env
+
+
+@pytest.fixture
+def harness_cli(tmp_path) -> Harness:
+    """The CLI with only the built-ins and the toy arithmetic plugin loaded (in-process; see `Harness`)."""
+    return Harness(cli_env(tmp_path))

@@ -12,6 +12,8 @@ from conftest import ROOT, VENV_BIN, Harness
 
 from harness.testing import serve_dashboard
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
     "--headless",

@@ -45,6 +45,7 @@ def hooks():
     return module
 
 
+@pytest.mark.slow
 def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
     site = tmp_path / "site"
     result = subprocess.run(

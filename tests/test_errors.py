@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import time
 from pathlib import Path
 
 import pytest
+from conftest import Harness, cli_env, copy_into
 
 
 def one_line_error(result, code: int, *needles: str) -> str:
@@ -180,17 +182,30 @@ def _damage_data_page(folder):
     return "samples.parquet is damaged"
 
 
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> Path:
+    """Made once: `good` (an export of two runs), `bad` (another database's export of one run) and
+    `target.duckdb` (a database holding one more run); each test damages its own copy."""
+    folder = tmp_path_factory.mktemp("exports")
+    cli = Harness(cli_env(folder))
+    cli("run", "--task", "doubling")
+    cli("run", "--task", "doubling", "--seed", "1")
+    cli("export", str(folder / "good"))
+    cli.env["HARNESS_DB"] = str(folder / "other.duckdb")
+    cli("run", "--task", "doubling", "--seed", "2")
+    cli("export", str(folder / "bad"))
+    cli.env["HARNESS_DB"] = str(folder / "target.duckdb")
+    cli("run", "--task", "doubling", "--seed", "3")
+    return folder
+
+
 @pytest.mark.parametrize("damage", [_damage_not_parquet, _damage_truncated, _damage_missing_column, _damage_data_page])
-def test_a_damaged_export_is_one_line_naming_the_file_and_imports_nothing(harness_cli, tmp_path, damage):
-    harness_cli("run", "--task", "doubling")
-    harness_cli("run", "--task", "doubling", "--seed", "1")
-    harness_cli("export", str(tmp_path / "good"))
-    harness_cli.env["HARNESS_DB"] = str(tmp_path / "other.duckdb")
-    harness_cli("run", "--task", "doubling", "--seed", "2")
-    harness_cli("export", str(tmp_path / "bad"))
+def test_a_damaged_export_is_one_line_naming_the_file_and_imports_nothing(harness_cli, tmp_path, damage, exports):
+    for name in ("good", "bad"):
+        shutil.copytree(exports / name, tmp_path / name)
     needle = damage(tmp_path / "bad")
     harness_cli.env["HARNESS_DB"] = str(tmp_path / "target.duckdb")
-    harness_cli("run", "--task", "doubling", "--seed", "3")
+    copy_into(exports / "target.duckdb", tmp_path / "target.duckdb")
     line = one_line_error(
         harness_cli("import", str(tmp_path / "good"), str(tmp_path / "bad"), check=False),
         1,
@@ -220,6 +235,7 @@ def test_export_refuses_to_replace_an_export_without_force(harness_cli, tmp_path
     assert [r["run_id"] for r in harness_cli.json("runs")] == [second]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopping_the_dashboard_stops_streamlit_and_frees_the_port(harness_cli, signum):
     pytest.importorskip("streamlit")
@@ -271,7 +287,7 @@ def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
     harness_cli.env["HARNESS_DB_TIMEOUT"] = "0.5"
     with duckdb.connect(str(db)):  # this test's process holds the file, as a notebook would
         line = one_line_error(
-            harness_cli("runs", check=False),
+            harness_cli.process("runs", check=False),  # a lock is held against other processes
             1,
             f"results database {db} stayed locked",
             f"(PID {os.getpid()}: ",

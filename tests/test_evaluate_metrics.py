@@ -205,6 +205,7 @@ def test_the_dashboard_run_page_shows_the_metric_info(spelling, monkeypatch):
     assert WordAccuracyMetric.citation in [c.value for c in at.code]
 
 
+@pytest.mark.slow
 @needs_evaluate
 def test_evaluate_is_imported_without_the_transformers_pipelines_it_never_needs():
     probe = (

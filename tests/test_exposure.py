@@ -37,6 +37,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the bound address from /proc/net/tcp")
 @pytest.mark.parametrize("how", ["streamlit run app.py", "harness dashboard"])
 def test_the_dashboard_binds_localhost_only_and_asks_nothing_on_a_first_run(tmp_path, how):

@@ -37,6 +37,7 @@ def layered_venv(tmp_path) -> Path:
     return venv
 
 
+@pytest.mark.slow  # a throwaway virtual environment
 def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path, layered_venv):
     out = sh(
         sys.executable, "-m", "harness", "new-plugin", "harness-movie-reviews", "--task", "reviews", "--dir", tmp_path

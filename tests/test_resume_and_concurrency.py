@@ -8,6 +8,9 @@ import time
 from datetime import datetime
 
 import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes, killed and racing
 
 
 def wait_for(condition, timeout=60.0):

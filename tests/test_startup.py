@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import Harness, cli_env
 
 HEAVY = ("torch", "transformers", "datasets", "evaluate", "streamlit", "scipy", "pandas")
 
@@ -39,19 +40,25 @@ def test_listing_imports_no_heavy_library(harness_cli, args):
 BUILT_IN = ("celeba-recon", "entity-linking", "geometry", "independence", "mlflow", "nl2sql", "titling")
 
 
-@pytest.mark.parametrize("args", [["tasks", "--json"], ["run", "--task", "doubling", "--model", "noisy"]])
-def test_the_built_in_plugins_keep_listing_and_cached_reruns_light(harness_cli, args):
-    """With every built-in plugin loaded through its entry point, listing and a cached re-run import no
-    heavy library, nor numpy or jsonschema (100 and 50 ms of a ~0.5 s command here)."""
+@pytest.fixture(scope="module")
+def built_in_env(tmp_path_factory) -> dict[str, str]:
+    """Every built-in plugin loaded through its entry point, and a stored run for a cached re-run to find."""
     from importlib import metadata
 
     installed = {ep.name for ep in metadata.entry_points(group="harness")}
     if not set(BUILT_IN) <= installed:
         pytest.skip(f"built-in plugins not installed: {', '.join(sorted(set(BUILT_IN) - installed))}")
-    env = {**harness_cli.env, "HARNESS_LOAD_PLUGINS": ",".join(BUILT_IN)}
-    harness_cli.env = env
-    harness_cli("run", "--task", "doubling", "--model", "noisy")  # the run a cached re-run finds
+    env = {**cli_env(tmp_path_factory.mktemp("built-in")), "HARNESS_LOAD_PLUGINS": ",".join(BUILT_IN)}
+    Harness(env).process("run", "--task", "doubling", "--model", "noisy")  # by the real entry points
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["tasks", "--json"], ["run", "--task", "doubling", "--model", "noisy"]])
+def test_the_built_in_plugins_keep_listing_and_cached_reruns_light(built_in_env, args):
+    """With every built-in plugin loaded through its entry point, listing and a cached re-run import no
+    heavy library, nor numpy or jsonschema (100 and 50 ms of a ~0.5 s command here)."""
     probe = PROBE.format(args=args, heavy=(*HEAVY, "numpy", "jsonschema"))
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=built_in_env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []

@@ -102,6 +102,7 @@ def test_sweep_file_is_validated_with_file_and_key(tmp_path):
     assert parse_model_args(["every=3,5", "offset=1"]) == {"every": ["3", "5"], "offset": ["1"]}
 
 
+@pytest.mark.slow
 def test_every_executor_stores_the_same_results(toys, tmp_path):
     local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
     first = run_sweep(toys, Store(local), GRID)
@@ -121,6 +122,7 @@ def test_every_executor_stores_the_same_results(toys, tmp_path):
     assert all(r.cached for r in again.runs) and metrics(processes) == metrics(local)
 
 
+@pytest.mark.slow
 def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_stored_run(tmp_path, monkeypatch):
     """Worker processes load the same plugins; only the driver, after storing a run, tells loggers."""
     log = tmp_path / "run-log.jsonl"
@@ -145,6 +147,7 @@ def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_
     ]
 
 
+@pytest.mark.slow
 def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path):
     db = tmp_path / "sweep.duckdb"
     first = run_sweep(toys, Store(db), GRID, "processes", workers=2)
@@ -197,6 +200,7 @@ def test_a_failing_run_is_stored_failed_and_the_sweep_goes_on(harness_cli, tmp_p
     assert [(s["sweep_id"], s["status"], s["done"], s["failed"]) for s in listed] == [(report["sweep_id"], "failed", 2, 1)]
 
 
+@pytest.mark.slow
 def test_sigkilled_worker_is_retried_and_resumes_from_its_shards(toys, db, tmp_path):
     log, marker = tmp_path / "predicted.log", tmp_path / "killed-once"
     spec = SweepSpec(
@@ -251,6 +255,7 @@ def test_a_run_whose_worker_always_dies_fails_after_bounded_retries(toys, db, tm
     assert table(db, "SELECT status, sweep_id FROM runs") == [("failed", report.sweep_id)]
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_where_it_stopped(harness_cli, tmp_path):
     log = tmp_path / "predicted.log"
     args = [
@@ -299,6 +304,7 @@ def test_killed_sweep_resumes_where_it_stopped(harness_cli, tmp_path):
     assert table(db, "SELECT count(*), count(DISTINCT run_key) FROM runs") == [(4, 4)]
 
 
+@pytest.mark.slow
 def test_two_runs_needing_one_checkpoint_train_it_once(harness_cli, tmp_path):
     fits = tmp_path / "fits.log"
     harness_cli.env["HARNESS_PLUGINS"] = PLUGINS

@@ -14,6 +14,8 @@ from harness.store import Store
 from harness.sweep.driver import run_sweep
 from harness.sweep.spec import SweepSpec
 
+pytestmark = [pytest.mark.ray, pytest.mark.slow]  # a real local Ray cluster
+
 TESTS = os.path.dirname(os.path.abspath(__file__))
 PLUGINS = "toy_plugins.arith,toy_plugins.sweep_faults"
 

@@ -21,10 +21,11 @@ def checkpoints(cli):
     return sorted(p.name.split(".")[-1] if "." in p.name else "final" for p in root.iterdir()) if root.exists() else []
 
 
+@pytest.mark.slow
 def test_a_killed_training_resumes_from_its_snapshot_and_ends_as_if_uninterrupted(cli, tmp_path):
     log = tmp_path / "steps.log"
     cli.env.update({"TOY_TRAINER_DIE_AT": "23", "TOY_TRAINER_LOG": str(log)})
-    killed = cli("run", "--task", "doubling", "--model", "sgd-doubler", check=False)
+    killed = cli.process("run", "--task", "doubling", "--model", "sgd-doubler", check=False)  # it SIGKILLs itself
     assert killed.returncode == -9  # SIGKILL: nothing ran after step 23
     assert checkpoints(cli) == ["partial"]  # the snapshot of step 20 is waiting
 
@@ -43,9 +44,10 @@ def test_a_killed_training_resumes_from_its_snapshot_and_ends_as_if_uninterrupte
     assert resumed["metrics"]["absolute_error"]["value"] > 0  # the noise leaves a real, comparable error
 
 
+@pytest.mark.slow
 def test_snapshot_interval_can_be_set_from_the_environment(cli, tmp_path):
     cli.env.update({"HARNESS_CHECKPOINT_EVERY": "0", "TOY_TRAINER_DIE_AT": "23"})
-    assert cli("run", "--task", "doubling", "--model", "sgd-doubler", check=False).returncode == -9
+    assert cli.process("run", "--task", "doubling", "--model", "sgd-doubler", check=False).returncode == -9
     assert checkpoints(cli) == []  # snapshots were turned off
     cli.env["HARNESS_CHECKPOINT_EVERY"] = "ten"
     bad = cli("run", "--task", "doubling", "--model", "sgd-doubler", check=False)

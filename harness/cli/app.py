@@ -7,10 +7,13 @@ imported inside the commands that need them, so `harness --help` and the listing
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from harness.api import ConfigError, HarnessError
+from harness.cli import resolve
 from harness.cli.dashboard import dashboard
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
@@ -48,6 +51,31 @@ for command in (
     cli.add_command(command)
 
 _commands_loaded = False
+
+
+@contextmanager
+def fresh_state() -> Iterator[None]:
+    """Run the CLI as a new process would, here, and undo what it loaded afterwards.
+
+    A process loads the plugin registry, plugins' commands and the broken-plugin warning once;
+    calling `main` several times in one process (tests, `harness.testing.invoke`) must see each
+    call's environment instead.
+    """
+    global _commands_loaded
+    from harness.plugins.registry import set_registry
+
+    commands = dict(cli.commands)
+    set_registry(None)
+    _commands_loaded = False
+    resolve.forget_warnings()
+    try:
+        yield
+    finally:
+        cli.commands.clear()
+        cli.commands.update(commands)
+        _commands_loaded = False
+        resolve.forget_warnings()
+        set_registry(None)
 
 
 def load_plugin_commands() -> None:

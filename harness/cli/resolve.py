@@ -11,6 +11,12 @@ from harness.names import unknown_name
 _warned = False
 
 
+def forget_warnings() -> None:
+    """The next `open_registry` warns about broken plugins again (a fresh CLI process's state)."""
+    global _warned
+    _warned = False
+
+
 def open_store(db: Path | None):
     from harness.store import Store
 

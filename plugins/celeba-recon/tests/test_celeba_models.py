@@ -24,6 +24,7 @@ def values(run):
     return {m.name: m.value for m in run.metrics}
 
 
+@pytest.mark.slow
 def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tmp_path):
     db = tmp_path / "r.duckdb"
     outcome = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40)

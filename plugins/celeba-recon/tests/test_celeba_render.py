@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import harness_celeba_recon
+import pytest
 from harness_celeba_recon.render import CelebaReconRenderer, crop_sample
 from PIL import Image
 
@@ -21,6 +22,7 @@ def _validate(spec):
     altair.Chart.from_dict(spec, validate=True) if "layer" not in spec else altair.LayerChart.from_dict(spec, validate=True)
 
 
+@pytest.mark.slow
 def test_renderer_draws_runs_and_samples(tmp_path):
     db = tmp_path / "r.duckdb"
     result = run_plugin(

@@ -34,6 +34,7 @@ def _values(run):
     return {m.name: m.value for m in run.metrics}
 
 
+@pytest.mark.slow
 def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
     run = run_plugin(
         harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior", split="dev", limit=300
@@ -46,6 +47,7 @@ def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
     assert v["el-f1"] == pytest.approx(f1, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
     first = run_plugin(
@@ -171,6 +173,7 @@ def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
         run_plugin(harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args)
 
 
+@pytest.mark.slow
 def test_cli_runs_the_task_end_to_end(tmp_path):
     env = dict(os.environ, HARNESS_PLUGINS="harness_entity_linking", HARNESS_DB=str(tmp_path / "cli.duckdb"))
     cmd = [
@@ -197,6 +200,7 @@ class Interrupted(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_an_interrupted_training_resumes_to_the_same_model(tmp_path, monkeypatch):
     import torch
 

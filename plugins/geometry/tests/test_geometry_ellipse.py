@@ -22,6 +22,7 @@ def test_quarter_perimeter_of_2_1_against_a_known_value_and_mpmath():
     assert reference.ellipse(2.0, 1.0)["quarter_perimeter"] == pytest.approx(QUARTER_2_1, rel=1e-15)
 
 
+@pytest.mark.slow
 def test_closing_point_of_2_1_against_an_mpmath_construction():
     """x(l) = integral over t of sqrt(margin) ds/dt, the partner angle from mpmath.findroot on
     mpmath's own incomplete elliptic integral."""

@@ -36,6 +36,7 @@ def group_db(tmp_path_factory):
     return db, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_group_runs_every_task_with_its_most_exact_model_and_stores_every_metric(group_db):
     db, output = group_db
     runs = {r["task"]: r for r in output["runs"]}
@@ -62,6 +63,7 @@ def test_group_runs_every_task_with_its_most_exact_model_and_stores_every_metric
     assert max(sizes) < 40_000  # curves of a few hundred points, not raw draws
 
 
+@pytest.mark.slow
 def test_renderer_draws_every_task_from_the_stored_run(group_db):
     db, output = group_db
     store = Store(db)
@@ -95,6 +97,7 @@ def test_full_edge_closes_and_has_the_symmetries():
     assert len(x) == 4 * 2 + 1 and max(x) == 1.0 and min(x) == -1.0
 
 
+@pytest.mark.slow
 def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
     db = tmp_path / "r.duckdb"
     for model, args in (("laplace", {}), ("monte-carlo", {"draws": "2000"}), ("quadrature", {}), ("closed-form", {})):
@@ -118,6 +121,7 @@ def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
     assert note.kind == "text" and "undefined for n = 2" in note.data
 
 
+@pytest.mark.slow
 def test_rope_models_chain_convergence_and_leaderboard(tmp_path):
     db = tmp_path / "r.duckdb"
     chain = run_plugin(harness_geometry, "rope-curve", db=db, model="chain", model_args={"N": "64"}).run

@@ -21,6 +21,7 @@ def _null_instances(sizes, reps):
                     yield generate(family, n, dim, 0.0, seed=zlib.crc32(f"{family}/{dim}/{n}/{rep}".encode()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("null, sizes, reps", [("gamma", (50, 100, 200), 20), ("permutation", (50, 100), 25)])
 def test_type_one_error_lies_in_the_binomial_interval_around_alpha(null, sizes, reps):
     pvalues = []

@@ -21,6 +21,7 @@ def _instances(count, n, seed0, dependent_share=0.5):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dims", [(1, 1), (3, 2)])
 def test_distance_correlation_matches_dcor_to_1e_10(dims):
     dcor = pytest.importorskip("dcor")
@@ -45,6 +46,7 @@ def test_distance_correlation_permutation_pvalues_agree_with_dcor():
     assert diff.max() < 0.12 and diff.mean() < 0.03
 
 
+@pytest.mark.slow
 def test_hsic_permutation_pvalues_agree_with_hyppo_in_distribution():
     pytest.importorskip("hyppo")
     from hyppo.independence import Hsic

@@ -45,6 +45,7 @@ def _run(tmp_path, limit=130, **kwargs):
     return outcome.run
 
 
+@pytest.mark.slow
 def test_run_stores_metrics_curves_and_the_renderer_draws_them(tmp_path):
     run = _run(tmp_path)
     metrics = {m.name: m for m in run.metrics}

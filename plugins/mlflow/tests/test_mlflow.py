@@ -78,6 +78,7 @@ def test_a_finished_run_is_logged_with_params_metrics_cis_and_artifacts(toy, uri
     assert record["run_id"] == run.run_id and record["metrics"]["exact_match"]["value"] == pytest.approx(0.75)
 
 
+@pytest.mark.slow
 @pytest.mark.fresh_store
 def test_default_store_is_created_with_its_artifacts_under_harness_home(toy):
     run_parity(toy)
@@ -243,6 +244,7 @@ def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tmp_path):
     harness = Path(sys.executable).parent / "harness"
     env = _cli_env(tmp_path)

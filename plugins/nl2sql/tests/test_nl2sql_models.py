@@ -143,6 +143,7 @@ def test_bert_training_reports_progress_per_step():
     assert "training bert" in description and total == 2 * 4 and sum(advances) == total
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, monkeypatch):
     """Killed mid-training (here: an error at step 7), the re-run restores the runner's
     snapshot and ends with exactly the weights and metrics of an uninterrupted training."""

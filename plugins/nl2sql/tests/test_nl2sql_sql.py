@@ -86,6 +86,7 @@ def test_sandbox_holds_one_table_and_no_way_out():
     assert not os.path.exists("/tmp/pwned.csv")
 
 
+@pytest.mark.slow
 def test_a_query_past_its_time_limit_is_interrupted_not_hung(monkeypatch):
     from harness_nl2sql.sql import WATCHDOG
 

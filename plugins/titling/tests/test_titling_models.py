@@ -71,6 +71,7 @@ def test_incremental_decoding_equals_the_teacher_forced_network(tiny):
                     sides[d].tokens = torch.cat([sides[d].tokens, gold[d][:, step + 1].view(B, 1, 1)], 2)
 
 
+@pytest.mark.slow
 def test_beam_searches_return_titles_within_the_length_limit(tiny):
     net, b = tiny
     with torch.no_grad():
@@ -100,6 +101,7 @@ def test_leak_fix_inputs_are_own_outputs_of_gold_length(tiny):
         assert (l2r[i, 1 : n + 1] > 3).all() and (l2r[i, n + 1 :] == PAD).all() and (r2l[i, n + 1 :] == PAD).all()
 
 
+@pytest.mark.slow
 def test_the_three_decodings_share_one_trained_network(tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
     first = run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=6).run

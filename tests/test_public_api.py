@@ -95,3 +95,22 @@ def test_plugins_and_the_scaffold_import_only_public_harness_names():
 def test_a_non_public_import_is_named_with_its_line(source, bad):
     assert [what for _, what in problems(source)] == [bad]
     assert problems("from harness import RunContext, views\nimport harness.testing\nfrom harness.store import Store") == []
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("harness.runner", "RunContext", "harness.RunContext"),
+        ("harness.store", "default_home", "harness.home"),
+        ("harness.worker", "execute", "harness.sweep.worker.execute"),
+    ],
+)
+def test_a_moved_public_name_still_imports_from_its_old_place_with_a_deprecation_warning(old, name, new):
+    import sys
+
+    if old == "harness.worker":  # its warning fires when the module is first imported
+        sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=old.replace(".", r"\.")):
+        value = getattr(importlib.import_module(old), name)
+    module, _, attribute = new.rpartition(".")
+    assert value is getattr(importlib.import_module(module), attribute)

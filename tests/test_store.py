@@ -240,3 +240,32 @@ def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, db
     assert len(opened) == 1
     with store.transaction() as con:  # the file is free again for a writer
         con.execute("SELECT 1")
+
+
+def test_a_file_another_process_is_still_creating_is_waited_for_not_called_damaged(db):
+    """DuckDB creates a new file before locking it: a writer that opens it in that instant reads no
+    header. The store waits for the file to settle instead of reporting it damaged."""
+    import threading
+    import time
+
+    import duckdb
+
+    db.write_bytes(b"")  # what a second writer sees while the first is creating the file
+
+    def create() -> None:
+        time.sleep(0.3)
+        db.unlink()
+        duckdb.connect(str(db)).close()
+
+    creator = threading.Thread(target=create)
+    creator.start()
+    with Store(db).transaction() as con:
+        con.execute("SELECT 1")
+    creator.join()
+    assert Store(db).runs() == []
+
+
+def test_a_file_that_stays_damaged_is_reported_as_damaged(db):
+    db.write_bytes(b"not a database" * 1000)
+    with pytest.raises(StoreError, match="is damaged"):
+        Store(db).runs()

@@ -30,6 +30,10 @@ def default_db_path() -> Path:
     return Path(env) if env else default_home() / "harness.duckdb"
 
 
+#: How long damage seen while opening must persist before it is reported (see `Connections._open`).
+SETTLE_S = 1.0
+
+
 class Connections:
     """A database file, opened for one read or one transaction at a time (the base of `Store`)."""
 
@@ -78,14 +82,17 @@ class Connections:
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.timeout
+        # DuckDB creates a new file before it locks it, so a process opening it in that instant reads
+        # a file without its header; what reads as damage on opening is only believed if it lasts.
+        settled = time.monotonic() + SETTLE_S
         delay = 0.02
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
-                if _is_corruption(exc):
+                if _is_corruption(exc) and time.monotonic() > settled:
                     raise damaged(self.path, exc) from exc
-                if not _is_lock_error(exc):
+                if not _is_corruption(exc) and not _is_lock_error(exc):
                     raise StoreError(f"cannot open results database {self.path}: {exc}") from exc
                 if time.monotonic() > deadline:
                     # DuckDB names the holder: say which process to look for

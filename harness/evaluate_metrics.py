@@ -30,7 +30,7 @@ Why the pieces are where they are:
   `inputs_description` on one line (it is quoted in the one-line error a bad prediction gets).
 - **Per-sample values from the module itself.** The runner scores one sample at a time and
   bootstraps the aggregate over the per-sample values, so each sample is put through the module
-  on its own. Measured on the shared 2-core development machine (load average ~2), one pair
+  on its own. Measured on a 2-core machine at load average ~2, one pair
   through the public `compute()` costs 2.4 ms (3.1 ms with its default on-disk cache), against
   0.013 ms through the module's `_compute` (a character ROUGE-L module; rouge-score alone takes
   0.011 ms): `compute()` writes the pair to an Arrow table, reads it back and takes locks, which
@@ -110,7 +110,7 @@ def import_evaluate() -> Any:
 
     `import evaluate` imports `evaluate.evaluator`, which imports `transformers.pipelines` (and
     with it torch) whenever transformers is installed: measured here, that is about 3 s of the
-    5 s import (cProfile/-X importtime, shared 2-core machine, load ~3). Local metrics never use
+    5 s import (cProfile/-X importtime, 2-core machine, load ~3). Local metrics never use
     the evaluator, so while evaluate is first imported `transformers.pipelines` is made
     unimportable, and evaluate records transformers as unavailable for its evaluator only; the
     block is lifted right after, so transformers itself (pipelines included) imports normally

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 hookspec = pluggy.HookspecMarker("harness")
 hookimpl = pluggy.HookimplMarker("harness")
+"""Marks a plugin module's function as the implementation of the hook of the same name."""
 
 
 @hookspec

@@ -53,8 +53,8 @@ def register_renderers(register: Callable[[type[Renderer]], None]) -> None:
 
 @hookspec
 def register_leaderboards(register: Callable[[Path | dict[str, Any]], None]) -> None:
-    """Contribute leaderboard definitions: a path to a TOML file, or a dict of the same shape
-    (see `leaderboards/README.md`). The harness's own definitions (or `HARNESS_LEADERBOARDS`) win on a name clash."""
+    """Contribute leaderboard definitions: a path to a TOML definition file, or a dict of the same
+    shape. The harness's own definitions (or `HARNESS_LEADERBOARDS`) win on a name clash."""
 
 
 @hookspec

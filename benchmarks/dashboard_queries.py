@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.leaderboard.compare import compare
-from harness.leaderboard.ranking import _paired, _scores_by_sample, rank
+from harness.leaderboard.ranking import paired_p, rank, scores_by_sample
 from harness.plugins.registry import Registry, use_plugins
 from harness.store import Store
 
@@ -66,8 +66,8 @@ def pair_by_pair(store: Store, task: str, registry: Registry) -> list[float | No
     and one bootstrap per adjacent pair. The peer of the vectorised ranking, checked equal below."""
     (board,) = rank(store, task, registry=registry, significance=False)
     ids = [s.run_id for s in board.standings]
-    scores = _scores_by_sample(store, ids, board.metric)
-    return [_paired(None, board.metric, scores.get(a, {}), scores.get(b, {}))[0] for a, b in itertools.pairwise(ids)]
+    scores = scores_by_sample(store, ids, board.metric)
+    return [paired_p(None, board.metric, scores.get(a, {}), scores.get(b, {}))[0] for a, b in itertools.pairwise(ids)]
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:

@@ -10,7 +10,7 @@ import pytest
 from toy_plugins import arith, bad_board, judged
 
 from harness.api import ConfigError, Metric
-from harness.leaderboard.ranking import _paired, load_definitions, paired_tests, rank
+from harness.leaderboard.ranking import load_definitions, paired_p, paired_tests, rank
 from harness.plugins.registry import use_plugins
 from harness.runner.run import Runner, RunRequest
 from harness.stats import bootstrap_interval, paired_bootstrap_p, stats_arrays
@@ -176,6 +176,6 @@ def test_vectorised_paired_tests_equal_pair_by_pair_tests(arith, db):
     pairs = [(f"r{j}", f"r{j + 1}") for j in range(7)]
     fast = paired_tests(store, pairs, "m", arith)
     applicable = {run: {k: v for k, v in scores.items() if v is not None} for run, scores in runs.items()}
-    slow = [_paired(None, "m", applicable[a], applicable[b]) for a, b in pairs]
+    slow = [paired_p(None, "m", applicable[a], applicable[b]) for a, b in pairs]
     assert fast == slow
     assert fast[-1][1] == 250 and "250 shared" in fast[-1][2]

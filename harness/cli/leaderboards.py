@@ -8,7 +8,7 @@ from typing import Literal
 import click
 
 from harness.api import ConfigError
-from harness.cli.options import db_option, json_option
+from harness.cli.options import db_option, json_option, split_option
 from harness.cli.output import console, echo_json, table
 from harness.cli.resolve import check_name, known_tasks, open_registry, open_store
 from harness.views import ci, config, fmt
@@ -18,7 +18,7 @@ from harness.views import ci, config, fmt
 @click.argument("name", required=False)
 @click.option("--task", "-t", "task_name", help="Rank one task (as its leaderboard definition says, else by its primary metric).")
 @click.option("--dataset", help="Only runs on this dataset.")
-@click.option("--split", help="Only runs on this split.")
+@split_option("Only runs on this split.")
 @click.option("--latest", is_flag=True, help="Rank each model's latest finished run instead of its best.")
 @click.option("--list", "list_definitions", is_flag=True, help="List the leaderboard definitions and exit.")
 @click.option(

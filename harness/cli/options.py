@@ -11,7 +11,7 @@ db_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Results database (default: $HARNESS_DB, else the path `harness info` prints).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/site/json.md).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a documented, stable JSON shape).")
 #: `--task` of the commands that filter stored runs (runs, export).
 task_filter_option = click.option("--task", "-t", "task_name", help="Only this task's runs.")
 

@@ -46,7 +46,7 @@ from harness.views import config, fmt
     "--file",
     "sweep_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Read the grid from a sweep file (TOML; docs/site/sweeps.md) instead of the options above.",
+    help="Read the grid from a sweep file (TOML, as the sweeps documentation describes) instead of the options above.",
 )
 @click.option("--name", help="A label for the sweep (shown by `harness sweeps`).")
 @click.option(

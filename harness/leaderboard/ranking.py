@@ -413,7 +413,7 @@ def _mark_significance(store: Store, board: Board, registry: Registry) -> None:
     if seeded:  # rows over several seeds: resampled over seeds and samples (harness.leaderboard.seeds)
         metric = _metric_object(board.metric, registry)
         run_ids = [r["run_id"] for pair in seeded for s in pair for r in (s.seed_runs or [{"run_id": s.run_id}])]
-        scores = _scores_by_sample(store, run_ids, board.metric)
+        scores = scores_by_sample(store, run_ids, board.metric)
         for upper, lower in seeded:
             upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
 
@@ -438,8 +438,8 @@ def paired_tests(
     run_ids = list(dict.fromkeys(r for pair in pairs for r in pair))
     numeric = _numeric_scores(store, run_ids, metric) if metric_obj is None or metric_obj.is_mean else None
     if numeric is None:
-        scores = _scores_by_sample(store, run_ids, metric)
-        return [_paired(metric_obj, metric, scores.get(a, {}), scores.get(b, {})) for a, b in pairs]
+        scores = scores_by_sample(store, run_ids, metric)
+        return [paired_p(metric_obj, metric, scores.get(a, {}), scores.get(b, {})) for a, b in pairs]
     from harness.stats import paired_mean_p
 
     empty = (np.array([], dtype=np.int64), np.array([], dtype=float))
@@ -467,7 +467,7 @@ _NOT_SHARED = "no shared samples with the next row: not comparable"
 _ONE_SHARED = "one shared sample: not comparable"
 
 
-def _paired(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tuple[float | None, int, str]:
+def paired_p(metric: Any, name: str, a: dict[str, Any], b: dict[str, Any]) -> tuple[float | None, int, str]:
     from harness.stats import paired_bootstrap_p
 
     shared = sorted(a.keys() & b.keys())
@@ -512,7 +512,7 @@ def _numeric_scores(store: Store, run_ids: list[str], metric: str) -> dict[str, 
     }
 
 
-def _scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str, dict[str, Any]]:
+def scores_by_sample(store: Store, run_ids: list[str], metric: str) -> dict[str, dict[str, Any]]:
     if not run_ids:
         return {}
     rows = store.metric_scores(run_ids, metric)

@@ -31,7 +31,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.leaderboard.ranking import Standing
 
 Z = 1.959963984540054  # the 97.5% normal quantile, as in the per-run bootstrap's 95% interval
 
@@ -156,7 +159,7 @@ def paired_seeds_p(
 # -- what harness/leaderboard/ranking.py calls ----------------------------------------------------------
 
 
-def over_seeds(standing: Any, candidates: Sequence[dict[str, Any]], order: Any) -> None:
+def over_seeds(standing: Standing, candidates: Sequence[dict[str, Any]], order: Any) -> None:
     """Fill a leaderboard row's seed fields; with several seeds its value and CI become theirs.
 
     Each seed contributes one run, picked the way the row itself is (`order`: best or latest).
@@ -180,7 +183,7 @@ def over_seeds(standing: Any, candidates: Sequence[dict[str, Any]], order: Any) 
 
 
 def seed_columns(
-    standing: Any, extra: dict[str, dict[str, Any]], names: Sequence[str]
+    standing: Standing, extra: dict[str, dict[str, Any]], names: Sequence[str]
 ) -> dict[str, tuple[float | None, float | None, float | None]]:
     """Extra metric columns of a several-seed row: each metric's mean over the seeds, with the same CI."""
     result = {}

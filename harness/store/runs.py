@@ -143,7 +143,7 @@ class Runs(Connections):
                 return 0
             dead = _dead_runs(con)
             where, params = _run_filter(**filters, dead=dead)
-            return con.execute(f"SELECT count(*) FROM runs {where}", params).fetchall()[0][0]
+            return int(con.execute(f"SELECT count(*) FROM runs {where}", params).fetchall()[0][0])
 
     def statuses(self) -> list[str]:
         """The statuses runs have, as `runs()` reports them (with `interrupted` for dead processes)."""

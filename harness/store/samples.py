@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, overload
 
 from harness.records import SampleRecord, to_json
 from harness.store.connection import Connections
@@ -102,7 +102,13 @@ class StoredSamples(Sequence[SampleRecord]):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> SampleRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SampleRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> SampleRecord | list[SampleRecord]:
         if isinstance(index, slice):
             start, stop, step = index.indices(self._length)
             if step != 1:

@@ -74,7 +74,7 @@ def export_runs(
                 "(FORMAT parquet)"
             )
     (directory / MANIFEST).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "runs": count}) + "\n")
-    return count
+    return int(count)
 
 
 SWEEPS = "sweeps"  # keyed by sweep id, not run id: optional in an export (sweep workers write none)
@@ -140,7 +140,7 @@ def _import(store: Store, directories: list[Path], files: dict[str, list[str]], 
         sweeps = [str(folder / f"{SWEEPS}.parquet") for folder in directories if (folder / f"{SWEEPS}.parquet").exists()]
         if sweeps:  # a sweep already here (the same one, merged twice or from two machines) is kept as it is
             con.execute(f"INSERT OR IGNORE INTO {SWEEPS} BY NAME SELECT * FROM read_parquet(?, union_by_name = true)", [sweeps])
-    return added
+    return int(added)
 
 
 def _check_files(con: duckdb.DuckDBPyConnection, directories: list[Path]) -> None:

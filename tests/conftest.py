@@ -17,6 +17,31 @@ ROOT = TESTS.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+#: What a test costs, roughly, for ordering files across pytest-xdist workers: `slow` ones take
+#: seconds (a process, a server, a training), the others a fraction of one.
+SLOW_S, QUICK_S = 5.0, 0.3
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `--dist loadfile` keep the file order set below: xdist's own sends files with the
+    fewest tests last, and those are mostly slow ones (an install, a browser, killed processes),
+    which can leave one worker running them while the other has nothing left to do."""
+    if getattr(config.option, "dist", "no") in ("loadfile", "loadscope"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The most expensive files first, so the workers end on short ones and finish together
+    (tests keep their order within a file)."""
+    if not hasattr(config, "workerinput"):  # only where xdist's workers collect for its scheduler
+        return
+    cost: dict[str, float] = {}
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        cost[file] = cost.get(file, 0.0) + (SLOW_S if item.get_closest_marker("slow") else QUICK_S)
+    items.sort(key=lambda item: -cost[item.nodeid.split("::")[0]])
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "results.duckdb"

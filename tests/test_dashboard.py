@@ -213,7 +213,7 @@ def test_pages_wait_for_a_writer_then_render(filled, filled_db):
         [
             sys.executable,
             "-c",
-            ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(3)"),
+            ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(2)"),
             str(filled_db[0]),
         ],
         stdout=subprocess.PIPE,

@@ -39,7 +39,10 @@ def test_broken_plugins_are_never_silent(harness_cli):
     assert "warning:" not in harness_cli("plugins").stderr  # the table itself shows the error
 
 
-def test_a_damaged_database_says_how_to_recover(harness_cli, db):
+def test_a_damaged_database_says_how_to_recover(harness_cli, db, monkeypatch):
+    # the CLI runs in this process: damage is believed after 0.1 s rather than 1 s (the wait itself
+    # is tested with the store)
+    monkeypatch.setattr("harness.store.connection.SETTLE_S", 0.1)
     harness_cli("run", "--task", "doubling", "--model", "noisy")
     size = db.stat().st_size
     with open(db, "r+b") as handle:  # scribble over every data block past the header

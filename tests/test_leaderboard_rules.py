@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import copy_into, fill_once
 from toy_plugins import arith, bad_board, judged
 
 from harness.api import ConfigError, Metric
@@ -18,18 +19,29 @@ from harness.store import Store
 from harness.store.transfer import export_runs, import_runs
 
 
+@pytest.fixture(scope="module")
+def partial_template(tmp_path_factory):
+    """Complete and partial runs, recorded once per module (seconds); see `partial_runs`."""
+
+    def fill(runner):
+        return {
+            "exact": runner.run(RunRequest(task="doubling", model="exact")).run,
+            "noisy": runner.run(RunRequest(task="doubling", model="noisy")).run,
+            "noisy-smoke": runner.run(RunRequest(task="doubling", model="noisy", limit=3)).run,  # latest, 3 samples
+            "peeking-smoke": runner.run(RunRequest(task="doubling", model="peeking", limit=5)).run,
+            "noisy2-big-limit": runner.run(
+                RunRequest(task="doubling", model="noisy", model_args={"every": "2"}, limit=500)
+            ).run,  # a limit past the split covers it all
+        }
+
+    return fill_once(tmp_path_factory, "partial-runs", fill)
+
+
 @pytest.fixture
-def partial_runs(arith, db):
-    runner = Runner(arith, Store(db))
-    made = {
-        "exact": runner.run(RunRequest(task="doubling", model="exact")).run,
-        "noisy": runner.run(RunRequest(task="doubling", model="noisy")).run,
-        "noisy-smoke": runner.run(RunRequest(task="doubling", model="noisy", limit=3)).run,  # latest, 3 samples
-        "peeking-smoke": runner.run(RunRequest(task="doubling", model="peeking", limit=5)).run,
-        "noisy2-big-limit": runner.run(
-            RunRequest(task="doubling", model="noisy", model_args={"every": "2"}, limit=500)
-        ).run,  # a limit past the split covers it all
-    }
+def partial_runs(partial_template, db):
+    """The runs of `partial_template` in this test's own copy of its database."""
+    template, made = partial_template
+    copy_into(template, db)
     return made
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_into
 
 from harness.api import ConfigError
 from harness.plugins.registry import get_registry, set_registry
@@ -44,6 +45,29 @@ def table(db: Path, sql: str) -> list[tuple]:
 
 
 GRID = SweepSpec(tasks=["arith"], models=["exact", "noisy"], model_args={"every": ["3", "5"]}, seeds=[0, 1])
+
+
+@pytest.fixture(scope="module")
+def grid_by_processes(tmp_path_factory):
+    """GRID swept once by two worker processes (seconds: each worker starts an interpreter); tests
+    that build on that sweep work on their own copy of its database (`copy_into`)."""
+    folder = tmp_path_factory.mktemp("grid-by-processes")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "HARNESS_HOME": str(folder / "harness-home"),
+            "HARNESS_LOAD_PLUGINS": "",
+            "HARNESS_PLUGINS": PLUGINS,
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
+        set_registry(None)
+        try:
+            report = run_sweep(get_registry(), Store(folder / "sweep.duckdb"), GRID, "processes", workers=2)
+        finally:
+            set_registry(None)
+    return folder / "sweep.duckdb", report
 
 
 def test_grid_crosses_tasks_models_serving_them_values_and_seeds(toys):
@@ -103,10 +127,11 @@ def test_sweep_file_is_validated_with_file_and_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_every_executor_stores_the_same_results(toys, tmp_path):
+def test_every_executor_stores_the_same_results(toys, tmp_path, grid_by_processes):
     local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
     first = run_sweep(toys, Store(local), GRID)
-    second = run_sweep(toys, Store(processes), GRID, "processes", workers=2)
+    template, second = grid_by_processes
+    copy_into(template, processes)
     assert first.status == second.status == "finished" and len(first.runs) == 8
     assert metrics(local) == metrics(processes) and len(metrics(local)) == 14
     # samples and artifacts too, and every run carries its sweep's id
@@ -148,9 +173,10 @@ def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_
 
 
 @pytest.mark.slow
-def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path):
+def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path, grid_by_processes):
     db = tmp_path / "sweep.duckdb"
-    first = run_sweep(toys, Store(db), GRID, "processes", workers=2)
+    template, first = grid_by_processes
+    copy_into(template, db)
     before = metrics(db)
     again = run_sweep(toys, Store(db), GRID, "processes", workers=2, overwrite=True)
     assert again.status == "finished" and not any(r.cached for r in again.runs)

@@ -3,8 +3,6 @@ the real format, progress, and bad arguments."""
 
 import json
 import os
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from harness_entity_linking.task import EntityLinkingTask
 
 from harness import ConfigError, RunContext
 from harness.store import Store
-from harness.testing import run_plugin
+from harness.testing import invoke, run_plugin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ccks2019"
 TINY = {
@@ -176,20 +174,7 @@ def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
 @pytest.mark.slow
 def test_cli_runs_the_task_end_to_end(tmp_path):
     env = dict(os.environ, HARNESS_PLUGINS="harness_entity_linking", HARNESS_DB=str(tmp_path / "cli.duckdb"))
-    cmd = [
-        sys.executable,
-        "-m",
-        "harness",
-        "run",
-        "--task",
-        "entity-linking",
-        "--model",
-        "alias-prior",
-        "--limit",
-        "30",
-        "--json",
-    ]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    out = invoke("run", "--task", "entity-linking", "--model", "alias-prior", "--limit", "30", "--json", env=env)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["status"] == "finished" and result["dataset"] == "el-synth-v1" and result["split"] == "test"

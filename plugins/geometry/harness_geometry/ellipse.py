@@ -93,11 +93,19 @@ def _invert(s: Any, a: float, b: float, quarter: float) -> Any:
     full = ellipe(m)
     s = np.asarray(s, dtype=float)
     t = np.clip(s / quarter, 0.0, 1.0) * (math.pi / 2)
+    # Quadrature asks for one point at a time, tens of thousands of times per ellipse: there the
+    # same steps on scalars, without numpy's per-call overhead for clip and max (same values).
+    one = s.ndim == 0
     for _ in range(100):
         step = (a * (full - ellipeinc(math.pi / 2 - t, m)) - s) / _q(t, a, b)
-        t = np.clip(t - step, 0.0, math.pi / 2)
-        if np.max(np.abs(step)) < 1e-15:
-            break
+        if one:
+            t = min(max(t - step, 0.0), math.pi / 2)
+            if abs(step) < 1e-15:
+                break
+        else:
+            t = np.clip(t - step, 0.0, math.pi / 2)
+            if np.max(np.abs(step)) < 1e-15:
+                break
     return t
 
 

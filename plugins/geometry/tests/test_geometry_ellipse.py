@@ -1,6 +1,7 @@
 """Ellipse gluing: quarter perimeter against a known value and mpmath, the circle, the two
 constructions against each other and against an mpmath construction of the closing point."""
 
+import functools
 import math
 
 import mpmath
@@ -11,14 +12,22 @@ from harness_geometry.data import ELLIPSES
 
 # Perimeter of the ellipse with semi-axes 2 and 1 is 9.688448220547675...; a quarter of it:
 QUARTER_2_1 = 2.4221120551369187
+CONSTRUCTIONS = (ellipse.arc_length_construction, ellipse.elliptic_construction)
+
+
+@functools.cache
+def built(construct, a: float, b: float) -> dict:
+    """One construction of an ellipse per module: several tests read the 2 x 1 ellipse and the circle
+    (a construction takes a fraction of a second), and none changes what it reads."""
+    return construct(a, b)
 
 
 def test_quarter_perimeter_of_2_1_against_a_known_value_and_mpmath():
     mpmath.mp.dps = 25
     by_quad = mpmath.quad(lambda t: mpmath.sqrt(4 * mpmath.sin(t) ** 2 + mpmath.cos(t) ** 2), [0, mpmath.pi / 2])
     assert float(by_quad) == pytest.approx(QUARTER_2_1, rel=1e-15)
-    for construct in (ellipse.arc_length_construction, ellipse.elliptic_construction):
-        assert construct(2.0, 1.0)["quarter_perimeter"] == pytest.approx(QUARTER_2_1, rel=1e-12)
+    for construct in CONSTRUCTIONS:
+        assert built(construct, 2.0, 1.0)["quarter_perimeter"] == pytest.approx(QUARTER_2_1, rel=1e-12)
     assert reference.ellipse(2.0, 1.0)["quarter_perimeter"] == pytest.approx(QUARTER_2_1, rel=1e-15)
 
 
@@ -45,13 +54,13 @@ def test_closing_point_of_2_1_against_an_mpmath_construction():
         return mpmath.sqrt(max(margin, 0)) * q(t)
 
     closing = mpmath.quad(integrand, [0, mpmath.pi / 4, mpmath.pi / 2], maxdegree=5)
-    for construct in (ellipse.arc_length_construction, ellipse.elliptic_construction):
-        assert construct(2.0, 1.0)["closing_x"] == pytest.approx(float(closing), rel=1e-9)
+    for construct in CONSTRUCTIONS:
+        assert built(construct, 2.0, 1.0)["closing_x"] == pytest.approx(float(closing), rel=1e-9)
 
 
 def test_the_circle_glues_with_zero_margin_everywhere():
-    for construct in (ellipse.arc_length_construction, ellipse.elliptic_construction):
-        result = construct(1.0, 1.0)
+    for construct in CONSTRUCTIONS:
+        result = built(construct, 1.0, 1.0)
         assert result["quarter_perimeter"] == pytest.approx(math.pi / 2, rel=1e-13)
         assert result["closing_x"] == pytest.approx(0.0, abs=1e-12)
         assert max(abs(v) for v in result["margin"]["value"]) < 1e-14
@@ -62,7 +71,7 @@ def test_the_circle_glues_with_zero_margin_everywhere():
 
 @pytest.mark.parametrize(("a", "b"), ELLIPSES)
 def test_constructions_agree_and_the_margin_holds(a, b):
-    first, second = ellipse.arc_length_construction(a, b), ellipse.elliptic_construction(a, b)
+    first, second = (built(construct, a, b) for construct in CONSTRUCTIONS)
     scale = second["quarter_perimeter"]
     for key in "xyz":
         assert np.max(np.abs(np.array(first["edge"][key]) - np.array(second["edge"][key]))) < 1e-9 * scale
@@ -83,7 +92,7 @@ def test_constructions_agree_and_the_margin_holds(a, b):
 def test_margin_near_the_ends_grows_quadratically():
     """margin ~ c s^2 with c = (a^2 - b^2)/b^4 - b^2/a^4 (a Taylor expansion at s = 0)."""
     a, b = 2.0, 1.0
-    result = ellipse.elliptic_construction(a, b)
+    result = built(ellipse.elliptic_construction, a, b)
     quarter = result["quarter_perimeter"]
     s = np.array(result["margin"]["s"][1:3])
     values = np.array(result["margin"]["value"][1:3])

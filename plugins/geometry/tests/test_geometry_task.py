@@ -3,8 +3,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import harness_geometry
 import pytest
@@ -12,7 +10,7 @@ from harness_geometry.render import GeometryRenderer, full_edge
 
 from harness import ConfigError, DataError, to_json
 from harness.store import Store
-from harness.testing import leaderboard, run_plugin
+from harness.testing import invoke, leaderboard, run_plugin
 
 NOT_APPLICABLE = {
     "random-angles": {"angle-within-3se"},  # no standard errors from the closed form
@@ -22,8 +20,9 @@ NOT_APPLICABLE = {
 
 
 def _cli(*args, env_extra=None, db):
+    """`harness ARGS` in this process (`invoke`): the JSON and the messages a user sees."""
     env = {**os.environ, "HARNESS_PLUGINS": "harness_geometry", "HARNESS_DB": str(db), **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, timeout=300)
+    return invoke(*args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ from pathlib import Path
 import harness_mlflow
 import pytest
 from harness_mlflow import settings, tracker
-from mlflow.tracking import MlflowClient
 
 from harness.store import Store
-from harness.testing import run_plugin, run_sweep
+from harness.testing import invoke, run_plugin, run_sweep
 
 TESTS = Path(__file__).resolve().parent
 
@@ -25,8 +24,16 @@ def run_parity(toy, *, model_args=None, db=None, overwrite=False):
     return run_plugin((toy, harness_mlflow), "parity", db=db, model_args=model_args, overwrite=overwrite)
 
 
+def mlflow_client(uri: str):
+    """MLflow's client, imported on first use: importing MLflow takes a second or two, which every
+    pytest worker would pay while collecting this file, also those that run none of its tests."""
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
 def logged(uri: str, experiment: str = "parity") -> list:
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     found = client.get_experiment_by_name(experiment)
     return client.search_runs([found.experiment_id]) if found else []
 
@@ -67,7 +74,7 @@ def test_a_finished_run_is_logged_with_params_metrics_cis_and_artifacts(toy, uri
         assert metrics[f"{name}.ci_high"] == pytest.approx(stored[name].ci_high)
         assert metrics[f"{name}.ci_low"] < metrics[name] < metrics[f"{name}.ci_high"]
     assert metrics["n_samples"] == 60
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     names = {a.path for a in client.list_artifacts(logged_run.info.run_id)}
     assert names == {"details", "harness", "summary.txt"}
     out = Path(client.download_artifacts(logged_run.info.run_id, "", str(tmp_path / "download")))
@@ -95,7 +102,7 @@ def test_a_cached_rerun_or_a_repeated_hook_does_not_log_twice(toy):
     # Whether or not the runner calls on_run_end for a cached run, the run is logged once.
     assert tracker.log_run(second.run, Store().artifacts(second.run.run_id)) is None
     [logged_run] = logged(uri)
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     assert len(client.get_metric_history(logged_run.info.run_id, "exact_match")) == 1
 
 
@@ -118,7 +125,7 @@ def test_a_failed_run_is_logged_as_failed_and_completed_in_place_when_it_resumes
     assert logged_run.data.tags["harness.error"] == "RuntimeError: toy model crashed on purpose"
     assert set(logged_run.data.metrics) == {"duration_s"}  # no metric values: the run produced none
     assert logged_run.data.params["model"] == "lazy-parity"
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     error = Path(client.download_artifacts(logged_run.info.run_id, "harness/error.txt", str(tmp_path)))
     assert "Traceback" in error.read_text() and "toy model crashed on purpose" in error.read_text()
 
@@ -146,7 +153,7 @@ def test_a_half_logged_run_is_completed_rather_than_duplicated(toy):
     """An earlier attempt that died after creating the MLflow run (no harness.status tag yet)."""
     uri = settings.tracking_uri()
     run = run_parity(toy).run
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     [logged_run] = logged(uri)
     client.delete_tag(logged_run.info.run_id, "harness.status")
     client.set_terminated(logged_run.info.run_id, "KILLED")
@@ -173,6 +180,7 @@ def test_a_tracker_that_is_down_or_misconfigured_costs_a_warning_never_the_run(t
     }[kind]
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     monkeypatch.setenv("HARNESS_MLFLOW_URI", bad)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")  # retry the dead server without the seconds of backoff
     outcome = run_parity(toy)
     assert outcome.run.status == "finished"
     assert Store().get_run(outcome.run.run_id).status == "finished"
@@ -186,7 +194,7 @@ def test_a_run_recorded_in_another_database_is_logged_with_its_artifacts(toy, tm
     assert outcome.warnings == []
     [logged_run] = logged(settings.tracking_uri())
     assert logged_run.data.metrics["exact_match"] == pytest.approx(48 / 60)
-    client = MlflowClient(tracking_uri=settings.tracking_uri())
+    client = mlflow_client(settings.tracking_uri())
     names = {a.path for a in client.list_artifacts(logged_run.info.run_id)}
     assert "summary.txt" in names
 
@@ -197,7 +205,7 @@ def test_a_sweep_logs_each_run_once_from_its_driver_after_storing_it(toy, tmp_pa
     assert report.status == "finished" and report.warnings == []
     runs = logged(settings.tracking_uri())
     assert sorted(r.data.tags["harness.run_id"] for r in runs) == sorted(r.run_id for r in report.runs)
-    client = MlflowClient(tracking_uri=settings.tracking_uri())
+    client = mlflow_client(settings.tracking_uri())
     for r in runs:
         assert "summary.txt" in {a.path for a in client.list_artifacts(r.info.run_id)}
 
@@ -248,11 +256,7 @@ def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tmp_path):
     harness = Path(sys.executable).parent / "harness"
     env = _cli_env(tmp_path)
-    plugins = json.loads(
-        subprocess.run(
-            [str(harness), "plugins", "--json"], env=env, capture_output=True, text=True, check=True, timeout=120
-        ).stdout
-    )
+    plugins = json.loads(invoke("plugins", "--json", env=env).stdout)
     entry = next(p for p in plugins if p["name"] == "mlflow")
     assert entry["distribution"] == "harness-mlflow" and entry["hooks"] == ["on_run_end"] and entry["error"] is None
     result = subprocess.run(
@@ -264,10 +268,8 @@ def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tm
     [logged_run] = logged(f"sqlite:///{(tmp_path / 'home' / 'mlruns' / 'mlflow.db').resolve()}")
     assert logged_run.data.tags["harness.run_id"] == run["run_id"]
 
-    down = _cli_env(tmp_path, HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}")
-    result = subprocess.run(
-        [str(harness), "run", "--task", "parity", "--overwrite"], env=down, capture_output=True, text=True, timeout=300
-    )
+    down = _cli_env(tmp_path, HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0")
+    result = invoke("run", "--task", "parity", "--overwrite", env=down)  # in this process: only the warning matters
     assert result.returncode == 0, result.stderr
     assert "warning: plugin 'mlflow' failed in on_run_end: TrackerError" in " ".join(result.stdout.split())
 

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import harness_nl2sql
 import pytest
@@ -12,7 +10,7 @@ from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.task import Nl2sqlTask
 
 from harness import ConfigError
-from harness.testing import run_plugin
+from harness.testing import invoke, run_plugin
 
 TINY = {
     "hidden_size": "32",
@@ -117,8 +115,7 @@ def test_bad_model_arguments_are_config_errors(tmp_path, args, message):
 
 def test_cli_runs_the_task_end_to_end(tmp_path):
     env = dict(os.environ, HARNESS_PLUGINS="harness_nl2sql", HARNESS_DB=str(tmp_path / "cli.duckdb"))
-    cmd = [sys.executable, "-m", "harness", "run", "--task", "nl2sql", "--model", "rules", "--limit", "30", "--json"]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    out = invoke("run", "--task", "nl2sql", "--model", "rules", "--limit", "30", "--json", env=env)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["status"] == "finished" and result["dataset"] == "nl2sql-synth-v1" and result["split"] == "test"

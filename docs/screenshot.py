@@ -13,18 +13,7 @@ import os
 from pathlib import Path
 
 from harness.store import default_db_path
-from harness.testing import serve_dashboard
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from harness.testing import CHROMIUM_FLAGS, serve_dashboard
 
 
 def main() -> None:
@@ -38,7 +27,7 @@ def main() -> None:
 
     env = {**os.environ, "HARNESS_DB": str((args.db or default_db_path()).resolve())}
     with serve_dashboard(env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=args.chromium, args=FLAGS)
+        browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{url}/?board={args.board}")
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)

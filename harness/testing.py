@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from harness.views import Panel
 
 __all__ = [
+    "CHROMIUM_FLAGS",
     "PluginRun",
     "harness_isolation",
     "invoke",
@@ -223,6 +224,20 @@ def leaderboard(plugin: Plugins, name: str, db: Path) -> list[Board]:
         return build(store, specs[name], registry).boards
 
 
+#: How a headless Chromium is started to look at the dashboard, as root on a machine without a
+#: network: without the background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
 @contextmanager
 def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, timeout: float = 60.0) -> Iterator[str]:
     """Start `harness dashboard` on a free loopback port with `env`; yield its URL; stop it.
@@ -232,7 +247,6 @@ def serve_dashboard(env: Mapping[str, str], harness_bin: Path | None = None, tim
     import os
     import signal
     import socket
-    import subprocess
     import sys
     import time
     import urllib.request

@@ -42,6 +42,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: -cost[item.nodeid.split("::")[0]])
 
 
+def sh(*args, env=None, cwd=None, timeout=600) -> subprocess.CompletedProcess:
+    """Run a command (any argument may be a Path); a non-zero exit fails the test with its output."""
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "results.duckdb"

@@ -10,21 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, VENV_BIN, Harness
 
-from harness.testing import serve_dashboard
+from harness.testing import CHROMIUM_FLAGS, serve_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(os.environ.get("HARNESS_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 WAIT_MS = 60_000
 
@@ -59,7 +49,7 @@ def test_browse_leaderboard_runs_run_and_comparison(dashboard):
     url, runs = dashboard
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

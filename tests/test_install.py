@@ -11,22 +11,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import sh
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".venv")  # what a fresh clone lacks
 
 pytestmark = pytest.mark.slow
-
-
-def sh(*args, env=None, cwd=None, timeout=600) -> str:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
-    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 def site_packages() -> list[str]:
@@ -55,7 +49,7 @@ def test_wheels_installed_without_a_checkout_rank_and_run(tmp_path):
     venv = tmp_path / "venv"
     sh(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
-    own = Path(sh(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    own = Path(sh(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
     (own / "zz_third_party.pth").write_text("".join(f"{p}\n" for p in site_packages()))
     sh(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", *wheels.glob("*.whl"))
 
@@ -66,10 +60,10 @@ def test_wheels_installed_without_a_checkout_rank_and_run(tmp_path):
     work.mkdir()
 
     def harness(*args: str) -> str:
-        return sh(venv / "bin" / "harness", *args, env=env, cwd=work)
+        return sh(venv / "bin" / "harness", *args, env=env, cwd=work).stdout
 
     imported = "import harness, harness_geometry; print(harness.__file__, harness_geometry.__file__)"
-    where = sh(python, "-c", imported, env=env, cwd=work)
+    where = sh(python, "-c", imported, env=env, cwd=work).stdout
     assert all(Path(f).is_relative_to(own) for f in where.split()), where
 
     plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json"))}

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
 import pytest
+from conftest import sh
 
 from harness.api import ConfigError
 from harness.plugins.scaffold import write_plugin
-
-
-def sh(*args, env=None, cwd=None, timeout=300) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
-    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 @pytest.fixture

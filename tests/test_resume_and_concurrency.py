@@ -36,7 +36,7 @@ def test_sigkilled_run_resumes_without_recomputing(harness_cli, db, tmp_path):
     log = tmp_path / "predicted.log"
     args = ["run", "--task", "doubling", "--model", "slow", "-a", "delay=0.15", "-a", f"log={log}"]
     process = harness_cli.popen(*args)
-    wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 48)
+    wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 96)  # past the first write (Store.samples_every_s)
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = stored_ids(db)

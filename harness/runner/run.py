@@ -382,24 +382,40 @@ class Runner:
         unchecked = predictions.CHECKED
         batch_size = max(1, int(type(model).batch_size))
         seed_everything(request.seed)
+        pending: list[SampleRecord] = []
+        flushed = time.monotonic()
+
+        def flush() -> None:
+            nonlocal pending, flushed
+            if pending:
+                self.store.add_samples(run.run_id, pending, duration_s=clock.elapsed())
+            pending, flushed = [], time.monotonic()
+
         with progress_bar(f"{task.name} · {model.name}", total=len(ids)) as advance:
             advance(len(ids) - len(todo))
-            for start in range(0, len(todo), batch_size):
-                chunk = todo[start : start + batch_size]
-                inputs = [task.input(rows[i]) for i in chunk]
-                outputs = model.predict(inputs, ctx)
-                if len(outputs) != len(chunk):
-                    raise RuntimeError(f"model {model.name!r} returned {len(outputs)} predictions for a batch of {len(chunk)}")
-                if unchecked > 0:
-                    predictions.check(checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]], outputs[:unchecked])
-                    unchecked -= len(chunk)
-                records = []
-                for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
-                    ref = task.reference(rows[i])
-                    scores = {m.name: _score(m, pred, ref, inp, ids[i]) for m in metrics}
-                    records.append(SampleRecord(ids[i], i, inp, pred, ref, scores))
-                self.store.add_samples(run.run_id, records, duration_s=clock.elapsed())
-                advance(len(chunk))
+            try:
+                for start in range(0, len(todo), batch_size):
+                    chunk = todo[start : start + batch_size]
+                    inputs = [task.input(rows[i]) for i in chunk]
+                    outputs = model.predict(inputs, ctx)
+                    if len(outputs) != len(chunk):
+                        raise RuntimeError(
+                            f"model {model.name!r} returned {len(outputs)} predictions for a batch of {len(chunk)}"
+                        )
+                    if unchecked > 0:
+                        predictions.check(
+                            checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]], outputs[:unchecked]
+                        )
+                        unchecked -= len(chunk)
+                    for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
+                        ref = task.reference(rows[i])
+                        scores = {m.name: _score(m, pred, ref, inp, ids[i]) for m in metrics}
+                        pending.append(SampleRecord(ids[i], i, inp, pred, ref, scores))
+                    if time.monotonic() - flushed >= self.store.samples_every_s:
+                        flush()
+                    advance(len(chunk))
+            finally:
+                flush()  # what was predicted before a failure or an interrupt is kept for the resumption
 
     def _train_data(self, task: Task, model: Model, request: RunRequest, plugin_version: str | None) -> TrainData | None:
         if not model.trains:

@@ -10,6 +10,9 @@ from harness.records import Artifact, RunRecord, SampleRecord
 
 
 class RunStore(Protocol):
+    samples_every_s: float
+    """How long predicted samples may wait before `add_samples` (0: every batch is written)."""
+
     def exists(self) -> bool:
         """Whether earlier runs can be looked up at all (a database file that exists)."""
         ...

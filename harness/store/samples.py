@@ -11,6 +11,11 @@ from harness.store.connection import Connections
 
 
 class Samples(Connections):
+    # Each write opens the database (about 16 ms of CPU on a 2-core machine), more than a fast model
+    # takes to predict a batch: the runner gathers batches for this long before writing them, and a
+    # run killed between writes recomputes at most this much work when it resumes.
+    samples_every_s: float = 1.0
+
     def add_samples(self, run_id: str, samples: Sequence[SampleRecord], duration_s: float | None = None) -> None:
         """Store a batch; a sample already stored (a resumed run) is kept, never duplicated.
 

@@ -172,6 +172,8 @@ def _execute(job: Job, registry: Any) -> RunResult:
 class WorkerStore:
     """A `harness.store.RunStore` (what `Runner.run` needs of a store) in memory plus a spool folder."""
 
+    samples_every_s = 0.0  # a shard per batch: a killed worker's retry loses at most the batch in flight
+
     def __init__(self, spool: Path, resume: RunRecord | None, sweep_id: str | None) -> None:
         self.spool = spool
         self.resume = resume

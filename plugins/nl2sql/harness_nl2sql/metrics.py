@@ -1,4 +1,5 @@
-"""Logic-form accuracy (the post's equality), execution accuracy, their mean, per-component accuracies.
+"""Logic-form accuracy (the post's equality), execution accuracy, their mean, per-component accuracies;
+BIRD's soft F1 over result cells, and the shares of each way a prediction fails (the error taxonomy).
 
 Every metric scores only questions that have gold SQL (TableQA's test questions may not): each
 per-sample score is {"hit": 0/1, "n": 1}, or {"hit": 0, "n": 0} without gold, aggregated as
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import Metric
-from harness_nl2sql.sql import execute, same_result
+from harness_nl2sql.sql import UNRENDERABLE, execute, same_result, soft_f1
 from harness_nl2sql.values import normalise_value
 
 if TYPE_CHECKING:
@@ -46,6 +47,26 @@ def _valid(pred: Any) -> bool:
 def execution_equal(pred: Mapping[str, Any], gold: Mapping[str, Any], table: Mapping[str, Any]) -> bool:
     gold_result = execute(dict(gold), dict(table))
     return not isinstance(gold_result, str) and same_result(execute(dict(pred), dict(table)), gold_result)
+
+
+OUTCOMES = ("ok", "wrong-result", "exec-error", "unparseable")
+
+
+def outcome(pred: Any, gold: Mapping[str, Any], table: Mapping[str, Any]) -> str | None:
+    """How a prediction fared, one of OUTCOMES: `unparseable` is not a query on this table (missing
+    parts, a column, aggregate or operator the table or TableQA does not have), `exec-error` is a
+    query the sandbox could not run (a type error, the time limit), `wrong-result` ran and returned
+    another result than the gold query. None when the gold query itself returns no result to
+    compare with (the question is then left out of the shares)."""
+    gold_result = execute(dict(gold), dict(table))
+    if isinstance(gold_result, str):
+        return None
+    if not _valid(pred):
+        return "unparseable"
+    result = execute(dict(pred), dict(table))
+    if isinstance(result, str):
+        return "unparseable" if result.startswith(UNRENDERABLE) else "exec-error"
+    return "ok" if same_result(result, gold_result) else "wrong-result"
 
 
 class _Nl2sqlMetric(Metric):
@@ -97,6 +118,47 @@ class CompetitionScore(_Nl2sqlMetric):
         return (float(lf) + float(ex)) / 2
 
 
+class SoftF1(_Nl2sqlMetric):
+    name = "nl2sql-soft-f1"
+    description = (
+        "BIRD's soft F1 between the predicted and gold result cells: duplicate rows dropped, row and column "
+        "order ignored, partly right rows earn partial credit; 0 for a query that does not run."
+    )
+    citation = "Li et al. Can LLM Already Serve as A Database Interface? (BIRD), NeurIPS 2023; mini-dev soft F1"
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+        if reference is None:
+            return {"hit": 0.0, "n": 0.0}
+        gold_result = execute(dict(reference), dict(input["table"]))
+        if isinstance(gold_result, str):
+            return {"hit": 0.0, "n": 0.0}  # nothing to compare with
+        if not _valid(prediction):
+            return {"hit": 0.0, "n": 1.0}
+        result = execute(dict(prediction), dict(input["table"]))
+        return {"hit": 0.0 if isinstance(result, str) else soft_f1(result, gold_result), "n": 1.0}
+
+
+def _outcome_share(kind: str, what: str):
+    class Share(_Nl2sqlMetric):
+        higher_is_better = False
+        description = f"Share of questions whose prediction {what} (of those whose gold query runs)."
+
+        def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+            found = None if reference is None else outcome(prediction, reference, input["table"])
+            return {"hit": float(found == kind), "n": 0.0 if found is None else 1.0}
+
+    Share.name = f"nl2sql-{kind}-rate"
+    Share.__name__ = Share.__qualname__ = "".join(p.title() for p in kind.split("-")) + "Rate"
+    return Share
+
+
+ERROR_SHARES = [
+    _outcome_share("wrong-result", "runs but returns another result than the gold query"),
+    _outcome_share("exec-error", "is a query on the table that the sandbox cannot run (a type error, the time limit)"),
+    _outcome_share("unparseable", "is not a query on the table (missing parts, or a column or operator it lacks)"),
+]
+
+
 def _component(name: str, what: str, key):
     class Component(_Nl2sqlMetric):
         description = f"Share of questions with the gold {what}."
@@ -126,4 +188,4 @@ COMPONENTS = [
     ),
 ]
 
-METRICS = [CompetitionScore, LogicFormAccuracy, ExecutionAccuracy, *COMPONENTS]
+METRICS = [CompetitionScore, LogicFormAccuracy, ExecutionAccuracy, SoftF1, *ERROR_SHARES, *COMPONENTS]

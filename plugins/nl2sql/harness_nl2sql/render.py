@@ -30,6 +30,62 @@ def _result_panel(result: Any, title: str, labels: list[str]) -> views.Panel:
     return views.table(shown, title=title, caption=caption)
 
 
+def sample_outcome(scores: Mapping[str, Any]) -> str | None:
+    """A stored sample's outcome (see `metrics.outcome`), read back from its share scores."""
+    found = None
+    for kind in ("wrong-result", "exec-error", "unparseable"):
+        score = scores.get(f"nl2sql-{kind}-rate")
+        if not isinstance(score, Mapping) or not score.get("n"):
+            return None  # a run scored before the shares existed, or a question without a usable gold query
+        if score.get("hit"):
+            found = kind
+    return found or "ok"
+
+
+def _aggregate_label(sql: Mapping[str, Any]) -> str:
+    from harness_nl2sql.values import AGGS
+
+    used = sorted({AGGS[int(a)] for a in sql.get("agg", []) if int(a)})
+    return "+".join(used) if used else "no aggregate"
+
+
+def outcome_breakdown(samples: Sequence[Any]) -> list[views.Panel]:
+    """Where predictions fail, by number of gold conditions and by gold aggregate."""
+    rows = []
+    for sample in samples:
+        kind, ref = sample_outcome(sample.scores or {}), sample.reference
+        if kind is not None and isinstance(ref, Mapping):
+            rows.append({"conditions": str(len(ref.get("conds", []))), "aggregate": _aggregate_label(ref), "outcome": kind})
+    if not rows:
+        return []
+    chart = views.chart(
+        {
+            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"values": rows},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "conditions", "type": "ordinal", "title": "gold conditions"},
+                "y": {"aggregate": "count", "type": "quantitative", "stack": "normalize", "title": "share of questions"},
+                "color": {"field": "outcome", "type": "nominal", "sort": list(OUTCOME_ORDER)},
+                "order": {"field": "outcome"},
+            },
+        },
+        title="Outcomes by number of gold conditions",
+        caption=f"first {len(samples)} samples of the run; ok / wrong-result / exec-error / unparseable",
+    )
+    by_agg: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOME_ORDER, 0))
+    for row in rows:
+        by_agg[row["aggregate"]][row["outcome"]] += 1
+    table = [
+        {"gold aggregate": agg, "questions": sum(counts.values()), **{k: counts[k] / sum(counts.values()) for k in OUTCOME_ORDER}}
+        for agg, counts in sorted(by_agg.items(), key=lambda item: -sum(item[1].values()))
+    ]
+    return [chart, views.table(table, title="Outcome shares by gold aggregate")]
+
+
+OUTCOME_ORDER = ("ok", "wrong-result", "exec-error", "unparseable")
+
+
 class Nl2sqlRenderer(Renderer):
     tasks = ("nl2sql",)
 
@@ -69,7 +125,8 @@ class Nl2sqlRenderer(Renderer):
 
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
         panels = []
-        bars = views.metric_bars(run.metrics, "Accuracy by component", strip_prefix="nl2sql-", axis="accuracy")
+        accuracies = [m for m in run.metrics if not m.name.endswith("-rate")]  # the shares of failures are drawn below
+        bars = views.metric_bars(accuracies, "Accuracy by component", strip_prefix="nl2sql-", axis="accuracy")
         if bars is not None:
             panels.append(bars)
         by_conds: dict[int, list[float]] = defaultdict(list)
@@ -98,4 +155,5 @@ class Nl2sqlRenderer(Renderer):
                     caption=f"first {len(samples)} samples of the run",
                 )
             )
+        panels.extend(outcome_breakdown(samples))
         return panels

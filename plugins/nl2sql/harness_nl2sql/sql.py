@@ -21,6 +21,7 @@ from harness_nl2sql.values import AGGS, CONNS, canonical_number, parse_number, t
 SQL_OPS = {0: ">", 1: "<", 2: "=", 3: "<>"}
 DISPLAY_OPS = {0: ">", 1: "<", 2: "=", 3: "!="}
 TIME_LIMIT_S = 2.0
+UNRENDERABLE = "error: cannot render"  # the prefix of a result for a query that names no real column, aggregate or operator
 
 
 def quote(identifier: str) -> str:
@@ -219,7 +220,7 @@ class Sandbox:
         try:
             statement, params = render(sql, self.table)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            return f"error: cannot render ({type(exc).__name__}: {exc})"
+            return f"{UNRENDERABLE} ({type(exc).__name__}: {exc})"
         key = (statement, tuple((type(p).__name__, p) for p in params))
         if key in self._memo:
             return self._memo[key]
@@ -274,6 +275,7 @@ def execute(sql: dict, table: dict) -> list[tuple] | str:
 
 
 def _cell_key(cell: Any) -> tuple[int, Any]:
+    """A cell as a sortable key: (0, text) for NULL and non-finite numbers, (1, number), (2, text)."""
     if cell is None:
         return (0, "")
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
@@ -299,6 +301,39 @@ def same_result(a: list[tuple] | str, b: list[tuple] | str, rel_tol: float = 1e-
             elif va != vb:
                 return False
     return True
+
+
+def soft_f1(predicted: list[tuple], gold: list[tuple]) -> float:
+    """BIRD's soft F1 between two result sets: duplicate rows dropped, rows paired in order, and
+    within a pair each cell counted as matched when the other row holds it (column order ignored),
+    all normalised by the gold row's width. Rows are paired in sorted order (BIRD pairs them in
+    Python's set order, which no run fixes); numbers compare at 9 significant digits. Two empty
+    results agree (1.0)."""
+    pred_rows, gold_rows = _distinct_rows(predicted), _distinct_rows(gold)
+    if not pred_rows and not gold_rows:
+        return 1.0
+    tp = fp = fn = 0.0
+    for i, gold_row in enumerate(gold_rows):
+        if i >= len(pred_rows):
+            fn += 1.0
+            continue
+        pred_row, width = pred_rows[i], max(1, len(gold_row))
+        matched = sum(1 for cell in pred_row if cell in gold_row)
+        tp += matched / width
+        fp += (len(pred_row) - matched) / width
+        fn += sum(1 for cell in gold_row if cell not in pred_row) / width
+    fp += max(0, len(pred_rows) - len(gold_rows))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _distinct_rows(rows: list[tuple]) -> list[tuple]:
+    def cell(c: Any) -> tuple[int, Any]:
+        kind, value = _cell_key(c)
+        return (kind, float(f"{value:.9g}")) if kind == 1 else (kind, value)
+
+    return sorted({tuple(cell(c) for c in row) for row in rows})
 
 
 def selected_names(sql: dict, table: dict) -> list[str]:

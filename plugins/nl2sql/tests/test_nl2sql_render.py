@@ -1,6 +1,7 @@
 """The dashboard renderer on a real stored run."""
 
 import harness_nl2sql
+import pytest
 from harness_nl2sql.render import Nl2sqlRenderer
 
 from harness import views
@@ -17,9 +18,20 @@ def test_renderer_draws_a_stored_run(tmp_path):
     assert renderer.serves("nl2sql")
 
     run_panels = renderer.run_panels(stored, samples, {a.name: a for a in store.artifacts(run.run_id)})
-    assert [p.kind for p in run_panels] == ["chart", "chart"]
+    assert [p.kind for p in run_panels] == ["chart", "chart", "chart", "table"]
     bars = run_panels[0].data["data"]["values"]
-    assert {b["metric"] for b in bars} >= {"score", "logic-form-acc", "execution-acc", "sel-acc"}
+    assert {b["metric"] for b in bars} >= {"score", "logic-form-acc", "execution-acc", "soft-f1", "sel-acc"}
+    assert not any(b["metric"].endswith("-rate") for b in bars)
+    outcomes = [row["outcome"] for row in run_panels[2].data["data"]["values"]]
+    assert len(outcomes) == 40 and set(outcomes) <= {"ok", "wrong-result", "exec-error", "unparseable"}
+    by_aggregate = run_panels[3].data
+    assert sum(row["questions"] for row in by_aggregate) == 40
+    assert all(
+        sum(row[k] for k in ("ok", "wrong-result", "exec-error", "unparseable")) == pytest.approx(1) for row in by_aggregate
+    )
+    values = {m.name: m.value for m in stored.metrics}
+    assert outcomes.count("ok") / 40 == pytest.approx(values["nl2sql-execution-acc"])
+    assert outcomes.count("wrong-result") / 40 == pytest.approx(values["nl2sql-wrong-result-rate"])
 
     wrong = next(s for s in samples if s.scores["nl2sql-logic-form-acc"]["hit"] == 0)
     panels = renderer.sample_panels(wrong, stored)

@@ -4,8 +4,16 @@ import os
 
 import duckdb
 import pytest
-from harness_nl2sql.metrics import METRICS, CompetitionScore, ExecutionAccuracy, LogicFormAccuracy, logic_form_equal
-from harness_nl2sql.sql import Sandbox, display, execute, render, same_result
+from harness_nl2sql.metrics import (
+    METRICS,
+    CompetitionScore,
+    ExecutionAccuracy,
+    LogicFormAccuracy,
+    SoftF1,
+    logic_form_equal,
+    outcome,
+)
+from harness_nl2sql.sql import Sandbox, display, execute, render, same_result, soft_f1
 from harness_nl2sql.values import locate, number_forms, parse_number, snap, span_value
 
 TABLE = {
@@ -141,3 +149,46 @@ def test_numbers_and_values_as_questions_write_them():
     assert locate("北京的房价", "北京市", False) == (0, 2)
     assert snap("北大", ["北京大学", "南京大学", "清华大学"]) == "北京大学"
     assert span_value("300万", "real", "总价(万元)") == "300" and span_value("1.2万", "real", "销量") == "12000"
+
+
+def test_soft_f1_is_birds_on_hand_computed_results():
+    assert soft_f1([], []) == 1.0
+    assert soft_f1([(1, "a")], [(1.0, "a")]) == 1.0
+    assert soft_f1([("a", 1)], [(1, "a")]) == 1.0  # column order ignored
+    assert soft_f1([(1, "a"), (1, "a")], [(1, "a")]) == 1.0  # duplicate rows dropped
+    assert soft_f1([], [(1,)]) == 0.0 and soft_f1([(1,)], []) == 0.0
+    # one gold row of two cells, one right: tp 0.5, fp 0.5, fn 0.5 -> precision = recall = F1 = 0.5
+    assert soft_f1([(1, "x")], [(1, "a")]) == pytest.approx(0.5)
+    # an extra predicted row: tp 1, fp 1, fn 0 -> precision 0.5, recall 1, F1 2/3
+    assert soft_f1([(1,), (2,)], [(1,)]) == pytest.approx(2 / 3)
+    # a missing gold row: tp 1, fp 0, fn 1 -> F1 2/3
+    assert soft_f1([(1,)], [(1,), (2,)]) == pytest.approx(2 / 3)
+    assert soft_f1([(0.1 + 0.2,)], [(0.3,)]) == 1.0  # numbers at 9 significant digits
+
+
+def test_outcomes_split_failures_by_where_they_fail(monkeypatch):
+    gold = sql([0], [0], [(1, 0, "20")])
+    assert outcome(gold, gold, TABLE) == "ok"
+    assert outcome(sql([0], [0], [(1, 1, "20")]), gold, TABLE) == "wrong-result"
+    assert outcome(sql([9], [0]), gold, TABLE) == "unparseable"  # no column 9
+    assert outcome({"sel": [0]}, gold, TABLE) == "unparseable"  # not a whole query
+    # the sandbox runs every query it can render; what fails there (the time limit, a DuckDB error) is an exec error
+    import harness_nl2sql.metrics as metrics
+
+    failing = sql([2], [0])
+    monkeypatch.setattr(metrics, "execute", lambda q, t: "error: time limit 2.0s exceeded" if q == failing else execute(q, t))
+    assert outcome(failing, gold, TABLE) == "exec-error"
+    by_name = {m.name: m() for m in METRICS}
+    shares = {k: by_name[f"nl2sql-{k}-rate"] for k in ("wrong-result", "exec-error", "unparseable")}
+    assert all(not m.higher_is_better for m in shares.values())
+    scores = [
+        shares["exec-error"].score(failing, gold, {"table": TABLE}),
+        shares["exec-error"].score(gold, gold, {"table": TABLE}),
+    ]
+    assert scores == [{"hit": 1.0, "n": 1.0}, {"hit": 0.0, "n": 1.0}]
+    assert shares["unparseable"].score(gold, None, {"table": TABLE}) == {"hit": 0.0, "n": 0.0}  # no gold: left out
+    soft = SoftF1()
+    # price > 5 adds 秦PLUS to the two right rows: precision 2/3, recall 1, F1 0.8
+    assert soft.score(sql([0], [0], [(1, 0, "5")]), gold, {"table": TABLE}) == {"hit": pytest.approx(0.8), "n": 1.0}
+    assert soft.score(sql([9], [0]), gold, {"table": TABLE}) == {"hit": 0.0, "n": 1.0}
+    assert soft.score(failing, gold, {"table": TABLE}) == {"hit": 0.0, "n": 1.0}

@@ -1,5 +1,7 @@
 """Micro P/R/F1 over exact triples as the competition scored them, the NIL-strict variant, mention
-detection, and linking accuracy given the gold mentions.
+detection, linking accuracy given the gold mentions; and the diagnostics that split a linker's errors
+between candidate generation and ranking (candidate recall@k, normalised accuracy, as BLINK reports
+them) and the weak-match F1 of GERBIL (overlapping spans).
 
 Each per-sample score is a count mapping ({"tp", "fp", "fn"} or {"hit", "n"}) and `aggregate`
 re-computes the corpus figure from summed counts, so the core's bootstrap resamples texts and
@@ -114,7 +116,22 @@ class DetectionRecall(DetectionF1):
     description = "Mention detection: micro recall over (mention, offset) pairs."
 
 
-class LinkAccuracy(Metric):
+def _gold_links(reference: Any) -> dict[tuple[str, int], str]:
+    """Gold non-NIL links by span."""
+    return {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in reference if str(m["kb_id"]) != NIL}
+
+
+class _HitShare(Metric):
+    """Per-sample {"hit", "n"} counts: the share is sum(hit) / sum(n) over the resampled texts."""
+
+    def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
+        import numpy as np
+
+        n = float(np.sum(stats["n"]))
+        return float(np.sum(stats["hit"])) / n if n else float("nan")
+
+
+class LinkAccuracy(_HitShare):
     name = "el-link-acc"
     citation = CITATION
     description = (
@@ -125,7 +142,7 @@ class LinkAccuracy(Metric):
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
         if reference is None:
             return {"hit": 0.0, "n": 0.0}
-        gold = {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in reference if str(m["kb_id"]) != NIL}
+        gold = _gold_links(reference)
         links = prediction.get("gold_links") if isinstance(prediction, Mapping) else None
         chosen = {
             (str(m["mention"]), int(m["offset"])): str(m["kb_id"])
@@ -134,11 +151,100 @@ class LinkAccuracy(Metric):
         }
         return {"hit": float(sum(chosen.get(k) == v for k, v in gold.items())), "n": float(len(gold))}
 
-    def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
-        import numpy as np
 
-        n = float(np.sum(stats["n"]))
-        return float(np.sum(stats["hit"])) / n if n else float("nan")
+def _offered(prediction: Any) -> dict[tuple[str, int], tuple[list[str], int]] | None:
+    """Each gold span's generated candidates and how many the linker scored; None when the model
+    does not report them (the diagnostics then do not apply to it)."""
+    links = prediction.get("gold_links") if isinstance(prediction, Mapping) else None
+    if not isinstance(links, list) or not all(isinstance(m, Mapping) and isinstance(m.get("candidates"), list) for m in links):
+        return None
+    return {
+        (str(m["mention"]), int(m["offset"])): ([str(c) for c in m["candidates"]], int(m.get("considered", len(m["candidates"]))))
+        for m in links
+        if {"mention", "offset"} <= set(m)
+    }
 
 
-METRICS = [LinkF1, LinkPrecision, LinkRecall, NilStrictF1, DetectionF1, DetectionPrecision, DetectionRecall, LinkAccuracy]
+class _Share(_HitShare):
+    citation = "Wu et al. Scalable Zero-shot Entity Linking with Dense Entity Retrieval (BLINK), EMNLP 2020"
+
+
+def _candidate_recall(k: int) -> type[Metric]:
+    class CandidateRecall(_Share):
+        description = (
+            f"Candidate generation: share of gold non-NIL mentions whose gold entity is among the generator's "
+            f"first {k} candidate(s) (models that report their candidates)."
+        )
+
+        def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float] | None:
+            offered = _offered(prediction)
+            if reference is None or offered is None:
+                return None
+            gold = _gold_links(reference)
+            hits = sum(kb_id in offered.get(span, ([], 0))[0][:k] for span, kb_id in gold.items())
+            return {"hit": float(hits), "n": float(len(gold))}
+
+    CandidateRecall.name = f"el-candidate-recall-at-{k}"
+    CandidateRecall.__name__ = CandidateRecall.__qualname__ = f"CandidateRecallAt{k}"
+    return CandidateRecall
+
+
+class NormalisedLinkAccuracy(_Share):
+    name = "el-link-acc-normalised"
+    description = (
+        "Ranking alone: of the gold non-NIL mentions whose gold entity is among the candidates the linker "
+        "scored, the share linked to it (given the gold mentions; BLINK's normalised accuracy)."
+    )
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float] | None:
+        offered = _offered(prediction)
+        if reference is None or offered is None:
+            return None
+        links = {(str(m["mention"]), int(m["offset"])): str(m["kb_id"]) for m in prediction["gold_links"]}
+        reachable = [
+            (span, kb_id)
+            for span, kb_id in _gold_links(reference).items()
+            if kb_id in offered.get(span, ([], 0))[0][: offered.get(span, ([], 0))[1]]
+        ]
+        return {"hit": float(sum(links.get(span) == kb_id for span, kb_id in reachable)), "n": float(len(reachable))}
+
+
+class WeakLinkF1(_Counted):
+    name = "el-weak-f1"
+    citation = "Usbeck et al. GERBIL: General Entity Annotator Benchmarking Framework, WWW 2015 (weak annotation match)"
+    description = (
+        "Micro F1 where a predicted link matches a gold one when their spans overlap and the kb_id is the same "
+        "(each gold link matched at most once), NIL excluded: credit for a right entity on a slightly wrong span."
+    )
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+        if reference is None:
+            return {"tp": 0.0, "fp": 0.0, "fn": 0.0}
+        pred = sorted(triples(predicted(prediction), with_nil=False), key=lambda t: t[1])
+        gold = sorted(triples(list(reference), with_nil=False), key=lambda t: t[1])
+        used: set[int] = set()
+        for mention, offset, kb_id in pred:
+            for j, (g_mention, g_offset, g_kb) in enumerate(gold):
+                overlap = offset < g_offset + len(g_mention) and g_offset < offset + len(mention)
+                if j not in used and g_kb == kb_id and overlap:
+                    used.add(j)
+                    break
+        tp = float(len(used))
+        return {"tp": tp, "fp": len(pred) - tp, "fn": len(gold) - tp}
+
+
+CANDIDATE_RECALL = [_candidate_recall(k) for k in (1, 5, 30)]
+
+METRICS = [
+    LinkF1,
+    LinkPrecision,
+    LinkRecall,
+    NilStrictF1,
+    DetectionF1,
+    DetectionPrecision,
+    DetectionRecall,
+    LinkAccuracy,
+    *CANDIDATE_RECALL,
+    NormalisedLinkAccuracy,
+    WeakLinkF1,
+]

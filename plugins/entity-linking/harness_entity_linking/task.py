@@ -29,6 +29,11 @@ class EntityLinkingTask(Task):
         "el-md-precision",
         "el-md-recall",
         "el-link-acc",
+        "el-candidate-recall-at-1",
+        "el-candidate-recall-at-5",
+        "el-candidate-recall-at-30",
+        "el-link-acc-normalised",
+        "el-weak-f1",
     )
     primary_metric = "el-f1"
     default_model = "pipeline"

@@ -14,8 +14,10 @@ from harness import ConfigError, Model
 from harness_entity_linking.data import fold, normalise_alias
 from harness_entity_linking.matching import Dictionary
 from harness_entity_linking.models.common import (
+    RECALL_DEPTH,
     candidate_view,
     check_kb,
+    generated,
     load_dictionary,
     save_dictionary,
     train_dictionary,
@@ -77,6 +79,14 @@ class AliasPriorModel(Model):
                 )
         gold_links = []
         for mention, offset in item.get("gold_spans") or ():
-            scored = prior_scores(dictionary, mention, limit)
-            gold_links.append({"mention": mention, "offset": offset, "kb_id": scored[0][0] if scored else "NIL"})
+            ranked = prior_scores(dictionary, mention, max(limit, RECALL_DEPTH))
+            scored = ranked[:limit]
+            gold_links.append(
+                {
+                    "mention": mention,
+                    "offset": offset,
+                    "kb_id": scored[0][0] if scored else "NIL",
+                    **generated([e for e, _ in ranked], len(scored)),
+                }
+            )
         return {"mentions": mentions, "gold_links": gold_links}

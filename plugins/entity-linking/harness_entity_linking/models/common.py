@@ -13,6 +13,14 @@ from harness_entity_linking.matching import Dictionary
 
 DESCRIPTION_SHOWN = 80  # characters of each candidate's description kept in a prediction (for the dashboard)
 CANDIDATES_SHOWN = 5
+RECALL_DEPTH = 30  # how many generated candidates a gold link lists: candidate recall is reported at k = 1, 5, 30
+
+
+def generated(ranked: list[str], considered: int) -> dict[str, Any]:
+    """What the candidate generator offered for a gold mention, for the candidate-recall and
+    normalised-accuracy diagnostics: its ranking (the first RECALL_DEPTH, or all the linker scored)
+    and how many of them the linker scored."""
+    return {"candidates": ranked[: max(RECALL_DEPTH, considered)], "considered": considered}
 
 
 def train_dictionary(train: Any, prune_ratio: float, name: str) -> tuple[Dictionary, list[dict]]:

@@ -33,8 +33,10 @@ from harness.training import torch_threads
 from harness_entity_linking.data import NIL, fold, normalise_alias
 from harness_entity_linking.matching import Dictionary
 from harness_entity_linking.models.common import (
+    RECALL_DEPTH,
     candidate_view,
     check_kb,
+    generated,
     load_dictionary,
     save_dictionary,
     train_dictionary,
@@ -480,12 +482,17 @@ class PipelineModel(Model):
             )
         for (i, s, e), scored in zip(gold_jobs, linked[len(jobs) :], strict=True):
             best, score = max(scored, key=lambda p: p[1]) if scored else (NIL, 0.0)
+            surface = batch[i]["text"][s:e]
+            ranked = self.dictionary.candidates(
+                surface, self.config["min_seen"], max(RECALL_DEPTH, self.config["max_candidates"])
+            )
             out[i]["gold_links"].append(
                 {
-                    "mention": batch[i]["text"][s:e],
+                    "mention": surface,
                     "offset": s,
                     "kb_id": best if score >= threshold else NIL,
                     "score": round(float(score), 4),
+                    **generated(ranked, min(len(ranked), self.config["max_candidates"])),
                 }
             )
         return out

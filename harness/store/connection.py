@@ -66,8 +66,8 @@ class Connections:
             return
         if read_only and not self.path.exists():
             raise StoreError(f"no results database at {self.path} yet: run `harness run --task TASK` first")
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and not self.path.exists():
+            self._create()
         con = self._open(read_only)
         try:
             if read_only:
@@ -79,6 +79,31 @@ class Connections:
             raise
         finally:
             con.close()
+
+    def _create(self) -> None:
+        """Create the file whole under a private name, then link it into place. DuckDB creates a
+        file before it locks it, so processes that create one file at the same moment could each
+        start writing their own: one's first transactions were lost (a finished run short of a
+        batch of samples). A hard link never replaces a file another process put there first."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private = self.path.with_name(f".{self.path.name}.{os.getpid()}-{threading.get_ident()}.new")
+        try:
+            con = duckdb.connect(str(private))
+            try:
+                migrate(con, private)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            try:
+                os.link(private, self.path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # a filesystem without hard links
+                if not self.path.exists():
+                    os.replace(private, self.path)
+        finally:
+            for leftover in (private, private.with_name(private.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.timeout

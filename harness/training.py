@@ -5,7 +5,11 @@ runner hands `fit` a `TrainingCheckpoint` (through `ctx.training_checkpoint(...)
 beside the final checkpoint of the same key; `fit` saves its state every N steps or seconds
 and, on a re-run, restores it and continues from that step. The snapshot carries the global
 Python, NumPy and torch random states too, so a resumed run draws the same numbers an
-uninterrupted one would have. The runner deletes the snapshot once the final model is saved.
+uninterrupted one would have. The runner deletes the snapshots once the final model is saved.
+
+Each snapshot's file name carries its step and the sha256 of its contents, and the one before it is
+kept: a snapshot that a full disk or a bad copy damaged is set aside (renamed `*.damaged`, with a
+warning naming it) and training resumes from the previous good one, or from the start.
 
 `HARNESS_CHECKPOINT_EVERY` overrides the interval a model asks for: `25` (steps) or `30s`
 (seconds); `0` turns snapshots off.
@@ -13,9 +17,11 @@ uninterrupted one would have. The runner deletes the snapshot once the final mod
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import random
+import re
 import shutil
 import sys
 import time
@@ -27,7 +33,10 @@ from typing import Any
 
 from harness.api import ConfigError
 
-STATE_FILE = "state.pt"
+STATE_FILE = "state.pt"  # the single snapshot of earlier releases, still resumed from
+#: `state-STEP-SHA256.pt`: a snapshot's step and the hash of its contents.
+SNAPSHOT = re.compile(r"state-(\d+)-([0-9a-f]{64})\.pt")
+KEEP = 2  # the newest snapshot and the one before it
 ENV_INTERVAL = "HARNESS_CHECKPOINT_EVERY"
 
 
@@ -47,7 +56,13 @@ def interval_from_env() -> tuple[int | None, float | None] | None:
 class TrainingCheckpoint:
     """Save and restore one training loop's state; see the module docstring for the contract."""
 
-    def __init__(self, directory: Path | None, every_steps: int | None = None, every_s: float | None = 60.0) -> None:
+    def __init__(
+        self,
+        directory: Path | None,
+        every_steps: int | None = None,
+        every_s: float | None = 60.0,
+        notes: list[str] | None = None,
+    ) -> None:
         override = interval_from_env()
         if override is not None:
             every_steps, every_s = override
@@ -58,16 +73,41 @@ class TrainingCheckpoint:
         self._last_time = time.monotonic()
         #: The step the loop resumed from (0 on a fresh start): models may report it.
         self.resumed_from = 0
+        #: Warnings for the user (a damaged snapshot passed over); the runner reports them with the run.
+        self.notes = notes if notes is not None else []
 
     @property
     def path(self) -> Path | None:
-        return None if self.directory is None else self.directory / STATE_FILE
+        """The newest snapshot, if there is one."""
+        snapshots = self.snapshots()
+        return snapshots[0] if snapshots else None
+
+    def snapshots(self) -> list[Path]:
+        """The snapshots on disk, newest first (a file from an earlier release last)."""
+        if self.directory is None or not self.directory.is_dir():
+            return []
+        named = [(int(m.group(1)), p) for p in self.directory.iterdir() if (m := SNAPSHOT.fullmatch(p.name))]
+        legacy = [self.directory / STATE_FILE] if (self.directory / STATE_FILE).is_file() else []
+        return [p for _, p in sorted(named, reverse=True)] + legacy
 
     def restore(self) -> dict[str, Any] | None:
-        """The last saved payload with its "step", RNG states restored; None to start afresh."""
-        if self.path is None or not self.path.exists():
+        """The newest intact payload with its "step", RNG states restored; None to start afresh."""
+        damaged = []
+        state = None
+        for path in self.snapshots():
+            problem = _problem(path)
+            if problem is None:
+                try:
+                    state = _load(path)
+                    break
+                except Exception as exc:
+                    problem = f"cannot be loaded ({type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]})"
+            path.rename(path.with_name(path.name + ".damaged"))
+            damaged.append(f"training snapshot {path} {problem}: set aside as {path.name}.damaged")
+        resumed = f"resuming from step {int(state['step'])}" if state is not None else "training from the start"
+        self.notes += [f"{line}; {resumed}" for line in damaged]
+        if state is None:
             return None
-        state = _load(self.path)
         _set_rng_states(state.pop("_rng", {}))
         self.resumed_from = self._last_step = int(state["step"])
         self._last_time = time.monotonic()
@@ -89,14 +129,16 @@ class TrainingCheckpoint:
         return True
 
     def save(self, step: int, payload: Mapping[str, Any]) -> None:
-        """Write `{**payload, "step": step}` atomically: a kill mid-write keeps the previous one."""
+        """Write `{**payload, "step": step}` atomically, named by its hash; keep the one before it."""
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         state = {**payload, "step": int(step), "_rng": _rng_states()}
         staging = self.directory / f".{STATE_FILE}.{uuid.uuid4().hex[:6]}.tmp"
         _dump(state, staging)
-        os.replace(staging, self.directory / STATE_FILE)
+        os.replace(staging, self.directory / f"state-{int(step):09d}-{_sha256(staging)}.pt")
+        for old in self.snapshots()[KEEP:]:
+            old.unlink(missing_ok=True)
         self._last_step, self._last_time = step, time.monotonic()
 
     def clear(self) -> None:
@@ -125,6 +167,22 @@ def _set_rng_states(states: Mapping[str, Any]) -> None:
         import torch
 
         torch.set_rng_state(states["torch"])
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _problem(path: Path) -> str | None:
+    """What is wrong with a snapshot file whose name carries its hash, or None."""
+    match = SNAPSHOT.fullmatch(path.name)
+    try:
+        if match is not None and _sha256(path) != match.group(2):
+            return "does not match the sha256 in its name"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def _dump(state: Mapping[str, Any], path: Path) -> None:

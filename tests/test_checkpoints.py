@@ -135,3 +135,109 @@ def test_checkpoints_and_snapshots_of_earlier_releases_still_load(cli, tmp_path)
     TrainingCheckpoint(older).save(7, {"value": 1})
     os.replace(TrainingCheckpoint(older).path, older / STATE_FILE)
     assert TrainingCheckpoint(older).restore()["step"] == 7
+
+
+def age(path: Path, days: float) -> None:
+    """Make a checkpoint folder look last used `days` ago."""
+    import time
+
+    then = time.time() - days * 86400
+    for file in [path, *path.rglob("*")]:
+        os.utime(file, (then, then))
+
+
+def test_checkpoints_lists_what_made_each_one_and_the_runs_that_used_it(cli):
+    five = cli.json(*TRAIN, "--limit", "5")
+    all_ = cli.json(*TRAIN)
+    short = cli.json(*TRAIN, "--model-arg", "steps=20")
+    listed = cli.json("checkpoints")
+    assert len(listed) == 2
+    by_steps = {c["config"]["steps"]: c for c in listed}
+    assert sorted(by_steps[40]["runs"]) == sorted([five["run_id"], all_["run_id"]]) and by_steps[20]["runs"] == [short["run_id"]]
+    c = by_steps[40]
+    assert c["model"] == "sgd-doubler" and c["state"] == "complete" and c["train_dataset"] == "doubling-synth-v1"
+    assert c["task"] == "doubling" and c["seed"] == 0 and c["bytes"] > 2000 and 0 <= c["age_s"] < 600
+    assert Path(c["path"]) == only_checkpoint_of(cli, 40)
+
+    table = cli("checkpoints").stdout
+    assert "sgd-doubler" in table and "steps=20" in table and "doubling-synth-v1" in table and "2 checkpoint folder(s)" in table
+    cli.env["HARNESS_HOME"] = str(Path(cli.env["HARNESS_HOME"]).parent / "empty-home")
+    assert cli("checkpoints").stdout.startswith("No checkpoints in") and cli.json("checkpoints") == []
+
+
+def only_checkpoint_of(cli, steps: int) -> Path:
+    for c in cli.json("checkpoints"):
+        if c["config"]["steps"] == steps and c["state"] == "complete":
+            return Path(c["path"])
+    raise AssertionError(f"no checkpoint of steps={steps}")
+
+
+def test_prune_by_use_age_and_size_with_a_dry_run_first(cli, tmp_path):
+    cli.json(*TRAIN, "--limit", "5")
+    kept_run = cli.json(*TRAIN, "--model-arg", "steps=20", "--limit", "5")
+    old = only_checkpoint_of(cli, 40)
+    truncate(old / "model.pt")
+    cli.json(*TRAIN)  # sets the damaged one aside: unused, like a checkpoint whose runs were deleted
+    (damaged,) = [p for p in model_dir(cli).iterdir() if ".damaged-" in p.name]
+
+    looked = cli.json("checkpoints", "prune", "--unused", "--dry-run")
+    assert [c["path"] for c in looked["removed"]] == [str(damaged)] and looked["dry_run"] and damaged.exists()
+    done = cli.json("checkpoints", "prune", "--unused")
+    assert done["freed_bytes"] == looked["freed_bytes"] > 0 and not damaged.exists()
+    assert "removed 0 checkpoint folder(s)" in cli("checkpoints", "prune", "--unused").stdout
+
+    # Seen from another database, no stored run used either: --older-than picks the one left idle.
+    other = ["--db", str(tmp_path / "empty.duckdb")]
+    age(only_checkpoint_of(cli, 20), days=40)
+    aged = cli.json("checkpoints", "prune", "--older-than", "30d", "--unused", *other)
+    assert [c["runs"] for c in aged["removed"]] == [[]] and aged["removed"][0]["config"]["steps"] == 20
+    assert [c["config"]["steps"] for c in cli.json("checkpoints")] == [40]
+    assert kept_run["status"] == "finished"
+
+    # A budget: the least recently used go first until the rest fit.
+    cli.json(*TRAIN, "--model-arg", "steps=10", "--limit", "5")
+    age(only_checkpoint_of(cli, 40), days=2)
+    sizes = {c["config"]["steps"]: c["bytes"] for c in cli.json("checkpoints")}
+    fitted = cli.json("checkpoints", "prune", "--max-size", f"{sizes[10] + 100}")
+    assert [c["config"]["steps"] for c in fitted["removed"]] == [40]
+    assert [c["config"]["steps"] for c in cli.json("checkpoints")] == [10]
+
+
+def test_prune_needs_a_criterion_and_reads_sizes_and_ages(cli):
+    bare = cli("checkpoints", "prune", check=False)
+    assert bare.returncode == 2 and "--older-than" in bare.stderr and "--max-size" in bare.stderr
+    for option, value in (("--older-than", "3x"), ("--max-size", "lots")):
+        wrong = cli("checkpoints", "prune", option, value, check=False)
+        assert wrong.returncode == 2 and value in wrong.stderr and "checkpoints prune --help" in wrong.stderr
+
+    from harness.cli.checkpoints import Age, Size
+
+    assert Size().convert("2G", None, None) == 2 * 1024**3 and Size().convert("1.5MiB", None, None) == 1536 * 1024
+    assert Age().convert("12h", None, None) == 43200 and Age().convert("2w", None, None) == 14 * 86400
+
+
+@pytest.mark.slow
+def test_prune_never_removes_a_checkpoint_a_run_in_progress_uses(cli, tmp_path):
+    cli.json(*TRAIN, "--limit", "2")
+    hold = tmp_path / "hold"
+    cli.env["TOY_TRAINER_HOLD"] = str(hold)
+    running = cli.popen(*TRAIN)  # loads the checkpoint, then waits inside predict
+    try:
+        started = Path(f"{hold}.started")
+        for _ in range(1200):
+            if started.exists() or running.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.05)
+        assert started.exists(), running.communicate()
+        del cli.env["TOY_TRAINER_HOLD"]
+        other = ["--db", str(tmp_path / "empty.duckdb")]  # no stored run knows it: only the lock protects it
+        blocked = cli.json("checkpoints", "prune", "--unused", *other)
+        assert blocked["removed"] == [] and "in progress" in blocked["kept"][0]["why"]
+        assert only_checkpoint(cli).exists()
+    finally:
+        hold.touch()
+        out, err = running.communicate(timeout=120)
+    assert running.returncode == 0, err
+    assert len(cli.json("checkpoints", "prune", "--unused", *other)["removed"]) == 1

@@ -25,10 +25,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.paths import default_home
-from harness.records import to_json
+from harness.records import RunRecord, to_json
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 #: The manifest, written last: a folder without it is not a checkpoint (yet).
 MANIFEST = ".complete"
@@ -108,6 +111,11 @@ def verify(directory: Path) -> str | None:
         except OSError as exc:
             return f"{file} cannot be read ({exc.strerror or exc})"
     return None
+
+
+def mark_used(directory: Path) -> None:
+    """Stamp the manifest with the time of this load: `prune --older-than` counts from the last use."""
+    os.utime(directory / MANIFEST)
 
 
 def unloadable(directory: Path, exc: Exception) -> str:
@@ -217,3 +225,15 @@ def remove(path: Path) -> None:
     doomed = path.with_name(f"{path.name}{DELETING}{os.getpid()}")
     path.rename(doomed)
     shutil.rmtree(doomed)
+
+
+def used_by(store: Store, models: list[str]) -> dict[tuple[str, str], list[RunRecord]]:
+    """The stored runs of these models that trained or loaded a checkpoint, by (model, checkpoint key)."""
+    found: dict[tuple[str, str], list[RunRecord]] = {}
+    if not models or not store.exists():
+        return found
+    for run in store.runs(model=models):
+        if run.train_fingerprint is not None:
+            checkpoint_key = key(run.model, run.model_config, run.train_fingerprint, run.seed, run.task, run.task_version)
+            found.setdefault((run.model, checkpoint_key), []).append(run)
+    return found

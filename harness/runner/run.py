@@ -451,6 +451,7 @@ class Runner:
                 if problem is None:
                     try:
                         model.load(directory)
+                        checkpoints.mark_used(directory)
                         return
                     except Exception as exc:
                         problem = checkpoints.unloadable(directory, exc)

@@ -5,13 +5,17 @@ global RNG plus injected noise, so a resumed run matches an uninterrupted one on
 snapshot restored the weights, the optimiser and the random state. Its checkpoint is a torch file
 (`model.pt`, about 2 KB: the weight and the loss of every step), as real models' are.
 `TOY_TRAINER_DIE_AT=N`
-SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs.
+SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs;
+`TOY_TRAINER_HOLD=path` makes `predict` create `path.started` and wait until `path` exists (a run
+caught in progress).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 from harness import Model, hookimpl
 
@@ -71,6 +75,12 @@ class SgdDoubler(Model):
         self.w = torch.load(directory / "model.pt")["w"]
 
     def predict(self, batch, ctx):
+        hold = os.environ.get("TOY_TRAINER_HOLD")
+        if hold:
+            Path(hold + ".started").touch()
+            deadline = time.monotonic() + 60
+            while not Path(hold).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
         return [float(self.w.detach()) * item["x"] for item in batch]
 
 

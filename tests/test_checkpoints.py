@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -139,8 +140,6 @@ def test_checkpoints_and_snapshots_of_earlier_releases_still_load(cli, tmp_path)
 
 def age(path: Path, days: float) -> None:
     """Make a checkpoint folder look last used `days` ago."""
-    import time
-
     then = time.time() - days * 86400
     for file in [path, *path.rglob("*")]:
         os.utime(file, (then, then))
@@ -227,8 +226,6 @@ def test_prune_never_removes_a_checkpoint_a_run_in_progress_uses(cli, tmp_path):
         for _ in range(1200):
             if started.exists() or running.poll() is not None:
                 break
-            import time
-
             time.sleep(0.05)
         assert started.exists(), running.communicate()
         del cli.env["TOY_TRAINER_HOLD"]
@@ -238,6 +235,6 @@ def test_prune_never_removes_a_checkpoint_a_run_in_progress_uses(cli, tmp_path):
         assert only_checkpoint(cli).exists()
     finally:
         hold.touch()
-        out, err = running.communicate(timeout=120)
+        _, err = running.communicate(timeout=120)
     assert running.returncode == 0, err
     assert len(cli.json("checkpoints", "prune", "--unused", *other)["removed"]) == 1

@@ -63,5 +63,5 @@ def legacy_note() -> str | None:
     new = _xdg("XDG_DATA_HOME", ".local/share") / APP
     return (
         f"note: results are in {old}, where earlier releases kept them; data now belongs in {new}: "
-        f"`mv {old} {new}` moves them (or set HARNESS_HOME={old} to keep them and silence this note)"
+        f"`mkdir -p {new.parent} && mv {old} {new}` moves them (or set HARNESS_HOME={old} to keep them and silence this note)"
     )

@@ -94,12 +94,13 @@ def _inventory(db: Path | None) -> list[dict[str, Any]]:
 @json_option
 @click.pass_context
 def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
-    """List trained model checkpoints: model, configuration, training data, size, age, runs.
+    """List trained model checkpoints.
 
-    Trained models are kept under the harness home (`harness info` prints where) and loaded by
-    every later run with the same configuration, training data, seed and task. RUNS counts the
-    stored runs that trained or loaded each one (from the database of --db). `harness
-    checkpoints prune` frees space.
+    Each with its model, configuration, training data, size, last use and runs. Trained models
+    are kept under the harness home (`harness info` prints where) and loaded by every later run
+    with the same configuration, training data, seed and task. RUNS counts the stored runs that
+    trained or loaded each one (from the database of --db). `harness checkpoints prune` frees
+    space.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -136,7 +137,7 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
 @db_option
 @json_option
 def prune(older_than: float | None, unused: bool, max_size: int | None, dry_run: bool, db: Path | None, as_json: bool) -> None:
-    """Remove checkpoints to free space; a run that uses one keeps it.
+    """Remove checkpoints to free space.
 
     A checkpoint is removed when it matches every filter given (--older-than, --unused); with
     --max-size, only as many of those as it takes to fit the budget, least recently used first.

@@ -16,9 +16,9 @@ from harness.cli.resolve import open_store
 @db_option
 @json_option
 def info(db: Path | None, as_json: bool) -> None:
-    """Show versions, every path the harness uses, the database and its counts.
+    """Show versions, paths and database counts.
 
-    Where results, checkpoints, caches and configuration live (the XDG data and config homes
+    Every path the harness uses: where results, checkpoints, caches and configuration live (the XDG data and config homes
     unless HARNESS_HOME or HARNESS_DB say otherwise), the database's schema version, and how
     many runs, metrics, samples and artifacts it holds.
     """

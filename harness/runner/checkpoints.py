@@ -1,13 +1,10 @@
-"""Trained-model checkpoints: where they live, what they hold, and whether they are still intact.
+"""Trained-model checkpoints: where they live, their keys, which runs use them, and pruning them.
 
 A model that trains saves itself once under `$HARNESS_HOME/checkpoints/MODEL/KEY/`; every later run
-with the same configuration, training data, seed and task loads it instead of training again. A
-checkpoint that a full disk or an interrupted copy cut short would otherwise fail every later run
-with the model library's own error, naming no file. So the folder's manifest (`.complete`, written
-last) records a sha256 and size per file, and `verify` checks them before a load: a damaged folder
-is moved aside (renamed, never deleted: it may be all that is left of a long training) and the
-model trains again. A manifest left empty by an older harness holds no hashes; such a checkpoint is
-trusted until its load fails, which is handled the same way.
+with the same configuration, training data, seed and task loads it instead of training again.
+Sealing a folder with its files' hashes and loading it back with a check (a damaged folder set
+aside, the model trained again) is `harness.training.seal` and `load_sealed`, public so that a
+plugin keeping a cache of its own does it the same way.
 
 `in_use` is held by every run that trains or loads a checkpoint, from the load to its last
 prediction; `harness checkpoints prune` removes only folders it can claim (`claim`).
@@ -16,7 +13,6 @@ prediction; `harness checkpoints prune` removes only folders it can claim (`clai
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -29,15 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from harness.paths import default_home
 from harness.records import RunRecord, to_json
+from harness.training import DAMAGED, MANIFEST, manifest
 
 if TYPE_CHECKING:
     from harness.store import Store
 
-#: The manifest, written last: a folder without it is not a checkpoint (yet).
-MANIFEST = ".complete"
-#: Suffixes of the folders beside checkpoints: a training's snapshots, a save or a delete in progress,
-#: one set aside as damaged.
-PARTIAL, STAGING, DELETING, DAMAGED = ".partial", ".tmp-", ".deleting-", ".damaged-"
+#: Suffixes of the folders beside checkpoints: a training's snapshots, a save or a delete in progress
+#: (a folder set aside as damaged ends in `harness.training.DAMAGED` and a time).
+PARTIAL, STAGING, DELETING = ".partial", ".tmp-", ".deleting-"
 
 
 def root() -> Path:
@@ -60,82 +55,6 @@ def key(model: str, config: Any, train_fingerprint: str, seed: int, task: str, t
 
 def folder(model: str, checkpoint_key: str) -> Path:
     return root() / model / checkpoint_key
-
-
-def sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST)
-
-
-def write_manifest(directory: Path, about: dict[str, Any]) -> None:
-    """Record what was trained and every file's hash; written last, so its presence means complete."""
-    files = {str(p.relative_to(directory)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in _files(directory)}
-    manifest = {**about, "created": datetime.now(UTC).isoformat(timespec="seconds"), "files": files}
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-
-
-def manifest(directory: Path) -> dict[str, Any]:
-    """The manifest's contents; {} for one written empty by an older harness or unreadable."""
-    try:
-        data = json.loads((directory / MANIFEST).read_text() or "{}")
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def verify(directory: Path) -> str | None:
-    """What is wrong with the checkpoint in `directory` (naming the file), or None when it is intact."""
-    path = directory / MANIFEST
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        return f"{path} cannot be read ({exc.strerror or exc})"
-    if not text.strip():
-        return None  # written by an older harness: no hashes to check
-    try:
-        files = json.loads(text)["files"]
-    except (ValueError, KeyError, TypeError):
-        return f"{path} is not a checkpoint manifest"
-    for name, expected in sorted(files.items()):
-        file = directory / name
-        try:
-            size = file.stat().st_size
-            if size != expected["bytes"]:
-                return f"{file} has {size:,} bytes, {expected['bytes']:,} when it was saved"
-            if sha256(file) != expected["sha256"]:
-                return f"{file} does not match the sha256 recorded when it was saved"
-        except OSError as exc:
-            return f"{file} cannot be read ({exc.strerror or exc})"
-    return None
-
-
-def mark_used(directory: Path) -> None:
-    """Stamp the manifest with the time of this load: `prune --older-than` counts from the last use."""
-    os.utime(directory / MANIFEST)
-
-
-def unloadable(directory: Path, exc: Exception) -> str:
-    """The problem line for a checkpoint whose `Model.load` raised: names the file when there is one."""
-    files = _files(directory)
-    where = files[0] if len(files) == 1 else directory
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{where} cannot be loaded ({type(exc).__name__}: {first})"
-
-
-def set_aside(directory: Path) -> Path:
-    """Rename a damaged checkpoint folder out of the way (kept for the user to inspect or delete)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    target = directory.with_name(f"{directory.name}{DAMAGED}{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = directory.with_name(f"{directory.name}{DAMAGED}{stamp}-{n}")
-    directory.rename(target)
-    return target
 
 
 def _lock_file(model: str, checkpoint_key: str) -> Path:

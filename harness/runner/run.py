@@ -31,7 +31,7 @@ from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.runner import checkpoints, fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
 from harness.store import RunStore, utcnow
-from harness.training import interval_from_env
+from harness.training import MANIFEST, interval_from_env, load_sealed, seal
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
 EMBEDDED = "embedded"
@@ -446,17 +446,9 @@ class Runner:
         # Runs in other processes (a sweep's workers) may need the same checkpoint: the first
         # trains it under the lock, the others wait and load it instead of training it again.
         with FileLock(str(checkpoints.locks() / f"checkpoint-{model.name}-{key}.lock")):
-            if (directory / checkpoints.MANIFEST).exists():
-                problem = checkpoints.verify(directory)
-                if problem is None:
-                    try:
-                        model.load(directory)
-                        checkpoints.mark_used(directory)
-                        return
-                    except Exception as exc:
-                        problem = checkpoints.unloadable(directory, exc)
-                aside = checkpoints.set_aside(directory)
-                ctx.notes.append(f"checkpoint {problem}: moved aside to {aside.name}; training {model.name} again")
+            then = f"training {model.name} again"
+            if (directory / MANIFEST).exists() and load_sealed(directory, model.load, ctx.notes, then):
+                return
             about = {
                 "model": model.name,
                 "config": model.config,
@@ -475,7 +467,7 @@ class Runner:
         staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
         staging.mkdir(parents=True)
         model.save(staging)
-        checkpoints.write_manifest(staging, about)
+        seal(staging, about)
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)

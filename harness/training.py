@@ -250,8 +250,9 @@ def _set_aside(directory: Path) -> Path:
     return target
 
 
-def _first_line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+def _first_line(exc: BaseException, limit: int = 120) -> str:
+    line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {line if len(line) <= limit else line[: limit - 3] + '...'}"
 
 
 def _rng_states() -> dict[str, Any]:

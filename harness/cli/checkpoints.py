@@ -98,7 +98,8 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
 
     Each with its model, configuration, training data, size, last use and runs. Trained models
     are kept under the harness home (`harness info` prints where) and loaded by every later run
-    with the same configuration, training data, seed and task. RUNS counts the stored runs that
+    with the same configuration, training data, seed and task. The table shows the arguments
+    that differ from the model's defaults (--json has them all); RUNS counts the stored runs that
     trained or loaded each one (from the database of --db). `harness checkpoints prune` frees
     space.
     """
@@ -112,9 +113,12 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
 
         click.echo(f"No checkpoints in {root()}.")
         return
+    from harness.cli.resolve import open_registry
+
+    models = open_registry().models
     shown = table(None, ["model", "key", "state", "configuration", "trained on", "size", "last used", "runs"])
     for c in listed:
-        config = ", ".join(f"{k}={v}" for k, v in sorted((c["config"] or {}).items())) or "-"
+        config = _config_text(c["config"], models[c["model"]].obj.defaults if c["model"] in models else None)
         runs = f"{len(c['runs'])}: {', '.join(c['runs'][:3])}{', ...' if len(c['runs']) > 3 else ''}" if c["runs"] else "0"
         trained = f"{c['train_dataset']} ({c['task']})" if c["train_dataset"] else "-"
         size, age = human_size(c["bytes"]), human_age(c["age_s"])
@@ -123,6 +127,16 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
     out.print(shown)
     total = sum(c["bytes"] for c in listed)
     out.print(f"{len(listed)} checkpoint folder(s), {human_size(total)} in all")
+
+
+def _config_text(config: dict[str, Any] | None, defaults: dict[str, Any] | None) -> str:
+    """The arguments that differ from the model's defaults (all of them when it is not installed)."""
+    if config is None:
+        return "-"
+    if defaults is not None:
+        changed = {k: v for k, v in config.items() if k not in defaults or str(defaults[k]) != str(v)}
+        return ", ".join(f"{k}={v}" for k, v in sorted(changed.items())) or "defaults"
+    return ", ".join(f"{k}={v}" for k, v in sorted(config.items())) or "-"
 
 
 @checkpoints.command()

@@ -86,3 +86,12 @@ def test_the_dashboard_watches_no_files(cli, monkeypatch):
     assert command[command.index("--server.fileWatcherType") + 1] == "none"
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["fileWatcherType"] == "none"
+
+
+def test_a_ray_sweep_with_nothing_to_compute_does_not_report_an_empty_cluster():
+    """Every run of the grid already stored: Ray is never reached, and the sweep says so rather than
+    reporting a cluster of 0 CPUs."""
+    from harness.sweep.executors.ray_cluster import RayExecutor
+
+    line = RayExecutor(address="10.0.0.5:6379").describe()
+    assert line == "ray (10.0.0.5:6379; not started: nothing to compute)"

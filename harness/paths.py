@@ -57,8 +57,10 @@ def default_home() -> Path:
 
 def legacy_note() -> str | None:
     """One line on moving results out of an earlier release's home, when they are still there."""
+    if os.environ.get("HARNESS_HOME"):
+        return None
     old = legacy_home()
-    if old is None or os.environ.get("HARNESS_HOME"):
+    if old is None:
         return None
     new = _xdg("XDG_DATA_HOME", ".local/share") / APP
     return (

@@ -48,8 +48,14 @@ def locks() -> Path:
 
 def key(model: str, config: Any, train_fingerprint: str, seed: int, task: str, task_version: str) -> str:
     """Everything that decides what a training produces; stored runs recompute it to find theirs."""
-    fields = {"model": model, "config": config, "train": train_fingerprint, "seed": seed, "task": task}
-    fields["task_version"] = task_version
+    fields = {
+        "model": model,
+        "config": config,
+        "train": train_fingerprint,
+        "seed": seed,
+        "task": task,
+        "task_version": task_version,
+    }
     return hashlib.sha256(to_json(fields).encode()).hexdigest()[:20]
 
 

@@ -1,33 +1,54 @@
-"""Resumable training: periodic snapshots of a `Model.fit` loop, owned by the runner.
+"""Resumable training: periodic snapshots of a `Model.fit` loop, owned by the runner; sealed checkpoints.
 
 A model that trains for minutes should not lose every step to Ctrl-C or a killed process. The
 runner hands `fit` a `TrainingCheckpoint` (through `ctx.training_checkpoint(...)`) that lives
 beside the final checkpoint of the same key; `fit` saves its state every N steps or seconds
 and, on a re-run, restores it and continues from that step. The snapshot carries the global
 Python, NumPy and torch random states too, so a resumed run draws the same numbers an
-uninterrupted one would have. The runner deletes the snapshot once the final model is saved.
+uninterrupted one would have. The runner deletes the snapshots once the final model is saved.
+
+Each snapshot's file name carries its step and the sha256 of its contents, and the one before it is
+kept: a snapshot that a full disk or a bad copy damaged is set aside (renamed `*.damaged`, with a
+warning naming it) and training resumes from the previous good one, or from the start.
 
 `HARNESS_CHECKPOINT_EVERY` overrides the interval a model asks for: `25` (steps) or `30s`
 (seconds); `0` turns snapshots off.
+
+A finished model's checkpoint folder is sealed (`seal`: a manifest of each file's size and sha256,
+written last) and loaded back through `load_sealed`, which checks the hashes first: a checkpoint
+that a full disk or an interrupted copy cut short would otherwise fail every later run with the
+model library's own error, naming no file. The runner does this for every model that trains; a
+plugin that keeps a cache of its own (a network shared by several models) calls the same two.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import pickle
 import random
+import re
 import shutil
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.api import ConfigError
 
-STATE_FILE = "state.pt"
+STATE_FILE = "state.pt"  # the single snapshot of earlier releases, still resumed from
+#: `state-STEP-SHA256.pt`: a snapshot's step and the hash of its contents.
+SNAPSHOT = re.compile(r"state-(\d+)-([0-9a-f]{64})\.pt")
+KEEP = 2  # the newest snapshot and the one before it
+#: A sealed checkpoint folder's manifest, written last: a folder without it is not complete.
+MANIFEST = ".complete"
+#: What a damaged checkpoint folder's name gets, with the time it was set aside.
+DAMAGED = ".damaged-"
 ENV_INTERVAL = "HARNESS_CHECKPOINT_EVERY"
 
 
@@ -47,7 +68,13 @@ def interval_from_env() -> tuple[int | None, float | None] | None:
 class TrainingCheckpoint:
     """Save and restore one training loop's state; see the module docstring for the contract."""
 
-    def __init__(self, directory: Path | None, every_steps: int | None = None, every_s: float | None = 60.0) -> None:
+    def __init__(
+        self,
+        directory: Path | None,
+        every_steps: int | None = None,
+        every_s: float | None = 60.0,
+        notes: list[str] | None = None,
+    ) -> None:
         override = interval_from_env()
         if override is not None:
             every_steps, every_s = override
@@ -58,16 +85,41 @@ class TrainingCheckpoint:
         self._last_time = time.monotonic()
         #: The step the loop resumed from (0 on a fresh start): models may report it.
         self.resumed_from = 0
+        #: Warnings for the user (a damaged snapshot passed over); the runner reports them with the run.
+        self.notes = notes if notes is not None else []
 
     @property
     def path(self) -> Path | None:
-        return None if self.directory is None else self.directory / STATE_FILE
+        """The newest snapshot, if there is one."""
+        snapshots = self.snapshots()
+        return snapshots[0] if snapshots else None
+
+    def snapshots(self) -> list[Path]:
+        """The snapshots on disk, newest first (a file from an earlier release last)."""
+        if self.directory is None or not self.directory.is_dir():
+            return []
+        named = [(int(m.group(1)), p) for p in self.directory.iterdir() if (m := SNAPSHOT.fullmatch(p.name))]
+        legacy = [self.directory / STATE_FILE] if (self.directory / STATE_FILE).is_file() else []
+        return [p for _, p in sorted(named, reverse=True)] + legacy
 
     def restore(self) -> dict[str, Any] | None:
-        """The last saved payload with its "step", RNG states restored; None to start afresh."""
-        if self.path is None or not self.path.exists():
+        """The newest intact payload with its "step", RNG states restored; None to start afresh."""
+        damaged = []
+        state = None
+        for path in self.snapshots():
+            problem = _problem(path)
+            if problem is None:
+                try:
+                    state = _load(path)
+                    break
+                except Exception as exc:
+                    problem = f"cannot be loaded ({_first_line(exc)})"
+            path.rename(path.with_name(path.name + ".damaged"))
+            damaged.append(f"training snapshot {path} {problem}: set aside as {path.name}.damaged")
+        resumed = f"resuming from step {int(state['step'])}" if state is not None else "training from the start"
+        self.notes += [f"{line}; {resumed}" for line in damaged]
+        if state is None:
             return None
-        state = _load(self.path)
         _set_rng_states(state.pop("_rng", {}))
         self.resumed_from = self._last_step = int(state["step"])
         self._last_time = time.monotonic()
@@ -89,20 +141,118 @@ class TrainingCheckpoint:
         return True
 
     def save(self, step: int, payload: Mapping[str, Any]) -> None:
-        """Write `{**payload, "step": step}` atomically: a kill mid-write keeps the previous one."""
+        """Write `{**payload, "step": step}` atomically, named by its hash; keep the one before it."""
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         state = {**payload, "step": int(step), "_rng": _rng_states()}
         staging = self.directory / f".{STATE_FILE}.{uuid.uuid4().hex[:6]}.tmp"
         _dump(state, staging)
-        os.replace(staging, self.directory / STATE_FILE)
+        os.replace(staging, self.directory / f"state-{int(step):09d}-{sha256(staging)}.pt")
+        for old in self.snapshots()[KEEP:]:
+            old.unlink(missing_ok=True)
         self._last_step, self._last_time = step, time.monotonic()
 
     def clear(self) -> None:
         """Delete the snapshot: the runner calls it once the final model is saved."""
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's contents."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def seal(directory: Path, about: Mapping[str, Any] | None = None) -> None:
+    """Mark a saved checkpoint folder complete: a manifest of each file's size and sha256, with
+    `about` (what was trained), written after every file is."""
+    files = {str(p.relative_to(directory)): {"sha256": sha256(p), "bytes": p.stat().st_size} for p in _files(directory)}
+    data = {**(about or {}), "created": datetime.now(UTC).isoformat(timespec="seconds"), "files": files}
+    (directory / MANIFEST).write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def manifest(directory: Path) -> dict[str, Any]:
+    """A sealed folder's manifest; {} for one an earlier release left empty, or an unreadable one."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def verify(directory: Path) -> str | None:
+    """What is wrong with a sealed folder, naming the file; None when every file matches its hash.
+
+    A manifest an earlier release left empty holds no hashes: such a folder is trusted until its
+    load fails (`load_sealed`)."""
+    path = directory / MANIFEST
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or exc})"
+    if not text.strip():
+        return None
+    try:
+        files = json.loads(text)["files"]
+        expected_files = sorted(files.items())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"{path} is not a checkpoint manifest"
+    for name, expected in expected_files:
+        file = directory / name
+        try:
+            size = file.stat().st_size
+            if size != expected["bytes"]:
+                return f"{file} has {size:,} bytes, {expected['bytes']:,} when it was saved"
+            if sha256(file) != expected["sha256"]:
+                return f"{file} does not match the sha256 recorded when it was saved"
+        except OSError as exc:
+            return f"{file} cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def load_sealed(directory: Path, load: Callable[[Path], None], notes: list[str], then: str = "training again") -> bool:
+    """Load a sealed checkpoint folder through `load` (a model's own); True when it loaded.
+
+    Its files are checked against their hashes first. A folder that fails the check, or whose
+    `load` raises, is renamed aside (`NAME.damaged-TIME`: never deleted, it may be all that is left
+    of a long training) with one line in `notes` naming the file and saying `then` what happens;
+    the caller trains again. A load also stamps the manifest's time: `harness checkpoints prune
+    --older-than` counts from a checkpoint's last use.
+    """
+    problem = verify(directory)
+    if problem is None:
+        try:
+            load(directory)
+            os.utime(directory / MANIFEST)
+            return True
+        except Exception as exc:
+            files = _files(directory)
+            problem = f"{files[0] if len(files) == 1 else directory} cannot be loaded ({_first_line(exc)})"
+    aside = _set_aside(directory)
+    notes.append(f"checkpoint {problem}: moved aside to {aside.name}; {then}")
+    return False
+
+
+def _set_aside(directory: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = directory.with_name(f"{directory.name}{DAMAGED}{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = directory.with_name(f"{directory.name}{DAMAGED}{stamp}-{n}")
+    directory.rename(target)
+    return target
+
+
+def _first_line(exc: BaseException, limit: int = 120) -> str:
+    line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {line if len(line) <= limit else line[: limit - 3] + '...'}"
 
 
 def _rng_states() -> dict[str, Any]:
@@ -125,6 +275,17 @@ def _set_rng_states(states: Mapping[str, Any]) -> None:
         import torch
 
         torch.set_rng_state(states["torch"])
+
+
+def _problem(path: Path) -> str | None:
+    """What is wrong with a snapshot file whose name carries its hash, or None."""
+    match = SNAPSHOT.fullmatch(path.name)
+    try:
+        if match is not None and sha256(path) != match.group(2):
+            return "does not match the sha256 in its name"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def _dump(state: Mapping[str, Any], path: Path) -> None:

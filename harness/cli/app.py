@@ -14,6 +14,7 @@ import click
 
 from harness.api import ConfigError, HarnessError
 from harness.cli import resolve
+from harness.cli.checkpoints import checkpoints
 from harness.cli.dashboard import dashboard
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
@@ -47,6 +48,7 @@ for command in (
     new_plugin,
     sweep,
     sweeps,
+    checkpoints,
 ):
     cli.add_command(command)
 

@@ -49,6 +49,10 @@ def dashboard(port: int, host: str, headless: bool, db: Path | None) -> None:
         "false",  # no first-run prompt
         "--client.toolbarMode",
         "viewer",
+        # An installed dashboard has no source to reload; watching the folder tree (a checkout with its
+        # virtual environment) overflowed inotify's queue and filled the log with one line per event.
+        "--server.fileWatcherType",
+        "none",
         "--",
         "--db",
         str(path),

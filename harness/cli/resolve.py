@@ -9,17 +9,27 @@ import click
 from harness.names import unknown_name
 
 _warned = False
+_noted = False
 
 
 def forget_warnings() -> None:
-    """The next `open_registry` warns about broken plugins again (a fresh CLI process's state)."""
-    global _warned
-    _warned = False
+    """The next `open_registry` warns about broken plugins again, and the next `open_store` notes results
+    in an earlier release's home again (a fresh CLI process's state)."""
+    global _warned, _noted
+    _warned = _noted = False
 
 
 def open_store(db: Path | None):
+    """The results store; the first call notes (one line) results left in an earlier release's home."""
+    global _noted
+    from harness.paths import legacy_note
     from harness.store import Store
 
+    if not _noted:
+        _noted = True
+        note = legacy_note()
+        if note is not None:
+            click.echo(note, err=True)
     return Store(db)
 
 

@@ -35,7 +35,15 @@ def runs_command(task_name: str | None, status: str | None, limit: int, db: Path
         listed.add_row(
             r.run_id, r.task, r.model, f"{r.dataset}/{r.split}", r.status, score, r.started_at.strftime("%Y-%m-%d %H:%M:%S")
         )
-    console().print(listed if records else f"No runs in {store.path}.")
+    if records:
+        return console().print(listed)
+    stored = store.count_runs() if store.exists() else 0
+    if stored and (task_name or status):
+        filters = (f"--task {task_name}" if task_name else "", f"--status {status}" if status else "")
+        wanted = " and ".join(f for f in filters if f)
+        click.echo(f"No runs match {wanted} ({stored} run(s) in {store.path}).")
+    else:
+        click.echo(f"No runs in {store.path}.")
 
 
 def _descriptions(run, store) -> dict[str, str]:

@@ -114,4 +114,4 @@ def _print_outcome(outcome) -> None:
     if run_.metrics:
         out.print(metrics_table(run_.metrics))
     for warning in outcome.warnings:
-        out.print(Text.assemble(("warning: ", "yellow"), warning))
+        out.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)  # one line, for grep and logs

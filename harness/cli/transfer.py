@@ -44,7 +44,10 @@ def import_command(directories: tuple[Path, ...], db: Path | None) -> None:
     Adds the runs of one or several directories in one transaction; runs already stored as
     finished are skipped, unfinished ones with the same id replaced.
     """
-    from harness.store.transfer import import_runs
+    from harness.store.transfer import exported_runs, import_runs
 
-    added = import_runs(open_store(db), list(directories))
-    click.echo(f"imported {added} new run(s) into {open_store(db).path}")
+    store = open_store(db)
+    added = import_runs(store, list(directories))
+    skipped = exported_runs(list(directories)) - added
+    present = f"; skipped {skipped} already present" if skipped else ""
+    click.echo(f"imported {added} new run(s) into {store.path}{present}")

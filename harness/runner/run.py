@@ -17,6 +17,7 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,13 @@ from typing import Any
 from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, Task
 from harness.context import RunContext
 from harness.names import suggest, unknown_name
-from harness.paths import default_home
 from harness.plugins.registry import Registry, call_lifecycle
 from harness.progress import progress_bar
 from harness.records import Artifact, RunRecord, SampleRecord, to_json
-from harness.runner import fingerprints, predictions
+from harness.runner import checkpoints, fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
 from harness.store import RunStore, utcnow
-from harness.training import interval_from_env
+from harness.training import MANIFEST, interval_from_env, load_sealed, seal
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
 EMBEDDED = "embedded"
@@ -257,7 +257,7 @@ class Runner:
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
         artifacts: list[Artifact] = []
         try:
-            self._evaluate(task, model, run, rows, ids, request, train, clock)
+            self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
             notes, artifacts = self._finish(task, run, replaces, clock)
             warnings += notes
         except Exception as exc:
@@ -370,11 +370,31 @@ class Runner:
         request: RunRequest,
         train: TrainData | None,
         clock: _Clock,
+        notes: list[str],
     ) -> None:
+        """Train or load the model when it trains, then predict and score every sample not yet stored."""
         seed_everything(request.seed)
         ctx = RunContext(task=task.name, seed=request.seed)
-        if train is not None:
-            self._fit(task, model, ctx, request, train)
+        with ExitStack() as using:
+            if train is not None:  # the checkpoint stays in use (safe from prune) until the last prediction
+                using.enter_context(checkpoints.in_use(model.name, self._checkpoint_key(task, model, request, train)))
+                try:
+                    self._fit(task, model, ctx, request, train)
+                finally:
+                    notes.extend(ctx.notes)
+            self._predict(task, model, run, rows, ids, request, ctx, clock)
+
+    def _predict(
+        self,
+        task: Task,
+        model: Model,
+        run: RunRecord,
+        rows: list[dict],
+        ids: list[str],
+        request: RunRequest,
+        ctx: RunContext,
+        clock: _Clock,
+    ) -> None:
         done = self.store.sample_ids(run.run_id)
         todo = [i for i, sample_id in enumerate(ids) if sample_id not in done]
         metrics = [self.registry.metrics[name].obj() for name in task.metrics]
@@ -429,40 +449,41 @@ class Runner:
             fingerprints.remember(type(task), plugin_version, task.train_split, None, train.fingerprint)
         return train
 
+    def _checkpoint_key(self, task: Task, model: Model, request: RunRequest, train: TrainData) -> str:
+        return checkpoints.key(model.name, model.config, train.fingerprint, request.seed, task.name, task.version)
+
     def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
-        key = _hash(
-            {
-                "model": model.name,
-                "config": model.config,
-                "train": train.fingerprint,
-                "seed": request.seed,
-                "task": task.name,
-                "task_version": task.version,
-            }
-        )
-        directory = default_home() / "checkpoints" / model.name / key
+        """Load the model's checkpoint, or train and save it; a damaged one is set aside and retrained."""
+        key = self._checkpoint_key(task, model, request, train)
+        directory = checkpoints.folder(model.name, key)
         ctx.checkpoint_dir = directory
         from filelock import FileLock
 
         # Runs in other processes (a sweep's workers) may need the same checkpoint: the first
         # trains it under the lock, the others wait and load it instead of training it again.
-        # Locks live apart from the checkpoints, whose folders hold nothing but checkpoints.
-        locks = default_home() / "locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(locks / f"checkpoint-{model.name}-{key}.lock")):
-            if (directory / ".complete").exists():
-                model.load(directory)
+        with FileLock(str(checkpoints.locks() / f"checkpoint-{model.name}-{key}.lock")):
+            then = f"training {model.name} again"
+            if (directory / MANIFEST).exists() and load_sealed(directory, model.load, ctx.notes, then):
                 return
-            self._train(model, train, ctx, directory, key)
+            about = {
+                "model": model.name,
+                "config": model.config,
+                "task": task.name,
+                "task_version": task.version,
+                "seed": request.seed,
+                "train_dataset": train.dataset,
+                "train_fingerprint": train.fingerprint,
+            }
+            self._train(model, train, ctx, directory, key, about)
 
-    def _train(self, model: Model, train: TrainData, ctx: RunContext, directory: Path, key: str) -> None:
+    def _train(self, model: Model, train: TrainData, ctx: RunContext, directory: Path, key: str, about: dict[str, Any]) -> None:
         # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
-        ctx.training_dir = directory.with_name(f"{key}.partial")
+        ctx.training_dir = directory.with_name(f"{key}{checkpoints.PARTIAL}")
         model.fit(train.rows, ctx)
-        staging = directory.with_name(f"{key}.tmp-{uuid.uuid4().hex[:6]}")
+        staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
         staging.mkdir(parents=True)
         model.save(staging)
-        (staging / ".complete").touch()
+        seal(staging, about)
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)

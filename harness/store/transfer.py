@@ -105,6 +105,16 @@ def import_runs(store: Store, directory: Path | Sequence[Path], replaces: Sequen
         ) from exc
 
 
+def exported_runs(directories: Sequence[Path]) -> int:
+    """How many runs the exports in `directories` hold (an import reports the ones it skipped)."""
+    con = duckdb.connect()
+    try:
+        files = [str(folder / "runs.parquet") for folder in directories]
+        return int(con.execute("SELECT count(*) FROM read_parquet(?, union_by_name = true)", [files]).fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def _unreadable(paths: list[str]) -> str | None:
     """The first file that cannot be read whole (only looked for once an import has failed)."""
     con = duckdb.connect()

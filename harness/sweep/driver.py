@@ -121,39 +121,70 @@ class SweepReport:
 # -- planning ---------------------------------------------------------------------------------
 
 
-def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
-    """The grid's requests in a stable order; unknown names fail here, with the closest suggested."""
+def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) -> list[RunRequest]:
+    """The grid's requests in a stable order; unknown names fail here, with the closest suggested.
+
+    A name in `tasks` that no selected model serves is refused; a task of a group that none
+    serves is left out with a line in `notes`, so the grid never shrinks silently."""
     tasks: list[str] = []
+    named: dict[str, list[str]] = {}  # each name given -> its tasks
     for name in spec.tasks:
-        tasks += [t for t in resolve_tasks(registry, name) if t not in tasks]
+        try:
+            named[name] = resolve_tasks(registry, name)
+        except ConfigError as exc:
+            raise ConfigError(spec.located("tasks", str(exc))) from None
+        tasks += [t for t in named[name] if t not in tasks]
     task_classes = {t: registry.tasks[t].obj for t in tasks}
     if spec.models is None:
         pairs = [(t, m) for t in tasks for m in registry.models_for(task_classes[t])]
     else:
         for model in spec.models:
             if model not in registry.models:
-                raise ConfigError(f"unknown model {model!r}{suggest(model, sorted(registry.models))}")
+                raise ConfigError(spec.located("models", f"unknown model {model!r}{suggest(model, sorted(registry.models))}"))
             if not any(registry.models[model].obj.serves(cls) for cls in task_classes.values()):
-                raise ConfigError(f"model {model!r} serves none of the sweep's tasks ({', '.join(tasks)})")
+                serves_none = f"model {model!r} serves none of the sweep's tasks ({', '.join(tasks)})"
+                raise ConfigError(spec.located("models", serves_none))
         pairs = [(t, m) for t in tasks for m in spec.models if registry.models[m].obj.serves(task_classes[t])]
     if not pairs:
-        raise ConfigError(f"no model serves the sweep's tasks ({', '.join(tasks)})")
+        raise ConfigError(spec.located("tasks", f"no model serves the sweep's tasks ({', '.join(tasks)})"))
+    served = {t for t, _ in pairs}
+    given = "the installed models" if spec.models is None else ", ".join(spec.models)
+    for name, members in named.items():
+        left_out = [t for t in members if t not in served]
+        if len(left_out) == len(members):
+            serving = sorted({m for t in members for m in registry.models_for(task_classes[t])})
+            what = f"task {name!r}" if members == [name] else f"group {name!r} ({', '.join(members)})"
+            raise ConfigError(
+                spec.located(
+                    "tasks",
+                    f"{what} is served by none of {given}: drop it, or add a model for it "
+                    f"({', '.join(serving) or 'none installed'})",
+                )
+            )
+        if left_out and notes is not None:
+            notes.append(f"left out of the grid: {', '.join(left_out)} of group {name!r} (served by none of {given})")
     chosen = sorted({m for _, m in pairs})
     arguments = sorted({k for m in chosen for k in registry.models[m].obj.defaults})
     for key in spec.model_args:
         if key not in arguments:
             raise ConfigError(
-                f"no model in the sweep has the argument {key!r}{suggest(key, arguments)} (models: {', '.join(chosen)})"
+                spec.located(
+                    f"model_args.{key}",
+                    f"no model in the sweep has the argument {key!r}{suggest(key, arguments)} (models: {', '.join(chosen)})",
+                )
             )
     for model, args in spec.model_args_for.items():
         if model not in chosen:
-            raise ConfigError(f"model_args for model {model!r}, which is not in the sweep{suggest(model, chosen)}")
+            raise ConfigError(spec.located(f"model_args.{model}", f"model {model!r} is not in the sweep{suggest(model, chosen)}"))
         defaults = registry.models[model].obj.defaults
         for key in args:
             if key not in defaults:
                 raise ConfigError(
-                    f"model {model!r} has no argument {key!r}{suggest(key, sorted(defaults))} "
-                    f"(accepted: {', '.join(sorted(defaults)) or 'none'})"
+                    spec.located(
+                        f"model_args.{model}.{key}",
+                        f"model {model!r} has no argument {key!r}{suggest(key, sorted(defaults))} "
+                        f"(accepted: {', '.join(sorted(defaults)) or 'none'})",
+                    )
                 )
     requests = []
     for task, model in pairs:
@@ -179,12 +210,15 @@ def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
     return requests
 
 
-def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
+def plan(registry: Registry, store: Store, spec: SweepSpec, notes: list[str] | None = None) -> list[PlannedRun]:
     """Every run of the grid, checked and keyed; finished ones marked cached, unfinished ones resumable."""
     runner = Runner(registry, store)
-    requests = expand(registry, spec)
+    requests = expand(registry, spec, notes)
     for request in requests:  # argument values and splits, before any data is loaded
-        runner.plan(request)
+        try:
+            runner.plan(request)
+        except ConfigError as exc:
+            raise ConfigError(spec.located(_key_of(spec, request, str(exc)), str(exc))) from None
     planned: dict[str, PlannedRun] = {}
     for request in requests:
         prepared = runner.prepare(request)
@@ -219,6 +253,15 @@ def plan(registry: Registry, store: Store, spec: SweepSpec) -> list[PlannedRun]:
                 run.resume = store.get_run(rows[0]["run_id"])
                 run.run_id = run.resume.run_id
     return runs
+
+
+def _key_of(spec: SweepSpec, request: RunRequest, message: str) -> str:
+    """The sweep-file key a request's error comes from: the model argument it names, else the split."""
+    for key in request.model_args:
+        if f"argument {key}=" in message:
+            own = key in spec.model_args_for.get(request.model or "", {})
+            return f"model_args.{request.model}.{key}" if own else f"model_args.{key}"
+    return "split" if "split" in message else "tasks"
 
 
 def _short(config: dict[str, Any], given: dict[str, str]) -> str:
@@ -331,13 +374,19 @@ def run_sweep(
 
     started = time.perf_counter()
     name = executor_name or spec.executor or "local"
-    executor = executor_for(registry, name, workers if workers is not None else spec.workers, address or spec.address)
+    try:
+        executor = executor_for(registry, name, workers if workers is not None else spec.workers, address or spec.address)
+    except ConfigError as exc:
+        raise (ConfigError(spec.located("executor", str(exc))) if executor_name is None else exc) from None
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
-    runs = plan(registry, store, spec)
+    notes: list[str] = []
+    runs = plan(registry, store, spec, notes)
     sweep_id, resumed = _record(store, spec, runs, name)
     if overwrite:
         _plan_overwrite(runs, sweep_id)
-    report = SweepReport(sweep_id, spec.name, name, "running", runs, resumed=resumed, plan_s=time.perf_counter() - started)
+    report = SweepReport(
+        sweep_id, spec.name, name, "running", runs, resumed=resumed, plan_s=time.perf_counter() - started, warnings=notes
+    )
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     todo = [r for r in runs if r.status != "finished"]
     for run in todo:

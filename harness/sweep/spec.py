@@ -79,11 +79,16 @@ class SweepSpec:
     address: str | None = None
     retries: int | None = None
     resources: dict[str, dict[str, float]] = field(default_factory=dict)
+    source: Path | None = None  # the sweep file it was read from: errors found later name it and the key
+
+    def located(self, key: str, message: str) -> str:
+        """`FILE: key `KEY`: message` for a grid read from a file; the message alone for options."""
+        return f"{self.source}: key `{key}`: {message}" if self.source is not None else message
 
     def grid(self) -> dict[str, Any]:
         """What determines the runs (not how they are executed): stored with the sweep, hashed into its key."""
         data = asdict(self)
-        for key in ("name", "executor", "workers", "address", "retries", "resources"):
+        for key in ("name", "executor", "workers", "address", "retries", "resources", "source"):
             data.pop(key)
         data["data_dir"] = str(self.data_dir) if self.data_dir else None
         return data
@@ -113,7 +118,7 @@ def parse_seeds(text: str | int | list[Any], where: str = "--seeds") -> list[int
             if dash:
                 first, last = int(low), int(high)
                 if last < first:
-                    raise ValueError
+                    raise ConfigError(f"{where}: {part!r} is a reversed range: write {last}-{first}")
                 seeds.extend(range(first, last + 1))
             else:
                 seeds.append(int(part))
@@ -185,7 +190,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
         )
     if "tasks" not in data:
         raise ConfigError(f"{path}: key `tasks` is required (task or group names)")
-    spec = SweepSpec(tasks=split_names(data["tasks"], at("tasks")))
+    spec = SweepSpec(tasks=split_names(data["tasks"], at("tasks")), source=path)
     models = data.get("models", "all")
     spec.models = None if models == "all" else split_names(models, at("models"))
     if spec.models is not None and "all" in spec.models:

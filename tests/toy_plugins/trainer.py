@@ -2,14 +2,20 @@
 
 It learns y = w x for the arith plugin's doubling task by SGD on minibatches drawn from torch's
 global RNG plus injected noise, so a resumed run matches an uninterrupted one only if the
-snapshot restored the weights, the optimiser and the random state. `TOY_TRAINER_DIE_AT=N`
-SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs.
+snapshot restored the weights, the optimiser and the random state. Its checkpoint is a torch file
+(`model.pt`, about 2 KB: the weight and the loss of every step), as real models' are.
+`TOY_TRAINER_DIE_AT=N`
+SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs;
+`TOY_TRAINER_HOLD=path` makes `predict` create `path.started` and wait until `path` exists (a run
+caught in progress).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 from harness import Model, hookimpl
 
@@ -31,12 +37,13 @@ class SgdDoubler(Model):
         opt = torch.optim.SGD([self.w], lr=self.config["lr"], momentum=0.9)
         ckpt = ctx.training_checkpoint(every_steps=self.config["every"], every_s=None)
         start = 0
+        self.losses = []
         saved = ckpt.restore()
         if saved is not None:
             with torch.no_grad():
                 self.w.copy_(saved["w"])
             opt.load_state_dict(saved["optimizer"])
-            start = saved["step"]
+            start, self.losses = saved["step"], list(saved["losses"])
         die_at = int(os.environ.get("TOY_TRAINER_DIE_AT", "-1"))
         log = os.environ.get("TOY_TRAINER_LOG")
         for step in range(start, self.config["steps"]):
@@ -46,21 +53,35 @@ class SgdDoubler(Model):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            self.losses.append(float(loss.detach()))
             if log:
                 with open(log, "a") as handle:
                     handle.write(f"{step}\n")
-            ckpt.maybe_save(step + 1, lambda: {"w": self.w.detach().clone(), "optimizer": opt.state_dict()})
+            ckpt.maybe_save(
+                step + 1, lambda: {"w": self.w.detach().clone(), "optimizer": opt.state_dict(), "losses": list(self.losses)}
+            )
             if step + 1 == die_at:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     def save(self, directory):
-        (directory / "w.txt").write_text(repr(float(self.w)))
+        import torch
+
+        losses = torch.tensor(self.losses, dtype=torch.float64)
+        torch.save({"w": self.w.detach(), "losses": losses}, directory / "model.pt")
 
     def load(self, directory):
-        self.w = float((directory / "w.txt").read_text())
+        import torch
+
+        self.w = torch.load(directory / "model.pt")["w"]
 
     def predict(self, batch, ctx):
-        return [float(self.w) * item["x"] for item in batch]
+        hold = os.environ.get("TOY_TRAINER_HOLD")
+        if hold:
+            Path(hold + ".started").touch()
+            deadline = time.monotonic() + 60
+            while not Path(hold).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return [float(self.w.detach()) * item["x"] for item in batch]
 
 
 @hookimpl

@@ -85,6 +85,8 @@ class RayExecutor(Executor):
             self._owns = False
 
     def describe(self) -> str:
-        resources = self._ray.cluster_resources() if getattr(self, "_ray", None) else {}
         where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray started for this sweep"
+        if not getattr(self, "_ray", None):  # every run already stored: Ray was never reached
+            return f"ray ({where}; not started: nothing to compute)"
+        resources = self._ray.cluster_resources()
         return f"ray ({where}; {resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs)"

@@ -11,6 +11,7 @@ from harness_nl2sql.task import Nl2sqlTask
 
 from harness import ConfigError
 from harness.testing import invoke, run_plugin
+from harness.training import TrainingCheckpoint
 
 TINY = {
     "hidden_size": "32",
@@ -174,7 +175,7 @@ def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, mo
     interrupted = run(tmp_path / "home-b", tmp_path / "b.duckdb")
     assert interrupted.status == "failed" and "killed at step 7" in interrupted.error
     [partial] = (tmp_path / "home-b" / "checkpoints" / "bert").glob("*.partial")
-    assert torch.load(partial / "state.pt", weights_only=False)["step"] == 6
+    assert torch.load(TrainingCheckpoint(partial).path, weights_only=False)["step"] == 6
 
     calls.clear()
     resumed = run(tmp_path / "home-b", tmp_path / "b.duckdb")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness.training import torch_threads
+from harness.training import MANIFEST, load_sealed, seal, torch_threads
 from harness_titling.network import UNK
 
 DECODE_KEYS = ("beam", "length_penalty", "max_len", "threads")
@@ -153,8 +153,12 @@ class Seq2seqModel(Model):
             rows = rows[: c["max_train"]]
         home = Path(ctx.checkpoint_dir).parent.parent / SHARED_DIR if ctx.checkpoint_dir is not None else None
         final_key, first_key = self._key(rows, ctx.seed, False), self._key(rows, ctx.seed, True)
-        if home is not None and (home / final_key / ".complete").exists():
-            self.load(home / final_key)
+        again = "training the shared network again"
+        if (
+            home is not None
+            and (home / final_key / MANIFEST).exists()
+            and load_sealed(home / final_key, self.load, ctx.notes, again)
+        ):
             self.meta["shared"] = "loaded"
             return
 
@@ -167,10 +171,13 @@ class Seq2seqModel(Model):
         ckpt, saved = restore(ctx)
         logs: dict[str, Any] = {}
         stage_one_cached = (
-            c["leak_fix_steps"] and saved is None and home is not None and (home / first_key / ".complete").exists()
+            c["leak_fix_steps"]
+            and saved is None
+            and home is not None
+            and (home / first_key / MANIFEST).exists()
+            and load_sealed(home / first_key, self.load, ctx.notes, again)
         )
         if stage_one_cached:
-            self.load(home / first_key)
             logs["stage1"] = self.meta.get("logs", {}).get("stage1")
         elif saved is None or saved.get("stage") == 1:
             logs["stage1"] = train_stage(self.net, 1, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles)
@@ -193,7 +200,7 @@ class Seq2seqModel(Model):
         staging = home / f"{key}.tmp-{uuid.uuid4().hex[:6]}"
         staging.mkdir(parents=True)
         self.save(staging)
-        (staging / ".complete").touch()
+        seal(staging, {"model": "titling-network", "config": self.training_config()})
         if (home / key).exists():
             shutil.rmtree(staging)
             return

@@ -137,6 +137,20 @@ def test_the_leak_fix_reuses_the_first_stage(tmp_path, monkeypatch):
     assert len(list((tmp_path / "harness-home" / "checkpoints" / "titling-network").iterdir())) == 2
 
 
+def test_a_damaged_shared_network_is_named_set_aside_and_trained_again(tmp_path):
+    db = tmp_path / "r.duckdb"
+    assert run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=4).run.status == "finished"
+    home = tmp_path / "harness-home" / "checkpoints" / "titling-network"
+    [shared] = home.iterdir()
+    with (shared / "model.pt").open("r+b") as handle:
+        handle.truncate(1024)  # what a full disk leaves
+    other = run_plugin(harness_titling, "titling", db=db, model="l2r", model_args=TINY, limit=4)
+    assert other.run.status == "finished", other.run.error
+    [warning] = other.warnings
+    assert str(shared / "model.pt") in warning and "training the shared network again" in warning
+    assert {p.name.split(".")[-1].split("-")[0] for p in home.iterdir()} == {shared.name, "damaged"}  # kept aside
+
+
 class FakeCheckpoint:
     """The runner's training checkpoint contract, kept in memory; `stop_at` simulates a kill."""
 

@@ -122,6 +122,12 @@ def ci(low: float | None, high: float | None) -> str:
     return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
 
 
+def short_json(value: Any, limit: int = 200) -> str:
+    """A value as JSON text (a string as itself), cut to `limit` characters with an ellipsis."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def config(model_config: dict[str, Any]) -> str:
     """A model config as `key=value` pairs (JSON values), as the CLI and dashboard show it."""
     return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"

@@ -29,13 +29,22 @@ def console():
     return Console(highlight=False, markup=False, soft_wrap=False, width=width)
 
 
+#: Columns that never wrap: ids people copy, and short values a narrow terminal should not split
+#: (the other columns share what is left of its width).
+NO_WRAP = frozenset({"run", "run_id", "sample_id", "sweep", "rank", "group", "seed", "seeds", "runs", "status", "vs-next"})
+
+
 def table(title: str | None, columns: list[str]):
-    """Run ids never wrap (people copy them); other columns fold to fit the terminal."""
+    """Run ids never wrap (people copy them); other columns fold to fit the terminal. Rules under the
+    header only, no frame: a frame costs three characters a column that a narrow terminal needs."""
+    from rich import box
     from rich.table import Table
 
-    result = Table(title=title, title_justify="left", header_style="bold")
+    result = Table(
+        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
+    )
     for column in columns:
-        result.add_column(column, overflow="fold", no_wrap=column in {"run", "run_id", "sample_id"})
+        result.add_column(column, overflow="fold", no_wrap=column in NO_WRAP)
     return result
 
 

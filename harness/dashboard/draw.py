@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from harness.views import Panel, ci, config, fmt  # noqa: F401  (pages use them as draw.*)
+from harness.views import Panel, ci, config, fmt, short_json  # noqa: F401  (pages use them as draw.*)
 
 
 def value(data: Any, expanded: bool = True, where: Any = None) -> None:
@@ -79,11 +79,6 @@ def _uniform_spec(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(spec.get("layer"), list):
         spec = {**spec, "layer": [_uniform_spec(layer) for layer in spec["layer"]]}
     return spec
-
-
-def short_json(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def escape(text: str) -> str:

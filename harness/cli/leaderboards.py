@@ -11,7 +11,7 @@ import click
 from harness.api import ConfigError
 from harness.cli.columns import chosen, exclusive, requested, table_options
 from harness.cli.options import db_option, json_option, split_option
-from harness.cli.output import console, echo_json, table
+from harness.cli.output import console, echo_json, print_table, table
 from harness.cli.resolve import check_name, known_tasks, open_registry, open_store
 from harness.leaderboard.tables import board_records, records_csv
 from harness.views import ci, config, fmt
@@ -255,7 +255,7 @@ def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: 
             click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
         click.echo()
         return
-    printed = table("\n".join([title, *above]), header)
+    printed = table(None, header)
     for row in rows:
         printed.add_row(*row)
-    console().print(printed)
+    print_table(printed, [title, *above])

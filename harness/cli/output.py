@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -46,6 +47,17 @@ def table(title: str | None, columns: list[str]):
     for column in columns:
         result.add_column(column, overflow="fold", no_wrap=column in NO_WRAP)
     return result
+
+
+def print_table(printed, above: Sequence[str] = ()) -> None:
+    """A table under lines that say what it shows (its title, the config its rows share): printed
+    as lines of their own, so that they wrap at the terminal's width rather than the table's."""
+    from rich.text import Text
+
+    out = console()
+    for line in above:
+        out.print(Text(line, style="italic"))
+    out.print(printed)
 
 
 def metrics_table(metrics, descriptions: dict[str, str] | None = None):

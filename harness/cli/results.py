@@ -9,7 +9,7 @@ import click
 
 from harness.cli.columns import CELL_CHARS, chosen, requested, table_options
 from harness.cli.options import db_option, json_option, listing_limit_option, task_filter_option
-from harness.cli.output import console, echo_json, metrics_table, table
+from harness.cli.output import console, echo_json, metrics_table, print_table, table
 from harness.cli.resolve import check_name, known_tasks, open_registry, open_store, resolve_sweep
 from harness.leaderboard.tables import split_configs
 from harness.records import RUN_STATUSES
@@ -59,7 +59,7 @@ def runs_command(
     above = ([f"runs computed by sweep {sweep}"] if sweep else []) + (
         [f"config common to the runs that set it: {config(shared)}"] if shared else []
     )
-    listed = table("\n".join(above) or None, list(keys))
+    listed = table(None, list(keys))
     for r, mine in zip(records, own, strict=True):
         primary = r.primary()
         cells = {
@@ -77,7 +77,7 @@ def runs_command(
             "error": (r.error or "").split("\n")[0] if wide else short_json((r.error or "").split("\n")[0], CELL_CHARS),
         }
         listed.add_row(*(cells[k] for k in keys))
-    console().print(listed)
+    print_table(listed, above)
 
 
 def _descriptions(run, store) -> dict[str, str]:

@@ -20,7 +20,7 @@ from harness.cli.options import (
     split_option,
     train_data_option,
 )
-from harness.cli.output import console, echo_json, table
+from harness.cli.output import console, echo_json, print_table, table
 from harness.cli.resolve import open_store
 from harness.views import config, fmt
 
@@ -209,7 +209,7 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool, wid
             f"grid: {grid_text(sweep_row['grid'])}",
         ] + ([f"config common to the runs that set it: {config(shared)}"] if shared else [])
         keys = chosen(SWEEP_RUN_COLUMNS, SWEEP_RUN_DEFAULT, wide, names)
-        listed = table("\n".join(above), list(keys))
+        listed = table(None, list(keys))
         for r, mine in zip(runs, own, strict=True):
             cells = {
                 "run": r["run_id"] or "-",
@@ -223,7 +223,7 @@ def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool, wid
                 "error": r["error"] or "",
             }
             listed.add_row(*(cells[k] for k in keys))
-        return console().print(listed)
+        return print_table(listed, above)
     rows = list_sweeps(store, limit or None)
     if as_json:
         return echo_json(rows)

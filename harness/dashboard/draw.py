@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from harness.views import Panel, ci, config, fmt, short_json  # noqa: F401  (pages use them as draw.*)
+from harness.views import Panel, ci, config, fmt, short_json, value_axis  # noqa: F401  (pages use them as draw.*)
 
 
 def value(data: Any, expanded: bool = True, where: Any = None) -> None:
@@ -87,10 +87,13 @@ def escape(text: str) -> str:
 
 
 def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:
-    """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top."""
+    """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top; a log axis
+    when the values span decades, scientific labels for tiny ones (`harness.views.value_axis`)."""
     order = [r["label"] for r in rows]
     y = {"field": "label", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}}
     title = f"{metric} ({'↑' if higher_is_better else '↓'})"
+    axis = value_axis(n for r in rows for n in (r["value"], r["ci_low"], r["ci_high"]))
+    scale = axis.get("scale", {"zero": False})
     return {
         "data": {"values": rows},
         "height": {"step": 32},
@@ -99,7 +102,7 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
             {
                 "mark": {"type": "rule", "strokeWidth": 2},
                 "encoding": {
-                    "x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": {"zero": False}},
+                    "x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": scale, **_axis(axis)},
                     "x2": {"field": "ci_high"},
                 },
             },
@@ -113,3 +116,7 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
             },
         ],
     }
+
+
+def _axis(axis: dict[str, Any]) -> dict[str, Any]:
+    return {"axis": axis["axis"]} if "axis" in axis else {}

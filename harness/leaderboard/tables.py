@@ -39,12 +39,18 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def rank_text(rank: int, interval: Sequence[int] | None) -> str:
-    """`2`, or `2 (1-4)` when the row carries the range its rank could take."""
+def rank_range(interval: Sequence[int] | None) -> str:
+    """`1-4` for a row's rank interval, `2` when it is one rank, "" when the row has none."""
     if not interval or len(interval) != 2:
-        return str(rank)
+        return ""
     best, worst = int(interval[0]), int(interval[1])
-    return str(rank) if best == worst == rank else f"{rank} ({best}-{worst})"
+    return str(best) if best == worst else f"{best}-{worst}"
+
+
+def rank_text(rank: int, interval: Sequence[int] | None) -> str:
+    """`2`, or `2 (1-4)` when the row's rank could be others (its rank interval)."""
+    shown = rank_range(interval)
+    return str(rank) if shown in ("", str(rank)) else f"{rank} ({shown})"
 
 
 #: The columns of a board's flat records, in order; a board's extra metric columns follow `ci_high`.

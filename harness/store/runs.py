@@ -18,7 +18,7 @@ from harness.store.errors import UnknownRunError
 from harness.store.schema import TABLES, current_version
 
 #: Columns of `runs` a reader may list the distinct values of (`distinct_values`).
-LISTED_COLUMNS = ("run_id", "task", "model", "dataset", "split", "status")
+LISTED_COLUMNS = ("run_id", "task", "model", "dataset", "split", "status", "sweep_id")
 
 
 class Runs(Connections):

@@ -204,6 +204,10 @@ def _titling_like_board():
         def as_json(self):
             return {**super().as_json(), "group": self.group, "rank_interval": self.interval}
 
+    class Tested(Board):
+        def as_json(self):
+            return {**super().as_json(), "alpha": 0.05, "correction": "Holm", "mde": 0.0312}
+
     network = {
         "pretrained": "",
         "char_size": 64,
@@ -224,7 +228,7 @@ def _titling_like_board():
         "threads": 1,
     }
     columns = tuple(f"titling-{m}" for m in ("rouge-1", "rouge-2", "bleu", "first4-acc", "last4-acc", "exact-match"))
-    board = Board("titling", "titling-synth-v1", "test", "titling-rouge-l", True, columns=columns)
+    board = Tested("titling", "titling-synth-v1", "test", "titling-rouge-l", True, columns=columns)
     for position, (model, config, group, interval) in enumerate(
         [
             ("bidirectional", network, 1, [1, 2]),
@@ -263,6 +267,8 @@ def test_a_board_fits_the_terminal(monkeypatch, capsys, width):
     assert row.split()[:3] == ["2", "(1-3)", "1"]  # rank, the ranks it could take, its tie group
     lead = next(line for line in lines if " lead " in line)
     assert lead.split()[:2] == ["4", "3"]  # a rank interval of one rank is just the rank
+    assert "cannot be told apart at 0.05, Holm-corrected" in " ".join(text.split())
+    assert lines[-1].endswith("(80% power): 0.0312")
 
 
 def test_wide_and_columns_choose_what_a_board_prints(monkeypatch, capsys):

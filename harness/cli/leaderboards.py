@@ -183,7 +183,7 @@ def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -
         header = [board.metric if k == "metric" else k for k in keys]
         rows = [[cells[k][i] for k in keys] for i in range(len(board.standings))]
         above = [f"config common to the rows that set it: {config(shared)}"] if shared else []
-        _print_rows(title, header, rows, markdown, above)
+        _print_rows(title, header, rows, markdown, above, _board_notes(board, "group" in keys))
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:
@@ -244,7 +244,26 @@ def _best(row, data: dict) -> str:
     return row.best_model or "—"
 
 
-def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: bool, above: Sequence[str] = ()) -> None:
+def _board_notes(board, grouped: bool) -> list[str]:
+    """What a board's statistics say under its table, where the ranking computed them."""
+    data = board.as_json()
+    notes = []
+    if grouped:
+        correction = f", {data['correction']}-corrected" if data.get("correction") else ""
+        notes.append(f"group: rows of one group cannot be told apart at {data.get('alpha', 0.05):g}{correction}")
+    if data.get("mde") is not None:
+        notes.append(f"smallest difference this board could detect (80% power): {fmt(data['mde'])}")
+    return notes
+
+
+def _print_rows(
+    title: str,
+    header: list[str],
+    rows: list[list[str]],
+    markdown: bool,
+    above: Sequence[str] = (),
+    below: Sequence[str] = (),
+) -> None:
     if markdown:
         click.echo(f"### {title}\n")
         for line in above:
@@ -254,8 +273,10 @@ def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: 
         for row in rows:
             click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
         click.echo()
+        for line in below:
+            click.echo(f"{line}\n")
         return
     printed = table(None, header)
     for row in rows:
         printed.add_row(*row)
-    print_table(printed, [title, *above])
+    print_table(printed, [title, *above], below)

@@ -49,15 +49,18 @@ def table(title: str | None, columns: list[str]):
     return result
 
 
-def print_table(printed, above: Sequence[str] = ()) -> None:
-    """A table under lines that say what it shows (its title, the config its rows share): printed
-    as lines of their own, so that they wrap at the terminal's width rather than the table's."""
+def print_table(printed, above: Sequence[str] = (), below: Sequence[str] = ()) -> None:
+    """A table between lines that say what it shows (its title, the config its rows share) and
+    notes on it: printed as lines of their own, so that they wrap at the terminal's width rather
+    than the table's."""
     from rich.text import Text
 
     out = console()
     for line in above:
         out.print(Text(line, style="italic"))
     out.print(printed)
+    for line in below:
+        out.print(Text(line, style="dim"))
 
 
 def metrics_table(metrics, descriptions: dict[str, str] | None = None):

@@ -606,7 +606,13 @@ def compare(store: Store, registry: Registry) -> None:
         st.info('Pick two runs on the Runs page ("Compare two runs"), or paste their ids here.')
         return
     try:
-        result = compare_runs(store, run_a.strip(), run_b.strip(), limit=None)
+        result = compare_runs(
+            store,
+            run_a.strip(),
+            run_b.strip(),
+            limit=None,
+            metric_of=lambda name: registry.metrics[name].obj() if name in registry.metrics else None,
+        )
     except HarnessError as exc:  # an unknown run, or runs of different tasks
         st.error(str(exc))
         return

@@ -90,7 +90,7 @@ def metric_bars(
     if not values:
         return None
     metric = {"field": "metric", "type": "nominal", "sort": None}
-    numbers = [n for r in values for n in (r["value"], r["low"], r["high"]) if n is not None]
+    numbers = [float(n) for r in values for n in (r["value"], r["low"], r["high"]) if isinstance(n, (int, float))]
     x = {"field": "value", "type": "quantitative", "title": axis, **value_axis(numbers)}
     if "scale" not in x and all(0 <= n <= 1 for n in numbers):
         x["scale"] = {"domain": [0, 1]}

@@ -50,15 +50,15 @@ def sample_value(score: Any, metric: Metric | None = None) -> float | None:
         import numpy as np
 
         try:
-            value = float(metric.aggregate({k: np.asarray([v], dtype=float) for k, v in score.items()}))
+            own = float(metric.aggregate({k: np.asarray([v], dtype=float) for k, v in score.items()}))
         except Exception:  # a metric that cannot aggregate one sample: fall back to its "value"
-            value = math.nan
-        if not math.isnan(value):
-            return value
+            own = math.nan
+        if not math.isnan(own):
+            return own
         if "value" not in score:
             return None
-    value = score.get("value")
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    found = score.get("value")
+    return float(found) if isinstance(found, (int, float)) and not isinstance(found, bool) else None
 
 
 def compare(

@@ -152,11 +152,8 @@ def _overview(result: Leaderboard) -> None:
         _open_run_picker(best, "overview")
 
 
-#: Columns that must stay readable at 1280 px: ids people copy and configurations.
-_WIDE_TEXT = {
-    "run": st.column_config.TextColumn("run", width="medium"),
-    "config": st.column_config.TextColumn("config", width="large"),
-}
+#: Configurations get room to be read (hover shows the rest); ids and numbers size to their content.
+_WIDE_TEXT = {"config": st.column_config.TextColumn("config", width="medium")}
 
 
 def _downloads(records: list[dict[str, Any]], whole: Any, name: str) -> None:
@@ -227,7 +224,6 @@ def _board(board: Board, registry: Registry) -> None:
     if shared:
         st.caption(f"Config common to the rows that set it: {draw.config(shared)}")
     st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}", column_config=_WIDE_TEXT)
-    _downloads(board_records([board]), board.as_json(), f"{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption(
         "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
@@ -241,6 +237,7 @@ def _board(board: Board, registry: Registry) -> None:
         )
         + " · ".join(notes)
     )
+    _downloads(board_records([board]), board.as_json(), f"{_board_key(board)}-{board.metric}")
     chart_rows = [
         {
             "label": f"{s.rank}. {s.model} {draw.config(s.model_config)}",
@@ -311,14 +308,14 @@ def runs(store: Store, registry: Registry) -> None:
                 "run": r.run_id,
                 "task": r.task,
                 "model": r.model,
-                "config": draw.config(r.model_config),
                 "seed": r.seed,
-                "sweep": r.sweep_id or "",
-                "dataset": r.dataset,
-                "split": r.split,
                 "status": r.status,
                 "primary metric": primary.name if primary else "",
                 "value": draw.fmt(primary.value) if primary else "",
+                "config": draw.config(r.model_config),
+                "sweep": r.sweep_id or "",
+                "dataset": r.dataset,
+                "split": r.split,
                 "started (UTC)": r.started_at,
                 "duration (s)": r.duration_s,
                 "error": (r.error or "").split("\n")[0],

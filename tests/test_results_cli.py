@@ -230,3 +230,21 @@ def test_a_sample_value_is_its_metrics_aggregate_over_that_sample():
     assert sample_value({"dependent": 0.0, "rejected": 0.0}, Power()) is None  # the metric does not apply
     assert sample_value({"value": 0.5, "applies": 1.0}) == 0.5  # the metric not installed here: its "value"
     assert sample_value({"dependent": 1.0, "rejected": 0.0}) is None
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_every_table_fits_the_terminal(harness_cli, filled, width):
+    harness_cli.env["COLUMNS"] = str(width)
+    a, b = filled["noisy4"]["run_id"], filled["noisy2"]["run_id"]
+    sweep = harness_cli.json("sweep", "-t", "doubling", "-m", "noisy", "--seeds", "0-1")["sweep_id"]
+    for args in (
+        ["leaderboard"],
+        ["leaderboard", "kexue-2019"],
+        ["runs"],
+        ["show", a, "--samples"],
+        ["compare", a, b],
+        ["sweeps"],
+        ["sweeps", sweep],
+    ):
+        lines = harness_cli(*args).stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= width, (args, lines)

@@ -208,7 +208,7 @@ def _p_value(p: float | None, note: str) -> str:
 
 
 #: The overview's columns; `best` names the task's best model, or its best group when the row says.
-OVERVIEW_COLUMNS = ("task", "data", "metric", "best", "value", "run", "runs", "models")
+OVERVIEW_COLUMNS = ("task", "data", "metric", "best", "value", "ci", "run", "runs", "models")
 OVERVIEW_DEFAULT = ("task", "data", "metric", "best", "value", "runs", "models")
 
 
@@ -220,7 +220,8 @@ def _print_overview(board, markdown: bool, wide: bool, column_names: str | None)
         "data": [f"{r.dataset}/{r.split}" if r.dataset else "no runs yet" for r in board.overview],
         "metric": [_metric_direction(r.metric, r.higher_is_better) for r in board.overview],
         "best": [_best(r, data) for r, data in zip(board.overview, rows_json, strict=True)],
-        "value": [f"{fmt(r.value)} {ci(r.ci_low, r.ci_high)}" if r.value is not None else "—" for r in board.overview],
+        "value": [fmt(r.value) for r in board.overview],
+        "ci": [ci(r.ci_low, r.ci_high) for r in board.overview],
         "run": [r.run_id or "—" for r in board.overview],
         "runs": [str(r.runs) for r in board.overview],
         "models": [str(r.models) for r in board.overview],

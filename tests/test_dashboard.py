@@ -98,9 +98,9 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     boards = [df.value for df in at.dataframe]
     doubling = boards[0]
     assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
-    assert list(doubling["exact_match"]) == ["1", "0.75", "0.5"]
+    assert list(doubling["exact_match"]) == ["1 [1, 1]", "0.75 [0.69, 0.815]", "0.5 [0.4299, 0.575]"]  # with the CI
     # what fits at 1280 px: the run id and the keys that tell the rows apart; the shared keys once
-    assert list(doubling.columns) == ["rank", "model", "exact_match", "95% CI", "vs next", "config", "runs", "run"]
+    assert list(doubling.columns) == ["rank", "model", "exact_match", "vs next", "config", "run"]
     assert list(doubling["config"]) == ["—", "every=4", "every=2"]
     assert "Config common to the rows that set it: offset=1" in texts(at)
     assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
@@ -110,7 +110,8 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     assert downloads == ["CSV", "JSON", "CSV", "JSON"]
     at.toggle(key="wide-doubling-doubling-synth-v1-test").set_value(True).run()
     wide = at.dataframe[0].value
-    assert {"flags", "absolute_error", "samples"} <= set(wide.columns) and list(wide["absolute_error"]) == ["0", "0.25", "0.5"]
+    assert {"flags", "absolute_error", "samples", "runs"} <= set(wide.columns)
+    assert list(wide["absolute_error"]) == ["0", "0.25", "0.5"]
     at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()
     assert at.session_state["page"] == "Run detail" and at.session_state["run_id"] == filled["exact"].run_id
 

@@ -186,7 +186,11 @@ def _board(board: Board, registry: Registry) -> None:
     rows = []
     seeded = any(s.seeds > 1 for s in board.standings)
     shared, own = split_configs([s.model_config for s in board.standings])
-    wide = st.toggle("Every column", key=f"wide-{_board_key(board)}", help="Add seeds, the extra metrics, samples.")
+    wide = st.toggle(
+        "Every column",
+        key=f"wide-{_board_key(board)}",
+        help="Add the extra metric columns, flags, the seeds' spread, what each model trained on, samples and runs.",
+    )
     flagged = any(s.flags for s in board.standings)
     datas = [s.as_json() for s in board.standings]
     grouped = any(d.get("group") is not None for d in datas)  # tie groups, where the ranking gives them
@@ -200,8 +204,7 @@ def _board(board: Board, registry: Registry) -> None:
         row.update(
             {
                 "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
-                board.metric: draw.fmt(s.value),
-                "95% CI": draw.ci(s.ci_low, s.ci_high),
+                board.metric: f"{draw.fmt(s.value)} {draw.ci(s.ci_low, s.ci_high)}",  # with its 95% CI
                 "vs next": _p_text(s.p_next, s.note),
             }
         )
@@ -214,16 +217,17 @@ def _board(board: Board, registry: Registry) -> None:
         if wide:
             for column in board.columns:
                 row[column] = draw.fmt(s.columns[column].value)
-        row["config"] = draw.config(mine)
-        if board.shows_training:
+        if any(own) or wide:  # only the keys that tell the rows apart; the shared ones are in the caption
+            row["config"] = draw.config(mine)
+        if board.shows_training and wide:
             row["trained on"] = s.train_dataset or "—"
         if wide:
-            row["samples"] = s.n_samples
-        row.update({"runs": s.runs, "run": s.run_id})
+            row.update({"samples": s.n_samples, "runs": s.runs})
+        row["run"] = s.run_id
         rows.append(row)
     if shared:
         st.caption(f"Config common to the rows that set it: {draw.config(shared)}")
-    st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}", column_config=_WIDE_TEXT)
+    st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption(
         "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "

@@ -9,8 +9,6 @@ dashboard's download buttons.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -107,6 +105,9 @@ def board_records(boards: Iterable[Board]) -> list[dict[str, Any]]:
 
 def records_csv(records: Sequence[Mapping[str, Any]]) -> str:
     """CSV text with a header: the union of the records' keys in first-seen order."""
+    import csv
+    import io
+
     fields: dict[str, None] = {}
     for record in records:
         fields.update(dict.fromkeys(record))

@@ -78,9 +78,10 @@ def metric_bars(
     strip_prefix: str = "",
     axis: str = "value",
 ) -> Panel | None:
-    """One horizontal bar per metric on a 0-1 scale, its confidence interval a line across it: a
-    run's scores at a glance. Metrics are labelled by name less `strip_prefix`, in the order given;
-    those without a value are left out, and when none has one there is no chart (None)."""
+    """One horizontal bar per metric on a 0-1 scale (a log scale when the values span decades), its
+    confidence interval a line across it: a run's scores at a glance. Metrics are labelled by
+    name less `strip_prefix`, in the order given; those without a value are left out, and when
+    none has one there is no chart (None)."""
     values = [
         {"metric": m.name.removeprefix(strip_prefix), "value": m.value, "low": m.ci_low, "high": m.ci_high}
         for m in metrics
@@ -89,17 +90,15 @@ def metric_bars(
     if not values:
         return None
     metric = {"field": "metric", "type": "nominal", "sort": None}
+    numbers = [float(n) for r in values for n in (r["value"], r["low"], r["high"]) if isinstance(n, (int, float))]
+    x = {"field": "value", "type": "quantitative", "title": axis, **value_axis(numbers)}
+    if "scale" not in x and all(0 <= n <= 1 for n in numbers):
+        x["scale"] = {"domain": [0, 1]}
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
         "layer": [
-            {
-                "mark": "bar",
-                "encoding": {
-                    "y": metric,
-                    "x": {"field": "value", "type": "quantitative", "title": axis, "scale": {"domain": [0, 1]}},
-                },
-            },
+            {"mark": "bar", "encoding": {"y": metric, "x": x}},
             {
                 "mark": "rule",
                 "encoding": {"y": metric, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
@@ -107,6 +106,31 @@ def metric_bars(
         ],
     }
     return chart(spec, title, caption)
+
+
+def value_axis(values: Iterable[float | None]) -> dict[str, Any]:
+    """How a Vega-Lite position channel over these values should scale and label, to merge into it.
+
+    Values that span three or more decades get a log axis (a symmetric log one, whose linear part
+    reaches the smallest non-zero magnitude, when some are zero or negative), so that 1e-16 and 0.2
+    are both seen rather than the small ones drawn at 0; tick labels are then powers of ten.
+    Values all below 1e-3 or from 1e5 up get scientific labels, never `0.0000000000000000`.
+    Otherwise {}: Vega-Lite's own choice reads well.
+    """
+    import math
+
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    magnitudes = [abs(v) for v in finite if v != 0]
+    if not magnitudes:
+        return {}
+    low, high = min(magnitudes), max(magnitudes)
+    if high / low >= 1e3:
+        if all(v > 0 for v in finite):
+            return {"scale": {"type": "log"}, "axis": {"format": ".0e"}}
+        return {"scale": {"type": "symlog", "constant": low}, "axis": {"format": ".1~e"}}
+    if high < 1e-3 or low >= 1e5:
+        return {"axis": {"format": ".2~e"}}
+    return {}
 
 
 # -- how numbers and configs read, the same in the terminal and the dashboard -----------------
@@ -120,6 +144,12 @@ def fmt(value: float | None, digits: int = 4) -> str:
 def ci(low: float | None, high: float | None) -> str:
     """A confidence interval as `[low, high]`, or a dash when it is unknown."""
     return "—" if low is None or high is None else f"[{fmt(low)}, {fmt(high)}]"
+
+
+def short_json(value: Any, limit: int = 200) -> str:
+    """A value as JSON text (a string as itself), cut to `limit` characters with an ellipsis."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def config(model_config: dict[str, Any]) -> str:

@@ -176,8 +176,10 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     (by_task,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert by_task["columns"] == ["absolute_error"]
     text = harness_cli("leaderboard", "arith", "--markdown").stdout
-    assert "| rank | model | exact_match | 95% CI | vs next | absolute_error | config |" in text
-    assert "| 1 | exact | 1 | [1, 1] | p=0.002 * | 0 | — |" in text
+    assert "| rank | model | exact_match | vs-next | config | runs | run |" in text
+    assert f"| 1 | exact | 1 [1, 1] | p=0.002 * | — | 1 | {ranked['rows'][0]['run_id']} |" in text
+    wide = harness_cli("leaderboard", "arith", "--markdown", "--wide").stdout
+    assert "| rank | model | exact_match | vs-next | absolute_error | config | samples | runs | run |" in wide
     missing = harness_cli("leaderboard", "nope", check=False)
     assert missing.returncode == 2 and "no leaderboard 'nope'" in missing.stderr
     (tmp_path / "defs").mkdir()
@@ -185,3 +187,138 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     env = {**harness_cli.env, "HARNESS_LEADERBOARDS": str(tmp_path / "defs")}
     bad = type(harness_cli)(env)("leaderboard", "--list", check=False)
     assert bad.returncode == 2 and "bad.toml" in bad.stderr
+
+
+# -- tables that fit the terminal ------------------------------------------------------------------
+
+
+def _titling_like_board():
+    """Four models as the titling board has them: three decodings of one network sharing a 17-key
+    config, a baseline without one, six extra metric columns; rows carrying tie groups and rank
+    intervals as a ranking that computes them returns them."""
+    from datetime import datetime
+
+    from harness.leaderboard.ranking import Board, Cell, Standing
+
+    class Grouped(Standing):
+        def as_json(self):
+            return {**super().as_json(), "group": self.group, "rank_interval": self.interval}
+
+    class Tested(Board):
+        def as_json(self):
+            return {**super().as_json(), "alpha": 0.05, "correction": "Holm", "mde": 0.0312}
+
+    network = {
+        "pretrained": "",
+        "char_size": 64,
+        "z_dim": 64,
+        "heads": 4,
+        "steps": 500,
+        "train_batch_size": 64,
+        "lr": 0.0,
+        "lr_floor": 0.1,
+        "solo_rate": 0.3,
+        "leak_fix_steps": 0,
+        "min_count": 2,
+        "max_article": 400,
+        "max_train": 0,
+        "beam": 3,
+        "length_penalty": 1.0,
+        "max_len": 32,
+        "threads": 1,
+    }
+    columns = tuple(f"titling-{m}" for m in ("rouge-1", "rouge-2", "bleu", "first4-acc", "last4-acc", "exact-match"))
+    board = Tested("titling", "titling-synth-v1", "test", "titling-rouge-l", True, columns=columns)
+    for position, (model, config, group, interval) in enumerate(
+        [
+            ("bidirectional", network, 1, [1, 2]),
+            ("l2r", network, 1, [1, 3]),
+            ("r2l", network, 2, [2, 3]),
+            ("lead", {}, 3, [4, 4]),
+        ],
+        start=1,
+    ):
+        row = Grouped(
+            position, model, dict(config), f"{position:012x}", 0.5 - position / 20, 0.45 - position / 20, 0.55 - position / 20,
+            300, datetime(2026, 12, 1), 1, train_dataset="titling-synth-v1",
+        )  # fmt: skip
+        row.group, row.interval = group, interval
+        row.columns = {name: Cell(0.123456) for name in columns}
+        row.p_next = 0.0123 if position < 4 else None
+        board.standings.append(row)
+    return board
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_a_board_fits_the_terminal(monkeypatch, capsys, width):
+    from harness.cli.leaderboards import _print_boards
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    _print_boards([_titling_like_board()], markdown=False, wide=False, names=None)
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert len(lines) <= 30  # was 348 lines at 100 columns with every metric and the whole config
+    text = "\n".join(lines)
+    assert 'config common to the rows that set it: pretrained="" char_size=64' in " ".join(text.split())
+    header = next(line for line in lines if line.lstrip().startswith("rank"))
+    # no config column: no row sets a key the others that set it set differently
+    assert header.split() == ["rank", "group", "model", "titling-rouge-l", "vs-next", "runs", "run"]
+    row = next(line for line in lines if " l2r " in line)
+    assert row.split()[:3] == ["2", "(1-3)", "1"]  # rank, the ranks it could take, its tie group
+    lead = next(line for line in lines if " lead " in line)
+    assert lead.split()[:2] == ["4", "3"]  # a rank interval of one rank is just the rank
+    assert "cannot be told apart at 0.05, Holm-corrected" in " ".join(text.split())
+    assert lines[-1].endswith("(80% power): 0.0312")
+
+
+def test_wide_and_columns_choose_what_a_board_prints(monkeypatch, capsys):
+    from harness.cli.leaderboards import _print_boards
+
+    monkeypatch.setenv("COLUMNS", "400")
+    _print_boards([_titling_like_board()], markdown=True, wide=True, names=None)
+    wide = capsys.readouterr().out
+    assert "| rank | group | model | titling-rouge-l | vs-next | titling-rouge-1 |" in wide
+    assert "| trained-on | samples | runs | run |" in wide
+    _print_boards([_titling_like_board()], markdown=True, wide=False, names=["run", "titling-bleu", "metric"])
+    assert "| run | titling-bleu | titling-rouge-l |" in capsys.readouterr().out
+
+
+def test_config_keys_common_to_rows_are_split_from_each_rows_own():
+    from harness.leaderboard.tables import split_configs
+
+    shared, own = split_configs([{}, {"every": 4, "offset": 1}, {"every": 2, "offset": 1}])
+    assert shared == {"offset": 1} and own == [{}, {"every": 4}, {"every": 2}]
+    assert split_configs([{"a": 1}]) == ({}, [{"a": 1}])  # one row keeps its whole config
+    assert split_configs([{"a": 1, "b": [1]}, {"a": 2, "b": [1]}, {"c": 0}]) == ({"b": [1]}, [{"a": 1}, {"a": 2}, {"c": 0}])
+
+
+def test_leaderboard_csv_has_every_row_and_column(harness_cli, db, runs):
+    import csv
+    import io
+
+    (board,) = harness_cli.json("leaderboard", "--task", "doubling")
+    rows = list(csv.DictReader(io.StringIO(harness_cli("leaderboard", "--task", "doubling", "--csv").stdout)))
+    assert [r["run_id"] for r in rows] == [r["run_id"] for r in board["rows"]]
+    assert [float(r["value"]) for r in rows] == [r["value"] for r in board["rows"]]
+    assert rows[1]["model_config"] == '{"every": 4, "offset": 1}' and rows[1]["absolute_error"] == "0.25"
+    assert {"group", "rank_best", "rank_worst", "p_next", "n_samples"} <= set(rows[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--columns", "rank,modle"), "unknown column 'modle'; did you mean 'model'?"),
+        (("--csv", "--json"), "--json and --csv cannot be combined"),
+        (("--csv", "--markdown"), "--csv and --markdown cannot be combined"),
+    ],
+)
+def test_bad_table_options_are_one_line_usage_errors(harness_cli, db, runs, args, message):
+    result = harness_cli("leaderboard", "--task", "doubling", *args, check=False)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_overview_names_the_metric_and_direction_of_tasks_without_runs(arith, tmp_path):
+    spec = parse_definition({"kind": "overview", "tasks": [{"task": "doubling"}, {"task": "squaring"}]}, "all", "test")
+    rows = build(Store(tmp_path / "empty.duckdb"), spec, arith).overview
+    assert [(r.metric, r.higher_is_better, r.runs) for r in rows] == [("exact_match", True, 0), ("absolute_error", False, 0)]

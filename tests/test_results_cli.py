@@ -133,7 +133,7 @@ def test_sample_text_is_printed_as_data_not_markup(harness_cli, tmp_path):
     hostile = "[/bold][red]not markup[/red][link=file:///etc/passwd]x[/link]"
     (tmp_path / "test.jsonl").write_text(json.dumps({"id": hostile, "x": 1, "reference": 2}) + "\n")
     data = harness_cli.json("run", "--task", "doubling", "--model", "exact", "--data-dir", str(tmp_path))
-    shown = harness_cli("show", data["run_id"], "--samples").stdout
+    shown = harness_cli("show", data["run_id"], "--samples", "--wide").stdout
     assert hostile in shown
 
     (tmp_path / "test.jsonl").write_text(json.dumps({"id": "a", "x": 1, "reference": hostile}) + "\n")
@@ -164,3 +164,87 @@ def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
     shown = harness_cli.json("show", run["run_id"])
     assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description
     assert ExactMatch.description[:40] in " ".join(harness_cli("show", run["run_id"]).stdout.split())
+
+
+def test_runs_show_seed_and_sweep_and_filter_by_sweep(harness_cli, filled, tmp_path):
+    sweep = harness_cli.json("sweep", "-t", "doubling", "-m", "noisy", "-a", "every=3,5")["sweep_id"]
+    runs = harness_cli.json("runs", "--sweep", sweep[:6])  # a unique prefix, as for run ids
+    assert len(runs) == 2 and {r["sweep_id"] for r in runs} == {sweep} and {r["seed"] for r in runs} == {0}
+    listed = harness_cli("runs", "--columns", "run,seed,sweep").stdout.splitlines()
+    assert listed[1].split() == ["run", "seed", "sweep"]  # under the config line common to the runs
+    assert any(line.split()[1:] == ["0", sweep] for line in listed) and any(line.split()[1:] == ["0", "—"] for line in listed)
+    harness_cli("export", str(tmp_path / "out"), "--sweep", sweep)
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["runs"] == 2
+    grid = harness_cli("sweeps", sweep).stdout
+    assert "grid: tasks doubling × models noisy × seeds 0 × every ∈ {3, 5}" in grid
+    missing = harness_cli("runs", "--sweep", "nope", check=False)
+    assert missing.returncode == 2 and "no sweep 'nope'" in missing.stderr
+
+
+def test_show_and_compare_cut_long_values_unless_wide(harness_cli, filled, db):
+    from harness.store import Store
+
+    a, b = filled["noisy4"]["run_id"], filled["noisy2"]["run_id"]
+    with Store(db).transaction() as con:  # predictions of thousands of numbers, as geometry's curves are
+        con.execute("UPDATE samples SET prediction = to_json(range(2000)) WHERE run_id = ?", [b])
+    harness_cli.env["COLUMNS"] = "100"
+    cut = harness_cli("compare", a, b, "--limit", "3").stdout.splitlines()
+    assert len(cut) < 30 and max(len(line) for line in cut) <= 100
+    assert len(harness_cli("compare", a, b, "--limit", "3", "--wide").stdout.splitlines()) > 100
+    shown = harness_cli("show", b, "--samples", "--limit", "2").stdout
+    assert "[0, 1, 2, 3" in shown and "1999" not in shown
+    bad = harness_cli("compare", a, b, "--columns", "sample_id,delat", check=False)
+    assert bad.returncode == 2 and "did you mean 'delta'?" in bad.stderr
+
+
+def test_compare_orders_samples_scored_as_named_statistics(harness_cli, filled, db):
+    """Geometry and independence score a sample as a dict; the change is taken on its value."""
+    from harness.store import Store
+
+    a, b = filled["noisy4"]["run_id"], filled["noisy2"]["run_id"]
+    with Store(db).transaction() as con:
+        con.execute(
+            "UPDATE samples SET scores = json_object('exact_match', json_object('value', "
+            "CAST(scores->>'exact_match' AS DOUBLE), 'applies', 1.0)) WHERE list_contains(?, run_id)",
+            [[a, b]],
+        )
+    data = harness_cli.json("compare", a, b, "--limit", "0")
+    assert len(data["differing_samples"]) == 50 and {s["score_delta"] for s in data["differing_samples"]} == {-1.0}
+
+
+def test_a_sample_value_is_its_metrics_aggregate_over_that_sample():
+    import numpy as np
+
+    from harness import Metric
+    from harness.leaderboard.compare import sample_value
+
+    class Power(Metric):  # independence: rejected among the dependent instances
+        name = "power"
+
+        def aggregate(self, stats):
+            total = float(np.sum(stats["dependent"]))
+            return float(np.sum(stats["rejected"])) / total if total else float("nan")
+
+    assert sample_value(0.25) == 0.25 and sample_value(None) is None and sample_value("x") is None
+    assert sample_value({"dependent": 1.0, "rejected": 1.0}, Power()) == 1.0
+    assert sample_value({"dependent": 0.0, "rejected": 0.0}, Power()) is None  # the metric does not apply
+    assert sample_value({"value": 0.5, "applies": 1.0}) == 0.5  # the metric not installed here: its "value"
+    assert sample_value({"dependent": 1.0, "rejected": 0.0}) is None
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_every_table_fits_the_terminal(harness_cli, filled, width):
+    harness_cli.env["COLUMNS"] = str(width)
+    a, b = filled["noisy4"]["run_id"], filled["noisy2"]["run_id"]
+    sweep = harness_cli.json("sweep", "-t", "doubling", "-m", "noisy", "--seeds", "0-1")["sweep_id"]
+    for args in (
+        ["leaderboard"],
+        ["leaderboard", "kexue-2019"],
+        ["runs"],
+        ["show", a, "--samples"],
+        ["compare", a, b],
+        ["sweeps"],
+        ["sweeps", sweep],
+    ):
+        lines = harness_cli(*args).stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= width, (args, lines)

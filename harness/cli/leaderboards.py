@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import click
 
 from harness.api import ConfigError
+from harness.cli.columns import chosen, exclusive, requested, table_options
 from harness.cli.options import db_option, json_option, split_option
-from harness.cli.output import console, echo_json, table
+from harness.cli.output import console, echo_json, print_table, table
 from harness.cli.resolve import check_name, known_tasks, open_registry, open_store
+from harness.leaderboard.tables import board_records, records_csv
 from harness.views import ci, config, fmt
 
 
@@ -29,6 +32,8 @@ from harness.views import ci, config, fmt
 @db_option
 @json_option
 @click.option("--markdown", is_flag=True, help="Print Markdown tables.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print every row of every board as CSV, one line per row (all columns).")
+@table_options
 def leaderboard(
     name: str | None,
     task_name: str | None,
@@ -40,6 +45,9 @@ def leaderboard(
     db: Path | None,
     as_json: bool,
     markdown: bool,
+    as_csv: bool,
+    wide: bool,
+    column_names: str | None,
 ) -> None:
     """Rank models on a leaderboard or a task.
 
@@ -47,9 +55,12 @@ def leaderboard(
 
     Each row is a model+config's best (or --latest) finished run over the whole split, with its
     95% CI; "vs next" is the paired-bootstrap p-value against the row below, over the samples both
-    runs share (* when < 0.05).
+    runs share (* when < 0.05). The configuration common to a board's rows prints once above it;
+    the table shows each row's other keys. --wide adds every column, --columns picks some.
     """
     from harness.leaderboard.ranking import build, load_definitions, rank, spec_for_task
+
+    exclusive(json=as_json, csv=as_csv, markdown=markdown)
 
     store = open_store(db)
     registry = open_registry()
@@ -69,7 +80,9 @@ def leaderboard(
         if as_json:
             return echo_json(built.as_json())
         if built.spec.kind == "overview":
-            return _print_overview(built, markdown)
+            if as_csv:
+                return click.echo(records_csv([r.as_json() for r in built.overview]), nl=False)
+            return _print_overview(built, markdown, wide, column_names)
         boards = built.boards
     else:
         if task_name is not None:
@@ -93,49 +106,84 @@ def leaderboard(
             )
         if as_json:
             return echo_json([b.as_json() for b in boards])
+    if as_csv:
+        return click.echo(records_csv(board_records(boards)), nl=False)
+    names = requested(column_names, _board_names(boards), aliases=BOARD_COLUMNS)
     if not boards:
         click.echo(f"No finished runs{f' for task {task_name!r}' if task_name else ''} in {store.path}.")
         return
+    _print_boards(boards, markdown, wide, names)
+
+
+#: A board's columns a user may name in `--columns`, in the order `--wide` prints them; `metric`
+#: is the primary metric with its CI (its header is the metric's name, which names it too), and a
+#: board's extra metric columns follow `vs-next`.
+BOARD_COLUMNS = (
+    "rank",
+    "group",
+    "model",
+    "metric",
+    "seeds",
+    "seed-sd",
+    "vs-next",
+    "config",
+    "trained-on",
+    "samples",
+    "runs",
+    "run",
+)
+BOARD_DEFAULT = ("rank", "group", "model", "metric", "seeds", "vs-next", "config", "runs", "run")
+
+
+def _board_names(boards) -> list[str]:
+    """Every column name `--columns` may take for these boards: the fixed ones and their metrics'."""
+    metrics = [name for board in boards for name in (board.metric, *board.columns)]
+    return list(dict.fromkeys([*BOARD_COLUMNS, *metrics]))
+
+
+def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -> None:
+    from harness.leaderboard.tables import rank_text, split_configs
+
     for board in boards:
         arrow = "↑" if board.higher_is_better else "↓"
         title = f"{board.task} · {board.data} · {board.metric} {arrow}"
-        trained = ["trained on"] if board.shows_training else []
         seeded = any(s.seeds > 1 for s in board.standings)  # rows over several seeds: mean, seed-aware CI
         title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
-        header = [
-            "rank",
-            "model",
-            board.metric,
-            "95% CI",
-            *(["seeds", "seed sd"] if seeded else []),
-            "vs next",
-            *board.columns,
-            "config",
-            *trained,
-            "samples",
-            "runs",
-            "run",
-        ]
-        rows = [
-            [
-                str(s.rank),
+        shared, own = split_configs([s.model_config for s in board.standings])
+        rows_json = [s.as_json() for s in board.standings]
+        cells: dict[str, list[str]] = {
+            "rank": [rank_text(s.rank, r.get("rank_interval")) for s, r in zip(board.standings, rows_json, strict=True)],
+            "model": [
                 s.model
                 + (f" ⚑ {', '.join(s.flags)}" if s.flags else "")
-                + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
-                fmt(s.value),
-                ci(s.ci_low, s.ci_high),
-                *([str(s.seeds), fmt(s.seed_sd)] if seeded else []),
-                _p_value(s.p_next, s.note),
-                *(fmt(s.columns[c].value) for c in board.columns),
-                config(s.model_config),
-                *([s.train_dataset or "—"] if trained else []),
-                str(s.n_samples),
-                str(s.runs),
-                s.run_id,
-            ]
-            for s in board.standings
-        ]
-        _print_rows(title, header, rows, markdown)
+                + (f" (partial: {s.n_samples} samples)" if s.partial else "")
+                for s in board.standings
+            ],
+            "metric": [f"{fmt(s.value)} {ci(s.ci_low, s.ci_high)}" for s in board.standings],
+            "vs-next": [_p_value(s.p_next, s.note) for s in board.standings],
+            "samples": [str(s.n_samples) for s in board.standings],
+            "runs": [str(s.runs) for s in board.standings],
+            "run": [s.run_id for s in board.standings],
+        }
+        if any(r.get("group") is not None for r in rows_json):
+            cells["group"] = ["" if r.get("group") is None else str(r["group"]) for r in rows_json]
+        if seeded:
+            cells["seeds"] = [str(s.seeds) for s in board.standings]
+            cells["seed-sd"] = [fmt(s.seed_sd) for s in board.standings]
+        if any(own):
+            cells["config"] = [config(c) for c in own]
+        if board.shows_training:
+            cells["trained-on"] = [s.train_dataset or "—" for s in board.standings]
+        for name in board.columns:
+            cells[name] = [fmt(s.columns[name].value) for s in board.standings]
+        split_at = BOARD_COLUMNS.index("vs-next") + 1
+        order = [*BOARD_COLUMNS[:split_at], *board.columns, *BOARD_COLUMNS[split_at:]]
+        picked = None if names is None else ["metric" if n == board.metric else n for n in names]
+        keys = chosen([k for k in order if k in cells], BOARD_DEFAULT, wide, picked)
+        header = [board.metric if k == "metric" else k for k in keys]
+        rows = [[cells[k][i] for k in keys] for i in range(len(board.standings))]
+        above = [f"config common to the rows that set it: {config(shared)}"] if shared else []
+        _print_rows(title, header, rows, markdown, above, _board_notes(board, "group" in keys))
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:
@@ -159,34 +207,77 @@ def _p_value(p: float | None, note: str) -> str:
     return f"p={p:.3g}{' *' if p < ALPHA else ''}"
 
 
-def _print_overview(board, markdown: bool) -> None:
-    header = ["task", "dataset/split", "best model", "metric", "value", "95% CI", "runs", "models"]
-    rows = [
-        [
-            r.task,
-            f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
-            r.best_model or "—",
-            r.metric or "—",
-            fmt(r.value),
-            ci(r.ci_low, r.ci_high),
-            str(r.runs),
-            str(r.models),
-        ]
-        for r in board.overview
-    ]
-    _print_rows(board.spec.title, header, rows, markdown)
+#: The overview's columns; `best` names the task's best model, or its best group when the row says.
+OVERVIEW_COLUMNS = ("task", "data", "metric", "best", "value", "ci", "run", "runs", "models")
+OVERVIEW_DEFAULT = ("task", "data", "metric", "best", "value", "runs", "models")
 
 
-def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: bool) -> None:
+def _print_overview(board, markdown: bool, wide: bool, column_names: str | None) -> None:
+    names = requested(column_names, OVERVIEW_COLUMNS)
+    rows_json = [r.as_json() for r in board.overview]
+    cells = {
+        "task": [r.task for r in board.overview],
+        "data": [f"{r.dataset}/{r.split}" if r.dataset else "no runs yet" for r in board.overview],
+        "metric": [_metric_direction(r.metric, r.higher_is_better) for r in board.overview],
+        "best": [_best(r, data) for r, data in zip(board.overview, rows_json, strict=True)],
+        "value": [fmt(r.value) for r in board.overview],
+        "ci": [ci(r.ci_low, r.ci_high) for r in board.overview],
+        "run": [r.run_id or "—" for r in board.overview],
+        "runs": [str(r.runs) for r in board.overview],
+        "models": [str(r.models) for r in board.overview],
+    }
+    keys = chosen(OVERVIEW_COLUMNS, OVERVIEW_DEFAULT, wide, names)
+    rows = [[cells[k][i] for k in keys] for i in range(len(board.overview))]
+    _print_rows(board.spec.title, keys, rows, markdown)
+
+
+def _metric_direction(metric: str | None, higher_is_better: bool | None) -> str:
+    if not metric:
+        return "—"
+    return metric if higher_is_better is None else f"{metric} {'↑' if higher_is_better else '↓'}"
+
+
+def _best(row, data: dict) -> str:
+    """The best model, or every model of the best group when the row names one (a tie at the top)."""
+    group = data.get("best_group")
+    if isinstance(group, list) and group:
+        return ", ".join(str(m) for m in group)
+    return row.best_model or "—"
+
+
+def _board_notes(board, grouped: bool) -> list[str]:
+    """What a board's statistics say under its table, where the ranking computed them."""
+    data = board.as_json()
+    notes = []
+    if grouped:
+        correction = f", {data['correction']}-corrected" if data.get("correction") else ""
+        notes.append(f"group: rows of one group cannot be told apart at {data.get('alpha', 0.05):g}{correction}")
+    if data.get("mde") is not None:
+        notes.append(f"smallest difference this board could detect (80% power): {fmt(data['mde'])}")
+    return notes
+
+
+def _print_rows(
+    title: str,
+    header: list[str],
+    rows: list[list[str]],
+    markdown: bool,
+    above: Sequence[str] = (),
+    below: Sequence[str] = (),
+) -> None:
     if markdown:
         click.echo(f"### {title}\n")
+        for line in above:
+            click.echo(f"{line}\n")
         click.echo("| " + " | ".join(header) + " |")
         click.echo("|" + "---|" * len(header))
         for row in rows:
             click.echo("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
         click.echo()
+        for line in below:
+            click.echo(f"{line}\n")
         return
-    printed = table(title, header)
+    printed = table(None, header)
     for row in rows:
         printed.add_row(*row)
-    console().print(printed)
+    print_table(printed, [title, *above], below)

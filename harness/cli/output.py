@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -29,14 +30,37 @@ def console():
     return Console(highlight=False, markup=False, soft_wrap=False, width=width)
 
 
+#: Columns that never wrap: ids people copy, and short values a narrow terminal should not split
+#: (the other columns share what is left of its width).
+NO_WRAP = frozenset({"run", "run_id", "sample_id", "sweep", "rank", "group", "seed", "seeds", "runs", "status", "vs-next"})
+
+
 def table(title: str | None, columns: list[str]):
-    """Run ids never wrap (people copy them); other columns fold to fit the terminal."""
+    """Run ids never wrap (people copy them); other columns fold to fit the terminal. Rules under the
+    header only, no frame: a frame costs three characters a column that a narrow terminal needs."""
+    from rich import box
     from rich.table import Table
 
-    result = Table(title=title, title_justify="left", header_style="bold")
+    result = Table(
+        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
+    )
     for column in columns:
-        result.add_column(column, overflow="fold", no_wrap=column in {"run", "run_id", "sample_id"})
+        result.add_column(column, overflow="fold", no_wrap=column in NO_WRAP)
     return result
+
+
+def print_table(printed, above: Sequence[str] = (), below: Sequence[str] = ()) -> None:
+    """A table between lines that say what it shows (its title, the config its rows share) and
+    notes on it: printed as lines of their own, so that they wrap at the terminal's width rather
+    than the table's."""
+    from rich.text import Text
+
+    out = console()
+    for line in above:
+        out.print(Text(line, style="italic"))
+    out.print(printed)
+    for line in below:
+        out.print(Text(line, style="dim"))
 
 
 def metrics_table(metrics, descriptions: dict[str, str] | None = None):

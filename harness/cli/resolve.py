@@ -56,3 +56,12 @@ def known_tasks(store, registry=None) -> list[str]:
     """Tasks that are installed or have runs in the database."""
     stored = store.distinct_values("task") if store.exists() else []
     return sorted(set(stored) | set(registry.tasks if registry is not None else {}))
+
+
+def resolve_sweep(store, sweep_id: str | None) -> str | None:
+    """The whole id of the sweep `sweep_id` names (an id or a unique prefix); an unknown one is a usage error."""
+    if sweep_id is None:
+        return None
+    from harness.sweep.driver import get_sweep
+
+    return str(get_sweep(store, sweep_id)["sweep_id"])

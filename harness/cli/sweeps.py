@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from harness.api import ConfigError
+from harness.cli.columns import chosen, requested, table_options
 from harness.cli.options import (
     data_dir_option,
     db_option,
@@ -19,7 +20,7 @@ from harness.cli.options import (
     split_option,
     train_data_option,
 )
-from harness.cli.output import console, echo_json, table
+from harness.cli.output import console, echo_json, print_table, table
 from harness.cli.resolve import open_store
 from harness.views import config, fmt
 
@@ -172,56 +173,82 @@ def _print_report(report) -> None:
     )
 
 
+#: `harness sweeps ID` columns, and the list's, in the order `--wide` prints them.
+SWEEP_RUN_COLUMNS = ("run", "task", "model", "config", "seed", "status", "metric", "duration", "error")
+SWEEP_RUN_DEFAULT = ("run", "task", "model", "config", "seed", "status", "metric")
+SWEEP_COLUMNS = ("sweep", "name", "status", "executor", "finished", "failed", "cached", "total", "started")
+SWEEP_DEFAULT = ("sweep", "name", "status", "finished", "failed", "total", "started")
+
+
 @click.command()
 @click.argument("sweep_id", required=False)
 @listing_limit_option(20, "Most recent N sweeps (0: all).")
 @db_option
 @json_option
-def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool) -> None:
+@table_options
+def sweeps(sweep_id: str | None, limit: int, db: Path | None, as_json: bool, wide: bool, column_names: str | None) -> None:
     """List recorded sweeps, or show one.
 
     Most recent first; with SWEEP_ID (an id or a unique prefix of one), that sweep's grid and runs.
     """
+    from harness.leaderboard.tables import split_configs
     from harness.sweep.driver import get_sweep, list_sweeps, sweep_runs
 
+    names = requested(column_names, SWEEP_RUN_COLUMNS if sweep_id else SWEEP_COLUMNS)
     store = open_store(db)
     if sweep_id:
         sweep_row = get_sweep(store, sweep_id)
         runs = sweep_runs(store, sweep_row)
         if as_json:
             return echo_json({**sweep_row, "runs": runs})
-        listed = table(
-            f"sweep {sweep_row['sweep_id']} · {sweep_row['status']} · {sweep_row['done']}/{sweep_row['total']} "
-            f"finished, {sweep_row['failed']} failed",
-            ["run", "task", "model", "config", "seed", "status", "primary metric", "duration s"],
-        )
-        for r in runs:
-            score = f"{r['metric']} {fmt(r['value'])}" if r["metric"] else (r["error"] or "")[:60]
-            listed.add_row(
-                r["run_id"] or "-",
-                r["task"],
-                r["model"],
-                config(r["model_config"]),
-                str(r["seed"]),
-                r["status"],
-                score,
-                fmt(r["duration_s"], 3),
-            )
-        return console().print(listed)
+        shared, own = split_configs([r["model_config"] for r in runs])
+        above = [
+            f"sweep {sweep_row['sweep_id']}" + (f" · {sweep_row['name']}" if sweep_row.get("name") else ""),
+            f"{sweep_row['status']} · {sweep_row['done']}/{sweep_row['total']} finished, {sweep_row['failed']} failed, "
+            f"{sweep_row['cached']} cached · executor {sweep_row['executor']}",
+            f"grid: {grid_text(sweep_row['grid'])}",
+        ] + ([f"config common to the runs that set it: {config(shared)}"] if shared else [])
+        keys = chosen(SWEEP_RUN_COLUMNS, SWEEP_RUN_DEFAULT, wide, names)
+        listed = table(None, list(keys))
+        for r, mine in zip(runs, own, strict=True):
+            cells = {
+                "run": r["run_id"] or "-",
+                "task": r["task"],
+                "model": r["model"],
+                "config": config(r["model_config"] if wide else mine),
+                "seed": str(r["seed"]),
+                "status": r["status"],
+                "metric": f"{r['metric']} {fmt(r['value'])}" if r["metric"] else (r["error"] or "")[:60],
+                "duration": fmt(r["duration_s"], 3),
+                "error": r["error"] or "",
+            }
+            listed.add_row(*(cells[k] for k in keys))
+        return print_table(listed, above)
     rows = list_sweeps(store, limit or None)
     if as_json:
         return echo_json(rows)
-    listed = table(None, ["sweep", "name", "status", "executor", "finished", "failed", "cached", "total", "started (UTC)"])
+    keys = chosen(SWEEP_COLUMNS, SWEEP_DEFAULT, wide, names)
+    listed = table(None, list(keys))
     for r in rows:
-        listed.add_row(
-            r["sweep_id"],
-            r["name"] or "",
-            r["status"],
-            r["executor"],
-            str(r["done"]),
-            str(r["failed"]),
-            str(r["cached"]),
-            str(r["total"]),
-            r["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
-        )
+        cells = {
+            "sweep": r["sweep_id"],
+            "name": r["name"] or "",
+            "status": r["status"],
+            "executor": r["executor"],
+            "finished": str(r["done"]),
+            "failed": str(r["failed"]),
+            "cached": str(r["cached"]),
+            "total": str(r["total"]),
+            "started": r["started_at"].strftime("%Y-%m-%d %H:%M"),
+        }
+        listed.add_row(*(cells[k] for k in keys))
     console().print(listed if rows else f"No sweeps in {store.path}. Start one with `harness sweep --task T`.")
+
+
+def grid_text(grid: dict) -> str:
+    """A sweep's grid in one line: tasks × models × seeds × each model argument's values."""
+    args = "".join(f" × {k} ∈ {{{', '.join(map(str, v))}}}" for k, v in (grid.get("model_args") or {}).items())
+    return (
+        f"tasks {', '.join(grid.get('tasks') or [])} × models {', '.join(grid.get('models') or ['all'])} "
+        f"× seeds {', '.join(map(str, grid.get('seeds') or []))}{args}"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from harness.cli.options import db_option, task_filter_option
-from harness.cli.resolve import check_name, known_tasks, open_store
+from harness.cli.resolve import check_name, known_tasks, open_store, resolve_sweep
 
 
 @click.command("export")
@@ -15,10 +15,17 @@ from harness.cli.resolve import check_name, known_tasks, open_store
 @click.option("--format", "fmt", type=click.Choice(["parquet"]), default="parquet", show_default=True)
 @task_filter_option
 @click.option("--run", "run_ids", multiple=True, help="Only these runs; repeatable.")
+@click.option("--sweep", "sweep_id", metavar="ID", help="Only the runs this sweep computed (an id or a unique prefix).")
 @click.option("--force", is_flag=True, help="Replace the export DIRECTORY already holds.")
 @db_option
 def export_command(
-    directory: Path, fmt: str, task_name: str | None, run_ids: tuple[str, ...], force: bool, db: Path | None
+    directory: Path,
+    fmt: str,
+    task_name: str | None,
+    run_ids: tuple[str, ...],
+    sweep_id: str | None,
+    force: bool,
+    db: Path | None,
 ) -> None:
     """Export runs as Parquet files.
 
@@ -31,7 +38,8 @@ def export_command(
     if task_name is not None:
         check_name("task", task_name, known_tasks(store), " with runs in this database")
     resolved = [store.get_run(run_id).run_id for run_id in run_ids]  # unknown ids are errors with suggestions
-    count = export_runs(store, directory, task=task_name, run_ids=resolved or None, force=force)
+    sweep = resolve_sweep(store, sweep_id)
+    count = export_runs(store, directory, task=task_name, run_ids=resolved or None, sweep_id=sweep, force=force)
     click.echo(f"exported {count} run(s) to {directory}")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from harness.views import Panel, ci, config, fmt  # noqa: F401  (pages use them as draw.*)
+from harness.views import Panel, ci, config, fmt, short_json, value_axis  # noqa: F401  (pages use them as draw.*)
 
 
 def value(data: Any, expanded: bool = True, where: Any = None) -> None:
@@ -81,21 +81,19 @@ def _uniform_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def short_json(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def escape(text: str) -> str:
     """Plugin-written titles may quote data (a question, a value): keep Markdown from reading it."""
     return "".join("\\" + ch if ch in "\\`*_[]()#|<>~$" else ch for ch in text)
 
 
 def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:
-    """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top."""
+    """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top; a log axis
+    when the values span decades, scientific labels for tiny ones (`harness.views.value_axis`)."""
     order = [r["label"] for r in rows]
     y = {"field": "label", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}}
     title = f"{metric} ({'↑' if higher_is_better else '↓'})"
+    axis = value_axis(n for r in rows for n in (r["value"], r["ci_low"], r["ci_high"]))
+    scale = axis.get("scale", {"zero": False})
     return {
         "data": {"values": rows},
         "height": {"step": 32},
@@ -104,7 +102,7 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
             {
                 "mark": {"type": "rule", "strokeWidth": 2},
                 "encoding": {
-                    "x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": {"zero": False}},
+                    "x": {"field": "ci_low", "type": "quantitative", "title": title, "scale": scale, **_axis(axis)},
                     "x2": {"field": "ci_high"},
                 },
             },
@@ -118,3 +116,7 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
             },
         ],
     }
+
+
+def _axis(axis: dict[str, Any]) -> dict[str, Any]:
+    return {"axis": axis["axis"]} if "axis" in axis else {}

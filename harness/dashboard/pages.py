@@ -123,27 +123,55 @@ def leaderboards(store: Store, registry: Registry) -> None:
 
 
 def _overview(result: Leaderboard) -> None:
-    rows = [
-        {
-            "task": r.task,
-            "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
-            "best model": r.best_model or "—",
-            "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}"
-            if r.metric and r.higher_is_better is not None
-            else (r.metric or "—"),
-            "value": draw.fmt(r.value),
-            "95% CI": draw.ci(r.ci_low, r.ci_high),
-            "runs": r.runs,
-            "models": r.models,
-            "config": draw.config(r.model_config) if r.model_config else "—",
-            "run": r.run_id or "",
-        }
-        for r in result.overview
-    ]
-    st.dataframe(rows, hide_index=True, key="overview-table")
+    rows = []
+    for r in result.overview:
+        data = r.as_json()
+        group = data.get("best_group")  # every model of the best group, where the top is a tie
+        rows.append(
+            {
+                "task": r.task,
+                "dataset/split": f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
+                "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}"
+                if r.metric and r.higher_is_better is not None
+                else (r.metric or "—"),
+                "best model": ", ".join(map(str, group)) if isinstance(group, list) and group else (r.best_model or "—"),
+                "value": draw.fmt(r.value),
+                "95% CI": draw.ci(r.ci_low, r.ci_high),
+                "config": draw.config(r.model_config) if r.model_config else "—",
+                "run": r.run_id or "",
+                "runs": r.runs,
+                "models": r.models,
+            }
+        )
+    st.dataframe(rows, hide_index=True, key="overview-table", column_config=_WIDE_TEXT)
+    _downloads(
+        [r.as_json() for r in result.overview], {"overview": [r.as_json() for r in result.overview]}, f"{result.spec.name}"
+    )
     best = {r.run_id: f"{r.task} · {r.best_model} · run {r.run_id}" for r in result.overview if r.run_id}
     if best:
         _open_run_picker(best, "overview")
+
+
+#: Configurations get room to be read (hover shows the rest); ids and numbers size to their content.
+_WIDE_TEXT = {"config": st.column_config.TextColumn("config", width="medium")}
+
+
+def _downloads(records: list[dict[str, Any]], whole: Any, name: str) -> None:
+    """CSV (one flat row per board row) and JSON (the `--json` shape) of what the table shows."""
+    from harness.leaderboard.tables import records_csv
+
+    left, right, _ = st.columns([1, 1, 6])
+    left.download_button(
+        "CSV", records_csv(records), file_name=f"{name}.csv", mime="text/csv", key=f"csv-{name}", icon=":material/download:"
+    )
+    right.download_button(
+        "JSON",
+        json.dumps(whole, indent=2, ensure_ascii=False, default=str),
+        file_name=f"{name}.json",
+        mime="application/json",
+        key=f"json-{name}",
+        icon=":material/download:",
+    )
 
 
 def _board(board: Board, registry: Registry) -> None:
@@ -153,26 +181,52 @@ def _board(board: Board, registry: Registry) -> None:
     st.subheader(f"{board.task} · {board.data}")
     metric = registry.metrics.get(board.metric)
     st.caption(f"Ranked by {board.metric} ({arrow}). " + (metric.obj.description if metric else ""))
+    from harness.leaderboard.tables import board_records, rank_range, split_configs
+
     rows = []
     seeded = any(s.seeds > 1 for s in board.standings)
-    for s in board.standings:
-        row: dict[str, Any] = {
-            "rank": s.rank,
-            "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
-            board.metric: draw.fmt(s.value),
-            "95% CI": draw.ci(s.ci_low, s.ci_high),
-            "vs next": _p_text(s.p_next, s.note),
-            "flags": ", ".join(s.flags),
-        }
+    shared, own = split_configs([s.model_config for s in board.standings])
+    wide = st.toggle(
+        "Every column",
+        key=f"wide-{_board_key(board)}",
+        help="Add the extra metric columns, flags, the seeds' spread, what each model trained on, samples and runs.",
+    )
+    flagged = any(s.flags for s in board.standings)
+    datas = [s.as_json() for s in board.standings]
+    grouped = any(d.get("group") is not None for d in datas)  # tie groups, where the ranking gives them
+    ranged = any(d.get("rank_interval") for d in datas)
+    for s, mine, data in zip(board.standings, own, datas, strict=True):
+        row: dict[str, Any] = {"rank": s.rank}
+        if ranged:  # the ranks the row could take (95%), as the terminal prints them beside its rank
+            row["rank range"] = rank_range(data.get("rank_interval"))
+        if grouped:
+            row["group"] = data.get("group")
+        row.update(
+            {
+                "model": s.model + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
+                board.metric: f"{draw.fmt(s.value)} {draw.ci(s.ci_low, s.ci_high)}",  # with its 95% CI
+                "vs next": _p_text(s.p_next, s.note),
+            }
+        )
+        if flagged or wide:
+            row["flags"] = ", ".join(s.flags)
         if seeded:  # rows over several seeds (harness/leaderboard/seeds.py): how many, and their spread
-            row.update({"seeds": s.seeds, "seed sd": draw.fmt(s.seed_sd)})
-        for column in board.columns:
-            row[column] = draw.fmt(s.columns[column].value)
-        row["config"] = draw.config(s.model_config)
-        if board.shows_training:
+            row["seeds"] = s.seeds
+            if wide:
+                row["seed sd"] = draw.fmt(s.seed_sd)
+        if wide:
+            for column in board.columns:
+                row[column] = draw.fmt(s.columns[column].value)
+        if any(own) or wide:  # only the keys that tell the rows apart; the shared ones are in the caption
+            row["config"] = draw.config(mine)
+        if board.shows_training and wide:
             row["trained on"] = s.train_dataset or "—"
-        row.update({"samples": s.n_samples, "runs": s.runs, "run": s.run_id})
+        if wide:
+            row.update({"samples": s.n_samples, "runs": s.runs})
+        row["run"] = s.run_id
         rows.append(row)
+    if shared:
+        st.caption(f"Config common to the rows that set it: {draw.config(shared)}")
     st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption(
@@ -187,6 +241,7 @@ def _board(board: Board, registry: Registry) -> None:
         )
         + " · ".join(notes)
     )
+    _downloads(board_records([board]), board.as_json(), f"{_board_key(board)}-{board.metric}")
     chart_rows = [
         {
             "label": f"{s.rank}. {s.model} {draw.config(s.model_config)}",
@@ -232,13 +287,15 @@ def runs(store: Store, registry: Registry) -> None:
     st.header("Runs")
     distinct = {c: store.distinct_values(c) for c in ("task", "model", "dataset")}
     distinct["status"] = store.statuses()  # with `interrupted` for runs whose process died
-    columns = st.columns(5)
+    distinct["sweep_id"] = [v for v in store.distinct_values("sweep_id") if v]
+    columns = st.columns(6)
     filters: dict[str, Any] = {}
     for column, (name, options) in zip(columns, distinct.items(), strict=False):
-        chosen = column.multiselect(name, options, key=f"filter-{name}")
+        label = "sweep" if name == "sweep_id" else name
+        chosen = column.multiselect(label, options, key=f"filter-{label}")
         if chosen:
             filters[name] = chosen
-    dates = columns[4].date_input("started (UTC)", value=[], key="filter-dates")
+    dates = columns[5].date_input("started (UTC)", value=[], key="filter-dates")
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         filters["since"] = datetime.combine(dates[0], time.min)
         filters["until"] = datetime.combine(dates[1], time.min) + timedelta(days=1)
@@ -255,19 +312,21 @@ def runs(store: Store, registry: Registry) -> None:
                 "run": r.run_id,
                 "task": r.task,
                 "model": r.model,
-                "config": draw.config(r.model_config),
-                "dataset": r.dataset,
-                "split": r.split,
+                "seed": r.seed,
                 "status": r.status,
                 "primary metric": primary.name if primary else "",
                 "value": draw.fmt(primary.value) if primary else "",
+                "config": draw.config(r.model_config),
+                "sweep": r.sweep_id or "",
+                "dataset": r.dataset,
+                "split": r.split,
                 "started (UTC)": r.started_at,
                 "duration (s)": r.duration_s,
                 "error": (r.error or "").split("\n")[0],
             }
         )
     st.caption(f"{total} run(s) match.")
-    st.dataframe(rows, hide_index=True, key="runs-table")
+    st.dataframe(rows, hide_index=True, key="runs-table", column_config=_WIDE_TEXT)
     if not records:
         return
     ids = [r.run_id for r in records]
@@ -388,7 +447,10 @@ def run_detail(store: Store, registry: Registry) -> None:
         st.error(str(exc))
         return
     st.subheader(f"{run.task} · {run.model}" + (f" · {draw.config(run.model_config)}" if run.model_config else ""))
-    st.caption(f"run {run.run_id} · {run.dataset}/{run.split} · {run.status}")
+    st.caption(
+        f"run {run.run_id} · seed {run.seed} · {run.dataset}/{run.split} · {run.status}"
+        + (f" · sweep {run.sweep_id}" if run.sweep_id else "")
+    )
     if run.status == "failed":
         st.error("This run failed.")
         st.code(run.error or "", language="text")
@@ -545,7 +607,13 @@ def compare(store: Store, registry: Registry) -> None:
         st.info('Pick two runs on the Runs page ("Compare two runs"), or paste their ids here.')
         return
     try:
-        result = compare_runs(store, run_a.strip(), run_b.strip(), limit=None)
+        result = compare_runs(
+            store,
+            run_a.strip(),
+            run_b.strip(),
+            limit=None,
+            metric_of=lambda name: registry.metrics[name].obj() if name in registry.metrics else None,
+        )
     except HarnessError as exc:  # an unknown run, or runs of different tasks
         st.error(str(exc))
         return

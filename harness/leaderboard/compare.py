@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.api import ConfigError
+from harness.api import ConfigError, Metric
 from harness.records import RunRecord
 from harness.store import Store
 
@@ -29,13 +30,47 @@ class Comparison:
         }
 
 
-def _primary_value(score: Any) -> float | None:
+def sample_value(score: Any, metric: Metric | None = None) -> float | None:
+    """One sample's score as a number, so that two runs' samples can be ordered by how they differ.
+
+    A number is itself. Named statistics (geometry's {"value", "applies"}, independence's
+    {"dependent", "rejected"}) are the metric's own aggregate over that one sample when the
+    metric is installed (NaN, a sample the metric does not apply to, gives None), else their
+    "value" entry when they have one.
+    """
+    if isinstance(score, bool) or score is None:
+        return None if score is None else float(score)
     if isinstance(score, (int, float)):
         return float(score)
-    return None
+    if not isinstance(score, Mapping):
+        return None
+    if metric is not None:
+        import math
+
+        import numpy as np
+
+        try:
+            own = float(metric.aggregate({k: np.asarray([v], dtype=float) for k, v in score.items()}))
+        except Exception:  # a metric that cannot aggregate one sample: fall back to its "value"
+            own = math.nan
+        if not math.isnan(own):
+            return own
+        if "value" not in score:
+            return None
+    found = score.get("value")
+    return float(found) if isinstance(found, (int, float)) and not isinstance(found, bool) else None
 
 
-def compare(store: Store, run_a: str, run_b: str, limit: int | None = 50) -> Comparison:
+def compare(
+    store: Store,
+    run_a: str,
+    run_b: str,
+    limit: int | None = 50,
+    metric_of: Callable[[str], Metric | None] | None = None,
+) -> Comparison:
+    """Metric deltas, and the samples whose prediction or scores differ, largest change of the
+    primary metric's per-sample value first (`metric_of`: the installed metric of a name, so that
+    a score of named statistics is valued as its metric aggregates it)."""
     a, b = store.get_run(run_a), store.get_run(run_b)
     if a.task != b.task:
         raise ConfigError(
@@ -59,14 +94,15 @@ def compare(store: Store, run_a: str, run_b: str, limit: int | None = 50) -> Com
             }
         )
     primary = next((m.name for m in a.metrics if m.primary), None)
+    metric = metric_of(primary) if metric_of is not None and primary else None
     rows = store.paired_samples(a.run_id, b.run_id)
     differing = []
     for row in rows:
         if row["prediction_a"] == row["prediction_b"] and row["scores_a"] == row["scores_b"]:
             continue
         scores_a, scores_b = json.loads(row["scores_a"]), json.loads(row["scores_b"])
-        score_a = _primary_value(scores_a.get(primary)) if primary else None
-        score_b = _primary_value(scores_b.get(primary)) if primary else None
+        score_a = sample_value(scores_a.get(primary), metric) if primary else None
+        score_b = sample_value(scores_b.get(primary), metric) if primary else None
         differing.append(
             {
                 "sample_id": row["sample_id"],

@@ -608,10 +608,9 @@ def build(
             result.boards.extend(boards)
             continue
         counts = _run_counts(store, entry.task)
-        if not boards:
-            result.overview.append(
-                OverviewRow(entry.task, None, None, entry.metric, None, None, None, None, None, None, None, 0, 0)
-            )
+        if not boards:  # no runs yet: still say what the task is ranked by, and which way
+            metric, higher = _ranked_by(registry, entry.task, entry.metric)
+            result.overview.append(OverviewRow(entry.task, None, None, metric, higher, None, None, None, None, None, None, 0, 0))
         for board in boards:
             best = next((s for s in board.standings if not s.flags), board.standings[0])
             runs, models = counts.get((board.dataset, board.split, board.fingerprint), (0, 0))
@@ -633,6 +632,14 @@ def build(
                 )
             )
     return result
+
+
+def _ranked_by(registry: Registry, task: str, metric: str | None) -> tuple[str | None, bool | None]:
+    """The metric a task is ranked by (the definition's, else the installed task's primary) and its direction."""
+    installed = registry.tasks.get(task)
+    name = metric or (installed.obj.primary_metric if installed else None)
+    entry = registry.metrics.get(name) if name else None
+    return name, (entry.obj.higher_is_better if entry else None)
 
 
 def _run_counts(store: Store, task: str) -> dict[tuple[str, str, str | None], tuple[int, int]]:

@@ -18,7 +18,7 @@ from harness.store.errors import UnknownRunError
 from harness.store.schema import TABLES, current_version
 
 #: Columns of `runs` a reader may list the distinct values of (`distinct_values`).
-LISTED_COLUMNS = ("run_id", "task", "model", "dataset", "split", "status")
+LISTED_COLUMNS = ("run_id", "task", "model", "dataset", "split", "status", "sweep_id")
 
 
 class Runs(Connections):
@@ -102,6 +102,7 @@ class Runs(Connections):
         dataset: str | Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        sweep_id: str | Sequence[str] | None = None,
     ) -> list[RunRecord]:
         """Runs matching every given filter (a list means any of), most recent first.
 
@@ -119,6 +120,7 @@ class Runs(Connections):
                 run_id_prefix=run_id_prefix,
                 since=since,
                 until=until,
+                sweep_id=sweep_id,
                 dead=dead,
             )
             sql = f"SELECT * REPLACE ({_STATUS} AS status) FROM runs {where} ORDER BY started_at DESC, run_id"
@@ -264,7 +266,7 @@ def _run_filter(dead: Sequence[str] = (), **filters: Any) -> tuple[str, list[Any
     """A WHERE clause over `runs` with every value bound as a parameter (`dead`: see `_STATUS`)."""
     clauses: list[str] = []
     params: list[Any] = []
-    for column in ("task", "status", "run_key", "model", "dataset"):
+    for column in ("task", "status", "run_key", "model", "dataset", "sweep_id"):
         value = filters.get(column)
         if value is None:
             continue

@@ -22,7 +22,12 @@ def _literal(path: Path) -> str:
 
 
 def export_runs(
-    store: Store, directory: Path, task: str | None = None, run_ids: list[str] | None = None, force: bool = False
+    store: Store,
+    directory: Path,
+    task: str | None = None,
+    run_ids: list[str] | None = None,
+    force: bool = False,
+    sweep_id: str | None = None,
 ) -> int:
     """Write the selected runs, with their metrics, samples and artifacts, to DIR/<table>.parquet.
 
@@ -52,6 +57,9 @@ def export_runs(
     if run_ids:
         clauses.append("list_contains(?, run_id)")
         params.append(run_ids)
+    if sweep_id:
+        clauses.append("sweep_id = ?")
+        params.append(sweep_id)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     with store.connect(read_only=True) as con:
         for path in ours:  # --force, once the database is open: no file of the old export may pass for the new one's

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy.stats import t
 
-from harness.leaderboard.ranking import rank
+from harness.leaderboard.ranking import rank, scores_by_sample
 from harness.leaderboard.seeds import SeedRun, paired_seeds_p, summarise_seeds
+from harness.leaderboard.ties import resample_rows
 from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
 from harness.sweep.driver import run_sweep
@@ -75,9 +77,15 @@ def test_leaderboard_rows_over_seeds(toys, db):
     assert len(set(values)) == 3, "the coin's score must depend on the seed"
     assert high.value == pytest.approx(sum(values) / 3)
     assert high.seed_sd == pytest.approx(float(__import__("numpy").std(values, ddof=1)))
-    single = store.get_run(high.seed_runs[0]["run_id"]).primary()
-    assert high.ci_high - high.ci_low > single.ci_high - single.ci_low
-    assert high.ci_low < high.value < high.ci_high
+    # the CI is the two-level bootstrap's (samples, then seeds): wider than resampling the samples
+    # of the seed-averaged scores alone, and inside the metric's range
+    scores = scores_by_sample(store, [r["run_id"] for r in high.seed_runs], "exact_match")
+    ids = sorted(scores[high.seed_runs[0]["run_id"]])
+    averaged = np.mean([[scores[r["run_id"]][i] for i in ids] for r in high.seed_runs], axis=0)
+    samples_only = resample_rows([[(np.arange(len(ids)), {"value": averaged})]], None)[:, 0]
+    narrow = np.quantile(samples_only, 0.975) - np.quantile(samples_only, 0.025)
+    assert high.ci_high - high.ci_low > narrow
+    assert 0 <= high.ci_low < high.value < high.ci_high <= 1
     assert high.p_next is not None and high.p_next < 0.05 and "3 vs 3 seeds" in high.note
     assert exact.p_next is not None and "1 vs 3 seeds" in exact.note
     # the row no longer shows the luckiest seed

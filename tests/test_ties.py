@@ -72,7 +72,7 @@ def test_identical_models_tie_and_share_the_best_rank():
     worse = scores * (rng.random(200) < 0.6)
     found = _board(scores, scores.copy(), worse)
     assert found.groups == [1, 1, 2]
-    assert found.p_holm[0, 1] == 1.0
+    assert found.p_holm()[0, 1] == 1.0
     assert found.rank_intervals[:2] == [(1, 1), (1, 1)]  # tied in every resample: both rank 1
     assert found.rank_intervals[2] == (3, 3)
 
@@ -82,7 +82,7 @@ def test_a_model_better_on_every_sample_never_ties():
     base = rng.random(50)
     found = _board(base + 1e-9, base)  # better by a hair, but on every sample
     assert found.groups == [1, 2]
-    assert found.p_holm[0, 1] < 1e-6
+    assert found.p_holm()[0, 1] < 1e-6
     assert found.rank_intervals == [(1, 1), (2, 2)]
     # lower is better: the same separation, the other way up
     assert _board(base, base + 1e-9, higher=False).groups == [1, 2]

@@ -28,7 +28,7 @@ from harness.leaderboard.definitions import (
     read_definition,
 )
 from harness.leaderboard.seeds import over_seeds, paired_over_seeds, seed_columns
-from harness.leaderboard.ties import POWER
+from harness.leaderboard.ties import POWER, Separation
 from harness.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -237,8 +237,23 @@ class Board:
     #: at ALPHA with 80% power, and the multiple-comparison correction behind `group` (ties.py).
     mde: float | None = None
     correction: str | None = None
-    #: Holm-adjusted p-values of every pair of rows, in row order (None: no test for that pair).
-    pairwise_p: list[list[float | None]] | None = None
+    #: The joint resamples behind `group` and `rank_interval`, and which rows they cover (by position).
+    separation: Separation | None = field(default=None, repr=False)
+    compared: list[int] = field(default_factory=list, repr=False)
+
+    def pairwise_p(self) -> list[list[float | None]] | None:
+        """Holm-adjusted p-values of every pair of rows, in row order (None: no test for that pair).
+
+        Computed when asked (the dashboard's pairwise page, `--json`): B x R^2 / 2 comparisons."""
+        if self.separation is None:
+            return None
+        n = len(self.standings)
+        full = np.full((n + 1, n + 1), np.nan)  # the last row and column stand for rows not compared
+        full[: len(self.compared), : len(self.compared)] = self.separation.p_holm()
+        where = dict(zip(self.compared, range(len(self.compared)), strict=True))
+        positions = [where.get(i, len(self.compared)) for i in range(n)]
+        matrix = full[np.ix_(positions, positions)].tolist()
+        return [[None if p != p else p for p in row] for row in matrix]
 
     @property
     def data(self) -> str:
@@ -264,7 +279,7 @@ class Board:
             "mde": self.mde,
             "mde_power": POWER,
             "rows": [s.as_json() for s in self.standings],
-            "pairwise_p": self.pairwise_p,
+            "pairwise_p": self.pairwise_p(),
         }
 
 
@@ -464,7 +479,7 @@ def _mark_significance(store: Store, board: Board, registry: Registry, significa
 
 def _mark_groups(store: Store, board: Board, metric: Any, numeric: dict[str, tuple[np.ndarray, np.ndarray]] | None) -> None:
     """Tie groups, rank intervals, the pairwise matrix and the MDE of the board's complete rows."""
-    from harness.leaderboard.ties import resample_rows, separate
+    from harness.leaderboard.ties import observed_values, resample_rows, separate
 
     ranked = [s for s in board.standings if not s.partial and s.value is not None]
     if not ranked:
@@ -480,20 +495,12 @@ def _mark_groups(store: Store, board: Board, metric: Any, numeric: dict[str, tup
     if not ranked:
         return
     resampled = resample_rows(rows, aggregate)
-    found = separate([s.value for s in ranked], resampled, board.higher_is_better, ALPHA, [bool(s.flags) for s in ranked])
+    found = separate(observed_values(rows, aggregate), resampled, board.higher_is_better, ALPHA, [bool(s.flags) for s in ranked])
     for standing, group, interval, p in zip(ranked, found.groups, found.rank_intervals, found.p_leader, strict=True):
         standing.group, standing.rank_interval, standing.p_leader = group, interval, p
     board.mde, board.correction = found.mde, found.correction
-    where = {id(s): i for i, s in enumerate(ranked)}
-    board.pairwise_p = [
-        [
-            None
-            if id(a) not in where or id(b) not in where or not np.isfinite(p := found.p_holm[where[id(a)], where[id(b)]])
-            else float(p)
-            for b in board.standings
-        ]
-        for a in board.standings
-    ]
+    where = {id(s): i for i, s in enumerate(board.standings)}
+    board.separation, board.compared = found, [where[id(s)] for s in ranked]
 
 
 def _seed_scores(
@@ -508,10 +515,11 @@ def _seed_scores(
     None when the scores cannot be aggregated here (no installed metric and not plain numbers).
     """
     if metric is None or metric.is_mean:
-        if numeric is None or not set(run_ids) <= set(numeric):
+        wanted = set(run_ids)
+        if numeric is None or not wanted <= set(numeric):
             numeric = _numeric_scores(store, run_ids, name)
         if numeric is not None:
-            return {run_id: (codes, {"value": values}) for run_id, (codes, values) in numeric.items() if run_id in run_ids}, None
+            return {run_id: (codes, {"value": values}) for run_id, (codes, values) in numeric.items() if run_id in wanted}, None
         if metric is None:
             return None
     from harness.stats import stats_arrays

@@ -51,9 +51,15 @@ class Separation:
     groups: list[int]
     p_leader: list[float | None]  # Holm-adjusted p against the leader a row was compared with
     rank_intervals: list[tuple[int, int] | None]
-    p_holm: np.ndarray  # R x R, Holm-adjusted over every pair; NaN where a pair has no p-value
     mde: float | None
+    observed: np.ndarray
+    resampled: np.ndarray
     correction: str = "holm"
+
+    def p_holm(self) -> np.ndarray:
+        """R x R, Holm-adjusted over every pair; NaN where a pair has no p-value (computed on demand:
+        B x R^2 / 2 comparisons, which a ranking that shows only groups does not need)."""
+        return holm_matrix(pairwise_p(self.observed, self.resampled))
 
 
 def resample_rows(
@@ -119,42 +125,54 @@ def resample_rows(
     return result
 
 
+def observed_values(
+    rows: Sequence[Sequence[SeedScores]], aggregate: Callable[[Mapping[str, np.ndarray]], float] | None
+) -> np.ndarray:
+    """Each row's value on all its samples (mean over its seeds): what the resamples vary around."""
+    with np.errstate(all="ignore"):
+        return np.array(
+            [
+                np.mean([float(np.mean(stats["value"])) if aggregate is None else float(aggregate(stats)) for _, stats in row])
+                for row in rows
+            ]
+        )
+
+
 def pairwise_p(observed: np.ndarray, resampled: np.ndarray) -> np.ndarray:
     """R x R two-sided paired-bootstrap p-values of observed[i] - observed[j] (NaN on the diagonal).
 
     As "vs next": p = 2 (f + 1) / (B + 1), f the resamples on the far side of zero from the
     observed difference, over the B resamples where both rows are defined. When none is (f = 0)
     the count only says p <= 2 / (B + 1); how far below comes from the normal tail at the observed
-    difference over the bootstrap standard error, so that a correction over many comparisons can
-    still separate rows that no resample brings near each other.
+    difference over its bootstrap standard error, so that a correction over many comparisons can
+    still separate rows that no resample brings near each other. An observed difference of
+    exactly 0 is p = 1.
     """
     r = len(observed)
     p = np.full((r, r), np.nan)
-    if r < 2:
-        return p
-    finite = np.isfinite(resampled)
     for i in range(r - 1):
-        d = observed[i] - observed[i + 1 :]
-        deltas = resampled[:, i : i + 1] - resampled[:, i + 1 :]
-        defined = finite[:, i : i + 1] & finite[:, i + 1 :]
-        used = defined.sum(axis=0)
-        far = np.where(
-            d > 0,
-            np.sum((deltas <= 0) & defined, axis=0),
-            np.sum((deltas >= 0) & defined, axis=0),
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            count_p = np.minimum(1.0, 2 * (far + 1) / (used + 1))
-            spread = np.sqrt(np.nanvar(np.where(defined, deltas, np.nan), axis=0, ddof=1))
-            z = np.where(spread > 0, np.abs(d) / spread, np.inf)
-        tail = _erfc(z / math.sqrt(2)).astype(float)
-        row = np.where(far == 0, np.minimum(count_p, tail), count_p)
-        still = (d == 0) & ~np.any(deltas != 0, axis=0)  # the same scores on every resample
-        row[still] = 1.0
-        row[(used < 2) | ~np.isfinite(d)] = np.nan
-        p[i, i + 1 :] = row
-        p[i + 1 :, i] = row
+        p[i, i + 1 :] = p[i + 1 :, i] = p_below(observed, resampled, i)
     return p
+
+
+def p_below(observed: np.ndarray, resampled: np.ndarray, i: int) -> np.ndarray:
+    """Row i's p-values (as `pairwise_p`) against each row below it, i + 1 ... R - 1."""
+    d = observed[i] - observed[i + 1 :]
+    deltas = resampled[:, i : i + 1] - resampled[:, i + 1 :]
+    gaps = not np.all(np.isfinite(deltas))
+    # the far side of zero from d (d > 0: deltas <= 0; d < 0: deltas >= 0); NaN never counts
+    far = np.count_nonzero(deltas * np.sign(d) <= 0, axis=0)
+    used = np.count_nonzero(np.isfinite(deltas), axis=0) if gaps else np.full(len(d), len(resampled))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row = np.minimum(1.0, 2 * (far + 1) / (used + 1))
+        beyond = np.flatnonzero((far == 0) & (d != 0) & (used >= 2))
+        if len(beyond):  # below the counts' resolution: the normal tail at |d| / se
+            spread = (np.nanstd if gaps else np.std)(deltas[:, beyond], axis=0, ddof=1)
+            z = np.where(spread > 0, np.abs(d[beyond]) / spread, np.inf)
+            row[beyond] = np.minimum(row[beyond], _erfc(z / math.sqrt(2)).astype(float))
+    row[d == 0] = 1.0  # no observed difference: nothing to test
+    row[(used < 2) | ~np.isfinite(d)] = np.nan
+    return row
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)  # scipy.special.erfc without importing scipy (a second, loaded)
@@ -174,7 +192,9 @@ def holm_matrix(p: np.ndarray) -> np.ndarray:
     return result
 
 
-def tie_groups(p: np.ndarray, alpha: float) -> tuple[list[int], list[float | None]]:
+def tie_groups(
+    p: np.ndarray | Callable[[int], np.ndarray], alpha: float, r: int | None = None
+) -> tuple[list[int], list[float | None]]:
     """Group numbers (1 = best) for rows in ranked order, and each row's Holm-adjusted p against
     the leader it was compared with: its own group's, or for a leader the previous group's (None
     for the top row and for pairs without a p-value).
@@ -183,13 +203,23 @@ def tie_groups(p: np.ndarray, alpha: float) -> tuple[list[int], list[float | Non
     applied over those comparisons, and the rows down to the first one whose adjusted p is below
     alpha join its group; that row leads the next group and is compared the same way with every
     row below it. A pair without a p-value (nothing to compare) is not claimed to differ.
+
+    `p` is the raw p-value matrix, or a function giving a leader's p-values against the rows below
+    it (then `r` says how many rows), so that only the comparisons the walk makes are computed.
     """
-    r = len(p)
+    if not callable(p):
+        matrix = p
+        r = len(matrix)
+
+        def p(leader: int) -> np.ndarray:
+            return matrix[leader, leader + 1 :]
+
+    assert r is not None
     groups: list[int] = [1] * r
     against: list[float | None] = [None] * r
     leader, group = 0, 1
     while leader < r:
-        below = p[leader, leader + 1 :]
+        below = p(leader)
         known = np.isfinite(below)
         adjusted = np.full(len(below), np.nan)
         adjusted[known] = holm(below[known])
@@ -269,15 +299,15 @@ def separate(
 ) -> Separation:
     """Groups, rank intervals, the Holm-adjusted pairwise matrix and the MDE of rows in ranked order."""
     values = np.asarray(observed, dtype=float)
-    raw = pairwise_p(values, resampled)
-    groups, against = tie_groups(raw, alpha)
+    groups, against = tie_groups(lambda leader: p_below(values, resampled, leader), alpha, len(values))
     intervals: list[tuple[int, int] | None] = list(rank_intervals(resampled_ranks(resampled, higher_is_better, flagged)))
     return Separation(
         groups=groups,
         p_leader=against,
         rank_intervals=intervals,
-        p_holm=holm_matrix(raw),
         mde=minimum_detectable_effect(resampled, alpha),
+        observed=values,
+        resampled=resampled,
     )
 
 

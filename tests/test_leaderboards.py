@@ -176,8 +176,9 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     (by_task,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert by_task["columns"] == ["absolute_error"]
     text = harness_cli("leaderboard", "arith", "--markdown").stdout
-    assert "| rank | model | exact_match | 95% CI | vs next | absolute_error | config |" in text
-    assert "| 1 | exact | 1 | [1, 1] | p=0.002 * | 0 | — |" in text
+    assert "| rank | group | model | exact_match | 95% CI | vs next | absolute_error | config |" in text
+    assert "| 1 | 1 | exact | 1 | [1, 1] | p=0.002 * | 0 | — |" in text
+    assert "group: rows not told apart (paired bootstrap, Holm, alpha=0.05) · MDE at 80% power: " in text
     missing = harness_cli("leaderboard", "nope", check=False)
     assert missing.returncode == 2 and "no leaderboard 'nope'" in missing.stderr
     (tmp_path / "defs").mkdir()

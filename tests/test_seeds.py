@@ -98,7 +98,7 @@ def test_cli_leaderboard_shows_seed_columns(harness_cli):
     harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.sweep_faults"
     harness_cli("sweep", "-t", "doubling", "-m", "coin", "--seeds", "0-2")
     out = harness_cli("leaderboard", "--task", "doubling", "--markdown").stdout
-    assert "| rank | model | exact_match | 95% CI | seeds | seed sd | vs next |" in out
+    assert "| rank | group | model | exact_match | 95% CI | seeds | seed sd | vs next |" in out
     assert "mean over seeds" in out
     (board,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert board["rows"][0]["seeds"] == 3

@@ -190,3 +190,34 @@ def test_board_rows_carry_groups_intervals_and_the_mde(arith, db):
     (plain,) = rank(Store(db), "doubling", registry=arith, groups=False)
     assert plain.mde is None and all(s.group is None for s in plain.standings)
     assert [s.p_next for s in plain.standings] == [s.p_next for s in board.standings]
+
+
+def test_overview_names_the_best_group_when_the_top_is_a_tie(arith, db, harness_cli, tmp_path):
+    from harness.leaderboard.ranking import build, parse_definition
+
+    runner = Runner(arith, Store(db))
+    runner.run(RunRequest(task="doubling", model="exact"))
+    runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "500"}))  # wrong on 1 of 200
+    runner.run(RunRequest(task="doubling", model="noisy"))  # wrong on 1 in 4
+    spec = parse_definition({"title": "All", "kind": "overview", "tasks": [{"task": "doubling"}]}, "all", "test")
+    (row,) = build(Store(db), spec, arith).overview
+    assert row.best_model == "exact"
+    assert [(m["model"], m["model_config"].get("every")) for m in row.best_group] == [("exact", None), ("noisy", 500)]
+    # the terminal: a group column, a line between groups, the MDE under the board
+    harness_cli.env["HARNESS_DB"] = str(db)
+    harness_cli.env["COLUMNS"] = "200"
+    out = harness_cli("leaderboard", "--task", "doubling").stdout
+    assert "group" in out and "MDE at 80% power" in out
+    lines = out.splitlines()
+    body = [i for i, line in enumerate(lines) if line.startswith("│")]
+    separators = [i for i, line in enumerate(lines) if line.startswith("├")]
+    assert len(separators) == 1 and body[1] < separators[0] < body[-1], "one line, between group 1 and group 2"
+    (tmp_path / "boards").mkdir()
+    (tmp_path / "boards" / "all.toml").write_text('title = "All"\nkind = "overview"\n[[tasks]]\ntask = "doubling"\n')
+    harness_cli.env["HARNESS_LEADERBOARDS"] = str(tmp_path / "boards")
+    overview = harness_cli("leaderboard", "all", "--markdown").stdout
+    assert "| doubling | doubling-synth-v1/test | exact = noisy (every=500 offset=1) (tie) |" in overview
+    (listed,) = harness_cli.json("leaderboard", "all")["overview"]
+    assert [m["model"] for m in listed["best_group"]] == ["exact", "noisy"]
+    (board,) = harness_cli.json("leaderboard", "--task", "doubling")
+    assert [r["group"] for r in board["rows"]] == [1, 1, 2] and board["correction"] == "holm"

@@ -47,7 +47,8 @@ def leaderboard(
 
     Each row is a model+config's best (or --latest) finished run over the whole split, with its
     95% CI; "vs next" is the paired-bootstrap p-value against the row below, over the samples both
-    runs share (* when < 0.05).
+    runs share (* when < 0.05). Rows of one "group" cannot be told apart after a Holm correction;
+    the line under each board gives the smallest difference it could detect (MDE).
     """
     from harness.leaderboard.ranking import build, load_definitions, rank, spec_for_task
 
@@ -104,6 +105,7 @@ def leaderboard(
         title += " · several seeds: mean over seeds, CI with seed and sample error" if seeded else ""
         header = [
             "rank",
+            "group",
             "model",
             board.metric,
             "95% CI",
@@ -119,6 +121,7 @@ def leaderboard(
         rows = [
             [
                 str(s.rank),
+                "—" if s.group is None else str(s.group),
                 s.model
                 + (f" ⚑ {', '.join(s.flags)}" if s.flags else "")
                 + (f" (partial: {s.n_samples} samples)" if s.partial else ""),
@@ -135,7 +138,10 @@ def leaderboard(
             ]
             for s in board.standings
         ]
-        _print_rows(title, header, rows, markdown)
+        # a line under the last row of each group (rich), so a tie reads as one block
+        breaks = [a.group != b.group for a, b in zip(board.standings, board.standings[1:], strict=False)] + [False]
+        _print_rows(title, header, rows, markdown, breaks)
+        click.echo(_groups_note(board))
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:
@@ -159,13 +165,31 @@ def _p_value(p: float | None, note: str) -> str:
     return f"p={p:.3g}{' *' if p < ALPHA else ''}"
 
 
+def _groups_note(board) -> str:
+    """The line under a board: what a group means, and the smallest difference the board could see."""
+    from harness.leaderboard.ranking import ALPHA
+    from harness.leaderboard.ties import POWER
+
+    if board.correction is None:
+        return "group: n/a (the scores cannot be resampled here)\n"
+    mde = f"{board.mde:.3g}" if board.mde is not None else "n/a (one row)"
+    return f"group: rows not told apart (paired bootstrap, {board.correction.capitalize()}, alpha={ALPHA:g}) · MDE at {POWER:.0%} power: {mde}\n"
+
+
+def _best_group(row) -> str:
+    """The overview's best: every model of the best row's tie group, not one winner when the top is a tie."""
+    if len(row.best_group) <= 1:
+        return row.best_model or "—"
+    return " = ".join(m["model"] + (f" ({config(m['model_config'])})" if m["model_config"] else "") for m in row.best_group) + " (tie)"
+
+
 def _print_overview(board, markdown: bool) -> None:
-    header = ["task", "dataset/split", "best model", "metric", "value", "95% CI", "runs", "models"]
+    header = ["task", "dataset/split", "best (group 1)", "metric", "value", "95% CI", "runs", "models"]
     rows = [
         [
             r.task,
             f"{r.dataset}/{r.split}" if r.dataset else "no runs yet",
-            r.best_model or "—",
+            _best_group(r),
             r.metric or "—",
             fmt(r.value),
             ci(r.ci_low, r.ci_high),
@@ -177,7 +201,7 @@ def _print_overview(board, markdown: bool) -> None:
     _print_rows(board.spec.title, header, rows, markdown)
 
 
-def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: bool) -> None:
+def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: bool, breaks: list[bool] | None = None) -> None:
     if markdown:
         click.echo(f"### {title}\n")
         click.echo("| " + " | ".join(header) + " |")
@@ -187,6 +211,6 @@ def _print_rows(title: str, header: list[str], rows: list[list[str]], markdown: 
         click.echo()
         return
     printed = table(title, header)
-    for row in rows:
-        printed.add_row(*row)
+    for row, end in zip(rows, breaks or [False] * len(rows), strict=True):
+        printed.add_row(*row, end_section=end)
     console().print(printed)

@@ -695,6 +695,9 @@ class OverviewRow:
     run_id: str | None
     runs: int
     models: int
+    #: The best row's tie group: every model+config that cannot be told apart from it, best first,
+    #: as {model, model_config, value, run_id} (the best row alone when nothing ties it).
+    best_group: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -755,6 +758,7 @@ def build(
             registry=registry,
             significance=significance and spec.kind == "ranking",
             include_partial=include_partial,
+            groups=significance,
         )
         if spec.kind == "ranking":
             result.boards.extend(boards)
@@ -766,6 +770,7 @@ def build(
             )
         for board in boards:
             best = next((s for s in board.standings if not s.flags), board.standings[0])
+            tied = [s for s in board.standings if s is best or (s.group is not None and s.group == best.group and not s.flags)]
             runs, models = counts.get((board.dataset, board.split, board.fingerprint), (0, 0))
             result.overview.append(
                 OverviewRow(
@@ -782,6 +787,7 @@ def build(
                     best.run_id,
                     runs,
                     models,
+                    [{"model": s.model, "model_config": s.model_config, "value": s.value, "run_id": s.run_id} for s in tied],
                 )
             )
     return result

@@ -173,14 +173,16 @@ def _groups_note(board) -> str:
     if board.correction is None:
         return "group: n/a (the scores cannot be resampled here)\n"
     mde = f"{board.mde:.3g}" if board.mde is not None else "n/a (one row)"
-    return f"group: rows not told apart (paired bootstrap, {board.correction.capitalize()}, alpha={ALPHA:g}) · MDE at {POWER:.0%} power: {mde}\n"
+    how = f"paired bootstrap, {board.correction.capitalize()}, alpha={ALPHA:g}"
+    return f"group: rows not told apart ({how}) · MDE at {POWER:.0%} power: {mde}\n"
 
 
 def _best_group(row) -> str:
     """The overview's best: every model of the best row's tie group, not one winner when the top is a tie."""
     if len(row.best_group) <= 1:
         return row.best_model or "—"
-    return " = ".join(m["model"] + (f" ({config(m['model_config'])})" if m["model_config"] else "") for m in row.best_group) + " (tie)"
+    names = [m["model"] + (f" ({config(m['model_config'])})" if m["model_config"] else "") for m in row.best_group]
+    return " = ".join(names) + " (tie)"
 
 
 def _print_overview(board, markdown: bool) -> None:

@@ -102,3 +102,18 @@ def test_cli_leaderboard_shows_seed_columns(harness_cli):
     assert "mean over seeds" in out
     (board,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert board["rows"][0]["seeds"] == 3
+
+
+def test_seed_intervals_stay_inside_the_metric_range(toys, db):
+    """A share near 1 over three seeds: the t interval reaches past 1, the row's CI does not."""
+    store = Store(db)
+    spec = SweepSpec(tasks=["doubling"], models=["coin"], model_args={"accuracy": ["0.995"]}, seeds=[0, 1, 2])
+    assert run_sweep(toys, store, spec).status == "finished"
+    (board,) = rank(store, "doubling", "doubling-synth-v1", "test", columns=("absolute_error",), registry=toys)
+    (row,) = board.standings
+    runs = [store.get_run(r["run_id"]).primary() for r in row.seed_runs]
+    t_interval = summarise_seeds([SeedRun(str(i), i, m.value, m.ci_low, m.ci_high, "same") for i, m in enumerate(runs)])
+    assert t_interval.ci_high > 1, "the quadrature t interval crosses the top of a share"
+    assert row.ci_low < row.value <= row.ci_high <= 1  # exact_match declares bounds (0, 1)
+    error = row.columns["absolute_error"]  # an extra column keeps the t interval, cut at 0 (bounds (0, None))
+    assert error.ci_low is not None and error.ci_low >= 0

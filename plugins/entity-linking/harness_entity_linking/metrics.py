@@ -46,6 +46,7 @@ def f1(tp: float, fp: float, fn: float) -> float:
 
 
 class _Counted(Metric):
+    bounds = (0.0, 1.0)
     citation = CITATION
     with_nil = False
     spans_only = False
@@ -115,6 +116,7 @@ class DetectionRecall(DetectionF1):
 
 
 class LinkAccuracy(Metric):
+    bounds = (0.0, 1.0)
     name = "el-link-acc"
     citation = CITATION
     description = (

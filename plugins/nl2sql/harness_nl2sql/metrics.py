@@ -49,6 +49,7 @@ def execution_equal(pred: Mapping[str, Any], gold: Mapping[str, Any], table: Map
 
 
 class _Nl2sqlMetric(Metric):
+    bounds = (0.0, 1.0)
     citation = CITATION
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:

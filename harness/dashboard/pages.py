@@ -183,9 +183,8 @@ def _board(board: Board, registry: Registry) -> None:
         "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
         f"* marks p < {ALPHA:g}. "
         + (
-            "Rows with several seeds show the mean over seeds; their CI adds the "
-            "spread across seeds to the sampling error, and vs next resamples seeds "
-            "too. "
+            "Rows with several seeds show the mean over seeds; their CI comes from a two-level "
+            "bootstrap over samples and seeds, and vs next resamples seeds too. "
             if seeded
             else ""
         )

@@ -4,7 +4,10 @@ A model+config evaluated with k seeds on the same dataset has k scores v_1..v_k,
 95% bootstrap CI over samples. Its leaderboard row shows:
 
 - the mean over seeds, m = mean(v), and the spread across seeds, s = sd(v) (ddof 1);
-- a 95% CI that adds the two sources of error in quadrature:
+- a 95% CI from the two-level bootstrap over samples and seeds (`harness.leaderboard.ties.
+  seed_interval`), which stays inside the metric's range; where the per-sample scores cannot be
+  resampled, and for extra metric columns, the interval below, cut to the metric's `bounds`. It
+  adds the two sources of error in quadrature:
 
       half-width = sqrt( (t_{0.975, k-1} * s / sqrt(k))^2 + (1.96 * se_sample)^2 )
 

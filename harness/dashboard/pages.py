@@ -212,7 +212,7 @@ def _board(board: Board, registry: Registry) -> None:
 
 def _shaded(rows: list[dict[str, Any]]) -> Any:
     """The board's rows with every other tie group shaded, so a group reads as one block."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]  # streamlit's own dependency; no stubs installed
 
     frame = pd.DataFrame(rows)
     if "group" not in frame or frame["group"].isna().all():

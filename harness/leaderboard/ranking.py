@@ -561,7 +561,10 @@ def _seed_intervals(store: Store, board: Board, registry: Registry) -> None:
 def _bounds(name: str, registry: Registry) -> tuple[float | None, float | None]:
     """The range a metric declares (`Metric.bounds`); open where its plugin is not installed here."""
     entry = registry.metrics.get(name)
-    return tuple(getattr(entry.obj, "bounds", (None, None))) if entry else (None, None)  # type: ignore[return-value]
+    if entry is None:
+        return (None, None)
+    low, high = getattr(entry.obj, "bounds", (None, None))
+    return (low, high)
 
 
 def paired_significance(store: Store, run_a: str, run_b: str, metric: str, registry: Registry) -> tuple[float | None, int, str]:

@@ -169,7 +169,7 @@ def p_below(observed: np.ndarray, resampled: np.ndarray, i: int) -> np.ndarray:
         if len(beyond):  # below the counts' resolution: the normal tail at |d| / se
             spread = (np.nanstd if gaps else np.std)(deltas[:, beyond], axis=0, ddof=1)
             z = np.where(spread > 0, np.abs(d[beyond]) / spread, np.inf)
-            row[beyond] = np.minimum(row[beyond], _erfc(z / math.sqrt(2)).astype(float))
+            row[beyond] = np.minimum(row[beyond], np.asarray(_erfc(z / math.sqrt(2)), dtype=float))
     row[d == 0] = 1.0  # no observed difference: nothing to test
     row[(used < 2) | ~np.isfinite(d)] = np.nan
     return row
@@ -291,7 +291,7 @@ def minimum_detectable_effect(resampled: np.ndarray, alpha: float, power: float 
 
 
 def separate(
-    observed: Sequence[float],
+    observed: Sequence[float] | np.ndarray,
     resampled: np.ndarray,
     higher_is_better: bool,
     alpha: float,

@@ -540,8 +540,8 @@ def _seed_scores(
 def _seed_intervals(store: Store, board: Board, registry: Registry) -> None:
     """Several-seed rows: the CI of the two-level bootstrap over samples and seeds, inside the metric's range.
 
-    Where the scores cannot be resampled here, the t interval of `summarise_seeds` stays, cut to
-    the metric's declared range.
+    Where the scores cannot be resampled here, or the seeds were evaluated on different test data,
+    the t interval of `summarise_seeds` stays, cut to the metric's declared range.
     """
     seeded = [s for s in board.standings if s.seeds > 1 and s.value is not None]
     if not seeded:
@@ -553,7 +553,8 @@ def _seed_intervals(store: Store, board: Board, registry: Registry) -> None:
     read = _seed_scores(store, [r["run_id"] for s in seeded for r in s.seed_runs], board.metric, metric)
     for standing in seeded:
         seeds = [read[0][r["run_id"]] for r in standing.seed_runs if r["run_id"] in read[0]] if read else []
-        if len(seeds) == standing.seeds:
+        one_test_set = len({r["fingerprint"] for r in standing.seed_runs}) == 1  # else samples do not pair across seeds
+        if len(seeds) == standing.seeds and one_test_set:
             standing.ci_low, standing.ci_high = seed_interval(seeds, read[1] if read else None)
         standing.ci_low, standing.ci_high = clip(standing.ci_low, standing.ci_high, bounds)
 

@@ -140,7 +140,8 @@ def pairwise_chart(labels: list[str], groups: list[int | None], matrix: list[lis
     ]
     if len(labels) <= 12:
         text = {"type": "text", "baseline": "top", "dy": 4, "fontSize": 10}
-        layers.append({"mark": text, "encoding": {"text": {"field": "text"}}})
+        ink = {"condition": {"test": "datum.log_p < -3", "value": "white"}, "value": "black"}  # readable on dark cells
+        layers.append({"mark": text, "encoding": {"text": {"field": "text"}, "color": ink}})
     return {
         "data": {"values": cells},
         "width": {"step": 44},

@@ -279,7 +279,7 @@ def pairwise(store: Store, registry: Registry) -> None:
     st.caption(
         "Each cell: the paired-bootstrap p-value of the two rows' difference in the primary metric, Holm-corrected "
         f"over every pair of the board's complete rows at once; darker is more clearly different, and a cell below "
-        f"α = {ALPHA:g} is marked. Rows of one tie group are outlined on the Leaderboards page."
+        f"α = {ALPHA:g} carries a red dot. The Leaderboards page shades every other tie group."
     )
     result = _leaderboard(str(store.path), _stamp(store), name, "best", False, store, specs, registry)
     for board in result.boards:
@@ -288,7 +288,7 @@ def pairwise(store: Store, registry: Registry) -> None:
         if matrix is None:
             st.info("No p-values: the scores of this board cannot be resampled here (its metric's plugin is not installed).")
             continue
-        labels = [f"{s.rank}. {s.model} {draw.config(s.model_config)}".strip() for s in board.standings]
+        labels = [f"{s.rank}. {s.model}" + (f" {draw.config(s.model_config)}" if s.model_config else "") for s in board.standings]
         groups = [s.group for s in board.standings]
         st.vega_lite_chart(draw.pairwise_chart(labels, groups, matrix, ALPHA), width="stretch")
 

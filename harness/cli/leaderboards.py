@@ -171,7 +171,9 @@ def _groups_note(board) -> str:
     from harness.leaderboard.ties import POWER
 
     if board.correction is None:
-        return "group: n/a (the scores cannot be resampled here)\n"
+        if all(s.partial or s.value is None for s in board.standings):
+            return "group: n/a (no complete run with a value)\n"
+        return "group: n/a (the metric is not installed here and its scores are not plain numbers)\n"
     mde = f"{board.mde:.3g}" if board.mde is not None else "n/a (one row)"
     how = f"paired bootstrap, {board.correction.capitalize()}, alpha={ALPHA:g}"
     return f"group: rows not told apart ({how}) · MDE at {POWER:.0%} power: {mde}\n"

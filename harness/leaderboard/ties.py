@@ -297,7 +297,7 @@ def separate(
     alpha: float,
     flagged: Sequence[bool] = (),
 ) -> Separation:
-    """Groups, rank intervals, the Holm-adjusted pairwise matrix and the MDE of rows in ranked order."""
+    """Groups, rank intervals and the MDE of rows in ranked order (the pairwise matrix on demand)."""
     values = np.asarray(observed, dtype=float)
     groups, against = tie_groups(lambda leader: p_below(values, resampled, leader), alpha, len(values))
     intervals: list[tuple[int, int] | None] = list(rank_intervals(resampled_ranks(resampled, higher_is_better, flagged)))

@@ -116,7 +116,6 @@ class DetectionRecall(DetectionF1):
 
 
 class LinkAccuracy(Metric):
-    bounds = (0.0, 1.0)
     name = "el-link-acc"
     citation = CITATION
     description = (

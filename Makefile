@@ -70,6 +70,7 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/dashboard_queries.py
+	$(PY) benchmarks/ranking.py
 
 # The documentation site (MkDocs Material): a strict build into site/, or served live on :8000.
 docs: setup

@@ -103,7 +103,7 @@ def main() -> None:
                 store.count_runs(task=["nl2sql"], status=["failed"]),
                 store.runs(task=["nl2sql"], status=["failed"], limit=50),
             ),
-            f"Leaderboard: rank 1 task ({ranked_rows} rows, p-values)": lambda: rank(store, "nl2sql", registry=registry),
+            f"Leaderboard: rank 1 task ({ranked_rows} rows, p-values, groups)": lambda: rank(store, "nl2sql", registry=registry),
             "Run detail: run + metrics": lambda: store.get_run(run_a),
             "Run detail: count + page of 25 samples": lambda: (
                 store.count_samples(run_a),

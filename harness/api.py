@@ -160,6 +160,10 @@ class Metric:
     #: What `score` needs the prediction to be ("a number", "a list of spans"): named in the error
     #: a user sees when a model's prediction has another shape.
     expects: ClassVar[str] = ""
+    #: The range the aggregate can take, (low, high) with None for an open end: (0, 1) for a share
+    #: or an accuracy, (0, None) for an error or a distance. Leaderboard intervals over seeds are
+    #: kept inside it (a non-negative error never gets a CI reaching below 0).
+    bounds: ClassVar[tuple[float | None, float | None]] = (None, None)
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float] | None:
         """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate`

@@ -201,3 +201,21 @@ def _two_sided(observed: float, deltas: np.ndarray, n_resamples: int) -> float |
 
 def _batches(total: int, size: int) -> list[int]:
     return [min(size, total - start) for start in range(0, total, size)]
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of m p-values (familywise error control, any dependence).
+
+    The k-th smallest p (k = 1..m) is multiplied by m - k + 1; each adjusted value is then the
+    largest so far in that order (so adjusted p-values keep the order of the raw ones), capped at 1.
+    A hypothesis is rejected at level alpha exactly when its adjusted p-value is below alpha.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    adjusted = np.empty(m)
+    adjusted[order] = scaled
+    return adjusted

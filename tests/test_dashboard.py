@@ -99,10 +99,12 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     doubling = boards[0]
     assert list(doubling["model"]) == ["exact", "noisy", "noisy"]
     assert list(doubling["exact_match"]) == ["1 [1, 1]", "0.75 [0.69, 0.815]", "0.5 [0.4299, 0.575]"]  # with the CI
-    # what fits at 1280 px: the run id and the keys that tell the rows apart; the shared keys once
-    assert list(doubling.columns) == ["rank", "model", "exact_match", "vs next", "config", "run"]
+    # what fits at 1280 px: the rank, its range and tie group, the run id and the keys that tell the rows apart
+    assert list(doubling.columns) == ["rank", "rank range", "group", "model", "exact_match", "vs next", "config", "run"]
     assert list(doubling["config"]) == ["—", "every=4", "every=2"]
     assert "Config common to the rows that set it: offset=1" in texts(at)
+    assert list(doubling["group"]) == [1, 2, 3] and list(doubling["rank range"]) == ["1", "2", "3"]
+    assert "MDE" in texts(at) and "Holm-corrected" in texts(at)
     assert doubling["vs next"][0].startswith("p=") and doubling["vs next"][0].endswith("*")
     assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
     # every board, and the overview, can be downloaded as CSV and as JSON
@@ -114,6 +116,19 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     assert list(wide["absolute_error"]) == ["0", "0.25", "0.5"]
     at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()
     assert at.session_state["page"] == "Run detail" and at.session_state["run_id"] == filled["exact"].run_id
+
+
+def test_pairwise_page_draws_the_holm_matrix_as_a_heat_map(filled):
+    at = app(board="arith", page="Pairwise")
+    assert at.header[0].value == "Pairwise: Arithmetic"
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # doubling (3 rows) and squaring (1 row: an empty matrix)
+    assert "Holm-corrected over every pair" in texts(at)
+    from harness.dashboard.draw import pairwise_chart
+
+    labels, matrix = ["a", "b", "c"], [[None, 0.001, 0.5], [0.001, None, 0.04], [0.5, 0.04, None]]
+    cells = pairwise_chart(labels, [1, 2, 2], matrix, 0.05)["data"]["values"]
+    assert len(cells) == 6 and sum(c["below"] for c in cells) == 4  # every ordered pair; a-b and b-c below 0.05
 
 
 def test_overview_board_lists_every_task_family(filled):

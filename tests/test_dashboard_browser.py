@@ -61,6 +61,13 @@ def test_browse_leaderboard_runs_run_and_comparison(dashboard):
         assert page.get_by_text("paired-bootstrap p-value").count() >= 1
         page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
 
+        page.locator('[data-testid="stSidebar"]').get_by_text("Pairwise", exact=True).click()
+        page.get_by_role("heading", name="Pairwise: Arithmetic", exact=True).wait_for(timeout=WAIT_MS)
+        page.locator(".vega-embed").first.wait_for(timeout=WAIT_MS)  # the heat map of corrected p-values
+        page.screenshot(path=str(ARTIFACTS / "pairwise.png"), full_page=True)
+        page.locator('[data-testid="stSidebar"]').get_by_text("Leaderboards", exact=True).click()
+        page.get_by_role("heading", name="Arithmetic", exact=True).wait_for(timeout=WAIT_MS)
+
         page.get_by_role("button", name="Open run").first.click()  # the top row: the exact model
         page.get_by_role("heading", name="Samples").wait_for(timeout=WAIT_MS)
         page.get_by_text(f"run {runs['exact']}").wait_for(timeout=WAIT_MS)
@@ -89,5 +96,5 @@ def test_browse_leaderboard_runs_run_and_comparison(dashboard):
         page.screenshot(path=str(ARTIFACTS / "hostile-text.png"), full_page=True)
         assert page.title() != "pwned" and not dialogs  # markup in samples never ran
         browser.close()
-    for name in ("leaderboard", "run", "runs", "compare", "hostile-text"):
+    for name in ("leaderboard", "pairwise", "run", "runs", "compare", "hostile-text"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

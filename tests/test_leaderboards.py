@@ -176,10 +176,11 @@ def test_cli_lists_and_shows_named_leaderboards(harness_cli, tmp_path):
     (by_task,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert by_task["columns"] == ["absolute_error"]
     text = harness_cli("leaderboard", "arith", "--markdown").stdout
-    assert "| rank | model | exact_match | vs-next | config | runs | run |" in text
-    assert f"| 1 | exact | 1 [1, 1] | p=0.002 * | — | 1 | {ranked['rows'][0]['run_id']} |" in text
+    assert "| rank | group | model | exact_match | vs-next | config | runs | run |" in text
+    assert f"| 1 | 1 | exact | 1 [1, 1] | p=0.002 * | — | 1 | {ranked['rows'][0]['run_id']} |" in text
+    assert "group: rows not told apart (paired bootstrap, Holm, alpha=0.05) · MDE at 80% power: " in text
     wide = harness_cli("leaderboard", "arith", "--markdown", "--wide").stdout
-    assert "| rank | model | exact_match | vs-next | absolute_error | config | samples | runs | run |" in wide
+    assert "| rank | group | model | exact_match | vs-next | absolute_error | config | samples | runs | run |" in wide
     missing = harness_cli("leaderboard", "nope", check=False)
     assert missing.returncode == 2 and "no leaderboard 'nope'" in missing.stderr
     (tmp_path / "defs").mkdir()
@@ -199,14 +200,6 @@ def _titling_like_board():
     from datetime import datetime
 
     from harness.leaderboard.ranking import Board, Cell, Standing
-
-    class Grouped(Standing):
-        def as_json(self):
-            return {**super().as_json(), "group": self.group, "rank_interval": self.interval}
-
-    class Tested(Board):
-        def as_json(self):
-            return {**super().as_json(), "alpha": 0.05, "correction": "Holm", "mde": 0.0312}
 
     network = {
         "pretrained": "",
@@ -228,7 +221,8 @@ def _titling_like_board():
         "threads": 1,
     }
     columns = tuple(f"titling-{m}" for m in ("rouge-1", "rouge-2", "bleu", "first4-acc", "last4-acc", "exact-match"))
-    board = Tested("titling", "titling-synth-v1", "test", "titling-rouge-l", True, columns=columns)
+    board = Board("titling", "titling-synth-v1", "test", "titling-rouge-l", True, columns=columns)
+    board.correction, board.mde = "holm", 0.0312
     for position, (model, config, group, interval) in enumerate(
         [
             ("bidirectional", network, 1, [1, 2]),
@@ -238,11 +232,11 @@ def _titling_like_board():
         ],
         start=1,
     ):
-        row = Grouped(
+        row = Standing(
             position, model, dict(config), f"{position:012x}", 0.5 - position / 20, 0.45 - position / 20, 0.55 - position / 20,
             300, datetime(2026, 12, 1), 1, train_dataset="titling-synth-v1",
         )  # fmt: skip
-        row.group, row.interval = group, interval
+        row.group, row.rank_interval = group, (interval[0], interval[1])
         row.columns = {name: Cell(0.123456) for name in columns}
         row.p_next = 0.0123 if position < 4 else None
         board.standings.append(row)
@@ -267,8 +261,9 @@ def test_a_board_fits_the_terminal(monkeypatch, capsys, width):
     assert row.split()[:3] == ["2", "(1-3)", "1"]  # rank, the ranks it could take, its tie group
     lead = next(line for line in lines if " lead " in line)
     assert lead.split()[:2] == ["4", "3"]  # a rank interval of one rank is just the rank
-    assert "cannot be told apart at 0.05, Holm-corrected" in " ".join(text.split())
-    assert lines[-1].endswith("(80% power): 0.0312")
+    assert " ".join(text.split()).endswith(
+        "group: rows not told apart (paired bootstrap, Holm, alpha=0.05) · MDE at 80% power: 0.0312"
+    )
 
 
 def test_wide_and_columns_choose_what_a_board_prints(monkeypatch, capsys):

@@ -159,7 +159,13 @@ def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
 
     run = harness_cli.json("run", "--task", "doubling", "--model", "noisy")
     info = harness_cli.json("tasks", "doubling")["metric_info"]
-    assert info["exact_match"] == {"description": ExactMatch.description, "citation": "", "expects": "", "higher_is_better": True}
+    assert info["exact_match"] == {
+        "description": ExactMatch.description,
+        "citation": "",
+        "expects": "",
+        "higher_is_better": True,
+        "bounds": [0.0, 1.0],
+    }
     assert f"exact_match (↑): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
     shown = harness_cli.json("show", run["run_id"])
     assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description

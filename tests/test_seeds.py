@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy.stats import t
 
-from harness.leaderboard.ranking import rank
+from harness.leaderboard.ranking import rank, scores_by_sample
 from harness.leaderboard.seeds import SeedRun, paired_seeds_p, summarise_seeds
+from harness.leaderboard.ties import resample_rows
 from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
 from harness.sweep.driver import run_sweep
@@ -75,9 +77,15 @@ def test_leaderboard_rows_over_seeds(toys, db):
     assert len(set(values)) == 3, "the coin's score must depend on the seed"
     assert high.value == pytest.approx(sum(values) / 3)
     assert high.seed_sd == pytest.approx(float(__import__("numpy").std(values, ddof=1)))
-    single = store.get_run(high.seed_runs[0]["run_id"]).primary()
-    assert high.ci_high - high.ci_low > single.ci_high - single.ci_low
-    assert high.ci_low < high.value < high.ci_high
+    # the CI is the two-level bootstrap's (samples, then seeds): wider than resampling the samples
+    # of the seed-averaged scores alone, and inside the metric's range
+    scores = scores_by_sample(store, [r["run_id"] for r in high.seed_runs], "exact_match")
+    ids = sorted(scores[high.seed_runs[0]["run_id"]])
+    averaged = np.mean([[scores[r["run_id"]][i] for i in ids] for r in high.seed_runs], axis=0)
+    samples_only = resample_rows([[(np.arange(len(ids)), {"value": averaged})]], None)[:, 0]
+    narrow = np.quantile(samples_only, 0.975) - np.quantile(samples_only, 0.025)
+    assert high.ci_high - high.ci_low > narrow
+    assert 0 <= high.ci_low < high.value < high.ci_high <= 1
     assert high.p_next is not None and high.p_next < 0.05 and "3 vs 3 seeds" in high.note
     assert exact.p_next is not None and "1 vs 3 seeds" in exact.note
     # the row no longer shows the luckiest seed
@@ -90,9 +98,25 @@ def test_cli_leaderboard_shows_seed_columns(harness_cli):
     harness_cli.env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.sweep_faults"
     harness_cli("sweep", "-t", "doubling", "-m", "coin", "--seeds", "0-2")
     out = harness_cli("leaderboard", "--task", "doubling", "--markdown").stdout
-    assert "| rank | model | exact_match | seeds | vs-next | config | runs | run |" in out
+    assert "| rank | group | model | exact_match | seeds | vs-next | config | runs | run |" in out
     wide = harness_cli("leaderboard", "--task", "doubling", "--markdown", "--wide").stdout
-    assert "| rank | model | exact_match | seeds | seed-sd | vs-next | absolute_error | config | samples | runs | run |" in wide
+    columns = "rank | group | model | exact_match | seeds | seed-sd | vs-next | absolute_error | config | samples | runs | run"
+    assert f"| {columns} |" in wide
     assert "mean over seeds" in out
     (board,) = harness_cli.json("leaderboard", "--task", "doubling")
     assert board["rows"][0]["seeds"] == 3
+
+
+def test_seed_intervals_stay_inside_the_metric_range(toys, db):
+    """A share near 1 over three seeds: the t interval reaches past 1, the row's CI does not."""
+    store = Store(db)
+    spec = SweepSpec(tasks=["doubling"], models=["coin"], model_args={"accuracy": ["0.995"]}, seeds=[0, 1, 2])
+    assert run_sweep(toys, store, spec).status == "finished"
+    (board,) = rank(store, "doubling", "doubling-synth-v1", "test", columns=("absolute_error",), registry=toys)
+    (row,) = board.standings
+    runs = [store.get_run(r["run_id"]).primary() for r in row.seed_runs]
+    t_interval = summarise_seeds([SeedRun(str(i), i, m.value, m.ci_low, m.ci_high, "same") for i, m in enumerate(runs)])
+    assert t_interval.ci_high > 1, "the quadrature t interval crosses the top of a share"
+    assert row.ci_low < row.value <= row.ci_high <= 1  # exact_match declares bounds (0, 1)
+    error = row.columns["absolute_error"]  # an extra column keeps the t interval, cut at 0 (bounds (0, None))
+    assert error.ci_low is not None and error.ci_low >= 0

@@ -56,7 +56,9 @@ def leaderboard(
     Each row is a model+config's best (or --latest) finished run over the whole split, with its
     95% CI; "vs next" is the paired-bootstrap p-value against the row below, over the samples both
     runs share (* when < 0.05). The configuration common to a board's rows prints once above it;
-    the table shows each row's other keys. --wide adds every column, --columns picks some.
+    the table shows each row's other keys. --wide adds every column, --columns picks some. Rows of one
+    "group" cannot be told apart after a Holm correction; the line under each board gives the smallest
+    difference it could detect (MDE).
     """
     from harness.leaderboard.ranking import build, load_definitions, rank, spec_for_task
 
@@ -183,7 +185,9 @@ def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -
         header = [board.metric if k == "metric" else k for k in keys]
         rows = [[cells[k][i] for k in keys] for i in range(len(board.standings))]
         above = [f"config common to the rows that set it: {config(shared)}"] if shared else []
-        _print_rows(title, header, rows, markdown, above, _board_notes(board, "group" in keys))
+        # a line under the last row of each group, so a tie reads as one block
+        breaks = [a.group != b.group for a, b in zip(board.standings, board.standings[1:], strict=False)] + [False]
+        _print_rows(title, header, rows, markdown, above, [_groups_note(board)], breaks)
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:
@@ -214,12 +218,11 @@ OVERVIEW_DEFAULT = ("task", "data", "metric", "best", "value", "runs", "models")
 
 def _print_overview(board, markdown: bool, wide: bool, column_names: str | None) -> None:
     names = requested(column_names, OVERVIEW_COLUMNS)
-    rows_json = [r.as_json() for r in board.overview]
     cells = {
         "task": [r.task for r in board.overview],
         "data": [f"{r.dataset}/{r.split}" if r.dataset else "no runs yet" for r in board.overview],
         "metric": [_metric_direction(r.metric, r.higher_is_better) for r in board.overview],
-        "best": [_best(r, data) for r, data in zip(board.overview, rows_json, strict=True)],
+        "best": [_best_group(r) for r in board.overview],
         "value": [fmt(r.value) for r in board.overview],
         "ci": [ci(r.ci_low, r.ci_high) for r in board.overview],
         "run": [r.run_id or "—" for r in board.overview],
@@ -237,24 +240,26 @@ def _metric_direction(metric: str | None, higher_is_better: bool | None) -> str:
     return metric if higher_is_better is None else f"{metric} {'↑' if higher_is_better else '↓'}"
 
 
-def _best(row, data: dict) -> str:
-    """The best model, or every model of the best group when the row names one (a tie at the top)."""
-    group = data.get("best_group")
-    if isinstance(group, list) and group:
-        return ", ".join(str(m) for m in group)
-    return row.best_model or "—"
+def _groups_note(board) -> str:
+    """The line under a board: what a group means, and the smallest difference the board could see."""
+    from harness.leaderboard.ranking import ALPHA
+    from harness.leaderboard.ties import POWER
+
+    if board.correction is None:
+        if all(s.partial or s.value is None for s in board.standings):
+            return "group: n/a (no complete run with a value)"
+        return "group: n/a (the metric is not installed here and its scores are not plain numbers)"
+    mde = f"{board.mde:.3g}" if board.mde is not None else "n/a (one row)"
+    how = f"paired bootstrap, {board.correction.capitalize()}, alpha={ALPHA:g}"
+    return f"group: rows not told apart ({how}) · MDE at {POWER:.0%} power: {mde}"
 
 
-def _board_notes(board, grouped: bool) -> list[str]:
-    """What a board's statistics say under its table, where the ranking computed them."""
-    data = board.as_json()
-    notes = []
-    if grouped:
-        correction = f", {data['correction']}-corrected" if data.get("correction") else ""
-        notes.append(f"group: rows of one group cannot be told apart at {data.get('alpha', 0.05):g}{correction}")
-    if data.get("mde") is not None:
-        notes.append(f"smallest difference this board could detect (80% power): {fmt(data['mde'])}")
-    return notes
+def _best_group(row) -> str:
+    """The overview's best: every model of the best row's tie group, not one winner when the top is a tie."""
+    if len(row.best_group) <= 1:
+        return row.best_model or "—"
+    names = [m["model"] + (f" ({config(m['model_config'])})" if m["model_config"] else "") for m in row.best_group]
+    return " = ".join(names) + " (tie)"
 
 
 def _print_rows(
@@ -264,6 +269,7 @@ def _print_rows(
     markdown: bool,
     above: Sequence[str] = (),
     below: Sequence[str] = (),
+    breaks: Sequence[bool] = (),
 ) -> None:
     if markdown:
         click.echo(f"### {title}\n")
@@ -278,6 +284,6 @@ def _print_rows(
             click.echo(f"{line}\n")
         return
     printed = table(None, header)
-    for row in rows:
-        printed.add_row(*row)
+    for row, end in zip(rows, list(breaks) or [False] * len(rows), strict=True):
+        printed.add_row(*row, end_section=end)
     print_table(printed, [title, *above], below)

@@ -52,6 +52,7 @@ def _metric_info(metric) -> dict[str, Any]:
         "citation": metric.citation,
         "expects": metric.expects,
         "higher_is_better": metric.higher_is_better,
+        "bounds": list(getattr(metric, "bounds", (None, None))),
     }
 
 

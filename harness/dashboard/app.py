@@ -50,6 +50,7 @@ def main() -> None:
             return
         {
             "Leaderboards": pages.leaderboards,
+            "Pairwise": pages.pairwise,
             "Runs": pages.runs,
             "Sweeps": pages.sweeps,
             "Run detail": pages.run_detail,

@@ -86,6 +86,66 @@ def escape(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()#|<>~$" else ch for ch in text)
 
 
+def pairwise_chart(labels: list[str], groups: list[int | None], matrix: list[list[float | None]], alpha: float) -> dict[str, Any]:
+    """Vega-Lite heat map of a board's Holm-corrected pairwise p-values (rows and columns in rank order).
+
+    Colour is log10 p (down to 1e-6), so the cells that matter, near alpha and below, are told apart;
+    a cell below alpha carries a dot, and small boards print each p-value."""
+    import math
+
+    cells = [
+        {
+            "a": labels[i],
+            "b": labels[j],
+            "group_a": groups[i],
+            "group_b": groups[j],
+            "p": p,
+            "log_p": max(-6.0, math.log10(p)) if p else -6.0,
+            "text": f"{p:.2g}" if p is not None else "",
+            "below": p is not None and p < alpha,
+        }
+        for i, row in enumerate(matrix)
+        for j, p in enumerate(row)
+        if i != j and p is not None
+    ]
+    axis = {"type": "nominal", "sort": labels, "title": None, "axis": {"labelLimit": 260}}
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": "rect",
+            "encoding": {
+                "color": {
+                    "field": "log_p",
+                    "type": "quantitative",
+                    "title": "log10 p (Holm)",
+                    "scale": {"domain": [-6, 0], "scheme": "blues", "reverse": True},
+                },
+                "tooltip": [
+                    {"field": "a"},
+                    {"field": "b"},
+                    {"field": "p", "format": ".3g"},
+                    {"field": "group_a"},
+                    {"field": "group_b"},
+                ],
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 30, "color": "#d62728"},
+            "transform": [{"filter": "datum.below"}],
+        },
+    ]
+    if len(labels) <= 12:
+        text = {"type": "text", "baseline": "top", "dy": 4, "fontSize": 10}
+        ink = {"condition": {"test": "datum.log_p < -3", "value": "white"}, "value": "black"}  # readable on dark cells
+        layers.append({"mark": text, "encoding": {"text": {"field": "text"}, "color": ink}})
+    return {
+        "data": {"values": cells},
+        "width": {"step": 44},
+        "height": {"step": 32},
+        "encoding": {"x": {"field": "b", **axis}, "y": {"field": "a", **axis}},
+        "layer": layers,
+    }
+
+
 def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool) -> dict[str, Any]:
     """Vega-Lite: one point per model with its 95% CI as an error bar, best at the top; a log axis
     when the values span decades, scientific labels for tiny ones (`harness.views.value_axis`)."""

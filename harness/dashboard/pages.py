@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from harness.store import Store
     from harness.views import Panel
 
-PAGES = ("Leaderboards", "Runs", "Sweeps", "Run detail", "Compare")
+PAGES = ("Leaderboards", "Pairwise", "Runs", "Sweeps", "Run detail", "Compare")
 
 
 def go(page: str, **state: Any) -> None:
@@ -125,8 +125,6 @@ def leaderboards(store: Store, registry: Registry) -> None:
 def _overview(result: Leaderboard) -> None:
     rows = []
     for r in result.overview:
-        data = r.as_json()
-        group = data.get("best_group")  # every model of the best group, where the top is a tie
         rows.append(
             {
                 "task": r.task,
@@ -134,7 +132,9 @@ def _overview(result: Leaderboard) -> None:
                 "metric": f"{r.metric} {'↑' if r.higher_is_better else '↓'}"
                 if r.metric and r.higher_is_better is not None
                 else (r.metric or "—"),
-                "best model": ", ".join(map(str, group)) if isinstance(group, list) and group else (r.best_model or "—"),
+                "best (group 1)": " = ".join(m["model"] for m in r.best_group) + " (tie)"
+                if len(r.best_group) > 1
+                else (r.best_model or "—"),
                 "value": draw.fmt(r.value),
                 "95% CI": draw.ci(r.ci_low, r.ci_high),
                 "config": draw.config(r.model_config) if r.model_config else "—",
@@ -227,18 +227,18 @@ def _board(board: Board, registry: Registry) -> None:
         rows.append(row)
     if shared:
         st.caption(f"Config common to the rows that set it: {draw.config(shared)}")
-    st.dataframe(rows, hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
+    st.dataframe(_shaded(rows), hide_index=True, key=f"board-{_board_key(board)}-{board.metric}")
     notes = [f"{s.model}: {s.note}" for s in board.standings if s.note]
     st.caption(
         "vs next: paired-bootstrap p-value against the row below over the samples both runs share; "
         f"* marks p < {ALPHA:g}. "
         + (
-            "Rows with several seeds show the mean over seeds; their CI adds the "
-            "spread across seeds to the sampling error, and vs next resamples seeds "
-            "too. "
+            "Rows with several seeds show the mean over seeds; their CI comes from a two-level "
+            "bootstrap over samples and seeds, and vs next resamples seeds too. "
             if seeded
             else ""
         )
+        + _groups_caption(board)
         + " · ".join(notes)
     )
     _downloads(board_records([board]), board.as_json(), f"{_board_key(board)}-{board.metric}")
@@ -261,6 +261,37 @@ def _board(board: Board, registry: Registry) -> None:
     )
 
 
+def _shaded(rows: list[dict[str, Any]]) -> Any:
+    """The board's rows with every other tie group shaded, so a group reads as one block."""
+    import pandas as pd  # type: ignore[import-untyped]  # streamlit's own dependency; no stubs installed
+
+    frame = pd.DataFrame(rows)
+    if "group" not in frame or frame["group"].isna().all():
+        return frame
+
+    def shade(row: Any) -> list[str]:
+        group = row["group"]
+        dark = group == group and int(group) % 2 == 0  # NaN: no group
+        return ["background-color: rgba(128, 128, 128, 0.16)" if dark else ""] * len(row)
+
+    return frame.style.apply(shade, axis=1).format({"group": lambda g: "" if g != g else f"{int(g)}"})
+
+
+def _groups_caption(board: Board) -> str:
+    from harness.leaderboard.ranking import ALPHA
+    from harness.leaderboard.ties import POWER
+
+    if board.correction is None:
+        return ""
+    mde = draw.fmt(board.mde) if board.mde is not None else "n/a"
+    return (
+        f"group: rows in one group cannot be told apart (paired bootstrap against the group's first row, "
+        f"{board.correction.capitalize()}-corrected, α = {ALPHA:g}); rank range: the 95% interval of the rank over "
+        f"resamples. Smallest difference detectable between neighbours at {POWER:.0%} power (MDE): {mde}. "
+        "The Pairwise page shows every pair. "
+    )
+
+
 def _board_key(board: Board) -> str:
     """A board's widget key: task, dataset, split, and the data when another board shares those."""
     return f"{board.task}-{board.dataset}-{board.split}" + (f"-{board.fingerprint[:8]}" if board.fingerprint else "")
@@ -278,6 +309,39 @@ def _open_run_picker(labels: dict[str, str], key: str) -> None:
     left, right = st.columns([3, 1])
     chosen = left.selectbox("Run", list(labels), key=f"open-{key}", format_func=labels.__getitem__, label_visibility="collapsed")
     right.button("Open run", key=f"open-button-{key}", on_click=go, args=("Run detail",), kwargs={"run_id": chosen})
+
+
+# -- Pairwise --------------------------------------------------------------------------------
+
+
+def pairwise(store: Store, registry: Registry) -> None:
+    """Every pair of a board's rows: the Holm-corrected paired-bootstrap p-value, as a heat map."""
+    from harness.leaderboard.ranking import ALPHA, load_definitions
+
+    specs = {n: s for n, s in load_definitions(registry, store).items() if s.kind == "ranking"}
+    names = list(specs)
+    if not names:
+        st.info("No ranking leaderboards yet.")
+        return
+    if st.session_state.get("board") not in names:
+        st.session_state["board"] = names[0]
+    name = st.selectbox("Leaderboard", names, key="board", format_func=lambda n: f"{specs[n].title}  ·  {n}")
+    st.header(f"Pairwise: {specs[name].title}")
+    st.caption(
+        "Each cell: the paired-bootstrap p-value of the two rows' difference in the primary metric, Holm-corrected "
+        f"over every pair of the board's complete rows at once; darker is more clearly different, and a cell below "
+        f"α = {ALPHA:g} carries a red dot. The Leaderboards page shades every other tie group."
+    )
+    result = _leaderboard(str(store.path), _stamp(store), name, "best", False, store, specs, registry)
+    for board in result.boards:
+        st.subheader(f"{board.task} · {board.data} · {board.metric}")
+        matrix = board.pairwise_p()
+        if matrix is None:
+            st.info("No p-values: the scores of this board cannot be resampled here (its metric's plugin is not installed).")
+            continue
+        labels = [f"{s.rank}. {s.model}" + (f" {draw.config(s.model_config)}" if s.model_config else "") for s in board.standings]
+        groups = [s.group for s in board.standings]
+        st.vega_lite_chart(draw.pairwise_chart(labels, groups, matrix, ALPHA), width="stretch")
 
 
 # -- Runs ------------------------------------------------------------------------------------

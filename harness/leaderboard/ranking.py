@@ -28,6 +28,7 @@ from harness.leaderboard.definitions import (
     read_definition,
 )
 from harness.leaderboard.seeds import over_seeds, paired_over_seeds, seed_columns
+from harness.leaderboard.ties import POWER, Separation
 from harness.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -198,6 +199,11 @@ class Standing:
     seeds: int = 1
     seed_sd: float | None = None
     seed_runs: list[dict[str, Any]] = field(default_factory=list)
+    # which rows can be told apart (harness/leaderboard/ties.py): None on partial rows and rows
+    # without a value, and when the board's scores cannot be resampled here
+    group: int | None = None
+    rank_interval: tuple[int, int] | None = None
+    p_leader: float | None = None  # Holm-adjusted p against the group leader this row was compared with
 
     @property
     def significant(self) -> bool | None:
@@ -208,6 +214,7 @@ class Standing:
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
         data["columns"] = {k: c.__dict__ for k, c in self.columns.items()}
         data["significant"] = self.significant
+        data["rank_interval"] = list(self.rank_interval) if self.rank_interval else None
         return data
 
 
@@ -226,6 +233,27 @@ class Board:
     #: The data fingerprint of the board's runs, set only when runs on other data share its dataset
     #: name (then `title` tells the boards apart); None otherwise.
     fingerprint: str | None = None
+    #: The smallest difference of the primary metric between neighbours that the board could detect
+    #: at ALPHA with 80% power, and the multiple-comparison correction behind `group` (ties.py).
+    mde: float | None = None
+    correction: str | None = None
+    #: The joint resamples behind `group` and `rank_interval`, and which rows they cover (by position).
+    separation: Separation | None = field(default=None, repr=False)
+    compared: list[int] = field(default_factory=list, repr=False)
+
+    def pairwise_p(self) -> list[list[float | None]] | None:
+        """Holm-adjusted p-values of every pair of rows, in row order (None: no test for that pair).
+
+        Computed when asked (the dashboard's pairwise page, `--json`): B x R^2 / 2 comparisons."""
+        if self.separation is None:
+            return None
+        n = len(self.standings)
+        full = np.full((n + 1, n + 1), np.nan)  # the last row and column stand for rows not compared
+        full[: len(self.compared), : len(self.compared)] = self.separation.p_holm()
+        where = dict(zip(self.compared, range(len(self.compared)), strict=True))
+        positions = [where.get(i, len(self.compared)) for i in range(n)]
+        matrix = full[np.ix_(positions, positions)].tolist()
+        return [[None if p != p else p for p in row] for row in matrix]
 
     @property
     def data(self) -> str:
@@ -246,7 +274,12 @@ class Board:
             "metric": self.metric,
             "higher_is_better": self.higher_is_better,
             "columns": list(self.columns),
+            "alpha": ALPHA,
+            "correction": self.correction,
+            "mde": self.mde,
+            "mde_power": POWER,
             "rows": [s.as_json() for s in self.standings],
+            "pairwise_p": self.pairwise_p(),
         }
 
 
@@ -263,6 +296,7 @@ def rank(
     registry: Registry,
     significance: bool = True,
     include_partial: bool = False,
+    groups: bool | None = None,
 ) -> list[Board]:
     """Best (or latest) finished run per model and config, ranked by `metric` (default: primary).
 
@@ -271,13 +305,29 @@ def rank(
     (marked `partial`, with their sample count) below every complete row. Runs flagged by a
     `flags` metric (value > 0) rank after every unflagged run, however good their score: a test
     whose type-I error is inflated has not earned its power.
+
+    `significance` adds "vs next"; `groups` (default: as `significance`) adds tie groups, rank
+    intervals, the pairwise matrix and the minimum detectable effect.
     """
     if pick not in ("best", "latest"):
         raise ConfigError(f"pick must be 'best' or 'latest', not {pick!r}")
     if not store.exists():
         return []
     with store.reading():  # one connection for the standings, extra columns and paired tests
-        return _rank(store, task, dataset, split, pick, metric, columns, flags, registry, significance, include_partial)
+        return _rank(
+            store,
+            task,
+            dataset,
+            split,
+            pick,
+            metric,
+            columns,
+            flags,
+            registry,
+            significance,
+            include_partial,
+            significance if groups is None else groups,
+        )
 
 
 def _rank(
@@ -292,6 +342,7 @@ def _rank(
     registry: Registry,
     significance: bool,
     include_partial: bool,
+    groups_wanted: bool,
 ) -> list[Board]:
     rows = store.finished_runs_for_board(task, metric, dataset, split, include_partial)
     data = _data_of_rows(rows)
@@ -330,12 +381,14 @@ def _rank(
         board.standings.append(standing)
     run_ids = [r["run_id"] for b in boards.values() for s in b.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
     extra = _metric_values(store, run_ids, (*columns, *flags))
+    bounds = {name: _bounds(name, registry) for name in (*columns, *flags)}
     for board in boards.values():
+        _seed_intervals(store, board, registry)
         for standing in board.standings:
             values = (
                 extra.get(standing.run_id, {})
                 if standing.seeds == 1
-                else {name: Cell(*cell) for name, cell in seed_columns(standing, extra, (*columns, *flags)).items()}
+                else {name: Cell(*cell) for name, cell in seed_columns(standing, extra, (*columns, *flags), bounds).items()}
             )
             standing.columns = {name: values.get(name, Cell(None)) for name in columns}
             standing.flags = [name for name in flags if ((values.get(name) or Cell(None)).value or 0) > 0]
@@ -353,8 +406,8 @@ def _rank(
         )
         for position, standing in enumerate(board.standings, start=1):
             standing.rank = position
-        if significance:
-            _mark_significance(store, board, registry)
+        if significance or groups_wanted:
+            _mark_significance(store, board, registry, significance, groups_wanted)
     return sorted(boards.values(), key=lambda b: (b.dataset, b.split, b.metric, b.fingerprint or ""))
 
 
@@ -398,24 +451,121 @@ def _metric_values(store: Store, run_ids: list[str], names: tuple[str, ...]) -> 
     return values
 
 
-def _mark_significance(store: Store, board: Board, registry: Registry) -> None:
-    # a complete row is never tested against a partial one (other samples; the partial rows come last)
-    adjacent = [
-        (upper, lower)
-        for upper, lower in zip(board.standings, board.standings[1:], strict=False)
-        if upper.partial == lower.partial
-    ]
-    single = [(upper, lower) for upper, lower in adjacent if upper.seeds == 1 and lower.seeds == 1]
-    results = paired_tests(store, [(upper.run_id, lower.run_id) for upper, lower in single], board.metric, registry)
-    for (upper, _), (p, shared, note) in zip(single, results, strict=True):
-        upper.p_next, upper.shared_next, upper.note = p, shared, note
-    seeded = [(upper, lower) for upper, lower in adjacent if upper.seeds > 1 or lower.seeds > 1]
-    if seeded:  # rows over several seeds: resampled over seeds and samples (harness.leaderboard.seeds)
-        metric = _metric_object(board.metric, registry)
-        run_ids = [r["run_id"] for pair in seeded for s in pair for r in (s.seed_runs or [{"run_id": s.run_id}])]
-        scores = scores_by_sample(store, run_ids, board.metric)
-        for upper, lower in seeded:
-            upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
+def _mark_significance(store: Store, board: Board, registry: Registry, significance: bool = True, groups: bool = True) -> None:
+    metric = _metric_object(board.metric, registry)
+    run_ids = [r["run_id"] for s in board.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
+    numeric = _numeric_scores(store, run_ids, board.metric) if metric is None or metric.is_mean else None
+    if significance:
+        # a complete row is never tested against a partial one (other samples; the partial rows come last)
+        adjacent = [
+            (upper, lower)
+            for upper, lower in zip(board.standings, board.standings[1:], strict=False)
+            if upper.partial == lower.partial
+        ]
+        single = [(upper, lower) for upper, lower in adjacent if upper.seeds == 1 and lower.seeds == 1]
+        pairs = [(upper.run_id, lower.run_id) for upper, lower in single]
+        results = paired_tests(store, pairs, board.metric, registry, numeric=numeric)
+        for (upper, _), (p, shared, note) in zip(single, results, strict=True):
+            upper.p_next, upper.shared_next, upper.note = p, shared, note
+        seeded = [(upper, lower) for upper, lower in adjacent if upper.seeds > 1 or lower.seeds > 1]
+        if seeded:  # rows over several seeds: resampled over seeds and samples (harness.leaderboard.seeds)
+            seeded_ids = [r["run_id"] for pair in seeded for s in pair for r in (s.seed_runs or [{"run_id": s.run_id}])]
+            scores = scores_by_sample(store, seeded_ids, board.metric)
+            for upper, lower in seeded:
+                upper.p_next, upper.shared_next, upper.note = paired_over_seeds(metric, upper, lower, scores)
+    if groups:
+        _mark_groups(store, board, metric, numeric)
+
+
+def _mark_groups(store: Store, board: Board, metric: Any, numeric: dict[str, tuple[np.ndarray, np.ndarray]] | None) -> None:
+    """Tie groups, rank intervals, the pairwise matrix and the MDE of the board's complete rows."""
+    from harness.leaderboard.ties import observed_values, resample_rows, separate
+
+    ranked = [s for s in board.standings if not s.partial and s.value is not None]
+    if not ranked:
+        return
+    run_ids = [r["run_id"] for s in ranked for r in (s.seed_runs or [{"run_id": s.run_id}])]
+    read = _seed_scores(store, run_ids, board.metric, metric, numeric)
+    if read is None:
+        return
+    scores, aggregate = read
+    rows = [[scores[r["run_id"]] for r in (s.seed_runs or [{"run_id": s.run_id}]) if r["run_id"] in scores] for s in ranked]
+    ranked = [s for s, row in zip(ranked, rows, strict=True) if row]
+    rows = [row for row in rows if row]
+    if not ranked:
+        return
+    resampled = resample_rows(rows, aggregate)
+    found = separate(observed_values(rows, aggregate), resampled, board.higher_is_better, ALPHA, [bool(s.flags) for s in ranked])
+    for standing, group, interval, p in zip(ranked, found.groups, found.rank_intervals, found.p_leader, strict=True):
+        standing.group, standing.rank_interval, standing.p_leader = group, interval, p
+    board.mde, board.correction = found.mde, found.correction
+    where = {id(s): i for i, s in enumerate(board.standings)}
+    board.separation, board.compared = found, [where[id(s)] for s in ranked]
+
+
+def _seed_scores(
+    store: Store,
+    run_ids: list[str],
+    name: str,
+    metric: Any,
+    numeric: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[dict[str, Any], Any] | None:
+    """Each run's (sample codes, statistics) for resampling, and the aggregate to use (None: the mean).
+
+    None when the scores cannot be aggregated here (no installed metric and not plain numbers).
+    """
+    if metric is None or metric.is_mean:
+        wanted = set(run_ids)
+        if numeric is None or not wanted <= set(numeric):
+            numeric = _numeric_scores(store, run_ids, name)
+        if numeric is not None:
+            return {run_id: (codes, {"value": values}) for run_id, (codes, values) in numeric.items() if run_id in wanted}, None
+        if metric is None:
+            return None
+    from harness.stats import stats_arrays
+
+    scores = scores_by_sample(store, run_ids, name)
+    ids = sorted({sample for by_sample in scores.values() for sample in by_sample})
+    code = {sample: i for i, sample in enumerate(ids)}
+    result = {}
+    for run_id, by_sample in scores.items():
+        keys = sorted(by_sample, key=code.__getitem__)
+        stats = stats_arrays([by_sample[k] for k in keys])
+        if metric is None and set(stats) != {"value"}:
+            return None
+        result[run_id] = (np.array([code[k] for k in keys], dtype=np.int64), stats)
+    return result, (None if metric is None or metric.is_mean else metric.aggregate)
+
+
+def _seed_intervals(store: Store, board: Board, registry: Registry) -> None:
+    """Several-seed rows: the CI of the two-level bootstrap over samples and seeds, inside the metric's range.
+
+    Where the scores cannot be resampled here, or the seeds were evaluated on different test data,
+    the t interval of `summarise_seeds` stays, cut to the metric's declared range.
+    """
+    seeded = [s for s in board.standings if s.seeds > 1 and s.value is not None]
+    if not seeded:
+        return
+    from harness.leaderboard.ties import clip, seed_interval
+
+    metric = _metric_object(board.metric, registry)
+    bounds = _bounds(board.metric, registry)
+    read = _seed_scores(store, [r["run_id"] for s in seeded for r in s.seed_runs], board.metric, metric)
+    for standing in seeded:
+        seeds = [read[0][r["run_id"]] for r in standing.seed_runs if r["run_id"] in read[0]] if read else []
+        one_test_set = len({r["fingerprint"] for r in standing.seed_runs}) == 1  # else samples do not pair across seeds
+        if len(seeds) == standing.seeds and one_test_set:
+            standing.ci_low, standing.ci_high = seed_interval(seeds, read[1] if read else None)
+        standing.ci_low, standing.ci_high = clip(standing.ci_low, standing.ci_high, bounds)
+
+
+def _bounds(name: str, registry: Registry) -> tuple[float | None, float | None]:
+    """The range a metric declares (`Metric.bounds`); open where its plugin is not installed here."""
+    entry = registry.metrics.get(name)
+    if entry is None:
+        return (None, None)
+    low, high = getattr(entry.obj, "bounds", (None, None))
+    return (low, high)
 
 
 def paired_significance(store: Store, run_a: str, run_b: str, metric: str, registry: Registry) -> tuple[float | None, int, str]:
@@ -424,19 +574,25 @@ def paired_significance(store: Store, run_a: str, run_b: str, metric: str, regis
 
 
 def paired_tests(
-    store: Store, pairs: list[tuple[str, str]], metric: str, registry: Registry
+    store: Store,
+    pairs: list[tuple[str, str]],
+    metric: str,
+    registry: Registry,
+    numeric: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[tuple[float | None, int, str]]:
     """(p-value, shared samples, note) for each pair of runs, over the samples both share.
 
     Mean-aggregated metrics with plain numeric scores (the common case) are read as one numeric
     column and every pair is tested in one vectorised pass (`harness.stats.paired_mean_p`), with
-    exactly the p-values a pair-by-pair test gives; other metrics go pair by pair.
+    exactly the p-values a pair-by-pair test gives; other metrics go pair by pair. `numeric`: those
+    columns already read (by the caller, for more runs).
     """
     if not pairs:
         return []
     metric_obj = _metric_object(metric, registry)
     run_ids = list(dict.fromkeys(r for pair in pairs for r in pair))
-    numeric = _numeric_scores(store, run_ids, metric) if metric_obj is None or metric_obj.is_mean else None
+    if numeric is None and (metric_obj is None or metric_obj.is_mean):
+        numeric = _numeric_scores(store, run_ids, metric)
     if numeric is None:
         scores = scores_by_sample(store, run_ids, metric)
         return [paired_p(metric_obj, metric, scores.get(a, {}), scores.get(b, {})) for a, b in pairs]
@@ -543,6 +699,9 @@ class OverviewRow:
     run_id: str | None
     runs: int
     models: int
+    #: The best row's tie group: every model+config that cannot be told apart from it, best first,
+    #: as {model, model_config, value, run_id} (the best row alone when nothing ties it).
+    best_group: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -603,6 +762,7 @@ def build(
             registry=registry,
             significance=significance and spec.kind == "ranking",
             include_partial=include_partial,
+            groups=significance,
         )
         if spec.kind == "ranking":
             result.boards.extend(boards)
@@ -613,6 +773,7 @@ def build(
             result.overview.append(OverviewRow(entry.task, None, None, metric, higher, None, None, None, None, None, None, 0, 0))
         for board in boards:
             best = next((s for s in board.standings if not s.flags), board.standings[0])
+            tied = [s for s in board.standings if s is best or (s.group is not None and s.group == best.group and not s.flags)]
             runs, models = counts.get((board.dataset, board.split, board.fingerprint), (0, 0))
             result.overview.append(
                 OverviewRow(
@@ -629,6 +790,7 @@ def build(
                     best.run_id,
                     runs,
                     models,
+                    [{"model": s.model, "model_config": s.model_config, "value": s.value, "run_id": s.run_id} for s in tied],
                 )
             )
     return result

@@ -4,7 +4,10 @@ A model+config evaluated with k seeds on the same dataset has k scores v_1..v_k,
 95% bootstrap CI over samples. Its leaderboard row shows:
 
 - the mean over seeds, m = mean(v), and the spread across seeds, s = sd(v) (ddof 1);
-- a 95% CI that adds the two sources of error in quadrature:
+- a 95% CI from the two-level bootstrap over samples and seeds (`harness.leaderboard.ties.
+  seed_interval`), which stays inside the metric's range; where the per-sample scores cannot be
+  resampled, and for extra metric columns, the interval below, cut to the metric's `bounds`. It
+  adds the two sources of error in quadrature:
 
       half-width = sqrt( (t_{0.975, k-1} * s / sqrt(k))^2 + (1.96 * se_sample)^2 )
 
@@ -29,7 +32,7 @@ A model+config evaluated with k seeds on the same dataset has k scores v_1..v_k,
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -183,9 +186,15 @@ def over_seeds(standing: Standing, candidates: Sequence[dict[str, Any]], order: 
 
 
 def seed_columns(
-    standing: Standing, extra: dict[str, dict[str, Any]], names: Sequence[str]
+    standing: Standing,
+    extra: dict[str, dict[str, Any]],
+    names: Sequence[str],
+    bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> dict[str, tuple[float | None, float | None, float | None]]:
-    """Extra metric columns of a several-seed row: each metric's mean over the seeds, with the same CI."""
+    """Extra metric columns of a several-seed row: each metric's mean over the seeds, with the t
+    interval of `summarise_seeds` cut to the metric's declared range (`bounds`, by metric name)."""
+    from harness.leaderboard.ties import clip
+
     result = {}
     for name in names:
         runs = [
@@ -195,7 +204,8 @@ def seed_columns(
         ]
         if runs:
             summary = summarise_seeds(runs)
-            result[name] = (summary.mean, summary.ci_low, summary.ci_high)
+            low, high = clip(summary.ci_low, summary.ci_high, (bounds or {}).get(name, (None, None)))
+            result[name] = (summary.mean, low, high)
     return result
 
 

@@ -13,6 +13,7 @@ from harness.records import to_json
 class ExactMatch(Metric):
     name = "exact_match"
     description = "1 when the prediction equals the reference (compared as canonical JSON), else 0."
+    bounds = (0.0, 1.0)
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float:
         return float(to_json(prediction) == to_json(reference))
@@ -23,6 +24,7 @@ class AbsoluteError(Metric):
     description = "|prediction - reference| for numeric predictions, averaged over samples."
     higher_is_better = False
     expects = "a number (or a string holding one)"
+    bounds = (0.0, None)
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float:
         return abs(float(prediction) - float(reference))

@@ -94,6 +94,7 @@ class _Recon(Metric):
 
 
 class Psnr(_Recon):
+    bounds = (0.0, 100.0)
     name = "recon-psnr"
     description = "Peak signal-to-noise ratio in dB per image (8-bit pixels; 100 dB for an exact copy), averaged."
 
@@ -102,6 +103,7 @@ class Psnr(_Recon):
 
 
 class Mse(_Recon):
+    bounds = (0.0, 1.0)
     name = "recon-mse"
     description = "Mean squared error per image, pixels scaled to [0, 1], averaged over images."
     higher_is_better = False
@@ -111,6 +113,7 @@ class Mse(_Recon):
 
 
 class Ssim(_Recon):
+    bounds = (-1.0, 1.0)
     name = "recon-ssim"
     description = "SSIM per image (pytorch-msssim: Gaussian window 11, sigma 1.5, data range 255, mean over RGB), averaged."
     citation = SSIM_CITATION
@@ -126,6 +129,7 @@ def _pixels(input: Mapping[str, Any]) -> float:
 
 
 class Bpp(_Recon):
+    bounds = (0.0, None)
     name = "recon-bpp"
     description = (
         "Bits per pixel of the stored code: fixed-length VQ indices (grid^2 log2 K), a codec's file bytes "
@@ -171,6 +175,7 @@ class _CodeCorpus(_Recon):
 
 
 class EntropyBpp(_CodeCorpus):
+    bounds = (0.0, None)
     name = "recon-entropy-bpp"
     description = (
         "Bits per pixel an entropy coder could reach on the VQ code: code entropy of the whole test set's code "
@@ -188,6 +193,7 @@ class EntropyBpp(_CodeCorpus):
 
 
 class CodeUsage(_CodeCorpus):
+    bounds = (0.0, 1.0)
     name = "recon-code-usage"
     description = "Share of the K codes used at least once over the whole test set (undefined without a codebook)."
 
@@ -199,6 +205,7 @@ class CodeUsage(_CodeCorpus):
 
 
 class Perplexity(_CodeCorpus):
+    bounds = (1.0, None)
     name = "recon-perplexity"
     description = "2 ** (entropy of the test set's code histogram): the effective number of codes (K at best)."
 

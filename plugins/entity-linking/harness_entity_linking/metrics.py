@@ -48,6 +48,7 @@ def f1(tp: float, fp: float, fn: float) -> float:
 
 
 class _Counted(Metric):
+    bounds = (0.0, 1.0)
     citation = CITATION
     with_nil = False
     spans_only = False
@@ -123,6 +124,8 @@ def _gold_links(reference: Any) -> dict[tuple[str, int], str]:
 
 class _HitShare(Metric):
     """Per-sample {"hit", "n"} counts: the share is sum(hit) / sum(n) over the resampled texts."""
+
+    bounds = (0.0, 1.0)
 
     def aggregate(self, stats: Mapping[str, np.ndarray]) -> float:
         import numpy as np

@@ -49,6 +49,8 @@ ANGLE_CITATION = "Su Jianlin, n维空间下两个随机向量的夹角分布, ht
 class _MomentError(ApplicableMean):
     """|model - exact| of one moment (`key`), divided by the exact value when `relative`."""
 
+    bounds = (0.0, None)
+
     key: str
     relative: bool = False
     citation = ANGLE_CITATION
@@ -88,6 +90,7 @@ class AngleMeanRelError(_MomentError):
 
 
 class AngleKSDistance(ApplicableMean):
+    bounds = (0.0, 1.0)
     name = "angle-ks-distance"
     description = (
         "Kolmogorov distance sup|F_model - F_exact| to the exact CDF I_{sin^2(theta/2)}((n-1)/2, (n-1)/2): "
@@ -106,6 +109,7 @@ class AngleKSDistance(ApplicableMean):
 
 
 class AngleWithin3SE(ApplicableMean):
+    bounds = (0.0, 1.0)
     name = "angle-within-3se"
     description = (
         "Sampling methods only: 1 if both |mean error| <= 3 SE(mean) and |variance error| <= 3 SE(variance) "
@@ -122,6 +126,7 @@ class AngleWithin3SE(ApplicableMean):
 
 
 class AngleUnanswered(Metric):
+    bounds = (0.0, 1.0)
     name = "angle-unanswered"
     description = (
         "Share of instances for which the method gives no variance at all (Laplace has none at n = 2). "
@@ -151,6 +156,7 @@ def curve_deviation(points: Any, reference_points: Any, length: float) -> float:
 
 
 class RopeMaxDeviation(ApplicableMean):
+    bounds = (0.0, None)
     name = "rope-max-deviation"
     description = (
         "max_k |r_model(s_k) - r_ref(s_k)| / L over 201 uniform arc-length fractions s_k = k L/200 "
@@ -166,6 +172,7 @@ class RopeMaxDeviation(ApplicableMean):
 
 
 class RopeLengthRelError(ApplicableMean):
+    bounds = (0.0, None)
     name = "rope-length-rel-error"
     description = (
         "|L_model - L_exact| / L_exact, L = D (2E(m)/((1-m)K(m)) - 1), on troposkein instances "
@@ -201,6 +208,7 @@ def equilibrium_residual(curve: Mapping[str, Any], omega: float, g: float) -> fl
 
 
 class RopeEquilibriumResidual(ApplicableMean):
+    bounds = (0.0, None)
     name = "rope-equilibrium-residual"
     description = (
         "Relative residual of the equilibrium first integral T y' = g s + c, T = lambda - omega^2 x^2/2 + g y, "
@@ -239,6 +247,7 @@ class RopeChainConvergence(ApplicableMean):
 
 
 class RopeUnsolved(Metric):
+    bounds = (0.0, 1.0)
     name = "rope-unsolved"
     description = (
         "Share of instances the method returned no curve for (the closed form has none with gravity). "
@@ -262,6 +271,7 @@ def _edge(edge: Mapping[str, Any]) -> Any:
 
 
 class EllipseEdgeDeviation(Metric):
+    bounds = (0.0, None)
     name = "ellipse-edge-deviation"
     description = (
         "Agreement of constructions: max 3-D distance between the model's edge (x(s), h(s), h(l-s)) and the "
@@ -279,6 +289,7 @@ class EllipseEdgeDeviation(Metric):
 
 
 class EllipsePerimeterRelError(Metric):
+    bounds = (0.0, None)
     name = "ellipse-perimeter-rel-error"
     description = "|l_model - a E(e)| / (a E(e)): the quarter perimeter against the complete elliptic integral."
     citation = ELLIPSE_CITATION
@@ -289,6 +300,7 @@ class EllipsePerimeterRelError(Metric):
 
 
 class EllipseClosingError(Metric):
+    bounds = (0.0, None)
     name = "ellipse-closing-error"
     description = "|x_model(l) - x_ref(l)| / l: where the quarter edge closes, x(l) = integral of sqrt(margin)."
     citation = ELLIPSE_CITATION
@@ -312,6 +324,7 @@ class EllipseMarginMin(Metric):
 
 
 class EllipseGluingHolds(Metric):
+    bounds = (0.0, 1.0)
     name = "ellipse-gluing-holds"
     description = "Share of instances whose computed margin stays >= -1e-9 everywhere (the gluing condition holds)."
     citation = ELLIPSE_CITATION

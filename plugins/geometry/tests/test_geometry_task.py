@@ -216,3 +216,23 @@ def test_cli_reports_bad_data_on_one_line_without_a_traceback(tmp_path):
     )
     assert result.returncode != 0
     assert "random-angles.jsonl:1: n = 0" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_tie_groups_join_monte_carlo_noise_and_separate_exact_from_laplace(tmp_path):
+    """Two Monte Carlo configurations that differ only in their noise cannot be told apart; the
+    closed form and the Laplace approximation can (Holm-corrected paired bootstrap)."""
+    db = tmp_path / "r.duckdb"
+    for model, args, seed in (
+        ("closed-form", {}, 0),
+        ("laplace", {}, 0),
+        ("monte-carlo", {"draws": "200"}, 1),
+        ("monte-carlo", {"draws": "201"}, 2),
+    ):
+        run_plugin(harness_geometry, "random-angles", db=db, model=model, model_args=args, seed=seed)
+    (board,) = [b for b in leaderboard(harness_geometry, "geometry", db) if b.task == "random-angles"]
+    group = {(s.model, s.model_config.get("draws")): s.group for s in board.standings}
+    assert group[("monte-carlo", 200)] == group[("monte-carlo", 201)]
+    assert group[("closed-form", None)] == 1 and group[("laplace", None)] != 1
+    assert all(s.rank_interval is not None for s in board.standings)
+    assert board.correction == "holm" and board.mde is not None and board.mde > 0

@@ -43,6 +43,7 @@ def _rate(num: np.ndarray, den: np.ndarray) -> float:
 
 
 class Power(Metric):
+    bounds = (0.0, 1.0)
     name = "power"
     description = "Overall power: share of dependent instances whose independence was rejected at the model's alpha."
 
@@ -80,6 +81,7 @@ def family_power_metrics() -> list[type[FamilyPower]]:
 
 
 class TypeIError(Metric):
+    bounds = (0.0, 1.0)
     name = "type1-error"
     description = "Share of independent instances wrongly rejected; should sit at alpha (0.05)."
     higher_is_better = False
@@ -93,6 +95,7 @@ class TypeIError(Metric):
 
 
 class TypeIInflated(Metric):
+    bounds = (0.0, 1.0)
     name = "type1-inflated"
     description = (
         "1 when the exact 95% binomial (Clopper-Pearson) interval of the type-I error lies entirely "
@@ -114,6 +117,7 @@ class TypeIInflated(Metric):
 
 
 class MedianRuntime(Metric):
+    bounds = (0.0, None)
     name = "median-runtime-s"
     description = "Median seconds per test (the data generation is not timed)."
     higher_is_better = False

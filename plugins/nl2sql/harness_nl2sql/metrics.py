@@ -70,6 +70,7 @@ def outcome(pred: Any, gold: Mapping[str, Any], table: Mapping[str, Any]) -> str
 
 
 class _Nl2sqlMetric(Metric):
+    bounds = (0.0, 1.0)
     citation = CITATION
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:

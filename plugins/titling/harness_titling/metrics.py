@@ -79,6 +79,7 @@ def _labelled_mean(stats: Mapping[str, np.ndarray]) -> float:
 
 
 class _TitleMetric(Metric):
+    bounds = (0.0, 1.0)
     citation = CITATION
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
@@ -96,6 +97,8 @@ class _TitleMetric(Metric):
 class _Rouge(EvaluateMetric):
     """One ROUGE type of `CharacterRouge`, per title, with the `{"value", "n"}` statistics every
     titling metric stores (so runs made before the evaluate module compare sample by sample)."""
+
+    bounds = (0.0, 1.0)
 
     module = "harness_titling.rouge:CharacterRouge"
     description, citation, expects = ROUGE_DESCRIPTION, ROUGE_CITATION, ROUGE_INPUTS
@@ -170,6 +173,7 @@ def _bleu() -> Any:
 
 
 class Bleu(Metric):
+    bounds = (0.0, 100.0)
     name = "titling-bleu"
     description = (
         "Corpus BLEU (0-100) of the titles, sacrebleu with tokenize='zh' (CJK characters split, Latin words "

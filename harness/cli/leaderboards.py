@@ -181,7 +181,10 @@ def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -
         split_at = BOARD_COLUMNS.index("vs-next") + 1
         order = [*BOARD_COLUMNS[:split_at], *board.columns, *BOARD_COLUMNS[split_at:]]
         picked = None if names is None else ["metric" if n == board.metric else n for n in names]
-        keys = chosen([k for k in order if k in cells], BOARD_DEFAULT, wide, picked)
+        # rows trained on different data are told apart by it, as by the config keys that differ
+        differ = len({s.train_dataset for s in board.standings}) > 1
+        default = (*BOARD_DEFAULT, "trained-on") if differ else BOARD_DEFAULT
+        keys = chosen([k for k in order if k in cells], default, wide, picked)
         header = [board.metric if k == "metric" else k for k in keys]
         rows = [[cells[k][i] for k in keys] for i in range(len(board.standings))]
         above = [f"config common to the rows that set it: {config(shared)}"] if shared else []

@@ -219,8 +219,8 @@ def _board(board: Board, registry: Registry) -> None:
                 row[column] = draw.fmt(s.columns[column].value)
         if any(own) or wide:  # only the keys that tell the rows apart; the shared ones are in the caption
             row["config"] = draw.config(mine)
-        if board.shows_training and wide:
-            row["trained on"] = s.train_dataset or "—"
+        if board.shows_training and (wide or len({t.train_dataset for t in board.standings}) > 1):
+            row["trained on"] = s.train_dataset or "—"  # by default where it tells the rows apart
         if wide:
             row.update({"samples": s.n_samples, "runs": s.runs})
         row["run"] = s.run_id

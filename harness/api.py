@@ -160,6 +160,10 @@ class Metric:
     #: What `score` needs the prediction to be ("a number", "a list of spans"): named in the error
     #: a user sees when a model's prediction has another shape.
     expects: ClassVar[str] = ""
+    #: Bump it whenever `score` or `aggregate` would give other values for the same predictions: every
+    #: stored value records the version that computed it, boards rank only values of the current one,
+    #: and `harness rescore` recomputes the others from the stored predictions.
+    version: ClassVar[str] = "1"
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float] | None:
         """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate`

@@ -136,6 +136,16 @@ def leaderboard(
             for s in board.standings
         ]
         _print_rows(title, header, rows, markdown)
+        _print_stale(board, markdown)
+
+
+def _print_stale(board, markdown: bool) -> None:
+    """Runs whose value an older version of the metric computed: listed under the board, never ranked."""
+    for row in board.stale:
+        was = f"{board.metric} {fmt(row['value'])} by version {row['version'] or 'unknown'}, now {row['current_version']}"
+        click.echo(f"{'- ' if markdown else ''}stale: `{row['rescore']}` ({row['model']} {config(row['model_config'])}; {was})")
+    if board.stale and markdown:
+        click.echo()
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:

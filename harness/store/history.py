@@ -1,0 +1,79 @@
+"""Re-scored runs: new per-sample scores and metric values written over the old in one transaction,
+and the values they replaced kept in `metric_history` with when and why."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.records import MetricValue, to_json
+from harness.store.connection import Connections
+from harness.store.runs import metric_row
+from harness.store.schema import current_version, has_table, utcnow
+
+
+class History(Connections):
+    def replace_scores(
+        self,
+        run_id: str,
+        scores: Sequence[tuple[str, Mapping[str, Any], Mapping[str, str]]],
+        metrics: Sequence[MetricValue],
+        replaced: Sequence[tuple[MetricValue, MetricValue, str]] = (),
+        descriptions: Mapping[str, str] | None = None,
+    ) -> None:
+        """Write a re-scored run: each sample's whole `scores` and `versions` (sample id, scores,
+        versions), the metric rows in `metrics` (replacing rows of the same names), and a history
+        row for each (old, new, reason) in `replaced`. One transaction: an interrupted re-score
+        leaves the run as it was."""
+        import pyarrow as pa
+
+        table = pa.table(
+            {
+                "sample_id": [sample_id for sample_id, _, _ in scores],
+                "scores": [to_json(s) for _, s, _ in scores],
+                "versions": [to_json(v) for _, _, v in scores],
+            }
+        )
+        now = utcnow()
+        with self.transaction() as con:
+            con.register("rescored_samples", table)
+            con.execute(
+                "UPDATE samples SET scores = r.scores::JSON, versions = r.versions::JSON FROM rescored_samples r "
+                "WHERE samples.run_id = ? AND samples.sample_id = r.sample_id",
+                [run_id],
+            )
+            con.unregister("rescored_samples")
+            for old, new, reason in replaced:
+                con.execute(
+                    "INSERT INTO metric_history (run_id, metric, version, value, ci_low, ci_high, new_version, new_value, "
+                    "replaced_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, old.name, old.version, old.value, old.ci_low, old.ci_high, new.version, new.value, now, reason],
+                )
+            con.execute("DELETE FROM metrics WHERE run_id = ? AND list_contains(?, metric)", [run_id, [m.name for m in metrics]])
+            for m in metrics:
+                con.execute(
+                    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
+                    "description, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    metric_row(run_id, m, descriptions),
+                )
+
+    def metric_history(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Values `harness rescore` replaced, oldest first (rows: run_id, metric, version, value,
+        ci_low, ci_high, new_version, new_value, replaced_at, reason)."""
+        with self.connect(read_only=True) as con:
+            if current_version(con) == 0 or not has_table(con, "metric_history"):
+                return []
+            where, params = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
+            cursor = con.execute(f"SELECT * FROM metric_history {where} ORDER BY replaced_at, run_id, metric", params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def sample_versions(self, run_id: str) -> dict[str, list[str | None]]:
+        """The distinct versions of each metric's per-sample scores in a run (None: stored before
+        versions were), so a check can see that a run's scores come from one version."""
+        found: dict[str, set[str | None]] = {}
+        for row in self.query("SELECT DISTINCT versions FROM samples WHERE run_id = ?", [run_id]):
+            for name, version in (json.loads(row["versions"]) if row["versions"] else {}).items():
+                found.setdefault(name, set()).add(version)
+        return {name: sorted(v, key=str) for name, v in found.items()}

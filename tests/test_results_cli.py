@@ -159,8 +159,14 @@ def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
 
     run = harness_cli.json("run", "--task", "doubling", "--model", "noisy")
     info = harness_cli.json("tasks", "doubling")["metric_info"]
-    assert info["exact_match"] == {"description": ExactMatch.description, "citation": "", "expects": "", "higher_is_better": True}
-    assert f"exact_match (↑): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
+    assert info["exact_match"] == {
+        "description": ExactMatch.description,
+        "citation": "",
+        "expects": "",
+        "higher_is_better": True,
+        "version": ExactMatch.version,
+    }
+    assert f"exact_match (↑, version {ExactMatch.version}): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
     shown = harness_cli.json("show", run["run_id"])
     assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description
     assert ExactMatch.description[:40] in " ".join(harness_cli("show", run["run_id"]).stdout.split())

@@ -17,14 +17,35 @@ from harness.views import fmt
 @click.command("runs")
 @task_filter_option
 @click.option("--status", type=click.Choice(RUN_STATUSES))
+@click.option("--stale", is_flag=True, help="Only finished runs with a value of an older metric version, or lacking a metric.")
 @listing_limit_option(50, "Most recent N runs (0: all).")
 @db_option
 @json_option
-def runs_command(task_name: str | None, status: str | None, limit: int, db: Path | None, as_json: bool) -> None:
-    """List recorded runs, most recent first."""
+def runs_command(task_name: str | None, status: str | None, stale: bool, limit: int, db: Path | None, as_json: bool) -> None:
+    """List recorded runs, most recent first.
+
+    With --stale, the runs `harness rescore --all-stale` would re-score, each with its stale metrics.
+    """
     store = open_store(db)
     if task_name is not None:
         check_name("task", task_name, known_tasks(store, open_registry()), " with runs in this database")
+    if stale:
+        from harness.leaderboard.versions import stale_runs
+
+        outdated = stale_runs(store, open_registry(), task_name)
+        records = [r for r in store.runs(task=task_name, status=status) if r.run_id in outdated][: limit or None]
+        if as_json:
+            return echo_json([{**r.as_json(), "stale": outdated[r.run_id]} for r in records])
+        listed = table(None, ["run", "task", "model", "stale metrics", "re-score"])
+        for r in records:
+            metrics = ", ".join(
+                f"{m['metric']} (not computed)"
+                if m["missing"]
+                else f"{m['metric']} v{m['version'] or '?'}→v{m['current_version']}"
+                for m in outdated[r.run_id]
+            )
+            listed.add_row(r.run_id, r.task, r.model, metrics, f"harness rescore --run {r.run_id}")
+        return console().print(listed if records else f"No stale runs in {store.path}.")
     records = store.runs(task=task_name, status=status, limit=limit or None) if store.exists() else []
     if as_json:
         return echo_json([r.as_json() for r in records])

@@ -3,6 +3,9 @@ never rank an older metric version's values beside current ones."""
 
 from __future__ import annotations
 
+import os
+import socket
+
 import duckdb
 import pytest
 from conftest import Harness, cli_env
@@ -64,9 +67,7 @@ def test_a_bumped_metric_version_marks_old_rows_stale_until_they_are_rescored(cl
         (near, "close-guess", "1", "2", "version 1 -> 2"),
         (far, "close-guess", "1", "2", "version 1 -> 2"),
     }
-    assert all(
-        h["value"] == before_row["value"] for h in history for before_row in before["rows"] if before_row["run_id"] == h["run_id"]
-    )
+    assert {h["run_id"]: h["value"] for h in history} == {r["run_id"]: r["value"] for r in before["rows"]}
 
 
 def test_rescore_gives_the_runs_values_and_versions_calls_no_model_and_creates_no_run(cli, monkeypatch):
@@ -100,7 +101,7 @@ def test_bad_input_exits_2_before_any_work(cli):
     with duckdb.connect(db) as con:  # a run in progress: its process is this one, alive
         con.execute(
             "UPDATE runs SET status = 'running', pid = ?, host = ?",
-            [__import__("os").getpid(), __import__("socket").gethostname()],
+            [os.getpid(), socket.gethostname()],
         )
     running = cli("rescore", "--run", run, check=False)
     assert running.returncode == 2 and f"run {run} is still running" in running.stderr

@@ -44,6 +44,7 @@ def _rate(num: np.ndarray, den: np.ndarray) -> float:
 
 class Power(Metric):
     name = "power"
+    version = "1"
     description = "Overall power: share of dependent instances whose independence was rejected at the model's alpha."
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
@@ -81,6 +82,7 @@ def family_power_metrics() -> list[type[FamilyPower]]:
 
 class TypeIError(Metric):
     name = "type1-error"
+    version = "1"
     description = "Share of independent instances wrongly rejected; should sit at alpha (0.05)."
     higher_is_better = False
 
@@ -94,6 +96,7 @@ class TypeIError(Metric):
 
 class TypeIInflated(Metric):
     name = "type1-inflated"
+    version = "1"
     description = (
         "1 when the exact 95% binomial (Clopper-Pearson) interval of the type-I error lies entirely "
         "above alpha: the test rejects true independence too often, so its power is not earned."
@@ -115,6 +118,7 @@ class TypeIInflated(Metric):
 
 class MedianRuntime(Metric):
     name = "median-runtime-s"
+    version = "1"
     description = "Median seconds per test (the data generation is not timed)."
     higher_is_better = False
 

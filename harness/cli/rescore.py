@@ -30,12 +30,13 @@ def rescore(
     db: Path | None,
     as_json: bool,
 ) -> None:
-    """Recompute stored runs' scores, values and CIs with the installed metrics.
+    """Recompute stored runs' scores and metrics.
 
-    Reads each run's stored inputs, predictions and references and scores them again, with no
-    model call and no training; each run is rewritten in one transaction, and every value it
-    replaces is kept in the metric_history table with when and why. Without --metric, --run and
-    --task recompute all the task's metrics, --all-stale only the stale or missing ones.
+    Reads each run's stored inputs, predictions and references and scores them again with the
+    installed metrics (per-sample scores, values, CIs and versions), with no model call and no
+    training. Each run is rewritten in one transaction; every value it replaces is kept in the
+    metric_history table with when and why. Without --metric, --run and --task recompute all the
+    task's metrics, --all-stale only the stale or missing ones.
     """
     from harness.runner.rescore import plan, rescore_all
 

@@ -19,7 +19,7 @@ from harness.leaderboard.versions import stale_runs
 from harness.names import suggest, unknown_name
 from harness.plugins.registry import Registry
 from harness.progress import progress_bar
-from harness.records import MetricValue, RunRecord
+from harness.records import MetricValue, RunRecord, SampleRecord
 from harness.runner.scoring import Scorer
 from harness.store import Store
 
@@ -145,21 +145,29 @@ def rescore(store: Store, registry: Registry, item: Planned) -> Rescored:
     run = item.run
     scorer = Scorer(registry, item.task, item.metrics)
     samples = store.sample_pages(run.run_id)
+    # whole samples are kept only for tasks that build run-level artifacts from them (as a run does)
+    keep = type(item.task).artifacts is not Task.artifacts
     updated: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+    rescored: list[SampleRecord] = []
     with progress_bar(f"rescore {run.task} · {run.model} · {run.run_id}", total=len(samples)) as advance:
         for sample in samples:
             try:
                 new = scorer.score(sample.prediction, sample.reference, sample.input, sample.sample_id)
             except ScoreError as exc:
                 raise ScoreError(f"run {run.run_id} ({run.task} · {run.model}): {exc}") from exc
-            updated.append((sample.sample_id, {**sample.scores, **new}, {**sample.versions, **scorer.versions}))
+            sample.scores, sample.versions = {**sample.scores, **new}, {**sample.versions, **scorer.versions}
+            updated.append((sample.sample_id, sample.scores, sample.versions))
+            if keep:
+                rescored.append(sample)
             advance()
     after, notes = scorer.summarise([scores for _, scores, _ in updated], run.seed)
+    # artifacts drawn from the scores are drawn again; those the task does not make again are kept
+    artifacts = list(item.task.artifacts(rescored)) if keep else []
     stored = {m.name: m for m in run.metrics}
     before = {m.name: stored.get(m.name) for m in after}
     reasons = {m.name: _change(before[m.name], m) for m in after}
     replaced = [(old, m, reasons[m.name]) for m in after if (old := before[m.name]) is not None and reasons[m.name] != UNCHANGED]
-    store.replace_scores(run.run_id, updated, after, replaced, scorer.descriptions)
+    store.replace_scores(run.run_id, updated, after, replaced, scorer.descriptions, artifacts)
     return Rescored(run, before, after, reasons, time.monotonic() - start, notes)
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.records import MetricValue, to_json
+from harness.records import Artifact, MetricValue, to_json
 from harness.store.connection import Connections
 from harness.store.runs import metric_row
 from harness.store.schema import current_version, has_table, utcnow
@@ -21,11 +21,12 @@ class History(Connections):
         metrics: Sequence[MetricValue],
         replaced: Sequence[tuple[MetricValue, MetricValue, str]] = (),
         descriptions: Mapping[str, str] | None = None,
+        artifacts: Sequence[Artifact] = (),
     ) -> None:
         """Write a re-scored run: each sample's whole `scores` and `versions` (sample id, scores,
-        versions), the metric rows in `metrics` (replacing rows of the same names), and a history
-        row for each (old, new, reason) in `replaced`. One transaction: an interrupted re-score
-        leaves the run as it was."""
+        versions), the metric rows in `metrics` and the `artifacts` (each replacing the one of its
+        name), and a history row for each (old, new, reason) in `replaced`. One transaction: an
+        interrupted re-score leaves the run as it was."""
         import pyarrow as pa
 
         table = pa.table(
@@ -51,6 +52,9 @@ class History(Connections):
                     [run_id, old.name, old.version, old.value, old.ci_low, old.ci_high, new.version, new.value, now, reason],
                 )
             con.execute("DELETE FROM metrics WHERE run_id = ? AND list_contains(?, metric)", [run_id, [m.name for m in metrics]])
+            for a in artifacts:
+                con.execute("DELETE FROM artifacts WHERE run_id = ? AND name = ?", [run_id, a.name])
+                con.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [run_id, a.name, a.kind, a.data])
             for m in metrics:
                 con.execute(
                     "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "

@@ -69,9 +69,10 @@ def plan(
     task: str | None = None,
     metrics: Sequence[str] = (),
     all_stale: bool = False,
-) -> list[Planned]:
+) -> tuple[list[Planned], list[RunRecord]]:
     """The runs to re-score and, for each, the metrics: those named, else the stale or missing ones
-    (`all_stale`), else all its task's. Every bad input raises `ConfigError` here, before any work."""
+    (`all_stale`), else all its task's; and the stale runs `all_stale` leaves because their task is
+    not installed here. Every bad input raises `ConfigError` here, before any work."""
     if not (run_ids or task or all_stale):
         raise ConfigError("say which runs to re-score: --run ID, --task TASK or --all-stale")
     if task is not None and task not in registry.tasks:
@@ -93,9 +94,12 @@ def plan(
     stale = stale_runs(store, registry, task) if all_stale else {}
     if all_stale:
         candidates = [run for run in candidates if run.run_id in stale]
-    planned, matched = [], set()
+    planned, matched, left = [], set(), []
     for run in dict((r.run_id, r) for r in candidates).values():
         entry = registry.tasks.get(run.task)
+        if entry is None and all_stale and not run_ids:
+            left.append(run)
+            continue
         if entry is None:
             raise ConfigError(
                 f"run {run.run_id}: task {run.task!r} is not installed here: install its plugin "
@@ -108,6 +112,12 @@ def plan(
             names = [s["metric"] for s in stale[run.run_id] if s["metric"] in task_obj.metrics]
         else:
             names = list(task_obj.metrics)
+        missing = [name for name in names if name not in registry.metrics]
+        if missing:
+            raise ConfigError(
+                f"run {run.run_id}: task {run.task!r} computes metric {missing[0]!r}, which no installed plugin "
+                "provides: install the plugin that registers it"
+            )
         matched.update(names)
         if names:
             planned.append(Planned(run, task_obj, names))
@@ -118,7 +128,7 @@ def plan(
                 f"metric {name!r} is not computed by the task of any run chosen{suggest(name, computed)} "
                 f"(their tasks' metrics: {', '.join(computed) or 'none'})"
             )
-    return planned
+    return planned, left
 
 
 def _task_metrics(registry: Registry, run: RunRecord) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from harness.plugins.registry import set_registry
@@ -104,6 +105,20 @@ def test_leaderboard_page_ranks_with_ci_significance_and_chart(filled):
     assert len(at.get("vega_lite_chart")) == 2  # one score chart per board (doubling, squaring)
     at.button(key="open-button-doubling-doubling-synth-v1-test").click().run()
     assert at.session_state["page"] == "Run detail" and at.session_state["run_id"] == filled["exact"].run_id
+
+
+def test_a_board_lists_runs_of_an_older_metric_version_apart_as_stale(filled, monkeypatch):
+    from harness.plugins.builtin_metrics import ExactMatch
+
+    monkeypatch.setattr(ExactMatch, "version", "2")  # every stored exact_match came from version 1
+    st.cache_data.clear()  # an upgraded plugin means a new dashboard process: no ranking cached before it
+    try:
+        shown = texts(app(board="arith"))
+    finally:
+        st.cache_data.clear()  # nor after it
+    for name in ("exact", "noisy", "noisy2"):
+        assert f"stale: `harness rescore --run {filled[name].run_id}`" in shown
+    assert "by version 1, now 2" in shown
 
 
 def test_overview_board_lists_every_task_family(filled):

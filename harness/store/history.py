@@ -3,7 +3,6 @@ and the values they replaced kept in `metric_history` with when and why."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -72,12 +71,3 @@ class History(Connections):
             cursor = con.execute(f"SELECT * FROM metric_history {where} ORDER BY replaced_at, run_id, metric", params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def sample_versions(self, run_id: str) -> dict[str, list[str | None]]:
-        """The distinct versions of each metric's per-sample scores in a run (None: stored before
-        versions were), so a check can see that a run's scores come from one version."""
-        found: dict[str, set[str | None]] = {}
-        for row in self.query("SELECT DISTINCT versions FROM samples WHERE run_id = ?", [run_id]):
-            for name, version in (json.loads(row["versions"]) if row["versions"] else {}).items():
-                found.setdefault(name, set()).add(version)
-        return {name: sorted(v, key=str) for name, v in found.items()}

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.records import Artifact, MetricValue, to_json
-from harness.store.connection import Connections
-from harness.store.runs import metric_row
+from harness.store.connection import Connections, rows
+from harness.store.runs import INSERT_METRIC, metric_row
 from harness.store.schema import current_version, has_table, utcnow
 
 
@@ -55,11 +55,7 @@ class History(Connections):
                 con.execute("DELETE FROM artifacts WHERE run_id = ? AND name = ?", [run_id, a.name])
                 con.execute("INSERT INTO artifacts VALUES (?, ?, ?, ?)", [run_id, a.name, a.kind, a.data])
             for m in metrics:
-                con.execute(
-                    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
-                    "description, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    metric_row(run_id, m, descriptions),
-                )
+                con.execute(INSERT_METRIC, metric_row(run_id, m, descriptions))
 
     def metric_history(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Values `harness rescore` replaced, oldest first (rows: run_id, metric, version, value,
@@ -68,6 +64,4 @@ class History(Connections):
             if current_version(con) == 0 or not has_table(con, "metric_history"):
                 return []
             where, params = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
-            cursor = con.execute(f"SELECT * FROM metric_history {where} ORDER BY replaced_at, run_id, metric", params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return rows(con, f"SELECT * FROM metric_history {where} ORDER BY replaced_at, run_id, metric", params)

@@ -65,11 +65,7 @@ class Runs(Connections):
             con.execute("DELETE FROM metrics WHERE run_id = ?", [run.run_id])
             con.execute("DELETE FROM artifacts WHERE run_id = ?", [run.run_id])
             for m in run.metrics:
-                con.execute(
-                    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
-                    "description, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    metric_row(run.run_id, m, descriptions),
-                )
+                con.execute(INSERT_METRIC, metric_row(run.run_id, m, descriptions))
             if board is not None:
                 con.execute("UPDATE runs SET board = ? WHERE run_id = ?", [to_json(board), run.run_id])
             for a in artifacts:
@@ -201,8 +197,14 @@ class Runs(Connections):
         return [Artifact(r["name"], r["kind"], bytes(r["path_or_blob"] or b"")) for r in found]
 
 
+INSERT_METRIC = (
+    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, description, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def metric_row(run_id: str, m: MetricValue, descriptions: Mapping[str, str] | None) -> list[Any]:
-    """A metric as the values of its `metrics` row, in the column order `finish_run` inserts."""
+    """A metric as the values of its `metrics` row, in the column order of `INSERT_METRIC`."""
     description = (descriptions or {}).get(m.name)
     return [run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary, description, m.version]
 

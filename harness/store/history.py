@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.records import Artifact, MetricValue, to_json
 from harness.store.connection import Connections, rows
+from harness.store.errors import StoreError
 from harness.store.runs import INSERT_METRIC, metric_row
 from harness.store.schema import current_version, has_table, utcnow
 
@@ -37,6 +38,9 @@ class History(Connections):
         )
         now = utcnow()
         with self.transaction() as con:
+            status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
+            if status != [("finished",)]:  # replaced (`--overwrite`) or deleted meanwhile: nothing to write over
+                raise StoreError(f"run {run_id} was replaced or removed while it was re-scored; nothing was written for it")
             con.register("rescored_samples", table)
             con.execute(
                 "UPDATE samples SET scores = r.scores::JSON, versions = r.versions::JSON FROM rescored_samples r "

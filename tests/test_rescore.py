@@ -3,6 +3,7 @@ never rank an older metric version's values beside current ones."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 
@@ -152,3 +153,13 @@ def test_runs_stored_by_a_sweep_rescore(cli, monkeypatch):
     done = cli.json("rescore", "--all-stale")
     assert len(done["runs"]) == 2 and {r["metrics"]["close-guess"]["change"] for r in done["runs"]} == {"version 1 -> 2"}
     assert len(board(cli)["rows"]) == 2
+
+
+def test_a_metric_that_needs_more_than_the_stored_predictions_is_skipped_with_a_note(cli, monkeypatch):
+    run = cli.json("run", "--task", "guessing", "--model", "near")["run_id"]
+    monkeypatch.setattr(versioned.CloseGuess, "rescorable", False)
+    out = cli("rescore", "--run", run, "--json")
+    done = json.loads(out.stdout)
+    assert done["skipped"] == ["close-guess"] and list(done["runs"][0]["metrics"]) == ["exact_match"]
+    assert "metric 'close-guess' needs more than the stored predictions" in out.stderr
+    assert "--overwrite` recomputes it" in out.stderr

@@ -41,15 +41,15 @@ def rescore(
     from harness.runner.rescore import plan, rescore_all
 
     store, registry = open_store(db), open_registry()
-    planned, left = plan(store, registry, run_ids, task_name, metric_names, all_stale)
+    chosen = plan(store, registry, run_ids, task_name, metric_names, all_stale)
     start = time.monotonic()
-    results = rescore_all(store, registry, planned)
+    results = rescore_all(store, registry, chosen.items)
     elapsed = time.monotonic() - start
-    if left:
-        tasks = ", ".join(sorted({r.task for r in left}))
-        click.echo(f"note: {len(left)} stale run(s) of tasks not installed here were left as they are ({tasks})", err=True)
+    for note in chosen.notes():
+        click.echo(f"note: {note}", err=True)
     if as_json:
-        return echo_json({"runs": [r.as_json() for r in results], "left": [r.run_id for r in left], "duration_s": elapsed})
+        left = [r.run_id for r in chosen.left]
+        return echo_json({"runs": [r.as_json() for r in results], "left": left, "skipped": chosen.skipped, "duration_s": elapsed})
     if not results:
         click.echo("Nothing to re-score: every finished run chosen is scored by its metrics' current versions.")
         return

@@ -34,6 +34,29 @@ class Planned:
 
 
 @dataclass
+class Plan:
+    """What a re-score will do, and what it leaves: stale runs of tasks not installed here
+    (`--all-stale`), and metrics that cannot be recomputed from what is stored."""
+
+    items: list[Planned]
+    left: list[RunRecord] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """What a user should know about what the re-score leaves as it is."""
+        notes = []
+        if self.left:
+            tasks = ", ".join(sorted({r.task for r in self.left}))
+            notes.append(f"{len(self.left)} stale run(s) of tasks not installed here were left as they are ({tasks})")
+        for name in self.skipped:
+            notes.append(
+                f"metric {name!r} needs more than the stored predictions (its metric says so) and was not re-scored: "
+                "`harness run ... --overwrite` recomputes it"
+            )
+        return notes
+
+
+@dataclass
 class Rescored:
     """What a re-score of one run changed: each metric's value before (None: newly added) and after."""
 
@@ -69,10 +92,10 @@ def plan(
     task: str | None = None,
     metrics: Sequence[str] = (),
     all_stale: bool = False,
-) -> tuple[list[Planned], list[RunRecord]]:
+) -> Plan:
     """The runs to re-score and, for each, the metrics: those named, else the stale or missing ones
-    (`all_stale`), else all its task's; and the stale runs `all_stale` leaves because their task is
-    not installed here. Every bad input raises `ConfigError` here, before any work."""
+    (`all_stale`), else all its task's, less those that cannot be recomputed from what is stored.
+    Every bad input raises `ConfigError` here, before any work."""
     if not (run_ids or task or all_stale):
         raise ConfigError("say which runs to re-score: --run ID, --task TASK or --all-stale")
     if task is not None and task not in registry.tasks:
@@ -94,7 +117,7 @@ def plan(
     stale = stale_runs(store, registry, task) if all_stale else {}
     if all_stale:
         candidates = [run for run in candidates if run.run_id in stale]
-    planned, matched, left = [], set(), []
+    planned, matched, left, skipped = [], set(), [], set()
     for run in dict((r.run_id, r) for r in candidates).values():
         entry = registry.tasks.get(run.task)
         if entry is None and all_stale and not run_ids:
@@ -119,6 +142,8 @@ def plan(
                 "provides: install the plugin that registers it"
             )
         matched.update(names)
+        skipped.update(name for name in names if not registry.metrics[name].obj.rescorable)
+        names = [name for name in names if registry.metrics[name].obj.rescorable]
         if names:
             planned.append(Planned(run, task_obj, names))
     for name in metrics:
@@ -128,7 +153,7 @@ def plan(
                 f"metric {name!r} is not computed by the task of any run chosen{suggest(name, computed)} "
                 f"(their tasks' metrics: {', '.join(computed) or 'none'})"
             )
-    return planned, left
+    return Plan(planned, left, sorted(skipped))
 
 
 def _task_metrics(registry: Registry, run: RunRecord) -> tuple[str, ...]:

@@ -51,7 +51,7 @@ def score_one(metric: Metric, prediction: Any, reference: Any, inp: Any, sample_
     """One metric's score of one sample; a prediction it cannot read is a ScoreError saying so."""
     try:
         return _plain(metric.score(prediction, reference, inp))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except (TypeError, ValueError, LookupError, AttributeError) as exc:
         expected = f"it expects {metric.expects}" if metric.expects else "it cannot read this prediction"
         raise ScoreError(
             f"metric {metric.name!r} cannot score sample {sample_id!r}: {expected}; prediction "

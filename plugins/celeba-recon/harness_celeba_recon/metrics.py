@@ -96,6 +96,7 @@ class _Recon(Metric):
 class Psnr(_Recon):
     name = "recon-psnr"
     version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "Peak signal-to-noise ratio in dB per image (8-bit pixels; 100 dB for an exact copy), averaged."
 
     def score(self, prediction, reference, input):
@@ -105,6 +106,7 @@ class Psnr(_Recon):
 class Mse(_Recon):
     name = "recon-mse"
     version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "Mean squared error per image, pixels scaled to [0, 1], averaged over images."
     higher_is_better = False
 
@@ -115,6 +117,7 @@ class Mse(_Recon):
 class Ssim(_Recon):
     name = "recon-ssim"
     version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "SSIM per image (pytorch-msssim: Gaussian window 11, sigma 1.5, data range 255, mean over RGB), averaged."
     citation = SSIM_CITATION
 

@@ -117,7 +117,10 @@ def plan(
     stale = stale_runs(store, registry, task) if all_stale else {}
     if all_stale:
         candidates = [run for run in candidates if run.run_id in stale]
-    planned, matched, left, skipped = [], set(), [], set()
+    planned: list[Planned] = []
+    left: list[RunRecord] = []
+    matched: set[str] = set()
+    skipped: set[str] = set()
     for run in dict((r.run_id, r) for r in candidates).values():
         entry = registry.tasks.get(run.task)
         if entry is None and all_stale and not run_ids:

@@ -49,6 +49,10 @@ class Task:
 
     name: ClassVar[str]
     version: ClassVar[str] = "1"
+    #: False when `score` needs more than the stored prediction, reference and input (a model, or data
+    #: the run held only in memory): `harness rescore` then skips the metric with a note, and only a
+    #: new run (`harness run --overwrite`) recomputes it.
+    rescorable: ClassVar[bool] = True
     description: ClassVar[str] = ""
     source: ClassVar[str] = ""
     group: ClassVar[str | None] = None
@@ -164,6 +168,14 @@ class Metric:
     #: or an accuracy, (0, None) for an error or a distance. Leaderboard intervals over seeds are
     #: kept inside it (a non-negative error never gets a CI reaching below 0).
     bounds: ClassVar[tuple[float | None, float | None]] = (None, None)
+    #: Bump it whenever `score` or `aggregate` would give other values for the same predictions: every
+    #: stored value records the version that computed it, boards rank only values of the current one,
+    #: and `harness rescore` recomputes the others from the stored predictions.
+    version: ClassVar[str] = "1"
+    #: False when `score` needs more than the stored prediction, reference and input (a model, or data
+    #: the run held only in memory): `harness rescore` then skips the metric with a note, and only a
+    #: new run (`harness run --overwrite`) recomputes it.
+    rescorable: ClassVar[bool] = True
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> float | Mapping[str, float] | None:
         """One sample's score, or named statistics (e.g. tp/fp/fn) for a corpus metric that `aggregate`

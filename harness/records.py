@@ -37,6 +37,8 @@ class MetricValue:
     ci_high: float | None
     higher_is_better: bool
     primary: bool
+    #: The `Metric.version` that computed the value; None for values stored before versions were.
+    version: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The metric as the documented `--json` output shows it."""
@@ -46,6 +48,7 @@ class MetricValue:
             "ci_high": self.ci_high,
             "higher_is_better": self.higher_is_better,
             "primary": self.primary,
+            "version": self.version,
         }
 
 
@@ -59,6 +62,8 @@ class SampleRecord:
     prediction: Any
     reference: Any
     scores: dict[str, Any]
+    #: Each score's `Metric.version` by metric name (empty for samples stored before versions were).
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from harness.plugins.registry import set_registry
@@ -129,6 +130,20 @@ def test_pairwise_page_draws_the_holm_matrix_as_a_heat_map(filled):
     labels, matrix = ["a", "b", "c"], [[None, 0.001, 0.5], [0.001, None, 0.04], [0.5, 0.04, None]]
     cells = pairwise_chart(labels, [1, 2, 2], matrix, 0.05)["data"]["values"]
     assert len(cells) == 6 and sum(c["below"] for c in cells) == 4  # every ordered pair; a-b and b-c below 0.05
+
+
+def test_a_board_lists_runs_of_an_older_metric_version_apart_as_stale(filled, monkeypatch):
+    from harness.plugins.builtin_metrics import ExactMatch
+
+    monkeypatch.setattr(ExactMatch, "version", "2")  # every stored exact_match came from version 1
+    st.cache_data.clear()  # an upgraded plugin means a new dashboard process: no ranking cached before it
+    try:
+        shown = texts(app(board="arith"))
+    finally:
+        st.cache_data.clear()  # nor after it
+    for name in ("exact", "noisy", "noisy2"):
+        assert f"stale: `harness rescore --run {filled[name].run_id}`" in shown
+    assert "by version 1, now 2" in shown
 
 
 def test_overview_board_lists_every_task_family(filled):

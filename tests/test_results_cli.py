@@ -95,7 +95,7 @@ def test_show_prints_metadata_metrics_and_samples(harness_cli, filled):
     assert data["run_id"] == run_id and data["metrics"]["exact_match"]["value"] == 0.75
     assert [s["sample_id"] for s in data["samples"]] == [f"test-{i:04d}" for i in range(5)]
     first = data["samples"][0]
-    assert set(first) == {"sample_id", "idx", "input", "prediction", "reference", "scores"}
+    assert set(first) == {"sample_id", "idx", "input", "prediction", "reference", "scores", "versions"}
     assert first["prediction"] == 1 and first["reference"] == 0  # x = 0 is a multiple of 4
     assert first["scores"] == {"exact_match": 0.0, "absolute_error": 1.0}
     text = harness_cli("show", run_id, "--samples").stdout
@@ -165,8 +165,9 @@ def test_tasks_and_show_say_what_each_metric_measures(harness_cli):
         "expects": "",
         "higher_is_better": True,
         "bounds": [0.0, 1.0],
+        "version": ExactMatch.version,
     }
-    assert f"exact_match (↑): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
+    assert f"exact_match (↑, version {ExactMatch.version}): {ExactMatch.description}" in harness_cli("tasks", "doubling").stdout
     shown = harness_cli.json("show", run["run_id"])
     assert shown["metrics"]["exact_match"]["description"] == ExactMatch.description
     assert ExactMatch.description[:40] in " ".join(harness_cli("show", run["run_id"]).stdout.split())

@@ -24,7 +24,7 @@ def test_run_json_has_documented_shape(harness_cli):
     assert data["status"] == "finished" and data["cached"] is False
     assert data["dataset"] == "doubling-synth-v1" and data["split"] == "test" and data["n_samples"] == 200
     accuracy = data["metrics"]["exact_match"]
-    assert set(accuracy) == {"value", "ci_low", "ci_high", "higher_is_better", "primary"}
+    assert set(accuracy) == {"value", "ci_low", "ci_high", "higher_is_better", "primary", "version"}
     assert accuracy["value"] == pytest.approx(0.75)  # noisy is wrong on every 4th input
     assert accuracy["ci_low"] < 0.75 < accuracy["ci_high"] and accuracy["primary"] is True
     error = data["metrics"]["absolute_error"]

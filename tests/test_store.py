@@ -50,9 +50,21 @@ DOCUMENTED = {
         "pid",
         "host",
     ],
-    "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary", "description"],
-    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores"],
+    "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary", "description", "version"],
+    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores", "versions"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
+    "metric_history": [
+        "run_id",
+        "metric",
+        "version",
+        "value",
+        "ci_low",
+        "ci_high",
+        "new_version",
+        "new_value",
+        "replaced_at",
+        "reason",
+    ],
     "schema_version": ["version", "applied_at"],
     "sweeps": [
         "sweep_id",
@@ -193,6 +205,9 @@ def version_1_file(db, registry):
     with duckdb.connect(str(db)) as con:
         rows = con.execute("SELECT * EXCLUDE (train_dataset, train_fingerprint, sweep_id, board, pid, host) FROM runs").fetchall()
         con.execute("ALTER TABLE metrics DROP COLUMN description")
+        con.execute("ALTER TABLE metrics DROP COLUMN version")
+        con.execute("ALTER TABLE samples DROP COLUMN versions")
+        con.execute("DROP TABLE metric_history")
         con.execute("DROP TABLE runs")
         con.execute("DROP TABLE sweeps")
         con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table

@@ -19,6 +19,7 @@ from harness.cli.dashboard import dashboard
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
 from harness.cli.listing import models, plugins, tasks
+from harness.cli.rescore import rescore
 from harness.cli.results import compare, runs_command, show
 from harness.cli.run import run
 from harness.cli.scaffold import new_plugin
@@ -42,6 +43,7 @@ for command in (
     leaderboard,
     show,
     compare,
+    rescore,
     dashboard,
     export_command,
     import_command,

@@ -191,6 +191,16 @@ def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -
         # a line under the last row of each group, so a tie reads as one block
         breaks = [a.group != b.group for a, b in zip(board.standings, board.standings[1:], strict=False)] + [False]
         _print_rows(title, header, rows, markdown, above, [_groups_note(board)], breaks)
+        _print_stale(board, markdown)
+
+
+def _print_stale(board, markdown: bool) -> None:
+    """Runs whose value an older version of the metric computed: listed under the board, never ranked."""
+    for row in board.stale:
+        was = f"{board.metric} {fmt(row['value'])} by version {row['version'] or 'unknown'}, now {row['current_version']}"
+        click.echo(f"{'- ' if markdown else ''}stale: `{row['rescore']}` ({row['model']} {config(row['model_config'])}; {was})")
+    if board.stale and markdown:
+        click.echo()
 
 
 def _check_filters(store, task: str, dataset: str | None, split: str | None) -> None:

@@ -53,6 +53,7 @@ def _metric_info(metric) -> dict[str, Any]:
         "expects": metric.expects,
         "higher_is_better": metric.higher_is_better,
         "bounds": list(getattr(metric, "bounds", (None, None))),
+        "version": str(metric.version),
     }
 
 
@@ -124,7 +125,8 @@ def _describe_task(row: dict) -> None:
     for key, value in fields:
         click.echo(f"{key:17} {value}")
     for metric, info in row["metric_info"].items():
-        click.echo(f"  {metric} ({'↑' if info['higher_is_better'] else '↓'}): {info['description'] or 'no description'}")
+        arrow = "↑" if info["higher_is_better"] else "↓"
+        click.echo(f"  {metric} ({arrow}, version {info['version']}): {info['description'] or 'no description'}")
         if info["citation"]:
             click.echo(f"    cite: {info['citation']}")
     schema = row["prediction_schema"]

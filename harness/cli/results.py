@@ -24,6 +24,7 @@ RUN_DEFAULT = ("run", "task", "model", "config", "seed", "sweep", "status", "met
 @task_filter_option
 @click.option("--status", type=click.Choice(RUN_STATUSES))
 @click.option("--sweep", "sweep_id", metavar="ID", help="Only the runs this sweep computed (an id or a unique prefix).")
+@click.option("--stale", is_flag=True, help="Only finished runs with a value of an older metric version, or lacking a metric.")
 @listing_limit_option(50, "Most recent N runs (0: all).")
 @db_option
 @json_option
@@ -32,6 +33,7 @@ def runs_command(
     task_name: str | None,
     status: str | None,
     sweep_id: str | None,
+    stale: bool,
     limit: int,
     db: Path | None,
     as_json: bool,
@@ -41,12 +43,30 @@ def runs_command(
     """List recorded runs, most recent first.
 
     Each with its seed and the sweep that computed it; the model configuration common to the
-    listed runs prints once above the table. --wide adds every column, --columns picks some.
+    listed runs prints once above the table. --wide adds every column, --columns picks some. With
+    --stale, the runs `harness rescore --all-stale` would re-score, each with its stale metrics.
     """
     names = requested(column_names, RUN_COLUMNS)
     store = open_store(db)
     if task_name is not None:
         check_name("task", task_name, known_tasks(store, open_registry()), " with runs in this database")
+    if stale:
+        from harness.leaderboard.versions import stale_runs
+
+        outdated = stale_runs(store, open_registry(), task_name)
+        records = [r for r in store.runs(task=task_name, status=status) if r.run_id in outdated][: limit or None]
+        if as_json:
+            return echo_json([{**r.as_json(), "stale": outdated[r.run_id]} for r in records])
+        listed = table(None, ["run", "task", "model", "stale metrics", "re-score"])
+        for r in records:
+            metrics = ", ".join(
+                f"{m['metric']} (not computed)"
+                if m["missing"]
+                else f"{m['metric']} v{m['version'] or '?'}→v{m['current_version']}"
+                for m in outdated[r.run_id]
+            )
+            listed.add_row(r.run_id, r.task, r.model, metrics, f"harness rescore --run {r.run_id}")
+        return console().print(listed if records else f"No stale runs in {store.path}.")
     sweep = resolve_sweep(store, sweep_id)
     records = store.runs(task=task_name, status=status, sweep_id=sweep, limit=limit or None) if store.exists() else []
     if as_json:

@@ -255,6 +255,11 @@ def _board(board: Board, registry: Registry) -> None:
     ]
     if chart_rows:
         st.vega_lite_chart(draw.score_chart(chart_rows, board.metric, board.higher_is_better), width="stretch")
+    for row in board.stale:  # an older metric version's value: shown apart, never ranked
+        st.caption(
+            f"stale: `{row['rescore']}` ({row['model']} {draw.config(row['model_config'])}: {board.metric} "
+            f"{draw.fmt(row['value'])} by version {row['version'] or 'unknown'}, now {row['current_version']})"
+        )
     _open_run_picker(
         {s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}" for s in board.standings},
         _board_key(board),
@@ -550,6 +555,7 @@ def _metrics_table(run: RunRecord, registry: Registry, stored: dict[str, str]) -
                 "value": draw.fmt(m.value),
                 "95% CI": draw.ci(m.ci_low, m.ci_high),
                 "direction": "↑" if m.higher_is_better else "↓",
+                "version": m.version or "unknown",
                 "description": description,
             }
         )

@@ -29,6 +29,7 @@ from harness.leaderboard.definitions import (
 )
 from harness.leaderboard.seeds import over_seeds, paired_over_seeds, seed_columns
 from harness.leaderboard.ties import POWER, Separation
+from harness.leaderboard.versions import rescore_command, split_stale
 from harness.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -255,6 +256,9 @@ class Board:
         matrix = full[np.ix_(positions, positions)].tolist()
         return [[None if p != p else p for p in row] for row in matrix]
 
+    #: Runs whose value of `metric` an older version of it computed: listed apart, never ranked.
+    stale: list[dict[str, Any]] = field(default_factory=list)
+
     @property
     def data(self) -> str:
         """`dataset/split`, with the start of the data fingerprint when another board shares both."""
@@ -280,6 +284,7 @@ class Board:
             "mde_power": POWER,
             "rows": [s.as_json() for s in self.standings],
             "pairwise_p": self.pairwise_p(),
+            "stale": self.stale,
         }
 
 
@@ -346,6 +351,7 @@ def _rank(
 ) -> list[Board]:
     rows = store.finished_runs_for_board(task, metric, dataset, split, include_partial)
     data = _data_of_rows(rows)
+    rows, stale = split_stale(rows, registry)  # a metric ranks only over values of its current version
     boards: dict[tuple[str, str, str, str | None], Board] = {}
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
@@ -379,6 +385,12 @@ def _rank(
         )
         over_seeds(standing, candidates, order)
         board.standings.append(standing)
+    for row in stale:
+        board_key = (row["dataset"], row["split"], row["metric"], data[row["run_id"]])
+        boards.setdefault(
+            board_key,
+            Board(task, *board_key[:3], higher_is_better=row["higher_is_better"], columns=columns, fingerprint=board_key[3]),
+        ).stale.append(_stale_row(row))
     run_ids = [r["run_id"] for b in boards.values() for s in b.standings for r in (s.seed_runs or [{"run_id": s.run_id}])]
     extra = _metric_values(store, run_ids, (*columns, *flags))
     bounds = {name: _bounds(name, registry) for name in (*columns, *flags)}
@@ -409,6 +421,19 @@ def _rank(
         if significance or groups_wanted:
             _mark_significance(store, board, registry, significance, groups_wanted)
     return sorted(boards.values(), key=lambda b: (b.dataset, b.split, b.metric, b.fingerprint or ""))
+
+
+def _stale_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A run whose value of the board's metric an older version computed: shown, never ranked."""
+    return {
+        "run_id": row["run_id"],
+        "model": row["model"],
+        "model_config": json.loads(row["model_config"]),
+        "value": row["value"],
+        "version": row["version"],
+        "current_version": row["current_version"],
+        "rescore": rescore_command(row["run_id"]),
+    }
 
 
 def _data_of_rows(rows: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -768,6 +793,7 @@ def build(
             result.boards.extend(boards)
             continue
         counts = _run_counts(store, entry.task)
+        boards = [b for b in boards if b.standings]  # a board of stale rows only has no best yet
         if not boards:  # no runs yet: still say what the task is ranked by, and which way
             metric, higher = _ranked_by(registry, entry.task, entry.metric)
             result.overview.append(OverviewRow(entry.task, None, None, metric, higher, None, None, None, None, None, None, 0, 0))

@@ -12,6 +12,7 @@ from harness.records import to_json
 
 class ExactMatch(Metric):
     name = "exact_match"
+    version = "1"
     description = "1 when the prediction equals the reference (compared as canonical JSON), else 0."
     bounds = (0.0, 1.0)
 
@@ -21,6 +22,7 @@ class ExactMatch(Metric):
 
 class AbsoluteError(Metric):
     name = "absolute_error"
+    version = "1"
     description = "|prediction - reference| for numeric predictions, averaged over samples."
     higher_is_better = False
     expects = "a number (or a string holding one)"

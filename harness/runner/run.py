@@ -16,13 +16,13 @@ import time
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.api import ConfigError, DataError, Metric, Model, Row, ScoreError, Task
+from harness.api import ConfigError, DataError, Model, Row, Task
 from harness.context import RunContext
 from harness.names import suggest, unknown_name
 from harness.plugins.registry import Registry, call_lifecycle
@@ -30,6 +30,7 @@ from harness.progress import progress_bar
 from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.runner import checkpoints, fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
+from harness.runner.scoring import Scorer
 from harness.store import RunStore, utcnow
 from harness.training import MANIFEST, interval_from_env, load_sealed, seal
 
@@ -397,7 +398,7 @@ class Runner:
     ) -> None:
         done = self.store.sample_ids(run.run_id)
         todo = [i for i, sample_id in enumerate(ids) if sample_id not in done]
-        metrics = [self.registry.metrics[name].obj() for name in task.metrics]
+        scorer = Scorer(self.registry, task)
         checker = predictions.validator(task.name, type(task).prediction_schema)
         unchecked = predictions.CHECKED
         batch_size = max(1, int(type(model).batch_size))
@@ -429,8 +430,8 @@ class Runner:
                         unchecked -= len(chunk)
                     for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
                         ref = task.reference(rows[i])
-                        scores = {m.name: _score(m, pred, ref, inp, ids[i]) for m in metrics}
-                        pending.append(SampleRecord(ids[i], i, inp, pred, ref, scores))
+                        scores = scorer.score(pred, ref, inp, ids[i])
+                        pending.append(SampleRecord(ids[i], i, inp, pred, ref, scores, dict(scorer.versions)))
                     if time.monotonic() - flushed >= self.store.samples_every_s:
                         flush()
                     advance(len(chunk))
@@ -491,16 +492,9 @@ class Runner:
     def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> tuple[list[str], list[Artifact]]:
         """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
         notes for the user and the artifacts stored."""
-        from harness.stats import summarise_with_notes  # numpy: not needed by a cached re-run
-
+        scorer = Scorer(self.registry, task)
         scores = self.store.sample_scores(run.run_id)
-        run.metrics, notes = [], []
-        for name in task.metrics:
-            value, metric_notes = summarise_with_notes(
-                self.registry.metrics[name].obj(), [s.get(name) for s in scores], run.seed, primary=name == task.primary_metric
-            )
-            run.metrics.append(value)
-            notes += metric_notes
+        run.metrics, notes = scorer.summarise(scores, run.seed)
         # Whole samples are read back only for tasks that build run-level artifacts from them.
         wants_samples = type(task).artifacts is not Task.artifacts
         artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
@@ -508,8 +502,7 @@ class Runner:
         run.finished_at = utcnow()
         run.duration_s = clock.elapsed()
         run.n_samples = len(scores)
-        descriptions = {name: self.registry.metrics[name].obj.description for name in task.metrics}
-        self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=descriptions)
+        self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=scorer.descriptions)
         return notes, artifacts
 
     def _board(self, task: str) -> dict[str, Any] | None:
@@ -534,28 +527,3 @@ class _Clock:
 
     def elapsed(self) -> float:
         return self.before + time.monotonic() - self.start
-
-
-def _score(metric: Metric, prediction: Any, reference: Any, inp: Any, sample_id: str) -> float | dict[str, float] | None:
-    """One metric's score of one sample; a prediction it cannot read is a ScoreError saying so."""
-    try:
-        return _plain(metric.score(prediction, reference, inp))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        expected = f"it expects {metric.expects}" if metric.expects else "it cannot read this prediction"
-        raise ScoreError(
-            f"metric {metric.name!r} cannot score sample {sample_id!r}: {expected}; prediction "
-            f"{_short(prediction)}, reference {_short(reference)} ({type(exc).__name__}: {exc})"
-        ) from exc
-
-
-def _short(value: Any) -> str:
-    text = to_json(value)
-    return f"{text if len(text) <= 80 else text[:77] + '...'} ({type(value).__name__})"
-
-
-def _plain(score: float | Mapping[str, float] | None) -> float | dict[str, float] | None:
-    if score is None:
-        return None  # the metric does not apply to this sample
-    if isinstance(score, Mapping):
-        return {k: float(v) for k, v in score.items()}
-    return float(score)

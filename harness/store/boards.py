@@ -44,7 +44,7 @@ class Boards(Connections):
         sql = (
             "SELECT r.run_id, r.model, r.model_config, r.dataset, r.split, r.n_samples, r.sample_limit, r.finished_at, "
             f"r.train_dataset, r.seed, r.data_fingerprint, {PARTIAL_SQL} AS partial, "
-            "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better "
+            "m.metric, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.version "
             f"FROM runs r JOIN metrics m USING (run_id) WHERE r.task = ? AND r.status = 'finished' AND {metric_clause}"
         )
         params: list[Any] = [task, *([metric] if metric else [])]
@@ -55,6 +55,16 @@ class Boards(Connections):
         if not include_partial:
             sql += f" AND NOT {PARTIAL_SQL}"
         return self.query(sql, params)
+
+    def metric_versions(self, task: str | None = None) -> list[dict[str, Any]]:
+        """Every finished run's metrics with the version each was computed by (rows: run_id, task,
+        model, metric, version, finished_at), newest run first: what tells stale values apart."""
+        where, params = ("AND r.task = ?", [task]) if task else ("", [])
+        return self.query(
+            "SELECT r.run_id, r.task, r.model, m.metric, m.version, r.finished_at FROM runs r JOIN metrics m USING (run_id) "
+            f"WHERE r.status = 'finished' {where} ORDER BY r.finished_at DESC, r.run_id, m.metric",
+            params,
+        )
 
     def complete_run_counts(self, task: str) -> list[dict[str, Any]]:
         """Per (dataset, split, data fingerprint): how many complete finished runs of the task, and

@@ -60,25 +60,12 @@ class Runs(Connections):
         """
         with self.transaction() as con:
             for old in replaces:
-                for table in TABLES:
+                for table in (*TABLES, "metric_history"):
                     con.execute(f"DELETE FROM {table} WHERE run_id = ?", [old])
             con.execute("DELETE FROM metrics WHERE run_id = ?", [run.run_id])
             con.execute("DELETE FROM artifacts WHERE run_id = ?", [run.run_id])
             for m in run.metrics:
-                con.execute(
-                    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, "
-                    "description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        run.run_id,
-                        m.name,
-                        m.value,
-                        m.ci_low,
-                        m.ci_high,
-                        m.higher_is_better,
-                        m.primary,
-                        (descriptions or {}).get(m.name),
-                    ],
-                )
+                con.execute(INSERT_METRIC, metric_row(run.run_id, m, descriptions))
             if board is not None:
                 con.execute("UPDATE runs SET board = ? WHERE run_id = ?", [to_json(board), run.run_id])
             for a in artifacts:
@@ -131,7 +118,7 @@ class Runs(Connections):
             if found:
                 ids = [r["run_id"] for r in found]
                 for row in con.execute(
-                    "SELECT run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary FROM metrics "
+                    "SELECT run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, version FROM metrics "
                     "WHERE list_contains(?, run_id) ORDER BY is_primary DESC, metric",
                     [ids],
                 ).fetchall():
@@ -210,6 +197,18 @@ class Runs(Connections):
     def artifacts(self, run_id: str) -> list[Artifact]:
         found = self.query("SELECT name, kind, path_or_blob FROM artifacts WHERE run_id = ? ORDER BY name", [run_id])
         return [Artifact(r["name"], r["kind"], bytes(r["path_or_blob"] or b"")) for r in found]
+
+
+INSERT_METRIC = (
+    "INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, description, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def metric_row(run_id: str, m: MetricValue, descriptions: Mapping[str, str] | None) -> list[Any]:
+    """A metric as the values of its `metrics` row, in the column order of `INSERT_METRIC`."""
+    description = (descriptions or {}).get(m.name)
+    return [run_id, m.name, m.value, m.ci_low, m.ci_high, m.higher_is_better, m.primary, description, m.version]
 
 
 def run_row(run: RunRecord) -> dict[str, Any]:

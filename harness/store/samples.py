@@ -35,6 +35,7 @@ class Samples(Connections):
                 "prediction": [to_json(s.prediction) for s in samples],
                 "reference": [to_json(s.reference) for s in samples],
                 "scores": [to_json(s.scores) for s in samples],
+                "versions": [to_json(s.versions) for s in samples],
             }
         )
         with self.transaction() as con:
@@ -62,6 +63,7 @@ class Samples(Connections):
                 prediction=json.loads(r["prediction"]),
                 reference=json.loads(r["reference"]),
                 scores=json.loads(r["scores"]),
+                versions=json.loads(r["versions"]) if r["versions"] else {},
             )
             for r in self.query(sql, params)
         ]

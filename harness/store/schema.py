@@ -110,6 +110,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN host VARCHAR;
     ALTER TABLE metrics ADD COLUMN description VARCHAR;
     """,
+    # 5: metric versions: the `Metric.version` behind each stored value and per-sample score (null:
+    # stored before versions were), and the values `harness rescore` replaced, with when and why.
+    """
+    ALTER TABLE metrics ADD COLUMN version VARCHAR;
+    ALTER TABLE samples ADD COLUMN versions JSON;
+    CREATE TABLE metric_history (
+        run_id VARCHAR NOT NULL,
+        metric VARCHAR NOT NULL,
+        version VARCHAR,
+        value DOUBLE,
+        ci_low DOUBLE,
+        ci_high DOUBLE,
+        new_version VARCHAR,
+        new_value DOUBLE,
+        replaced_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Columns each migration added, so a read-only connection to an older file (the dashboard never
@@ -118,6 +136,7 @@ ADDED_COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
     2: {"runs": (("train_dataset", "VARCHAR"), ("train_fingerprint", "VARCHAR"))},
     3: {"runs": (("sweep_id", "VARCHAR"),)},
     4: {"runs": (("board", "JSON"), ("pid", "BIGINT"), ("host", "VARCHAR")), "metrics": (("description", "VARCHAR"),)},
+    5: {"metrics": (("version", "VARCHAR"),), "samples": (("versions", "JSON"),)},
 }
 TABLES = ("runs", "metrics", "samples", "artifacts")
 

@@ -7,13 +7,14 @@ connection handling they share is connection.py's.
 from __future__ import annotations
 
 from harness.store.boards import Boards
+from harness.store.history import History
 from harness.store.runs import Runs
 from harness.store.samples import Samples
 from harness.store.schema import TABLES, current_version
 from harness.store.sweeps import Sweeps
 
 
-class Store(Runs, Samples, Sweeps, Boards):
+class Store(Runs, Samples, Sweeps, Boards, History):
     """The results database (DuckDB): runs, their metrics, samples and artifacts, and sweeps.
 
     Plugins and scripts read results through it (`get_run`, `runs`, `samples`, `artifacts`, `query`);

@@ -143,7 +143,7 @@ def _import(store: Store, directories: list[Path], files: dict[str, list[str]], 
         con.execute("CREATE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, union_by_name = true)", [files["runs"]])
         con.execute("DELETE FROM incoming WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'finished')")
         added = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
-        for table in TABLES:
+        for table in (*TABLES, "metric_history"):
             con.execute(
                 f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM incoming) OR list_contains(?, run_id)", [list(replaces)]
             )

@@ -278,6 +278,7 @@ class WorkerStore:
                 "higher_is_better": pa.array([m.higher_is_better for m in run.metrics], pa.bool_()),
                 "is_primary": pa.array([m.primary for m in run.metrics], pa.bool_()),
                 "description": pa.array([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
+                "version": pa.array([m.version for m in run.metrics], pa.string()),
             }
         )
         artifacts = pa.table(
@@ -329,6 +330,7 @@ def _sample_table(run_id: str | None, samples: Sequence[SampleRecord]) -> Any:
         "prediction": pa.array([to_json(s.prediction) for s in samples], pa.string()),
         "reference": pa.array([to_json(s.reference) for s in samples], pa.string()),
         "scores": pa.array([to_json(s.scores) for s in samples], pa.string()),
+        "versions": pa.array([to_json(s.versions) for s in samples], pa.string()),
     }
     if run_id is not None:
         columns = {"run_id": pa.array([run_id] * len(samples), pa.string()), **columns}
@@ -350,6 +352,7 @@ def _read_samples(path: Path) -> list[SampleRecord]:
             json.loads(r["prediction"]),
             json.loads(r["reference"]),
             json.loads(r["scores"]),
+            json.loads(r.get("versions") or "{}"),
         )
         for r in table.to_pylist()
     ]

@@ -96,6 +96,8 @@ class _Recon(Metric):
 class Psnr(_Recon):
     bounds = (0.0, 100.0)
     name = "recon-psnr"
+    version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "Peak signal-to-noise ratio in dB per image (8-bit pixels; 100 dB for an exact copy), averaged."
 
     def score(self, prediction, reference, input):
@@ -105,6 +107,8 @@ class Psnr(_Recon):
 class Mse(_Recon):
     bounds = (0.0, 1.0)
     name = "recon-mse"
+    version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "Mean squared error per image, pixels scaled to [0, 1], averaged over images."
     higher_is_better = False
 
@@ -115,6 +119,8 @@ class Mse(_Recon):
 class Ssim(_Recon):
     bounds = (-1.0, 1.0)
     name = "recon-ssim"
+    version = "1"
+    rescorable = False  # the images live only in the process that loaded and reconstructed them
     description = "SSIM per image (pytorch-msssim: Gaussian window 11, sigma 1.5, data range 255, mean over RGB), averaged."
     citation = SSIM_CITATION
 
@@ -131,6 +137,7 @@ def _pixels(input: Mapping[str, Any]) -> float:
 class Bpp(_Recon):
     bounds = (0.0, None)
     name = "recon-bpp"
+    version = "1"
     description = (
         "Bits per pixel of the stored code: fixed-length VQ indices (grid^2 log2 K), a codec's file bytes "
         "(JPEG/WebP coded on a mosaic of up to 256 images so headers are shared), float16 latents for the "
@@ -177,6 +184,7 @@ class _CodeCorpus(_Recon):
 class EntropyBpp(_CodeCorpus):
     bounds = (0.0, None)
     name = "recon-entropy-bpp"
+    version = "1"
     description = (
         "Bits per pixel an entropy coder could reach on the VQ code: code entropy of the whole test set's code "
         "histogram x codes per image / pixels; equals recon-bpp for codecs and the autoencoder."
@@ -195,6 +203,7 @@ class EntropyBpp(_CodeCorpus):
 class CodeUsage(_CodeCorpus):
     bounds = (0.0, 1.0)
     name = "recon-code-usage"
+    version = "1"
     description = "Share of the K codes used at least once over the whole test set (undefined without a codebook)."
 
     def aggregate(self, stats):
@@ -207,6 +216,7 @@ class CodeUsage(_CodeCorpus):
 class Perplexity(_CodeCorpus):
     bounds = (1.0, None)
     name = "recon-perplexity"
+    version = "1"
     description = "2 ** (entropy of the test set's code histogram): the effective number of codes (K at best)."
 
     def aggregate(self, stats):

@@ -75,6 +75,7 @@ class _Counted(Metric):
 
 class LinkF1(_Counted):
     name = "el-f1"
+    version = "1"
     description = (
         "Micro F1 over exact (mention, offset, kb_id) triples, gold NIL mentions excluded and NIL "
         "predictions ignored (the CCKS 2019 score)."
@@ -83,36 +84,42 @@ class LinkF1(_Counted):
 
 class LinkPrecision(_Counted):
     name = "el-precision"
+    version = "1"
     part = "precision"
     description = "Micro precision over exact (mention, offset, kb_id) triples, NIL excluded."
 
 
 class LinkRecall(_Counted):
     name = "el-recall"
+    version = "1"
     part = "recall"
     description = "Micro recall over exact (mention, offset, kb_id) triples, NIL excluded."
 
 
 class NilStrictF1(_Counted):
     name = "el-nil-strict-f1"
+    version = "1"
     with_nil = True
     description = "Micro F1 over exact triples with NIL mentions kept: a gold NIL mention must be predicted as NIL."
 
 
 class DetectionF1(_Counted):
     name = "el-md-f1"
+    version = "1"
     spans_only = True
     description = "Mention detection: micro F1 over (mention, offset) pairs, NIL mentions included, links ignored."
 
 
 class DetectionPrecision(DetectionF1):
     name = "el-md-precision"
+    version = "1"
     part = "precision"
     description = "Mention detection: micro precision over (mention, offset) pairs."
 
 
 class DetectionRecall(DetectionF1):
     name = "el-md-recall"
+    version = "1"
     part = "recall"
     description = "Mention detection: micro recall over (mention, offset) pairs."
 
@@ -136,6 +143,7 @@ class _HitShare(Metric):
 
 class LinkAccuracy(_HitShare):
     name = "el-link-acc"
+    version = "1"
     citation = CITATION
     description = (
         "Disambiguation alone: share of gold non-NIL mentions linked to the gold kb_id when the model "

@@ -182,6 +182,20 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
     assert result["metrics"]["el-f1"]["primary"] is True
 
 
+def test_a_rescore_gives_the_runs_values_and_versions_and_creates_no_run(tmp_path):
+    env = dict(os.environ, HARNESS_PLUGINS="harness_entity_linking", HARNESS_DB=str(tmp_path / "cli.duckdb"))
+    run = json.loads(
+        invoke("run", "--task", "entity-linking", "--model", "alias-prior", "--limit", "100", "--json", env=env).stdout
+    )
+    shown = invoke("show", run["run_id"], "--samples", "--limit", "0", "--json", env=env).stdout
+    out = invoke("rescore", "--run", run["run_id"], "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert {m["change"] for m in json.loads(out.stdout)["runs"][0]["metrics"].values()} == {"unchanged"}
+    assert invoke("show", run["run_id"], "--samples", "--limit", "0", "--json", env=env).stdout == shown
+    assert {m["version"] for m in json.loads(shown)["metrics"].values()} == {"1"}
+    assert len(json.loads(invoke("runs", "--json", env=env).stdout)) == 1
+
+
 class Interrupted(Exception):
     pass
 

@@ -65,6 +65,7 @@ class _MomentError(ApplicableMean):
 
 class AngleVarianceRelError(_MomentError):
     name = "angle-var-rel-error"
+    version = "1"
     description = "|Var_model - Var_exact| / Var_exact, Var_exact = psi_1(n/2)/2 (finite-sum reference); mean over n."
     key = "variance"
     relative = True
@@ -72,18 +73,21 @@ class AngleVarianceRelError(_MomentError):
 
 class AngleVarianceAbsError(_MomentError):
     name = "angle-var-abs-error"
+    version = "1"
     description = "|Var_model - Var_exact| in rad^2; mean over n (dominated by small n, where the variance is large)."
     key = "variance"
 
 
 class AngleMeanAbsError(_MomentError):
     name = "angle-mean-abs-error"
+    version = "1"
     description = "|mean_model - pi/2| in radians (the exact mean is pi/2 by symmetry)."
     key = "mean"
 
 
 class AngleMeanRelError(_MomentError):
     name = "angle-mean-rel-error"
+    version = "1"
     description = "|mean_model - pi/2| / (pi/2)."
     key = "mean"
     relative = True
@@ -92,6 +96,7 @@ class AngleMeanRelError(_MomentError):
 class AngleKSDistance(ApplicableMean):
     bounds = (0.0, 1.0)
     name = "angle-ks-distance"
+    version = "1"
     description = (
         "Kolmogorov distance sup|F_model - F_exact| to the exact CDF I_{sin^2(theta/2)}((n-1)/2, (n-1)/2): "
         "for monte-carlo the KS statistic of its draws (ECDF stored at 400 evenly spaced ranks, so within "
@@ -111,6 +116,7 @@ class AngleKSDistance(ApplicableMean):
 class AngleWithin3SE(ApplicableMean):
     bounds = (0.0, 1.0)
     name = "angle-within-3se"
+    version = "1"
     description = (
         "Sampling methods only: 1 if both |mean error| <= 3 SE(mean) and |variance error| <= 3 SE(variance) "
         "(delta-method SE), else 0; share of n. About 0.5% of honest instances fail by chance."
@@ -128,6 +134,7 @@ class AngleWithin3SE(ApplicableMean):
 class AngleUnanswered(Metric):
     bounds = (0.0, 1.0)
     name = "angle-unanswered"
+    version = "1"
     description = (
         "Share of instances for which the method gives no variance at all (Laplace has none at n = 2). "
         "A leaderboard flag: a method that skips instances ranks after those that answer every one."
@@ -158,6 +165,7 @@ def curve_deviation(points: Any, reference_points: Any, length: float) -> float:
 class RopeMaxDeviation(ApplicableMean):
     bounds = (0.0, None)
     name = "rope-max-deviation"
+    version = "1"
     description = (
         "max_k |r_model(s_k) - r_ref(s_k)| / L over 201 uniform arc-length fractions s_k = k L/200 "
         "(reference: Jacobi closed form for the troposkein, collocation otherwise)."
@@ -174,6 +182,7 @@ class RopeMaxDeviation(ApplicableMean):
 class RopeLengthRelError(ApplicableMean):
     bounds = (0.0, None)
     name = "rope-length-rel-error"
+    version = "1"
     description = (
         "|L_model - L_exact| / L_exact, L = D (2E(m)/((1-m)K(m)) - 1), on troposkein instances "
         "(given R, the length is an output); not applicable where the length is given."
@@ -210,6 +219,7 @@ def equilibrium_residual(curve: Mapping[str, Any], omega: float, g: float) -> fl
 class RopeEquilibriumResidual(ApplicableMean):
     bounds = (0.0, None)
     name = "rope-equilibrium-residual"
+    version = "1"
     description = (
         "Relative residual of the equilibrium first integral T y' = g s + c, T = lambda - omega^2 x^2/2 + g y, "
         "along the returned curve (4th-order differences; lambda, c fitted). Exact curves sit at the "
@@ -226,6 +236,7 @@ class RopeEquilibriumResidual(ApplicableMean):
 
 class RopeChainConvergence(ApplicableMean):
     name = "rope-chain-convergence-order"
+    version = "1"
     description = (
         "Chain only: observed order p of max-deviation ~ N^-p, least-squares slope over N/8, N/4, N/2, N "
         "(positive: the error falls with N; 2 for a second-order discretisation)."
@@ -249,6 +260,7 @@ class RopeChainConvergence(ApplicableMean):
 class RopeUnsolved(Metric):
     bounds = (0.0, 1.0)
     name = "rope-unsolved"
+    version = "1"
     description = (
         "Share of instances the method returned no curve for (the closed form has none with gravity). "
         "A leaderboard flag: its errors average over fewer instances, so it ranks after complete methods."
@@ -273,6 +285,7 @@ def _edge(edge: Mapping[str, Any]) -> Any:
 class EllipseEdgeDeviation(Metric):
     bounds = (0.0, None)
     name = "ellipse-edge-deviation"
+    version = "1"
     description = (
         "Agreement of constructions: max 3-D distance between the model's edge (x(s), h(s), h(l-s)) and the "
         "reference construction (Brent inversion of a(E(m) - E(pi/2 - t|m)), quadrature in t), over 101 "
@@ -291,6 +304,7 @@ class EllipseEdgeDeviation(Metric):
 class EllipsePerimeterRelError(Metric):
     bounds = (0.0, None)
     name = "ellipse-perimeter-rel-error"
+    version = "1"
     description = "|l_model - a E(e)| / (a E(e)): the quarter perimeter against the complete elliptic integral."
     citation = ELLIPSE_CITATION
     higher_is_better = False
@@ -302,6 +316,7 @@ class EllipsePerimeterRelError(Metric):
 class EllipseClosingError(Metric):
     bounds = (0.0, None)
     name = "ellipse-closing-error"
+    version = "1"
     description = "|x_model(l) - x_ref(l)| / l: where the quarter edge closes, x(l) = integral of sqrt(margin)."
     citation = ELLIPSE_CITATION
     higher_is_better = False
@@ -312,6 +327,7 @@ class EllipseClosingError(Metric):
 
 class EllipseMarginMin(Metric):
     name = "ellipse-margin-min"
+    version = "1"
     description = (
         "Minimum over s of the gluing margin 1 - h'(s)^2 - h'(l-s)^2 on a 2001-point grid. The post proves it "
         ">= 0 and it is exactly 0 at s = 0 and s = l, so values down to -1e-9 (the tolerance) are rounding."
@@ -326,6 +342,7 @@ class EllipseMarginMin(Metric):
 class EllipseGluingHolds(Metric):
     bounds = (0.0, 1.0)
     name = "ellipse-gluing-holds"
+    version = "1"
     description = "Share of instances whose computed margin stays >= -1e-9 everywhere (the gluing condition holds)."
     citation = ELLIPSE_CITATION
     higher_is_better = True

@@ -45,6 +45,7 @@ def _rate(num: np.ndarray, den: np.ndarray) -> float:
 class Power(Metric):
     bounds = (0.0, 1.0)
     name = "power"
+    version = "1"
     description = "Overall power: share of dependent instances whose independence was rejected at the model's alpha."
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
@@ -83,6 +84,7 @@ def family_power_metrics() -> list[type[FamilyPower]]:
 class TypeIError(Metric):
     bounds = (0.0, 1.0)
     name = "type1-error"
+    version = "1"
     description = "Share of independent instances wrongly rejected; should sit at alpha (0.05)."
     higher_is_better = False
 
@@ -97,6 +99,7 @@ class TypeIError(Metric):
 class TypeIInflated(Metric):
     bounds = (0.0, 1.0)
     name = "type1-inflated"
+    version = "1"
     description = (
         "1 when the exact 95% binomial (Clopper-Pearson) interval of the type-I error lies entirely "
         "above alpha: the test rejects true independence too often, so its power is not earned."
@@ -119,6 +122,7 @@ class TypeIInflated(Metric):
 class MedianRuntime(Metric):
     bounds = (0.0, None)
     name = "median-runtime-s"
+    version = "1"
     description = "Median seconds per test (the data generation is not timed)."
     higher_is_better = False
 

@@ -92,6 +92,7 @@ class _Nl2sqlMetric(Metric):
 
 class LogicFormAccuracy(_Nl2sqlMetric):
     name = "nl2sql-logic-form-acc"
+    version = "1"
     description = "Share of questions whose predicted SQL equals the gold SQL: same conn, set of (sel, agg), set of conds."
 
     def hit(self, pred, gold, input):
@@ -100,6 +101,7 @@ class LogicFormAccuracy(_Nl2sqlMetric):
 
 class ExecutionAccuracy(_Nl2sqlMetric):
     name = "nl2sql-execution-acc"
+    version = "1"
     description = (
         "Share of questions whose predicted SQL returns the gold SQL's result multiset (numbers within 1e-6), "
         "run in a sandboxed in-memory DuckDB holding only the question's table."
@@ -111,6 +113,7 @@ class ExecutionAccuracy(_Nl2sqlMetric):
 
 class CompetitionScore(_Nl2sqlMetric):
     name = "nl2sql-score"
+    version = "1"
     description = "The TableQA competition score: mean of logic-form accuracy and execution accuracy."
 
     def hit(self, pred, gold, input):

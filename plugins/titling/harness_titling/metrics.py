@@ -117,24 +117,28 @@ class _Rouge(EvaluateMetric):
 
 class RougeL(_Rouge):
     name = "titling-rouge-l"
+    version = "1"
     key = "rougeL"
     compute_kwargs = {"rouge_types": ["rougeL"]}
 
 
 class Rouge1(_Rouge):
     name = "titling-rouge-1"
+    version = "1"
     key = "rouge1"
     compute_kwargs = {"rouge_types": ["rouge1"]}
 
 
 class Rouge2(_Rouge):
     name = "titling-rouge-2"
+    version = "1"
     key = "rouge2"
     compute_kwargs = {"rouge_types": ["rouge2"]}
 
 
 class FirstFour(_TitleMetric):
     name = "titling-first4-acc"
+    version = "1"
     description = (
         "Share of titles whose first 4 characters are right (the whole title when shorter): the diagnostic "
         "for where left-to-right decoding is strong."
@@ -146,6 +150,7 @@ class FirstFour(_TitleMetric):
 
 class LastFour(_TitleMetric):
     name = "titling-last4-acc"
+    version = "1"
     description = (
         "Share of titles whose last 4 characters are right (the whole title when shorter): the diagnostic "
         "for where right-to-left decoding is strong."
@@ -157,6 +162,7 @@ class LastFour(_TitleMetric):
 
 class ExactMatch(_TitleMetric):
     name = "titling-exact-match"
+    version = "1"
     description = "Share of titles generated exactly (character for character)."
 
     def value(self, prediction: str, reference: str) -> float:
@@ -175,6 +181,7 @@ def _bleu() -> Any:
 class Bleu(Metric):
     bounds = (0.0, 100.0)
     name = "titling-bleu"
+    version = "1"
     description = (
         "Corpus BLEU (0-100) of the titles, sacrebleu with tokenize='zh' (CJK characters split, Latin words "
         "whole), exponential smoothing; bootstrapped over per-title n-gram statistics."

@@ -189,7 +189,7 @@ def _print_boards(boards, markdown: bool, wide: bool, names: list[str] | None) -
         rows = [[cells[k][i] for k in keys] for i in range(len(board.standings))]
         above = [f"config common to the rows that set it: {config(shared)}"] if shared else []
         # a line under the last row of each group, so a tie reads as one block
-        breaks = [a.group != b.group for a, b in zip(board.standings, board.standings[1:], strict=False)] + [False]
+        breaks = [a.group != b.group for a, b in zip(board.standings, board.standings[1:], strict=False)] + [False] * bool(rows)
         _print_rows(title, header, rows, markdown, above, [_groups_note(board)], breaks)
         _print_stale(board, markdown)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from harness.records import MetricValue
+    from harness.records import MetricValue, SampleRecord
 
 PanelKind = Literal["chart", "image", "code", "table", "text", "json"]
 
@@ -107,6 +107,16 @@ def metric_bars(
         ],
     }
     return chart(spec, title, caption)
+
+
+def generic_sample(sample: SampleRecord) -> list[Panel]:
+    """A sample as any task can show it: what the model saw, predicted and should have said
+    (strings as text, other values as JSON). Its scores are shown beside it by the page."""
+
+    def shown(value: Any, title: str) -> Panel:
+        return text(value, title) if isinstance(value, str) else json_panel(value, title)
+
+    return [shown(sample.input, "Input"), shown(sample.prediction, "Prediction"), shown(sample.reference, "Reference")]
 
 
 # -- how numbers and configs read, the same in the terminal and the dashboard -----------------

@@ -18,6 +18,7 @@ from harness.cli.dashboard import dashboard
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
 from harness.cli.listing import models, plugins, tasks
+from harness.cli.publish import publish
 from harness.cli.results import compare, runs_command, show
 from harness.cli.run import run
 from harness.cli.scaffold import new_plugin
@@ -42,6 +43,7 @@ for command in (
     show,
     compare,
     dashboard,
+    publish,
     export_command,
     import_command,
     new_plugin,

@@ -196,6 +196,10 @@ class CelebaReconRenderer(Renderer):
             )
         return panels
 
+    def static_sample(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
+        """The original and its reconstruction side by side, with the sample's scores."""
+        return self.sample_panels(sample, run, artifacts)
+
     def sample_panels(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
         scores = sample.scores or {}
         parts = [

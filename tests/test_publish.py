@@ -115,7 +115,7 @@ def test_every_link_of_every_page_stays_in_the_site_and_resolves(published):
 
 
 def test_publishing_again_replaces_the_site_whole(published, tmp_path):
-    cli, site, _ = published
+    cli, _, _ = published
     out = tmp_path / "site"
     cli("publish", str(out), "--task", "random-angles")
     (out / "stale.html").write_text("from the last publish")

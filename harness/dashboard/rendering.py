@@ -49,11 +49,13 @@ def sample_panels(
 def static_sample(
     renderers: Sequence[Renderer], sample: SampleRecord, run: RunRecord, artifacts: Callable[[], Mapping[str, Artifact]]
 ) -> list[Panel]:
-    """A sample as a published site shows it: each renderer's `static_sample` (with the run's
-    `artifacts()` only if it takes them), or the base renderer's generic view when no renderer
-    serves the task or none draws anything."""
+    """A sample as a published site shows it: the `static_sample` of each renderer that has its
+    own (with the run's `artifacts()` only if it takes them), or the base renderer's generic view
+    once when none has or none draws anything."""
     panels: list[Panel] = []
     for renderer in renderers:
+        if type(renderer).static_sample is Renderer.static_sample:
+            continue
         extra = {"artifacts": artifacts()} if Renderer.wants(renderer.static_sample, "artifacts") else {}
         panels += renderer.static_sample(sample, run, **extra)
     return panels or Renderer().static_sample(sample, run)

@@ -12,6 +12,7 @@ from harness.publish.folder import Files, image_extension
 from harness.views import Panel
 
 TABLE_ROWS = 200  # rows of a table panel a page shows; the rest are counted
+COMPACT_JSON = 100  # characters up to which a JSON value stays on one line
 
 
 @dataclass
@@ -49,7 +50,9 @@ def shown(panel: Panel, files: Files) -> Shown:
         return Shown(**base, text=str(panel.data), language=panel.language)
     if panel.kind == "text":
         return Shown(**base, text=str(panel.data))
-    return Shown(**{**base, "kind": "json"}, text=json.dumps(panel.data, ensure_ascii=False, indent=2, default=str))
+    compact = json.dumps(panel.data, ensure_ascii=False, default=str)
+    body = compact if len(compact) <= COMPACT_JSON else json.dumps(panel.data, ensure_ascii=False, indent=1, default=str)
+    return Shown(**{**base, "kind": "json"}, text=body)
 
 
 def _cell(value: Any) -> str:

@@ -32,27 +32,29 @@ class Shown:
 
 def shown(panel: Panel, files: Files) -> Shown:
     """One panel ready for the template; a kind this version does not know shows as JSON."""
-    base = {"kind": panel.kind, "title": panel.title, "caption": panel.caption}
+
+    def made(kind: str = panel.kind, **fields: Any) -> Shown:
+        return Shown(kind=kind, title=panel.title, caption=panel.caption, **fields)
+
     if panel.kind == "image" and isinstance(panel.data, (bytes, bytearray)):
         data = bytes(panel.data)
-        return Shown(**base, src=files.blob(data, image_extension(data)))
+        return made(src=files.blob(data, image_extension(data)))
     if panel.kind == "chart" and isinstance(panel.data, dict):
-        return Shown(**base, spec=json.dumps(panel.data, ensure_ascii=False, default=str))
+        return made(spec=json.dumps(panel.data, ensure_ascii=False, default=str))
     if panel.kind == "table" and isinstance(panel.data, list):
-        rows = [r if isinstance(r, dict) else {"value": r} for r in panel.data]
-        headers = list(dict.fromkeys(k for r in rows for k in r))
-        body = [[_cell(r.get(h)) for h in headers] for r in rows[:TABLE_ROWS]]
-        return Shown(**base, headers=headers, rows=body, more_rows=max(0, len(rows) - TABLE_ROWS))
+        records = [r if isinstance(r, dict) else {"value": r} for r in panel.data]
+        headers = list(dict.fromkeys(k for r in records for k in r))
+        body = [[_cell(r.get(h)) for h in headers] for r in records[:TABLE_ROWS]]
+        return made(headers=headers, rows=body, more_rows=max(0, len(records) - TABLE_ROWS))
     if panel.kind == "code" and panel.language == "diff":
-        lines = [(_diff_class(line), line) for line in str(panel.data).splitlines()]
-        return Shown(**{**base, "kind": "diff"}, lines=lines)
+        return made("diff", lines=[(_diff_class(line), line) for line in str(panel.data).splitlines()])
     if panel.kind == "code":
-        return Shown(**base, text=str(panel.data), language=panel.language)
+        return made(text=str(panel.data), language=panel.language)
     if panel.kind == "text":
-        return Shown(**base, text=str(panel.data))
+        return made(text=str(panel.data))
     compact = json.dumps(panel.data, ensure_ascii=False, default=str)
-    body = compact if len(compact) <= COMPACT_JSON else json.dumps(panel.data, ensure_ascii=False, indent=1, default=str)
-    return Shown(**{**base, "kind": "json"}, text=body)
+    body_text = compact if len(compact) <= COMPACT_JSON else json.dumps(panel.data, ensure_ascii=False, indent=1, default=str)
+    return made("json", text=body_text)
 
 
 def _cell(value: Any) -> str:

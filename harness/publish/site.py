@@ -168,8 +168,10 @@ class _Writer:
     # -- index and boards -----------------------------------------------------------------
 
     def index(self) -> None:
-        board_of = {(b.board.task, b.board.dataset, b.board.split): b for b in self.content.boards}
-        overviews = []
+        board_of: dict[tuple[str, str | None, str | None], PublishedBoard] = {
+            (b.board.task, b.board.dataset, b.board.split): b for b in self.content.boards
+        }
+        overviews: list[dict[str, Any]] = []
         for ov in self.content.overviews:
             rows = []
             for r in ov.overview:

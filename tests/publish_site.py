@@ -62,8 +62,10 @@ def parsed(page: Path) -> Links:
     return links
 
 
-def broken_links(site: Path) -> list[str]:
-    """Links of every page that leave the folder, are absolute, or name a file or anchor that is missing."""
+def broken_links(site: Path, external: bool = False) -> list[str]:
+    """Links of every page that leave the folder, are absolute, or name a file or anchor that is
+    missing (a folder is missing too: from file:// it is a directory listing). `external` lets
+    links to other sites pass (a documentation site's links to the web)."""
     site = site.resolve()
     pages = {page: parsed(page) for page in site.rglob("*.html")}
     broken = []
@@ -71,6 +73,8 @@ def broken_links(site: Path) -> list[str]:
         for link in links.links:
             parts = urlsplit(link)
             where = f"{page.relative_to(site)}: {link}"
+            if external and (parts.scheme or parts.netloc):
+                continue
             if parts.scheme or parts.netloc or link.startswith("/"):
                 broken.append(f"{where} (not relative)")
                 continue

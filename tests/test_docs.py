@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from publish_site import broken_links
 
 ROOT = Path(__file__).resolve().parents[1]
 NEEDED = ("mkdocs", "material", "mkdocs_click", "mkdocstrings", "mkdocstrings_handlers.python", "griffe")
@@ -59,22 +60,26 @@ def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     # One page per plugins/*/README.md, found at build time.
     for readme in sorted(ROOT.glob("plugins/*/README.md")):
-        page = (site / "plugins" / readme.parent.name / "index.html").read_text(encoding="utf-8")
+        page = (site / "plugins" / f"{readme.parent.name}.html").read_text(encoding="utf-8")
         first_word = re.findall(r"[\w-]+", readme.read_text(encoding="utf-8").splitlines()[0])[0]
         assert first_word in page
     # The CLI reference comes from the click commands, the API pages from docstrings.
-    cli = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    cli = (site / "cli.html").read_text(encoding="utf-8")
     assert "harness run" in cli and "--overwrite" in cli and "harness new-plugin" in cli
-    api = (site / "api" / "jsonl" / "index.html").read_text(encoding="utf-8")
+    api = (site / "api" / "jsonl.html").read_text(encoding="utf-8")
     assert "read_jsonl" in api and "line_number" in api
     # The schema page lists the columns of a database the store creates.
-    schema = (site / "schema" / "index.html").read_text(encoding="utf-8")
+    schema = (site / "schema.html").read_text(encoding="utf-8")
     for column in ("run_key", "data_fingerprint", "ci_low", "path_or_blob", "applied_at"):
         assert f"<code>{column}</code>" in schema
     # The tutorial shows the scaffold `harness new-plugin` writes today.
-    tutorial = (site / "tutorial" / "index.html").read_text(encoding="utf-8")
+    tutorial = (site / "tutorial.html").read_text(encoding="utf-8")
     assert "harness_movie_reviews/task.py" in tutorial and "register_tasks" in tutorial
     assert (site / "assets" / "repo" / "docs" / "leaderboard.png").is_file()
+    # It opens from file:// (to ship inside a release): every link inside it names a file, never a
+    # folder (a directory listing there), and the search index is a script, not a fetched JSON file.
+    assert broken_links(site, external=True) == []
+    assert (site / "search" / "search_index.js").is_file()
 
 
 def test_links_of_included_readmes_are_rewritten_for_the_site(hooks, monkeypatch):

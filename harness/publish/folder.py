@@ -44,6 +44,7 @@ def replacing(out: Path, marker: dict[str, Any]) -> Iterator[Path]:
     try:
         yield staging
         (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        (staging / ".nojekyll").write_text("", encoding="utf-8")  # GitHub Pages: serve the files as they are
         os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide the site from a web server's user
         old = None
         if out.exists():

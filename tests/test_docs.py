@@ -78,8 +78,11 @@ def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
     assert (site / "assets" / "repo" / "docs" / "leaderboard.png").is_file()
     # It opens from file:// (to ship inside a release): every link inside it names a file, never a
     # folder (a directory listing there), and the search index is a script, not a fetched JSON file.
+    (site / "404.html").unlink()  # a server's error page: its links are absolute on purpose
     assert broken_links(site, external=True) == []
     assert (site / "search" / "search_index.js").is_file()
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', (site / "index.html").read_text(encoding="utf-8"))
+    assert scripts and not [s for s in scripts if re.match(r"^[a-z]+:|^//", s)]  # no script from elsewhere
 
 
 def test_links_of_included_readmes_are_rewritten_for_the_site(hooks, monkeypatch):

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from harness.store import Store
 
 PAGE_SIZE = 50  # samples on one page of a run's sample browser
+READ_PAGE = 1000  # samples read from the store at a time (each read opens a connection)
 VENDOR = {"vega": "vega-5.33.0.min.js", "vega_lite": "vega-lite-5.23.0.min.js", "vega_embed": "vega-embed-6.29.0.min.js"}
 ARTIFACT_PREVIEW = 20_000  # characters of a text or JSON artifact shown on its run's page
 
@@ -78,7 +79,8 @@ def publish(
     check_target(out, force)
     if store.path.absolute().is_relative_to(out):
         raise ConfigError(f"{out} holds the results database {store.path}; publish into another folder")
-    content = collect(store, registry, tasks, boards)
+    with store.reading():  # one read-only connection for every ranking (held for seconds, not the whole publish)
+        content = collect(store, registry, tasks, boards)
     site = {
         "title": title or "Kexue Harness results",
         "version": _version(),
@@ -261,9 +263,12 @@ class _Writer:
     def run(self, run_id: str) -> None:
         from harness.dashboard import rendering
 
-        run = self.store.get_run(run_id)
+        with self.store.reading():
+            run = self.store.get_run(run_id)
+            artifacts = {a.name: a for a in self.store.artifacts(run.run_id)}
+            descriptions = self.store.metric_descriptions(run.run_id)
+            peers = rendering.peer_runs(self.store, run)
         folder = run_page(run.run_id).removesuffix("/index.html")
-        artifacts = {a.name: a for a in self.store.artifacts(run.run_id)}
         renderers = [renderer() for renderer in self.registry.renderers_for(run.task)]
         panels: list[Shown] = []
         errors: list[str] = []
@@ -271,7 +276,7 @@ class _Writer:
             every = self.store.sample_pages(run.run_id)
             for renderer in renderers:
                 try:
-                    drawn = rendering.run_panels(renderer, run, every, artifacts, lambda: rendering.peer_runs(self.store, run))
+                    drawn = rendering.run_panels(renderer, run, every, artifacts, lambda: peers)
                 except Exception as exc:  # a renderer's bug costs its plots, not the site
                     errors.append(f"{type(renderer).__qualname__} failed: {type(exc).__name__}: {exc}")
                     continue
@@ -286,7 +291,7 @@ class _Writer:
                 for b in self.content.boards
                 if any(s.run_id == run_id or any(r.get("run_id") == run_id for r in s.seed_runs) for s in b.board.standings)
             ],
-            metrics=self._metrics(run),
+            metrics=self._metrics(run, descriptions),
             citations=[
                 (m.name, entry.obj.citation)
                 for m in run.metrics
@@ -338,8 +343,7 @@ class _Writer:
         )
         self._samples(run, folder, renderers, artifacts)
 
-    def _metrics(self, run: RunRecord) -> list[dict[str, Any]]:
-        stored = self.store.metric_descriptions(run.run_id)
+    def _metrics(self, run: RunRecord, stored: dict[str, str]) -> list[dict[str, Any]]:
         rows = []
         for m in run.metrics:
             entry = self.registry.metrics.get(m.name)
@@ -379,51 +383,72 @@ class _Writer:
         }
 
     def _samples(self, run: RunRecord, folder: str, renderers: list[Any], artifacts: Mapping[str, Artifact]) -> None:
-        from harness.dashboard import rendering
-
-        total = self.store.count_samples(run.run_id)
-        pages = max(1, math.ceil(total / self.page_size))
+        every = self.store.sample_pages(run.run_id, page_size=READ_PAGE)  # one query per READ_PAGE samples
+        pages = max(1, math.ceil(len(every) / self.page_size))
         index: list[list[Any]] = []
         anchors: set[str] = set()
-        for page in range(1, pages + 1):
-            records = self.store.samples(run.run_id, limit=self.page_size, offset=(page - 1) * self.page_size)
-            shown_samples = []
-            charts = False
-            for sample in records:
-                anchor = "s-" + unique_slug(sample.sample_id, anchors)
-                error = ""
-                try:
-                    drawn = rendering.static_sample(renderers, sample, run, lambda: artifacts)
-                except Exception as exc:  # one sample a renderer cannot draw shows generically
-                    error = f"the task's sample view failed here ({type(exc).__name__}: {exc}); shown generically"
-                    drawn = rendering.static_sample([], sample, run, lambda: artifacts)
-                converted = [shown(p, self.files) for p in drawn]
-                charts |= any(p.kind == "chart" for p in converted)
-                shown_samples.append(
-                    {
-                        "anchor": anchor,
-                        "sample_id": sample.sample_id,
-                        "idx": sample.idx,
-                        "scores": _scores(sample),
-                        "panels": converted,
-                        "error": error,
-                    }
-                )
-                index.append([sample.sample_id, anchor, page, searchable(sample)])
-            self.page(
-                f"{folder}/samples/page-{page}.html",
-                "samples.html",
-                charts=charts,
-                run=run,
-                samples=shown_samples,
-                page=page,
-                pages=pages,
-                total=total,
-                page_size=self.page_size,
-            )
-            self.samples += len(records)
-            self.sample_pages += 1
+        chunk: list[SampleRecord] = []
+        page = 1
+        for sample in every:
+            chunk.append(sample)
+            if len(chunk) == self.page_size:
+                self._sample_page(run, folder, renderers, artifacts, chunk, page, pages, len(every), index, anchors)
+                chunk, page = [], page + 1
+        if chunk or page == 1:
+            self._sample_page(run, folder, renderers, artifacts, chunk, page, pages, len(every), index, anchors)
         self.files.text(f"{folder}/samples/search.js", "window.HARNESS_SAMPLES = " + json.dumps(index, ensure_ascii=True) + ";\n")
+
+    def _sample_page(
+        self,
+        run: RunRecord,
+        folder: str,
+        renderers: list[Any],
+        artifacts: Mapping[str, Artifact],
+        records: list[SampleRecord],
+        page: int,
+        pages: int,
+        total: int,
+        index: list[list[Any]],
+        anchors: set[str],
+    ) -> None:
+        from harness.dashboard import rendering
+
+        shown_samples = []
+        charts = False
+        for sample in records:
+            anchor = "s-" + unique_slug(sample.sample_id, anchors)
+            error = ""
+            try:
+                drawn = rendering.static_sample(renderers, sample, run, lambda: artifacts)
+            except Exception as exc:  # one sample a renderer cannot draw shows generically
+                error = f"the task's sample view failed here ({type(exc).__name__}: {exc}); shown generically"
+                drawn = rendering.static_sample([], sample, run, lambda: artifacts)
+            converted = [shown(p, self.files) for p in drawn]
+            charts |= any(p.kind == "chart" for p in converted)
+            shown_samples.append(
+                {
+                    "anchor": anchor,
+                    "sample_id": sample.sample_id,
+                    "idx": sample.idx,
+                    "scores": _scores(sample),
+                    "panels": converted,
+                    "error": error,
+                }
+            )
+            index.append([sample.sample_id, anchor, page, searchable(sample)])
+        self.page(
+            f"{folder}/samples/page-{page}.html",
+            "samples.html",
+            charts=charts,
+            run=run,
+            samples=shown_samples,
+            page=page,
+            pages=pages,
+            total=total,
+            page_size=self.page_size,
+        )
+        self.samples += len(records)
+        self.sample_pages += 1
 
 
 def _heading(published: PublishedBoard) -> str:
@@ -433,10 +458,16 @@ def _heading(published: PublishedBoard) -> str:
 
 
 def _scores(sample: SampleRecord) -> list[tuple[str, str]]:
-    """A sample's scores as short labels: numbers to 4 digits, a metric's own statistics as JSON."""
+    """A sample's scores as short labels: numbers to 4 digits, a metric's own statistics as
+    `key value` pairs (many a page: no JSON encoder per score)."""
     out = []
     for name, value in (sample.scores or {}).items():
-        text = fmt(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else generic(value)
+        if isinstance(value, dict) and all(isinstance(v, (int, float, str)) or v is None for v in value.values()):
+            text = " ".join(f"{k} {fmt(v) if isinstance(v, float) else v}" for k, v in value.items())
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = fmt(float(value))
+        else:
+            text = generic(value)
         out.append((name, text if len(text) <= 60 else text[:59] + "…"))
     return out
 

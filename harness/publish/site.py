@@ -8,6 +8,7 @@ host. Pages never fetch data: what a script needs is in the page or in a `.js` f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -79,7 +80,8 @@ def publish(
     check_target(out, force)
     if store.path.absolute().is_relative_to(out):
         raise ConfigError(f"{out} holds the results database {store.path}; publish into another folder")
-    with store.reading():  # one read-only connection for every ranking (held for seconds, not the whole publish)
+    # one read-only connection for every ranking (held for seconds, not the whole publish)
+    with store.reading() if store.exists() else contextlib.nullcontext():
         content = collect(store, registry, tasks, boards)
     site = {
         "title": title or "Kexue Harness results",

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.api import ConfigError
+from harness.api import ConfigError, HarnessError
 from harness.publish.charts import ci_chart
 from harness.publish.content import Content, PublishedBoard, collect, run_page, unique_slug
 from harness.publish.folder import Files, check_target, image_extension, replacing, size_of
@@ -91,27 +91,32 @@ def publish(
     }
     summary = Summary(str(out), leaderboards=[lb.spec.name for lb in (*content.overviews, *content.leaderboards)])
     marker = {"generator": "kexue-harness", "version": site["version"], "published_at": site["published_at"]}
-    with replacing(out, marker) as root:
-        writer = _Writer(Files(root), store, registry, content, site, page_size)
-        writer.assets()
-        writer.index()
-        for published in content.boards:
-            writer.board(published)
-        run_ids = content.run_ids()
-        if progress is None:
-            for run_id in run_ids:
-                writer.run(run_id)
-        else:
-            with progress("Publishing runs", len(run_ids)) as advance:
+    try:
+        with replacing(out, marker) as root:
+            writer = _Writer(Files(root), store, registry, content, site, page_size)
+            writer.assets()
+            writer.index()
+            for published in content.boards:
+                writer.board(published)
+            run_ids = content.run_ids()
+            if progress is None:
                 for run_id in run_ids:
                     writer.run(run_id)
-                    advance()
-        writer.finish()
-        summary.boards = len(content.boards)
-        summary.runs = len(run_ids)
-        summary.samples = writer.samples
-        summary.sample_pages = writer.sample_pages
-        summary.empty = not content.boards
+            else:
+                with progress("Publishing runs", len(run_ids)) as advance:
+                    for run_id in run_ids:
+                        writer.run(run_id)
+                        advance()
+            writer.finish()
+            summary.boards = len(content.boards)
+            summary.runs = len(run_ids)
+            summary.samples = writer.samples
+            summary.sample_pages = writer.sample_pages
+            summary.empty = not content.boards
+    except OSError as exc:  # a full disk, a folder we may not write: the previous site stays as it was
+        raise HarnessError(
+            f"could not write the site into {out}: {exc.strerror or exc}; the previous site (if any) is unchanged"
+        ) from exc
     summary.files = sum(1 for p in out.rglob("*") if p.is_file())
     summary.bytes = size_of(out)
     summary.seconds = round(time.perf_counter() - started, 2)

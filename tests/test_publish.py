@@ -187,6 +187,13 @@ def test_board_filter_publishes_only_that_leaderboard(published, tmp_path):
     summary = cli.json("publish", str(tmp_path / "site"), "--board", "geometry")
     assert summary["leaderboards"] == ["geometry"]
     assert {json.loads(p.read_text())["task"] for p in (tmp_path / "site" / "boards").glob("*.json")} == {"random-angles"}
+    summary = cli.json("publish", str(tmp_path / "overview"), "--board", "kexue-2019")  # an overview alone
+    overview = cli.json("leaderboard", "kexue-2019")["overview"]
+    assert summary["boards"] == 0 and summary["runs"] == len([r for r in overview if r["run_id"]]) > 0
+    for row in overview:
+        if row["run_id"]:
+            assert (tmp_path / "overview" / "runs" / row["run_id"] / "index.html").is_file()
+    assert broken_links(tmp_path / "overview") == []
 
 
 def test_keys_a_ranking_adds_later_show_as_columns_of_their_own():

@@ -41,8 +41,13 @@ class Content:
     without_runs: list[str] = field(default_factory=list)
 
     def run_ids(self) -> list[str]:
-        """Every run a published row ranks: each row's run, and each seed's run of a row over seeds."""
+        """Every run a published row ranks: each row's run, each seed's run of a row over seeds, and
+        each overview row's best run."""
         ids: dict[str, None] = {}
+        for overview in self.overviews:
+            for best in overview.overview:
+                if best.run_id:
+                    ids[best.run_id] = None
         for published in self.boards:
             for row in published.board.standings:
                 ids[row.run_id] = None

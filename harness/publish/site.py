@@ -112,7 +112,7 @@ def publish(
             summary.runs = len(run_ids)
             summary.samples = writer.samples
             summary.sample_pages = writer.sample_pages
-            summary.empty = not content.boards
+            summary.empty = not run_ids
     except OSError as exc:  # a full disk, a folder we may not write: the previous site stays as it was
         raise HarnessError(
             f"could not write the site into {out}: {exc.strerror or exc}; the previous site (if any) is unchanged"

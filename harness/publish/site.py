@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from harness.store import Store
 
 PAGE_SIZE = 50  # samples on one page of a run's sample browser
+SCORES_SHOWN = 6  # scores labelled above each sample; the rest are in a tooltip
 READ_PAGE = 1000  # samples read from the store at a time (each read opens a connection)
 VENDOR = {"vega": "vega-5.33.0.min.js", "vega_lite": "vega-lite-5.23.0.min.js", "vega_embed": "vega-embed-6.29.0.min.js"}
 ARTIFACT_PREVIEW = 20_000  # characters of a text or JSON artifact shown on its run's page
@@ -431,13 +432,16 @@ class _Writer:
                 error = f"the task's sample view failed here ({type(exc).__name__}: {exc}); shown generically"
                 drawn = rendering.static_sample([], sample, run, lambda: artifacts)
             converted = [shown(p, self.files) for p in drawn]
+            scores, more_scores = _scores(sample)
             charts |= any(p.kind == "chart" for p in converted)
             shown_samples.append(
                 {
                     "anchor": anchor,
                     "sample_id": sample.sample_id,
                     "idx": sample.idx,
-                    "scores": _scores(sample),
+                    "scores": scores,
+                    "more_scores": more_scores,
+                    "more_count": max(0, len(sample.scores or {}) - SCORES_SHOWN),
                     "panels": converted,
                     "error": error,
                 }
@@ -464,19 +468,21 @@ def _heading(published: PublishedBoard) -> str:
     return f"{board.task} · {board.data} · {board.metric} {arrow}"
 
 
-def _scores(sample: SampleRecord) -> list[tuple[str, str]]:
-    """A sample's scores as short labels: numbers to 4 digits, a metric's own statistics as
-    `key value` pairs (many a page: no JSON encoder per score)."""
-    out = []
-    for name, value in (sample.scores or {}).items():
-        if isinstance(value, dict) and all(isinstance(v, (int, float, str)) or v is None for v in value.values()):
-            text = " ".join(f"{k} {fmt(v) if isinstance(v, float) else v}" for k, v in value.items())
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            text = fmt(float(value))
-        else:
-            text = generic(value)
-        out.append((name, text if len(text) <= 60 else text[:59] + "…"))
-    return out
+def _scores(sample: SampleRecord) -> tuple[list[tuple[str, str]], str]:
+    """A sample's first scores as short labels (numbers to 4 digits, a metric's own statistics as
+    `key value` pairs), and the rest as one line for a tooltip: a task with many metrics (power
+    per family) would otherwise bury the sample under them."""
+    labels = [(name, _score_text(value)) for name, value in (sample.scores or {}).items()]
+    rest = "; ".join(f"{name} {text}" for name, text in labels[SCORES_SHOWN:])
+    return [(name, text if len(text) <= 60 else text[:59] + "…") for name, text in labels[:SCORES_SHOWN]], rest
+
+
+def _score_text(value: Any) -> str:
+    if isinstance(value, dict) and all(isinstance(v, (int, float, str)) or v is None for v in value.values()):
+        return " ".join(f"{k} {fmt(v) if isinstance(v, float) else v}" for k, v in value.items())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt(float(value))
+    return generic(value)
 
 
 def _json(data: Any) -> str:

@@ -62,14 +62,14 @@ def parsed(page: Path) -> Links:
     return links
 
 
-def broken_links(site: Path, external: bool = False) -> list[str]:
+def broken_links(site: Path, external: bool = False, pages: list[Path] | None = None) -> list[str]:
     """Links of every page that leave the folder, are absolute, or name a file or anchor that is
     missing (a folder is missing too: from file:// it is a directory listing). `external` lets
-    links to other sites pass (a documentation site's links to the web)."""
+    links to other sites pass (a documentation site's links to the web); `pages` checks only those."""
     site = site.resolve()
-    pages = {page: parsed(page) for page in site.rglob("*.html")}
+    pages_links = {page.resolve(): parsed(page) for page in (pages if pages is not None else site.rglob("*.html"))}
     broken = []
-    for page, links in pages.items():
+    for page, links in pages_links.items():
         for link in links.links:
             parts = urlsplit(link)
             where = f"{page.relative_to(site)}: {link}"
@@ -82,7 +82,7 @@ def broken_links(site: Path, external: bool = False) -> list[str]:
             if not target.is_relative_to(site) or not target.is_file():
                 broken.append(f"{where} (no such file)")
             elif parts.fragment and target.suffix == ".html":
-                ids = pages[target].ids if target in pages else parsed(target).ids
+                ids = pages_links[target].ids if target in pages_links else parsed(target).ids
                 if parts.fragment not in ids:
                     broken.append(f"{where} (no such anchor)")
     return broken

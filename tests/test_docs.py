@@ -17,6 +17,7 @@ import pytest
 from publish_site import broken_links
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
 NEEDED = ("mkdocs", "material", "mkdocs_click", "mkdocstrings", "mkdocstrings_handlers.python", "griffe")
 
 
@@ -46,9 +47,10 @@ def hooks():
     return module
 
 
-@pytest.mark.slow
-def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def built(hooks, tmp_path_factory):
+    """`mkdocs build --strict` into a temporary folder, once per module: (site folder, result)."""
+    site = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
         cwd=ROOT,
@@ -57,6 +59,12 @@ def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
         timeout=300,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
+    return site, result
+
+
+@pytest.mark.slow
+def test_site_builds_strict_with_every_plugin_page(built):
+    site, result = built
     assert result.returncode == 0, result.stdout + result.stderr
     # One page per plugins/*/README.md, found at build time.
     for readme in sorted(ROOT.glob("plugins/*/README.md")):
@@ -78,8 +86,8 @@ def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
     assert (site / "assets" / "repo" / "docs" / "leaderboard.png").is_file()
     # It opens from file:// (to ship inside a release): every link inside it names a file, never a
     # folder (a directory listing there), and the search index is a script, not a fetched JSON file.
-    (site / "404.html").unlink()  # a server's error page: its links are absolute on purpose
-    assert broken_links(site, external=True) == []
+    pages = [p for p in site.rglob("*.html") if p.name != "404.html"]  # a server's error page: absolute links on purpose
+    assert broken_links(site, external=True, pages=pages) == []
     assert (site / "search" / "search_index.js").is_file()
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', (site / "index.html").read_text(encoding="utf-8"))
     assert scripts and not [s for s in scripts if re.match(r"^[a-z]+:|^//", s)]  # no script from elsewhere
@@ -156,3 +164,32 @@ def test_readme_gives_the_two_commands_and_links_that_resolve_inside_the_reposit
     for page in sorted((ROOT / "docs" / "site").rglob("*.md")):
         relative = page.relative_to(ROOT / "docs" / "site").as_posix()
         assert f"docs/site/{relative}" in readme or f"({relative}" in index, f"{relative} is linked from neither"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_search_works_from_file_without_a_server(built):
+    """The built site opened as a file: search finds pages, and nothing is fetched from elsewhere."""
+    from playwright.sync_api import sync_playwright
+
+    from harness.testing import CHROMIUM_FLAGS
+
+    site, result = built
+    assert result.returncode == 0, result.stdout + result.stderr
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium so the browser tests run in CI")
+        pytest.skip(f"no {CHROMIUM}")
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.on("request", lambda r: None if r.url.startswith("file://") else outside.append(r.url))
+        page.goto((site / "index.html").as_uri())
+        page.keyboard.press("s")  # Material's shortcut to the search box
+        page.locator("input.md-search__input").wait_for(timeout=30_000)
+        page.keyboard.type("publish")
+        page.get_by_text(re.compile(r"^\d+ matching documents?$")).wait_for(timeout=30_000)
+        assert page.locator(".md-search-result__item").count() > 0
+        browser.close()
+    assert outside == []

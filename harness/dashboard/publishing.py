@@ -23,7 +23,7 @@ def publish_command(db: Path, out: Path, force: bool) -> list[str]:
 
 def publish_form(db: Path) -> None:
     with st.expander("Publish a static site"):
-        out = st.text_input("Folder", value=str(Path.cwd() / "site"), key="publish-out")
+        out = st.text_input("Folder", value=str(Path.cwd() / "results-site"), key="publish-out")
         force = st.checkbox("Replace a folder that is not a previous publish", key="publish-force")
         if not st.button("Publish", key="publish-button"):
             st.caption("Every board, ranked run and sample, as files to open from disk or host (`harness publish`).")

@@ -229,6 +229,17 @@ class Renderer:
         from), read only for renderers whose `sample_panels` names it."""
         return []
 
+    def static_sample(self, sample: SampleRecord, run: RunRecord, artifacts: Mapping[str, Artifact] | None = None) -> list[Panel]:
+        """How one sample shows in a published site (`harness publish`): a static page of many
+        samples, read from a file with no server, so keep it compact (what a reader scans: the
+        pair of images, the question and its SQL, the marked mentions).
+
+        The default is the generic view every task gets: input, prediction and reference as text
+        or JSON, and the scores as a table. `artifacts` are passed only when the method names it."""
+        from harness.views import generic_sample
+
+        return generic_sample(sample)
+
     @staticmethod
     def wants(method: Any, argument: str) -> bool:
         """Whether a renderer method takes `argument` (the context arguments added after the first

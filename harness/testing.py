@@ -45,6 +45,7 @@ __all__ = [
     "parse_model_args",
     "render_run",
     "render_sample",
+    "render_static_sample",
     "run_plugin",
     "run_sweep",
     "serve_dashboard",
@@ -199,6 +200,16 @@ def render_sample(plugin: Plugins, result: PluginRun, sample: SampleRecord) -> l
             for renderer in registry.renderers_for(result.run.task)
             for panel in rendering.sample_panels(renderer(), sample, result.run, lambda: result.artifacts)
         ]
+
+
+def render_static_sample(plugin: Plugins, result: PluginRun, sample: SampleRecord) -> list[Panel]:
+    """The panels of one sample in a published site (`harness publish`): the renderers'
+    `static_sample`, or the generic view."""
+    from harness.dashboard import rendering
+
+    with use_plugins(*_modules(plugin)) as registry:
+        renderers = [renderer() for renderer in registry.renderers_for(result.run.task)]
+        return rendering.static_sample(renderers, sample, result.run, lambda: result.artifacts)
 
 
 def leaderboard_definitions(plugin: Plugins, db: Path | None = None, directory: Path | None = None) -> dict[str, LeaderboardSpec]:

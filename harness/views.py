@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from harness.records import MetricValue
+    from harness.records import MetricValue, SampleRecord
 
 PanelKind = Literal["chart", "image", "code", "table", "text", "json"]
 
@@ -131,6 +131,16 @@ def value_axis(values: Iterable[float | None]) -> dict[str, Any]:
     if high < 1e-3 or low >= 1e5:
         return {"axis": {"format": ".2~e"}}
     return {}
+
+
+def generic_sample(sample: SampleRecord) -> list[Panel]:
+    """A sample as any task can show it: what the model saw, predicted and should have said
+    (strings as text, other values as JSON). Its scores are shown beside it by the page."""
+
+    def shown(value: Any, title: str) -> Panel:
+        return text(value, title) if isinstance(value, str) else json_panel(value, title)
+
+    return [shown(sample.input, "Input"), shown(sample.prediction, "Prediction"), shown(sample.reference, "Reference")]
 
 
 # -- how numbers and configs read, the same in the terminal and the dashboard -----------------

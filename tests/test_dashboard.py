@@ -292,3 +292,20 @@ def test_text_and_scalar_values_are_shown_as_json_text_not_parsed(filled):
     shown = [c.value for c in at.code]
     assert shown.count('"plain"') == 2  # the prediction and the reference, as JSON strings
     assert all(e.value.lstrip()[:1] in "{[" for e in at.json)  # only objects and lists go to the JSON viewer
+
+
+def test_publish_button_writes_the_static_site(filled, monkeypatch, tmp_path):
+    """The sidebar's Publish runs `harness publish` on the database the dashboard shows."""
+    monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])))
+    at = app()
+    at.text_input(key="publish-out").set_value(str(tmp_path / "site")).run()
+    at.button(key="publish-button").click().run()
+    assert not at.exception, at.exception
+    assert at.success and at.success[0].value.startswith("Published 3 board(s)"), [e.value for e in at.error]
+    assert (tmp_path / "site" / "index.html").is_file()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    at.text_input(key="publish-out").set_value(str(tmp_path / "mine")).run()
+    at.button(key="publish-button").click().run()
+    assert "is not a site `harness publish` wrote" in at.error[0].value

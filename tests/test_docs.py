@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from publish_site import broken_links
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
 NEEDED = ("mkdocs", "material", "mkdocs_click", "mkdocstrings", "mkdocstrings_handlers.python", "griffe")
 
 
@@ -45,9 +47,10 @@ def hooks():
     return module
 
 
-@pytest.mark.slow
-def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def built(hooks, tmp_path_factory):
+    """`mkdocs build --strict` into a temporary folder, once per module: (site folder, result)."""
+    site = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
         cwd=ROOT,
@@ -56,25 +59,38 @@ def test_site_builds_strict_with_every_plugin_page(hooks, tmp_path):
         timeout=300,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
+    return site, result
+
+
+@pytest.mark.slow
+def test_site_builds_strict_with_every_plugin_page(built):
+    site, result = built
     assert result.returncode == 0, result.stdout + result.stderr
     # One page per plugins/*/README.md, found at build time.
     for readme in sorted(ROOT.glob("plugins/*/README.md")):
-        page = (site / "plugins" / readme.parent.name / "index.html").read_text(encoding="utf-8")
+        page = (site / "plugins" / f"{readme.parent.name}.html").read_text(encoding="utf-8")
         first_word = re.findall(r"[\w-]+", readme.read_text(encoding="utf-8").splitlines()[0])[0]
         assert first_word in page
     # The CLI reference comes from the click commands, the API pages from docstrings.
-    cli = (site / "cli" / "index.html").read_text(encoding="utf-8")
+    cli = (site / "cli.html").read_text(encoding="utf-8")
     assert "harness run" in cli and "--overwrite" in cli and "harness new-plugin" in cli
-    api = (site / "api" / "jsonl" / "index.html").read_text(encoding="utf-8")
+    api = (site / "api" / "jsonl.html").read_text(encoding="utf-8")
     assert "read_jsonl" in api and "line_number" in api
     # The schema page lists the columns of a database the store creates.
-    schema = (site / "schema" / "index.html").read_text(encoding="utf-8")
+    schema = (site / "schema.html").read_text(encoding="utf-8")
     for column in ("run_key", "data_fingerprint", "ci_low", "path_or_blob", "applied_at"):
         assert f"<code>{column}</code>" in schema
     # The tutorial shows the scaffold `harness new-plugin` writes today.
-    tutorial = (site / "tutorial" / "index.html").read_text(encoding="utf-8")
+    tutorial = (site / "tutorial.html").read_text(encoding="utf-8")
     assert "harness_movie_reviews/task.py" in tutorial and "register_tasks" in tutorial
     assert (site / "assets" / "repo" / "docs" / "leaderboard.png").is_file()
+    # It opens from file:// (to ship inside a release): every link inside it names a file, never a
+    # folder (a directory listing there), and the search index is a script, not a fetched JSON file.
+    pages = [p for p in site.rglob("*.html") if p.name != "404.html"]  # a server's error page: absolute links on purpose
+    assert broken_links(site, external=True, pages=pages) == []
+    assert (site / "search" / "search_index.js").is_file()
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', (site / "index.html").read_text(encoding="utf-8"))
+    assert scripts and not [s for s in scripts if re.match(r"^[a-z]+:|^//", s)]  # no script from elsewhere
 
 
 def test_links_of_included_readmes_are_rewritten_for_the_site(hooks, monkeypatch):
@@ -148,3 +164,32 @@ def test_readme_gives_the_two_commands_and_links_that_resolve_inside_the_reposit
     for page in sorted((ROOT / "docs" / "site").rglob("*.md")):
         relative = page.relative_to(ROOT / "docs" / "site").as_posix()
         assert f"docs/site/{relative}" in readme or f"({relative}" in index, f"{relative} is linked from neither"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_search_works_from_file_without_a_server(built):
+    """The built site opened as a file: search finds pages, and nothing is fetched from elsewhere."""
+    from playwright.sync_api import sync_playwright
+
+    from harness.testing import CHROMIUM_FLAGS
+
+    site, result = built
+    assert result.returncode == 0, result.stdout + result.stderr
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium so the browser tests run in CI")
+        pytest.skip(f"no {CHROMIUM}")
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.on("request", lambda r: None if r.url.startswith("file://") else outside.append(r.url))
+        page.goto((site / "index.html").as_uri())
+        page.keyboard.press("s")  # Material's shortcut to the search box
+        page.locator("input.md-search__input").wait_for(timeout=30_000)
+        page.keyboard.type("publish")
+        page.get_by_text(re.compile(r"^\d+ matching documents?$")).wait_for(timeout=30_000)
+        assert page.locator(".md-search-result__item").count() > 0
+        browser.close()
+    assert outside == []

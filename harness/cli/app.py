@@ -19,6 +19,7 @@ from harness.cli.dashboard import dashboard
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
 from harness.cli.listing import models, plugins, tasks
+from harness.cli.publish import publish
 from harness.cli.rescore import rescore
 from harness.cli.results import compare, runs_command, show
 from harness.cli.run import run
@@ -45,6 +46,7 @@ for command in (
     compare,
     rescore,
     dashboard,
+    publish,
     export_command,
     import_command,
     new_plugin,

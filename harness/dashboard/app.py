@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from harness.dashboard import pages
+from harness.dashboard import pages, publishing
 
 READ_TIMEOUT_S = 15.0  # how long a page waits for a writing `harness run` before saying so
 
@@ -36,6 +36,7 @@ def main() -> None:
         st.title("Kexue Harness")
         page = st.radio("Page", pages.PAGES, key="page")
         st.caption(f"Database: {store.path}")
+        publishing.publish_form(store.path)
         for plugin, error in registry.broken().items():  # never silent: a broken plugin hides its tasks
             st.warning(f"Plugin {plugin!r} failed to load: {error} (`harness plugins` shows more)")
     for key in ("page", "run_id", "run_a", "run_b", "board", "sweep"):

@@ -44,3 +44,18 @@ def sample_panels(
     """`renderer.sample_panels`, with the run's `artifacts()` read only if the renderer takes them."""
     extra = {"artifacts": artifacts()} if Renderer.wants(renderer.sample_panels, "artifacts") else {}
     return renderer.sample_panels(sample, run, **extra)
+
+
+def static_sample(
+    renderers: Sequence[Renderer], sample: SampleRecord, run: RunRecord, artifacts: Callable[[], Mapping[str, Artifact]]
+) -> list[Panel]:
+    """A sample as a published site shows it: the `static_sample` of each renderer that has its
+    own (with the run's `artifacts()` only if it takes them), or the base renderer's generic view
+    once when none has or none draws anything."""
+    panels: list[Panel] = []
+    for renderer in renderers:
+        if type(renderer).static_sample is Renderer.static_sample:
+            continue
+        extra = {"artifacts": artifacts()} if Renderer.wants(renderer.static_sample, "artifacts") else {}
+        panels += renderer.static_sample(sample, run, **extra)
+    return panels or Renderer().static_sample(sample, run)

@@ -110,13 +110,21 @@ def crop_sample(sheet_png: bytes, index: Mapping[str, Any], sample_id: str, scal
     """Original and reconstruction of one sample, side by side, enlarged for viewing."""
     from PIL import Image
 
+    if (index.get("samples") or {}).get(sample_id) is None:
+        return None
+    with Image.open(io.BytesIO(sheet_png)) as sheet:
+        return _crop(sheet.convert("RGB"), index, sample_id, scale_to)
+
+
+def _crop(sheet: Any, index: Mapping[str, Any], sample_id: str, scale_to: int = 160) -> bytes | None:
+    from PIL import Image
+
     where = (index.get("samples") or {}).get(sample_id)
     if where is None:
         return None
     h, w = index["tile"]
     r, c = where
-    with Image.open(io.BytesIO(sheet_png)) as sheet:
-        pair = sheet.convert("RGB").crop((2 * c * w, r * h, (2 * c + 2) * w, (r + 1) * h))
+    pair = sheet.crop((2 * c * w, r * h, (2 * c + 2) * w, (r + 1) * h))
     scale = max(1, scale_to // h)
     pair = pair.resize((2 * w * scale, h * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
@@ -196,25 +204,48 @@ class CelebaReconRenderer(Renderer):
             )
         return panels
 
+    def static_sample(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
+        """The original and its reconstruction side by side, with the sample's scores. A site shows
+        every sample, so the run's contact sheet is decoded once, not once per sample."""
+        sheet, index = (artifacts or {}).get("samples.png"), (artifacts or {}).get("samples.json")
+        if sheet is None or index is None:
+            return self.sample_panels(sample, run, artifacts)
+        cached = getattr(self, "_sheet", None)
+        if cached is None or cached[0] is not sheet.data:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(sheet.data)) as opened:
+                cached = (sheet.data, opened.convert("RGB"), json.loads(index.data.decode("utf-8")))
+            self._sheet = cached
+        picture = _crop(cached[1], cached[2], sample.sample_id)
+        if picture is None:
+            return self.sample_panels(sample, run, artifacts)
+        return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=_caption(sample))]
+
     def sample_panels(self, sample: Any, run: Any, artifacts: Mapping[str, Any] | None = None) -> list[views.Panel]:
-        scores = sample.scores or {}
-        parts = [
-            f"{name.removeprefix('recon-')} {scores[name]:.4g}"
-            for name in ("recon-psnr", "recon-ssim", "recon-mse")
-            if isinstance(scores.get(name), (int, float))
-        ]
-        prediction = sample.prediction if isinstance(sample.prediction, Mapping) else {}
-        if "quality" in prediction:
-            parts.append(f"quality {prediction['quality']}")
         sheet, index = (artifacts or {}).get("samples.png"), (artifacts or {}).get("samples.json")
         if sheet is not None and index is not None:
             picture = crop_sample(sheet.data, json.loads(index.data.decode("utf-8")), sample.sample_id)
             if picture is not None:
-                return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=" · ".join(parts))]
+                return [views.image(picture, title="Original (left) vs reconstruction (right)", caption=_caption(sample))]
         return [
             views.text(
                 "The run's samples.png artifact does not hold this sample (a run still in progress has no artifacts yet).",
                 title="Original vs reconstruction",
-                caption=" · ".join(parts),
+                caption=_caption(sample),
             )
         ]
+
+
+def _caption(sample: Any) -> str:
+    """A sample's scores (and the codec's quality setting) in one line."""
+    scores = sample.scores or {}
+    parts = [
+        f"{name.removeprefix('recon-')} {scores[name]:.4g}"
+        for name in ("recon-psnr", "recon-ssim", "recon-mse")
+        if isinstance(scores.get(name), (int, float))
+    ]
+    prediction = sample.prediction if isinstance(sample.prediction, Mapping) else {}
+    if "quality" in prediction:
+        parts.append(f"quality {prediction['quality']}")
+    return " · ".join(parts)

@@ -11,7 +11,7 @@ from harness_celeba_recon.render import CelebaReconRenderer, crop_sample
 from PIL import Image
 
 from harness.store import Store
-from harness.testing import render_run, render_sample, run_plugin
+from harness.testing import render_run, render_sample, render_static_sample, run_plugin
 
 
 def _validate(spec):
@@ -65,6 +65,8 @@ def test_renderer_draws_runs_and_samples(tmp_path):
     assert pair.kind == "image" and "psnr" in pair.caption
     with Image.open(io.BytesIO(pair.data)) as picture:
         assert picture.size[0] == 2 * picture.size[1]
+    (published,) = render_static_sample(harness_celeba_recon, result, sample)  # `harness publish`: the same pair
+    assert published.kind == "image" and published.data == pair.data
     index = json.loads(artifacts["samples.json"].data)
     assert crop_sample(artifacts["samples.png"].data, index, "no-such-sample") is None
 

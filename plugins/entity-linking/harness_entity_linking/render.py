@@ -65,6 +65,25 @@ def error_counts(samples: Sequence[Any]) -> dict[str, int]:
 class EntityLinkingRenderer(Renderer):
     tasks = ("entity-linking",)
 
+    def static_sample(self, sample: Any, run: Any) -> list[views.Panel]:
+        """The text with its predicted mentions marked, the gold marking below it, and each mention's
+        outcome (without the candidate lists the dashboard's sample view adds)."""
+        text = str((sample.input or {}).get("text", ""))
+        pred = predicted(sample.prediction)
+        panels = [
+            views.text(
+                mark(text, pred), title="Linked mentions (predicted)", caption=f"{len(pred)} mentions, marked ⟦mention｜kb_id⟧"
+            )
+        ]
+        if sample.reference is not None:
+            panels.append(
+                views.text(mark(text, sample.reference), title="Gold mentions", caption=f"{len(sample.reference)} mentions")
+            )
+        errors = classify(sample.prediction, sample.reference)
+        if errors:
+            panels.append(views.table(errors, title="Mentions by outcome"))
+        return panels
+
     def sample_panels(self, sample: Any, run: Any) -> list[views.Panel]:
         inp = sample.input or {}
         text = str(inp.get("text", ""))

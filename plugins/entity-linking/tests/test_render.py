@@ -69,3 +69,6 @@ def test_renderer_draws_a_stored_run(tmp_path):
     assert outcomes.kind == "table" and "wrong entity" in {r["kind"] for r in outcomes.data}
     assert candidates.kind == "table" and all(r["description"] for r in candidates.data)
     assert any(r["chosen"] for r in candidates.data) and {"score", "subject", "kb_id"} <= set(candidates.data[0])
+
+    linked, gold_marked, table = renderer.static_sample(wrong, stored)  # `harness publish`: no candidate lists
+    assert linked.data == predicted.data and gold_marked.data == gold.data and table.data == outcomes.data

@@ -123,6 +123,27 @@ class Nl2sqlRenderer(Renderer):
                 panels.append(_result_panel(execute(dict(pred), dict(table)), "Predicted result", selected_names(pred, table)))
         return panels
 
+    def static_sample(self, sample: Any, run: Any) -> list[views.Panel]:
+        """The question, gold and predicted SQL side by side, and what each returns on the table."""
+        from harness_nl2sql.sql import display, execute, selected_names
+
+        table = (sample.input or {}).get("table") or {}
+        gold, pred = sample.reference, sample.prediction
+        hits = {
+            name.removeprefix("nl2sql-"): value.get("hit") if isinstance(value, Mapping) else value
+            for name, value in (sample.scores or {}).items()
+            if name in ("nl2sql-logic-form-acc", "nl2sql-execution-acc")
+        }
+        verdict = ", ".join(f"{name}: {hit}" for name, hit in hits.items())
+        panels = [views.text(str((sample.input or {}).get("question", "")), title="Question", caption=verdict)]
+        panels.append(views.code(display(gold if isinstance(gold, Mapping) else None, table), "sql", title="Gold SQL"))
+        panels.append(views.code(display(pred if isinstance(pred, Mapping) else None, table), "sql", title="Predicted SQL"))
+        if table.get("header"):
+            for label, query in (("Gold result", gold), ("Predicted result", pred)):
+                if isinstance(query, Mapping):
+                    panels.append(_result_panel(execute(dict(query), dict(table)), label, selected_names(query, table)))
+        return panels
+
     def run_panels(self, run: Any, samples: Sequence[Any], artifacts: Mapping[str, Any]) -> list[views.Panel]:
         panels = []
         accuracies = [m for m in run.metrics if not m.name.endswith("-rate")]  # the shares of failures are drawn below

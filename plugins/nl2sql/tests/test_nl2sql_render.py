@@ -34,6 +34,10 @@ def test_renderer_draws_a_stored_run(tmp_path):
     assert outcomes.count("wrong-result") / 40 == pytest.approx(values["nl2sql-wrong-result-rate"])
 
     wrong = next(s for s in samples if s.scores["nl2sql-logic-form-acc"]["hit"] == 0)
+    question, gold_sql, predicted_sql, *results = renderer.static_sample(wrong, stored)  # `harness publish`
+    assert question.data == wrong.input["question"] and "logic-form-acc: 0" in question.caption
+    assert gold_sql.kind == predicted_sql.kind == "code" and gold_sql.language == "sql" and gold_sql.data != predicted_sql.data
+    assert [p.title for p in results] == ["Gold result", "Predicted result"]
     panels = renderer.sample_panels(wrong, stored)
     assert all(isinstance(p, views.Panel) for p in panels)
     question, table, diff, gold, predicted = panels

@@ -7,6 +7,8 @@ from typing import Any
 
 from harness import Renderer, views
 
+ARTICLE_PREVIEW = 300  # characters of the article a published sample shows
+
 
 def char_diff(reference: str, generated: str) -> str:
     """A character-level diff as plain text: `[-x-]` only in the reference, `{+y+}` only generated."""
@@ -30,6 +32,28 @@ def _score(scores: Mapping[str, Any], name: str) -> str:
 
 class TitlingRenderer(Renderer):
     tasks = ("titling",)
+
+    def static_sample(self, sample: Any, run: Any) -> list[views.Panel]:
+        """The generated title against the reference, with its scores, and the start of the article."""
+        article = str((sample.input or {}).get("content", ""))
+        pred = sample.prediction if isinstance(sample.prediction, Mapping) else {"title": str(sample.prediction or "")}
+        scores = sample.scores or {}
+        caption = ", ".join(
+            f"{label} {_score(scores, name)}"
+            for name, label in (
+                ("titling-rouge-l", "ROUGE-L"),
+                ("titling-first4-acc", "first-4"),
+                ("titling-last4-acc", "last-4"),
+            )
+        )
+        rows = [{"title": "generated", "text": str(pred.get("title", ""))}]
+        if isinstance(sample.reference, str):
+            rows.append({"title": "reference", "text": sample.reference})
+        shown = article if len(article) <= ARTICLE_PREVIEW else article[: ARTICLE_PREVIEW - 1] + "…"
+        return [
+            views.table(rows, title="Titles", caption=caption),
+            views.text(shown, title="Article", caption=f"{len(article)} characters"),
+        ]
 
     def sample_panels(self, sample: Any, run: Any) -> list[views.Panel]:
         article = str((sample.input or {}).get("content", ""))

@@ -43,6 +43,10 @@ def test_renderer_draws_stored_runs(tmp_path):
         assert reference.data == samples[0].reference and generated.data == samples[0].prediction["title"]
         assert "ROUGE-L" in generated.caption
         assert table.kind == "table" and table.data[0] == {"decoding": "reference", "title": samples[0].reference}
+        titles, excerpt = renderer.static_sample(samples[0], stored)  # `harness publish`: the titles first
+        assert titles.data[0] == {"title": "generated", "text": samples[0].prediction["title"]}
+        assert titles.data[1] == {"title": "reference", "text": samples[0].reference}
+        assert samples[0].input["content"].startswith(excerpt.data.removesuffix("…"))
     decodings = [row["decoding"] for row in table.data]
     assert decodings[2:] == ["best L2R path", "best R2L path"] and "character diff vs reference" in table.data[1]
 

@@ -15,6 +15,7 @@ import click
 from harness.api import ConfigError, HarnessError
 from harness.cli import resolve
 from harness.cli.dashboard import dashboard
+from harness.cli.demo import demo
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
 from harness.cli.listing import models, plugins, tasks
@@ -47,6 +48,7 @@ for command in (
     new_plugin,
     sweep,
     sweeps,
+    demo,
 ):
     cli.add_command(command)
 

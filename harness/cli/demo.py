@@ -17,11 +17,12 @@ from harness.cli.resolve import open_registry, open_store
 @db_option
 @click.pass_context
 def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
-    """Run the demo: every task family's default model against its baseline.
+    """Run the demo and print its leaderboards.
 
-    The runs of the sweep file that ships with the harness (harness/sweep/demo.toml), longest
-    first, on one worker process per core, with one progress bar; models that train do so on
-    first use and later runs reuse their checkpoints. A killed demo resumes where it stopped; a
+    Every task family's default model against its baseline, on the embedded data: the runs of
+    the sweep file that ships with the harness (harness/sweep/demo.toml), longest first, on one
+    worker process per core, with one progress bar. Models that train do so on first use and
+    later runs reuse their checkpoints. A killed demo resumes where it stopped; a
     finished one answers from the database. Then prints the leaderboard of each task where the
     demo compares models, and the kexue-2019 overview. Exits 1 if any run failed.
     """

@@ -126,7 +126,7 @@ class SweepReport:
 def expand(registry: Registry, spec: SweepSpec) -> list[RunRequest]:
     """The grid's requests in a stable order; unknown names fail here, with the closest suggested."""
     tasks: list[str] = []
-    for name in spec.tasks:
+    for name in [name for name, _ in spec.runs] if spec.runs else spec.tasks:
         tasks += [t for t in resolve_tasks(registry, name) if t not in tasks]
     task_classes = {t: registry.tasks[t].obj for t in tasks}
     if spec.runs:  # listed, in order: a group stands for each of its tasks, no model for the default

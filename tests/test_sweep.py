@@ -167,6 +167,18 @@ def test_a_rerun_of_a_finished_sweep_loads_no_data_and_records_no_new_sweep(toys
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("given", "expected"), [(None, max(1, (os.cpu_count() or 1) // 2)), ("3", 3)])
+def test_each_worker_process_gets_its_share_of_the_cores_unless_the_environment_says(toys, db, monkeypatch, given, expected):
+    if given is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", given)
+    report = run_sweep(toys, Store(db), SweepSpec(tasks=["doubling"], models=["threads"], limit=1), "processes", workers=2)
+    (run,) = report.runs
+    assert [s.prediction for s in Store(db).samples(run.run_id)] == [expected]
+
+
+@pytest.mark.slow
 def test_every_executor_stores_the_same_results(toys, tmp_path, grid_by_processes):
     local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
     first = run_sweep(toys, Store(local), GRID)

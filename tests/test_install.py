@@ -85,3 +85,8 @@ def test_wheels_installed_without_a_checkout_rank_and_run(tmp_path):
     assert row["best_model"] == "closed-form" and row["runs"] == 1 and row["run_id"] == run["run_id"]
     text = harness("leaderboard", "kexue-2019")
     assert "Kexue 2019" in text and "closed-form" in text
+
+    # `harness demo` without the repository: its sweep file ships in the wheel
+    demo = "from harness.sweep.demo import DEMO_FILE, demo_spec; print(DEMO_FILE); print(len(demo_spec().runs))"
+    path, runs = sh(python, "-c", demo, env=env, cwd=work).stdout.split()
+    assert Path(path).is_relative_to(own) and Path(path).is_file() and int(runs) > 10

@@ -118,12 +118,64 @@ def test_sweep_file_is_validated_with_file_and_key(tmp_path):
         ('tasks = "arith"\n[model_args]\nevery = [[1]]\n', f"{path}: key `model_args.every`: expected a number"),
         ('tasks = "arith"\n[resources.noisy]\nmemory = 1\n', f"{path}: key `resources.noisy.memory`: unknown"),
         ("tasks = [\n", f"{path}: not valid TOML"),
+        ('runs = [{ task = "arith", model = "exact" }]\ntasks = "arith"\n', f"{path}: key `runs` lists the runs: drop `tasks`"),
+        ('runs = [{ task = "arith", modle = "x" }]\n', "key `runs` (entry 1): unknown key `modle`; did you mean 'model'?"),
+        ('runs = [{ model = "exact" }]\n', f"{path}: key `runs` (entry 1): `task` is required"),
+        ("runs = []\n", f"{path}: key `runs`: expected a non-empty list"),
     ]:
         path.write_text(text)
         with pytest.raises(ConfigError) as error:
             read_sweep_file(path)
         assert expected in str(error.value), text
     assert parse_model_args(["every=3,5", "offset=1"]) == {"every": ["3", "5"], "offset": ["1"]}
+
+
+def test_listed_runs_keep_their_order_groups_expand_and_no_model_is_the_default(toys, tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text('runs = [{ task = "doubling", model = "noisy" }, { task = "arith" }, { task = "doubling" }]\nseeds = 1\n')
+    spec = read_sweep_file(path)
+    assert [(r.task, r.model, r.seed) for r in expand(toys, spec)] == [
+        ("doubling", "noisy", 1),
+        ("doubling", "exact", 1),
+        ("squaring", "exact", 1),
+    ]
+    assert spec.grid()["runs"] == [["doubling", "noisy"], ["arith", None], ["doubling", None]]
+    assert "runs" not in GRID.grid()  # a grid of tasks x models keeps the key it had before
+    with pytest.raises(ConfigError, match="model 'noisy' does not serve task 'squaring'"):
+        expand(toys, SweepSpec(tasks=[], runs=[("squaring", "noisy")]))
+
+
+def test_a_rerun_of_a_finished_sweep_loads_no_data_and_records_no_new_sweep(toys, db, monkeypatch):
+    from toy_plugins import arith
+
+    spec = SweepSpec(tasks=["arith"], models=["exact", "noisy"], seeds=[0, 1])
+    first = run_sweep(toys, Store(db), spec)
+    before = table(db, "SELECT * FROM sweeps")
+
+    def no_data(self, split, data_dir=None):
+        raise AssertionError(f"{self.name} loaded its {split} split to plan a finished sweep")
+
+    monkeypatch.setattr(arith.Doubling, "load", no_data)
+    again = run_sweep(toys, Store(db), spec)
+    assert again.reused and again.sweep_id == first.sweep_id and again.status == "finished"
+    assert [(r.run_id, r.status, r.cached) for r in again.runs] == [(r.run_id, "finished", True) for r in first.runs]
+    assert table(db, "SELECT * FROM sweeps") == before  # not a row more, not a field changed
+    monkeypatch.undo()
+    toys = get_registry()
+    grown = run_sweep(toys, Store(db), SweepSpec(tasks=["arith"], models=["exact", "noisy"], seeds=[0, 1, 2]))
+    assert not grown.reused and sum(r.cached for r in grown.runs) == 6 and len(list_sweeps(Store(db))) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("given", "expected"), [(None, max(1, (os.cpu_count() or 1) // 2)), ("3", 3)])
+def test_each_worker_process_gets_its_share_of_the_cores_unless_the_environment_says(toys, db, monkeypatch, given, expected):
+    if given is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", given)
+    report = run_sweep(toys, Store(db), SweepSpec(tasks=["doubling"], models=["threads"], limit=1), "processes", workers=2)
+    (run,) = report.runs
+    assert [s.prediction for s in Store(db).samples(run.run_id)] == [expected]
 
 
 @pytest.mark.slow

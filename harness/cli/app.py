@@ -16,6 +16,7 @@ from harness.api import ConfigError, HarnessError
 from harness.cli import resolve
 from harness.cli.checkpoints import checkpoints
 from harness.cli.dashboard import dashboard
+from harness.cli.demo import demo
 from harness.cli.info import info
 from harness.cli.leaderboards import leaderboard
 from harness.cli.listing import models, plugins, tasks
@@ -53,6 +54,7 @@ for command in (
     sweep,
     sweeps,
     checkpoints,
+    demo,
 ):
     cli.add_command(command)
 

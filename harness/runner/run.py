@@ -227,10 +227,17 @@ class Runner:
     def cached(self, request: RunRequest) -> RunRecord | None:
         """The finished run a request would return, found from cached fingerprints of embedded data
         without loading it (fingerprints.py); None when the data must be read to know."""
+        key = self.quick_key(request)
+        return self._finished(key) if key is not None else None
+
+    def quick_key(self, request: RunRequest) -> str | None:
+        """The request's run key from cached fingerprints of embedded data, without loading it; None
+        when the data must be read to know. Only for finding a finished run: a run that evaluates
+        loads its rows and computes the key from them (`prepare`)."""
         task, model, split = self.plan(request)
         plugin_version = self.registry.plugins[self.registry.tasks[task.name].plugin].version
         quick = self._quick_key(task, model, split, request, plugin_version)
-        return self._finished(quick) if quick is not None else None
+        return _hash(quick) if quick is not None else None
 
     def run(self, request: RunRequest) -> RunOutcome:
         hit = self.cached(request)
@@ -318,10 +325,10 @@ class Runner:
             train = (task.dataset_name(None), train_fingerprint)
         return None if known is None else self._key_fields(task, model, split, request, known, train)
 
-    def _finished(self, key_fields: dict[str, Any]) -> RunRecord | None:
+    def _finished(self, run_key: str) -> RunRecord | None:
         if not self.store.exists():
             return None
-        return next((r for r in self.store.runs(run_key=_hash(key_fields)) if r.status == "finished"), None)
+        return next((r for r in self.store.runs(run_key=run_key) if r.status == "finished"), None)
 
     def new_run(self, prepared: Prepared, request: RunRequest) -> RunRecord:
         """The record of a run of `prepared` starting now (`running`, with its provenance), not yet stored."""

@@ -31,6 +31,13 @@ class Sweeps(Connections):
         )
         return found[0]["sweep_id"] if found else None
 
+    def latest_sweep(self, grid_key: str) -> str | None:
+        """The id of the latest sweep over this grid, whatever its status, if any."""
+        if not self.has_sweeps():
+            return None
+        found = self.query("SELECT sweep_id FROM sweeps WHERE grid_key = ? ORDER BY started_at DESC LIMIT 1", [grid_key])
+        return found[0]["sweep_id"] if found else None
+
     def add_sweep(
         self,
         sweep_id: str,

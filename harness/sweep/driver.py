@@ -30,7 +30,7 @@ from harness.api import ConfigError, Model
 from harness.names import resolve_id, suggest
 from harness.plugins.registry import Registry
 from harness.records import RunRecord
-from harness.runner.run import Runner, RunRequest, resolve_tasks
+from harness.runner.run import Runner, RunRequest, resolve_model, resolve_tasks
 from harness.store import Store, StoreError, utcnow
 from harness.sweep.spec import DEFAULT_RETRIES, SweepSpec
 from harness.sweep.worker import FORWARDED_ENV, Job, RunResult, spool_dir, write_result
@@ -87,6 +87,7 @@ class SweepReport:
     write_s: float = 0.0  # time the driver spent writing results
     writes: int = 0  # write transactions
     resumed: bool = False
+    reused: bool = False  # a re-run of a finished sweep: answered from the store, nothing written
     warnings: list[str] = field(default_factory=list)  # from workers' runs and the driver's on_run_end hooks
 
     @property
@@ -109,6 +110,7 @@ class SweepReport:
             "write_s": round(self.write_s, 3),
             "writes": self.writes,
             "resumed": self.resumed,
+            "reused": self.reused,
             "warnings": self.warnings,
             "runs": [r.as_json() for r in self.runs],
             "failures": [
@@ -128,14 +130,24 @@ def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) 
     serves is left out with a line in `notes`, so the grid never shrinks silently."""
     tasks: list[str] = []
     named: dict[str, list[str]] = {}  # each name given -> its tasks
-    for name in spec.tasks:
+    where = "runs" if spec.runs else "tasks"
+    for name in [name for name, _ in spec.runs] if spec.runs else spec.tasks:
         try:
             named[name] = resolve_tasks(registry, name)
         except ConfigError as exc:
-            raise ConfigError(spec.located("tasks", str(exc))) from None
+            raise ConfigError(spec.located(where, str(exc))) from None
         tasks += [t for t in named[name] if t not in tasks]
     task_classes = {t: registry.tasks[t].obj for t in tasks}
-    if spec.models is None:
+    if spec.runs:  # listed, in order: a group stands for each of its tasks, no model for the default
+        pairs = []
+        for name, model in spec.runs:
+            for task in named[name]:
+                try:
+                    pair = (task, resolve_model(registry, task_classes[task], model).name)
+                except ConfigError as exc:
+                    raise ConfigError(spec.located("runs", str(exc))) from None
+                pairs += [pair] if pair not in pairs else []
+    elif spec.models is None:
         pairs = [(t, m) for t in tasks for m in registry.models_for(task_classes[t])]
     else:
         for model in spec.models:
@@ -149,7 +161,7 @@ def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) 
         raise ConfigError(spec.located("tasks", f"no model serves the sweep's tasks ({', '.join(tasks)})"))
     served = {t for t, _ in pairs}
     given = "the installed models" if spec.models is None else ", ".join(spec.models)
-    for name, members in named.items():
+    for name, members in named.items() if not spec.runs else ():  # a listed run names its model
         left_out = [t for t in members if t not in served]
         if len(left_out) == len(members):
             serving = sorted({m for t in members for m in registry.models_for(task_classes[t])})
@@ -210,40 +222,53 @@ def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) 
     return requests
 
 
-def plan(registry: Registry, store: Store, spec: SweepSpec, notes: list[str] | None = None) -> list[PlannedRun]:
-    """Every run of the grid, checked and keyed; finished ones marked cached, unfinished ones resumable."""
+def plan(
+    registry: Registry, store: Store, spec: SweepSpec, notes: list[str] | None = None, overwrite: bool = False
+) -> list[PlannedRun]:
+    """Every run of the grid, checked and keyed; finished ones marked cached, unfinished ones resumable.
+
+    A run whose key is known from cached fingerprints of embedded data (`Runner.quick_key`) and
+    that is stored finished is planned without loading its data, so a re-run of a finished sweep
+    answers from the store; every other run is prepared (its data loaded, its key computed from it)."""
     runner = Runner(registry, store)
     requests = expand(registry, spec, notes)
+    checked = []
     for request in requests:  # argument values and splits, before any data is loaded
         try:
-            runner.plan(request)
+            checked.append(runner.plan(request))
         except ConfigError as exc:
             raise ConfigError(spec.located(_key_of(spec, request, str(exc)), str(exc))) from None
+    done: dict[str, dict[str, Any]] = {}
+    quick: dict[int, str] = {}
+    if store.exists() and not overwrite:
+        quick = {i: key for i, request in enumerate(requests) if (key := runner.quick_key(request)) is not None}
+        for row in store.runs_by_key(sorted(set(quick.values()))):  # newest first
+            if row["status"] == "finished":
+                done.setdefault(row["run_key"], row)
     planned: dict[str, PlannedRun] = {}
-    for request in requests:
-        prepared = runner.prepare(request)
-        config = prepared.model.config
-        label = f"{request.task} · {prepared.model.name} {_short(config, request.model_args)} · seed {request.seed}"
+    for i, request in enumerate(requests):
+        key = quick.get(i)
+        if key is not None and key in done:
+            model, prepared = checked[i][1], None
+        else:
+            prepared = runner.prepare(request)
+            model, key = prepared.model, prepared.run_key
+        label = f"{request.task} · {model.name} {_short(model.config, request.model_args)} · seed {request.seed}"
         planned.setdefault(
-            prepared.run_key,
-            PlannedRun(
-                request,
-                request.task,
-                prepared.model.name,
-                config,
-                request.seed,
-                prepared.run_key,
-                label.replace("  ", " "),
-                prepared,
-            ),
+            key,
+            PlannedRun(request, request.task, model.name, model.config, request.seed, key, label.replace("  ", " "), prepared),
         )
     runs = list(planned.values())
     if store.exists() and runs:
-        stored = store.runs_by_key([r.run_key for r in runs])
         by_key: dict[str, list[dict[str, Any]]] = {}
-        for row in stored:
+        for row in store.runs_by_key([r.run_key for r in runs if r.run_key not in done]):
             by_key.setdefault(row["run_key"], []).append(row)
         for run in runs:
+            if run.run_key in done:
+                row = done[run.run_key]
+                run.stored = [row]
+                run.status, run.cached, run.run_id, run.duration_s = "finished", True, row["run_id"], row["duration_s"]
+                continue
             rows = run.stored = by_key.get(run.run_key, [])
             finished = [r for r in rows if r["status"] == "finished"]
             if finished:
@@ -271,17 +296,23 @@ def _short(config: dict[str, Any], given: dict[str, str]) -> str:
 # -- the sweeps table -----------------------------------------------------------------------------
 
 
-def _record(store: Store, spec: SweepSpec, runs: list[PlannedRun], executor: str) -> tuple[str, bool]:
-    """Start (or resume, if the same grid has an unfinished sweep) the sweep's row; returns (id, resumed)."""
+def _record(store: Store, spec: SweepSpec, runs: list[PlannedRun], executor: str, overwrite: bool) -> tuple[str, str]:
+    """Start the sweep's row, or resume the same grid's unfinished sweep; returns (id, how): `new`,
+    `resumed`, or `reused` when the grid's latest sweep finished and nothing is left to compute
+    (a re-run of a finished sweep writes nothing and answers with that sweep)."""
     grid_key = spec.grid_key()
     previous = store.unfinished_sweep(grid_key)
+    if previous is None and not overwrite and all(r.status == "finished" for r in runs):
+        latest = store.latest_sweep(grid_key)
+        if latest is not None:
+            return latest, "reused"
     plan_rows = [{"run_key": r.run_key, "task": r.task, "model": r.model, "model_config": r.config, "seed": r.seed} for r in runs]
     if previous is not None:
         store.resume_sweep(previous, plan_rows, executor, _counts(runs))
-        return previous, True
+        return previous, "resumed"
     sweep_id = uuid.uuid4().hex[:12]
     store.add_sweep(sweep_id, spec.name, grid_key, spec.grid(), plan_rows, executor, _counts(runs))
-    return sweep_id, False
+    return sweep_id, "new"
 
 
 def _counts(runs: list[PlannedRun]) -> tuple[int, int, int]:
@@ -380,13 +411,26 @@ def run_sweep(
         raise (ConfigError(spec.located("executor", str(exc))) if executor_name is None else exc) from None
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
     notes: list[str] = []
-    runs = plan(registry, store, spec, notes)
-    sweep_id, resumed = _record(store, spec, runs, name)
+    runs = plan(registry, store, spec, notes, overwrite)
+    sweep_id, how = _record(store, spec, runs, name, overwrite)
     if overwrite:
         _plan_overwrite(runs, sweep_id)
     report = SweepReport(
-        sweep_id, spec.name, name, "running", runs, resumed=resumed, plan_s=time.perf_counter() - started, warnings=notes
+        sweep_id,
+        spec.name,
+        name,
+        "running",
+        runs,
+        resumed=how == "resumed",
+        reused=how == "reused",
+        plan_s=time.perf_counter() - started,
+        warnings=notes,
     )
+    if report.reused:  # every run is stored finished: nothing to start, nothing to write
+        if on_plan is not None:
+            on_plan(runs, executor)
+        report.status, report.wall_s = "finished", time.perf_counter() - started
+        return report
     env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     todo = [r for r in runs if r.status != "finished"]
     for run in todo:

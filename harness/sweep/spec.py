@@ -5,6 +5,9 @@ The file format (docs/site/sweeps.md):
     name = "angles-by-seed"           # optional label shown by `harness sweeps`
     tasks = ["geometry", "independence"]   # task or group names (a string "a,b" works too)
     models = "all"                    # or a list; each task gets the listed models that serve it
+    # ...or, instead of tasks x models, a list of runs in the order they are handed to workers
+    # (longest first, so that the workers finish together); no model: the task's default
+    runs = [{ task = "titling", model = "l2r" }, { task = "geometry" }]
     seeds = "0-2"                     # "0-2", "0,3,5", an integer, or a list of integers
     split = "test"                    # optional, as for `harness run`
     limit = 200                       # optional
@@ -45,6 +48,7 @@ _KEYS = {
     "name",
     "tasks",
     "models",
+    "runs",
     "seeds",
     "split",
     "limit",
@@ -58,11 +62,15 @@ _KEYS = {
     "resources",
 }
 _RESOURCE_KEYS = {"cpus", "gpus"}
+_RUN_KEYS = {"task", "model"}
 
 
 @dataclass
 class SweepSpec:
-    """The grid (tasks x models x model-arg values x seeds) and how to execute it."""
+    """The grid (tasks x models x model-arg values x seeds) and how to execute it.
+
+    With `runs`, the (task, model) pairs are listed instead of crossed (`tasks` and `models`
+    unused), in the order the executor receives them; a model of None is the task's default."""
 
     tasks: list[str]
     models: list[str] | None = None  # None: every model that serves each task ("all")
@@ -79,6 +87,7 @@ class SweepSpec:
     address: str | None = None
     retries: int | None = None
     resources: dict[str, dict[str, float]] = field(default_factory=dict)
+    runs: list[tuple[str, str | None]] = field(default_factory=list)
     source: Path | None = None  # the sweep file it was read from: errors found later name it and the key
 
     def located(self, key: str, message: str) -> str:
@@ -90,6 +99,10 @@ class SweepSpec:
         data = asdict(self)
         for key in ("name", "executor", "workers", "address", "retries", "resources", "source"):
             data.pop(key)
+        if not self.runs:  # a grid of tasks x models keeps the key it had before `runs` existed
+            data.pop("runs")
+        else:
+            data["runs"] = [list(pair) for pair in self.runs]
         data["data_dir"] = str(self.data_dir) if self.data_dir else None
         return data
 
@@ -168,6 +181,29 @@ def _values(value: Any, where: str) -> list[str]:
     return list(dict.fromkeys(_scalar_text(v, where) for v in items))
 
 
+def _runs(value: Any, where: str) -> list[tuple[str, str | None]]:
+    """`runs = [{ task = "t", model = "m" }, { task = "g" }]` -> [("t", "m"), ("g", None)], duplicates dropped."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f'{where}: expected a non-empty list of tables such as {{ task = "titling", model = "l2r" }}')
+    runs: list[tuple[str, str | None]] = []
+    for i, entry in enumerate(value, 1):
+        here = f"{where} (entry {i})"
+        if not isinstance(entry, dict):
+            raise ConfigError(f'{here}: expected a table such as {{ task = "titling", model = "l2r" }}, got {entry!r}')
+        if unknown := sorted(set(entry) - _RUN_KEYS):
+            from harness.names import suggest
+
+            raise ConfigError(f"{here}: unknown key `{unknown[0]}`{suggest(unknown[0], sorted(_RUN_KEYS))} (keys: task, model)")
+        for key in ("task", "model"):
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                raise ConfigError(f"{here}: `{key}` expects a name, got {entry[key]!r}")
+        if "task" not in entry:
+            raise ConfigError(f"{here}: `task` is required")
+        model = entry.get("model")
+        runs.append((entry["task"].strip(), model.strip() if model else None))
+    return list(dict.fromkeys(runs))
+
+
 def read_sweep_file(path: Path) -> SweepSpec:
     """Parse and check a sweep file; every error says `FILE: key ...`."""
     try:
@@ -188,13 +224,19 @@ def read_sweep_file(path: Path) -> SweepSpec:
         raise ConfigError(
             f"{path}: unknown key `{unknown[0]}`{suggest(unknown[0], sorted(_KEYS))} (keys: {', '.join(sorted(_KEYS))})"
         )
-    if "tasks" not in data:
-        raise ConfigError(f"{path}: key `tasks` is required (task or group names)")
-    spec = SweepSpec(tasks=split_names(data["tasks"], at("tasks")), source=path)
-    models = data.get("models", "all")
-    spec.models = None if models == "all" else split_names(models, at("models"))
-    if spec.models is not None and "all" in spec.models:
-        raise ConfigError(f'{at("models")}: use `models = "all"` alone, not inside a list')
+    if "runs" in data:
+        if given := sorted({"tasks", "models"} & set(data)):
+            raise ConfigError(f"{path}: key `runs` lists the runs: drop `{given[0]}` (or drop `runs`)")
+        spec = SweepSpec(tasks=[], runs=_runs(data["runs"], at("runs")), source=path)
+        spec.tasks = list(dict.fromkeys(task for task, _ in spec.runs))
+    else:
+        if "tasks" not in data:
+            raise ConfigError(f"{path}: key `tasks` is required (task or group names), or `runs`")
+        spec = SweepSpec(tasks=split_names(data["tasks"], at("tasks")), source=path)
+        models = data.get("models", "all")
+        spec.models = None if models == "all" else split_names(models, at("models"))
+        if spec.models is not None and "all" in spec.models:
+            raise ConfigError(f'{at("models")}: use `models = "all"` alone, not inside a list')
     spec.seeds = parse_seeds(data.get("seeds", 0), at("seeds"))
     for key in ("split", "name", "executor", "address"):
         if key in data:

@@ -71,6 +71,17 @@ class Coin(Model):
         return [2 * item["x"] + (0 if random.random() < self.config["accuracy"] else 1) for item in batch]
 
 
+class Threads(Model):
+    """Predicts the OpenMP thread count its process was given (`OMP_NUM_THREADS`, 0 when unset)."""
+
+    name = "threads"
+    tasks = ("doubling",)
+    defaults: dict = {}
+
+    def predict(self, batch, ctx):
+        return [int(os.environ.get("OMP_NUM_THREADS", "0")) for _ in batch]
+
+
 class CountingExecutor(LocalExecutor):
     """A third-party executor: the local one, counting the jobs it was given (in a file)."""
 
@@ -95,3 +106,4 @@ def register_models(register):
     register(Suicidal)
     register(SlowLearner)
     register(Coin)
+    register(Threads)

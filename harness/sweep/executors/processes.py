@@ -19,10 +19,19 @@ from typing import Any
 from harness.api import ConfigError
 from harness.executors import Executor, WorkerLost
 
+#: Thread pools a worker sizes to its share of the cores (unless the environment already does):
+#: OpenMP (torch's intra-op pool) and the BLAS libraries numpy and scipy use.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-def _worker_main(conn: Any) -> None:
-    """A worker process: receive jobs, send results, until told to stop (None) or orphaned."""
+
+def _worker_main(conn: Any, threads: int = 1) -> None:
+    """A worker process: receive jobs, send results, until told to stop (None) or orphaned.
+
+    `threads` is the worker's share of the cores: two workers each spinning up a pool as wide as
+    the machine would compete for the same cores. Set before torch or numpy is imported here."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    for variable in THREAD_VARIABLES:
+        os.environ.setdefault(variable, str(threads))
     from harness.sweep.worker import execute
 
     while True:
@@ -67,7 +76,8 @@ class ProcessesExecutor(Executor):
 
     def _spawn(self) -> _Slot:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child,), daemon=True, name="harness-worker")
+        threads = max(1, (os.cpu_count() or 1) // self.size)
+        process = self._context.Process(target=_worker_main, args=(child, threads), daemon=True, name="harness-worker")
         process.start()
         child.close()
         return _Slot(process, parent)

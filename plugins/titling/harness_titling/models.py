@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
+from harness import home as harness_home
 from harness.training import MANIFEST, load_sealed, seal, torch_threads
 from harness_titling.network import UNK
 
 DECODE_KEYS = ("beam", "length_penalty", "max_len", "threads")
 SHARED_DIR = "titling-network"
+AGAIN = "training the shared network again"  # what a warning about a damaged shared network says next
 
 
 class Seq2seqModel(Model):
@@ -141,10 +143,6 @@ class Seq2seqModel(Model):
             self._fit(train, ctx)
 
     def _fit(self, train: Any, ctx: Any) -> None:
-        import torch
-
-        from harness_titling.training import build_vocab, ids, restore, train_stage
-
         c = self.config
         rows = [r for r in train if isinstance(r.get("title"), str) and r["title"]]
         if not rows:
@@ -153,15 +151,27 @@ class Seq2seqModel(Model):
             rows = rows[: c["max_train"]]
         home = Path(ctx.checkpoint_dir).parent.parent / SHARED_DIR if ctx.checkpoint_dir is not None else None
         final_key, first_key = self._key(rows, ctx.seed, False), self._key(rows, ctx.seed, True)
-        again = "training the shared network again"
-        if (
-            home is not None
-            and (home / final_key / MANIFEST).exists()
-            and load_sealed(home / final_key, self.load, ctx.notes, again)
-        ):
-            self.meta["shared"] = "loaded"
+        if home is None:
+            self._train_network(rows, ctx, home, final_key, first_key)
             return
+        from filelock import FileLock
 
+        # Two decodings run side by side (a sweep's workers) share one network: the first trains
+        # it under the lock, the other waits and loads it instead of training it a second time.
+        locks = harness_home() / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(locks / f"{SHARED_DIR}-{final_key}.lock")):
+            if (home / final_key / MANIFEST).exists() and load_sealed(home / final_key, self.load, ctx.notes, AGAIN):
+                self.meta["shared"] = "loaded"
+                return
+            self._train_network(rows, ctx, home, final_key, first_key)
+
+    def _train_network(self, rows: list[dict], ctx: Any, home: Path | None, final_key: str, first_key: str) -> None:
+        import torch
+
+        from harness_titling.training import build_vocab, ids, restore, train_stage
+
+        c = self.config
         torch.manual_seed(ctx.seed)
         self.vocab = build_vocab(rows, c["min_count"])
         self._build()
@@ -175,7 +185,7 @@ class Seq2seqModel(Model):
             and saved is None
             and home is not None
             and (home / first_key / MANIFEST).exists()
-            and load_sealed(home / first_key, self.load, ctx.notes, again)
+            and load_sealed(home / first_key, self.load, ctx.notes, AGAIN)
         )
         if stage_one_cached:
             logs["stage1"] = self.meta.get("logs", {}).get("stage1")

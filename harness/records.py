@@ -8,6 +8,24 @@ from datetime import datetime
 from typing import Any
 
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+#: What made a run, in the order a run page shows it (the dashboard's and the published site's).
+PROVENANCE = (
+    "run_key",
+    "status",
+    "started_at",
+    "finished_at",
+    "duration_s",
+    "harness_version",
+    "plugin",
+    "plugin_version",
+    "model_plugin",
+    "model_plugin_version",
+    "git_commit",
+    "git_dirty",
+    "python",
+    "platform",
+    "sweep_id",
+)
 
 
 def to_json(value: Any) -> str:

@@ -42,6 +42,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: -cost[item.nodeid.split("::")[0]])
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # the system build Playwright drives: nothing to download
+
+
+def require_chromium() -> Path:
+    """The browser tests' Chromium: without it they skip, except under CI=true, where it must be there."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium so the browser tests run in CI")
+        pytest.skip(f"no {CHROMIUM}: `apt-get install -y chromium fonts-wqy-zenhei` to run the browser tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    return require_chromium()
+
+
 def sh(*args, env=None, cwd=None, timeout=600) -> subprocess.CompletedProcess:
     """Run a command (any argument may be a Path); a non-zero exit fails the test with its output."""
     result = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)

@@ -8,24 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, VENV_BIN, Harness
+from conftest import CHROMIUM, ROOT, VENV_BIN, Harness
 
 from harness.testing import CHROMIUM_FLAGS, serve_dashboard
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and Chromium
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("chromium")]  # a real server and Chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("HARNESS_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def chromium_available():
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium so the browser tests run in CI")
-    pytest.skip(f"no {CHROMIUM}: `apt-get install -y chromium fonts-wqy-zenhei` to run the browser tests")
 
 
 @pytest.fixture

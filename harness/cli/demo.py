@@ -10,6 +10,7 @@ import click
 from harness.cli.leaderboards import leaderboard
 from harness.cli.options import db_option
 from harness.cli.resolve import open_registry, open_store
+from harness.cli.sweeps import exit_on_failures
 
 
 @click.command()
@@ -50,12 +51,7 @@ def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
         ctx.invoke(leaderboard, task_name=task, db=db)
     ctx.invoke(leaderboard, name=OVERVIEW, db=db)
     click.echo("Browse the results: harness dashboard")
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for run in report.failures:
-        click.echo(f"Error: run {run.run_id or '-'} ({run.label}) {run.status}: {(run.error or '').splitlines()[0]}", err=True)
-    if report.failures:
-        sys.exit(1)
+    exit_on_failures(report)
 
 
 def _duration(seconds: float) -> str:

@@ -147,8 +147,13 @@ def sweep(
         echo_json(report.as_json())
     else:
         _print_report(report)
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    exit_on_failures(report, warn=not as_json)
+
+
+def exit_on_failures(report, warn: bool = True) -> None:
+    """The sweep's warnings (on stderr), one line per failed run, and exit 1 when any failed."""
+    for warning in report.warnings if warn else ():
+        click.echo(f"warning: {warning}", err=True)
     for run in report.failures:
         click.echo(f"Error: run {run.run_id or '-'} ({run.label}) {run.status}: {(run.error or '').splitlines()[0]}", err=True)
     if report.failures:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import streamlit as st
 
 from harness.dashboard import draw, rendering
+from harness.records import PROVENANCE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -582,20 +583,7 @@ def _metadata(run: RunRecord) -> None:
         "seed",
         "sample_limit",
         "n_samples",
-        "run_key",
-        "status",
-        "started_at",
-        "finished_at",
-        "duration_s",
-        "harness_version",
-        "plugin",
-        "plugin_version",
-        "model_plugin",
-        "model_plugin_version",
-        "git_commit",
-        "git_dirty",
-        "python",
-        "platform",
+        *PROVENANCE,
     ]
     st.dataframe([{"field": f, "value": str(getattr(run, f, ""))} for f in fields], hide_index=True, key="metadata-table")
     st.markdown("**Model config**")

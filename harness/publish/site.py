@@ -25,6 +25,7 @@ from harness.publish.content import Content, PublishedBoard, collect, run_page, 
 from harness.publish.folder import Files, check_target, image_extension, replacing, size_of
 from harness.publish.panels import Shown, searchable, shown
 from harness.publish.tables import board_csv, board_facts, board_table, generic
+from harness.records import PROVENANCE
 from harness.views import ci, config, fmt
 
 if TYPE_CHECKING:
@@ -320,28 +321,7 @@ class _Writer:
             ],
             provenance=[
                 (k, generic(v if not isinstance(v, datetime) else v.isoformat()))
-                for k in (
-                    "run_id",
-                    "task",
-                    "task_version",
-                    "model",
-                    "seed",
-                    "status",
-                    "started_at",
-                    "finished_at",
-                    "duration_s",
-                    "harness_version",
-                    "plugin",
-                    "plugin_version",
-                    "model_plugin",
-                    "model_plugin_version",
-                    "git_commit",
-                    "git_dirty",
-                    "python",
-                    "platform",
-                    "sweep_id",
-                    "run_key",
-                )
+                for k in ("run_id", "task", "task_version", "model", "seed", *PROVENANCE)
                 for v in (getattr(run, k),)
             ],
             packages=sorted((run.packages or {}).items()),

@@ -48,15 +48,16 @@ def build(path: Path, runs: int, per_run: int) -> Store:
             [TASKS],
         )
         con.execute("""
-            INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary)
-            SELECT run_id, 'accuracy', 0.5 + (hash(run_id) % 400) / 1000.0, NULL, NULL, true, true
+            INSERT INTO metrics (run_id, metric, value, ci_low, ci_high, higher_is_better, is_primary, version)
+            SELECT run_id, 'accuracy', 0.5 + (hash(run_id) % 400) / 1000.0, NULL, NULL, true, true, '1'
             FROM runs WHERE status = 'finished'""")
         con.execute(f"""
-            INSERT INTO samples SELECT
+            INSERT INTO samples BY NAME SELECT
                 printf('%012x', r) AS run_id, printf('s%06d', s) AS sample_id, s AS idx,
                 '{{"question": "第' || s || '个问题：北京的人口是多少？", "table": "t' || (s % 97) || '"}}' AS input,
                 '"' || (hash(r, s) % 3) || '"' AS prediction, '"' || (s % 3) || '"' AS reference,
-                '{{"accuracy": ' || CASE WHEN hash(r, s) % 3 = s % 3 THEN 1 ELSE 0 END || '}}' AS scores
+                '{{"accuracy": ' || CASE WHEN hash(r, s) % 3 = s % 3 THEN 1 ELSE 0 END || '}}' AS scores,
+                '{{"accuracy": "1"}}' AS versions
             FROM range({runs}) a(r), range({per_run}) b(s)""")
     return store
 

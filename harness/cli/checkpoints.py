@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from harness.cli.columns import chosen, requested, table_options
 from harness.cli.options import db_option, json_option
 from harness.cli.output import console, echo_json, table
 from harness.cli.resolve import open_store
@@ -89,11 +90,17 @@ def _inventory(db: Path | None) -> list[dict[str, Any]]:
     return listed
 
 
+#: The table's columns; by default those that fit a terminal (the folder's key with --wide).
+COLUMNS = ("model", "key", "state", "config", "task", "trained-on", "size", "last-used", "runs")
+DEFAULT = ("model", "state", "config", "trained-on", "size", "last-used", "runs")
+
+
 @click.group(invoke_without_command=True)
 @db_option
 @json_option
+@table_options
 @click.pass_context
-def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
+def checkpoints(ctx: click.Context, db: Path | None, as_json: bool, wide: bool, column_names: str | None) -> None:
     """List trained model checkpoints.
 
     Each with its model, configuration, training data, size, last use and runs. Trained models
@@ -105,6 +112,7 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    names = requested(column_names, COLUMNS)
     listed = _inventory(db)
     if as_json:
         return echo_json(listed)
@@ -116,13 +124,24 @@ def checkpoints(ctx: click.Context, db: Path | None, as_json: bool) -> None:
     from harness.cli.resolve import open_registry
 
     models = open_registry().models
-    shown = table(None, ["model", "key", "state", "configuration", "trained on", "size", "last used", "runs"])
+    keys = chosen(COLUMNS, DEFAULT, wide, names)
+    shown = table(None, keys)
     for c in listed:
-        config = _config_text(c["config"], models[c["model"]].obj.defaults if c["model"] in models else None)
-        runs = f"{len(c['runs'])}: {', '.join(c['runs'][:3])}{', ...' if len(c['runs']) > 3 else ''}" if c["runs"] else "0"
-        trained = f"{c['train_dataset']} ({c['task']})" if c["train_dataset"] else "-"
-        size, age = human_size(c["bytes"]), human_age(c["age_s"])
-        shown.add_row(c["model"], c["key"], c["state"], config, trained, size, age, runs)
+        shown_runs = c["runs"] if wide else c["runs"][:1]
+        cells = {
+            "model": c["model"],
+            "key": c["key"],
+            "state": c["state"],
+            "config": _config_text(c["config"], models[c["model"]].obj.defaults if c["model"] in models else None),
+            "task": c["task"] or "-",
+            "trained-on": c["train_dataset"] or "-",
+            "size": human_size(c["bytes"]),
+            "last-used": human_age(c["age_s"]),
+            "runs": f"{len(c['runs'])}: {', '.join(shown_runs)}{', ...' if len(c['runs']) > len(shown_runs) else ''}"
+            if c["runs"]
+            else "0",
+        }
+        shown.add_row(*(cells[k] for k in keys))
     out = console()
     out.print(shown)
     total = sum(c["bytes"] for c in listed)

@@ -32,7 +32,9 @@ def console():
 
 #: Columns that never wrap: ids people copy, and short values a narrow terminal should not split
 #: (the other columns share what is left of its width).
-NO_WRAP = frozenset({"run", "run_id", "sample_id", "sweep", "rank", "group", "seed", "seeds", "runs", "status", "vs-next"})
+NO_WRAP = frozenset(
+    {"run", "run_id", "sample_id", "sweep", "rank", "group", "seed", "seeds", "runs", "status", "vs-next", "key", "size", "state"}
+)
 
 
 def table(title: str | None, columns: list[str]):

@@ -179,6 +179,17 @@ def test_each_worker_process_gets_its_share_of_the_cores_unless_the_environment_
 
 
 @pytest.mark.slow
+def test_every_run_computes_with_one_blas_thread_whatever_the_executor(toys, tmp_path, monkeypatch):
+    """LAPACK's sums follow the BLAS pool's size: one size everywhere keeps results equal to the last digit."""
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # what a worker with two cores of its own would have
+    spec = SweepSpec(tasks=["doubling"], models=["blas-threads"], limit=1)
+    for executor in ("local", "processes"):
+        db = tmp_path / f"{executor}.duckdb"
+        (run,) = run_sweep(toys, Store(db), spec, executor, workers=1).runs
+        assert [s.prediction for s in Store(db).samples(run.run_id)] == [1], executor
+
+
+@pytest.mark.slow
 def test_every_executor_stores_the_same_results(toys, tmp_path, grid_by_processes):
     local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
     first = run_sweep(toys, Store(local), GRID)

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         load_plugin_commands()
         cli.main(args=argv, prog_name="harness", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C outside a command's own handling
         click.echo("Interrupted. A run left unfinished resumes when the same command is run again.", err=True)
         sys.exit(130)
     except click.UsageError as exc:

@@ -28,7 +28,7 @@ def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
     demo compares models, and the kexue-2019 overview. Exits 1 if any run failed.
     """
     from harness.sweep.demo import OVERVIEW, compared_tasks, demo_spec
-    from harness.sweep.driver import run_sweep
+    from harness.sweep.driver import SweepInterrupted, run_sweep
 
     spec = demo_spec()
     store = open_store(db)
@@ -39,8 +39,11 @@ def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
 
     try:
         report = run_sweep(open_registry(), store, spec, workers=workers, on_plan=announce)
-    except KeyboardInterrupt:
-        click.echo("Interrupted: finished runs are stored; `harness demo` again resumes the demo.", err=True)
+    except SweepInterrupted as exc:  # what had finished is stored
+        click.echo(f"Interrupted: {exc.summary()}; `harness demo` again resumes the demo.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:  # while planning: nothing was written
+        click.echo("Interrupted before the sweep started: nothing was stored; `harness demo` again starts it.", err=True)
         sys.exit(130)
     data = report.as_json()
     click.echo(

@@ -89,7 +89,7 @@ def sweep(
     open the database: this process stores every result. Exits 1 if any run failed.
     """
     from harness.plugins.registry import get_registry
-    from harness.sweep.driver import run_sweep
+    from harness.sweep.driver import SweepInterrupted, run_sweep
     from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
     if sweep_file is not None:
@@ -140,8 +140,11 @@ def sweep(
         report = run_sweep(
             get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce, overwrite=overwrite
         )
-    except KeyboardInterrupt:
-        click.echo("Interrupted: finished runs are stored; run the same command again to resume the sweep.", err=True)
+    except SweepInterrupted as exc:  # what had finished is stored
+        click.echo(f"Interrupted: {exc.summary()}; run the same command again to resume it.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:  # while planning: nothing was written
+        click.echo("Interrupted before the sweep started: nothing was stored; run the same command again to start it.", err=True)
         sys.exit(130)
     if as_json:
         echo_json(report.as_json())

@@ -31,6 +31,7 @@ from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.runner import checkpoints, fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
 from harness.runner.scoring import Scorer
+from harness.runner.threads import run_blas_threads
 from harness.store import RunStore, utcnow
 from harness.training import MANIFEST, interval_from_env, load_sealed, seal
 
@@ -265,8 +266,9 @@ class Runner:
         replaces = [r.run_id for r in previous if r.run_id != run.run_id] if request.overwrite else []
         artifacts: list[Artifact] = []
         try:
-            self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
-            notes, artifacts = self._finish(task, run, replaces, clock)
+            with run_blas_threads():  # the same numbers under every executor (harness/runner/threads.py)
+                self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
+                notes, artifacts = self._finish(task, run, replaces, clock)
             warnings += notes
         except Exception as exc:
             run.status = "failed"

@@ -30,6 +30,9 @@ def default_db_path() -> Path:
     return Path(env) if env else default_home() / "harness.duckdb"
 
 
+#: What DuckDB raises (as a RuntimeError) when Ctrl-C reaches it in the middle of a query.
+INTERRUPTED = "Query interrupted"
+
 #: How long damage seen while opening must persist before it is reported (see `Connections._open`).
 SETTLE_S = 1.0
 
@@ -76,6 +79,10 @@ class Connections:
         except duckdb.Error as exc:
             if _is_corruption(exc):
                 raise damaged(self.path, exc) from exc
+            raise
+        except RuntimeError as exc:
+            if str(exc) == INTERRUPTED:  # Ctrl-C while DuckDB ran a query: the interrupt it is
+                raise KeyboardInterrupt from None
             raise
         finally:
             con.close()
@@ -143,7 +150,10 @@ class Connections:
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                try:
+                    con.execute("ROLLBACK")
+                except (duckdb.Error, RuntimeError):  # e.g. a second Ctrl-C: closing the connection rolls back
+                    pass
                 raise
             con.execute("COMMIT")
 

@@ -10,7 +10,9 @@ with many workers (docs/site/sweeps.md, for the measured ceiling).
 
 Faults: a run whose model raises comes back `failed` and is stored so; a run whose worker dies
 (`WorkerLost`) is resubmitted up to `retries` times, then stored as failed; Ctrl-C stores what
-has finished and marks the sweep `interrupted`. Running the same sweep again resumes it.
+has finished and marks the sweep `interrupted` (raising `SweepInterrupted`, which says how far it
+got). Running the same sweep again resumes it. Ctrl-C never cuts a write short: the driver's
+transactions hold it until they commit, then take it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +123,39 @@ class SweepReport:
                 for r in self.failures
             ],
         }
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep, raised once what had finished is stored: which sweep, and how far it got."""
+
+    def __init__(self, sweep_id: str, runs: list[PlannedRun]) -> None:
+        super().__init__(sweep_id)
+        self.sweep_id = sweep_id
+        self.total = len(runs)
+        self.stored = sum(r.status in ("finished", "failed") for r in runs)
+        self.failed = sum(r.status == "failed" for r in runs)
+
+    def summary(self) -> str:
+        failed = f" ({self.failed} failed)" if self.failed else ""
+        return f"sweep {self.sweep_id} has {self.stored} of {self.total} runs stored{failed}"
+
+
+@contextmanager
+def held_interrupts(reraise: bool = True) -> Iterator[list[int]]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then raise it (`reraise`) or only report it (the
+    list holds the signals caught). A write inside commits whole instead of being cut short by
+    DuckDB's "Query interrupted". Outside the main thread signals cannot be handled: no-op."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if caught and reraise:
+        raise KeyboardInterrupt
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -412,7 +450,8 @@ def run_sweep(
     retries = retries if retries is not None else (spec.retries if spec.retries is not None else DEFAULT_RETRIES)
     notes: list[str] = []
     runs = plan(registry, store, spec, notes, overwrite)
-    sweep_id, how = _record(store, spec, runs, name, overwrite)
+    with held_interrupts(reraise=False) as interrupted:  # a sweep row is written whole, then Ctrl-C is taken
+        sweep_id, how = _record(store, spec, runs, name, overwrite)
     if overwrite:
         _plan_overwrite(runs, sweep_id)
     report = SweepReport(
@@ -440,6 +479,10 @@ def run_sweep(
     last_flush = time.monotonic()
 
     def flush(status: str | None = None) -> None:
+        with held_interrupts(reraise=status != "interrupted"):
+            _flush(status)
+
+    def _flush(status: str | None) -> None:
         nonlocal last_flush
         t0 = time.perf_counter()
         directories, replaced = [], []
@@ -465,6 +508,8 @@ def run_sweep(
 
     pending: dict[Any, tuple[PlannedRun, Job]] = {}
     try:
+        if interrupted:
+            raise KeyboardInterrupt
         t0 = time.perf_counter()
         if todo:
             executor.start()
@@ -511,13 +556,16 @@ def run_sweep(
                     flush()
         report.status = "failed" if report.failures else "finished"
         flush(report.status)
-    except BaseException:
+    except BaseException as exc:
         report.status = "interrupted"
         try:
             flush("interrupted")  # what finished is kept; the rest resumes when the sweep is run again
         finally:
-            executor.shutdown()
+            with held_interrupts(reraise=False):  # a second Ctrl-C must not leave workers behind
+                executor.shutdown()
             shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise SweepInterrupted(sweep_id, runs) from None
         raise
     executor.shutdown()
     shutil.rmtree(staging, ignore_errors=True)
@@ -571,6 +619,7 @@ def _store_lost(registry: Registry, store: Store, run: PlannedRun, sweep_id: str
 
 __all__ = [
     "PlannedRun",
+    "SweepInterrupted",
     "SweepReport",
     "UnknownSweepError",
     "expand",

@@ -82,6 +82,20 @@ class Threads(Model):
         return [int(os.environ.get("OMP_NUM_THREADS", "0")) for _ in batch]
 
 
+class BlasThreads(Model):
+    """Predicts the size of numpy's BLAS thread pool while it runs."""
+
+    name = "blas-threads"
+    tasks = ("doubling",)
+    defaults: dict = {}
+
+    def predict(self, batch, ctx):
+        import numpy  # noqa: F401  (its BLAS is what threadpoolctl reports)
+        from threadpoolctl import threadpool_info
+
+        return [max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas") for _ in batch]
+
+
 class CountingExecutor(LocalExecutor):
     """A third-party executor: the local one, counting the jobs it was given (in a file)."""
 
@@ -107,3 +121,4 @@ def register_models(register):
     register(SlowLearner)
     register(Coin)
     register(Threads)
+    register(BlasThreads)

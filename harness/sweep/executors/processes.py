@@ -29,7 +29,7 @@ def _worker_main(conn: Any, threads: int = 1) -> None:
 
     `threads` is the worker's share of the cores: two workers each spinning up a pool as wide as
     the machine would compete for the same cores. Set before torch or numpy is imported here."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle (it started ignored too)
     for variable in THREAD_VARIABLES:
         os.environ.setdefault(variable, str(threads))
     from harness.sweep.worker import execute
@@ -42,6 +42,25 @@ def _worker_main(conn: Any, threads: int = 1) -> None:
         if job is None:
             return
         conn.send(execute(job))
+
+
+def _start_ignoring_ctrl_c(process: Any) -> None:
+    """Start `process` with SIGINT ignored, which the new interpreter inherits (and keeps: Python
+    installs its KeyboardInterrupt handler only over the default): a Ctrl-C to the process group
+    while the worker imports would otherwise print its traceback. The driver's own Ctrl-C in that
+    instant is not lost: SIGINT stays blocked here while it is ignored, pending, and is taken after."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        early = signal.SIGINT in signal.sigpending()  # ignoring a signal discards it when pending
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    if early:
+        raise KeyboardInterrupt
 
 
 @dataclass
@@ -72,13 +91,15 @@ class ProcessesExecutor(Executor):
 
         # spawn, not fork: the driver holds DuckDB and maybe torch threads, which fork does not copy safely
         self._context = multiprocessing.get_context("spawn")
-        self._slots = [self._spawn() for _ in range(self.size)]
+        self._slots = []
+        for _ in range(self.size):  # one by one: an interrupted start leaves shutdown() the ones started
+            self._slots.append(self._spawn())
 
     def _spawn(self) -> _Slot:
         parent, child = self._context.Pipe()
         threads = max(1, (os.cpu_count() or 1) // self.size)
         process = self._context.Process(target=_worker_main, args=(child, threads), daemon=True, name="harness-worker")
-        process.start()
+        _start_ignoring_ctrl_c(process)
         child.close()
         return _Slot(process, parent)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from harness.cli.leaderboards import leaderboard
 from harness.cli.options import db_option
 from harness.cli.resolve import open_registry, open_store
-from harness.cli.sweeps import exit_on_failures
+from harness.cli.sweeps import exit_on_failures, exit_on_interrupt
 
 
 @click.command()
@@ -28,7 +27,7 @@ def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
     demo compares models, and the kexue-2019 overview. Exits 1 if any run failed.
     """
     from harness.sweep.demo import OVERVIEW, compared_tasks, demo_spec
-    from harness.sweep.driver import SweepInterrupted, run_sweep
+    from harness.sweep.driver import run_sweep
 
     spec = demo_spec()
     store = open_store(db)
@@ -37,14 +36,8 @@ def demo(ctx: click.Context, workers: int | None, db: Path | None) -> None:
         todo = sum(r.status != "finished" for r in runs)
         click.echo(f"demo: {len(runs)} runs ({len(runs) - todo} already stored) on {executor.describe()}", err=True)
 
-    try:
+    with exit_on_interrupt("`harness demo`"):
         report = run_sweep(open_registry(), store, spec, workers=workers, on_plan=announce)
-    except SweepInterrupted as exc:  # what had finished is stored
-        click.echo(f"Interrupted: {exc.summary()}; `harness demo` again resumes the demo.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:  # while planning: nothing was written
-        click.echo("Interrupted before the sweep started: nothing was stored; `harness demo` again starts it.", err=True)
-        sys.exit(130)
     data = report.as_json()
     click.echo(
         f"demo: {data['finished']} runs finished ({data['cached']} from the database), {data['failed']} failed, "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -89,7 +91,7 @@ def sweep(
     open the database: this process stores every result. Exits 1 if any run failed.
     """
     from harness.plugins.registry import get_registry
-    from harness.sweep.driver import SweepInterrupted, run_sweep
+    from harness.sweep.driver import run_sweep
     from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
     if sweep_file is not None:
@@ -136,21 +138,30 @@ def sweep(
             todo = sum(r.status != "finished" for r in runs)
             click.echo(f"sweep: {len(runs)} runs ({len(runs) - todo} already finished) on {executor.describe()}", err=True)
 
-    try:
+    with exit_on_interrupt("the same command"):
         report = run_sweep(
             get_registry(), store, spec, executor_name, workers, address, retries, on_plan=announce, overwrite=overwrite
         )
-    except SweepInterrupted as exc:  # what had finished is stored
-        click.echo(f"Interrupted: {exc.summary()}; run the same command again to resume it.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:  # while planning: nothing was written
-        click.echo("Interrupted before the sweep started: nothing was stored; run the same command again to start it.", err=True)
-        sys.exit(130)
     if as_json:
         echo_json(report.as_json())
     else:
         _print_report(report)
     exit_on_failures(report, warn=not as_json)
+
+
+@contextmanager
+def exit_on_interrupt(command: str) -> Iterator[None]:
+    """Ctrl-C during a sweep: one line saying what is stored and how to go on, then exit 130."""
+    from harness.sweep.driver import SweepInterrupted
+
+    try:
+        yield
+    except SweepInterrupted as exc:  # what had finished is stored
+        click.echo(f"Interrupted: {exc.summary()}; run {command} again to resume it.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:  # while planning: nothing was written
+        click.echo(f"Interrupted before the sweep started: nothing was stored; run {command} again to start it.", err=True)
+        sys.exit(130)
 
 
 def exit_on_failures(report, warn: bool = True) -> None:

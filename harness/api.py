@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from harness.context import RunContext
     from harness.records import Artifact, RunRecord, SampleRecord
+    from harness.text import TextInterface
     from harness.views import Panel
 
 Row = Mapping[str, Any]
@@ -73,6 +74,9 @@ class Task:
     #: and the runner checks a run's first predictions against it, so a model written for this task
     #: by another plugin fails with the sample and field at fault instead of deep inside a metric.
     prediction_schema: ClassVar[Mapping[str, Any] | None] = None
+    #: How the task is posed to a model that reads and writes text (`harness.text`); None when it
+    #: cannot be. Models such as `openai-chat` serve exactly the tasks that set it.
+    text: ClassVar[type[TextInterface] | None] = None
 
     def load(self, split: str, data_dir: Path | None = None) -> Sequence[Row]:
         """Return the split as a `datasets.Dataset` (or any sequence of dict rows).

@@ -29,6 +29,7 @@ PUBLIC: dict[str, set[str] | None] = {
     "harness.stats": None,
     "harness.evaluate_metrics": None,
     "harness.executors": None,
+    "harness.text": None,
     "harness.store": {"Store"},
     "harness.testing": set(importlib.import_module("harness.testing").__all__),
 }

@@ -6,6 +6,7 @@ cells) and execution accuracy runs the SQL on it, and `Metric.score` only sees t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,11 @@ def load_real(data_dir: Path, split: str) -> list[dict]:
 
 
 _SYNTH_CACHE: dict[str, list[dict]] = {}
+
+
+def model_input(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What a model reads of a row: everything but the gold SQL."""
+    return {"question": row["question"], "table_id": row["table_id"], "table": row["table"]}
 
 
 def load_synthetic(split: str) -> list[dict]:

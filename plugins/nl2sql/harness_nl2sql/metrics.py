@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from harness import Metric
-from harness_nl2sql.sql import UNRENDERABLE, execute, same_result, soft_f1
+from harness_nl2sql.sql import UNPARSEABLE, UNRENDERABLE, execute, same_result, soft_f1
 from harness_nl2sql.values import normalise_value
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ def logic_form_equal(pred: Mapping[str, Any], gold: Mapping[str, Any]) -> bool:
 
 
 def _valid(pred: Any) -> bool:
-    return isinstance(pred, Mapping) and all(k in pred for k in ("sel", "agg", "conds"))
+    """A structured query at all: not a text model's answer that did not parse (`sql.unparseable`)."""
+    return isinstance(pred, Mapping) and all(k in pred for k in ("sel", "agg", "conds")) and not pred.get(UNPARSEABLE)
 
 
 def execution_equal(pred: Mapping[str, Any], gold: Mapping[str, Any], table: Mapping[str, Any]) -> bool:
@@ -54,7 +55,8 @@ OUTCOMES = ("ok", "wrong-result", "exec-error", "unparseable")
 
 def outcome(pred: Any, gold: Mapping[str, Any], table: Mapping[str, Any]) -> str | None:
     """How a prediction fared, one of OUTCOMES: `unparseable` is not a query on this table (missing
-    parts, a column, aggregate or operator the table or TableQA does not have), `exec-error` is a
+    parts, a column, aggregate or operator the table or TableQA does not have, or a text model's
+    answer that the grammar refused), `exec-error` is a
     query the sandbox could not run (a type error, the time limit), `wrong-result` ran and returned
     another result than the gold query. None when the gold query itself returns no result to
     compare with (the question is then left out of the shares)."""

@@ -24,6 +24,15 @@ TIME_LIMIT_S = 2.0
 UNRENDERABLE = "error: cannot render"  # the prefix of a result for a query that names no real column, aggregate or operator
 
 
+UNPARSEABLE = "unparseable"  # the key a prediction carries when a model's text was not a query (and why)
+
+
+def unparseable(reason: str) -> dict[str, Any]:
+    """The prediction for a text answer that is no query: the schema's shape, nothing selected, and
+    the reason; the metrics count it as `unparseable` and never run it."""
+    return {"sel": [], "agg": [], "cond_conn_op": 0, "conds": [], UNPARSEABLE: reason}
+
+
 def quote(identifier: str) -> str:
     return '"' + str(identifier).replace('"', '""') + '"'
 
@@ -97,6 +106,8 @@ def display(sql: dict | None, table: dict) -> str:
     """Readable SQL for people (dashboard, diffs): values shown as quoted literals, never executed."""
     if not sql:
         return "(no SQL)"
+    if sql.get(UNPARSEABLE):
+        return f"(unparseable: {sql[UNPARSEABLE]})"
     names = column_names(table["header"])
     try:
         parts = [f"{AGGS[a]}({quote(names[c])})" if a else quote(names[c]) for c, a in zip(sql["sel"], sql["agg"], strict=True)]

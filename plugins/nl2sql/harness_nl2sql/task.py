@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import Task
-from harness_nl2sql.data import SPLITS, load_real, load_synthetic
+from harness_nl2sql.data import SPLITS, load_real, load_synthetic, model_input
+from harness_nl2sql.text import Nl2sqlText
 
 
 class Nl2sqlTask(Task):
@@ -46,6 +47,7 @@ class Nl2sqlTask(Task):
             "sel": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "agg": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 5}},
             "cond_conn_op": {"type": "integer", "minimum": 0, "maximum": 2},
+            "unparseable": {"type": "string", "description": "set when a text model's answer was no query: why"},
             "conds": {
                 "type": "array",
                 "items": {
@@ -59,10 +61,11 @@ class Nl2sqlTask(Task):
     }
     real_dataset = "tableqa"
     reference_field = "sql"
+    text = Nl2sqlText
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
 
     def input(self, row: dict[str, Any]) -> dict[str, Any]:
         """Question, table id and the whole table (models snap values to its cells; execution runs on it)."""
-        return {"question": row["question"], "table_id": row["table_id"], "table": row["table"]}
+        return model_input(row)

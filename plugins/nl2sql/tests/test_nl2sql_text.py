@@ -136,31 +136,12 @@ def test_a_refusal_says_why_and_where():
     assert display(TEXT.parse("hello", INPUT), TABLE).startswith("(unparseable: expected SELECT")
 
 
-PIECES = ["SELECT", "FROM", "WHERE", "AND", "OR", "AS", "COUNT", "max", "(", ")", "'", '"', "`", "[", "]", "“", "”", ",", ";"]
-PIECES += [
-    "=",
-    "==",
-    ">",
-    "<",
-    "!=",
-    ">=",
-    "*",
-    "-",
-    ".",
-    "1",
-    "2万",
-    "车型",
-    "销量",
-    "价格(万元)",
-    "t",
-    "```",
-    "```sql\n",
-    " ",
-    "\n",
-]
-SQLISH = st.lists(st.sampled_from(PIECES), max_size=30).map(" ".join) | st.lists(st.sampled_from(PIECES), max_size=30).map(
-    "".join
+PIECES = (
+    "SELECT FROM WHERE AND OR AS COUNT max ( ) ' \" ` [ ] “ ” , ; = == > < != >= * - . 1 2万 车型 销量 价格(万元) t ```".split()
 )
+PIECES += ["```sql\n", " ", "\n"]
+PIECE_LISTS = st.lists(st.sampled_from(PIECES), max_size=30)
+SQLISH = PIECE_LISTS.map(" ".join) | PIECE_LISTS.map("".join)
 
 
 @settings(max_examples=400, deadline=None, database=None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,15 @@ def load_real(data_dir: Path, split: str) -> list[dict]:
     if kb is None:
         raise DataError(f"{kb_path} does not exist (expected the CCKS 2019 knowledge base, one entity per line)")
     return read_texts(data_dir / SPLIT_FILES[split], kb, require_mentions=split == "train")
+
+
+def model_input(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What a model reads of a row: the text and its KB reference. `gold_spans` (mention, offset without
+    kb_id) are there only for the linking-accuracy diagnostic: a model links them separately and must not
+    use them to detect mentions (ours do not; tests/test_models.py checks that end-to-end output is the
+    same without them)."""
+    spans = [[m["mention"], m["offset"]] for m in row["mentions"] or ()]
+    return {"text_id": row["id"], "text": row["text"], "kb": row["kb"], "gold_spans": spans}
 
 
 def load_synthetic(split: str) -> list[dict]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import Metric
 from harness_entity_linking.data import NIL
+from harness_entity_linking.text import UNPARSEABLE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,14 +144,16 @@ class _HitShare(Metric):
 
 class LinkAccuracy(_HitShare):
     name = "el-link-acc"
-    version = "1"
+    version = "2"  # 2: not applicable (None) to a prediction without gold_links, rather than all wrong
     citation = CITATION
     description = (
         "Disambiguation alone: share of gold non-NIL mentions linked to the gold kb_id when the model "
         "is given the gold mentions (its `gold_links`)."
     )
 
-    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float] | None:
+        if isinstance(prediction, Mapping) and "gold_links" not in prediction and "mentions" in prediction:
+            return None  # a model that links only what it detects (a text model) says nothing here
         if reference is None:
             return {"hit": 0.0, "n": 0.0}
         gold = _gold_links(reference)
@@ -244,6 +247,19 @@ class WeakLinkF1(_Counted):
         return {"tp": tp, "fp": len(pred) - tp, "fn": len(gold) - tp}
 
 
+class UnparseableRate(_HitShare):
+    name = "el-unparseable-rate"
+    version = "1"
+    higher_is_better = False
+    description = (
+        "Share of texts whose prediction is a text model's answer that was not the JSON list of links asked "
+        "for (it links nothing); 0 for models that build their predictions themselves."
+    )
+
+    def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+        return {"hit": float(isinstance(prediction, Mapping) and bool(prediction.get(UNPARSEABLE))), "n": 1.0}
+
+
 CANDIDATE_RECALL = [_candidate_recall(k) for k in (1, 5, 30)]
 
 METRICS = [
@@ -258,4 +274,5 @@ METRICS = [
     *CANDIDATE_RECALL,
     NormalisedLinkAccuracy,
     WeakLinkF1,
+    UnparseableRate,
 ]

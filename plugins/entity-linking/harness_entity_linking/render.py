@@ -13,6 +13,7 @@ from typing import Any
 from harness import Renderer, views
 from harness_entity_linking.data import NIL
 from harness_entity_linking.metrics import predicted
+from harness_entity_linking.text import REJECTED, UNPARSEABLE
 
 ERRORS_ARTIFACT = "errors-by-kind.json"
 KINDS = ("correct", "missed mention", "spurious mention", "wrong entity", "NIL confusion")
@@ -62,6 +63,16 @@ def error_counts(samples: Sequence[Any]) -> dict[str, int]:
     return dict(counts)
 
 
+def _unread(prediction: Any) -> str:
+    """What a text model's answer lost: unparseable (why), or links dropped in validation."""
+    if not isinstance(prediction, Mapping):
+        return ""
+    if prediction.get(UNPARSEABLE):
+        return f"; the answer was unparseable: {prediction[UNPARSEABLE]}"
+    rejected = prediction.get(REJECTED) or []
+    return f"; {len(rejected)} link(s) rejected: {'; '.join(map(str, rejected[:3]))}" if rejected else ""
+
+
 class EntityLinkingRenderer(Renderer):
     tasks = ("entity-linking",)
 
@@ -72,7 +83,9 @@ class EntityLinkingRenderer(Renderer):
         pred = predicted(sample.prediction)
         panels = [
             views.text(
-                mark(text, pred), title="Linked mentions (predicted)", caption=f"{len(pred)} mentions, marked ⟦mention｜kb_id⟧"
+                mark(text, pred),
+                title="Linked mentions (predicted)",
+                caption=f"{len(pred)} mentions, marked ⟦mention｜kb_id⟧{_unread(sample.prediction)}",
             )
         ]
         if sample.reference is not None:
@@ -97,7 +110,9 @@ class EntityLinkingRenderer(Renderer):
                     caption=f"{len(sample.reference)} mentions, marked ⟦mention｜kb_id⟧",
                 )
             )
-        panels.append(views.text(mark(text, pred), title="Predicted mentions", caption=f"{len(pred)} mentions"))
+        panels.append(
+            views.text(mark(text, pred), title="Predicted mentions", caption=f"{len(pred)} mentions{_unread(sample.prediction)}")
+        )
         errors = classify(sample.prediction, sample.reference)
         if errors:
             panels.append(

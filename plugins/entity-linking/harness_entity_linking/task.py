@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import Task
-from harness_entity_linking.data import SPLITS, SYNTH_DATASET, load_real, load_synthetic
+from harness_entity_linking.data import SPLITS, SYNTH_DATASET, load_real, load_synthetic, model_input
+from harness_entity_linking.text import EntityLinkingText
 
 
 class EntityLinkingTask(Task):
@@ -34,6 +35,7 @@ class EntityLinkingTask(Task):
         "el-candidate-recall-at-30",
         "el-link-acc-normalised",
         "el-weak-f1",
+        "el-unparseable-rate",
     )
     primary_metric = "el-f1"
     default_model = "pipeline"
@@ -58,20 +60,19 @@ class EntityLinkingTask(Task):
                 },
             },
             "gold_links": {"type": "array", "items": {"type": "object", "required": ["mention", "offset", "kb_id"]}},
+            "unparseable": {"type": "string", "description": "set when a text model's answer was not the JSON asked for: why"},
+            "rejected": {"type": "array", "items": {"type": "string"}, "description": "a text model's links dropped, and why"},
         },
     }
     real_dataset = "ccks2019-el"
     reference_field = "mentions"
+    text = EntityLinkingText
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
 
     def input(self, row: dict[str, Any]) -> dict[str, Any]:
-        """The text and its KB reference. `gold_spans` (mention, offset without kb_id) are there only for the
-        linking-accuracy diagnostic: a model links them separately and must not use them to detect mentions
-        (ours do not; tests/test_models.py checks that end-to-end output is the same without them)."""
-        spans = [[m["mention"], m["offset"]] for m in row["mentions"] or ()]
-        return {"text_id": row["id"], "text": row["text"], "kb": row["kb"], "gold_spans": spans}
+        return model_input(row)
 
     def artifacts(self, samples):
         """Error counts by kind over every sample (the dashboard only reads a prefix of the samples)."""

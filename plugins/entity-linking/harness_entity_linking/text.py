@@ -15,6 +15,7 @@ or to an entity that was not a candidate is dropped, and the reason kept under `
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -47,14 +48,19 @@ def dictionary(kb_ref: str) -> Dictionary:
 
 def offered(input: Mapping[str, Any]) -> dict[tuple[str, int], list[str]]:
     """The mentions put to the model, (mention, offset) -> candidate ids, in text order."""
-    found = dictionary(input["kb"])
-    text = input["text"]
-    out: dict[tuple[str, int], list[str]] = {}
+    return {(mention, start): list(ids) for mention, start, ids in _offers(input["kb"], input["text"])}
+
+
+@functools.lru_cache(maxsize=4096)
+def _offers(kb_ref: str, text: str) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Cached: a sample's offer is computed for its prompt and again to check the answer."""
+    found = dictionary(kb_ref)
+    out = []
     for start, end in found.max_match(fold(text), pruned=False):
         ids = found.candidates(text[start:end], min_seen=0, limit=CANDIDATES)
         if ids:
-            out[(text[start:end], start)] = ids
-    return out
+            out.append((text[start:end], start, tuple(ids)))
+    return tuple(out)
 
 
 def _fenced(completion: str) -> str:

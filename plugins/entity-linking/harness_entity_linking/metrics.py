@@ -252,11 +252,13 @@ class UnparseableRate(_HitShare):
     version = "1"
     higher_is_better = False
     description = (
-        "Share of texts whose prediction is a text model's answer that was not the JSON list of links asked "
-        "for (it links nothing); 0 for models that build their predictions themselves."
+        "Share of annotated texts whose prediction is a text model's answer that was not the JSON list of "
+        "links asked for (it links nothing); 0 for models that build their predictions themselves."
     )
 
     def score(self, prediction: Any, reference: Any, input: Mapping[str, Any]) -> Mapping[str, float]:
+        if reference is None:  # like every metric here: texts without gold annotation are left out
+            return {"hit": 0.0, "n": 0.0}
         return {"hit": float(isinstance(prediction, Mapping) and bool(prediction.get(UNPARSEABLE))), "n": 1.0}
 
 

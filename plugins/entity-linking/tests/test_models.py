@@ -8,6 +8,7 @@ from pathlib import Path
 
 import harness_entity_linking
 import pytest
+from harness_entity_linking.metrics import METRICS
 from harness_entity_linking.models.pipeline import PipelineModel
 from harness_entity_linking.task import EntityLinkingTask
 
@@ -192,7 +193,10 @@ def test_a_rescore_gives_the_runs_values_and_versions_and_creates_no_run(tmp_pat
     assert out.returncode == 0, out.stderr
     assert {m["change"] for m in json.loads(out.stdout)["runs"][0]["metrics"].values()} == {"unchanged"}
     assert invoke("show", run["run_id"], "--samples", "--limit", "0", "--json", env=env).stdout == shown
-    assert {m["version"] for m in json.loads(shown)["metrics"].values()} == {"1"}
+    versions = {metric.name: metric.version for metric in METRICS}
+    assert {name: m["version"] for name, m in json.loads(shown)["metrics"].items()} == {
+        n: versions[n] for n in EntityLinkingTask.metrics
+    }
     assert len(json.loads(invoke("runs", "--json", env=env).stdout)) == 1
 
 

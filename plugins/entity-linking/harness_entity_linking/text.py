@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ REJECTED = "rejected"  # reasons for well-formed links that were dropped
 FENCE = re.compile(r"```[^\n`]*\n(.*?)```|```(.*?)```", re.DOTALL)
 
 _DICTIONARIES: dict[str, Dictionary] = {}
+_BUILDING = threading.Lock()  # text models may build prompts from several threads; a real KB's automaton takes seconds
 
 
 def unparseable(reason: str) -> dict[str, Any]:
@@ -41,9 +43,10 @@ def unparseable(reason: str) -> dict[str, Any]:
 
 def dictionary(kb_ref: str) -> Dictionary:
     """The KB's alias dictionary (built once per KB and process: the automaton over every alias)."""
-    if kb_ref not in _DICTIONARIES:
-        _DICTIONARIES[kb_ref] = Dictionary.build(kb_for(kb_ref), (), prune_ratio=0)
-    return _DICTIONARIES[kb_ref]
+    with _BUILDING:
+        if kb_ref not in _DICTIONARIES:
+            _DICTIONARIES[kb_ref] = Dictionary.build(kb_for(kb_ref), (), prune_ratio=0)
+        return _DICTIONARIES[kb_ref]
 
 
 def offered(input: Mapping[str, Any]) -> dict[tuple[str, int], list[str]]:

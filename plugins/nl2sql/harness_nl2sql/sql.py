@@ -64,6 +64,8 @@ def to_number(cell: Any) -> float | None:
 
 def render(sql: dict, table: dict, table_name: str = "t") -> tuple[str, list[Any]]:
     """The parameterised statement and its parameters for a structured query on `table`."""
+    if sql.get(UNPARSEABLE):  # a text answer that was no query: nothing to build, nothing to run
+        raise ValueError(f"unparseable: {sql[UNPARSEABLE]}")
     names, types = column_names(table["header"]), table["types"]
     aggs = list(sql["agg"])
     mixed = any(aggs) and not all(aggs)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness import Model, hookimpl
-from harness.testing import run_plugin
+from harness.testing import render_sample, run_plugin
 from harness.text import choose_shots
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tableqa"
@@ -185,9 +185,12 @@ def register_models(register):
 
 def test_a_run_of_unparseable_answers_finishes_and_is_counted(tmp_path):
     plugins = [harness_nl2sql, sys.modules[__name__]]
-    run = run_plugin(
+    result = run_plugin(
         plugins, "nl2sql", db=tmp_path / "r.duckdb", model="canned-text", model_args={"completion": "DROP TABLE t"}, limit=5
-    ).run
+    )
+    run = result.run
     assert run.status == "finished", run.error
     values = {m.name: m.value for m in run.metrics}
     assert values["nl2sql-unparseable-rate"] == 1.0 and values["nl2sql-score"] == 0.0
+    shown = repr(render_sample(plugins, result, result.samples[0]))
+    assert "(unparseable: expected SELECT" in shown and "error: cannot render (ValueError: unparseable" in shown

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness import Model, hookimpl
-from harness.testing import run_plugin
+from harness.testing import render_sample, run_plugin
 from harness.text import choose_shots
 
 TEXT = EntityLinkingText()
@@ -156,9 +156,12 @@ def register_models(register):
 
 def test_a_run_of_unparseable_answers_finishes_and_is_counted(tmp_path):
     plugins = [harness_entity_linking, sys.modules[__name__]]
-    run = run_plugin(
+    result = run_plugin(
         plugins, "entity-linking", db=tmp_path / "r.duckdb", model="canned-text", model_args={"completion": "{"}, limit=4
-    ).run
+    )
+    run = result.run
     assert run.status == "finished", run.error
     values = {m.name: m.value for m in run.metrics}
     assert values["el-unparseable-rate"] == 1.0 and values["el-recall"] == 0.0
+    assert values["el-link-acc"] is None  # no gold_links anywhere: the diagnostic has no value, not 0
+    assert "the answer was unparseable: not JSON" in repr(render_sample(plugins, result, result.samples[0]))

@@ -51,7 +51,7 @@ DOCUMENTED = {
         "host",
     ],
     "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary", "description", "version"],
-    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores", "versions"],
+    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores", "versions", "trace"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
     "metric_history": [
         "run_id",
@@ -65,6 +65,7 @@ DOCUMENTED = {
         "replaced_at",
         "reason",
     ],
+    "requests": ["cache_key", "endpoint", "model", "request", "answer", "created_at"],
     "schema_version": ["version", "applied_at"],
     "sweeps": [
         "sweep_id",
@@ -95,7 +96,7 @@ def dump(db):
         return {
             t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
             for t in DOCUMENTED
-            if t not in ("schema_version", "sweeps")
+            if t not in ("schema_version", "sweeps", "requests")
         }
 
 

@@ -16,7 +16,7 @@ from harness.store import RunStore, Store, StoreCache
 USAGE = (
     ("usage-prompt-tokens", "prompt_tokens", "prompt tokens over all samples, as the endpoint counted them"),
     ("usage-completion-tokens", "completion_tokens", "completion tokens over all samples"),
-    ("usage-latency-s", "latency_s", "seconds spent waiting for answers, summed over samples (cached answers count as first received)"),
+    ("usage-latency-s", "latency_s", "seconds spent waiting for answers, summed (a cached answer counts as first received)"),
     ("usage-cost", "cost", "price of the tokens over all samples, at the model's price per million tokens"),
     ("usage-failed", "failed", "samples whose request failed after its retries (scored as the task's unparseable prediction)"),
 )

@@ -64,9 +64,7 @@ class Generator:
         encoded = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
         pad = self.tokenizer.pad_token_id
         with self.torch.no_grad():
-            output = self.model.generate(
-                **encoded, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, pad_token_id=pad
-            )
+            output = self.model.generate(**encoded, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, pad_token_id=pad)
         generated = output if self.seq2seq else output[:, encoded["input_ids"].shape[1] :]
         share = (time.monotonic() - start) / max(1, len(prompts))
         answers = []

@@ -39,9 +39,7 @@ class Endpoint:
         if self._client is None:
             import openai
 
-            self._client = openai.OpenAI(
-                base_url=self.base_url, api_key=self.key or NO_KEY, timeout=self.timeout, max_retries=0
-            )
+            self._client = openai.OpenAI(base_url=self.base_url, api_key=self.key or NO_KEY, timeout=self.timeout, max_retries=0)
         return self._client
 
     def _refused(self, status: int) -> str:
@@ -57,7 +55,9 @@ class Endpoint:
         import openai
 
         if not self.base_url:
-            raise ConfigError("openai-chat needs --model-arg base_url=URL (an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1)")
+            raise ConfigError(
+                "openai-chat needs --model-arg base_url=URL (an OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1)"
+            )
         try:
             listed = sorted(m.id for m in self.client().models.list(timeout=min(self.timeout, 30.0)))
         except openai.AuthenticationError:
@@ -67,27 +67,31 @@ class Endpoint:
         except openai.NotFoundError:
             listed = []  # an endpoint without GET /models: the first request says whether the model exists
         except openai.APIConnectionError as exc:
-            cause = redact(str(exc.__cause__ or exc), self.key).splitlines()[0] if str(exc.__cause__ or exc) else type(exc).__name__
+            cause = self._message(exc.__cause__ or exc) or type(exc).__name__
             raise ConfigError(
                 f"cannot reach base_url {self.base_url} ({cause}): start the server or correct --model-arg base_url"
             ) from None
         except openai.APIStatusError as exc:
-            raise ConfigError(
-                f"{self.base_url} answered HTTP {exc.status_code} to GET /models: {self._message(exc)}"
-            ) from None
+            raise ConfigError(f"{self.base_url} answered HTTP {exc.status_code} to GET /models: {self._message(exc)}") from None
         except Exception as exc:  # a body that is not a model list: not an OpenAI-compatible endpoint
             raise ConfigError(
                 f"{self.base_url} did not answer GET /models as an OpenAI-compatible endpoint does "
                 f"({type(exc).__name__}): check base_url (it usually ends in /v1)"
             ) from None
         if not self.model:
-            raise ConfigError(f"openai-chat needs --model-arg model=NAME ({self.base_url} lists: {', '.join(listed) or 'nothing'})")
+            lists = ", ".join(listed) or "nothing"
+            raise ConfigError(f"openai-chat needs --model-arg model=NAME ({self.base_url} lists: {lists})")
         if listed and self.model not in listed:
             raise ConfigError(f"{self.base_url} does not list model {self.model!r} (it lists: {', '.join(listed)})")
         return listed
 
     def _message(self, exc: Any) -> str:
-        text = str(getattr(exc, "message", "") or exc)
+        """The first line of what went wrong, as the server put it, never holding the key."""
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            text = body["message"]
+        else:
+            text = str(getattr(exc, "message", "") or exc)
         line = redact(text, self.key).strip().splitlines()[0] if text.strip() else ""
         return line[:300]
 
@@ -137,7 +141,8 @@ class Endpoint:
                 if retry_after is not None:
                     pause = max(pause, min(retry_after, MAX_RETRY_AFTER_S))
                 time.sleep(pause)
-        return {"error": f"{reason} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})", "latency_s": waited, "attempts": attempts}
+        gave_up = f"{reason} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
+        return {"error": gave_up, "latency_s": waited, "attempts": attempts}
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

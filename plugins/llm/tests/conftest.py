@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # llm_toy, loaded by name through HARNESS_PLUGINS
+    sys.path.insert(0, str(HERE))
 
 
 class FakeServer:
@@ -49,3 +51,20 @@ def _server_process():
 def server(_server_process) -> FakeServer:
     _server_process.configure()
     return _server_process
+
+
+@pytest.fixture
+def harness(tmp_path):
+    """`harness ARGS` in this process with the llm plugin and the toy tasks loaded, no key set."""
+    import os
+
+    from harness.testing import invoke
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env.update(HARNESS_LOAD_PLUGINS="llm", HARNESS_PLUGINS="llm_toy", HARNESS_DB=str(tmp_path / "results.duckdb"))
+
+    def call(*args: str, env_extra: dict | None = None):
+        return invoke(*args, env={**env, **(env_extra or {})})
+
+    call.env = env
+    return call

@@ -10,9 +10,8 @@ from harness.store import Store
 
 pytest.importorskip("transformers")
 
-ALPHABET = list("abcdefghijklmnopqrstuvwxyz0123456789:：标题 \n[]/<>_|") + [
-    "system", "user", "assistant",
-]  # fmt: skip
+ALPHABET = list("abcdefghijklmnopqrstuvwxyz0123456789:：标题 \n[]/<>_|.")  # anything else reads as <unk>
+TEMPLATE = "{% for m in messages %}[{{ m.role }}]{{ m.content }}\n{% endfor %}[assistant]"
 
 
 def char_tokenizer(template: str | None):
@@ -36,7 +35,7 @@ def checkpoint(request, tmp_path):
     from transformers import GPT2Config, GPT2LMHeadModel, T5Config, T5ForConditionalGeneration
 
     torch.manual_seed(0)
-    template = "{% for m in messages %}[{{ m.role }}]{{ m.content }}\n{% endfor %}[assistant]" if "template" in request.param else None
+    template = TEMPLATE if "template" in request.param else None
     tokenizer, size = char_tokenizer(template)
     if request.param.startswith("seq2seq"):
         config = T5Config(
@@ -50,11 +49,11 @@ def checkpoint(request, tmp_path):
     folder = tmp_path / request.param
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    return folder, request.param
+    return folder
 
 
 def test_a_local_checkpoint_answers_every_sample_with_its_exchange(checkpoint, harness):
-    folder, kind = checkpoint
+    folder = checkpoint
     args = ["run", "--task", "llm-echo", "--model", "hf-local", "--model-arg", f"pretrained={folder}"]
     result = harness(*args, "--model-arg", "max_new_tokens=4", "--model-arg", "batch=4", "--model-arg", "shots=1", "--json")
     assert result.returncode == 0, result.stderr

@@ -17,15 +17,16 @@ from harness.training import TrainingCheckpoint
 
 class RequestCache(Protocol):
     """Answers to requests already sent, kept in the results store: a model that pays per request
-    (a served LLM) looks each request up before sending it and stores each answer it gets, so a
-    re-run or a resumed run never sends a request twice."""
+    (a served LLM) looks a batch of requests up before sending them and stores the answers it gets,
+    so a re-run or a resumed run never sends a request twice."""
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        """The answer stored under `key`, or None."""
+    def get(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The answers stored under any of `keys`, by key."""
         ...
 
-    def put(self, key: str, endpoint: str, model: str, request: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
-        """Keep `answer` (JSON data) under `key`; `endpoint`, `model` and `request` say what it answers."""
+    def put(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Keep answers, each entry {key, endpoint, model, request, answer} (JSON data): `endpoint`,
+        `model` and `request` say what `answer` answers. One write for all of them."""
         ...
 
 

@@ -4,12 +4,17 @@ models that serve every task with a text interface (`Task.text`)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, ClassVar
 
 from harness import ConfigError, RunContext, Task, to_json
 from harness_llm.prompting import TextModel
 from harness_llm.served import Endpoint
+
+#: How long received answers may wait before they are written to the request cache together: a run
+#: killed in between sends at most this much work again.
+CACHE_EVERY_S = 1.0
 
 
 class OpenAIChat(TextModel):
@@ -61,24 +66,29 @@ class OpenAIChat(TextModel):
     def predict(self, batch: list[dict[str, Any]], ctx: RunContext) -> list[Any]:
         conversations = self.requests(batch, ctx)
         keys = [self.cache_key(m) for m in conversations]
-        answers: dict[int, dict[str, Any]] = {}
-        cached: set[int] = set()
-        if ctx.cache is not None:
-            for i, key in enumerate(keys):
-                hit = ctx.cache.get(key)
-                if hit is not None:
-                    answers[i] = hit
-                    cached.add(i)
+        stored = ctx.cache.get(keys) if ctx.cache is not None else {}
+        answers = {i: stored[key] for i, key in enumerate(keys) if key in stored}
+        cached = set(answers)
         todo = [i for i in range(len(batch)) if i not in answers]
         if todo:
             with ThreadPoolExecutor(max_workers=min(int(self.config["concurrency"]), len(todo))) as pool:
                 futures = {pool.submit(self.endpoint.complete, conversations[i], self.settings): i for i in todo}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    answers[i] = future.result()
-                    if ctx.cache is not None and "error" not in answers[i]:  # kept at once: a killed run never pays twice
-                        request = {"messages": conversations[i], **self.settings}
-                        ctx.cache.put(keys[i], self.endpoint.base_url, self.endpoint.model, request, answers[i])
+                pending: list[dict[str, Any]] = []
+                written = time.monotonic()
+                try:
+                    for future in as_completed(futures):
+                        i = futures[future]
+                        answers[i] = future.result()
+                        if "error" not in answers[i]:
+                            request = {"messages": conversations[i], **self.settings}
+                            entry = {"endpoint": self.endpoint.base_url, "model": self.endpoint.model, "request": request}
+                            pending.append({"key": keys[i], **entry, "answer": answers[i]})
+                        if ctx.cache is not None and time.monotonic() - written >= CACHE_EVERY_S:
+                            ctx.cache.put(pending)
+                            pending, written = [], time.monotonic()
+                finally:  # what was paid for is kept, even when the run stops here
+                    if ctx.cache is not None:
+                        ctx.cache.put(pending)
         predictions = []
         for i, inp in enumerate(batch):
             answer = answers[i]

@@ -5,7 +5,8 @@
 GET /v1/models lists the configured models; POST /v1/chat/completions answers deterministically:
 "标题：" + the first 8 characters of the last user message, then a second line (so the titling
 parser must keep the first line only); token counts are character counts. Control endpoints for
-the tests: POST /_config {"models": [...], "key": "..." or null, "faults": [...]}, GET /_stats.
+the tests: POST /_config {"models": [...], "key": "..." or null, "faults": [...], "latency": s},
+GET /_stats.
 A fault is {"fault": "429" | "500" | "timeout" | "malformed" | "no-choices", "match": text or null,
 "times": n}: the next n chat requests (whose last user message contains `match`) get it.
 """
@@ -111,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "no-choices":
             self._json(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"], "choices": []})
         else:
+            time.sleep(float(STATE.get("latency", 0.0)))  # what a real server takes to answer
             text = completion_for(body["messages"])
             prompt = sum(len(m["content"]) for m in body["messages"])
             self._json(

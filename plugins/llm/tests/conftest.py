@@ -54,7 +54,7 @@ def server(_server_process) -> FakeServer:
 
 
 @pytest.fixture
-def harness(tmp_path):
+def cli(tmp_path):
     """`harness ARGS` in this process with the llm plugin and the toy tasks loaded, no key set."""
     import os
 

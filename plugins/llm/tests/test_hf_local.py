@@ -52,16 +52,16 @@ def checkpoint(request, tmp_path):
     return folder
 
 
-def test_a_local_checkpoint_answers_every_sample_with_its_exchange(checkpoint, harness):
+def test_a_local_checkpoint_answers_every_sample_with_its_exchange(checkpoint, cli):
     folder = checkpoint
     args = ["run", "--task", "llm-echo", "--model", "hf-local", "--model-arg", f"pretrained={folder}"]
-    result = harness(*args, "--model-arg", "max_new_tokens=4", "--model-arg", "batch=4", "--model-arg", "shots=1", "--json")
+    result = cli(*args, "--model-arg", "max_new_tokens=4", "--model-arg", "batch=4", "--model-arg", "shots=1", "--json")
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)
     assert run["status"] == "finished" and run["n_samples"] == 6
     assert run["model_config"]["prompt"] == "3" and run["metrics"]["llm-echo-match"]["value"] is not None
     assert run["metrics"]["usage-prompt-tokens"]["value"] > 6 * len("word0000")
-    samples = Store(harness.env["HARNESS_DB"]).samples(run["run_id"])
+    samples = Store(cli.env["HARNESS_DB"]).samples(run["run_id"])
     for sample in samples:
         assert [m["role"] for m in sample.trace["messages"]] == ["system", "user", "assistant", "user"]
         assert sample.trace["usage"]["completion_tokens"] <= 4
@@ -69,14 +69,26 @@ def test_a_local_checkpoint_answers_every_sample_with_its_exchange(checkpoint, h
             not sample.trace["completion"].strip()
         )
     # greedy decoding in batches: a second recomputation gives the same completions
-    again = json.loads(harness(*args, "--model-arg", "max_new_tokens=4", "--model-arg", "batch=4", "--model-arg", "shots=1",
+    again = json.loads(cli(*args, "--model-arg", "max_new_tokens=4", "--model-arg", "batch=4", "--model-arg", "shots=1",
                                "--overwrite", "--json").stdout)  # fmt: skip
-    assert [s.trace["completion"] for s in Store(harness.env["HARNESS_DB"]).samples(again["run_id"])] == [
+    assert [s.trace["completion"] for s in Store(cli.env["HARNESS_DB"]).samples(again["run_id"])] == [
         s.trace["completion"] for s in samples
     ]
 
 
-def test_a_folder_that_is_not_a_checkpoint_is_one_line(harness, tmp_path):
-    result = harness("run", "--task", "llm-echo", "--model", "hf-local", "--model-arg", f"pretrained={tmp_path}")
+def test_a_folder_that_is_not_a_checkpoint_is_one_line(cli, tmp_path):
+    result = cli("run", "--task", "llm-echo", "--model", "hf-local", "--model-arg", f"pretrained={tmp_path}")
     assert result.returncode == 2
     assert result.stderr.strip() == f"Error: hf-local: pretrained={tmp_path} is not a checkpoint folder (no config.json there)"
+
+
+def test_cuda_asked_where_there_is_none_is_one_line(cli, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    (tmp_path / "config.json").write_text("{}")
+    args = ["--model-arg", f"pretrained={tmp_path}", "--model-arg", "device=cuda"]
+    result = cli("run", "--task", "llm-echo", "--model", "hf-local", *args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Error: hf-local: device=cuda, but torch sees no CUDA device here (use device=cpu)"

@@ -137,6 +137,16 @@ class Model:
     def trains(self) -> bool:
         return type(self).fit is not Model.fit
 
+    def bind(self, task: Task) -> None:
+        """Called with the task before the run key is computed. A model whose requests depend on
+        the task beyond its data (the version of the task's text interface) records that in
+        `self.config` here, so it is part of the run's configuration and key."""
+
+    def preflight(self, task: Task) -> None:
+        """Called before a run computes its first sample, never for a run answered from the store:
+        a model that depends on something outside (a server, a key, a folder) checks it here and
+        raises `ConfigError` with one line, before anything is recorded."""
+
     def fit(self, train: Sequence[Row], ctx: RunContext) -> None:
         """Train on the task's train split. Checkpoints are cached by the runner via save/load."""
 

@@ -5,13 +5,29 @@ A plugin's models receive it as their `ctx` argument; import it from `harness`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from harness.progress import progress_bar
+from harness.text import TextInterface
 from harness.training import TrainingCheckpoint
+
+
+class RequestCache(Protocol):
+    """Answers to requests already sent, kept in the results store: a model that pays per request
+    (a served LLM) looks a batch of requests up before sending them and stores the answers it gets,
+    so a re-run or a resumed run never sends a request twice."""
+
+    def get(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The answers stored under any of `keys`, by key."""
+        ...
+
+    def put(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Keep answers, each entry {key, endpoint, model, request, answer} (JSON data): `endpoint`,
+        `model` and `request` say what `answer` answers. One write for all of them."""
+        ...
 
 
 @dataclass
@@ -26,7 +42,29 @@ class RunContext:
     training_dir: Path | None = None
     #: Warnings the runner reports with the run (a damaged checkpoint or training snapshot passed over).
     notes: list[str] = field(default_factory=list)
+    #: The task's `Task.text` interface, ready to use; None when the task cannot be posed as text.
+    text: TextInterface | None = None
+    #: Reads the task's train split (the run's data folder, else the embedded default), for models
+    #: that draw few-shot examples from it without training; None when the task has no train split.
+    train: Callable[[], Sequence[Mapping[str, Any]]] | None = None
+    #: The request cache of the results store; None where there is none (a sweep's worker). Under
+    #: `harness run --no-cache` it answers nothing and still stores every new answer.
+    cache: RequestCache | None = None
+    _traces: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def training_checkpoint(self, every_steps: int | None = None, every_s: float | None = 60.0) -> TrainingCheckpoint:
         """Periodic snapshots for `fit` to resume from after an interruption (harness.training)."""
         return TrainingCheckpoint(self.training_dir, every_steps=every_steps, every_s=every_s, notes=self.notes)
+
+    def trace(self, position: int, record: Mapping[str, Any]) -> None:
+        """Keep how the prediction at `position` of the current batch was made (the request sent,
+        the completion, tokens, latency, an error), as JSON data: it is stored with the sample and
+        shown beside it. Numeric `usage` entries (prompt_tokens, completion_tokens, latency_s,
+        cost) are summed into the run's metrics. Never put a secret here."""
+        self._traces[position] = dict(record)
+
+    def take_traces(self, count: int) -> list[dict[str, Any] | None]:
+        """The traces of the batch just predicted, by position (the runner calls this after each batch)."""
+        traces = [self._traces.get(i) for i in range(count)]
+        self._traces.clear()
+        return traces

@@ -82,6 +82,9 @@ class SampleRecord:
     scores: dict[str, Any]
     #: Each score's `Metric.version` by metric name (empty for samples stored before versions were).
     versions: dict[str, str] = field(default_factory=dict)
+    #: How the model made the prediction, where it says (`RunContext.trace`): a served model's
+    #: request and completion, tokens, latency, or why the request failed; None otherwise.
+    trace: dict[str, Any] | None = None
 
 
 @dataclass

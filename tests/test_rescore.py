@@ -132,7 +132,9 @@ def test_an_older_database_migrates_with_versions_unknown_and_rescores(cli, tmp_
     with duckdb.connect(db) as con:  # the file as schema 4 left it: no versions, no history
         con.execute("ALTER TABLE metrics DROP COLUMN version")
         con.execute("ALTER TABLE samples DROP COLUMN versions")
+        con.execute("ALTER TABLE samples DROP COLUMN trace")
         con.execute("DROP TABLE metric_history")
+        con.execute("DROP TABLE requests")
         con.execute("DELETE FROM schema_version WHERE version > 4")
     assert {m["version"] for m in cli.json("show", run)["metrics"].values()} == {None}
     assert [r["version"] for r in board(cli)["stale"]] == [None]

@@ -95,7 +95,7 @@ def test_show_prints_metadata_metrics_and_samples(harness_cli, filled):
     assert data["run_id"] == run_id and data["metrics"]["exact_match"]["value"] == 0.75
     assert [s["sample_id"] for s in data["samples"]] == [f"test-{i:04d}" for i in range(5)]
     first = data["samples"][0]
-    assert set(first) == {"sample_id", "idx", "input", "prediction", "reference", "scores", "versions"}
+    assert set(first) == {"sample_id", "idx", "input", "prediction", "reference", "scores", "versions", "trace"}
     assert first["prediction"] == 1 and first["reference"] == 0  # x = 0 is a multiple of 4
     assert first["scores"] == {"exact_match": 0.0, "absolute_error": 1.0}
     text = harness_cli("show", run_id, "--samples").stdout

@@ -51,7 +51,7 @@ DOCUMENTED = {
         "host",
     ],
     "metrics": ["run_id", "metric", "value", "ci_low", "ci_high", "higher_is_better", "is_primary", "description", "version"],
-    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores", "versions"],
+    "samples": ["run_id", "sample_id", "idx", "input", "prediction", "reference", "scores", "versions", "trace"],
     "artifacts": ["run_id", "name", "kind", "path_or_blob"],
     "metric_history": [
         "run_id",
@@ -65,6 +65,7 @@ DOCUMENTED = {
         "replaced_at",
         "reason",
     ],
+    "requests": ["cache_key", "endpoint", "model", "request", "answer", "created_at"],
     "schema_version": ["version", "applied_at"],
     "sweeps": [
         "sweep_id",
@@ -95,7 +96,7 @@ def dump(db):
         return {
             t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
             for t in DOCUMENTED
-            if t not in ("schema_version", "sweeps")
+            if t not in ("schema_version", "sweeps", "requests")
         }
 
 
@@ -207,7 +208,9 @@ def version_1_file(db, registry):
         con.execute("ALTER TABLE metrics DROP COLUMN description")
         con.execute("ALTER TABLE metrics DROP COLUMN version")
         con.execute("ALTER TABLE samples DROP COLUMN versions")
+        con.execute("ALTER TABLE samples DROP COLUMN trace")
         con.execute("DROP TABLE metric_history")
+        con.execute("DROP TABLE requests")
         con.execute("DROP TABLE runs")
         con.execute("DROP TABLE sweeps")
         con.execute(MIGRATIONS[0].split("CREATE TABLE metrics")[0])  # v1's runs table
@@ -225,6 +228,8 @@ def test_a_version_1_file_reads_as_is_and_migrates_on_the_first_write(arith, db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         assert con.execute("SELECT count(*), count(train_dataset) FROM runs").fetchone() == (2, 0)
+        assert con.execute("SELECT count(*), count(trace) FROM samples").fetchone() == (400, 0)
+        assert con.execute("SELECT count(*) FROM requests").fetchone() == (0,)
 
 
 def test_renderers_reach_every_sample_page_by_page(arith, db):

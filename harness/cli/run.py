@@ -36,6 +36,12 @@ from harness.views import fmt
 )
 @db_option
 @overwrite_option("Recompute even if an identical finished run is stored.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Models that send requests (openai-chat) send each again instead of reading the stored answer; "
+    "the new answers replace the stored ones.",
+)
 @json_option
 def run(
     task_name: str,
@@ -48,6 +54,7 @@ def run(
     train_data: str | None,
     db: Path | None,
     overwrite: bool,
+    no_cache: bool,
     as_json: bool,
 ) -> None:
     """Evaluate a model on a task; record the run.
@@ -71,6 +78,7 @@ def run(
             data_dir=data_dir,
             train_data=train_data,
             overwrite=overwrite,
+            request_cache=not no_cache,
         )
         for name in names
     ]

@@ -8,6 +8,7 @@ order, so a resumed run ends with exactly the metrics of an uninterrupted one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import shutil
@@ -31,6 +32,8 @@ from harness.records import Artifact, RunRecord, SampleRecord, to_json
 from harness.runner import checkpoints, fingerprints, predictions
 from harness.runner.provenance import git_state, interpreter, package_versions
 from harness.runner.scoring import Scorer
+from harness.runner.text import DESCRIPTIONS as USAGE_DESCRIPTIONS
+from harness.runner.text import text_context, usage_metrics
 from harness.runner.threads import run_blas_threads
 from harness.store import RunStore, utcnow
 from harness.training import MANIFEST, interval_from_env, load_sealed, seal
@@ -52,6 +55,9 @@ class RunRequest:
     #: embedded default), EMBEDDED, or another directory in the task's real format.
     train_data: Path | str | None = None
     overwrite: bool = False
+    #: False (`--no-cache`): a model that sends requests sends them again instead of reading
+    #: stored answers (the new answers are stored).
+    request_cache: bool = True
 
     def train_dir(self) -> Path | None:
         if self.train_data is None:
@@ -171,6 +177,7 @@ class Runner:
             raise ConfigError(f"{request.task!r} is a group: run its tasks one by one")
         task: Task = self.registry.tasks[request.task].obj()
         model = resolve_model(self.registry, type(task), request.model)(**request.model_args)
+        model.bind(task)
         split = request.split or task.default_split
         if split not in task.splits:
             raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits)})")
@@ -252,6 +259,7 @@ class Runner:
         if finished and not request.overwrite:
             return RunOutcome(finished[0], cached=True)
 
+        model.preflight(task)  # a server that cannot answer is a one-line error, before anything is stored
         resumable = [r for r in previous if r.status != "finished"]
         if resumable and not request.overwrite:
             run = resumable[0]
@@ -384,7 +392,9 @@ class Runner:
     ) -> None:
         """Train or load the model when it trains, then predict and score every sample not yet stored."""
         seed_everything(request.seed)
-        ctx = RunContext(task=task.name, seed=request.seed)
+        reads_train = task.train_split is not None and task.text is not None
+        train_rows = functools.partial(load_split, task, str(task.train_split), request.train_dir()) if reads_train else None
+        ctx = RunContext(task=task.name, seed=request.seed, **text_context(task, self.store, request.request_cache, train_rows))
         with ExitStack() as using:
             if train is not None:  # the checkpoint stays in use (safe from prune) until the last prediction
                 using.enter_context(checkpoints.in_use(model.name, self._checkpoint_key(task, model, request, train)))
@@ -437,10 +447,11 @@ class Runner:
                             checker, task.name, model.name, [ids[i] for i in chunk[:unchecked]], outputs[:unchecked]
                         )
                         unchecked -= len(chunk)
-                    for i, inp, pred in zip(chunk, inputs, outputs, strict=True):
+                    traces = ctx.take_traces(len(chunk))
+                    for i, inp, pred, trace in zip(chunk, inputs, outputs, traces, strict=True):
                         ref = task.reference(rows[i])
                         scores = scorer.score(pred, ref, inp, ids[i])
-                        pending.append(SampleRecord(ids[i], i, inp, pred, ref, scores, dict(scorer.versions)))
+                        pending.append(SampleRecord(ids[i], i, inp, pred, ref, scores, dict(scorer.versions), trace))
                     if time.monotonic() - flushed >= self.store.samples_every_s:
                         flush()
                     advance(len(chunk))
@@ -504,6 +515,7 @@ class Runner:
         scorer = Scorer(self.registry, task)
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = scorer.summarise(scores, run.seed)
+        run.metrics += usage_metrics(self.store.sample_traces(run.run_id))
         # Whole samples are read back only for tasks that build run-level artifacts from them.
         wants_samples = type(task).artifacts is not Task.artifacts
         artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
@@ -511,7 +523,8 @@ class Runner:
         run.finished_at = utcnow()
         run.duration_s = clock.elapsed()
         run.n_samples = len(scores)
-        self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=scorer.descriptions)
+        descriptions = {**scorer.descriptions, **USAGE_DESCRIPTIONS}
+        self.store.finish_run(run, artifacts, replaces, board=self._board(task.name), descriptions=descriptions)
         return notes, artifacts
 
     def _board(self, task: str) -> dict[str, Any] | None:

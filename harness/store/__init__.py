@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.store.connection import default_db_path
 from harness.store.errors import StoreError, UnknownRunError, damaged, first_line
+from harness.store.requests import StoreCache
 from harness.store.run_store import RunStore
 from harness.store.runs import run_row
 from harness.store.samples import StoredSamples
@@ -23,6 +24,7 @@ __all__ = [
     "TABLES",
     "RunStore",
     "Store",
+    "StoreCache",
     "StoreError",
     "StoredSamples",
     "UnknownRunError",

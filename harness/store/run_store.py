@@ -35,6 +35,10 @@ class RunStore(Protocol):
 
     def sample_scores(self, run_id: str) -> list[dict[str, Any]]: ...
 
+    def sample_traces(self, run_id: str) -> list[dict[str, Any]]:
+        """The samples' traces (`RunContext.trace`) in dataset order: their usage is summed into run metrics."""
+        ...
+
     def samples(self, run_id: str) -> Sequence[SampleRecord]: ...
 
     def finish_run(

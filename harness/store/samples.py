@@ -36,6 +36,7 @@ class Samples(Connections):
                 "reference": [to_json(s.reference) for s in samples],
                 "scores": [to_json(s.scores) for s in samples],
                 "versions": [to_json(s.versions) for s in samples],
+                "trace": [None if s.trace is None else to_json(s.trace) for s in samples],
             }
         )
         with self.transaction() as con:
@@ -64,6 +65,7 @@ class Samples(Connections):
                 reference=json.loads(r["reference"]),
                 scores=json.loads(r["scores"]),
                 versions=json.loads(r["versions"]) if r["versions"] else {},
+                trace=json.loads(r["trace"]) if r["trace"] else None,
             )
             for r in self.query(sql, params)
         ]
@@ -82,6 +84,11 @@ class Samples(Connections):
         """Only the scores, in dataset order: what aggregation needs, without inputs and predictions."""
         found = self.query("SELECT scores FROM samples WHERE run_id = ? ORDER BY idx", [run_id])
         return [json.loads(r["scores"]) for r in found]
+
+    def sample_traces(self, run_id: str) -> list[dict[str, Any]]:
+        """The traces a model left on the run's samples (`RunContext.trace`), in dataset order."""
+        found = self.query("SELECT trace FROM samples WHERE run_id = ? AND trace IS NOT NULL ORDER BY idx", [run_id])
+        return [json.loads(r["trace"]) for r in found]
 
     def paired_samples(self, run_a: str, run_b: str) -> list[dict[str, Any]]:
         """The samples two runs share, in run A's dataset order, each as one row: `sample_id`,

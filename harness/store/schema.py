@@ -128,6 +128,19 @@ MIGRATIONS: list[str] = [
         reason VARCHAR NOT NULL
     );
     """,
+    # 6: models that send requests (served LLMs): each sample's exchange (request, completion,
+    # tokens, latency, error), and the answers already received, so that no request is sent twice.
+    """
+    ALTER TABLE samples ADD COLUMN trace JSON;
+    CREATE TABLE requests (
+        cache_key VARCHAR PRIMARY KEY,
+        endpoint VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        request JSON NOT NULL,
+        answer JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: Columns each migration added, so a read-only connection to an older file (the dashboard never
@@ -137,6 +150,7 @@ ADDED_COLUMNS: dict[int, dict[str, tuple[tuple[str, str], ...]]] = {
     3: {"runs": (("sweep_id", "VARCHAR"),)},
     4: {"runs": (("board", "JSON"), ("pid", "BIGINT"), ("host", "VARCHAR")), "metrics": (("description", "VARCHAR"),)},
     5: {"metrics": (("version", "VARCHAR"),), "samples": (("versions", "JSON"),)},
+    6: {"samples": (("trace", "JSON"),)},
 }
 TABLES = ("runs", "metrics", "samples", "artifacts")
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from harness.store.boards import Boards
 from harness.store.history import History
+from harness.store.requests import Requests
 from harness.store.runs import Runs
 from harness.store.samples import Samples
 from harness.store.schema import TABLES, current_version
 from harness.store.sweeps import Sweeps
 
 
-class Store(Runs, Samples, Sweeps, Boards, History):
-    """The results database (DuckDB): runs, their metrics, samples and artifacts, and sweeps.
+class Store(Runs, Samples, Sweeps, Boards, History, Requests):
+    """The results database (DuckDB): runs, their metrics, samples and artifacts, sweeps, and the
+    request cache of served models.
 
     Plugins and scripts read results through it (`get_run`, `runs`, `samples`, `artifacts`, `query`);
     `Store()` opens `$HARNESS_DB`, else `harness.duckdb` in the harness home.

@@ -233,6 +233,10 @@ class WorkerStore:
         """Scores in dataset order, for the run's metrics."""
         return [s.scores for s in self._ordered()]
 
+    def sample_traces(self, run_id: str) -> list[dict[str, Any]]:
+        """The samples' traces in dataset order, for the run's usage metrics."""
+        return [s.trace for s in self._ordered() if s.trace is not None]
+
     def samples(self, run_id: str, **_: Any) -> list[SampleRecord]:
         """Every sample in dataset order, for `Task.artifacts`."""
         return self._ordered()
@@ -331,6 +335,7 @@ def _sample_table(run_id: str | None, samples: Sequence[SampleRecord]) -> Any:
         "reference": pa.array([to_json(s.reference) for s in samples], pa.string()),
         "scores": pa.array([to_json(s.scores) for s in samples], pa.string()),
         "versions": pa.array([to_json(s.versions) for s in samples], pa.string()),
+        "trace": pa.array([None if s.trace is None else to_json(s.trace) for s in samples], pa.string()),
     }
     if run_id is not None:
         columns = {"run_id": pa.array([run_id] * len(samples), pa.string()), **columns}
@@ -353,6 +358,7 @@ def _read_samples(path: Path) -> list[SampleRecord]:
             json.loads(r["reference"]),
             json.loads(r["scores"]),
             json.loads(r.get("versions") or "{}"),
+            json.loads(r["trace"]) if r.get("trace") else None,
         )
         for r in table.to_pylist()
     ]

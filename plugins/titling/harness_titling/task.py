@@ -9,6 +9,7 @@ from typing import Any
 
 from harness import Artifact, Task
 from harness_titling.data import SPLITS, load_real, load_synthetic, real_format
+from harness_titling.text import TitlingText
 
 
 class TitlingTask(Task):
@@ -42,6 +43,7 @@ class TitlingTask(Task):
     }
     real_dataset = "titling-jsonl"
     reference_field = "title"
+    text = TitlingText
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)

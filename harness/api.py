@@ -124,6 +124,9 @@ class Model:
     description: ClassVar[str] = ""
     defaults: ClassVar[Mapping[str, Any]] = {}
     batch_size: ClassVar[int] = 32
+    #: Arguments without a usable default (an endpoint, a checkpoint folder): a sweep over "every
+    #: model that serves a task" leaves such a model out unless the sweep gives each of them.
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **config: Any) -> None:
         self.config: dict[str, Any] = resolve_config(type(self), config)

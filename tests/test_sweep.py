@@ -83,6 +83,15 @@ def test_grid_crosses_tasks_models_serving_them_values_and_seeds(toys):
     assert [r.model for r in every] == ["exact"]
 
 
+def test_every_model_leaves_out_a_model_whose_required_arguments_the_sweep_does_not_give(toys, monkeypatch):
+    """A served model has no usable default endpoint: "every model" must not plan runs doomed to fail."""
+    monkeypatch.setattr(toys.models["noisy"].obj, "requires", ("every",))
+    planned = {r.model for r in expand(toys, SweepSpec(tasks=["doubling"], models=None))}
+    assert "exact" in planned and "noisy" not in planned
+    given = SweepSpec(tasks=["doubling"], models=None, model_args={"every": ["3"]})
+    assert {r.model for r in expand(toys, given)} == planned | {"noisy"}
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

@@ -147,7 +147,9 @@ def models(as_json: bool) -> None:
         {
             "name": name,
             "plugin": e.plugin,
-            "tasks": list(e.obj.tasks),
+            # declared names, else the tasks the model's own `serves` accepts (text models serve
+            # every task posed as text, which no fixed list can name)
+            "tasks": list(e.obj.tasks) or [t for t, task in sorted(registry.tasks.items()) if e.obj.serves(task.obj)],
             "description": e.obj.description,
             "defaults": dict(e.obj.defaults),
         }

@@ -186,7 +186,7 @@ def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) 
                     raise ConfigError(spec.located("runs", str(exc))) from None
                 pairs += [pair] if pair not in pairs else []
     elif spec.models is None:
-        pairs = [(t, m) for t in tasks for m in registry.models_for(task_classes[t])]
+        pairs = [(t, m) for t in tasks for m in registry.models_for(task_classes[t]) if _given_requirements(spec, registry, m)]
     else:
         for model in spec.models:
             if model not in registry.models:
@@ -629,3 +629,9 @@ __all__ = [
     "run_sweep",
     "sweep_runs",
 ]
+
+
+def _given_requirements(spec: SweepSpec, registry: Registry, model: str) -> bool:
+    """Whether the sweep gives every argument `model` cannot run without (`Model.requires`)."""
+    given = set(spec.model_args) | set(spec.model_args_for.get(model, {}))
+    return set(registry.models[model].obj.requires) <= given

@@ -38,6 +38,7 @@ class OpenAIChat(TextModel):
         **TextModel.common,
     }
     batch_size = 16
+    requires = ("base_url", "model")
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
@@ -125,6 +126,7 @@ class HFLocal(TextModel):
         **TextModel.common,
     }
     batch_size = 32
+    requires = ("pretrained",)
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)

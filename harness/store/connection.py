@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from harness.paths import default_home
-from harness.store.errors import StoreError, damaged
+from harness.store.errors import StoreError, damaged, disk_full
 from harness.store.schema import check_version, current_shape, current_version, migrate
 
 
@@ -77,6 +77,8 @@ class Connections:
                 current_shape(con, check_version(con, self.path))
             yield con
         except duckdb.Error as exc:
+            if (full := disk_full(exc, self.path)) is not None:  # the transaction is rolled back whole
+                raise full from exc
             if _is_corruption(exc):
                 raise damaged(self.path, exc) from exc
             raise
@@ -99,6 +101,10 @@ class Connections:
             try:
                 migrate(con, private)
                 con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                if (full := disk_full(exc, self.path)) is not None:
+                    raise full from exc
+                raise
             finally:
                 con.close()
             try:
@@ -122,6 +128,8 @@ class Connections:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
+                if (full := disk_full(exc, self.path)) is not None:
+                    raise full from exc
                 if _is_corruption(exc) and time.monotonic() > settled:
                     raise damaged(self.path, exc) from exc
                 if not _is_corruption(exc) and not _is_lock_error(exc):

@@ -59,6 +59,7 @@ def nothing_half(db: Path) -> None:
     ) == [(0,)]
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_the_database_stops_a_run_and_a_sweep_in_one_line_and_both_resume(harness_cli):
     db = Path(harness_cli.env["HARNESS_DB"])
     harness_cli("run", "--task", "doubling", "--model", "noisy")
@@ -105,6 +106,7 @@ def fill(folder: Path, leave: int) -> Path:
     return ballast
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="tmpfs is Linux's")
 def test_a_full_disk_under_the_spool_or_a_checkpoint_is_one_line_and_the_same_command_resumes(harness_cli, tmp_path):
     db = Path(harness_cli.env["HARNESS_DB"])

@@ -137,7 +137,7 @@ class Connections:
                 if time.monotonic() > deadline:
                     # DuckDB names the holder: say which process to look for
                     found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
-                    holder = f" (PID {found.group(2)}: {found.group(1)})" if found else ""
+                    holder = f" (PID {found.group(2)}: {_command_line(int(found.group(2)), found.group(1))})" if found else ""
                     raise StoreError(
                         f"results database {self.path} stayed locked by another process{holder} for "
                         f"{self.timeout:.0f} s: usually a Python session, notebook or `duckdb` shell that keeps the file "
@@ -195,6 +195,17 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -
     cursor = con.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _command_line(pid: int, program: str) -> str:
+    """What the process holding the lock runs (`python -m harness sweep ...`, `jupyter ...`), where
+    the system shows it (Linux's /proc); else the program DuckDB names."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return program
+    line = " ".join(word for word in words if word) or program
+    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def _is_corruption(exc: Exception) -> bool:

@@ -49,13 +49,15 @@ def disk_full(exc: BaseException, path: Path | str | None = None) -> DiskFullErr
         return exc
     if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
         reason, where = os.strerror(exc.errno), exc.filename or path
-    else:
+    elif type(exc).__module__.lstrip("_").startswith("duckdb"):  # DuckDB says it in words only
         text = str(exc)
         reason = next((words for words in FULL_WORDS if words in text), "")
         if not reason:
             return None
         named = re.search(r'file "([^"]+)"', text)  # DuckDB names the file it could not write
         where = named.group(1) if named else path
+    else:
+        return None
     at = f" {where}" if where else ""
     return DiskFullError(
         f"the disk is full: could not write{at} ({reason}); nothing was stored half. Free space there "

@@ -5,17 +5,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: Ctrl-C before a command began: what the user is told (exit 130).
-INTERRUPTED_STARTING = "Interrupted while the command was starting: nothing was stored."
-
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point. The command line's modules load here rather than on import, so that
     Ctrl-C while they load (a second on a busy machine) ends in one line, as at any other moment."""
     try:
         from harness.cli.app import main as run
-    except KeyboardInterrupt:
-        print(INTERRUPTED_STARTING, file=sys.stderr)
+    except KeyboardInterrupt:  # the words of app.INTERRUPTED_STARTING, which could not load
+        print("Interrupted while the command was starting: nothing was stored.", file=sys.stderr)
         sys.exit(130)
     run(argv)
 

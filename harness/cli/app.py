@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import click
 
 from harness.api import ConfigError, HarnessError
-from harness.cli import INTERRUPTED_STARTING, resolve
+from harness.cli import resolve
 from harness.cli.checkpoints import checkpoints
 from harness.cli.dashboard import dashboard
 from harness.cli.demo import demo
@@ -59,6 +59,9 @@ for command in (
     cli.add_command(command)
 
 _commands_loaded = False
+
+#: Ctrl-C before the command began (`harness.cli.main` says the same while this module loads).
+INTERRUPTED_STARTING = "Interrupted while the command was starting: nothing was stored."
 
 
 @contextmanager

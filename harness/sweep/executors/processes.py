@@ -56,7 +56,8 @@ def _start_blocking_ctrl_c(process: Any) -> None:
     blocks it) would be discarded, and the sweep would run on to exit 0."""
     from multiprocessing import resource_tracker
 
-    # Started on a process's first spawn, the tracker unblocks SIGINT after launching itself: first
+    # multiprocessing starts its resource tracker on a process's first spawn and unblocks SIGINT
+    # once the tracker runs, which would undo the block below: start it before blocking
     resource_tracker.ensure_running()
     caught: list[int] = []
     handler = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))

@@ -17,10 +17,19 @@ from harness.hookspecs import hookimpl
 from harness.paths import default_home as home
 from harness.records import Artifact, MetricValue, RunRecord, SampleRecord, to_json
 
-try:
-    __version__ = metadata.version("kexue-harness")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """`__version__`, read from the installed metadata on first use: reading it costs a tenth of a
+    second, which every `harness` command would otherwise spend before it can take Ctrl-C."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        version = metadata.version("kexue-harness")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version
+
 
 __all__ = [
     "Artifact",

@@ -8,6 +8,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -299,6 +301,40 @@ def test_a_locked_database_says_who_holds_it_and_what_to_do(harness_cli, db):
         )
     assert "Python session, notebook or `duckdb` shell" in line
     assert len(harness_cli.json("runs")) == 1  # nothing was lost
+
+
+#: A writer that keeps its transaction open past the others' patience (a stuck import, a debugger).
+LONG_WRITER = """
+import sys, time
+from harness.store import Store
+with Store(sys.argv[1]).transaction() as con:
+    con.execute("SELECT 1")
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_writer_holding_the_lock_past_the_timeout_is_named_and_nothing_is_lost(harness_cli, db, tmp_path):
+    harness_cli("run", "--task", "doubling")
+    script = tmp_path / "long_writer.py"
+    script.write_text(LONG_WRITER)
+    holder = subprocess.Popen([sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True, env=harness_cli.env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        harness_cli.env["HARNESS_DB_TIMEOUT"] = "1"
+        one_line_error(
+            harness_cli.process("run", "--task", "doubling", "--seed", "1", check=False),
+            1,
+            f"results database {db} stayed locked",
+            f"(PID {holder.pid}: {sys.executable} {script}",  # the holder's command line
+            "HARNESS_DB_TIMEOUT=SECONDS",
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [(r["seed"], r["status"]) for r in harness_cli.json("runs")] == [(0, "finished")]  # nothing half
+    harness_cli("run", "--task", "doubling", "--seed", "1")
+    assert sorted((r["seed"], r["status"]) for r in harness_cli.json("runs")) == [(0, "finished"), (1, "finished")]
 
 
 @pytest.mark.parametrize(

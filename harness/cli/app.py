@@ -60,6 +60,9 @@ for command in (
 
 _commands_loaded = False
 
+#: Ctrl-C before the command began (`harness.cli.main` says the same while this module loads).
+INTERRUPTED_STARTING = "Interrupted while the command was starting: nothing was stored."
+
 
 @contextmanager
 def fresh_state() -> Iterator[None]:
@@ -121,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one line on stderr, not a traceback."""
     try:
         load_plugin_commands()
+    except KeyboardInterrupt:
+        click.echo(INTERRUPTED_STARTING, err=True)
+        sys.exit(130)
+    try:
         cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C outside a command's own handling
         click.echo("Interrupted. A run left unfinished resumes when the same command is run again.", err=True)
@@ -133,5 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     except HarnessError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except OSError as exc:  # a full disk under the spool, a checkpoint or an export: one line, too
+        from harness.store.errors import disk_full
+
+        if (full := disk_full(exc)) is None:
+            raise
+        click.echo(f"Error: {full}", err=True)
+        sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

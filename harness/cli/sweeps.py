@@ -90,9 +90,10 @@ def sweep(
     Finished runs are not recomputed; re-running an interrupted sweep resumes it. Workers never
     open the database: this process stores every result. Exits 1 if any run failed.
     """
-    from harness.plugins.registry import get_registry
-    from harness.sweep.driver import run_sweep
-    from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
+    with exit_on_interrupt("the same command"):  # loading the driver takes a second on a busy machine
+        from harness.plugins.registry import get_registry
+        from harness.sweep.driver import run_sweep
+        from harness.sweep.spec import SweepSpec, parse_model_args, parse_seeds, read_sweep_file, split_names
 
     if sweep_file is not None:
         given = [
@@ -152,14 +153,13 @@ def sweep(
 @contextmanager
 def exit_on_interrupt(command: str) -> Iterator[None]:
     """Ctrl-C during a sweep: one line saying what is stored and how to go on, then exit 130."""
-    from harness.sweep.driver import SweepInterrupted
-
     try:
         yield
-    except SweepInterrupted as exc:  # what had finished is stored
-        click.echo(f"Interrupted: {exc.summary()}; run {command} again to resume it.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:  # while planning: nothing was written
+    except KeyboardInterrupt as exc:
+        if hasattr(exc, "summary"):  # a SweepInterrupted (not imported here: Ctrl-C may come while it loads)
+            click.echo(f"Interrupted: {exc.summary()}; run {command} again to resume it.", err=True)
+            sys.exit(130)
+        # while planning: nothing was written
         click.echo(f"Interrupted before the sweep started: nothing was stored; run {command} again to start it.", err=True)
         sys.exit(130)
 

@@ -8,6 +8,7 @@ order, so a resumed run ends with exactly the metrics of an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import random
@@ -35,7 +36,8 @@ from harness.runner.scoring import Scorer
 from harness.runner.text import DESCRIPTIONS as USAGE_DESCRIPTIONS
 from harness.runner.text import text_context, usage_metrics
 from harness.runner.threads import run_blas_threads
-from harness.store import RunStore, utcnow
+from harness.store import RunStore, StoreError, utcnow
+from harness.store.errors import disk_full
 from harness.training import MANIFEST, interval_from_env, load_sealed, seal
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
@@ -279,6 +281,10 @@ class Runner:
                 notes, artifacts = self._finish(task, run, replaces, clock)
             warnings += notes
         except Exception as exc:
+            if (full := disk_full(exc)) is not None:  # not the run's failure: it resumes once there is room
+                with contextlib.suppress(StoreError):
+                    self.store.mark_interrupted(run.run_id, clock.elapsed())
+                raise full from exc
             run.status = "failed"
             run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
             run.finished_at = utcnow()
@@ -502,9 +508,15 @@ class Runner:
         ctx.training_dir = directory.with_name(f"{key}{checkpoints.PARTIAL}")
         model.fit(train.rows, ctx)
         staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
-        staging.mkdir(parents=True)
-        model.save(staging)
-        seal(staging, about)
+        try:
+            staging.mkdir(parents=True)
+            model.save(staging)
+            seal(staging, about)
+        except Exception as exc:  # a full disk, most often: keep no part-written checkpoint
+            shutil.rmtree(staging, ignore_errors=True)
+            if (full := disk_full(exc, staging)) is not None:
+                raise full from exc
+            raise RuntimeError(f"could not save the checkpoint in {directory}: {type(exc).__name__}: {exc}") from exc
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)

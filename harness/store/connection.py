@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from harness.paths import default_home
-from harness.store.errors import StoreError, damaged
+from harness.store.errors import StoreError, damaged, disk_full
 from harness.store.schema import check_version, current_shape, current_version, migrate
 
 
@@ -77,6 +77,8 @@ class Connections:
                 current_shape(con, check_version(con, self.path))
             yield con
         except duckdb.Error as exc:
+            if (full := disk_full(exc, self.path)) is not None:  # the transaction is rolled back whole
+                raise full from exc
             if _is_corruption(exc):
                 raise damaged(self.path, exc) from exc
             raise
@@ -99,6 +101,10 @@ class Connections:
             try:
                 migrate(con, private)
                 con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                if (full := disk_full(exc, self.path)) is not None:
+                    raise full from exc
+                raise
             finally:
                 con.close()
             try:
@@ -122,6 +128,8 @@ class Connections:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
+                if (full := disk_full(exc, self.path)) is not None:
+                    raise full from exc
                 if _is_corruption(exc) and time.monotonic() > settled:
                     raise damaged(self.path, exc) from exc
                 if not _is_corruption(exc) and not _is_lock_error(exc):
@@ -129,7 +137,7 @@ class Connections:
                 if time.monotonic() > deadline:
                     # DuckDB names the holder: say which process to look for
                     found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(exc))
-                    holder = f" (PID {found.group(2)}: {found.group(1)})" if found else ""
+                    holder = f" (PID {found.group(2)}: {_command_line(int(found.group(2)), found.group(1))})" if found else ""
                     raise StoreError(
                         f"results database {self.path} stayed locked by another process{holder} for "
                         f"{self.timeout:.0f} s: usually a Python session, notebook or `duckdb` shell that keeps the file "
@@ -187,6 +195,17 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -
     cursor = con.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _command_line(pid: int, program: str) -> str:
+    """What the process holding the lock runs (`python -m harness sweep ...`, `jupyter ...`), where
+    the system shows it (Linux's /proc); else the program DuckDB names."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return program
+    line = " ".join(word for word in words if word) or program
+    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def _is_corruption(exc: Exception) -> bool:

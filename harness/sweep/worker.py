@@ -374,7 +374,11 @@ def _parquet(table: Any) -> bytes:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
+    try:
+        temporary.write_bytes(data)
+    except OSError as exc:  # a full disk: leave no part-written file behind, and name it
+        temporary.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, exc.filename or str(temporary)) from exc
     os.replace(temporary, path)
 
 

@@ -29,7 +29,8 @@ def _worker_main(conn: Any, threads: int = 1) -> None:
 
     `threads` is the worker's share of the cores: two workers each spinning up a pool as wide as
     the machine would compete for the same cores. Set before torch or numpy is imported here."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle (it started ignored too)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's: a pending one is discarded here
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # it started blocked (_start_blocking_ctrl_c)
     for variable in THREAD_VARIABLES:
         os.environ.setdefault(variable, str(threads))
     from harness.sweep.worker import execute
@@ -44,22 +45,31 @@ def _worker_main(conn: Any, threads: int = 1) -> None:
         conn.send(execute(job))
 
 
-def _start_ignoring_ctrl_c(process: Any) -> None:
-    """Start `process` with SIGINT ignored, which the new interpreter inherits (and keeps: Python
-    installs its KeyboardInterrupt handler only over the default): a Ctrl-C to the process group
-    while the worker imports would otherwise print its traceback. The driver's own Ctrl-C in that
-    instant is not lost: SIGINT stays blocked here while it is ignored, pending, and is taken after."""
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _start_blocking_ctrl_c(process: Any) -> None:
+    """Start `process` with SIGINT blocked, which the new interpreter inherits through exec until
+    `_worker_main` ignores it: a Ctrl-C to the process group while the worker imports would
+    otherwise print its traceback.
+
+    The driver's own Ctrl-C in that instant is held, never lost, and raised once the worker is
+    started. Not by ignoring SIGINT here: the disposition is the whole process's, so a Ctrl-C
+    that the kernel hands to another of the driver's threads (DuckDB's, torch's; only this one
+    blocks it) would be discarded, and the sweep would run on to exit 0."""
+    from multiprocessing import resource_tracker
+
+    # multiprocessing starts its resource tracker on a process's first spawn and unblocks SIGINT
+    # once the tracker runs, which would undo the block below: start it before blocking
+    resource_tracker.ensure_running()
+    caught: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
-        early = signal.SIGINT in signal.sigpending()  # ignoring a signal discards it when pending
-        handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             process.start()
         finally:
-            signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a pending Ctrl-C is delivered, to `caught`
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    if early:
+        signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+    if caught:
         raise KeyboardInterrupt
 
 
@@ -99,8 +109,14 @@ class ProcessesExecutor(Executor):
         parent, child = self._context.Pipe()
         threads = max(1, (os.cpu_count() or 1) // self.size)
         process = self._context.Process(target=_worker_main, args=(child, threads), daemon=True, name="harness-worker")
-        _start_ignoring_ctrl_c(process)
-        child.close()
+        try:
+            _start_blocking_ctrl_c(process)
+        except KeyboardInterrupt:  # it started, but the sweep ends: no worker left behind
+            process.kill()
+            process.join(timeout=5)
+            raise
+        finally:
+            child.close()
         return _Slot(process, parent)
 
     def submit(self, job: Any) -> int:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # llm_toy, loaded by name through HARNESS_PLUGINS
-    sys.path.insert(0, str(HERE))
+if str(HERE) not in sys.path:  # llm_toy, loaded by name through HARNESS_PLUGINS; appended, so that the
+    sys.path.append(str(HERE))  # suite's own `conftest` (tests/, on pythonpath) stays the one imported by name
 
 
 class FakeServer:

@@ -71,6 +71,23 @@ def test_renderer_draws_runs_and_samples(tmp_path):
     assert crop_sample(artifacts["samples.png"].data, index, "no-such-sample") is None
 
 
+def test_a_missed_target_rate_is_the_first_thing_a_run_page_says(tmp_path):
+    db = tmp_path / "r.duckdb"
+    result = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=6)  # one tiny mosaic
+    values = {m.name: m.value for m in result.run.metrics}
+    assert values["recon-target-reached"] == 0 and values["recon-bpp"] > 0.375  # the rate it really ran at
+    panels = render_run(harness_celeba_recon, result)
+    assert panels[0].kind == "text" and panels[0].title == "Target rate not reached"
+    assert "0.375 bpp (file rate)" in panels[0].data and "rate=payload" in panels[0].data
+    chart = next(p for p in panels if p.title.startswith("Rate-distortion"))
+    (point,) = chart.data["layer"][1]["data"]["values"]
+    assert point["label"] == "jpeg (target 0.375 bpp, file rate, not reached)" and point["target_reached"] == 0
+    _validate(chart.data)
+    reached = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", model_args={"rate": "payload"}, limit=6)
+    assert {m.name: m.value for m in reached.run.metrics}["recon-target-reached"] == 1
+    assert all(p.title != "Target rate not reached" for p in render_run(harness_celeba_recon, reached))
+
+
 def test_listing_imports_neither_torch_nor_pil():
     probe = (
         "import sys, harness_celeba_recon; "

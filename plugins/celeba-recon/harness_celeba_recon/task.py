@@ -24,7 +24,7 @@ METRICS = (
     "recon-entropy-bpp",
     "recon-code-usage",
     "recon-perplexity",
-    "recon-target-reached",
+    "recon-target-missed",
     "recon-encode-ms",
     "recon-decode-ms",
 )

@@ -17,7 +17,7 @@ from harness_celeba_recon.metrics import (
     Perplexity,
     Psnr,
     Ssim,
-    TargetReached,
+    TargetMissed,
     mse,
     psnr,
     ssim_batch,
@@ -111,13 +111,13 @@ def test_payload_rate_counts_only_entropy_coded_bits():
     assert _summary(PayloadBpp(), [{"reconstruction": "-", "bits": 384.0}]).value == pytest.approx(0.375)
 
 
-def test_target_reached_is_the_share_of_targeted_images_and_undefined_without_a_target():
+def test_target_missed_is_the_share_of_targeted_images_and_undefined_without_a_target():
     # Mosaic 1 (3 images) met the target, mosaic 2 (1 image) did not; a fixed-quality image has no target.
     predictions = [{"reconstruction": "-", "bits": 1.0, "target_reached": r} for r in (True, True, True, False)]
     untargeted = {"reconstruction": "-", "bits": 1.0}
-    assert _summary(TargetReached(), [*predictions, untargeted]).value == pytest.approx(0.75)
-    assert _summary(TargetReached(), [untargeted] * 3).value is None  # a VQ model: no target, no flag
-    assert TargetReached.higher_is_better and TargetReached.bounds == (0.0, 1.0)
+    assert _summary(TargetMissed(), [*predictions, untargeted]).value == pytest.approx(0.25)
+    assert _summary(TargetMissed(), [untargeted] * 3).value is None  # a VQ model: no target, no flag
+    assert not TargetMissed.higher_is_better and TargetMissed.bounds == (0.0, 1.0)
 
 
 def test_coding_times_are_milliseconds_per_image_lower_is_better():

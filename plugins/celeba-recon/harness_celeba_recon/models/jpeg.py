@@ -12,7 +12,7 @@ every prediction carries both rates: `bits` (the file) and `payload_bits` (its e
 bytes). `rate=payload` aims the target at the payload; JPEG then codes with its standard Huffman
 tables, which with the quality's quantisation tables are fixed and could be held by a decoder once
 per data set, as a VQ-VAE's decoder holds its codebook. When even quality 1 is above the target,
-quality 1 is used and the prediction says `target_reached: false` (the `recon-target-reached`
+quality 1 is used and the prediction says `target_reached: false` (the `recon-target-missed`
 metric): the target is never claimed.
 """
 

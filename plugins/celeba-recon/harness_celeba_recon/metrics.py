@@ -212,8 +212,8 @@ class EncodeMs(_CodingTime):
     field = "encode_ms"
     description = (
         "Wall-clock milliseconds to encode one image, averaged: a codec's mosaic encode at the chosen quality "
-        "(its quality search not counted), a VQ model's encoder and quantiser; per batch, shared over its "
-        "images. Depends on the machine and its load."
+        "(the fastest of 3; its quality search not counted), a VQ model's encoder and quantiser; per batch, "
+        "shared over its images. Depends on the machine and its load."
     )
 
 
@@ -222,8 +222,9 @@ class DecodeMs(_CodingTime):
     version = "1"
     field = "decode_ms"
     description = (
-        "Wall-clock milliseconds to decode one image back to pixels, averaged: a codec's mosaic decode, a VQ "
-        "model's decoder; per batch, shared over its images. Depends on the machine and its load."
+        "Wall-clock milliseconds to decode one image back to pixels, averaged: a codec's mosaic decode (the "
+        "fastest of 3), a VQ model's decoder; per batch, shared over its images. Depends on the machine and "
+        "its load."
     )
 
 

@@ -33,6 +33,7 @@ from harness_celeba_recon.task import TASK_NAMES
 DEFAULT_BPP = 8 * 8 * math.log2(64) / (32 * 32)  # 0.375
 #: Which bytes the target `bpp` counts: the whole file, or only the entropy-coded data (bitstream.py).
 RATES = ("file", "payload")
+TIMING_REPEATS = 3
 
 
 def mosaic(pixels: Any) -> tuple[Any, int]:
@@ -103,16 +104,18 @@ def code_batch(pixels: Any, codec: str, quality: int, standard_tables: bool = Fa
     n, h, w, _ = pixels.shape
     sheet, cols = mosaic(pixels)
     _warm(codec, standard_tables)
-    started = time.perf_counter()
-    data = encode(sheet, codec, quality, standard_tables)
-    encoded = time.perf_counter()
-    decoded = decode(data)
-    decode_s = time.perf_counter() - encoded
+    encode_s = decode_s = math.inf
+    for _ in range(TIMING_REPEATS):  # the fastest of a few: one sub-millisecond call is at the mercy of the scheduler
+        started = time.perf_counter()
+        data = encode(sheet, codec, quality, standard_tables)
+        encoded = time.perf_counter()
+        decoded = decode(data)
+        encode_s, decode_s = min(encode_s, encoded - started), min(decode_s, time.perf_counter() - encoded)
     return Coded(
         decoded=untile(decoded, n, h, w, cols),
         file_bits=len(data) * 8 / n,
         payload_bits=payload_bytes(data, codec) * 8 / n,
-        encode_ms=(encoded - started) * 1000 / n,
+        encode_ms=encode_s * 1000 / n,
         decode_ms=decode_s * 1000 / n,
     )
 

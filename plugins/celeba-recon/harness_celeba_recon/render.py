@@ -36,6 +36,7 @@ def _label(run: Any) -> str:
     config = run.model_config or {}
     if run.model == "vq-vae":
         parts = [config.get("variant", "")] + [f"{k}={config[k]}" for k in ("codebook", "init", "restart_dead") if k in config]
+        parts += [f"{k}={config[k]}" for k, usual in (("grid", 0), ("codes", 64)) if config.get(k, usual) != usual]  # the rate
         return f"vq-vae {' '.join(parts)}"
     if run.model in ("jpeg", "webp"):
         if config.get("quality"):

@@ -107,6 +107,22 @@ def test_the_board_flags_a_codec_that_missed_its_target_and_ranks_it_last(tmp_pa
     assert board.standings[1].columns["recon-target-missed"].value == 1
 
 
+def test_a_points_label_names_what_sets_its_rate():
+    from types import SimpleNamespace
+
+    from harness_celeba_recon.render import rd_points
+
+    def run(model, config, **metrics):
+        values = [SimpleNamespace(name=f"recon-{k}", value=v) for k, v in {"psnr": 20.0, "bpp": 0.1, **metrics}.items()]
+        return SimpleNamespace(run_id="r", model=model, model_config=config, metrics=values)
+
+    vq = {"variant": "fixed", "codebook": "ema", "init": "kmeans", "restart_dead": "true", "grid": 4, "codes": 64}
+    jpeg = {"bpp": 0.375, "quality": 0, "rate": "payload"}
+    labels = [p["label"] for p in rd_points([run("vq-vae", vq), run("jpeg", jpeg, **{"target-missed": 0.0})])]
+    assert labels == ["vq-vae fixed codebook=ema init=kmeans restart_dead=true grid=4", "jpeg (target 0.375 bpp, payload rate)"]
+    assert rd_points([run("jpeg", {**jpeg, "quality": 5})])[0]["label"] == "jpeg (quality 5)"
+
+
 def test_listing_imports_neither_torch_nor_pil():
     probe = (
         "import sys, harness_celeba_recon; "

@@ -146,7 +146,7 @@ def reference_curves(keys: list[str], qualities: Sequence[int] = QUALITIES, mosa
             bits, payload, recons = 0.0, 0.0, []
             for start in range(0, n, mosaic_size):
                 chunk = originals[start : start + mosaic_size]
-                coded = code_batch(chunk, codec, quality)
+                coded = code_batch(chunk, codec, quality, repeats=1)  # its times are not used
                 bits += coded.file_bits * len(chunk)
                 payload += coded.payload_bits * len(chunk)
                 recons.append(coded.decoded)

@@ -99,13 +99,14 @@ def _warm(codec: str, standard_tables: bool) -> None:
     decode(encode(np.zeros((16, 16, 3), np.uint8), codec, 50, standard_tables))
 
 
-def code_batch(pixels: Any, codec: str, quality: int, standard_tables: bool = False) -> Coded:
-    """A batch coded as one mosaic, with its rates and coding times shared equally over the images."""
+def code_batch(pixels: Any, codec: str, quality: int, standard_tables: bool = False, repeats: int = TIMING_REPEATS) -> Coded:
+    """A batch coded as one mosaic, with its rates and coding times (the fastest of `repeats`) shared
+    equally over the images."""
     n, h, w, _ = pixels.shape
     sheet, cols = mosaic(pixels)
     _warm(codec, standard_tables)
     encode_s = decode_s = math.inf
-    for _ in range(TIMING_REPEATS):  # the fastest of a few: one sub-millisecond call is at the mercy of the scheduler
+    for _ in range(max(1, repeats)):  # the fastest of a few: one sub-millisecond call is at the mercy of the scheduler
         started = time.perf_counter()
         data = encode(sheet, codec, quality, standard_tables)
         encoded = time.perf_counter()

@@ -6,8 +6,9 @@
   id sits, for the per-sample view.
 - `code-histogram.json`: how often each code was used over the whole test set (VQ models).
 - `rate-distortion.json`: JPEG and WebP over a range of qualities on this run's own test images
-  (the same mosaic coder as the `jpeg` / `webp` models): PSNR and bpp per quality, the curves of
-  the rate-distortion chart (SSIM is left out: at ten qualities it would cost more than the run).
+  (the same mosaic coder as the `jpeg` / `webp` models): PSNR, bpp (file) and payload bpp
+  (entropy-coded bytes only) per quality, the curves of the rate-distortion chart (SSIM is left
+  out: at ten qualities it would cost more than the run).
 Samples whose pixels this process no longer holds (a run resumed in a new process) are left out
 and counted in `samples.json`.
 """
@@ -142,17 +143,19 @@ def reference_curves(keys: list[str], qualities: Sequence[int] = QUALITIES, mosa
     for codec in codecs:
         points = []
         for quality in qualities:
-            bits, recons = 0.0, []
+            bits, payload, recons = 0.0, 0.0, []
             for start in range(0, n, mosaic_size):
                 chunk = originals[start : start + mosaic_size]
-                decoded, per_image = code_batch(chunk, codec, quality)
-                bits += per_image * len(chunk)
-                recons.append(decoded)
+                coded = code_batch(chunk, codec, quality, repeats=1)  # its times are not used
+                bits += coded.file_bits * len(chunk)
+                payload += coded.payload_bits * len(chunk)
+                recons.append(coded.decoded)
             recon = np.concatenate(recons)
             points.append(
                 {
                     "quality": quality,
                     "bpp": bits / (n * h * w),
+                    "payload_bpp": payload / (n * h * w),
                     "psnr": float(np.mean([psnr(a, b) for a, b in zip(originals, recon, strict=True)])),
                 }
             )

@@ -8,7 +8,11 @@ reference is the original's key. Pixels are read from `harness_celeba_recon.imag
 - Rates are corpus metrics: sum of bits over sum of pixels. `recon-bpp` is the code as stored
   (fixed length for a VQ code, the file share for a codec, float16 for autoencoder latents);
   `recon-entropy-bpp` is the bound an entropy coder could reach on a VQ code, from the histogram
-  of codes over the whole test set (for codecs and the autoencoder it equals `recon-bpp`).
+  of codes over the whole test set (for codecs and the autoencoder it equals `recon-bpp`);
+  `recon-payload-bpp` counts a codec's entropy-coded bytes without headers and tables (equal to
+  `recon-bpp` for the others), and `recon-target-missed` is the share of images whose codec missed
+  its target rate (never a silent comparison at another rate).
+- Encode and decode times are wall-clock milliseconds per image (a batch's time over its images).
 - Codebook usage (distinct codes used / K) and perplexity (exp of the code entropy) are over the
   whole test set too, from per-image code histograms: per batch they would depend on batch size.
 The metric libraries (numpy, torch, pytorch-msssim) are imported on first use, never at listing.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness import Metric
 from harness.training import torch_threads
@@ -154,6 +158,76 @@ class Bpp(_Recon):
         return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
 
 
+class PayloadBpp(Bpp):
+    name = "recon-payload-bpp"
+    version = "1"
+    description = (
+        "Bits per pixel of the entropy-coded data alone: a codec's file less its headers and tables (which a "
+        "decoder holding a data set's tables would not need per image), the stored code for the VQ models and "
+        "the autoencoder (no headers); total bits over total pixels."
+    )
+
+    def score(self, prediction, reference, input):
+        return {"bits": float(prediction.get("payload_bits", prediction["bits"])), "pixels": _pixels(input)}
+
+
+class TargetMissed(_Recon):
+    bounds = (0.0, 1.0)
+    name = "recon-target-missed"
+    version = "1"
+    higher_is_better = False
+    description = (
+        "Share of images whose codec mosaic could not be coded within the model's target bpp (counted as its "
+        "`rate` argument says) even at quality 1, so the run's rate is above its target: 0 when the target "
+        "was met; the leaderboard flags a run above 0. Undefined for models without a target (VQ models, "
+        "codecs at a fixed quality)."
+    )
+
+    def score(self, prediction, reference, input):
+        reached = prediction.get("target_reached")
+        return {"targeted": 0.0, "missed": 0.0} if reached is None else {"targeted": 1.0, "missed": float(not reached)}
+
+    def aggregate(self, stats):
+        import numpy as np
+
+        targeted = float(np.sum(stats["targeted"]))
+        return float("nan") if targeted == 0 else float(np.sum(stats["missed"]) / targeted)
+
+
+class _CodingTime(_Recon):
+    """Milliseconds per image from the prediction (a batch's time shared over its images)."""
+
+    bounds = (0.0, None)
+    higher_is_better = False
+    field: ClassVar[str]
+
+    def score(self, prediction, reference, input):
+        value = prediction.get(self.field)
+        return None if value is None else float(value)
+
+
+class EncodeMs(_CodingTime):
+    name = "recon-encode-ms"
+    version = "1"
+    field = "encode_ms"
+    description = (
+        "Wall-clock milliseconds to encode one image, averaged: a codec's mosaic encode at the chosen quality "
+        "(the fastest of 3; its quality search not counted), a VQ model's encoder and quantiser; per batch, "
+        "shared over its images. Depends on the machine and its load."
+    )
+
+
+class DecodeMs(_CodingTime):
+    name = "recon-decode-ms"
+    version = "1"
+    field = "decode_ms"
+    description = (
+        "Wall-clock milliseconds to decode one image back to pixels, averaged: a codec's mosaic decode (the "
+        "fastest of 3), a VQ model's decoder; per batch, shared over its images. Depends on the machine and "
+        "its load."
+    )
+
+
 class _CodeCorpus(_Recon):
     """Per-image code histograms (keys c0..cK-1), summed over the test set by `aggregate`."""
 
@@ -224,4 +298,4 @@ class Perplexity(_CodeCorpus):
         return float("nan") if totals is None else float(2 ** self.entropy_bits(totals))
 
 
-METRICS = [Psnr, Ssim, Mse, Bpp, EntropyBpp, CodeUsage, Perplexity]
+METRICS = [Psnr, Ssim, Mse, Bpp, PayloadBpp, EntropyBpp, CodeUsage, Perplexity, TargetMissed, EncodeMs, DecodeMs]

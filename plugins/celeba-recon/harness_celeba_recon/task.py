@@ -15,7 +15,19 @@ from typing import Any, ClassVar
 from harness import Task
 from harness_celeba_recon.data import SPLITS, load_real, load_synthetic
 
-METRICS = ("recon-psnr", "recon-ssim", "recon-mse", "recon-bpp", "recon-entropy-bpp", "recon-code-usage", "recon-perplexity")
+METRICS = (
+    "recon-psnr",
+    "recon-ssim",
+    "recon-mse",
+    "recon-bpp",
+    "recon-payload-bpp",
+    "recon-entropy-bpp",
+    "recon-code-usage",
+    "recon-perplexity",
+    "recon-target-missed",
+    "recon-encode-ms",
+    "recon-decode-ms",
+)
 
 
 class CelebaReconTask(Task):

@@ -6,13 +6,18 @@ import numpy as np
 import pytest
 from harness_celeba_recon import images
 from harness_celeba_recon.metrics import (
+    METRICS,
     Bpp,
     CodeUsage,
+    DecodeMs,
+    EncodeMs,
     EntropyBpp,
     Mse,
+    PayloadBpp,
     Perplexity,
     Psnr,
     Ssim,
+    TargetMissed,
     mse,
     psnr,
     ssim_batch,
@@ -92,3 +97,38 @@ def test_corpus_metrics_get_bootstrap_intervals():
     histograms = [np.bincount(rng.integers(0, 16, 64), minlength=16).tolist() for _ in range(40)]
     value = summarise(Perplexity(), _code_scores(Perplexity(), histograms), seed=0, primary=False)
     assert value.ci_low < value.value < value.ci_high <= 16
+
+
+def _summary(metric, predictions):
+    return summarise(metric, [metric.score(p, None, {"size": 32}) for p in predictions], seed=0, primary=False)
+
+
+def test_payload_rate_counts_only_entropy_coded_bits():
+    # Two images of one mosaic: 400 file bits each, of which 100 entropy-coded; a VQ code has no headers.
+    codec = [{"reconstruction": "-", "bits": 400.0, "payload_bits": 100.0}] * 2
+    assert _summary(PayloadBpp(), codec).value == pytest.approx(200 / 2048)
+    assert _summary(Bpp(), codec).value == pytest.approx(800 / 2048)
+    assert _summary(PayloadBpp(), [{"reconstruction": "-", "bits": 384.0}]).value == pytest.approx(0.375)
+
+
+def test_target_missed_is_the_share_of_targeted_images_and_undefined_without_a_target():
+    # Mosaic 1 (3 images) met the target, mosaic 2 (1 image) did not; a fixed-quality image has no target.
+    predictions = [{"reconstruction": "-", "bits": 1.0, "target_reached": r} for r in (True, True, True, False)]
+    untargeted = {"reconstruction": "-", "bits": 1.0}
+    assert _summary(TargetMissed(), [*predictions, untargeted]).value == pytest.approx(0.25)
+    assert _summary(TargetMissed(), [untargeted] * 3).value is None  # a VQ model: no target, no flag
+    assert not TargetMissed.higher_is_better and TargetMissed.bounds == (0.0, 1.0)
+
+
+def test_coding_times_are_milliseconds_per_image_lower_is_better():
+    predictions = [{"reconstruction": "-", "bits": 1.0, "encode_ms": e, "decode_ms": d} for e, d in ((1.0, 0.5), (3.0, 1.5))]
+    assert _summary(EncodeMs(), predictions).value == pytest.approx(2.0)
+    assert _summary(DecodeMs(), predictions).value == pytest.approx(1.0)
+    assert not EncodeMs.higher_is_better and not DecodeMs.higher_is_better
+    assert EncodeMs().score({"reconstruction": "-", "bits": 1.0}, None, {"size": 32}) is None  # stored before timings
+
+
+def test_every_metric_says_what_it_measures_and_its_direction():
+    for metric in METRICS:
+        assert metric.description and metric.bounds != (None, None), metric.name
+        assert isinstance(metric.higher_is_better, bool)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from harness_celeba_recon import images
 from harness_celeba_recon.data import load_synthetic
-from harness_celeba_recon.models.jpeg import best_quality, code_batch
+from harness_celeba_recon.models.jpeg import JpegModel, WebpModel, best_quality, code_batch
 from harness_celeba_recon.models.net import NearestCodebook, kmeans
 from harness_celeba_recon.models.vqvae import AutoencoderModel, VqLibModel, VqVaeModel
 
@@ -137,11 +137,42 @@ def test_codecs_take_the_largest_quality_within_the_rate(codec):
     faces = images.recall_many([r["image"] for r in load_synthetic("test", 32)[:256]])
     target = 1.0
     quality = best_quality(faces, codec, target)
-    _, bits = code_batch(faces, codec, quality)
+    bits = code_batch(faces, codec, quality).file_bits
     assert bits / 1024 <= target
     if quality < 100:
-        assert code_batch(faces, codec, quality + 1)[1] / 1024 > target
+        assert code_batch(faces, codec, quality + 1).file_bits / 1024 > target
     assert best_quality(faces, codec, 0.01) is None  # below quality 1: reported, not faked
+    payload_quality = best_quality(faces, codec, target, rate="payload")
+    assert payload_quality >= quality and code_batch(faces, codec, payload_quality).payload_bits / 1024 <= target
+
+
+def _batch(n):
+    return [{"image": r["image"], "size": 32} for r in load_synthetic("test", 32)[:n]]
+
+
+def test_a_codec_that_cannot_reach_its_target_on_a_small_split_says_so():
+    # 6 faces make one small mosaic whose headers and tables alone cost more than 0.375 bpp.
+    (first, *_) = missed = JpegModel().predict(_batch(6), None)
+    assert all(p["target_reached"] is False and p["quality"] == 1 for p in missed)
+    assert first["bits"] / 1024 > 0.375 and first["rate"] == "file" and first["target_bpp"] == 0.375
+    assert first["payload_bits"] < first["bits"] and first["encode_ms"] > 0 and first["decode_ms"] > 0
+    # Counting the entropy-coded bytes only (tables a decoder holds once per data set), JPEG gets there.
+    payload = JpegModel(rate="payload").predict(_batch(6), None)
+    assert all(p["target_reached"] is True and p["payload_bits"] / 1024 <= 0.375 for p in payload)
+    assert payload[0]["quality"] > 1 and payload[0]["rate"] == "payload"
+    assert "target_reached" not in JpegModel(quality="5").predict(_batch(6), None)[0]  # no target, no flag
+    with pytest.raises(ConfigError, match="rate must be file or payload"):
+        WebpModel(rate="bytes")
+
+
+def test_vq_vae_latent_grid_sets_its_rate_and_defaults_to_the_posts():
+    assert VqVaeModel().config["grid"] == 0 and VqVaeModel().grid_for(32) == 8  # the post: size / 4
+    for grid, bpp in ((16, 16 * 16 * 6 / 1024), (4, 4 * 4 * 6 / 1024)):
+        model = VqVaeModel(grid=str(grid), dim="16")
+        model.build(32)
+        (prediction, _) = model.predict(_batch(2), None)
+        assert prediction["bits"] / 1024 == pytest.approx(bpp) and len(prediction["codes"]) == grid * grid
+        assert prediction["encode_ms"] > 0 and prediction["decode_ms"] > 0
 
 
 def test_jpeg_run_stays_within_the_post_rate_and_stores_its_curve(tmp_path):

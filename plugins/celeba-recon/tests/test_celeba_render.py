@@ -11,7 +11,7 @@ from harness_celeba_recon.render import CelebaReconRenderer, crop_sample
 from PIL import Image
 
 from harness.store import Store
-from harness.testing import render_run, render_sample, render_static_sample, run_plugin
+from harness.testing import leaderboard, render_run, render_sample, render_static_sample, run_plugin
 
 
 def _validate(spec):
@@ -69,6 +69,58 @@ def test_renderer_draws_runs_and_samples(tmp_path):
     assert published.kind == "image" and published.data == pair.data
     index = json.loads(artifacts["samples.json"].data)
     assert crop_sample(artifacts["samples.png"].data, index, "no-such-sample") is None
+
+
+def test_a_missed_target_rate_is_the_first_thing_a_run_page_says(tmp_path):
+    db = tmp_path / "r.duckdb"
+    result = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=6)  # one tiny mosaic
+    values = {m.name: m.value for m in result.run.metrics}
+    assert values["recon-target-missed"] == 1 and values["recon-bpp"] > 0.375  # the rate it really ran at
+    panels = render_run(harness_celeba_recon, result)
+    assert panels[0].kind == "text" and panels[0].title == "Target rate not reached"
+    assert "0.375 bpp (file rate)" in panels[0].data and "rate=payload" in panels[0].data
+    chart = next(p for p in panels if p.title.startswith("Rate-distortion"))
+    (point,) = chart.data["layer"][1]["data"]["values"]
+    assert point["label"] == "jpeg (target 0.375 bpp, file rate, not reached)" and point["target_missed"] == 1
+    _validate(chart.data)
+    reached = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", model_args={"rate": "payload"}, limit=6)
+    assert {m.name: m.value for m in reached.run.metrics}["recon-target-missed"] == 0
+    assert all(p.title != "Target rate not reached" for p in render_run(harness_celeba_recon, reached))
+
+
+def test_the_board_flags_a_codec_that_missed_its_target_and_ranks_it_last(tmp_path):
+    from harness_celeba_recon.synth.faces import generate
+
+    folder = tmp_path / "faces" / "celeba_hq"  # a CelebA-HQ-like folder: its test split is a handful of faces
+    folder.mkdir(parents=True)
+    for i, face in enumerate(generate("val", 32, count=30)):
+        Image.fromarray(face).save(folder / f"{i}.png")
+    db = tmp_path / "r.duckdb"
+    psnr = {}
+    for model, args in (("jpeg", {"rate": "payload"}), ("webp", {})):
+        run = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model=model, model_args=args, data_dir=folder.parent).run
+        assert run.status == "finished", run.error
+        psnr[model] = next(m.value for m in run.metrics if m.name == "recon-psnr")
+    assert psnr["webp"] > psnr["jpeg"]  # WebP's better PSNR was bought above the target rate
+    (board,) = leaderboard(harness_celeba_recon, "celeba-recon", db)
+    assert [(s.model, s.flags) for s in board.standings] == [("jpeg", []), ("webp", ["recon-target-missed"])]
+    assert board.standings[1].columns["recon-target-missed"].value == 1
+
+
+def test_a_points_label_names_what_sets_its_rate():
+    from types import SimpleNamespace
+
+    from harness_celeba_recon.render import rd_points
+
+    def run(model, config, **metrics):
+        values = [SimpleNamespace(name=f"recon-{k}", value=v) for k, v in {"psnr": 20.0, "bpp": 0.1, **metrics}.items()]
+        return SimpleNamespace(run_id="r", model=model, model_config=config, metrics=values)
+
+    vq = {"variant": "fixed", "codebook": "ema", "init": "kmeans", "restart_dead": "true", "grid": 4, "codes": 64}
+    jpeg = {"bpp": 0.375, "quality": 0, "rate": "payload"}
+    labels = [p["label"] for p in rd_points([run("vq-vae", vq), run("jpeg", jpeg, **{"target-missed": 0.0})])]
+    assert labels == ["vq-vae fixed codebook=ema init=kmeans restart_dead=true grid=4", "jpeg (target 0.375 bpp, payload rate)"]
+    assert rd_points([run("jpeg", {**jpeg, "quality": 5})])[0]["label"] == "jpeg (quality 5)"
 
 
 def test_listing_imports_neither_torch_nor_pil():

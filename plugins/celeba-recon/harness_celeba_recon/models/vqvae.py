@@ -196,14 +196,18 @@ class _ReconModel(Model):
             raise DataError(f"model {self.name!r} was trained on {self.image_size} px images, asked for {sorted(sizes)} px")
         x = to_tensor(images.recall_many([item["image"] for item in batch]))
         with torch_threads(self.config["threads"]), torch.inference_mode():
+            started = time.perf_counter()
             z = self.net.encoder(x)
             z_q, _, codes = self.net.quantizer(z)
+            encoded = time.perf_counter()
             x_hat = self.net.decoder(z_q)
+            decoded = time.perf_counter()
         grid = z.shape[-1]
         bits = self.code_bits(grid)
+        timing = {"encode_ms": (encoded - started) * 1000 / len(batch), "decode_ms": (decoded - encoded) * 1000 / len(batch)}
         out = []
         for i, pixels in enumerate(to_pixels(x_hat)):
-            prediction: dict[str, Any] = {"reconstruction": images.remember(pixels), "bits": bits}
+            prediction: dict[str, Any] = {"reconstruction": images.remember(pixels), "bits": bits, **timing}
             if codes is not None:
                 prediction["codes"] = codes[i].flatten().tolist()
                 prediction["codebook_size"] = self.config["codes"]

@@ -2,7 +2,7 @@
 
 The public API for plugin authors is everything in `__all__` here, plus the public modules
 `harness.views`, `harness.training`, `harness.jsonl`, `harness.stats`, `harness.evaluate_metrics`,
-`harness.executors`, `harness.text`, `harness.store` (`Store`, to read results) and `harness.testing`. Everything
+`harness.executors`, `harness.text`, `harness.curves`, `harness.store` (`Store`, to read results) and `harness.testing`. Everything
 else under `harness` is internal and may change without notice. Importing this package stays cheap
 (no numpy, torch or datasets).
 """

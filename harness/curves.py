@@ -61,7 +61,9 @@ class Curve:
 
     `reference` names the line the others are summarised against (BD-rate and BD-PSNR); None
     reports the curves without deltas. `y_transform` (one of `TRANSFORMS`) is applied to the
-    stored metric value before plotting and before deltas, e.g. MS-SSIM in dB."""
+    stored metric value before plotting and before deltas, e.g. MS-SSIM in dB. `export_names`
+    names metrics in an exported results file, e.g. CompressAI's `bpp`, `psnr-rgb` and
+    `ms-ssim-rgb`, so curves plot beside theirs; a metric without one keeps its own name."""
 
     name: str
     x: str
@@ -70,6 +72,7 @@ class Curve:
     reference: str | None = None
     y_transform: str | None = None
     description: str = ""
+    export_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [line.name for line in self.lines]

@@ -29,6 +29,8 @@ LINES = (
     Line("webp", "quality", (1, 10, 20, 30, 50, 75)),
     Line("vq-vae", "codes", (4, 16, 64, 256)),
 )
+# CompressAI's names in its results files (`results/image/kodak/*.json`).
+COMPRESSAI = {"recon-bpp": "bpp", "recon-psnr": "psnr-rgb", "recon-ms-ssim": "ms-ssim-rgb"}
 RATE_PSNR = Curve(
     "rate-psnr",
     x="recon-bpp",
@@ -36,6 +38,7 @@ RATE_PSNR = Curve(
     lines=LINES,
     reference="jpeg",
     description="PSNR against bits per pixel as stored; deltas against JPEG.",
+    export_names=COMPRESSAI,
 )
 RATE_MS_SSIM = Curve(
     "rate-ms-ssim",
@@ -45,6 +48,7 @@ RATE_MS_SSIM = Curve(
     reference="jpeg",
     y_transform="complement-db",
     description="MS-SSIM in dB, -10 log10(1 - MS-SSIM), against bits per pixel as stored; deltas against JPEG.",
+    export_names=COMPRESSAI,
 )
 
 

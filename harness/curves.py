@@ -167,8 +167,8 @@ def delta(
     for label, front, given in ((names[0], ref, reference), (names[1], new, test)):
         if len(front) < MIN_POINTS:
             beaten = len(given) - len(front)
-            dominated = f" ({beaten} of {len(given)} beaten by a cheaper point)" if beaten else ""
-            note = f"{label} has {len(front)} point(s) where quality rises with rate{dominated}; a delta needs {MIN_POINTS}"
+            dominated = f" where quality rises with rate ({beaten} of {len(given)} beaten by a cheaper one)" if beaten else ""
+            note = f"{label} has {len(front)} point{'' if len(front) == 1 else 's'}{dominated}; a delta needs {MIN_POINTS}"
             return Delta(None, None, note)
         if front[0][0] <= 0:
             return Delta(None, None, f"{label} has a point at rate {front[0][0]}: log-rate needs rates above 0")

@@ -163,3 +163,33 @@ def test_bad_input_is_one_usage_line_before_any_work(curves_cli, args, message):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message]
     assert json.loads(curves_cli("runs", "--json").stdout) == []  # nothing ran
+
+
+def test_the_task_board_draws_its_curves_with_points_linked_to_runs(curves_cli, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from harness.plugins.registry import set_registry
+
+    data = json.loads(curves_cli("curves", "--task", "coding", "--run", "--json").stdout)
+    for key, value in curves_cli.env.items():
+        monkeypatch.setenv(key, value)
+    set_registry(None)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.session_state["board"] = "coding"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Curve rate-quality" in m.value for m in at.markdown)
+    import pyarrow as pa
+
+    chart = next(c for c in at.get("vega_lite_chart") if '"href"' in c.proto.spec)
+    rows = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()  # streamlit moves the values out of the spec
+    points = {p["run_id"] for line in data["curves"][0]["lines"] for p in line["points"]}
+    assert {row["run"] for row in rows} == points
+    assert {row["href"] for row in rows} == {f"?page=Run+detail&run_id={run}" for run in points}
+    deltas = next(df.value for df in at.dataframe if "BD-rate vs midpoint (%)" in df.value.columns)
+    assert list(deltas["line"]) == ["floor"] and deltas["BD-rate vs midpoint (%)"][0].startswith("4")
+    at.button(key="open-button-curves-coding-coding-synth-v1-test").click().run()
+    assert at.session_state["page"] == "Run detail" and at.session_state["run_id"] in points
+    set_registry(None)

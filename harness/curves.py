@@ -48,6 +48,7 @@ class Line:
 
     @property
     def name(self) -> str:
+        """How the line is named in tables and `--model`: its label, else its model."""
         return self.label or self.model
 
     def configs(self) -> list[dict[str, Any]]:
@@ -84,6 +85,7 @@ class Curve:
             raise ValueError(f"curve {self.name!r}: y_transform {self.y_transform!r} is not one of {TRANSFORMS}")
 
     def line(self, name: str) -> Line:
+        """The line of that name (a `KeyError` when none is)."""
         for line in self.lines:
             if line.name == name:
                 return line
@@ -97,6 +99,7 @@ class Curve:
 
     @property
     def y_label(self) -> str:
+        """The y axis as plotted: the metric's name, with "(dB)" after a complement-db transform."""
         return f"{self.y} (dB)" if self.y_transform == "complement-db" else self.y
 
 

@@ -59,8 +59,9 @@ def curves(
     """Curves of a task, with BD-rate and BD-PSNR.
 
     The curves a task declares (quality against cost, one line per model), each line's points
-    sorted by cost, and each line's Bjøntegaard deltas against the reference line. A point is a finished run of the line's model whose configuration differs from the line's only
-    in the argument that moves it. BD-rate is the average rate difference in percent at equal
+    sorted by cost, and each line's Bjøntegaard deltas against the reference line. A point is a
+    finished run of the line's model whose configuration differs from the line's only in the
+    argument that moves it. BD-rate is the average rate difference in percent at equal
     quality (negative: fewer bits), BD-PSNR the average quality difference at equal rate, both
     over the range the two lines share, by pchip interpolation against log-rate.
     """

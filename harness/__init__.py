@@ -2,9 +2,9 @@
 
 The public API for plugin authors is everything in `__all__` here, plus the public modules
 `harness.views`, `harness.training`, `harness.jsonl`, `harness.stats`, `harness.evaluate_metrics`,
-`harness.executors`, `harness.text`, `harness.store` (`Store`, to read results) and `harness.testing`. Everything
-else under `harness` is internal and may change without notice. Importing this package stays cheap
-(no numpy, torch or datasets).
+`harness.executors`, `harness.text`, `harness.curves`, `harness.store` (`Store`, to read results)
+and `harness.testing`. Everything else under `harness` is internal and may change without notice.
+Importing this package stays cheap (no numpy, torch or datasets).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from harness.context import RunContext
+    from harness.curves import Curve
     from harness.records import Artifact, RunRecord, SampleRecord
     from harness.text import TextInterface
     from harness.views import Panel
@@ -77,6 +78,9 @@ class Task:
     #: How the task is posed to a model that reads and writes text (`harness.text`); None when it
     #: cannot be. Models such as `openai-chat` serve exactly the tasks that set it.
     text: ClassVar[type[TextInterface] | None] = None
+    #: Quality-against-cost curves (`harness.curves.Curve`): per model, the argument that moves it
+    #: along the curve and its default grid. `harness curves` lists them with Bjøntegaard deltas.
+    curves: ClassVar[tuple[Curve, ...]] = ()
 
     def load(self, split: str, data_dir: Path | None = None) -> Sequence[Row]:
         """Return the split as a `datasets.Dataset` (or any sequence of dict rows).

@@ -30,6 +30,7 @@ PUBLIC: dict[str, set[str] | None] = {
     "harness.evaluate_metrics": None,
     "harness.executors": None,
     "harness.text": None,
+    "harness.curves": None,
     "harness.store": {"Store"},
     "harness.testing": set(importlib.import_module("harness.testing").__all__),
 }

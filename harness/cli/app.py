@@ -15,6 +15,7 @@ import click
 from harness.api import ConfigError, HarnessError
 from harness.cli import resolve
 from harness.cli.checkpoints import checkpoints
+from harness.cli.curves import curves
 from harness.cli.dashboard import dashboard
 from harness.cli.demo import demo
 from harness.cli.info import info
@@ -55,6 +56,7 @@ for command in (
     sweeps,
     checkpoints,
     demo,
+    curves,
 ):
     cli.add_command(command)
 

@@ -178,5 +178,28 @@ def score_chart(rows: list[dict[str, Any]], metric: str, higher_is_better: bool)
     }
 
 
+def curve_chart(rows: list[dict[str, Any]], x: str, y: str) -> dict[str, Any]:
+    """Vega-Lite: quality against cost, one line per model (points in cost order), cost on a log
+    axis; each point links to its run (`href`)."""
+    return {
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": {"filled": True, "size": 70, "cursor": "pointer"}},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": x, "scale": {"type": "log", "zero": False}},
+            "y": {"field": "y", "type": "quantitative", "title": y, "scale": {"zero": False}},
+            "color": {"field": "line", "type": "nominal", "title": None},
+            "order": {"field": "x", "type": "quantitative"},
+            "href": {"field": "href"},
+            "tooltip": [
+                {"field": "line"},
+                {"field": "value"},
+                {"field": "x", "title": x},
+                {"field": "y", "title": y},
+                {"field": "run"},
+            ],
+        },
+    }
+
+
 def _axis(axis: dict[str, Any]) -> dict[str, Any]:
     return {"axis": axis["axis"]} if "axis" in axis else {}

@@ -121,6 +121,7 @@ def leaderboards(store: Store, registry: Registry) -> None:
         return
     for board in result.boards:
         _board(board, registry)
+        _curves(store, registry, board)
 
 
 def _overview(result: Leaderboard) -> None:
@@ -265,6 +266,65 @@ def _board(board: Board, registry: Registry) -> None:
         {s.run_id: f"{s.rank}. {s.model} {draw.config(s.model_config)} · run {s.run_id}" for s in board.standings},
         _board_key(board),
     )
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _cached_curves(db: str, stamp: float, task: str, dataset: str, split: str, _store: Store, _registry: Registry) -> list[Any]:
+    from harness.leaderboard.curves import gather
+
+    task_cls = _registry.tasks[task].obj
+    models = {name: entry.obj for name, entry in _registry.models.items()}
+    return [gather(_store, task_cls, models, curve, dataset=dataset, split=split) for curve in task_cls.curves]
+
+
+def _curves(store: Store, registry: Registry, board: Board) -> None:
+    """The task's declared curves (`Task.curves`) under its board: quality against cost, one line per
+    model, each point a run (clicking one opens it), with each line's deltas to the reference."""
+    entry = registry.tasks.get(board.task)
+    if entry is None or not entry.obj.curves:
+        return
+    results = _cached_curves(str(store.path), _stamp(store), board.task, board.dataset, board.split, store, registry)
+    opened: dict[str, str] = {}
+    for result in results:
+        curve = result.curve
+        rows = [
+            {
+                "line": line.line.name,
+                "value": f"{line.line.argument}={point.value}",
+                "x": point.x,
+                "y": point.y,
+                "run": point.run_id,
+                "href": f"?page=Run+detail&run_id={point.run_id}",
+            }
+            for line in result.lines
+            for point in line.points
+        ]
+        st.markdown(f"**Curve {curve.name}**: {curve.y_label} against {curve.x}")
+        if not rows:
+            st.caption(f"No points yet: `harness curves --task {board.task} --run` computes the default grid.")
+            continue
+        st.vega_lite_chart(draw.curve_chart(rows, curve.x, curve.y_label), width="stretch")
+        deltas = [
+            {
+                "line": line.line.name,
+                "points": len(line.points),
+                f"BD-rate vs {curve.reference} (%)": draw.fmt(line.delta.bd_rate),
+                f"BD-PSNR vs {curve.reference}": draw.fmt(line.delta.bd_psnr),
+                "note": line.delta.note,
+            }
+            for line in result.lines
+            if line.delta is not None
+        ]
+        if deltas:
+            st.dataframe(deltas, hide_index=True, key=f"curve-{_board_key(board)}-{curve.name}")
+        st.caption(
+            (curve.description + " " if curve.description else "")
+            + "Each point is a run; click one to open it. BD-rate: average rate difference at equal quality "
+            "(negative: fewer bits); BD-PSNR: average quality difference at equal rate; pchip against log-rate."
+        )
+        opened.update({r["run"]: f"{r['line']} {r['value']} · run {r['run']}" for r in rows})
+    if opened:
+        _open_run_picker(opened, f"curves-{_board_key(board)}")
 
 
 def _shaded(rows: list[dict[str, Any]]) -> Any:

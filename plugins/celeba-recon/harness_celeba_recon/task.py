@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness import Task
+from harness.curves import Curve, Line
 from harness_celeba_recon.data import SPLITS, load_real, load_synthetic
 
 METRICS = (
@@ -27,6 +28,41 @@ METRICS = (
     "recon-target-missed",
     "recon-encode-ms",
     "recon-decode-ms",
+)
+# MS-SSIM's five scales need images of at least 64 px (the coarsest is 1/16 of the side).
+MS_SSIM_METRICS = (*METRICS, "recon-ms-ssim")
+
+# Each model's line over the rate: the codecs by quality, the VQ-VAE by codebook size at its default
+# latent grid (size / 4; log2 K bits per code: 4..256 codes are 0.125..0.5 bpp at any size). The
+# quality grids span about 0.15-1.25 bpp (JPEG) and 0.4-1.5 bpp (WebP, which cannot go lower) at
+# 32 px on the embedded faces. Another argument of a model is another Line with a label.
+LINES = (
+    Line("jpeg", "quality", (3, 5, 10, 20, 30, 50)),
+    Line("webp", "quality", (1, 10, 20, 30, 50, 75)),
+    Line("vq-vae", "codes", (4, 16, 64, 256)),
+    # the latent grid's side (at 32 px: 0.023, 0.094, 0.375, 1.5 bpp with the default 64 codes)
+    Line("vq-vae", "grid", (2, 4, 8, 16), label="vq-vae-grid"),
+)
+# CompressAI's names in its results files (`results/image/kodak/*.json`).
+COMPRESSAI = {"recon-bpp": "bpp", "recon-psnr": "psnr-rgb", "recon-ms-ssim": "ms-ssim-rgb"}
+RATE_PSNR = Curve(
+    "rate-psnr",
+    x="recon-bpp",
+    y="recon-psnr",
+    lines=LINES,
+    reference="jpeg",
+    description="PSNR against bits per pixel as stored; deltas against JPEG.",
+    export_names=COMPRESSAI,
+)
+RATE_MS_SSIM = Curve(
+    "rate-ms-ssim",
+    x="recon-bpp",
+    y="recon-ms-ssim",
+    lines=LINES,
+    reference="jpeg",
+    y_transform="complement-db",
+    description="MS-SSIM in dB, -10 log10(1 - MS-SSIM), against bits per pixel as stored; deltas against JPEG.",
+    export_names=COMPRESSAI,
 )
 
 
@@ -59,6 +95,7 @@ class CelebaReconTask(Task):
     }
     real_dataset = "celeba"
     reference_field = "image"
+    curves = (RATE_PSNR,)
 
     def __init__(self) -> None:
         self.skipped: dict[str, list[dict]] = {}
@@ -91,12 +128,16 @@ class CelebaRecon64Task(CelebaReconTask):
     name = "celeba-recon-64"
     size = 64
     description = CelebaReconTask.description.replace("32 x 32", "64 x 64")
+    metrics = MS_SSIM_METRICS
+    curves = (RATE_PSNR, RATE_MS_SSIM)
 
 
 class CelebaRecon128Task(CelebaReconTask):
     name = "celeba-recon-128"
     size = 128
     description = CelebaReconTask.description.replace("32 x 32", "128 x 128")
+    metrics = MS_SSIM_METRICS
+    curves = (RATE_PSNR, RATE_MS_SSIM)
 
 
 TASKS = (CelebaReconTask, CelebaRecon64Task, CelebaRecon128Task)

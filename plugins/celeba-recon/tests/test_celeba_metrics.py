@@ -13,11 +13,13 @@ from harness_celeba_recon.metrics import (
     EncodeMs,
     EntropyBpp,
     Mse,
+    MsSsim,
     PayloadBpp,
     Perplexity,
     Psnr,
     Ssim,
     TargetMissed,
+    ms_ssim_window,
     mse,
     psnr,
     ssim_batch,
@@ -37,6 +39,21 @@ def test_psnr_and_mse_by_hand():
     prediction = {"reconstruction": key_b, "bits": 384.0}
     assert Psnr().score(prediction, key_a, {"size": 32}) == pytest.approx(28.1308, abs=1e-4)
     assert Mse().score(prediction, key_a, {"size": 32}) == pytest.approx(0.0015379, abs=1e-7)
+
+
+def test_ms_ssim_by_hand_on_flat_images_and_none_below_64_px():
+    # Flat images have no structure: every scale's contrast-structure term is 1, so MS-SSIM is the
+    # coarsest scale's luminance term l = (2 a b + C1) / (a^2 + b^2 + C1) to the power of its weight.
+    a, b = np.full((64, 64, 3), 100, np.uint8), np.full((64, 64, 3), 120, np.uint8)
+    c1 = (0.01 * 255) ** 2
+    expected = ((2 * 100 * 120 + c1) / (100**2 + 120**2 + c1)) ** 0.1333
+    key_a, key_b = images.remember(a), images.remember(b)
+    assert MsSsim().score({"reconstruction": key_b, "bits": 1.0}, key_a, {"size": 64}) == pytest.approx(expected, abs=1e-5)
+    assert MsSsim().score({"reconstruction": key_a, "bits": 1.0}, key_a, {"size": 64}) == pytest.approx(1.0)
+    small = images.remember(np.full((32, 32, 3), 100, np.uint8))
+    assert MsSsim().score({"reconstruction": small, "bits": 1.0}, small, {"size": 32}) is None
+    assert [ms_ssim_window(size) for size in (32, 64, 128, 256)] == [None, 3, 7, 11]
+    assert MsSsim.description and MsSsim.higher_is_better
 
 
 def test_ssim_matches_scikit_image_with_the_same_settings():

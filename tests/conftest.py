@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -28,7 +29,7 @@ SLOW_S, QUICK_S = 5.0, 0.3
 MEASURED_S = {
     "tests/test_typing.py": 50.0,
     "plugins/mlflow/tests/test_mlflow.py": 26.0,
-    "tests/test_dashboard.py": 25.0,
+    "tests/test_dashboard.py": 18.0,
     "tests/test_install.py": 25.0,
     "tests/test_publish.py": 23.0,
     "tests/test_results_cli.py": 16.0,
@@ -61,6 +62,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         cost[file] = cost.get(file, 0.0) + (SLOW_S if item.get_closest_marker("slow") else QUICK_S)
     cost.update({file: seconds for file, seconds in MEASURED_S.items() if file in cost})
     items.sort(key=lambda item: -cost[item.nodeid.split("::")[0]])
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_components_scanned_once() -> None:
+    """Streamlit's `AppTest` looks for custom components in the metadata of every installed
+    distribution on each run (some 12,000 metadata files parsed per dashboard test file here, half
+    its time); nothing is installed during a session, so the worker's first scan answers the rest."""
+    scanner = sys.modules.get("streamlit.components.v2.manifest_scanner")
+    if scanner is not None and not hasattr(scanner.scan_component_manifests, "cache_info"):
+        scanner.scan_component_manifests = functools.cache(scanner.scan_component_manifests)
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # the system build Playwright drives: nothing to download

@@ -312,8 +312,16 @@ def missing_docstrings(modules: list[str], search_paths: list[str] | None = None
             if member.is_class:
                 visit(member)
 
+    # One loader, each package read once: `griffe.load` parses a module's whole package on every
+    # call, and the API pages name a dozen modules of one package.
+    loader = griffe.GriffeLoader(search_paths=search_paths or [str(ROOT)])
+    loaded: set[str] = set()
     for module_name in modules:
-        module = griffe.load(module_name, search_paths=search_paths or [str(ROOT)])
+        package = module_name.split(".")[0]
+        if package not in loaded:
+            loader.load(package)
+            loaded.add(package)
+        module = loader.modules_collection.get_member(module_name)
         if not module.docstring:
             missing.append(f"{module_name} (module)")
         visit(module)

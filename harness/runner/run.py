@@ -9,6 +9,7 @@ order, so a resumed run ends with exactly the metrics of an uninterrupted one.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import shutil
 import sys
@@ -33,7 +34,7 @@ from harness.runner.provenance import git_state, interpreter, package_versions
 from harness.runner.scoring import Scorer
 from harness.runner.threads import run_blas_threads
 from harness.store import RunStore, utcnow
-from harness.training import MANIFEST, interval_from_env, load_sealed, seal
+from harness.training import CURVE_FILE, MANIFEST, budget_from_env, interval_from_env, load_sealed, seal
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
 EMBEDDED = "embedded"
@@ -52,6 +53,15 @@ class RunRequest:
     #: embedded default), EMBEDDED, or another directory in the task's real format.
     train_data: Path | str | None = None
     overwrite: bool = False
+    #: `--train-budget` in seconds: the wall time a model's `fit` may take (None: no budget, or
+    #: `HARNESS_TRAIN_BUDGET` for models that train). Part of the run and checkpoint keys when set.
+    train_budget: float | None = None
+
+    def budget(self, trains: bool) -> float | None:
+        """The training budget in force: `train_budget`, else `HARNESS_TRAIN_BUDGET` for a model that trains."""
+        if not trains:
+            return None
+        return self.train_budget if self.train_budget is not None else budget_from_env()
 
     def train_dir(self) -> Path | None:
         if self.train_data is None:
@@ -178,6 +188,12 @@ class Runner:
             raise ConfigError(f"--limit must be at least 1, got {request.limit}")
         if model.trains:
             interval_from_env()  # a bad HARNESS_CHECKPOINT_EVERY fails here, before any work
+            request.budget(True)  # and a bad HARNESS_TRAIN_BUDGET
+        if request.train_budget is not None:
+            if not model.trains:
+                raise ConfigError(f"--train-budget: model {model.name!r} does not train (it applies to models that do)")
+            if not request.train_budget > 0:
+                raise ConfigError(f"--train-budget must be a positive duration, got {request.train_budget} s")
         if request.train_data is not None:
             if not model.trains:
                 raise ConfigError(f"--train-data: model {model.name!r} does not train (it applies to models that do)")
@@ -267,8 +283,8 @@ class Runner:
         artifacts: list[Artifact] = []
         try:
             with run_blas_threads():  # the same numbers under every executor (harness/runner/threads.py)
-                self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
-                notes, artifacts = self._finish(task, run, replaces, clock)
+                training = self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
+                notes, artifacts = self._finish(task, run, replaces, clock, training)
             warnings += notes
         except Exception as exc:
             run.status = "failed"
@@ -308,6 +324,9 @@ class Runner:
         }
         if train is not None:  # what a trained model learnt from decides its result too
             key_fields["train"] = {"dataset": train[0], "fingerprint": train[1]}
+        budget = request.budget(model.trains)
+        if budget is not None:  # a budget-truncated model is another result; absent, keys are as before
+            key_fields["train_budget_s"] = budget
         return key_fields
 
     def _quick_key(
@@ -381,10 +400,11 @@ class Runner:
         train: TrainData | None,
         clock: _Clock,
         notes: list[str],
-    ) -> None:
-        """Train or load the model when it trains, then predict and score every sample not yet stored."""
+    ) -> dict[str, Any] | None:
+        """Train or load the model when it trains, then predict and score every sample not yet stored;
+        returns how its training ended (`RunContext.training_record`), None for a model that does not train."""
         seed_everything(request.seed)
-        ctx = RunContext(task=task.name, seed=request.seed)
+        ctx = RunContext(task=task.name, seed=request.seed, train_budget_s=request.budget(model.trains))
         with ExitStack() as using:
             if train is not None:  # the checkpoint stays in use (safe from prune) until the last prediction
                 using.enter_context(checkpoints.in_use(model.name, self._checkpoint_key(task, model, request, train)))
@@ -393,6 +413,7 @@ class Runner:
                 finally:
                     notes.extend(ctx.notes)
             self._predict(task, model, run, rows, ids, request, ctx, clock)
+        return ctx.training_record()
 
     def _predict(
         self,
@@ -460,7 +481,8 @@ class Runner:
         return train
 
     def _checkpoint_key(self, task: Task, model: Model, request: RunRequest, train: TrainData) -> str:
-        return checkpoints.key(model.name, model.config, train.fingerprint, request.seed, task.name, task.version)
+        budget = request.budget(model.trains)
+        return checkpoints.key(model.name, model.config, train.fingerprint, request.seed, task.name, task.version, budget)
 
     def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
         """Load the model's checkpoint, or train and save it; a damaged one is set aside and retrained."""
@@ -474,6 +496,8 @@ class Runner:
         with FileLock(str(checkpoints.locks() / f"checkpoint-{model.name}-{key}.lock")):
             then = f"training {model.name} again"
             if (directory / MANIFEST).exists() and load_sealed(directory, model.load, ctx.notes, then):
+                if ctx.training is None and (directory / CURVE_FILE).is_file():
+                    ctx.training = json.loads((directory / CURVE_FILE).read_text(encoding="utf-8"))
                 return
             about = {
                 "model": model.name,
@@ -484,29 +508,39 @@ class Runner:
                 "train_dataset": train.dataset,
                 "train_fingerprint": train.fingerprint,
             }
+            if ctx.train_budget_s is not None:
+                about["train_budget_s"] = ctx.train_budget_s
             self._train(model, train, ctx, directory, key, about)
 
     def _train(self, model: Model, train: TrainData, ctx: RunContext, directory: Path, key: str, about: dict[str, Any]) -> None:
         # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
         ctx.training_dir = directory.with_name(f"{key}{checkpoints.PARTIAL}")
+        ctx.fit_started = time.monotonic()
         model.fit(train.rows, ctx)
         staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
         staging.mkdir(parents=True)
         model.save(staging)
+        record = ctx.training_record()
+        if record is not None:  # a later run that loads this checkpoint stores the same curve
+            (staging / CURVE_FILE).write_text(json.dumps(record, default=str), encoding="utf-8")
         seal(staging, about)
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
-    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> tuple[list[str], list[Artifact]]:
-        """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
-        notes for the user and the artifacts stored."""
+    def _finish(
+        self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock, training: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[Artifact]]:
+        """Metrics, artifacts (the learning curve of a model that trained among them), and what the
+        database needs to rank the run anywhere; returns the notes for the user and the artifacts stored."""
         scorer = Scorer(self.registry, task)
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = scorer.summarise(scores, run.seed)
         # Whole samples are read back only for tasks that build run-level artifacts from them.
         wants_samples = type(task).artifacts is not Task.artifacts
         artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
+        if training is not None:
+            artifacts.append(Artifact(CURVE_FILE, "application/json", json.dumps(training, default=str).encode()))
         run.status = "finished"
         run.finished_at = utcnow()
         run.duration_s = clock.elapsed()

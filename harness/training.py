@@ -367,7 +367,10 @@ def carve_validation(
     `record` says what was held out; it is kept with the learning curve.
     """
     keys = [group(r) if group is not None else i for i, r in enumerate(rows)]
-    distinct = sorted(set(keys), key=repr)
+    try:
+        distinct = sorted(set(keys))
+    except TypeError:  # keys of mixed types
+        distinct = sorted(set(keys), key=repr)
     n_held = round(len(distinct) * fraction)
     if fraction <= 0 or n_held < 1 or n_held >= len(distinct):
         return list(rows), [], {"source": "none", "rows": 0}
@@ -447,10 +450,13 @@ class EarlyStopping:
         self,
         step: int,
         loss: float | None,
-        validate: Callable[[], float],
+        validate: Callable[[], float | None],
         state: Callable[[], Any] | None = None,
     ) -> bool:
-        """Record step `step`'s training loss; evaluate when due; True when training should stop."""
+        """Record step `step`'s training loss; evaluate when due; True when training should stop.
+
+        `validate` may return None (no validation rows): the curve then holds the training loss only,
+        no weights are kept and only `max_steps` or the budget stop the loop."""
         self.step = step
         if loss is not None:
             self._losses.append(float(loss))
@@ -466,13 +472,19 @@ class EarlyStopping:
             self.stopped = "max_steps"
         return self.stopped is not None
 
-    def evaluate(self, step: int, value: float, state: Callable[[], Any] | None = None) -> None:
+    def evaluate(self, step: int, value: float | None, state: Callable[[], Any] | None = None) -> None:
         """Add a point to the learning curve; keep a copy of `state()` when `value` is the best so far."""
         import copy
 
         losses, self._losses = self._losses, []
-        point = {"step": step, "train_loss": sum(losses) / len(losses) if losses else None, self.metric: float(value)}
+        point = {
+            "step": step,
+            "train_loss": sum(losses) / len(losses) if losses else None,
+            self.metric: None if value is None else float(value),
+        }
         self.curve.append(point)
+        if value is None:
+            return
         if self._better(float(value)):
             self.best_value, self.best_step, self._bad = float(value), step, 0
             if state is not None:

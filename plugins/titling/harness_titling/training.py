@@ -196,6 +196,8 @@ def train_stage(
     with ctx.progress(f"titling · training stage {stage}, {what} ({n} articles, {steps} steps)", total=steps) as advance:
         advance(start)
         for step in range(start, steps):
+            if stop.stopped:  # resumed from the snapshot of the step that ended training
+                break
             epoch, position = divmod(step + offset, per_epoch)
             if epoch not in epochs:
                 epochs.clear()

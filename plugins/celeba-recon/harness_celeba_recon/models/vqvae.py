@@ -163,6 +163,8 @@ class _ReconModel(Model):
         with ctx.progress(f"{ctx.task} · training {self.name} ({n} images, {c['steps']} steps)", total=c["steps"]) as advance:
             advance(start)
             for step in range(start, c["steps"]):
+                if stop.stopped:  # resumed from the snapshot of the step that ended training
+                    break
                 x = batch_at(step)
                 x_hat, aux, codes, z = self.net(x)
                 mse = F.mse_loss(x_hat, x)

@@ -308,7 +308,7 @@ class Runner:
 
         plugins = self.registry.plugins
         model_plugin = self.registry.models[type(model).name].plugin
-        key_fields = {
+        key_fields: dict[str, Any] = {
             "task": task.name,
             "task_version": task.version,
             "model": type(model).name,

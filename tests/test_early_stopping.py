@@ -158,3 +158,24 @@ def test_the_learning_curve_panel():
     assert series == {"training loss", "validation acc"}
     assert "stopped by patience at step 5, best step 2" in panel.caption
     assert views.learning_curve({"curve": []}) is None
+
+
+def test_the_run_page_draws_the_learning_curve_for_any_trained_model(cli, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from harness.plugins.registry import set_registry
+
+    run = cli.json("run", "--task", "doubling", "--model", "stopper")
+    for key in ("HARNESS_HOME", "HARNESS_DB", "HARNESS_PLUGINS"):
+        monkeypatch.setenv(key, cli.env[key])
+    monkeypatch.setenv("HARNESS_LOAD_PLUGINS", "")
+    set_registry(None)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.session_state["page"], at.session_state["run_id"] = "Run detail", run["run_id"]
+    at.run()
+    set_registry(None)
+    assert not at.exception, at.exception
+    assert any("**Learning curve**" in m.value for m in at.markdown)  # no renderer of its own draws it
+    assert any("stopped by patience at step 30, best step 15" in c.value for c in at.caption)

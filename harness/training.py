@@ -434,6 +434,7 @@ class EarlyStopping:
         self._losses: list[float] = []
         self._spent = 0.0
         self._started = time.monotonic()
+        self._ended: float | None = None  # the training seconds when the loop stopped
 
     def elapsed(self) -> float:
         """Seconds of training so far, earlier attempts of a resumed run included."""
@@ -470,6 +471,8 @@ class EarlyStopping:
             self.stopped = "budget"
         if self.stopped is None and last:
             self.stopped = "max_steps"
+        if self.stopped is not None and self._ended is None:
+            self._ended = self.elapsed()
         return self.stopped is not None
 
     def evaluate(self, step: int, value: float | None, state: Callable[[], Any] | None = None) -> None:
@@ -497,6 +500,8 @@ class EarlyStopping:
         if reason not in STOP_REASONS:
             raise ValueError(f"unknown stop reason {reason!r} (one of {', '.join(STOP_REASONS)})")
         self.stopped = reason
+        if self._ended is None:
+            self._ended = self.elapsed()
 
     def record(self) -> dict[str, Any]:
         """What the run stores: how training stopped, its best step, and the learning curve."""
@@ -511,14 +516,14 @@ class EarlyStopping:
             "steps": self.step,
             "best_step": self.best_step,
             "best_value": self.best_value,
-            "seconds": round(self.elapsed(), 3),
+            "seconds": round(self._ended if self._ended is not None else self.elapsed(), 3),
             "validation": self.validation,
             "curve": self.curve,
         }
 
     def state_dict(self) -> dict[str, Any]:
         """Everything `load_state_dict` needs to continue after a resume (for a training snapshot)."""
-        keys = ("step", "curve", "best_value", "best_step", "best_state", "stopped", "_bad", "_losses")
+        keys = ("step", "curve", "best_value", "best_step", "best_state", "stopped", "_bad", "_losses", "_ended")
         return {**{k: getattr(self, k) for k in keys}, "_spent": self.elapsed()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:

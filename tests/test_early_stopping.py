@@ -179,3 +179,12 @@ def test_the_run_page_draws_the_learning_curve_for_any_trained_model(cli, monkey
     assert not at.exception, at.exception
     assert any("**Learning curve**" in m.value for m in at.markdown)  # no renderer of its own draws it
     assert any("stopped by patience at step 30, best step 15" in c.value for c in at.caption)
+
+
+def test_the_published_run_page_draws_the_learning_curve(cli, tmp_path):
+    from harness.publish.content import run_page
+
+    run = cli.json("run", "--task", "doubling", "--model", "stopper")
+    cli("publish", str(tmp_path / "site"))
+    page = (tmp_path / "site" / run_page(run["run_id"])).read_text(encoding="utf-8")
+    assert "Learning curve" in page and "stopped by patience at step 30, best step 15" in page

@@ -527,6 +527,7 @@ class EarlyStopping:
         return {**{k: getattr(self, k) for k in keys}, "_spent": self.elapsed()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from `state_dict()` as a snapshot restored it: the curve, the best weights, the time spent."""
         for key, value in state.items():
             setattr(self, key, value)
         self._started = time.monotonic()

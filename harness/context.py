@@ -5,6 +5,7 @@ A plugin's models receive it as their `ctx` argument; import it from `harness`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 
 from harness.progress import progress_bar
 from harness.text import TextInterface
-from harness.training import TrainingCheckpoint
+from harness.training import EarlyStopping, TrainingCheckpoint
 
 
 class RequestCache(Protocol):
@@ -51,6 +52,16 @@ class RunContext:
     #: `harness run --no-cache` it answers nothing and still stores every new answer.
     cache: RequestCache | None = None
     _traces: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: `--train-budget` in seconds: the wall time `fit` may take, counted from `fit_started`
+    #: (None: no budget). `early_stopping` enforces it; a model that trains without it should check it.
+    train_budget_s: float | None = None
+    #: When `fit` began (`time.monotonic()`), set by the runner.
+    fit_started: float = field(default_factory=time.monotonic)
+    #: How the training of the model in hand ended, for a model that loads a network from a cache of
+    #: its own (not the runner's checkpoint) and so trains nothing here: set it to the record saved
+    #: with that network, and the run stores it as it would its own (see `training_record`).
+    training: dict[str, Any] | None = None
+    _stoppers: list[EarlyStopping] = field(default_factory=list, repr=False)
 
     def training_checkpoint(self, every_steps: int | None = None, every_s: float | None = 60.0) -> TrainingCheckpoint:
         """Periodic snapshots for `fit` to resume from after an interruption (harness.training)."""
@@ -68,3 +79,52 @@ class RunContext:
         traces = [self._traces.get(i) for i in range(count)]
         self._traces.clear()
         return traces
+
+    def early_stopping(
+        self,
+        metric: str,
+        higher_is_better: bool,
+        every: int,
+        patience: int,
+        max_steps: int,
+        validation: Mapping[str, Any] | None = None,
+        stage: str = "",
+    ) -> EarlyStopping:
+        """An `EarlyStopping` for one training loop (harness.training), held to this run's
+        `--train-budget`; its record (stop reason, best step, learning curve) is stored with the run.
+
+        `validation` says where the validation rows came from (`carve_validation`'s record); `stage`
+        names the loop when `fit` trains several in turn (each gets its own curve)."""
+        stopper = EarlyStopping(
+            metric, higher_is_better, every, patience, max_steps, budget_s=self.train_budget_s, validation=validation
+        )
+        stopper._started = self.fit_started  # the budget counts all of `fit`, its data preparation too
+        stopper.stage = stage
+        self._stoppers.append(stopper)
+        return stopper
+
+    def budget_left(self) -> float | None:
+        """Seconds of `--train-budget` left (never below 0), or None without a budget."""
+        if self.train_budget_s is None:
+            return None
+        return max(0.0, self.train_budget_s - (time.monotonic() - self.fit_started))
+
+    def training_record(self) -> dict[str, Any] | None:
+        """How `fit` ended: the stop reason, best step and learning curve of its early-stopping loops
+        (`stages` when there were several), or `training` when the model set it; None when neither."""
+        if not self._stoppers:
+            return self.training
+        records = [{**s.record(), "stage": s.stage} for s in self._stoppers]
+        if len(records) == 1:
+            return records[0]
+        last = records[-1]
+        return {
+            "stopped": "budget" if any(r["stopped"] == "budget" for r in records) else last["stopped"],
+            "steps": sum(r["steps"] or 0 for r in records),
+            "best_step": last["best_step"],
+            "metric": last["metric"],
+            "best_value": last["best_value"],
+            "budget_s": self.train_budget_s,
+            "seconds": max(r["seconds"] for r in records),
+            "stages": records,
+        }

@@ -120,10 +120,12 @@ def run_plugin(
     data_dir: Path | None = None,
     train_data: Path | str | None = None,
     overwrite: bool = False,
+    train_budget: float | None = None,
 ) -> PluginRun:
     """Run `task` with only `plugin` (and the built-ins) loaded, ignoring installed plugins, as
     `harness run` would (`model_args` as `--model-arg key=value` pairs, `train_data` a folder or
-    "embedded" as `--train-data`); `db` defaults to `$HARNESS_DB`.
+    "embedded" as `--train-data`, `train_budget` in seconds as `--train-budget`); `db` defaults to
+    `$HARNESS_DB`.
 
     The result carries the stored run, every sample in order and the artifacts by name, read back
     from the database as the dashboard would read them.
@@ -141,6 +143,7 @@ def run_plugin(
             data_dir=data_dir,
             train_data=train_data,
             overwrite=overwrite,
+            train_budget=train_budget,
         )
         store = Store(db)
         outcome = Runner(registry, store).run(request)

@@ -326,3 +326,208 @@ def torch_threads(count: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+# -- early stopping, training budgets, learning curves ------------------------------------------
+
+#: Why a training loop stopped, as recorded with the run: its validation metric stopped improving
+#: (`patience`), it ran every step it was configured for (`max_steps`), or `--train-budget` ran out.
+STOP_REASONS = ("patience", "max_steps", "budget")
+ENV_BUDGET = "HARNESS_TRAIN_BUDGET"
+#: The learning curve's file in a sealed checkpoint folder, and its run artifact's name.
+CURVE_FILE = "learning-curve.json"
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([smh]?)")
+
+
+def parse_duration(text: str, what: str = "--train-budget") -> float:
+    """Seconds from `90s`, `10m`, `1.5h` or a bare number of seconds; a `ConfigError` naming `what`
+    unless it is a positive duration."""
+    match = _DURATION.fullmatch(str(text).strip().lower())
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"] if match else 0.0
+    if not seconds > 0:
+        raise ConfigError(f"{what}: expected a positive duration such as 90s, 10m or 1.5h, got {text!r}")
+    return seconds
+
+
+def budget_from_env() -> float | None:
+    """Seconds from `HARNESS_TRAIN_BUDGET`, or None when it is not set."""
+    raw = os.environ.get(ENV_BUDGET, "").strip()
+    return parse_duration(raw, ENV_BUDGET) if raw else None
+
+
+def carve_validation(
+    rows: list[Any], fraction: float, seed: int, group: Callable[[Any], Any] | None = None
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Hold out a seeded share of the training rows for early stopping: `(train, validation, record)`.
+
+    The same rows, fraction and seed always hold out the same rows. With `group` (a row's table, a
+    document), whole groups are held out, so the validation score says how the model does on groups
+    it never saw. No validation rows when `fraction` is 0 or there are too few groups to spare one.
+    `record` says what was held out; it is kept with the learning curve.
+    """
+    keys = [group(r) if group is not None else i for i, r in enumerate(rows)]
+    try:
+        distinct = sorted(set(keys))
+    except TypeError:  # keys of mixed types
+        distinct = sorted(set(keys), key=repr)
+    n_held = round(len(distinct) * fraction)
+    if fraction <= 0 or n_held < 1 or n_held >= len(distinct):
+        return list(rows), [], {"source": "none", "rows": 0}
+    held = set(random.Random(seed).sample(distinct, n_held))
+    train = [r for r, k in zip(rows, keys, strict=True) if k not in held]
+    validation = [r for r, k in zip(rows, keys, strict=True) if k in held]
+    record = {"source": "carved from train", "fraction": fraction, "seed": seed, "rows": len(validation)}
+    if group is not None:
+        record["groups"] = n_held
+    return train, validation, record
+
+
+class EarlyStopping:
+    """Evaluate a validation metric every `every` steps, keep the best weights, stop after `patience`
+    evaluations without improvement, at `max_steps`, or when the training budget runs out.
+
+    A `fit` loop gets one from `ctx.early_stopping(...)` and calls `update` after each optimiser step::
+
+        stop = ctx.early_stopping("val_loss", higher_is_better=False, every=50, patience=4, max_steps=steps)
+        for step in range(stop.step, steps):
+            loss = train_one_step()
+            if stop.update(step + 1, loss, validate=val_loss, state=net.state_dict):
+                break
+        net.load_state_dict(stop.best_state)
+
+    `validate()` returns the metric; `state()` the weights to keep when it is the best so far (copied
+    here). The learning curve -- step, mean training loss since the previous point, validation
+    value -- is kept as data: the runner stores it with the checkpoint and as the run's
+    `learning-curve.json` artifact. `state_dict()` / `load_state_dict()` carry it all through a
+    training snapshot, so a resumed run stops where an uninterrupted one would.
+    """
+
+    def __init__(
+        self,
+        metric: str,
+        higher_is_better: bool,
+        every: int,
+        patience: int,
+        max_steps: int,
+        budget_s: float | None = None,
+        validation: Mapping[str, Any] | None = None,
+        min_delta: float = 0.0,
+    ) -> None:
+        if every < 1 or patience < 0 or max_steps < 1:
+            got = f"every={every}, patience={patience}, max_steps={max_steps}"
+            raise ConfigError(f"early stopping needs every >= 1, patience >= 0, max_steps >= 1 (got {got})")
+        self.metric, self.higher_is_better = metric, higher_is_better
+        self.every, self.patience, self.max_steps = every, patience, max_steps
+        self.budget_s, self.min_delta = budget_s, min_delta
+        self.validation = dict(validation or {})
+        #: The step to continue from (0, or where a restored snapshot left off).
+        self.step = 0
+        self.curve: list[dict[str, Any]] = []
+        self.best_value: float | None = None
+        self.best_step: int | None = None
+        self.best_state: Any = None
+        self.stopped: str | None = None
+        #: Which loop this is when `fit` trains several in turn (set by `RunContext.early_stopping`).
+        self.stage = ""
+        self._bad = 0
+        self._losses: list[float] = []
+        self._spent = 0.0
+        self._started = time.monotonic()
+        self._ended: float | None = None  # the training seconds when the loop stopped
+
+    def elapsed(self) -> float:
+        """Seconds of training so far, earlier attempts of a resumed run included."""
+        return self._spent + time.monotonic() - self._started
+
+    def _better(self, value: float) -> bool:
+        if self.best_value is None:
+            return True
+        if self.higher_is_better:
+            return value > self.best_value + self.min_delta
+        return value < self.best_value - self.min_delta
+
+    def update(
+        self,
+        step: int,
+        loss: float | None,
+        validate: Callable[[], float | None],
+        state: Callable[[], Any] | None = None,
+    ) -> bool:
+        """Record step `step`'s training loss; evaluate when due; True when training should stop.
+
+        `validate` may return None (no validation rows): the curve then holds the training loss only,
+        no weights are kept and only `max_steps` or the budget stop the loop."""
+        self.step = step
+        if loss is not None:
+            self._losses.append(float(loss))
+        over_budget = self.budget_s is not None and self.elapsed() >= self.budget_s
+        last = step >= self.max_steps
+        if step % self.every == 0 or last or over_budget:
+            self.evaluate(step, validate(), state)
+            if self.patience and self._bad >= self.patience:
+                self.stopped = "patience"
+        if self.stopped is None and over_budget:
+            self.stopped = "budget"
+        if self.stopped is None and last:
+            self.stopped = "max_steps"
+        if self.stopped is not None and self._ended is None:
+            self._ended = self.elapsed()
+        return self.stopped is not None
+
+    def evaluate(self, step: int, value: float | None, state: Callable[[], Any] | None = None) -> None:
+        """Add a point to the learning curve; keep a copy of `state()` when `value` is the best so far."""
+        import copy
+
+        losses, self._losses = self._losses, []
+        point = {
+            "step": step,
+            "train_loss": sum(losses) / len(losses) if losses else None,
+            self.metric: None if value is None else float(value),
+        }
+        self.curve.append(point)
+        if value is None:
+            return
+        if self._better(float(value)):
+            self.best_value, self.best_step, self._bad = float(value), step, 0
+            if state is not None:
+                self.best_state = copy.deepcopy(state())
+        else:
+            self._bad += 1
+
+    def stop(self, reason: str) -> None:
+        """Record why training ended when the loop ends another way (one of `STOP_REASONS`)."""
+        if reason not in STOP_REASONS:
+            raise ValueError(f"unknown stop reason {reason!r} (one of {', '.join(STOP_REASONS)})")
+        self.stopped = reason
+        if self._ended is None:
+            self._ended = self.elapsed()
+
+    def record(self) -> dict[str, Any]:
+        """What the run stores: how training stopped, its best step, and the learning curve."""
+        return {
+            "metric": self.metric,
+            "higher_is_better": self.higher_is_better,
+            "every": self.every,
+            "patience": self.patience,
+            "max_steps": self.max_steps,
+            "budget_s": self.budget_s,
+            "stopped": self.stopped,
+            "steps": self.step,
+            "best_step": self.best_step,
+            "best_value": self.best_value,
+            "seconds": round(self._ended if self._ended is not None else self.elapsed(), 3),
+            "validation": self.validation,
+            "curve": self.curve,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything `load_state_dict` needs to continue after a resume (for a training snapshot)."""
+        keys = ("step", "curve", "best_value", "best_step", "best_state", "stopped", "_bad", "_losses", "_ended")
+        return {**{k: getattr(self, k) for k in keys}, "_spent": self.elapsed()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from `state_dict()` as a snapshot restored it: the curve, the best weights, the time spent."""
+        for key, value in state.items():
+            setattr(self, key, value)
+        self._started = time.monotonic()

@@ -165,3 +165,52 @@ def short_json(value: Any, limit: int = 200) -> str:
 def config(model_config: dict[str, Any]) -> str:
     """A model config as `key=value` pairs (JSON values), as the CLI and dashboard show it."""
     return " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in model_config.items()) or "—"
+
+
+def learning_curve(record: dict[str, Any]) -> Panel | None:
+    """A training's learning curve (the run's `learning-curve.json`, harness.training): training loss
+    and validation metric against step, one above the other, each loop of a multi-stage training in
+    its own colour; the caption says how training stopped. None when the curve has no points."""
+    stages = record.get("stages") or [record]
+    metric = str(record.get("metric") or "validation")
+    values = []
+    for stage in stages:
+        name = stage.get("stage") or ""
+        own = str(stage.get("metric") or metric)
+        for point in stage.get("curve") or []:
+            for series, value in (("training loss", point.get("train_loss")), (f"validation {own}", point.get(own))):
+                if isinstance(value, (int, float)):
+                    values.append({"step": point.get("step"), "series": series, "value": value, "stage": name})
+    if not values:
+        return None
+    line: dict[str, Any] = {
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative"},
+            "y": {"field": "value", "type": "quantitative", "title": None, "scale": {"zero": False}},
+        },
+    }
+    if len(stages) > 1:
+        line["encoding"]["color"] = {"field": "stage", "type": "nominal"}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": values},
+        "facet": {"row": {"field": "series", "type": "nominal", "title": None}},
+        "resolve": {"scale": {"y": "independent"}},
+        "spec": {**line, "height": 140},
+    }
+    return chart(spec, "Learning curve", training_summary(record))
+
+
+def training_summary(record: dict[str, Any]) -> str:
+    """How a training ended, in one line: the stop reason, its step, the best step and its value."""
+    best = record.get("best_value")
+    value = f" ({record.get('metric')} {fmt(best)})" if isinstance(best, (int, float)) else ""
+    budget = record.get("budget_s")
+    limit = f"; budget {fmt(budget)} s" if isinstance(budget, (int, float)) else ""
+    validation = (record.get("stages") or [record])[-1].get("validation") or {}
+    held = f"; validation: {validation.get('rows')} rows {validation.get('source')}" if validation.get("rows") else ""
+    return (
+        f"stopped by {record.get('stopped') or 'unknown'} at step {record.get('steps')}, "
+        f"best step {record.get('best_step')}{value}{limit}{held}"
+    )

@@ -42,5 +42,15 @@ def train_data_option(help: str):
     return click.option("--train-data", metavar="embedded|DIR", help=help)
 
 
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    from harness.training import parse_duration
+
+    return None if value is None else parse_duration(value)
+
+
+def train_budget_option(help: str):
+    return click.option("--train-budget", metavar="DURATION", callback=_duration, help=help)
+
+
 def overwrite_option(help: str):
     return click.option("--overwrite", is_flag=True, help=help)

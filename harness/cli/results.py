@@ -142,7 +142,11 @@ def show(
         data = run_.as_json()
         for name, entry in data["metrics"].items():
             entry["description"] = descriptions.get(name)
-        data["artifacts"] = [{"name": a.name, "kind": a.kind, "bytes": len(a.data)} for a in store.artifacts(run_.run_id)]
+        artifacts = store.artifacts(run_.run_id)
+        data["artifacts"] = [{"name": a.name, "kind": a.kind, "bytes": len(a.data)} for a in artifacts]
+        training = _training(artifacts)
+        if training is not None:
+            data["training"] = {k: v for k, v in training.items() if k != "curve"}
         if with_samples:
             data["samples"] = [asdict(s) for s in samples]
         return echo_json(data)
@@ -161,6 +165,11 @@ def show(
         out.print(Text.assemble(("error: ", "red"), run_.error))
     if run_.metrics:
         out.print(metrics_table(run_.metrics, descriptions))
+    training = _training(store.artifacts(run_.run_id))
+    if training is not None:
+        from harness.views import training_summary
+
+        out.print(f"training: {training_summary(training)}", soft_wrap=True)
     if with_samples:
         keys = chosen(SAMPLE_COLUMNS, SAMPLE_COLUMNS, wide, names)
         samples_table = table("samples", list(keys))
@@ -169,6 +178,14 @@ def show(
             values["scores"] = s.scores
             samples_table.add_row(*(_cell(values[k], wide) for k in keys))
         out.print(samples_table)
+
+
+def _training(artifacts) -> dict | None:
+    """How the run's model trained (its `learning-curve.json`), or None for a model that did not."""
+    from harness.training import CURVE_FILE
+
+    found = next((a for a in artifacts if a.name == CURVE_FILE), None)
+    return json.loads(found.data.decode("utf-8")) if found is not None else None
 
 
 def _cell(value: object, wide: bool) -> str:

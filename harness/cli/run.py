@@ -15,6 +15,7 @@ from harness.cli.options import (
     overwrite_option,
     sample_limit_option,
     split_option,
+    train_budget_option,
     train_data_option,
 )
 from harness.cli.output import console, echo_json, metrics_table
@@ -34,6 +35,10 @@ from harness.views import fmt
     "What a model that trains learns from: 'embedded' (the task's default data) or a directory in "
     "the task's format (default: the data it is evaluated on)."
 )
+@train_budget_option(
+    "Wall time a model that trains may spend in training (90s, 10m, 1.5h): it stops then, keeping its "
+    "best weights so far, and the run records that the budget ended it (default: $HARNESS_TRAIN_BUDGET, else none)."
+)
 @db_option
 @overwrite_option("Recompute even if an identical finished run is stored.")
 @click.option(
@@ -52,6 +57,7 @@ def run(
     seed: int,
     data_dir: Path | None,
     train_data: str | None,
+    train_budget: float | None,
     db: Path | None,
     overwrite: bool,
     no_cache: bool,
@@ -77,6 +83,7 @@ def run(
             seed=seed,
             data_dir=data_dir,
             train_data=train_data,
+            train_budget=train_budget,
             overwrite=overwrite,
             request_cache=not no_cache,
         )

@@ -20,6 +20,7 @@ from harness.cli.options import (
     overwrite_option,
     sample_limit_option,
     split_option,
+    train_budget_option,
     train_data_option,
 )
 from harness.cli.output import console, echo_json, print_table, table
@@ -45,6 +46,10 @@ from harness.views import config, fmt
 @sample_limit_option("Evaluate only the first N samples of each run.")
 @data_dir_option("Real dataset in the tasks' format.")
 @train_data_option("What the models that train learn from: 'embedded' or a directory (default: the evaluation data).")
+@train_budget_option(
+    "Wall time each model that trains may spend in training (90s, 10m, 1.5h); the models that do not "
+    "train evaluate as they are (default: $HARNESS_TRAIN_BUDGET, else none)."
+)
 @click.option(
     "--file",
     "sweep_file",
@@ -74,6 +79,7 @@ def sweep(
     limit: int | None,
     data_dir: Path | None,
     train_data: str | None,
+    train_budget: float | None,
     sweep_file: Path | None,
     name: str | None,
     executor_name: str | None,
@@ -106,6 +112,7 @@ def sweep(
                 ("--limit", limit),
                 ("--data-dir", data_dir),
                 ("--train-data", train_data),
+                ("--train-budget", train_budget),
             )
             if value
         ] + (["--seeds"] if seeds != "0" else [])
@@ -127,6 +134,7 @@ def sweep(
             limit=limit,
             data_dir=data_dir,
             train_data=train_data,
+            train_budget=train_budget,
         )
     if name:
         spec.name = name

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
+from harness import views
 from harness.dashboard import draw, rendering
 from harness.records import PROVENANCE
+from harness.training import CURVE_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -588,6 +590,8 @@ def run_detail(store: Store, registry: Registry) -> None:
     with st.expander("Metadata", expanded=False):
         _metadata(run)
     artifacts = _artifacts(store, run.run_id)
+    if CURVE_FILE in artifacts:  # every model that trained through early stopping, whatever its renderer
+        draw.panels(functools.partial(_learning_curve, artifacts[CURVE_FILE]), "learning curve")
     renderers = registry.renderers_for(run.task)
     if renderers:
         every = store.sample_pages(run.run_id)  # read page by page, only as far as a renderer looks
@@ -603,6 +607,11 @@ def run_detail(store: Store, registry: Registry) -> None:
         for artifact in artifacts.values():
             _artifact(run.run_id, artifact)
     _samples(store, run, registry)
+
+
+def _learning_curve(artifact: Artifact) -> list[Panel]:
+    panel = views.learning_curve(json.loads(artifact.data.decode("utf-8")))
+    return [panel] if panel is not None else []
 
 
 def _metrics_table(run: RunRecord, registry: Registry, stored: dict[str, str]) -> None:

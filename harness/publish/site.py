@@ -26,7 +26,8 @@ from harness.publish.folder import Files, check_target, image_extension, replaci
 from harness.publish.panels import Shown, searchable, shown
 from harness.publish.tables import board_csv, board_facts, board_table, generic
 from harness.records import PROVENANCE
-from harness.views import ci, config, fmt
+from harness.training import CURVE_FILE
+from harness.views import ci, config, fmt, learning_curve
 
 if TYPE_CHECKING:
     import jinja2
@@ -281,6 +282,9 @@ class _Writer:
         renderers = [renderer() for renderer in self.registry.renderers_for(run.task)]
         panels: list[Shown] = []
         errors: list[str] = []
+        if CURVE_FILE in artifacts:  # a trained run's learning curve, whatever its renderer (as the dashboard)
+            curve = learning_curve(json.loads(artifacts[CURVE_FILE].data.decode("utf-8")))
+            panels += [shown(curve, self.files)] if curve is not None else []
         if renderers:
             every = self.store.sample_pages(run.run_id)
             for renderer in renderers:

@@ -46,8 +46,13 @@ def locks() -> Path:
     return folder
 
 
-def key(model: str, config: Any, train_fingerprint: str, seed: int, task: str, task_version: str) -> str:
-    """Everything that decides what a training produces; stored runs recompute it to find theirs."""
+def key(
+    model: str, config: Any, train_fingerprint: str, seed: int, task: str, task_version: str, budget_s: float | None = None
+) -> str:
+    """Everything that decides what a training produces; stored runs recompute it to find theirs.
+
+    A `--train-budget` is part of it when set (a model the budget cut short is never loaded as a full
+    one, nor the reverse); without one the key is what it was before budgets existed."""
     fields = {
         "model": model,
         "config": config,
@@ -56,6 +61,8 @@ def key(model: str, config: Any, train_fingerprint: str, seed: int, task: str, t
         "task": task,
         "task_version": task_version,
     }
+    if budget_s is not None:
+        fields["train_budget_s"] = budget_s
     return hashlib.sha256(to_json(fields).encode()).hexdigest()[:20]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import random
 import shutil
 import sys
@@ -38,7 +39,7 @@ from harness.runner.text import text_context, usage_metrics
 from harness.runner.threads import run_blas_threads
 from harness.store import RunStore, StoreError, utcnow
 from harness.store.errors import disk_full
-from harness.training import MANIFEST, interval_from_env, load_sealed, seal
+from harness.training import CURVE_FILE, MANIFEST, budget_from_env, interval_from_env, load_sealed, seal
 
 #: `RunRequest.train_data` value (`--train-data embedded`): train on the task's embedded default.
 EMBEDDED = "embedded"
@@ -60,6 +61,15 @@ class RunRequest:
     #: False (`--no-cache`): a model that sends requests sends them again instead of reading
     #: stored answers (the new answers are stored).
     request_cache: bool = True
+    #: `--train-budget` in seconds: the wall time a model's `fit` may take (None: no budget, or
+    #: `HARNESS_TRAIN_BUDGET` for models that train). Part of the run and checkpoint keys when set.
+    train_budget: float | None = None
+
+    def budget(self, trains: bool) -> float | None:
+        """The training budget in force: `train_budget`, else `HARNESS_TRAIN_BUDGET` for a model that trains."""
+        if not trains:
+            return None
+        return self.train_budget if self.train_budget is not None else budget_from_env()
 
     def train_dir(self) -> Path | None:
         if self.train_data is None:
@@ -187,6 +197,12 @@ class Runner:
             raise ConfigError(f"--limit must be at least 1, got {request.limit}")
         if model.trains:
             interval_from_env()  # a bad HARNESS_CHECKPOINT_EVERY fails here, before any work
+            request.budget(True)  # and a bad HARNESS_TRAIN_BUDGET
+        if request.train_budget is not None:
+            if not model.trains:
+                raise ConfigError(f"--train-budget: model {model.name!r} does not train (it applies to models that do)")
+            if not request.train_budget > 0:
+                raise ConfigError(f"--train-budget must be a positive duration, got {request.train_budget} s")
         if request.train_data is not None:
             if not model.trains:
                 raise ConfigError(f"--train-data: model {model.name!r} does not train (it applies to models that do)")
@@ -277,8 +293,8 @@ class Runner:
         artifacts: list[Artifact] = []
         try:
             with run_blas_threads():  # the same numbers under every executor (harness/runner/threads.py)
-                self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
-                notes, artifacts = self._finish(task, run, replaces, clock)
+                training = self._evaluate(task, model, run, rows, ids, request, train, clock, warnings)
+                notes, artifacts = self._finish(task, run, replaces, clock, training)
             warnings += notes
         except Exception as exc:
             if (full := disk_full(exc)) is not None:  # not the run's failure: it resumes once there is room
@@ -306,7 +322,7 @@ class Runner:
 
         plugins = self.registry.plugins
         model_plugin = self.registry.models[type(model).name].plugin
-        key_fields = {
+        key_fields: dict[str, Any] = {
             "task": task.name,
             "task_version": task.version,
             "model": type(model).name,
@@ -322,6 +338,9 @@ class Runner:
         }
         if train is not None:  # what a trained model learnt from decides its result too
             key_fields["train"] = {"dataset": train[0], "fingerprint": train[1]}
+        budget = request.budget(model.trains)
+        if budget is not None:  # a budget-truncated model is another result; absent, keys are as before
+            key_fields["train_budget_s"] = budget
         return key_fields
 
     def _quick_key(
@@ -395,12 +414,18 @@ class Runner:
         train: TrainData | None,
         clock: _Clock,
         notes: list[str],
-    ) -> None:
-        """Train or load the model when it trains, then predict and score every sample not yet stored."""
+    ) -> dict[str, Any] | None:
+        """Train or load the model when it trains, then predict and score every sample not yet stored;
+        returns how its training ended (`RunContext.training_record`), None for a model that does not train."""
         seed_everything(request.seed)
         reads_train = task.train_split is not None and task.text is not None
         train_rows = functools.partial(load_split, task, str(task.train_split), request.train_dir()) if reads_train else None
-        ctx = RunContext(task=task.name, seed=request.seed, **text_context(task, self.store, request.request_cache, train_rows))
+        ctx = RunContext(
+            task=task.name,
+            seed=request.seed,
+            train_budget_s=request.budget(model.trains),
+            **text_context(task, self.store, request.request_cache, train_rows),
+        )
         with ExitStack() as using:
             if train is not None:  # the checkpoint stays in use (safe from prune) until the last prediction
                 using.enter_context(checkpoints.in_use(model.name, self._checkpoint_key(task, model, request, train)))
@@ -409,6 +434,7 @@ class Runner:
                 finally:
                     notes.extend(ctx.notes)
             self._predict(task, model, run, rows, ids, request, ctx, clock)
+        return ctx.training_record()
 
     def _predict(
         self,
@@ -477,7 +503,8 @@ class Runner:
         return train
 
     def _checkpoint_key(self, task: Task, model: Model, request: RunRequest, train: TrainData) -> str:
-        return checkpoints.key(model.name, model.config, train.fingerprint, request.seed, task.name, task.version)
+        budget = request.budget(model.trains)
+        return checkpoints.key(model.name, model.config, train.fingerprint, request.seed, task.name, task.version, budget)
 
     def _fit(self, task: Task, model: Model, ctx: RunContext, request: RunRequest, train: TrainData) -> None:
         """Load the model's checkpoint, or train and save it; a damaged one is set aside and retrained."""
@@ -491,6 +518,8 @@ class Runner:
         with FileLock(str(checkpoints.locks() / f"checkpoint-{model.name}-{key}.lock")):
             then = f"training {model.name} again"
             if (directory / MANIFEST).exists() and load_sealed(directory, model.load, ctx.notes, then):
+                if ctx.training is None and (directory / CURVE_FILE).is_file():
+                    ctx.training = json.loads((directory / CURVE_FILE).read_text(encoding="utf-8"))
                 return
             about = {
                 "model": model.name,
@@ -501,16 +530,22 @@ class Runner:
                 "train_dataset": train.dataset,
                 "train_fingerprint": train.fingerprint,
             }
+            if ctx.train_budget_s is not None:
+                about["train_budget_s"] = ctx.train_budget_s
             self._train(model, train, ctx, directory, key, about)
 
     def _train(self, model: Model, train: TrainData, ctx: RunContext, directory: Path, key: str, about: dict[str, Any]) -> None:
         # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
         ctx.training_dir = directory.with_name(f"{key}{checkpoints.PARTIAL}")
+        ctx.fit_started = time.monotonic()
         model.fit(train.rows, ctx)
         staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
         try:
             staging.mkdir(parents=True)
             model.save(staging)
+            record = ctx.training_record()
+            if record is not None:  # a later run that loads this checkpoint stores the same curve
+                (staging / CURVE_FILE).write_text(json.dumps(record, default=str), encoding="utf-8")
             seal(staging, about)
         except Exception as exc:  # a full disk, most often: keep no part-written checkpoint
             shutil.rmtree(staging, ignore_errors=True)
@@ -521,9 +556,11 @@ class Runner:
         staging.rename(directory)
         shutil.rmtree(ctx.training_dir, ignore_errors=True)
 
-    def _finish(self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock) -> tuple[list[str], list[Artifact]]:
-        """Metrics, artifacts, and what the database needs to rank the run anywhere; returns the
-        notes for the user and the artifacts stored."""
+    def _finish(
+        self, task: Task, run: RunRecord, replaces: list[str], clock: _Clock, training: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[Artifact]]:
+        """Metrics, artifacts (the learning curve of a model that trained among them), and what the
+        database needs to rank the run anywhere; returns the notes for the user and the artifacts stored."""
         scorer = Scorer(self.registry, task)
         scores = self.store.sample_scores(run.run_id)
         run.metrics, notes = scorer.summarise(scores, run.seed)
@@ -531,6 +568,8 @@ class Runner:
         # Whole samples are read back only for tasks that build run-level artifacts from them.
         wants_samples = type(task).artifacts is not Task.artifacts
         artifacts = list(task.artifacts(self.store.samples(run.run_id))) if wants_samples else []
+        if training is not None:
+            artifacts.append(Artifact(CURVE_FILE, "application/json", json.dumps(training, default=str).encode()))
         run.status = "finished"
         run.finished_at = utcnow()
         run.duration_s = clock.elapsed()

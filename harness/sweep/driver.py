@@ -255,8 +255,12 @@ def expand(registry: Registry, spec: SweepSpec, notes: list[str] | None = None) 
                         seed=seed,
                         data_dir=spec.data_dir,
                         train_data=spec.train_data if trains else None,
+                        train_budget=spec.train_budget if trains else None,
                     )
                 )
+    if spec.train_budget is not None and not any(r.train_budget is not None for r in requests):
+        models = ", ".join(chosen)
+        raise ConfigError(spec.located("train_budget", f"no model in the sweep trains ({models}): drop the training budget"))
     return requests
 
 

@@ -14,6 +14,7 @@ The file format (docs/site/sweeps.md):
     data_dir = "data/real"            # optional, relative to the file
     train_data = "embedded"           # optional: what models that train learn from ("embedded" or a
                                       # folder relative to the file; default: the evaluation data)
+    train_budget = "10m"              # optional: wall time each training may take (models that train)
     executor = "processes"            # optional: local (default), processes, ray, or a plugin's
     workers = 2                       # optional
     address = "auto"                  # optional, ray only
@@ -54,6 +55,7 @@ _KEYS = {
     "limit",
     "data_dir",
     "train_data",
+    "train_budget",
     "executor",
     "workers",
     "address",
@@ -81,6 +83,7 @@ class SweepSpec:
     limit: int | None = None
     data_dir: Path | None = None
     train_data: str | None = None  # "embedded", a folder, or None (each model trains on the evaluation data)
+    train_budget: float | None = None  # seconds each training may take (`--train-budget`), for models that train
     name: str | None = None
     executor: str | None = None
     workers: int | None = None
@@ -99,6 +102,8 @@ class SweepSpec:
         data = asdict(self)
         for key in ("name", "executor", "workers", "address", "retries", "resources", "source"):
             data.pop(key)
+        if self.train_budget is None:  # a sweep without a budget keeps the key it had before budgets existed
+            data.pop("train_budget")
         if not self.runs:  # a grid of tasks x models keeps the key it had before `runs` existed
             data.pop("runs")
         else:
@@ -259,6 +264,13 @@ def read_sweep_file(path: Path) -> SweepSpec:
         spec.train_data = (
             data["train_data"] if data["train_data"] == "embedded" else str((path.parent / data["train_data"]).resolve())
         )
+    if "train_budget" in data:
+        from harness.training import parse_duration
+
+        value = data["train_budget"]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ConfigError(f'{at("train_budget")}: expected a duration such as "10m", got {value!r}')
+        spec.train_budget = parse_duration(str(value), at("train_budget"))
     model_args = data.get("model_args", {})
     if not isinstance(model_args, dict):
         raise ConfigError(f"{at('model_args')}: expected a table such as [model_args] draws = [1000, 10000]")

@@ -13,7 +13,7 @@ from harness_celeba_recon.models.jpeg import JpegModel, WebpModel, best_quality,
 from harness_celeba_recon.models.net import NearestCodebook, kmeans
 from harness_celeba_recon.models.vqvae import AutoencoderModel, VqLibModel, VqVaeModel
 
-from harness import ConfigError
+from harness import ConfigError, RunContext
 from harness.testing import run_plugin
 from harness.training import TrainingCheckpoint
 
@@ -76,16 +76,18 @@ class StoppingCheckpoint(TrainingCheckpoint):
         return saved
 
 
-class Ctx:
+class Ctx(RunContext):
     def __init__(self, directory, stop_at=None):
-        self.task, self.seed, self.directory, self.stop_at = "celeba-recon", 0, directory, stop_at
+        super().__init__(task="celeba-recon", seed=0, progress=quiet)
+        self.directory, self.stop_at = directory, stop_at
 
     def training_checkpoint(self, every_s=None, every_steps=None):
         return StoppingCheckpoint(self.directory, self.stop_at)
 
-    @contextmanager
-    def progress(self, label, total):
-        yield lambda n=1: None
+
+@contextmanager
+def quiet(label, total):
+    yield lambda n=1: None
 
 
 def test_interrupted_training_resumes_to_the_same_weights(tmp_path):

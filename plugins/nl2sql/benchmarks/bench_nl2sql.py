@@ -90,7 +90,7 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
     c = model.config
     with torch_threads(c["threads"]):
         torch.manual_seed(0)
-        rows, dev = split_dev(train, c["dev_fraction"], 0)
+        rows, dev, _ = split_dev(train, c["dev_fraction"], 0)
         model._build(build_vocab(rows))
         started = time.perf_counter()
         encoded = [model.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]

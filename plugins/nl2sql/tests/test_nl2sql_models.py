@@ -238,3 +238,31 @@ def test_training_status_shows_epoch_loss_and_running_dev_score():
     assert statuses[-1]["epoch"] == "2/2" and statuses[-1]["loss"] > 0
     assert statuses[-1]["dev_logic_form"] == round(model.history[-1]["dev_logic_form"], 3)
     assert all(0 <= h["dev_logic_form"] <= 1 for h in model.history)
+
+
+def test_training_stops_on_the_dev_score_and_stores_its_learning_curve(tmp_path):
+    """Early stopping on held-out train tables: the run keeps the stop reason, the best epoch and
+    the curve (step, training loss, dev logic-form accuracy) as its `learning-curve.json`."""
+    args = {**TINY, "epochs": "3", "dev_fraction": "0.2", "patience": "1"}
+    result = run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=args, split="val", limit=20)
+    assert result.run.status == "finished", result.run.error
+    curve = json.loads(result.artifacts["learning-curve.json"].data)
+    assert curve["metric"] == "dev_logic_form" and curve["stopped"] in ("patience", "max_steps")
+    assert curve["validation"]["source"] == "carved from train" and curve["validation"]["groups"] >= 1
+    points = curve["curve"]
+    assert 2 <= len(points) <= 3 and all(p["train_loss"] > 0 and 0 <= p["dev_logic_form"] <= 1 for p in points)
+    best = max(points, key=lambda p: p["dev_logic_form"])
+    assert curve["best_step"] == best["step"]
+
+    budget = run_plugin(
+        harness_nl2sql,
+        "nl2sql",
+        db=tmp_path / "r.duckdb",
+        model="bert",
+        model_args=args,
+        split="val",
+        limit=20,
+        train_budget=0.01,
+    )
+    stopped = json.loads(budget.artifacts["learning-curve.json"].data)
+    assert stopped["stopped"] == "budget" and stopped["steps"] < curve["steps"] and stopped["budget_s"] == 0.01

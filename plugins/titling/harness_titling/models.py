@@ -48,6 +48,9 @@ class Seq2seqModel(Model):
         "min_count": 2,
         "max_article": 400,
         "max_train": 0,
+        "val_fraction": 0.05,  # share of train articles held out for early stopping
+        "val_every": 50,  # steps between validation losses
+        "patience": 4,  # validations without a lower loss before training stops (0: never early)
         "beam": 3,
         "length_penalty": 1.0,
         "max_len": 32,
@@ -68,6 +71,8 @@ class Seq2seqModel(Model):
             raise ConfigError(f"model {name!r}: need 0 <= solo_rate <= 1, 0 < lr_floor <= 1, lr >= 0")
         if c["leak_fix_steps"] < 0 or c["max_train"] < 0 or c["threads"] < 0 or c["length_penalty"] < 0:
             raise ConfigError(f"model {name!r}: leak_fix_steps, max_train, threads and length_penalty cannot be negative")
+        if not 0 <= c["val_fraction"] < 1 or c["val_every"] < 1 or c["patience"] < 0:
+            raise ConfigError(f"model {name!r}: need 0 <= val_fraction < 1, val_every >= 1, patience >= 0")
         if self.decoding != "bidirectional" and c["solo_rate"] == 0:
             raise ConfigError(f"model {name!r} decodes one direction alone, which needs solo_rate > 0 in training")
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
@@ -126,10 +131,12 @@ class Seq2seqModel(Model):
 
     # -- training, with the network shared between the three decodings --------------------------
 
-    def _key(self, rows: list[dict], seed: int, stage_one: bool) -> str:
+    def _key(self, rows: list[dict], seed: int, stage_one: bool, budget_s: float | None = None) -> str:
         config = self.training_config()
         if stage_one:
             config["leak_fix_steps"] = 0
+        if budget_s is not None:  # a network the training budget cut short is never shared as a full one
+            config["train_budget_s"] = budget_s
         digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode())
         for row in rows:
             digest.update(row["content"].encode())
@@ -150,7 +157,8 @@ class Seq2seqModel(Model):
         if c["max_train"]:
             rows = rows[: c["max_train"]]
         home = Path(ctx.checkpoint_dir).parent.parent / SHARED_DIR if ctx.checkpoint_dir is not None else None
-        final_key, first_key = self._key(rows, ctx.seed, False), self._key(rows, ctx.seed, True)
+        budget = ctx.train_budget_s
+        final_key, first_key = self._key(rows, ctx.seed, False, budget), self._key(rows, ctx.seed, True, budget)
         if home is None:
             self._train_network(rows, ctx, home, final_key, first_key)
             return
@@ -163,21 +171,30 @@ class Seq2seqModel(Model):
         with FileLock(str(locks / f"{SHARED_DIR}-{final_key}.lock")):
             if (home / final_key / MANIFEST).exists() and load_sealed(home / final_key, self.load, ctx.notes, AGAIN):
                 self.meta["shared"] = "loaded"
+                ctx.training = self.meta.get("training")  # how the shared network's training ended
                 return
             self._train_network(rows, ctx, home, final_key, first_key)
 
     def _train_network(self, rows: list[dict], ctx: Any, home: Path | None, final_key: str, first_key: str) -> None:
         import torch
 
+        from harness.training import carve_validation
         from harness_titling.training import build_vocab, ids, restore, train_stage
 
         c = self.config
         torch.manual_seed(ctx.seed)
+        rows, held_rows, carved = carve_validation(rows, c["val_fraction"], ctx.seed)
         self.vocab = build_vocab(rows, c["min_count"])
         self._build()
         articles = [ids(r["content"], self.vocab, c["max_article"]) for r in rows]
         titles = [ids(r["title"], self.vocab, c["max_len"]) for r in rows]
         bert_articles = [self._bert_ids(r["content"]) for r in rows] if self.bert_vocab is not None else None
+        held = (
+            [ids(r["content"], self.vocab, c["max_article"]) for r in held_rows],
+            [ids(r["title"], self.vocab, c["max_len"]) for r in held_rows],
+            [self._bert_ids(r["content"]) for r in held_rows] if self.bert_vocab is not None else None,
+            carved,
+        )
         ckpt, saved = restore(ctx)
         logs: dict[str, Any] = {}
         stage_one_cached = (
@@ -190,17 +207,18 @@ class Seq2seqModel(Model):
         if stage_one_cached:
             logs["stage1"] = self.meta.get("logs", {}).get("stage1")
         elif saved is None or saved.get("stage") == 1:
-            logs["stage1"] = train_stage(self.net, 1, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles)
+            logs["stage1"] = train_stage(self.net, 1, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles, held)
             if c["leak_fix_steps"] and home is not None:
-                self.meta = {"logs": dict(logs)}
+                self.meta = {"logs": dict(logs), "training": ctx.training_record()}
                 self._publish(home, first_key)
             saved = None
         if c["leak_fix_steps"]:
-            logs["stage2"] = train_stage(self.net, 2, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles)
+            logs["stage2"] = train_stage(self.net, 2, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles, held)
         self.meta = {
             "logs": logs,
             "train_seconds": sum(log["seconds"] for log in logs.values() if log),
             "train_articles": len(rows),
+            "training": ctx.training_record(),
         }
         if home is not None:
             self._publish(home, final_key)

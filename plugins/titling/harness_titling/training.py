@@ -94,6 +94,27 @@ def loss_of(net: Any, batch: dict[str, Any], solo: Any, other: Any = None, bert_
     return (losses[0] + losses[1]) / 2
 
 
+def validation_loss(
+    net: Any, articles: list[list[int]], titles: list[list[int]], bert: list[list[int]] | None, size: int
+) -> float:
+    """The teacher-forced loss of both directions on held-out articles (the early-stopping metric):
+    no decoding, so it costs a forward pass per batch."""
+    import torch
+
+    was_training = net.training
+    net.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(articles), size):
+            chunk = slice(start, start + size)
+            batch = batch_tensors(articles[chunk], titles[chunk])
+            bert_ids = pad(bert[chunk], batch["x"].size(1)) if bert else None
+            solo = torch.zeros(len(batch["lengths"]), dtype=torch.bool)
+            total += float(loss_of(net, batch, solo, None, bert_ids)) * len(batch["lengths"])
+    net.train(was_training)
+    return total / len(articles)
+
+
 def restore(ctx: Any) -> tuple[Any, dict | None]:
     """The runner's training checkpoint (a snapshot every 30 s) and what it restored (None: fresh)."""
     ckpt = ctx.training_checkpoint(every_s=30.0)
@@ -111,12 +132,17 @@ def train_stage(
     ckpt: Any = None,
     saved: dict | None = None,
     bert_articles: list[list[int]] | None = None,
+    held: tuple[list[list[int]], list[list[int]], list[list[int]] | None, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Train `net` in place for one stage (1: teacher forcing; 2: the leakage fix); returns its log.
 
     Each stage starts a fresh Adam, so stage 2 is the same whether stage 1 was just trained or
     loaded from the shared cache. Checkpoint steps are global (stage 2 continues after
-    `steps`), and `saved` (a restored checkpoint of this stage) resumes mid-stage."""
+    `steps`), and `saved` (a restored checkpoint of this stage) resumes mid-stage.
+
+    Stage 1 stops early on the teacher-forced loss of `held` (articles, titles, BERT ids and the
+    record of how they were held out) every `val_every` steps, keeping the best weights; stage 2
+    runs its steps (or until the training budget ends it)."""
     import torch
 
     from harness_titling.decoding import own_outputs
@@ -142,11 +168,27 @@ def train_stage(
     log: dict[str, Any] = {"loss": [], "seconds": 0.0, "cpu_seconds": 0.0}
     epochs: dict[int, list[list[int]]] = {}
     start = 0
+    validating = stage == 1 and held is not None and bool(held[0])
+    stop = ctx.early_stopping(
+        "val_loss" if stage == 1 else "none",
+        False,
+        config["val_every"],
+        config["patience"] if validating else 0,
+        steps,
+        validation=held[3] if held is not None else None,
+        stage=f"stage {stage}",
+    )
+
+    def val_loss() -> float | None:
+        return validation_loss(net, held[0], held[1], held[2], bs) if validating and held is not None else None
+
     if saved is not None and saved.get("stage") == stage:
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         log, start = saved["log"], saved["step"] - offset
+        if "stopping" in saved:
+            stop.load_state_dict(saved["stopping"])
 
     net.train()
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -154,6 +196,8 @@ def train_stage(
     with ctx.progress(f"titling · training stage {stage}, {what} ({n} articles, {steps} steps)", total=steps) as advance:
         advance(start)
         for step in range(start, steps):
+            if stop.stopped:  # resumed from the snapshot of the step that ended training
+                break
             epoch, position = divmod(step + offset, per_epoch)
             if epoch not in epochs:
                 epochs.clear()
@@ -177,6 +221,7 @@ def train_stage(
             scheduler.step()
             log["loss"].append(round(float(loss.detach()), 4))
             advance(1)
+            stopping = stop.update(step + 1, float(loss.detach()), val_loss, net.state_dict)
             if ckpt is not None:
                 ckpt.maybe_save(
                     step + 1 + offset,
@@ -190,8 +235,14 @@ def train_stage(
                             "cpu_seconds": log["cpu_seconds"] + time.process_time() - cpu_started,
                         },
                         "stage": stage,
+                        "stopping": stop.state_dict(),
                     },
                 )
+            if stopping:
+                break
+    if stop.best_state is not None:  # the weights of the lowest validation loss, not of the last step
+        net.load_state_dict(stop.best_state)
+    log["stopped"], log["best_step"] = stop.stopped, stop.best_step
     log["seconds"] += time.perf_counter() - started
     log["cpu_seconds"] += time.process_time() - cpu_started
     net.eval()

@@ -103,6 +103,8 @@ def test_leak_fix_inputs_are_own_outputs_of_gold_length(tiny):
 
 @pytest.mark.slow
 def test_the_three_decodings_share_one_trained_network(tmp_path, monkeypatch):
+    from harness.store import Store
+
     db = tmp_path / "r.duckdb"
     first = run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=6).run
     assert first.status == "finished", first.error
@@ -114,9 +116,12 @@ def test_the_three_decodings_share_one_trained_network(tmp_path, monkeypatch):
         raise AssertionError("trained again instead of loading the shared network")
 
     monkeypatch.setattr(training, "train_stage", no_training)
+    curve = Store(db).artifacts(first.run_id)
     for model in ("l2r", "r2l"):
-        run = run_plugin(harness_titling, "titling", db=db, model=model, model_args={**TINY, "beam": "2"}, limit=6).run
-        assert run.status == "finished", run.error
+        result = run_plugin(harness_titling, "titling", db=db, model=model, model_args={**TINY, "beam": "2"}, limit=6)
+        assert result.run.status == "finished", result.run.error
+        # a decoding that loaded the shared network stores how that network's training ended
+        assert result.artifacts["learning-curve.json"].data == next(a.data for a in curve if a.name == "learning-curve.json")
     from harness.store import Store
 
     samples = Store(db).samples(first.run_id)

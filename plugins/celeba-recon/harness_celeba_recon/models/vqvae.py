@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness.training import torch_threads
+from harness.training import carve_validation, torch_threads
 from harness_celeba_recon import images
 from harness_celeba_recon.task import TASK_NAMES
 
@@ -48,6 +48,9 @@ class _ReconModel(Model):
     tasks = TASK_NAMES
     batch_size = 100
     common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 1200, "batch": 64, "lr": 1e-3, "threads": 1}
+    #: Early stopping: validation mse on `val_fraction` of the train images every `val_every` steps,
+    #: stopping after `patience` evaluations without a lower one (0: never early).
+    common |= {"val_fraction": 0.05, "val_every": 100, "patience": 4}
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
@@ -57,6 +60,8 @@ class _ReconModel(Model):
                 raise ConfigError(f"model {self.name!r}: {key} must be at least 1, got {c[key]}")
         if c["grid"] < 0 or c["res_blocks"] < 0 or c["lr"] <= 0 or c["threads"] < 0:
             raise ConfigError(f"model {self.name!r}: need grid >= 0, res_blocks >= 0, lr > 0, threads >= 0")
+        if not 0 <= c["val_fraction"] < 1 or c["val_every"] < 1 or c["patience"] < 0:
+            raise ConfigError(f"model {self.name!r}: need 0 <= val_fraction < 1, val_every >= 1, patience >= 0")
         self.net: Any = None
         self.image_size: int | None = None
         self.train_seconds: float | None = None
@@ -112,8 +117,10 @@ class _ReconModel(Model):
         if len(sizes) != 1:
             raise DataError(f"model {self.name!r}: training images have mixed sizes {sorted(sizes)}")
         c = self.config
+        rows, held, carved = carve_validation(rows, c["val_fraction"], ctx.seed)
         pixels = images.recall_many([r["image"] for r in rows])
         data = to_tensor(pixels)
+        validation = to_tensor(images.recall_many([r["image"] for r in held])) if held else None
         torch.manual_seed(ctx.seed)
         self.build(sizes.pop())
         optimizer = torch.optim.Adam([p for p in self.net.parameters() if p.requires_grad], lr=c["lr"])
@@ -125,6 +132,18 @@ class _ReconModel(Model):
             order = torch.randperm(n, generator=torch.Generator().manual_seed(ctx.seed * 100_003 + epoch))
             return data[order[offset * bs : (offset + 1) * bs]]
 
+        def val_mse() -> float | None:
+            if validation is None:
+                return None
+            self.net.eval()
+            with torch.no_grad():
+                total = sum(
+                    float(F.mse_loss(self.net(chunk)[0], chunk, reduction="sum")) for chunk in validation.split(self.batch_size)
+                )
+            self.net.train()
+            return total / validation.numel()
+
+        stop = ctx.early_stopping("val_mse", False, c["val_every"], c["patience"], c["steps"], validation=carved)
         ckpt = ctx.training_checkpoint(every_s=30.0)
         saved = ckpt.restore()
         start = 0
@@ -135,6 +154,8 @@ class _ReconModel(Model):
             generator.set_state(saved["generator"])
             self.history = list(saved.get("history", []))
             start = int(saved["step"])
+            if "stopping" in saved:
+                stop.load_state_dict(saved["stopping"])
         else:
             self.before_training(self.net, data[torch.randperm(n, generator=generator)[: max(bs, 1024)]], generator)
         self.net.train()
@@ -142,6 +163,8 @@ class _ReconModel(Model):
         with ctx.progress(f"{ctx.task} · training {self.name} ({n} images, {c['steps']} steps)", total=c["steps"]) as advance:
             advance(start)
             for step in range(start, c["steps"]):
+                if stop.stopped:  # resumed from the snapshot of the step that ended training
+                    break
                 x = batch_at(step)
                 x_hat, aux, codes, z = self.net(x)
                 mse = F.mse_loss(x_hat, x)
@@ -155,6 +178,7 @@ class _ReconModel(Model):
                     self.history.append(
                         {"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()), "batch_codes_used": used}
                     )
+                stopping = stop.update(step + 1, float(loss.detach()), val_mse, self.net.state_dict)
                 ckpt.maybe_save(
                     step + 1,
                     lambda: {
@@ -162,9 +186,14 @@ class _ReconModel(Model):
                         "optimizer": optimizer.state_dict(),
                         "generator": generator.get_state(),
                         "history": self.history,
+                        "stopping": stop.state_dict(),
                     },
                 )
                 advance(1)
+                if stopping:
+                    break
+        if stop.best_state is not None:  # the weights of the lowest validation mse, not of the last step
+            self.net.load_state_dict(stop.best_state)
         self.train_seconds = time.perf_counter() - started
         self.net.eval()
 

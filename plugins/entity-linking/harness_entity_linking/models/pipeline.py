@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, Model
-from harness.training import torch_threads
+from harness.training import carve_validation, torch_threads
 from harness_entity_linking.data import NIL, fold, normalise_alias
 from harness_entity_linking.matching import Dictionary
 from harness_entity_linking.models.common import (
@@ -108,6 +108,9 @@ class PipelineModel(Model):
         "link_threshold": 0.5,
         "threads": 1,
         "max_train": 0,
+        "val_fraction": 0.05,  # share of train texts held out for early stopping
+        "val_points": 6,  # validations per stage (tagger, matcher)
+        "patience": 3,  # validations without a lower loss before a stage stops (0: never early)
     }
     batch_size = 64
 
@@ -130,11 +133,13 @@ class PipelineModel(Model):
                 raise ConfigError(f"model 'pipeline': {key} must be at least 1, got {c[key]}")
         if c["hidden_size"] % c["heads"]:
             raise ConfigError(f"model 'pipeline': hidden_size ({c['hidden_size']}) must be a multiple of heads ({c['heads']})")
-        for key in ("tagger_epochs", "matcher_epochs", "negatives", "min_seen", "threads", "max_train"):
+        for key in ("tagger_epochs", "matcher_epochs", "negatives", "min_seen", "threads", "max_train", "patience"):
             if c[key] < 0:
                 raise ConfigError(f"model 'pipeline': {key} must be >= 0, got {c[key]}")
         if not 0 <= c["dropout"] < 1 or c["lr"] < 0 or not 0 <= c["warmup"] < 1 or c["prune_ratio"] < 0:
             raise ConfigError("model 'pipeline': need 0 <= dropout < 1, lr >= 0, 0 <= warmup < 1, prune_ratio >= 0")
+        if not 0 <= c["val_fraction"] < 1 or c["val_points"] < 1:
+            raise ConfigError("model 'pipeline': need 0 <= val_fraction < 1 and val_points >= 1")
         for key in ("detect_threshold", "link_threshold"):
             if not 0 <= c[key] <= 1:
                 raise ConfigError(f"model 'pipeline': {key} must lie in [0, 1], got {c[key]}")
@@ -308,6 +313,17 @@ class PipelineModel(Model):
         reserved = [*SPECIALS, "[unused1]"]
         return {t: i for i, t in enumerate(reserved + [ch for ch, _ in chars.most_common() if ch not in reserved])}
 
+    def _tagged(self, rows: list[dict]) -> list[dict[str, Any]]:
+        """Encoded texts with their mention start/end targets (the tagger's training examples)."""
+        texts = [self._encode_text(r["text"]) for r in rows]
+        for row, enc in zip(rows, texts, strict=True):
+            start, end = [0.0] * len(enc["ids"]), [0.0] * len(enc["ids"])
+            for m in row["mentions"]:
+                if m["offset"] + len(m["mention"]) <= enc["n"]:
+                    start[1 + m["offset"]], end[m["offset"] + len(m["mention"])] = 1.0, 1.0
+            enc["start"], enc["end"] = start, end
+        return texts
+
     def _training_pairs(self, rows: list[dict], rng: random.Random) -> list[tuple[dict, float]]:
         """Gold mentions with their candidates: the gold entity positive, up to `negatives` others negative;
         a NIL mention's candidates are all negatives (that is what teaches the NIL threshold)."""
@@ -338,22 +354,25 @@ class PipelineModel(Model):
         if c["max_train"]:
             rows = rows[: c["max_train"]]
         pretrained = Path(c["pretrained"]) if c["pretrained"] else None
+        rows, held, carved = carve_validation(rows, c["val_fraction"], ctx.seed)
         self.vocab = self._vocabulary(rows, pretrained)
         self._build(pretrained)
-        texts = [self._encode_text(r["text"]) for r in rows]
-        for row, enc in zip(rows, texts, strict=True):
-            start, end = [0.0] * len(enc["ids"]), [0.0] * len(enc["ids"])
-            for m in row["mentions"]:
-                if m["offset"] + len(m["mention"]) <= enc["n"]:
-                    start[1 + m["offset"]], end[m["offset"] + len(m["mention"])] = 1.0, 1.0
-            enc["start"], enc["end"] = start, end
+        texts, held_texts = self._tagged(rows), self._tagged(held)
         pairs = self._training_pairs(rows, random.Random(ctx.seed))
+        held_pairs = self._training_pairs(held, random.Random(ctx.seed + 1))
         bs = c["train_batch_size"]
         t_steps = c["tagger_epochs"] * math.ceil(len(texts) / bs)
         m_steps = c["matcher_epochs"] * math.ceil(len(pairs) / (2 * bs))
         lr = c["lr"] or (5e-5 if pretrained else 2e-3)
         t_opt = torch.optim.AdamW(self.tagger.parameters(), lr=lr, weight_decay=0.01)
         m_opt = torch.optim.AdamW(self.matcher.parameters(), lr=lr, weight_decay=0.01)
+        # Each stage stops early on its loss over the held-out texts (their mentions' pairs for the matcher).
+        stops = {
+            stage: ctx.early_stopping(
+                "val_loss", False, max(1, math.ceil(n / c["val_points"])), c["patience"], max(1, n), carved, stage
+            )
+            for stage, n in (("tagger", t_steps), ("matcher", m_steps))
+        }
         ckpt = ctx.training_checkpoint(every_s=30.0)
         saved = ckpt.restore()
         step = 0
@@ -363,8 +382,36 @@ class PipelineModel(Model):
             t_opt.load_state_dict(saved["tagger_optimizer"])
             m_opt.load_state_dict(saved["matcher_optimizer"])
             step = saved["step"]
+            for stage, state in saved.get("stopping", {}).items():
+                stops[stage].load_state_dict(state)
         schedule = [("tagger", texts, bs, t_steps, t_opt), ("matcher", pairs, 2 * bs, m_steps, m_opt)]
+        held_data = {"tagger": held_texts, "matcher": held_pairs}
         bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+
+        def stage_loss(stage: str, net: Any, chosen: list) -> Any:
+            if stage == "tagger":
+                batch = _text_batch(chosen)
+                logits = net(batch["ids"], batch["features"], batch["mask"])
+                target = torch.stack([batch["start"], batch["end"]], dim=-1)
+                weight = batch["mask"].unsqueeze(-1).float()
+                return (bce(logits, target) * weight).sum() / weight.sum()
+            batch = _pair_batch([p for p, _ in chosen])
+            labels = torch.tensor([y for _, y in chosen])
+            logits = net(batch["ids"], batch["types"], batch["segments"], batch["mask"], batch["feats"])
+            return bce(logits, labels).mean()
+
+        def val_loss(stage: str, net: Any, size: int) -> float | None:
+            data = held_data[stage]
+            if not data:
+                return None
+            net.eval()
+            with torch.no_grad():
+                total = sum(
+                    float(stage_loss(stage, net, data[i : i + size])) * len(data[i : i + size]) for i in range(0, len(data), size)
+                )
+            net.train()
+            return total / len(data)
+
         title = (
             f"entity-linking · training pipeline ({len(rows)} texts, {len(pairs)} pairs; "
             f"{t_steps} tagger + {m_steps} matcher steps)"
@@ -377,7 +424,10 @@ class PipelineModel(Model):
                 net.train()
                 per_epoch = math.ceil(len(data) / size)
                 warmup = max(1, int(n_steps * c["warmup"]))
+                stop = stops[stage]
                 for local in range(max(0, step - offset), n_steps):
+                    if stop.stopped:  # resumed from the snapshot of the step that ended this stage
+                        break
                     epoch, k = divmod(local, per_epoch)
                     # Data order from (seed, stage, epoch): a resumed run sees the batches an uninterrupted one does.
                     order = torch.randperm(
@@ -386,23 +436,16 @@ class PipelineModel(Model):
                     chosen = [data[i] for i in order[k * size : (k + 1) * size]]
                     for group in optimizer.param_groups:
                         group["lr"] = lr * min((local + 1) / warmup, max(0.0, (n_steps - local) / max(1, n_steps - warmup)))
-                    if stage == "tagger":
-                        batch = _text_batch(chosen)
-                        logits = net(batch["ids"], batch["features"], batch["mask"])
-                        target = torch.stack([batch["start"], batch["end"]], dim=-1)
-                        weight = batch["mask"].unsqueeze(-1).float()
-                        loss = (bce(logits, target) * weight).sum() / weight.sum()
-                    else:
-                        batch = _pair_batch([p for p, _ in chosen])
-                        labels = torch.tensor([y for _, y in chosen])
-                        logits = net(batch["ids"], batch["types"], batch["segments"], batch["mask"], batch["feats"])
-                        loss = bce(logits, labels).mean()
+                    loss = stage_loss(stage, net, chosen)
                     optimizer.zero_grad()
                     loss.backward()
                     torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                     optimizer.step()
                     step = offset + local + 1
                     advance(1, stage=stage, epoch=epoch + 1, loss=round(loss.item(), 4))
+                    stopping = stop.update(
+                        local + 1, loss.item(), lambda s=stage, n=net, z=size: val_loss(s, n, z), net.state_dict
+                    )
                     ckpt.maybe_save(
                         step,
                         lambda: {
@@ -410,8 +453,15 @@ class PipelineModel(Model):
                             "matcher": self.matcher.state_dict(),
                             "tagger_optimizer": t_opt.state_dict(),
                             "matcher_optimizer": m_opt.state_dict(),
+                            "stopping": {name: s.state_dict() for name, s in stops.items()},
                         },
                     )
+                    if stopping:
+                        # the stage's remaining steps are not trained
+                        advance(n_steps - local - 1, stage=stage, epoch=epoch + 1, loss=round(loss.item(), 4))
+                        break
+                if stop.best_state is not None:  # the stage's best weights, not its last step's
+                    net.load_state_dict(stop.best_state)
                 offset += n_steps
         self.tagger.eval()
         self.matcher.eval()

@@ -16,14 +16,13 @@ vocabulary. torch and transformers are imported inside functions so listing stay
 from __future__ import annotations
 
 import json
-import random
 import time
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness.training import torch_threads
+from harness.training import carve_validation, torch_threads
 from harness_nl2sql.values import locate, parse_number, snap, span_value, text_cell
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -261,19 +260,14 @@ def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, 
     return batch
 
 
-def split_dev(rows: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
-    """Hold out whole train tables (a seeded share of them) for the running validation score.
+def split_dev(rows: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict], dict[str, Any]]:
+    """Hold out whole train tables (a seeded share of them) for early stopping: (train, dev, record).
 
     Whole tables, not questions: the score then says how the model does on tables it never saw,
-    which is what val/test measure. Returns (train rows, dev rows); no dev when fraction is 0 or
-    the data has too few tables to spare one.
+    which is what val/test measure. No dev when fraction is 0 or the data has too few tables to
+    spare one (harness.training.carve_validation).
     """
-    tables = sorted({r["table_id"] for r in rows})
-    n_dev = round(len(tables) * fraction)
-    if n_dev < 1 or n_dev >= len(tables):
-        return rows, []
-    held = set(random.Random(seed).sample(tables, n_dev))
-    return [r for r in rows if r["table_id"] not in held], [r for r in rows if r["table_id"] in held]
+    return carve_validation(rows, fraction, seed, group=lambda r: r["table_id"])
 
 
 def epoch_batches(encoded: list[dict], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -330,6 +324,7 @@ class BertSqlModel(Model):
         "threads": 1,
         "max_train": 0,
         "dev_fraction": 0.05,
+        "patience": 4,  # epochs without a better dev score before training stops (0: never early)
         "match": 1,
         "context": 1,
     }
@@ -363,12 +358,13 @@ class BertSqlModel(Model):
             or not 0 <= c["warmup"] < 1
             or c["threads"] < 0
             or c["max_train"] < 0
+            or c["patience"] < 0
             or not 0 <= c["dev_fraction"] < 1
             or not 0 < c["init_range"] <= 1
         ):
             raise ConfigError(
                 "model 'bert': need 0 <= dropout, attention_dropout, warmup, dev_fraction < 1, lr >= 0, "
-                "0 < init_range <= 1, threads >= 0, max_train >= 0"
+                "0 < init_range <= 1, threads >= 0, max_train >= 0, patience >= 0"
             )
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
             raise ConfigError(f"model 'bert': pretrained={c['pretrained']!r} is not a directory (a local BERT checkpoint)")
@@ -440,7 +436,7 @@ class BertSqlModel(Model):
         c = self.config
         if c["max_train"]:
             rows = rows[: c["max_train"]]
-        rows, dev = split_dev(rows, c["dev_fraction"], ctx.seed)
+        rows, dev, held = split_dev(rows, c["dev_fraction"], ctx.seed)
         pretrained = Path(c["pretrained"]) if c["pretrained"] else None
         vocab = self._pretrained_vocab(pretrained) if pretrained else build_vocab(rows)
         self._build(vocab, pretrained=pretrained)
@@ -462,6 +458,10 @@ class BertSqlModel(Model):
         # Resumable: data order is a function of (seed, epoch), so a restored snapshot (weights,
         # optimiser, schedule; the runner restores the RNG that dropout draws from) continues
         # exactly where an uninterrupted run would be.
+        # Early stopping on the dev score at each epoch's end (the budget is checked every step).
+        stop = ctx.early_stopping(
+            "dev_logic_form", True, every=steps_per_epoch, patience=c["patience"], max_steps=total, validation=held
+        )
         checkpoint = ctx.training_checkpoint(every_s=30.0)
         saved = checkpoint.restore()
         step, loss_avg, history, spent, dev_spent = 0, None, [], 0.0, 0.0
@@ -471,6 +471,8 @@ class BertSqlModel(Model):
             scheduler.load_state_dict(saved["scheduler"])
             step, loss_avg, history, spent = saved["step"], saved["loss"], saved["history"], saved["seconds"]
             dev_spent = saved.get("dev_seconds", 0.0)
+            if "stopping" in saved:
+                stop.load_state_dict(saved["stopping"])
         started = time.perf_counter()
 
         def payload() -> dict[str, Any]:
@@ -482,7 +484,21 @@ class BertSqlModel(Model):
                 "history": history,
                 "seconds": spent + time.perf_counter() - started,
                 "dev_seconds": dev_spent,
+                "stopping": stop.state_dict(),
             }
+
+        def validate() -> float | None:
+            """The dev score, logged in `history` as at each epoch's end (also when the budget ends training)."""
+            nonlocal dev_spent
+            epochs_done = step // steps_per_epoch if step % steps_per_epoch == 0 else round(step / steps_per_epoch, 3)
+            entry = {"epoch": epochs_done, "step": step, "loss": round(loss_avg, 4)}
+            score = None
+            if dev:
+                dev_started = time.perf_counter()
+                score = entry["dev_logic_form"] = round(self._dev_score(dev), 4)
+                dev_spent += time.perf_counter() - dev_started
+            history.append(entry)
+            return score
 
         dev_note = f"; dev: {len(dev)} questions on held-out train tables" if dev else ""
         title = f"nl2sql · training bert ({len(rows)} questions, {c['epochs']} epochs{dev_note})"
@@ -490,6 +506,8 @@ class BertSqlModel(Model):
         with ctx.progress(title, total=total) as advance:
             advance(step)
             for epoch in range(step // steps_per_epoch, c["epochs"]):
+                if stop.stopped:
+                    break
                 batches = epoch_batches(encoded, bs, ctx.seed, epoch)
                 for k in range(step - epoch * steps_per_epoch, steps_per_epoch):
                     chosen = batches[k]
@@ -520,16 +538,14 @@ class BertSqlModel(Model):
                         advance(1, **epoch_status(epoch, c["epochs"], loss_avg, history))
                     else:
                         advance(1)
+                    if stop.update(step, value, validate, self.net.state_dict):
+                        break
                     if k + 1 < steps_per_epoch:
                         checkpoint.maybe_save(step, payload)
-                entry = {"epoch": epoch + 1, "step": step, "loss": round(loss_avg, 4)}
-                if dev:
-                    dev_started = time.perf_counter()
-                    entry["dev_logic_form"] = round(self._dev_score(dev), 4)
-                    dev_spent += time.perf_counter() - dev_started
-                history.append(entry)
                 advance(0, **epoch_status(epoch, c["epochs"], loss_avg, history))
                 checkpoint.maybe_save(step, payload)
+        if stop.best_state is not None:  # the weights of the best dev score, not of the last step
+            self.net.load_state_dict(stop.best_state)
         self.train_seconds = spent + time.perf_counter() - started
         self.dev_seconds = dev_spent
         self.history = history

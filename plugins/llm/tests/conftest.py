@@ -27,9 +27,11 @@ class FakeServer:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 
-    def configure(self, models=("tiny-chat",), key=None, faults=(), delay=2.0) -> None:
-        """Set what the server lists, the key it wants (None: any) and the faults it injects; zero its counts."""
-        self._call("/_config", {"models": list(models), "key": key, "faults": [dict(f) for f in faults], "delay": delay})
+    def configure(self, models=("tiny-chat",), key=None, faults=(), delay=2.0, answers=()) -> None:
+        """Set what the server lists, the key it wants (None: any), the faults it injects and the answers it
+        scripts ({"match": text in the last user message, "text": completion}); zero its counts."""
+        config = {"models": list(models), "key": key, "faults": [dict(f) for f in faults], "delay": delay}
+        self._call("/_config", {**config, "answers": [dict(a) for a in answers]})
 
     def stats(self) -> dict:
         return self._call("/_stats")

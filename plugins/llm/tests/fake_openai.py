@@ -5,7 +5,8 @@
 GET /v1/models lists the configured models; POST /v1/chat/completions answers deterministically:
 "标题：" + the first 8 characters of the last user message, then a second line (so the titling
 parser must keep the first line only); token counts are character counts. Control endpoints for
-the tests: POST /_config {"models": [...], "key": "..." or null, "faults": [...], "latency": s},
+the tests: POST /_config {"models": [...], "key": "..." or null, "faults": [...], "answers": [{"match": text,
+"text": completion}, ...], "latency": s},
 GET /_stats.
 A fault is {"fault": "429" | "500" | "timeout" | "malformed" | "no-choices", "match": text or null,
 "times": n}: the next n chat requests (whose last user message contains `match`) get it.
@@ -19,12 +20,16 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STATE: dict = {"models": ["tiny-chat"], "key": None, "faults": [], "chat": 0, "listed": 0, "auth": []}
+STATE: dict = {"models": ["tiny-chat"], "key": None, "faults": [], "answers": [], "chat": 0, "listed": 0, "auth": []}
 LOCK = threading.Lock()
 
 
 def completion_for(messages: list[dict]) -> str:
     last = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+    with LOCK:
+        scripted = [a["text"] for a in STATE["answers"] if a["match"] in last]
+    if scripted:  # a test's own answer for the request whose last user message contains `match`
+        return scripted[0]
     return "标题：" + last.replace("\n", "")[:8] + "\n这是解释，不是标题。"
 
 

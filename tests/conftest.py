@@ -123,6 +123,24 @@ def fill_once(tmp_path_factory, name: str, fill) -> tuple[Path, object]:
     return template, made
 
 
+def stored(db: Path) -> dict[str, tuple]:
+    """Each run key: its status, its metrics and its samples' predictions, to compare a database
+    against an uninterrupted run's (asserting that no run is stored twice)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) - count(DISTINCT run_key) FROM runs").fetchone() == (0,), "a run stored twice"
+        runs = con.execute("SELECT run_key, run_id, status FROM runs").fetchall()
+        return {
+            key: (
+                status,
+                sorted(con.execute("SELECT metric, value FROM metrics WHERE run_id = ?", [run_id]).fetchall()),
+                sorted(con.execute("SELECT sample_id, prediction FROM samples WHERE run_id = ?", [run_id]).fetchall()),
+            )
+            for key, run_id, status in runs
+        }
+
+
 def copy_into(template: Path, db: Path) -> None:
     import shutil
 

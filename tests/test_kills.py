@@ -16,9 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import VENV_BIN, cli_env
+from conftest import VENV_BIN, cli_env, stored
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")]
 
@@ -57,21 +56,6 @@ def kill_while_writing(process: subprocess.Popen, db: Path, rng: random.Random, 
             return True
         time.sleep(0.0005)
     return False
-
-
-def stored(db: Path) -> dict[str, tuple]:
-    """Each run key: its status, its metrics and its samples' predictions."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) - count(DISTINCT run_key) FROM runs").fetchone() == (0,), "a run stored twice"
-        runs = con.execute("SELECT run_key, run_id, status FROM runs").fetchall()
-        return {
-            key: (
-                status,
-                sorted(con.execute("SELECT metric, value FROM metrics WHERE run_id = ?", [run_id]).fetchall()),
-                sorted(con.execute("SELECT sample_id, prediction FROM samples WHERE run_id = ?", [run_id]).fetchall()),
-            )
-            for key, run_id, status in runs
-        }
 
 
 def uninterrupted(tmp_path: Path, *args: str) -> dict[str, tuple]:

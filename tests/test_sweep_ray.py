@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
+import sys
 import tempfile
+import threading
+import time
+from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import stored
 
 from harness.plugins.registry import get_registry, set_registry
 from harness.store import Store
@@ -92,3 +99,57 @@ def test_sigkilled_ray_worker_is_retried(ray_cluster, toys, tmp_path):
     assert len(predicted) == len(set(predicted)) == 200
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT status, n_samples FROM runs").fetchall() == [("finished", 200)]
+
+
+def busy_ray_workers() -> list[int]:
+    """This process's Ray workers executing a run now: Ray titles a worker `ray::<function>` while
+    it runs a task (`ray::IDLE` between tasks), and the local cluster descends from this process."""
+    busy, parents = [], [os.getpid()]
+    while parents:
+        parent = parents.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(pid) for pid in (task / "children").read_text().split()]
+            except OSError:  # gone meanwhile
+                continue
+            for child in children:
+                parents.append(child)
+                try:
+                    if Path(f"/proc/{child}/cmdline").read_bytes().startswith(b"ray::_ray_execute"):
+                        busy.append(child)
+                except OSError:
+                    pass
+    return busy
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_ray_workers_sigkilled_mid_run_are_retried_and_the_sweep_equals_an_uninterrupted_one(ray_cluster, toys, tmp_path):
+    db, reference = tmp_path / "ray.duckdb", tmp_path / "local.duckdb"
+    spec = SweepSpec(tasks=["doubling"], models=["slow"], model_args={"delay": ["0.04"]}, seeds=list(range(6)))
+    rng, sweeping, kills = random.Random(44), threading.Event(), []
+
+    def kill_three() -> None:
+        while sweeping.is_set() and not busy_ray_workers():  # planning, then a worker's start
+            time.sleep(0.01)
+        for pause in [rng.uniform(0.3, 1.2) for _ in range(3)]:
+            time.sleep(pause)
+            busy = busy_ray_workers() if sweeping.is_set() else []
+            if busy:
+                os.kill(rng.choice(busy), signal.SIGKILL)
+                kills.append(pause)
+
+    killer = threading.Thread(target=kill_three)
+    sweeping.set()
+    killer.start()
+    try:
+        report = run_sweep(toys, Store(db), spec, "ray", retries=10)
+    finally:
+        sweeping.clear()
+        killer.join()
+    assert len(kills) >= 2, "the sweep ended before the faults could be injected"
+    assert report.status == "finished" and [run.status for run in report.runs] == ["finished"] * 6
+    assert sum(run.attempts for run in report.runs) > 6, "no run was retried"
+    again = run_sweep(toys, Store(db), spec, "ray")  # the same command again: nothing left to compute
+    assert again.status == "finished" and again.reused
+    run_sweep(toys, Store(reference), spec, "local")
+    assert stored(db) == stored(reference)

@@ -125,6 +125,9 @@ class Model:
     name: ClassVar[str]
     #: Task names or group names this model serves; ("*",) serves every task.
     tasks: ClassVar[tuple[str, ...]] = ()
+    #: What an overridden `serves` accepts, in words ("tasks posed as text"): the error for a task
+    #: it refuses says so, where a fixed `tasks` list would have named the tasks.
+    serves_what: ClassVar[str] = ""
     description: ClassVar[str] = ""
     defaults: ClassVar[Mapping[str, Any]] = {}
     batch_size: ClassVar[int] = 32

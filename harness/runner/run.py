@@ -129,7 +129,10 @@ def resolve_model(registry: Registry, task: type[Task], name: str | None) -> typ
         raise ConfigError(f"unknown model {name!r} for task {task.name!r}{suggest(name, serving or list(registry.models))}")
     model = registry.models[name].obj
     if not model.serves(task):
-        raise ConfigError(f"model {name!r} does not serve task {task.name!r} (models for it: {', '.join(serving) or 'none'})")
+        what = f": it serves {model.serves_what}" if model.serves_what else ""
+        raise ConfigError(
+            f"model {name!r} does not serve task {task.name!r}{what} (models for it: {', '.join(serving) or 'none'})"
+        )
     return model
 
 

@@ -15,6 +15,7 @@ class TextModel(Model):
 
     #: Arguments every text model takes: the few-shot count, and the prompt version (set from the task).
     common: ClassVar[dict[str, Any]] = {"shots": 0, "prompt": ""}
+    serves_what = "tasks posed as text (those that set `Task.text`)"
 
     @classmethod
     def serves(cls, task: type[Task]) -> bool:

@@ -107,7 +107,7 @@ def test_preflight_errors_are_one_line_before_anything_is_stored(server, cli, tm
     line = error(*run_args(server, "--model-arg", "api_key_env=MY_KEY"), env_extra={"MY_KEY": "sk-wrong-value-0123456789"})
     assert "$MY_KEY, which is set" in line and "sk-wrong" not in line
 
-    assert "does not serve task 'llm-plain'" in error(*run_args(server, task="llm-plain"))
+    assert "does not serve task 'llm-plain': it serves tasks posed as text" in error(*run_args(server, task="llm-plain"))
     assert "prompt='2', but task 'llm-echo' poses version 3" in error(*run_args(server, "--model-arg", "prompt=2"))
     assert server.stats()["chat"] == 0
     assert not Store(cli.env["HARNESS_DB"]).exists()  # nothing was recorded, not even an empty file

@@ -13,6 +13,7 @@ so `version` goes into the run's configuration (and its key) next to the number 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -67,6 +68,23 @@ class TextInterface:
         return row
 
 
+#: A fenced block (```sql newline ... ```), or an inline one (```...```).
+_FENCE = re.compile(r"```[^\n`]*\n(.*?)```|```(.*?)```", re.DOTALL)
+
+
+def unfence(completion: str) -> str:
+    """The answer inside a completion: its first fenced block (```json ... ```) if there is one, else
+    all of it, less an opening fence line whose block was cut off (as at a token limit). Chat models
+    fence their answers whether asked to or not; every `parse` starts here."""
+    fenced = _FENCE.search(completion)
+    if fenced:
+        return (fenced.group(1) if fenced.group(1) is not None else fenced.group(2)).strip()
+    text = completion.strip()
+    if text.startswith("```"):
+        text = text.partition("\n")[2]
+    return text.strip()
+
+
 def choose_shots(train: Sequence[Mapping[str, Any]], count: int, seed: int = 0) -> list[Mapping[str, Any]]:
     """`count` train rows as few-shot examples, the same ones for the same data and seed.
 
@@ -79,4 +97,4 @@ def choose_shots(train: Sequence[Mapping[str, Any]], count: int, seed: int = 0) 
     return [train[i] for i in indices]
 
 
-__all__ = ["Message", "TextInterface", "choose_shots"]
+__all__ = ["Message", "TextInterface", "choose_shots", "unfence"]

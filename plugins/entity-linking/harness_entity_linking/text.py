@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from harness.text import TextInterface
+from harness.text import TextInterface, unfence
 from harness_entity_linking.data import NIL, fold, kb_for, model_input
 from harness_entity_linking.matching import Dictionary
 
@@ -30,7 +29,6 @@ CANDIDATES = 10  # candidates offered per mention (the KB's first ids carrying t
 DESCRIPTION = 60  # characters of each candidate's description shown
 UNPARSEABLE = "unparseable"  # the key a prediction carries when the answer could not be read (and why)
 REJECTED = "rejected"  # reasons for well-formed links that were dropped
-FENCE = re.compile(r"```[^\n`]*\n(.*?)```|```(.*?)```", re.DOTALL)
 
 _DICTIONARIES: dict[str, Dictionary] = {}
 _BUILDING = threading.Lock()  # text models may build prompts from several threads; a real KB's automaton takes seconds
@@ -64,14 +62,6 @@ def _offers(kb_ref: str, text: str) -> tuple[tuple[str, int, tuple[str, ...]], .
         if ids:
             out.append((text[start:end], start, tuple(ids)))
     return tuple(out)
-
-
-def _fenced(completion: str) -> str:
-    match = FENCE.search(completion)
-    if match:
-        return (match.group(1) if match.group(1) is not None else match.group(2)).strip()
-    text = completion.strip()
-    return text.partition("\n")[2].strip() if text.startswith("```") else text
 
 
 class EntityLinkingText(TextInterface):
@@ -117,7 +107,7 @@ class EntityLinkingText(TextInterface):
         if not isinstance(completion, str):
             return unparseable(f"the completion is {type(completion).__name__}, not text")
         try:
-            answer = json.loads(_fenced(completion))
+            answer = json.loads(unfence(completion))
         except (ValueError, RecursionError) as exc:
             return unparseable(f"not JSON: {str(exc)[:120]}")
         if isinstance(answer, dict) and isinstance(answer.get("mentions"), list):

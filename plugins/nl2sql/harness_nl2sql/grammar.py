@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.text import unfence
 from harness_nl2sql.sql import column_names
 from harness_nl2sql.values import AGGS
 
 AGG_CODES = {name: code for code, name in AGGS.items() if name}
 OP_CODES = {">": 0, "<": 1, "=": 2, "==": 2, "!=": 3, "<>": 3}
 CONN_CODES = {"AND": 1, "OR": 2}
-FENCE = re.compile(r"```[^\n`]*\n(.*?)```|```(.*?)```", re.DOTALL)  # a block (```sql newline ...), or inline
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?![^\s,;)])")
 _WORD = re.compile(r"[A-Za-z_]+")
 _BARE = re.compile(r"[^\s,;()'\"“”‘’`\[\]=<>!]+")
@@ -47,21 +47,9 @@ class Unparseable(ValueError):
     """A completion that is not a query the grammar accepts; the message says why and where."""
 
 
-def extract(completion: str) -> str:
-    """The SQL inside a completion: the first fenced block (```sql ... ```) if there is one, else all
-    of it (less an opening fence line whose block was cut off, as at a token limit)."""
-    fenced = FENCE.search(completion)
-    if fenced:
-        return (fenced.group(1) if fenced.group(1) is not None else fenced.group(2)).strip()
-    text = completion.strip()
-    if text.startswith("```"):
-        text = text.partition("\n")[2]
-    return text.strip()
-
-
 def parse(text: str, table: dict[str, Any]) -> dict[str, Any]:
     """The structured query `text` writes on `table`; raises `Unparseable` for anything else."""
-    return _Parser(extract(text), column_names(table["header"])).query()
+    return _Parser(unfence(text), column_names(table["header"])).query()
 
 
 class _Parser:

@@ -133,7 +133,9 @@ def test_ray_workers_sigkilled_mid_run_are_retried_and_the_sweep_equals_an_unint
             time.sleep(0.01)
         for pause in [rng.uniform(0.3, 1.2) for _ in range(3)]:
             time.sleep(pause)
-            busy = busy_ray_workers() if sweeping.is_set() else []
+            busy = []
+            while sweeping.is_set() and not (busy := busy_ray_workers()):  # a loaded machine: between runs
+                time.sleep(0.01)
             if busy:
                 os.kill(rng.choice(busy), signal.SIGKILL)
                 kills.append(pause)

@@ -27,7 +27,7 @@ SLOW_S, QUICK_S = 5.0, 0.3
 #: app runs or in-process CLI calls. Counted by markers the type check looked like one quick file
 #: among many and started near the end, where it ran alone on one worker for most of a minute.
 MEASURED_S = {
-    "tests/test_typing.py": 35.0,
+    "tests/test_typing.py": 15.0,
     "plugins/mlflow/tests/test_mlflow.py": 26.0,
     "tests/test_dashboard.py": 18.0,
     "tests/test_install.py": 25.0,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
+from conftest import Harness, cli_env, copy_into
 
 from harness.curves import MIN_POINTS, Curve, Line, bd_psnr, bd_rate, delta, pareto
 
@@ -97,8 +99,23 @@ def curves_cli(harness_cli):
     return harness_cli
 
 
-def test_run_fills_the_default_grid_and_prints_sorted_points_with_deltas(curves_cli):
-    data = json.loads(curves_cli("curves", "--task", "coding", "--run", "--json").stdout)
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """`harness curves --task coding --run --json` once per module: its database and its answer."""
+    folder = tmp_path_factory.mktemp("curves")
+    cli = Harness({**cli_env(folder), "HARNESS_PLUGINS": PLUGINS})
+    return Path(cli.env["HARNESS_DB"]), json.loads(cli("curves", "--task", "coding", "--run", "--json").stdout)
+
+
+@pytest.fixture
+def filled_cli(curves_cli, filled):
+    """The CLI on this test's own copy of `filled`'s database; answers the filling run's JSON."""
+    copy_into(filled[0], Path(curves_cli.env["HARNESS_DB"]))
+    return curves_cli, filled[1]
+
+
+def test_run_fills_the_default_grid_and_prints_sorted_points_with_deltas(filled_cli):
+    curves_cli, data = filled_cli
     (curve,) = data["curves"]
     lines = {line["name"]: line for line in curve["lines"]}
     assert [p["value"] for p in lines["midpoint"]["points"]] == [2, 3, 4, 5, 6]
@@ -134,7 +151,8 @@ def test_a_line_without_enough_points_says_what_is_missing(curves_cli):
     assert line["name"] == "floor" and len(line["points"]) == 1 and line["bd_rate"] is None
 
 
-def test_compressai_export_writes_one_results_file_per_line(curves_cli, tmp_path):
+def test_compressai_export_writes_one_results_file_per_line(filled_cli, tmp_path):
+    curves_cli, _ = filled_cli
     curves_cli("curves", "--task", "coding", "--run", "--compressai", str(tmp_path / "out"))
     written = json.loads((tmp_path / "out" / "coding-floor.json").read_text())
     assert written["name"] == "floor" and "bits = 2, 3, 4, 5" in written["description"]
@@ -165,14 +183,12 @@ def test_bad_input_is_one_usage_line_before_any_work(curves_cli, args, message):
     assert json.loads(curves_cli("runs", "--json").stdout) == []  # nothing ran
 
 
-def test_the_task_board_draws_its_curves_with_points_linked_to_runs(curves_cli, monkeypatch):
-    from pathlib import Path
-
+def test_the_task_board_draws_its_curves_with_points_linked_to_runs(filled_cli, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from harness.plugins.registry import set_registry
 
-    data = json.loads(curves_cli("curves", "--task", "coding", "--run", "--json").stdout)
+    curves_cli, data = filled_cli
     for key, value in curves_cli.env.items():
         monkeypatch.setenv(key, value)
     set_registry(None)

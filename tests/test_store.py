@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_into, fill_once
 
 from harness.runner.run import Runner, RunRequest
 from harness.store import SCHEMA_VERSION, Store, StoreError
@@ -91,6 +92,23 @@ def fill(registry, db, seeds=(0, 1)):
     return [runner.run(RunRequest(task="doubling", model="noisy", seed=s)).run for s in seeds]
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """Two runs of the toy doubling task (seeds 0 and 1), recorded once per module."""
+    return fill_once(
+        tmp_path_factory,
+        "store",
+        lambda runner: [runner.run(RunRequest(task="doubling", model="noisy", seed=s)).run for s in (0, 1)],
+    )
+
+
+@pytest.fixture
+def filled(template, db):
+    """The template's two runs in this test's own copy of its database (tests write to it)."""
+    copy_into(template[0], db)
+    return template[1]
+
+
 def dump(db):
     with duckdb.connect(str(db), read_only=True) as con:
         return {
@@ -114,8 +132,7 @@ def _described_columns() -> dict[str, dict[str, str]]:
     return described
 
 
-def test_schema_matches_the_docs(arith, db):
-    fill(arith, db, seeds=(0,))
+def test_schema_matches_the_docs(filled, db):
     with duckdb.connect(str(db), read_only=True) as con:
         for table, columns in DOCUMENTED.items():
             actual = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -134,8 +151,7 @@ def test_schema_matches_the_docs(arith, db):
             assert described[table][column], f"docs/site/schema.yml: {table}.{column} has no description"
 
 
-def test_export_import_is_lossless_and_idempotent(arith, db, tmp_path):
-    fill(arith, db)
+def test_export_import_is_lossless_and_idempotent(filled, db, tmp_path):
     assert export_runs(Store(db), tmp_path / "out") == 2
     target = tmp_path / "merged.duckdb"
     assert import_runs(Store(target), tmp_path / "out") == 2
@@ -152,15 +168,14 @@ def test_import_merges_runs_from_two_machines(arith, tmp_path):
     assert sorted(r.seed for r in Store(first).runs()) == [0, 1]
 
 
-def test_export_can_select_runs(arith, db, tmp_path):
-    runs = fill(arith, db)
+def test_export_can_select_runs(filled, db, tmp_path):
+    runs = filled
     assert export_runs(Store(db), tmp_path / "one", run_ids=[runs[1].run_id]) == 1
     import_runs(Store(tmp_path / "t.duckdb"), tmp_path / "one")
     assert [r.run_id for r in Store(tmp_path / "t.duckdb").runs()] == [runs[1].run_id]
 
 
-def test_import_of_a_foreign_directory_is_refused_and_loses_nothing(arith, db, tmp_path):
-    fill(arith, db)
+def test_import_of_a_foreign_directory_is_refused_and_loses_nothing(filled, db, tmp_path):
     before = dump(db)
     (tmp_path / "junk").mkdir()
     with pytest.raises(StoreError, match="not a directory written by `harness export`"):
@@ -181,8 +196,8 @@ def test_missing_database_gives_a_helpful_message(tmp_path):
         Store(tmp_path / "nothing.duckdb").get_run("abc")
 
 
-def test_run_ids_resolve_by_unique_prefix(arith, db):
-    runs = fill(arith, db)
+def test_run_ids_resolve_by_unique_prefix(filled, db):
+    runs = filled
     store = Store(db)
     assert store.get_run(runs[0].run_id[:8]).run_id == runs[0].run_id
     with pytest.raises(StoreError, match="no run 'zzz'"):
@@ -232,10 +247,10 @@ def test_a_version_1_file_reads_as_is_and_migrates_on_the_first_write(arith, db)
         assert con.execute("SELECT count(*) FROM requests").fetchone() == (0,)
 
 
-def test_renderers_reach_every_sample_page_by_page(arith, db):
-    (run,) = fill(arith, db, seeds=(0,))
+def test_renderers_reach_every_sample_page_by_page(filled, db):
+    run = filled[0]
     store = Store(db)
-    every = store.sample_pages(run.run_id, page_size=7)
+    every = store.sample_pages(run.run_id, page_size=13)
     whole = store.samples(run.run_id)
     assert len(every) == len(whole) == 200
     assert list(every) == whole
@@ -245,8 +260,7 @@ def test_renderers_reach_every_sample_page_by_page(arith, db):
         every[200]
 
 
-def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, db, monkeypatch):
-    fill(arith, db, seeds=(0, 1))
+def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, filled, db, monkeypatch):
     store = Store(db)
     opened = []
     real_connect = duckdb.connect

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,19 @@ def _streamlit_components_scanned_once() -> None:
     scanner = sys.modules.get("streamlit.components.v2.manifest_scanner")
     if scanner is not None and not hasattr(scanner.scan_component_manifests, "cache_info"):
         scanner.scan_component_manifests = functools.cache(scanner.scan_component_manifests)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _entry_points_read_once() -> Iterator[None]:
+    """Every in-process CLI call builds a fresh registry, which lists the `harness` entry points by
+    reading the metadata of every installed distribution (a quarter of a quick call's time); nothing
+    is installed into this environment during a session (installing tests use a virtual environment
+    of their own), so the first listing answers the rest."""
+    from importlib import metadata
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(metadata, "entry_points", functools.cache(metadata.entry_points))
+        yield
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # the system build Playwright drives: nothing to download

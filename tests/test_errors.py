@@ -145,8 +145,10 @@ def test_harness_alone_still_prints_its_help(harness_cli):
 
 
 @pytest.mark.parametrize("command", [["runs"], ["show", "RUN", "--samples"], ["compare", "RUN", "RUN"], ["sweeps"]])
-def test_a_negative_limit_is_a_usage_error(harness_cli, command):
-    run_id = harness_cli.json("run", "--task", "doubling")["run_id"]
+def test_a_negative_limit_is_a_usage_error(harness_cli, command, exports):
+    copy_into(exports / "other.duckdb", Path(harness_cli.env["HARNESS_DB"]))  # one run
+    (run,) = harness_cli.json("runs")
+    run_id = run["run_id"]
     args = [run_id if arg == "RUN" else arg for arg in command]
     one_line_error(
         harness_cli(*args, "--limit", "-1", check=False), 2, "Invalid value for '--limit': -1 is not in the range x>=0"

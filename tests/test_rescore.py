@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Harness, cli_env
+from conftest import Harness, cli_env, copy_into
 from toy_plugins import arith, versioned
 
 
@@ -20,14 +21,32 @@ def cli(tmp_path) -> Harness:
     return Harness(env)
 
 
+@pytest.fixture(scope="module")
+def near_and_far(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A database holding a `near` and a `far` run of the guessing task, recorded once per module."""
+    folder = tmp_path_factory.mktemp("rescore")
+    env = cli_env(folder)
+    env["HARNESS_PLUGINS"] = "toy_plugins.arith,toy_plugins.versioned"
+    made = Harness(env)
+    ids = {model: made.json("run", "--task", "guessing", "--model", model)["run_id"] for model in ("near", "far")}
+    return Path(env["HARNESS_DB"]), ids
+
+
+@pytest.fixture
+def near_far(cli, near_and_far) -> tuple[str, str]:
+    """The run ids of `near_and_far`, in this test's own copy of its database."""
+    template, ids = near_and_far
+    copy_into(template, Path(cli.env["HARNESS_DB"]))
+    return ids["near"], ids["far"]
+
+
 def board(cli: Harness, *args: str) -> dict:
     (only,) = cli.json("leaderboard", "--task", "guessing", *args)
     return only
 
 
-def test_a_bumped_metric_version_marks_old_rows_stale_until_they_are_rescored(cli, monkeypatch):
-    near = cli.json("run", "--task", "guessing", "--model", "near")["run_id"]
-    far = cli.json("run", "--task", "guessing", "--model", "far")["run_id"]
+def test_a_bumped_metric_version_marks_old_rows_stale_until_they_are_rescored(cli, near_far, monkeypatch):
+    near, far = near_far
     before = board(cli)
     assert [r["model"] for r in before["rows"]] == ["near", "far"] and before["stale"] == []
     assert cli.json("runs", "--stale") == []
@@ -109,9 +128,8 @@ def test_bad_input_exits_2_before_any_work(cli):
     assert cli.json("rescore", "--task", "guessing")["runs"] == []  # --task takes finished runs only
 
 
-def test_a_prediction_the_metric_no_longer_reads_names_the_sample_and_changes_nothing(cli, monkeypatch):
-    near = cli.json("run", "--task", "guessing", "--model", "near")["run_id"]
-    far = cli.json("run", "--task", "guessing", "--model", "far")["run_id"]
+def test_a_prediction_the_metric_no_longer_reads_names_the_sample_and_changes_nothing(cli, near_far, monkeypatch):
+    near, far = near_far
     before = {r: cli.json("show", r, "--samples", "--limit", "0") for r in (near, far)}
 
     def wants_a_mapping(self, prediction, reference, input):
@@ -150,7 +168,7 @@ def test_an_older_database_migrates_with_versions_unknown_and_rescores(cli, tmp_
 
 
 def test_runs_stored_by_a_sweep_rescore(cli, monkeypatch):
-    cli("sweep", "--task", "guessing", "--model", "near,far", "--executor", "processes")
+    cli("sweep", "--task", "guessing", "--model", "near,far", "--executor", "processes", "--workers", "1")
     monkeypatch.setattr(versioned.CloseGuess, "version", "2")
     done = cli.json("rescore", "--all-stale")
     assert len(done["runs"]) == 2 and {r["metrics"]["close-guess"]["change"] for r in done["runs"]} == {"version 1 -> 2"}

@@ -36,13 +36,21 @@ def published(tmp_path_factory):
     return cli, site, summary
 
 
+@pytest.fixture(scope="module")
+def cli_boards(published):
+    """`harness leaderboard --json` over the published database (every task's board), asked once:
+    tests that compare the site with it never change that database."""
+    cli, _, _ = published
+    return cli.json("leaderboard")
+
+
 def _site_boards(site):
     return {p.stem: json.loads(p.read_text()) for p in (site / "boards").glob("*.json")}
 
 
-def test_every_board_of_the_cli_is_published_with_the_same_numbers(published):
-    cli, site, summary = published
-    expected = cli.json("leaderboard")  # every task's board, as `harness leaderboard --json` ranks it
+def test_every_board_of_the_cli_is_published_with_the_same_numbers(published, cli_boards):
+    _, site, summary = published
+    expected = cli_boards  # every task's board, as `harness leaderboard --json` ranks it
     boards = list(_site_boards(site).values())
     assert summary["boards"] == len(boards) == len(expected)
     for board in expected:
@@ -67,11 +75,11 @@ def test_each_leaderboard_json_is_what_the_cli_prints(published):
     assert (site / "leaderboards" / "kexue-2019.json").is_file()
 
 
-def test_index_shows_the_overview_and_every_ranked_run_with_a_page(published):
-    cli, site, _ = published
+def test_index_shows_the_overview_and_every_ranked_run_with_a_page(published, cli_boards):
+    _, site, _ = published
     index = (site / "index.html").read_text()
     assert "Kexue 2019: every task family" in index
-    for board in cli.json("leaderboard"):
+    for board in cli_boards:
         for row in board["rows"]:
             assert f'data-run-id="{row["run_id"]}"' in index
             page = site / "runs" / row["run_id"] / "index.html"
@@ -90,9 +98,9 @@ def test_board_files_csv_and_json_sit_next_to_each_page(published):
         assert [float(r["value"]) if r["value"] else None for r in rows] == [r["value"] for r in board["rows"]]
 
 
-def test_run_page_has_metrics_configuration_provenance_and_a_paged_sample_browser(published):
+def test_run_page_has_metrics_configuration_provenance_and_a_paged_sample_browser(published, cli_boards):
     cli, site, _ = published
-    board = next(b for b in cli.json("leaderboard") if b["task"] == "doubling")
+    board = next(b for b in cli_boards if b["task"] == "doubling")
     row = board["rows"][0]
     run = cli.json("show", row["run_id"])
     page = (site / "runs" / row["run_id"] / "index.html").read_text()
@@ -106,12 +114,12 @@ def test_run_page_has_metrics_configuration_provenance_and_a_paged_sample_browse
     assert len(index) == run["n_samples"] and {entry[2] for entry in index} == set(range(1, len(pages) + 1))
 
 
-def test_task_views_come_from_the_renderers_static_sample(published):
-    cli, site, _ = published
-    nl2sql = next(b for b in cli.json("leaderboard") if b["task"] == "nl2sql")["rows"][0]["run_id"]
+def test_task_views_come_from_the_renderers_static_sample(published, cli_boards):
+    _, site, _ = published
+    nl2sql = next(b for b in cli_boards if b["task"] == "nl2sql")["rows"][0]["run_id"]
     page = (site / "runs" / nl2sql / "samples" / "page-1.html").read_text()
     assert "Gold SQL" in page and "Predicted SQL" in page and "SELECT" in page
-    echo = next(b for b in cli.json("leaderboard") if b["task"] == "echo")["rows"][0]["run_id"]
+    echo = next(b for b in cli_boards if b["task"] == "echo")["rows"][0]["run_id"]
     page = (site / "runs" / echo / "samples" / "page-1.html").read_text()
     assert "<script>document" not in page and "&lt;script&gt;document.title" in page  # model output is data
     assert "北京的人口是多少？" in page
@@ -126,7 +134,7 @@ def test_every_link_of_every_page_stays_in_the_site_and_resolves(published):
 def test_publishing_again_replaces_the_site_whole(published, tmp_path):
     cli, _, _ = published
     out = tmp_path / "site"
-    cli("publish", str(out), "--task", "random-angles")
+    cli("publish", str(out), "--task", "echo")
     (out / "stale.html").write_text("from the last publish")
     result = cli("publish", str(out), "--task", "doubling", "--title", "Doubling only")
     assert "Published" in result.stdout
@@ -232,7 +240,7 @@ def _number(page, selector: str) -> float:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.usefixtures("chromium")  # a real Chromium
-def test_browse_the_published_site_from_file_without_any_request_outside_it(published):
+def test_browse_the_published_site_from_file_without_any_request_outside_it(published, cli_boards):
     """Index → board → run → samples in a real headless Chromium opened from file://: the numbers on
     the pages equal `harness leaderboard --json`, the charts draw, the sample search finds a sample,
     and the browser makes no request outside the folder. Screenshots land in test-artifacts/ (or
@@ -240,7 +248,7 @@ def test_browse_the_published_site_from_file_without_any_request_outside_it(publ
     from playwright.sync_api import sync_playwright
 
     cli, site, _ = published
-    boards = cli.json("leaderboard")
+    boards = cli_boards
     assert broken_links(site) == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     root = site.resolve().as_uri()

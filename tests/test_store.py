@@ -204,11 +204,10 @@ def test_run_ids_resolve_by_unique_prefix(filled, db):
         store.get_run("zzz")
 
 
-def test_cli_export_import_round_trip(harness_cli, db, tmp_path):
-    harness_cli("run", "--task", "doubling", "--model", "noisy")
+def test_cli_export_import_round_trip(harness_cli, filled, db, tmp_path):
     harness_cli("export", "--format", "parquet", str(tmp_path / "out"))
     out = harness_cli("import", str(tmp_path / "out"), "--db", str(tmp_path / "copy.duckdb")).stdout
-    assert "imported 1 new run(s)" in out
+    assert "imported 2 new run(s)" in out
     assert dump(tmp_path / "copy.duckdb") == dump(db)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import copy_into, fill_once
 from toy_plugins import arith, bad_board, judged
@@ -179,12 +180,11 @@ def test_vectorised_paired_tests_equal_pair_by_pair_tests(arith, db):
     runs["r3"].update({k: None for k in ids[::7]})  # not applicable there: left out, as JSON null
     store = Store(db)
     store.init()
-    with store.transaction() as con:
-        for run_id, scores in runs.items():
-            con.executemany(
-                "INSERT INTO samples (run_id, sample_id, idx, scores) VALUES (?, ?, ?, ?)",
-                [[run_id, k, i, json.dumps({"m": v})] for i, (k, v) in enumerate(scores.items())],
-            )
+    rows = [(run_id, k, i, json.dumps({"m": v})) for run_id, scores in runs.items() for i, (k, v) in enumerate(scores.items())]
+    columns = dict(zip(("run_id", "sample_id", "idx", "scores"), map(list, zip(*rows, strict=True)), strict=True))
+    with store.transaction() as con:  # one statement: DuckDB's executemany inserts row by row, seconds for these
+        con.register("new_samples", pa.table(columns))
+        con.execute("INSERT INTO samples (run_id, sample_id, idx, scores) SELECT * FROM new_samples")
     pairs = [(f"r{j}", f"r{j + 1}") for j in range(7)]
     fast = paired_tests(store, pairs, "m", arith)
     applicable = {run: {k: v for k, v in scores.items() if v is not None} for run, scores in runs.items()}

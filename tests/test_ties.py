@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import copy_into, fill_once
 
 from harness.leaderboard.ranking import rank
 from harness.leaderboard.ties import (
@@ -173,10 +174,24 @@ def test_p_values_below_the_count_resolution_and_the_mde():
     assert se == pytest.approx(np.std(twin[1][0][1]["value"] - a, ddof=1) / math.sqrt(n), rel=0.1)
 
 
-def test_board_rows_carry_groups_intervals_and_the_mde(arith, db):
-    runner = Runner(arith, Store(db))
-    runner.run(RunRequest(task="doubling", model="exact"))
-    runner.run(RunRequest(task="doubling", model="noisy"))
+@pytest.fixture(scope="module")
+def exact_and_noisy(tmp_path_factory):
+    """The exact model's and the noisy one's doubling runs, recorded once per module."""
+    return fill_once(
+        tmp_path_factory,
+        "ties",
+        lambda runner: [runner.run(RunRequest(task="doubling", model=model)).run for model in ("exact", "noisy")],
+    )
+
+
+@pytest.fixture
+def runner(arith, db, exact_and_noisy) -> Runner:
+    """A runner on this test's own copy of `exact_and_noisy`'s database, to add a third run."""
+    copy_into(exact_and_noisy[0], db)
+    return Runner(arith, Store(db))
+
+
+def test_board_rows_carry_groups_intervals_and_the_mde(arith, db, runner):
     runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "2"}))
     (board,) = rank(Store(db), "doubling", registry=arith)
     assert [s.group for s in board.standings] == sorted(s.group for s in board.standings)
@@ -192,13 +207,11 @@ def test_board_rows_carry_groups_intervals_and_the_mde(arith, db):
     assert [s.p_next for s in plain.standings] == [s.p_next for s in board.standings]
 
 
-def test_overview_names_the_best_group_when_the_top_is_a_tie(arith, db, harness_cli, tmp_path):
+def test_overview_names_the_best_group_when_the_top_is_a_tie(arith, db, runner, harness_cli, tmp_path):
     from harness.leaderboard.ranking import build, parse_definition
 
-    runner = Runner(arith, Store(db))
-    runner.run(RunRequest(task="doubling", model="exact"))
-    runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "500"}))  # wrong on 1 of 200
-    runner.run(RunRequest(task="doubling", model="noisy"))  # wrong on 1 in 4
+    # beside exact and noisy (wrong on 1 in 4): a noisy model wrong on 1 of 200
+    runner.run(RunRequest(task="doubling", model="noisy", model_args={"every": "500"}))
     spec = parse_definition({"title": "All", "kind": "overview", "tasks": [{"task": "doubling"}]}, "all", "test")
     (row,) = build(Store(db), spec, arith).overview
     assert row.best_model == "exact"

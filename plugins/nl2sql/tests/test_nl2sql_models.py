@@ -161,17 +161,17 @@ def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, mo
     total = json.loads((a / "model.json").read_text(encoding="utf-8"))["history"][-1]["step"]
     assert total > 7
 
-    real_batch, calls, killed = bert_module._batch, [], []
+    real_take, calls, killed = bert_module.Batches.take, [], []
 
-    def failing_batch(encoded, targets=None):
-        if targets is not None:
+    def failing_take(self, chosen):
+        if self.targets is not None:
             calls.append(1)
             if len(calls) == 7 and not killed:
                 killed.append(True)
                 raise RuntimeError("killed at step 7")
-        return real_batch(encoded, targets)
+        return real_take(self, chosen)
 
-    monkeypatch.setattr(bert_module, "_batch", failing_batch)
+    monkeypatch.setattr(bert_module.Batches, "take", failing_take)
     interrupted = run(tmp_path / "home-b", tmp_path / "b.duckdb")
     assert interrupted.status == "failed" and "killed at step 7" in interrupted.error
     [partial] = (tmp_path / "home-b" / "checkpoints" / "bert").glob("*.partial")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness.training import carve_validation, torch_threads
+from harness.training import torch_threads
 from harness_nl2sql.values import locate, parse_number, snap, span_value, text_cell
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -331,14 +331,10 @@ def _batch(encoded: list[dict], targets: list[dict] | None = None) -> dict[str, 
     return Batches(encoded, targets).take(list(range(len(encoded))))
 
 
-def split_dev(rows: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict], dict[str, Any]]:
-    """Hold out whole train tables (a seeded share of them) for early stopping: (train, dev, record).
-
-    Whole tables, not questions: the score then says how the model does on tables it never saw,
-    which is what val/test measure. No dev when fraction is 0 or the data has too few tables to
-    spare one (harness.training.carve_validation).
-    """
-    return carve_validation(rows, fraction, seed, group=lambda r: r["table_id"])
+def _table(row: dict) -> str:
+    """What validation carved from train holds out whole: a table, so that the score says how the
+    model does on tables it never saw, which is what val/test measure."""
+    return str(row["table_id"])
 
 
 def epoch_batches(encoded: list[dict], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -396,7 +392,8 @@ class BertSqlModel(Model):
         "threads": 1,
         "max_train": 0,
         "min_count": 0,  # occurrences a train character needs for its own embedding (0: 1 + train characters // 1M)
-        "dev_fraction": 0.05,
+        "dev_fraction": 0.05,  # share of train tables held out for validation when the data has no val split (0: none)
+        "dev_limit": 300,  # validation questions scored per evaluation, a seeded sample (0: all)
         "patience": 4,  # epochs without a better dev score before training stops (0: never early)
         "match": 1,
         "context": 1,
@@ -433,13 +430,14 @@ class BertSqlModel(Model):
             or c["max_train"] < 0
             or c["max_steps"] < 0
             or c["min_count"] < 0
+            or c["dev_limit"] < 0
             or c["patience"] < 0
             or not 0 <= c["dev_fraction"] < 1
             or not 0 < c["init_range"] <= 1
         ):
             raise ConfigError(
                 "model 'bert': need 0 <= dropout, attention_dropout, warmup, dev_fraction < 1, lr >= 0, "
-                "0 < init_range <= 1, threads >= 0, max_train, max_steps, min_count, patience >= 0"
+                "0 < init_range <= 1, threads >= 0, max_train, max_steps, min_count, dev_limit, patience >= 0"
             )
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
             raise ConfigError(f"model 'bert': pretrained={c['pretrained']!r} is not a directory (a local BERT checkpoint)")
@@ -512,7 +510,7 @@ class BertSqlModel(Model):
         c = self.config
         if c["max_train"]:
             rows = rows[: c["max_train"]]
-        rows, dev, held = split_dev(rows, c["dev_fraction"], ctx.seed)
+        rows, dev, held = ctx.split_validation(rows, c["dev_fraction"], group=_table, limit=c["dev_limit"] or None)
         pretrained = Path(c["pretrained"]) if c["pretrained"] else None
         min_count = c["min_count"] or vocab_min_count(rows)
         vocab = self._pretrained_vocab(pretrained) if pretrained else build_vocab(rows, min_count)
@@ -579,7 +577,7 @@ class BertSqlModel(Model):
             history.append(entry)
             return score
 
-        dev_note = f"; dev: {len(dev)} questions on held-out train tables" if dev else ""
+        dev_note = f"; validation: {len(dev)} questions, {held['source']}" if dev else ""
         title = f"nl2sql · training bert ({len(rows)} questions, {total} steps = {plan['epochs']:g} epochs{dev_note})"
         self.net.train()
         with ctx.progress(title, total=total) as advance:

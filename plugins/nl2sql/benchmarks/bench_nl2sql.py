@@ -4,6 +4,7 @@ run), prediction throughput and execution time.
 
     python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (~8 min of CPU)
     python plugins/nl2sql/benchmarks/bench_nl2sql.py --only default   # profile + the default only
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py --only profile   # where the time goes, no training (~1 min)
 
 Every figure comes from this run on this machine, at 1 torch thread (the model's `threads`
 default); ratios compare against a peer measured in the same run: the previous default recipe
@@ -82,7 +83,10 @@ def context(val: list[dict] | None) -> RunContext:
 
 
 def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, steps: int = 40) -> None:
-    """Per-step cost split (batch building, forward, backward, optimiser), data statistics, validation."""
+    """Per-step cost split (batch building, forward, backward, optimiser), data statistics, validation.
+
+    Timed in CPU seconds of this process (one torch thread): what the work costs, not how long a
+    loaded machine made it wait."""
     import torch
 
     model = BertSqlModel(**config)
@@ -91,16 +95,16 @@ def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, 
         torch.manual_seed(0)
         rows, dev, _ = context(val).split_validation(train, c["dev_fraction"], group=_table, limit=c["dev_limit"] or None)
         model._build(build_vocab(rows))
-        started = time.perf_counter()
+        started = time.process_time()
         encoded = [model.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]
         targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
-        encode_s = time.perf_counter() - started
-        started = time.perf_counter()
+        encode_s = time.process_time() - started
+        started = time.process_time()
         batches = epoch_batches(encoded, c["train_batch_size"], 0, 0)
-        order_s = time.perf_counter() - started
-        started = time.perf_counter()
+        order_s = time.process_time() - started
+        started = time.process_time()
         prepared = Batches(encoded, targets)
-        tensors_s = time.perf_counter() - started
+        tensors_s = time.process_time() - started
         lengths = [len(e["ids"]) for e in encoded]
         questions = [e["n_q"] + 2 for e in encoded]
         padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
@@ -121,9 +125,9 @@ def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, 
         model.net.train()
         seen = 0
         for k, chosen in enumerate(batches[: steps + 5]):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             batch = prepared.take(chosen)
-            t1 = time.perf_counter()
+            t1 = time.process_time()
             conn_t, agg_t, op_t, col_t = batch["targets"]
             conn, agg, op, col = model.net(
                 batch["ids"],
@@ -137,13 +141,13 @@ def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, 
             )
             loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
             loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
-            t2 = time.perf_counter()
+            t2 = time.process_time()
             optimizer.zero_grad()
             loss.backward()
-            t3 = time.perf_counter()
+            t3 = time.process_time()
             torch.nn.utils.clip_grad_norm_(model.net.parameters(), 1.0)
             optimizer.step()
-            t4 = time.perf_counter()
+            t4 = time.process_time()
             if k < 5:
                 continue  # warm-up steps (allocator, first kernels)
             for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
@@ -154,11 +158,13 @@ def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, 
         plan = schedule(len(rows), len(batches), c["epochs"], c["max_steps"], c["warmup"])
         per_step, n_steps = total / steps, plan["steps"]
         print(
-            f"[{name}] per step (batch {c['train_batch_size']}): {per_step * 1000:.1f} ms = {split}; "
+            f"[{name}] per step (batch {c['train_batch_size']}), CPU: {per_step * 1000:.1f} ms = {split}; "
             f"{seen / total:.0f} examples/s; x {n_steps} steps = {per_step * n_steps:.0f} s"
         )
         if dev:
-            _, dev_s = timed(lambda: model._dev_score(dev))
+            started = time.process_time()
+            model._dev_score(dev)
+            dev_s = time.process_time() - started
             print(
                 f"[{name}] running validation: {len(dev)} questions in {dev_s:.2f} s, x "
                 f"{n_steps // plan['validate_every']} times = {dev_s * (n_steps // plan['validate_every']):.1f} s"
@@ -256,9 +262,9 @@ def main() -> None:
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
     parser.add_argument(
         "--only",
-        choices=("previous", "default", "previous-code"),
-        help="train only this configuration (previous-code: only --previous-code's, no profile); "
-        "throughput and execution need the default",
+        choices=("previous", "default", "previous-code", "profile"),
+        help="train only this configuration (previous-code: only --previous-code's, no profile; profile: "
+        "only where the time goes, no training); throughput and execution need the default",
     )
     parser.add_argument(
         "--previous-code",
@@ -292,6 +298,8 @@ def main() -> None:
     if args.only != "default":
         profile("previous", PREVIOUS, train, None)
     profile("default", default, train, val)
+    if args.only == "profile":
+        return
 
     print(
         "\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions, 95% bootstrap CI) ==", flush=True

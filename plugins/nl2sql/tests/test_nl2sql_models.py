@@ -188,8 +188,8 @@ def test_a_small_training_set_gets_a_proportionally_short_schedule(fitted):
 
 def test_a_large_training_set_is_capped_and_validated_more_often_than_per_epoch():
     rows = 41_000  # TableQA's train split
-    plan = schedule(rows, -(-rows // 32), 18, 2400, 0.06)
-    assert plan["steps"] == 2400 and plan["epochs"] < 2 and plan["validate_every"] == 300 and plan["warmup_steps"] == 144
+    plan = schedule(rows, -(-rows // 32), 18, 3200, 0.06)
+    assert plan["steps"] == 3200 and plan["epochs"] < 3 and plan["validate_every"] == 400 and plan["warmup_steps"] == 192
     assert schedule(rows, -(-rows // 32), 18, 0, 0.06)["steps"] == 18 * 1282  # max_steps=0: no cap
     question = {"question": "二" * 60, "table": {"header": ["城市"] * 5}}  # 70 characters
     assert vocab_min_count([question] * 1_000) == 1 and vocab_min_count([question] * 41_000) == 3

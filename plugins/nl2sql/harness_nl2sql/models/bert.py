@@ -382,7 +382,7 @@ class BertSqlModel(Model):
         "attention_dropout": 0.0,
         "init_range": 0.06,  # std of the from-scratch BERT's initial weights (BertConfig's default 0.02 starts slowly)
         "epochs": 18,  # passes over the train questions, up to max_steps
-        "max_steps": 2400,  # cap on optimiser steps (0: none): a large train set trains fewer epochs
+        "max_steps": 3200,  # cap on optimiser steps (0: none): a large train set trains fewer epochs
         "train_batch_size": 32,
         "lr": 0.0,  # 0 = 4e-3 from scratch, 5e-5 for a pretrained model
         "warmup": 0.06,

@@ -1,15 +1,18 @@
 """nl2sql benchmark: where a fresh `harness run --task nl2sql` spends its time, the previous and the
-new default `bert` configuration trained side by side, prediction throughput and execution time.
+new default `bert` recipe trained side by side (before/after: CPU seconds and test scores in one
+run), prediction throughput and execution time.
 
-    python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (the previous config: ~12 min)
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py                  # everything (~8 min of CPU)
     python plugins/nl2sql/benchmarks/bench_nl2sql.py --only default   # profile + the default only
+    python plugins/nl2sql/benchmarks/bench_nl2sql.py --only profile   # where the time goes, no training (~1 min)
 
 Every figure comes from this run on this machine, at 1 torch thread (the model's `threads`
-default); ratios compare against a peer measured in the same run: the previous default
-configuration for training, rules for prediction, and for execution accuracy a fresh sandbox per
-question pair (what scoring would cost without the per-table sandbox pool). Load average is
-printed with every training and at the start and end: on a loaded machine it says how much the
-wall times are inflated.
+default); ratios compare against a peer measured in the same run: the previous default recipe
+for training, rules for prediction, and for execution accuracy a fresh sandbox per question pair
+(what scoring would cost without the per-table sandbox pool). Trainings are timed in wall and in
+CPU seconds of this process (one thread: CPU seconds are what the training itself used, far less
+disturbed by other load than wall time). Load average is printed with every training and at the
+start and end.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 
 from harness_nl2sql.metrics import CompetitionScore, ExecutionAccuracy, LogicFormAccuracy
-from harness_nl2sql.models.bert import BertSqlModel, _batch, build_vocab, epoch_batches, labels, split_dev
+from harness_nl2sql.models.bert import Batches, BertSqlModel, _table, build_vocab, epoch_batches, labels, schedule
 from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.sql import Sandbox, same_result
 from harness_nl2sql.synth import generate
@@ -36,21 +39,10 @@ from harness.stats import summarise
 from harness.testing import parse_model_args
 from harness.training import torch_threads
 
-#: The default before the 2026-12-02 retuning (commit bbb48f4, "bert trains 60 epochs by default", still the
-#: defaults at b810ad1): 60 epochs, dropout 0.1 on hidden states and attention, lr 2e-3, FFN 256,
-#: BertConfig's init std 0.02, none of the match/context inputs, no running validation.
-#: `git log -p -- plugins/nl2sql` shows it.
-PREVIOUS = {
-    "epochs": 60,
-    "dropout": 0.1,
-    "attention_dropout": 0.1,
-    "match": 0,
-    "context": 0,
-    "dev_fraction": 0.0,
-    "lr": 0.002,
-    "intermediate_size": 256,
-    "init_range": 0.02,
-}
+#: The default recipe before the data-scaled schedule (commit 0e56892), as model arguments: 18
+#: epochs without a step cap, validating every epoch on all the questions of 5% of the train tables,
+#: held out (trained without the val split: `context(None)`), so it trains on 5,697 of 6,000 questions.
+PREVIOUS = {"epochs": 18, "max_steps": 0, "dev_limit": 0}
 
 
 def load() -> str:
@@ -82,23 +74,37 @@ def fresh_run_profile(config: dict, task: Nl2sqlTask) -> None:
     )
 
 
-def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None:
-    """Per-step cost split (batch building, forward, backward, optimiser), data statistics, validation."""
+def context(val: list[dict] | None) -> RunContext:
+    """What the runner hands `fit`: with `val`, the task's validation split (the new default's
+    source of validation rows), else none (validation rows carved from train)."""
+    ctx = RunContext(task="nl2sql", seed=0)
+    ctx.validation = val
+    return ctx
+
+
+def profile(name: str, config: dict, train: list[dict], val: list[dict] | None, steps: int = 40) -> None:
+    """Per-step cost split (batch building, forward, backward, optimiser), data statistics, validation.
+
+    Timed in CPU seconds of this process (one torch thread): what the work costs, not how long a
+    loaded machine made it wait."""
     import torch
 
     model = BertSqlModel(**config)
     c = model.config
     with torch_threads(c["threads"]):
         torch.manual_seed(0)
-        rows, dev, _ = split_dev(train, c["dev_fraction"], 0)
+        rows, dev, _ = context(val).split_validation(train, c["dev_fraction"], group=_table, limit=c["dev_limit"] or None)
         model._build(build_vocab(rows))
-        started = time.perf_counter()
+        started = time.process_time()
         encoded = [model.encoder.encode(r["question"], r["table"]["header"], r["table"]) for r in rows]
         targets = [labels(r, e) for r, e in zip(rows, encoded, strict=True)]
-        encode_s = time.perf_counter() - started
-        started = time.perf_counter()
+        encode_s = time.process_time() - started
+        started = time.process_time()
         batches = epoch_batches(encoded, c["train_batch_size"], 0, 0)
-        order_s = time.perf_counter() - started
+        order_s = time.process_time() - started
+        started = time.process_time()
+        prepared = Batches(encoded, targets)
+        tensors_s = time.process_time() - started
         lengths = [len(e["ids"]) for e in encoded]
         questions = [e["n_q"] + 2 for e in encoded]
         padded = sum(max(lengths[i] for i in b) * len(b) for b in batches)
@@ -109,16 +115,19 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
             f"({1 - sum(questions) / sum(lengths):.0%} of tokens); padding in length-bucketed batches "
             f"{padded / sum(lengths) - 1:.1%} extra tokens"
         )
-        print(f"[{name}] tokenisation + labels once {encode_s:.2f} s; per-epoch order/buckets {order_s * 1000:.1f} ms")
+        print(
+            f"[{name}] tokenisation + labels once {encode_s:.2f} s, as tensors {tensors_s:.2f} s; per-epoch "
+            f"order/buckets {order_s * 1000:.1f} ms"
+        )
         optimizer = torch.optim.AdamW(model.net.parameters(), lr=2e-3, weight_decay=0.01, fused=True)
         ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
         parts = {"batch": 0.0, "forward": 0.0, "backward": 0.0, "optimiser": 0.0}
         model.net.train()
         seen = 0
         for k, chosen in enumerate(batches[: steps + 5]):
-            t0 = time.perf_counter()
-            batch = _batch([encoded[i] for i in chosen], [targets[i] for i in chosen])
-            t1 = time.perf_counter()
+            t0 = time.process_time()
+            batch = prepared.take(chosen)
+            t1 = time.process_time()
             conn_t, agg_t, op_t, col_t = batch["targets"]
             conn, agg, op, col = model.net(
                 batch["ids"],
@@ -132,13 +141,13 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
             )
             loss = ce(conn, conn_t) + ce(agg.reshape(-1, 7), agg_t.reshape(-1)) + ce(op.reshape(-1, 5), op_t.reshape(-1))
             loss = loss + ce(col.reshape(-1, col.size(-1)), col_t.reshape(-1))
-            t2 = time.perf_counter()
+            t2 = time.process_time()
             optimizer.zero_grad()
             loss.backward()
-            t3 = time.perf_counter()
+            t3 = time.process_time()
             torch.nn.utils.clip_grad_norm_(model.net.parameters(), 1.0)
             optimizer.step()
-            t4 = time.perf_counter()
+            t4 = time.process_time()
             if k < 5:
                 continue  # warm-up steps (allocator, first kernels)
             for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
@@ -146,23 +155,30 @@ def profile(name: str, config: dict, train: list[dict], steps: int = 40) -> None
             seen += len(chosen)
         total = sum(parts.values())
         split = ", ".join(f"{k} {v / steps * 1000:.1f} ms ({v / total:.0%})" for k, v in parts.items())
-        per_step, n_steps = total / steps, len(batches) * c["epochs"]
+        plan = schedule(len(rows), len(batches), c["epochs"], c["max_steps"], c["warmup"])
+        per_step, n_steps = total / steps, plan["steps"]
         print(
-            f"[{name}] per step (batch {c['train_batch_size']}): {per_step * 1000:.1f} ms = {split}; "
+            f"[{name}] per step (batch {c['train_batch_size']}), CPU: {per_step * 1000:.1f} ms = {split}; "
             f"{seen / total:.0f} examples/s; x {n_steps} steps = {per_step * n_steps:.0f} s"
         )
         if dev:
-            _, dev_s = timed(lambda: model._dev_score(dev))
+            started = time.process_time()
+            model._dev_score(dev)
+            dev_s = time.process_time() - started
             print(
-                f"[{name}] running validation per epoch: {len(dev)} questions on held-out train tables in {dev_s:.2f} s "
-                f"(x {c['epochs']} epochs = {dev_s * c['epochs']:.1f} s)"
+                f"[{name}] running validation: {len(dev)} questions in {dev_s:.2f} s, x "
+                f"{n_steps // plan['validate_every']} times = {dev_s * (n_steps // plan['validate_every']):.1f} s"
             )
 
 
-def train_and_score(name: str, config: dict, train: list[dict], test: list[dict], task: Nl2sqlTask) -> dict:
+def train_and_score(
+    name: str, config: dict, train: list[dict], val: list[dict] | None, test: list[dict], task: Nl2sqlTask
+) -> dict:
     """Train from scratch (seed 0) at the config's thread count, then time prediction and scoring on test."""
     model = BertSqlModel(**config)
-    _, seconds = timed(lambda: model.fit(train, RunContext(task="nl2sql", seed=0)))
+    cpu_started = time.process_time()
+    _, seconds = timed(lambda: model.fit(train, context(val)))
+    cpu = time.process_time() - cpu_started
     steps = model.history[-1]["step"]
     inputs = [task.input(r) for r in test]
     preds, predict_s = timed(lambda: predict_all(model, inputs, None, BertSqlModel.batch_size))
@@ -180,8 +196,8 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
     )
     score = values["nl2sql-score"]
     print(
-        f"[{name}] {model.config['epochs']} epochs, {steps} steps, {examples} examples: training {seconds:.1f} s, "
-        f"{examples / seconds:.0f} examples/s{dev}",
+        f"[{name}] {model.schedule['epochs']:g} epochs, {steps} steps, {examples} examples: training {seconds:.1f} s "
+        f"wall, {cpu:.1f} CPU s, {examples / seconds:.0f} examples/s{dev}",
         flush=True,
     )
     print(
@@ -190,7 +206,7 @@ def train_and_score(name: str, config: dict, train: list[dict], test: list[dict]
         f"predicting 1,000 test questions {predict_s:.2f} s, scoring them (3 metrics) {score_s:.2f} s; {load()}",
         flush=True,
     )
-    return {"seconds": seconds, "steps": steps, "examples": examples, "model": model, "score": score}
+    return {"seconds": seconds, "cpu": cpu, "steps": steps, "examples": examples, "model": model, "score": score}
 
 
 #: Run in a subprocess with an older revision's plugin first on sys.path: that code's own
@@ -246,15 +262,15 @@ def main() -> None:
     parser.add_argument("--model-arg", action="append", default=[], help="override of the new default, k=v (repeatable)")
     parser.add_argument(
         "--only",
-        choices=("previous", "default", "previous-code"),
-        help="train only this configuration (previous-code: only --previous-code's, no profile); "
-        "throughput and execution need the default",
+        choices=("previous", "default", "previous-code", "profile"),
+        help="train only this configuration (previous-code: only --previous-code's, no profile; profile: "
+        "only where the time goes, no training); throughput and execution need the default",
     )
     parser.add_argument(
         "--previous-code",
         metavar="REV",
         help="also train the previous default with the plugin code "
-        "of git revision REV (e.g. b810ad1, the last one before the retuning), its own defaults",
+        "of git revision REV (e.g. 0e56892, the last one before the data-scaled schedule), its own defaults",
     )
     parser.add_argument("--old-arg", action="append", default=[], help="model argument for --previous-code (tests)")
     parser.add_argument("--pairs", type=int, default=5000, help="question pairs for the execution-accuracy timing")
@@ -264,7 +280,7 @@ def main() -> None:
     import torch
 
     task = Nl2sqlTask()
-    train, test = task.load("train"), task.load("test")
+    train, val, test = task.load("train"), task.load("val"), task.load("test")
     default = parse_model_args(args.model_arg)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
@@ -275,27 +291,30 @@ def main() -> None:
     print(f"previous default: {BertSqlModel(**PREVIOUS).config}")
 
     if args.only == "previous-code":
-        train_old_code(args.previous_code or "b810ad1", args.old_arg)
+        train_old_code(args.previous_code or "0e56892", args.old_arg)
         return
     print("\n== where the time goes (profiled: 40 training steps each after 5 warm-up steps) ==")
     fresh_run_profile(default, task)
     if args.only != "default":
-        profile("previous", PREVIOUS, train)
-    profile("default", default, train)
+        profile("previous", PREVIOUS, train, None)
+    profile("default", default, train, val)
+    if args.only == "profile":
+        return
 
     print(
         "\n== training side by side (from scratch, seed 0, scored on the 1,000 test questions, 95% bootstrap CI) ==", flush=True
     )
     new = old = None
     if args.only != "previous":
-        new = train_and_score("default", default, train, test, task)
+        new = train_and_score("default", default, train, val, test, task)
     if args.only != "default":
-        old = train_and_score("previous", PREVIOUS, train, test, task)
+        old = train_and_score("previous", PREVIOUS, train, None, test, task)
     if args.previous_code:
         train_old_code(args.previous_code, args.old_arg)
     if new and old:
         print(
-            f"default / previous training compute: wall time {new['seconds'] / old['seconds']:.2f}, steps "
+            f"default / previous training compute: CPU seconds {new['cpu'] / old['cpu']:.2f}, wall time "
+            f"{new['seconds'] / old['seconds']:.2f}, steps "
             f"{new['steps'] / old['steps']:.2f}, examples {new['examples'] / old['examples']:.2f}; nl2sql-score "
             f"{new['score'].value:.3f} vs {old['score'].value:.3f}"
         )

@@ -119,6 +119,11 @@ def read_gold(path: Path, questions: list[dict], tables: dict[str, dict], questi
         question["sql"] = sql
 
 
+def has_real_split(data_dir: Path, split: str) -> bool:
+    """Whether `data_dir` holds `split` in the TableQA layout: `{split}.json` and `{split}.tables.json`."""
+    return (data_dir / f"{split}.json").is_file() and (data_dir / f"{split}.tables.json").is_file()
+
+
 def load_real(data_dir: Path, split: str) -> list[dict]:
     tables = read_tables(data_dir / f"{split}.tables.json")
     questions_path, gold_path = data_dir / f"{split}.json", data_dir / f"{split}.gold.json"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import Task
-from harness_nl2sql.data import SPLITS, load_real, load_synthetic, model_input
+from harness_nl2sql.data import SPLITS, has_real_split, load_real, load_synthetic, model_input
 from harness_nl2sql.text import Nl2sqlText
 
 
@@ -21,6 +21,7 @@ class Nl2sqlTask(Task):
     splits = SPLITS
     default_split = "test"
     train_split = "train"
+    validation_split = "val"  # bert's early stopping validates on it where the data has one
     metrics = (
         "nl2sql-score",
         "nl2sql-logic-form-acc",
@@ -65,6 +66,12 @@ class Nl2sqlTask(Task):
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
+
+    def has_split(self, split: str, data_dir: Path | None) -> bool:
+        """A TableQA folder holds a split when it has both its questions and its tables file."""
+        if data_dir is None:
+            return split in self.splits
+        return split in self.splits and has_real_split(Path(data_dir), split)
 
     def input(self, row: dict[str, Any]) -> dict[str, Any]:
         """Question, table id and the whole table (models snap values to its cells; execution runs on it)."""

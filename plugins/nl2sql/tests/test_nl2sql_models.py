@@ -2,10 +2,11 @@
 
 import json
 import os
+from types import SimpleNamespace
 
 import harness_nl2sql
 import pytest
-from harness_nl2sql.models.bert import BertSqlModel, Encoder, labels
+from harness_nl2sql.models.bert import BertSqlModel, Encoder, build_vocab, labels, schedule, vocab_min_count
 from harness_nl2sql.models.rules import RulesModel
 from harness_nl2sql.task import Nl2sqlTask
 
@@ -21,7 +22,26 @@ TINY = {
     "epochs": "1",
     "max_train": "160",
     "train_batch_size": "16",
+    "dev_limit": "40",
 }
+#: The tiny model several tests share, trained once per module (`trained`): 3 epochs, stopping
+#: after one epoch without a better score on the val split.
+SHARED = {**TINY, "epochs": "3", "patience": "1"}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One tiny `bert` trained through the runner (evaluated on 24 val questions), for the tests
+    that need a trained model rather than their own training: its harness home holds the cached
+    checkpoint, its run the learning curve."""
+    folder = tmp_path_factory.mktemp("nl2sql-bert")
+    home, db = folder / "harness-home", folder / "r.duckdb"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HARNESS_HOME", str(home))
+        env.setenv("HARNESS_LOAD_PLUGINS", "")
+        env.setenv("HF_HUB_OFFLINE", "1")
+        result = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=SHARED, split="val", limit=24)
+    return SimpleNamespace(home=home, db=db, result=result)
 
 
 def test_rules_baseline_is_honest_and_imperfect(tmp_path):
@@ -58,9 +78,9 @@ def test_training_labels_follow_the_posts_heads():
     assert tagged <= {c[0] for c in row["sql"]["conds"]}
 
 
-def test_bert_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
-    db = tmp_path / "r.duckdb"
-    first = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=TINY, split="val", limit=24).run
+def test_bert_trains_caches_its_checkpoint_and_predicts(trained, monkeypatch):
+    db = trained.db
+    first = trained.result.run
     assert first.status == "finished", first.error
     preds = [
         json.loads(r["prediction"])
@@ -69,14 +89,15 @@ def test_bert_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
         .query("SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])
     ]
     assert len(preds) == 24 and all(set(p) == {"sel", "agg", "cond_conn_op", "conds"} for p in preds)
-    checkpoints = list((tmp_path / "harness-home" / "checkpoints" / "bert").iterdir())
+    checkpoints = list((trained.home / "checkpoints" / "bert").iterdir())
     assert len(checkpoints) == 1 and (checkpoints[0] / "model.pt").exists()
 
     def no_training(self, train, ctx):
         raise AssertionError("a second run must load the cached checkpoint, not retrain")
 
     monkeypatch.setattr(BertSqlModel, "fit", no_training)
-    second = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=TINY, split="test", limit=8).run
+    monkeypatch.setenv("HARNESS_HOME", str(trained.home))
+    second = run_plugin(harness_nl2sql, "nl2sql", db=db, model="bert", model_args=SHARED, split="test", limit=8).run
     assert second.status == "finished", second.error
 
 
@@ -123,22 +144,57 @@ def test_cli_runs_the_task_end_to_end(tmp_path):
     assert result["metrics"]["nl2sql-score"]["primary"] is True
 
 
-def test_bert_training_reports_progress_per_step():
+@pytest.fixture(scope="module")
+def fitted():
+    """A tiny `bert` fitted directly (no runner) on 64 train questions for 2 epochs, validating on
+    a quarter of their tables, with what it reported to the progress bar."""
     from contextlib import contextmanager
 
     from harness import RunContext
 
-    calls = []
+    bars = []
 
     @contextmanager
     def progress(description, total):
-        calls.append((description, total, []))
-        yield lambda n=1, **status: calls[-1][2].append(n)
+        bars.append(SimpleNamespace(description=description, total=total, steps=[], statuses=[]))
 
-    model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2", "dev_fraction": "0"})
+        def advance(n=1, **status):
+            bars[-1].steps.append(n)
+            if status:
+                bars[-1].statuses.append(status)
+
+        yield advance
+
+    model = BertSqlModel(**{**TINY, "max_train": "64", "epochs": "2", "dev_fraction": "0.25"})
     model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
-    [(description, total, advances)] = calls
-    assert "training bert" in description and total == 2 * 4 and sum(advances) == total
+    [bar] = bars
+    return SimpleNamespace(model=model, bar=bar)
+
+
+def test_bert_training_reports_progress_per_step(fitted):
+    bar, model = fitted.bar, fitted.model
+    assert "training bert" in bar.description and bar.total == model.schedule["steps"] == 2 * model.schedule["steps_per_epoch"]
+    assert sum(bar.steps) == bar.total == model.history[-1]["step"]
+
+
+def test_a_small_training_set_gets_a_proportionally_short_schedule(fitted):
+    """Steps follow the train questions (epochs over them, batch 16); the model records what it chose."""
+    plan = fitted.model.schedule
+    assert plan["rows"] < 64 and plan["steps_per_epoch"] == -(-plan["rows"] // 16)
+    assert plan["steps"] == 2 * plan["steps_per_epoch"] and plan["epochs"] == 2
+    assert plan["validate_every"] == plan["steps_per_epoch"] and plan["vocab_min_count"] == 1
+    assert plan["vocab_size"] == len(fitted.model.encoder.vocab)
+
+
+def test_a_large_training_set_is_capped_and_validated_more_often_than_per_epoch():
+    rows = 41_000  # TableQA's train split
+    plan = schedule(rows, -(-rows // 32), 18, 3200, 0.06)
+    assert plan["steps"] == 3200 and plan["epochs"] < 3 and plan["validate_every"] == 400 and plan["warmup_steps"] == 192
+    assert schedule(rows, -(-rows // 32), 18, 0, 0.06)["steps"] == 18 * 1282  # max_steps=0: no cap
+    question = {"question": "二" * 60, "table": {"header": ["城市"] * 5}}  # 70 characters
+    assert vocab_min_count([question] * 1_000) == 1 and vocab_min_count([question] * 41_000) == 3
+    vocab = build_vocab([{"question": "北北京", "table": {"header": ["城市"]}}], min_count=2)
+    assert "北" in vocab and "京" not in vocab and "城" not in vocab
 
 
 @pytest.mark.slow
@@ -161,17 +217,17 @@ def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, mo
     total = json.loads((a / "model.json").read_text(encoding="utf-8"))["history"][-1]["step"]
     assert total > 7
 
-    real_batch, calls, killed = bert_module._batch, [], []
+    real_take, calls, killed = bert_module.Batches.take, [], []
 
-    def failing_batch(encoded, targets=None):
-        if targets is not None:
+    def failing_take(self, chosen):
+        if self.targets is not None:
             calls.append(1)
             if len(calls) == 7 and not killed:
                 killed.append(True)
                 raise RuntimeError("killed at step 7")
-        return real_batch(encoded, targets)
+        return real_take(self, chosen)
 
-    monkeypatch.setattr(bert_module, "_batch", failing_batch)
+    monkeypatch.setattr(bert_module.Batches, "take", failing_take)
     interrupted = run(tmp_path / "home-b", tmp_path / "b.duckdb")
     assert interrupted.status == "failed" and "killed at step 7" in interrupted.error
     [partial] = (tmp_path / "home-b" / "checkpoints" / "bert").glob("*.partial")
@@ -191,20 +247,22 @@ def test_interrupted_training_resumes_to_the_same_model_and_metrics(tmp_path, mo
     assert json.loads((b / "model.json").read_text(encoding="utf-8"))["history"] == history_a and len(history_a) == 3
 
 
-def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_path):
-    """`--train-data embedded --data-dir DIR`: a real folder with only a val split is enough."""
+def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(trained, tmp_path, monkeypatch):
+    """`--train-data embedded --data-dir DIR`: a real folder with only a val split is enough (the
+    model trained on the embedded default is the shared one, from its cache)."""
     import shutil
     from pathlib import Path
 
     fixtures = Path(__file__).parent / "fixtures" / "tableqa"
     for name in ("val.json", "val.tables.json"):
         shutil.copy(fixtures / name, tmp_path / name)
+    monkeypatch.setenv("HARNESS_HOME", str(trained.home))
     run = run_plugin(
         harness_nl2sql,
         "nl2sql",
         db=tmp_path / "r.duckdb",
         model="bert",
-        model_args={**TINY, "max_train": "200"},
+        model_args=SHARED,
         split="val",
         data_dir=tmp_path,
         train_data="embedded",
@@ -214,41 +272,25 @@ def test_bert_trained_on_the_embedded_default_scores_a_val_only_real_folder(tmp_
     assert 0 <= run.primary().value <= 1
 
 
-def test_training_status_shows_epoch_loss_and_running_dev_score():
+def test_training_status_shows_epoch_loss_and_running_dev_score(fitted):
     """The progress bar's status fields (`advance(n, **status)`): the epoch, the running loss and,
     after each epoch, the logic-form accuracy on held-out train tables."""
-    from contextlib import contextmanager
-
-    from harness import RunContext
-
-    statuses, steps = [], []
-
-    @contextmanager
-    def progress(description, total):
-        def advance(n=1, **status):
-            steps.append(n)
-            if status:
-                statuses.append(status)
-
-        yield advance
-
-    model = BertSqlModel(**{**TINY, "max_train": "400", "epochs": "2", "dev_fraction": "0.2"})
-    model.fit(Nl2sqlTask().load("train"), RunContext(task="nl2sql", seed=0, progress=progress))
-    assert sum(steps) == model.history[-1]["step"] and len(model.history) == 2
+    model, statuses = fitted.model, fitted.bar.statuses
+    assert len(model.history) == 2
     assert statuses[-1]["epoch"] == "2/2" and statuses[-1]["loss"] > 0
     assert statuses[-1]["dev_logic_form"] == round(model.history[-1]["dev_logic_form"], 3)
     assert all(0 <= h["dev_logic_form"] <= 1 for h in model.history)
 
 
-def test_training_stops_on_the_dev_score_and_stores_its_learning_curve(tmp_path):
-    """Early stopping on held-out train tables: the run keeps the stop reason, the best epoch and
-    the curve (step, training loss, dev logic-form accuracy) as its `learning-curve.json`."""
-    args = {**TINY, "epochs": "3", "dev_fraction": "0.2", "patience": "1"}
-    result = run_plugin(harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=args, split="val", limit=20)
+def test_training_stops_on_the_dev_score_and_stores_its_learning_curve(trained, tmp_path):
+    """Early stopping on the task's val split (a seeded sample of `dev_limit` questions): the run
+    keeps the stop reason, the best epoch and the curve (step, training loss, dev logic-form
+    accuracy) as its `learning-curve.json`."""
+    result = trained.result
     assert result.run.status == "finished", result.run.error
     curve = json.loads(result.artifacts["learning-curve.json"].data)
     assert curve["metric"] == "dev_logic_form" and curve["stopped"] in ("patience", "max_steps")
-    assert curve["validation"]["source"] == "carved from train" and curve["validation"]["groups"] >= 1
+    assert curve["validation"] == {"source": "validation split", "rows": 40, "of": 1000}
     points = curve["curve"]
     assert 2 <= len(points) <= 3 and all(p["train_loss"] > 0 and 0 <= p["dev_logic_form"] <= 1 for p in points)
     best = max(points, key=lambda p: p["dev_logic_form"])
@@ -259,7 +301,7 @@ def test_training_stops_on_the_dev_score_and_stores_its_learning_curve(tmp_path)
         "nl2sql",
         db=tmp_path / "r.duckdb",
         model="bert",
-        model_args=args,
+        model_args=SHARED,
         split="val",
         limit=20,
         train_budget=0.01,

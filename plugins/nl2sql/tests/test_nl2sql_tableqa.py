@@ -159,6 +159,29 @@ def test_both_models_run_on_the_real_format_folder(splits, tmp_path):
     tiny = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "2", "train_batch_size": "4"}
     bert = run_plugin(
         harness_nl2sql, "nl2sql", db=tmp_path / "r.duckdb", model="bert", model_args=tiny, split="val", data_dir=FIXTURES
-    ).run
-    assert bert.status == "finished", bert.error
-    assert bert.n_samples == 4 and 0 <= bert.primary().value <= 1
+    )
+    assert bert.run.status == "finished", bert.run.error
+    assert bert.run.n_samples == 4 and 0 <= bert.run.primary().value <= 1
+    # The folder has val.json + val.tables.json: early stopping validates on them, train stays whole.
+    curve = json.loads(bert.artifacts["learning-curve.json"].data)
+    assert curve["validation"] == {"source": "validation split", "rows": 4}
+
+
+def test_a_folder_without_a_val_split_validates_on_train_tables_held_out(tmp_path):
+    task = Nl2sqlTask()
+    assert task.has_split("val", FIXTURES) and task.has_split("train", FIXTURES) and task.has_split("val", None)
+    for name in ("train.json", "train.tables.json", "test.json", "test.tables.json", "test.gold.json", "val.json"):
+        shutil.copy(FIXTURES / name, tmp_path / name)  # val.json without its tables file is no split
+    assert not task.has_split("val", tmp_path) and not task.has_split("dev", FIXTURES)
+    tiny = {"hidden_size": "32", "layers": "1", "heads": "2", "intermediate_size": "64", "epochs": "2", "train_batch_size": "4"}
+    bert = run_plugin(
+        harness_nl2sql,
+        "nl2sql",
+        db=tmp_path / "r.duckdb",
+        model="bert",
+        model_args={**tiny, "dev_fraction": "0.34"},  # one of the three train tables
+        data_dir=tmp_path,
+    )
+    assert bert.run.status == "finished", bert.run.error
+    validation = json.loads(bert.artifacts["learning-curve.json"].data)["validation"]
+    assert validation["source"] == "carved from train" and validation["groups"] == 1 and 1 <= validation["rows"] < 8

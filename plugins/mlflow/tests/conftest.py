@@ -32,7 +32,7 @@ def migrated_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def default_store(request, monkeypatch, harness_isolation, migrated_store):
+def default_store(monkeypatch, harness_isolation, migrated_store):
     """No tracker of the developer's (MLFLOW_TRACKING_URI, ...) is ever used, and each test's default
     store starts as a copy of the migrated empty one, as after a first run.
 

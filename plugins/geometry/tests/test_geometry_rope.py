@@ -14,23 +14,30 @@ def troposkein(ratio):
     return {"kind": "troposkein", "omega": 1.0, "g": 0.0, "D": 1.0, "R": ratio}
 
 
+@pytest.fixture(scope="module")
+def rows():
+    """The embedded instances with their references, built once for the tests that read them (their
+    collocation references take a fraction of a second); no test changes them."""
+    return data.rope_rows()
+
+
 def test_troposkein_against_mpmath_jacobi_sn_and_arc_length():
     """Independent check: mpmath's own K, E, sn; length by mpmath quadrature of sqrt(1 + r'(z)^2)."""
-    mpmath.mp.dps = 25
-    result = rope.analytic(troposkein(0.5))
-    m = mpmath.findroot(lambda q: mpmath.sqrt(q) / ((1 - q) * mpmath.ellipk(q)) - mpmath.mpf("0.5"), 0.3)
-    kappa = 2 * mpmath.ellipk(m)
-    assert result["m"] == pytest.approx(float(m), rel=1e-13)
+    with mpmath.workdps(25):
+        result = rope.analytic(troposkein(0.5))
+        m = mpmath.findroot(lambda q: mpmath.sqrt(q) / ((1 - q) * mpmath.ellipk(q)) - mpmath.mpf("0.5"), 0.3)
+        kappa = 2 * mpmath.ellipk(m)
+        assert result["m"] == pytest.approx(float(m), rel=1e-13)
 
-    def slope(z):
-        return mpmath.mpf("0.5") * kappa * mpmath.ellipfun("cn", kappa * z, m=m) * mpmath.ellipfun("dn", kappa * z, m=m)
+        def slope(z):
+            return mpmath.mpf("0.5") * kappa * mpmath.ellipfun("cn", kappa * z, m=m) * mpmath.ellipfun("dn", kappa * z, m=m)
 
-    length = mpmath.quad(lambda z: mpmath.sqrt(1 + slope(z) ** 2), [0, 0.5, 1])
-    assert result["length"] == pytest.approx(float(length), rel=1e-13)
-    for x, y in list(zip(result["curve"]["x"], result["curve"]["y"], strict=True))[::20]:
-        assert x == pytest.approx(float(mpmath.mpf("0.5") * mpmath.ellipfun("sn", kappa * y, m=m)), abs=1e-13)
-    ref = reference.troposkein(1.0, 1.0, 0.5)
-    assert ref["length"] == pytest.approx(float(length), rel=1e-13)
+        length = mpmath.quad(lambda z: mpmath.sqrt(1 + slope(z) ** 2), [0, 0.5, 1])
+        assert result["length"] == pytest.approx(float(length), rel=1e-13)
+        for x, y in list(zip(result["curve"]["x"], result["curve"]["y"], strict=True))[::20]:
+            assert x == pytest.approx(float(mpmath.mpf("0.5") * mpmath.ellipfun("sn", kappa * y, m=m)), abs=1e-13)
+        ref = reference.troposkein(1.0, 1.0, 0.5)
+        assert ref["length"] == pytest.approx(float(length), rel=1e-13)
 
 
 def test_small_amplitude_is_the_sine_curve():
@@ -55,8 +62,7 @@ def test_shooting_matches_the_closed_form(ratio):
     assert result["tension_at_widest"] == pytest.approx(ref["tension_at_widest"], rel=1e-9)
 
 
-def test_gravity_instances_shooting_recovers_the_generating_constants():
-    rows = data.rope_rows()
+def test_gravity_instances_shooting_recovers_the_generating_constants(rows):
     gravity = [r for r in rows if r["kind"] == "fixed-length"]
     assert [r["reference"]["generator"]["C1"] for r in gravity] == [0.0, 1.0]
     for row in gravity:
@@ -73,8 +79,7 @@ def test_gravity_instances_shooting_recovers_the_generating_constants():
         assert rope.analytic(instance)["solved"] is False
 
 
-def test_chain_converges_at_second_order_to_both_kinds_of_reference():
-    rows = data.rope_rows()
+def test_chain_converges_at_second_order_to_both_kinds_of_reference(rows):
     for row in (rows[4], rows[-1]):  # R/D = 0.5 and gravity with C1 = 1
         instance = {k: v for k, v in row.items() if k != "reference"}
         result = rope.chain(instance, 64)
@@ -98,9 +103,9 @@ def test_equilibrium_residual_separates_equilibria_from_other_curves():
     assert equilibrium_residual(curve, 1.0, 0.0) > 1e-2
 
 
-def test_tension_sign_convention_first_integral_on_the_y_component():
+def test_tension_sign_convention_first_integral_on_the_y_component(rows):
     """T y' - g s is constant along a gravity solution; the same with x' in its place is not."""
-    row = data.rope_rows()[-1]
+    row = rows[-1]
     instance = {k: v for k, v in row.items() if k != "reference"}
     result = rope.shooting(instance)
     lam = result["start_tension"] + 2.0**2 * 1.0 / 2 - 0.0

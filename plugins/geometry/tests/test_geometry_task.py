@@ -3,6 +3,7 @@
 
 import json
 import os
+import shutil
 
 import harness_geometry
 import pytest
@@ -33,6 +34,25 @@ def group_db(tmp_path_factory):
     result = _cli("run", "--task", "geometry", "--json", db=db, env_extra={"HARNESS_HOME": str(home), "HARNESS_LOAD_PLUGINS": ""})
     assert result.returncode == 0, result.stderr
     return db, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def exact_and_laplace_db(tmp_path_factory):
+    """The closed form and the Laplace approximation on random-angles (seed 0), which both boards
+    below rank (the Laplace run takes a second or two); each test adds its runs to a copy."""
+    db = tmp_path_factory.mktemp("angles") / "r.duckdb"
+    for model in ("closed-form", "laplace"):
+        outcome = run_plugin(harness_geometry, "random-angles", db=db, model=model)
+        assert outcome.run.status == "finished", outcome.run.error
+    return db
+
+
+def copy_of(db, tmp_path):
+    """A copy of a results database (with its write-ahead log, if one is left) in `tmp_path`."""
+    for suffix in ("", ".wal"):
+        if db.with_name(db.name + suffix).exists():
+            shutil.copyfile(db.with_name(db.name + suffix), tmp_path / (db.name + suffix))
+    return tmp_path / db.name
 
 
 @pytest.mark.slow
@@ -97,9 +117,9 @@ def test_full_edge_closes_and_has_the_symmetries():
 
 
 @pytest.mark.slow
-def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path):
-    db = tmp_path / "r.duckdb"
-    for model, args in (("laplace", {}), ("monte-carlo", {"draws": "2000"}), ("quadrature", {}), ("closed-form", {})):
+def test_leaderboard_ranks_exact_methods_above_sampling_above_laplace(tmp_path, exact_and_laplace_db):
+    db = copy_of(exact_and_laplace_db, tmp_path)
+    for model, args in (("monte-carlo", {"draws": "2000"}), ("quadrature", {})):
         outcome = run_plugin(harness_geometry, "random-angles", db=db, model=model, model_args=args)
         assert outcome.run.status == "finished", outcome.run.error
     (board,) = [b for b in leaderboard(harness_geometry, "geometry", db) if b.task == "random-angles"]
@@ -219,13 +239,11 @@ def test_cli_reports_bad_data_on_one_line_without_a_traceback(tmp_path):
 
 
 @pytest.mark.slow
-def test_tie_groups_join_monte_carlo_noise_and_separate_exact_from_laplace(tmp_path):
+def test_tie_groups_join_monte_carlo_noise_and_separate_exact_from_laplace(tmp_path, exact_and_laplace_db):
     """Two Monte Carlo configurations that differ only in their noise cannot be told apart; the
     closed form and the Laplace approximation can (Holm-corrected paired bootstrap)."""
-    db = tmp_path / "r.duckdb"
+    db = copy_of(exact_and_laplace_db, tmp_path)
     for model, args, seed in (
-        ("closed-form", {}, 0),
-        ("laplace", {}, 0),
         ("monte-carlo", {"draws": "200"}, 1),
         ("monte-carlo", {"draws": "201"}, 2),
     ):

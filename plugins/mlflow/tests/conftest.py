@@ -10,10 +10,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "fresh_store: let the plugin create the default MLflow store itself")
-
-
 @pytest.fixture(scope="session")
 def toy():
     """The parity toy task (tests/mlflow_toy.py) as an importable module."""
@@ -36,17 +32,16 @@ def migrated_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def default_store(request, monkeypatch, harness_isolation, migrated_store):
+def default_store(monkeypatch, harness_isolation, migrated_store):
     """No tracker of the developer's (MLFLOW_TRACKING_URI, ...) is ever used, and each test's default
     store starts as a copy of the migrated empty one, as after a first run.
 
-    Tests marked `fresh_store`, and every subprocess test with its own home, exercise creation.
+    The subprocess test, with a home of its own, exercises creation.
     """
     import os
 
     for name in [n for n in os.environ if n.startswith(("MLFLOW_", "HARNESS_MLFLOW_"))]:
         monkeypatch.delenv(name)
-    if request.node.get_closest_marker("fresh_store") is None:
-        target = Path(os.environ["HARNESS_HOME"]) / "mlruns" / "mlflow.db"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(migrated_store, target)
+    target = Path(os.environ["HARNESS_HOME"]) / "mlruns" / "mlflow.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_store, target)

@@ -85,15 +85,6 @@ def test_a_finished_run_is_logged_with_params_metrics_cis_and_artifacts(toy, uri
     assert record["run_id"] == run.run_id and record["metrics"]["exact_match"]["value"] == pytest.approx(0.75)
 
 
-@pytest.mark.slow
-@pytest.mark.fresh_store
-def test_default_store_is_created_with_its_artifacts_under_harness_home(toy):
-    run_parity(toy)
-    home = Path(os.environ["HARNESS_HOME"])
-    assert (home / "mlruns" / "mlflow.db").is_file()
-    assert list((home / "mlruns" / "artifacts").rglob("summary.txt"))
-
-
 def test_a_cached_rerun_or_a_repeated_hook_does_not_log_twice(toy):
     uri = settings.tracking_uri()
     first = run_parity(toy)
@@ -254,6 +245,8 @@ def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tmp_path):
+    """A real `harness` process, which imports MLflow itself and creates the default store with its
+    artifacts under a HARNESS_HOME where there is none yet."""
     harness = Path(sys.executable).parent / "harness"
     env = _cli_env(tmp_path)
     plugins = json.loads(invoke("plugins", "--json", env=env).stdout)
@@ -265,7 +258,10 @@ def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tm
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)
     assert run["warnings"] == []
-    [logged_run] = logged(f"sqlite:///{(tmp_path / 'home' / 'mlruns' / 'mlflow.db').resolve()}")
+    home = tmp_path / "home"
+    assert (home / "mlruns" / "mlflow.db").is_file()
+    assert list((home / "mlruns" / "artifacts").rglob("summary.txt"))
+    [logged_run] = logged(f"sqlite:///{(home / 'mlruns' / 'mlflow.db').resolve()}")
     assert logged_run.data.tags["harness.run_id"] == run["run_id"]
 
     down = _cli_env(tmp_path, HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0")

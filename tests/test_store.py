@@ -261,9 +261,11 @@ def test_renderers_reach_every_sample_page_by_page(filled, db):
 
 def test_reads_inside_reading_share_one_connection_and_it_closes_after(arith, filled, db, monkeypatch):
     store = Store(db)
+    from harness.store import connection
+
     opened = []
-    real_connect = duckdb.connect
-    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
+    real_open = connection._ATTACHED.open
+    monkeypatch.setattr(connection._ATTACHED, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
     with store.reading():
         runs = store.runs()
         assert store.query("SELECT count(*) AS n FROM runs") == [{"n": len(runs)}]

@@ -162,7 +162,10 @@ def utcnow() -> datetime:
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open file: 0 when nothing was ever written to it."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+        "AND table_catalog = current_database()"
+    ).fetchall()[0][0]
     if not exists:
         return 0
     return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0])
@@ -208,6 +211,8 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the file has table `name` (an older file may lack a later migration's tables)."""
     return bool(
         con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE'", [name]
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database()",
+            [name],
         ).fetchall()
     )

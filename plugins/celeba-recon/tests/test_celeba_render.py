@@ -23,16 +23,9 @@ def _validate(spec):
 
 
 @pytest.mark.slow
-def test_renderer_draws_runs_and_samples(tmp_path):
-    db = tmp_path / "r.duckdb"
-    result = run_plugin(
-        harness_celeba_recon,
-        "celeba-recon",
-        db=db,
-        model="vq-vae",
-        model_args={"dim": "16", "steps": "8", "batch": "16"},
-        limit=30,
-    )
+def test_renderer_draws_runs_and_samples(tiny_vq_run):
+    db = tiny_vq_run.db
+    result = tiny_vq_run.outcome  # 30 test images
     jpeg = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=30).run
     other_size = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=10).run
     vq = result.run

@@ -28,7 +28,7 @@ from harness_celeba_recon.task import TASK_NAMES
 FIXED = {"codebook": "ema", "init": "kmeans", "restart_dead": "true"}
 POST = {"codebook": "grad", "init": "uniform", "restart_dead": "false"}
 #: The fewest steps a data-sized schedule takes, and the share of `lr` the cosine schedule ends at.
-MIN_STEPS, LR_FLOOR = 50, 0.02
+MIN_STEPS, LR_FLOOR = 10, 0.02
 CHOICES = {"codebook": ("ema", "grad"), "init": ("kmeans", "uniform"), "restart_dead": ("true", "false")}
 
 

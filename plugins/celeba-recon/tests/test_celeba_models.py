@@ -45,15 +45,15 @@ def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tiny_vq_run):
 
 def test_steps_follow_the_size_of_the_training_set():
     model = VqVaeModel()
-    assert model.schedule_for(3000)["steps"] == 750  # 16 epochs of the 3,000 embedded faces at batch 64
+    assert model.schedule_for(3000)["steps"] == 1500  # 16 epochs of the 3,000 embedded faces at batch 32
     assert model.schedule_for(162_770)["steps"] == 20_000  # CelebA's train split: capped at max_steps
     tiny = model.schedule_for(30)  # one batch of 30 per epoch, 16 epochs
     assert (tiny["steps"], tiny["batch"], tiny["val_every"]) == (16, 30, 2)
-    assert model.schedule_for(3)["steps"] == MIN_STEPS
+    assert VqVaeModel(epochs="1").schedule_for(3)["steps"] == MIN_STEPS  # never fewer than MIN_STEPS
     assert VqVaeModel(steps="7").schedule_for(3000)["steps"] == 7
     assert VqVaeModel(epochs="4", max_steps="100").schedule_for(3000)["steps"] == 100
-    assert model.lr_at(0, 750) == model.config["lr"] and model.lr_at(749, 750) == pytest.approx(LR_FLOOR * model.config["lr"])
-    assert VqVaeModel(schedule="constant").lr_at(749, 750) == model.config["lr"]
+    assert model.lr_at(0, 1500) == model.config["lr"] and model.lr_at(1499, 1500) == pytest.approx(LR_FLOOR * model.config["lr"])
+    assert VqVaeModel(schedule="constant").lr_at(1499, 1500) == model.config["lr"]
     with pytest.raises(ConfigError, match="schedule"):
         VqVaeModel(schedule="linear")
 
@@ -61,7 +61,7 @@ def test_steps_follow_the_size_of_the_training_set():
 def test_variant_post_is_the_posts_recipe_and_fixes_resolve():
     post = VqVaeModel(variant="post").config
     assert (post["codebook"], post["init"], post["restart_dead"]) == ("grad", "uniform", "false")
-    assert (post["codes"], post["beta"], post["gamma"], post["lr"], post["batch"]) == (64, 1.0, 0.25, 1e-3, 64)
+    assert (post["codes"], post["beta"], post["gamma"]) == (64, 1.0, 0.25)
     assert VqVaeModel(variant="post", restart_dead="yes").config["restart_dead"] == "true"
     assert VqVaeModel().config["init"] == "kmeans"
     for bad, message in [

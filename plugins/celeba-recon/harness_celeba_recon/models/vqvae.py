@@ -52,7 +52,7 @@ class _ReconModel(Model):
     #: `steps=0` sizes training from the data: `epochs` passes over the training images, at least
     #: MIN_STEPS and at most `max_steps`; `schedule=cosine` decays the learning rate to LR_FLOOR of `lr`
     #: over those steps (`constant` keeps it).
-    common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 0, "epochs": 16, "max_steps": 20_000, "batch": 64}
+    common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 0, "epochs": 16, "max_steps": 20_000, "batch": 32}
     common |= {"lr": 2e-3, "schedule": "cosine", "threads": 1}
     #: Early stopping: validation mse on `val_fraction` of the train images (at most `val_rows` of
     #: them) every `val_every` steps (0: a tenth of the steps), stopping after `patience` evaluations

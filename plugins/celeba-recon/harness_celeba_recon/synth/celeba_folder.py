@@ -1,5 +1,7 @@
 """A folder in CelebA's exact layout, drawn from faces-synth-v1: the real-data path, runnable anywhere.
 
+    python -m harness_celeba_recon.synth.celeba_folder DIR [COUNT]    # COUNT faces (200) under DIR
+
 No CelebA image may be shipped, so the real format is generated: `img_align_celeba/000001.jpg` ...
 (178 x 218 JPEG, quality 95, the face centred as in the aligned crops) and `list_eval_partition.txt`
 (`000001.jpg 0`: 0 train, 1 val, 2 test) in CelebA's proportions (about 81 / 10 / 9 %). The loader
@@ -41,3 +43,11 @@ def write_celeba_folder(root: Path, count: int, partition: bool = True, drawn_at
         lines = [f"{name} {PATTERN[i % len(PATTERN)]}" for i, name in enumerate(names)]
         (root / "list_eval_partition.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return names
+
+
+if __name__ == "__main__":  # python -m harness_celeba_recon.synth.celeba_folder DIR [COUNT]
+    import sys
+
+    target, n = Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    write_celeba_folder(target, n)
+    print(f"{n} faces in CelebA's layout under {target}")

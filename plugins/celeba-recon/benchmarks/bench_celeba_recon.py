@@ -7,6 +7,13 @@ than the absolute figures. Prints the machine's load average before and after: f
 loaded machine are lower bounds.
 
     .venv/bin/python plugins/celeba-recon/benchmarks/bench_celeba_recon.py [--steps 30] [--images 512]
+    .venv/bin/python plugins/celeba-recon/benchmarks/bench_celeba_recon.py --compare
+
+`--compare` runs the default `harness run --task celeba-recon` twice at once, each in a fresh harness
+home: the earlier recipe given as model arguments (OLD_RECIPE: 1,200 steps at batch 64, a constant learning rate
+of 0.001, validation every 100 steps) and today's defaults. It prints each run's CPU seconds (user +
+sys of its process, which a busy machine disturbs far less than wall time), wall time, steps and
+test scores, and the ratio of the CPU seconds: both runs share the same load.
 """
 
 from __future__ import annotations
@@ -84,11 +91,64 @@ def bench_coding(size: int, threads: int, n: int) -> tuple[float, float, float]:
     return vq_rate, jpeg_rate, metric_s
 
 
+#: The default before training was sized from the data, as model arguments.
+OLD_RECIPE = {"steps": "1200", "batch": "64", "lr": "0.001", "schedule": "constant", "val_every": "100"}
+
+
+def compare() -> None:
+    """The earlier recipe and the defaults, as two `harness run` processes started together."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    print(f"load average before: {load()} ({os.cpu_count()} CPUs)", flush=True)
+    recipes = {"earlier recipe": OLD_RECIPE, "defaults": {}}
+    with tempfile.TemporaryDirectory() as scratch:
+        running = {}
+        for label, args in recipes.items():
+            home = Path(scratch) / label.replace(" ", "-")
+            env = {**os.environ, "HARNESS_HOME": str(home), "HARNESS_DB": str(home / "r.duckdb")}
+            command = [sys.executable, "-m", "harness", "run", "--task", "celeba-recon", "--json"]
+            command += [f"--model-arg={k}={v}" for k, v in args.items()]
+            out = (Path(scratch) / f"{home.name}.json").open("w")
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.DEVNULL)
+            running[label] = (process, time.perf_counter(), out, env)
+        results = {}
+        for label, (process, started, out, env) in running.items():
+            _, status, usage = os.wait4(process.pid, 0)  # this child's own CPU time
+            process.returncode = os.waitstatus_to_exitcode(status)
+            wall = time.perf_counter() - started
+            out.close()
+            run = json.loads(Path(out.name).read_text())
+            show = [sys.executable, "-m", "harness", "show", run["run_id"], "--json"]
+            run["training"] = json.loads(subprocess.run(show, env=env, capture_output=True, text=True).stdout).get("training")
+            results[label] = (usage.ru_utime + usage.ru_stime, wall, run)
+    print(f"load average after: {load()}")
+    header = ("recipe", "CPU s", "wall s", "steps", "stopped", "PSNR dB [95% CI]", "SSIM", "usage")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (15, 7, 7, 6, 10, 24, 6, 6), strict=True)))
+    for label, (cpu, wall, run) in results.items():
+        m, training = run["metrics"], run.get("training") or {}
+        psnr = m["recon-psnr"]
+        ci = f"{psnr['value']:.2f} [{psnr['ci_low']:.2f}, {psnr['ci_high']:.2f}]"
+        print(
+            f"{label:>15} {cpu:>7.1f} {wall:>7.1f} {training.get('steps', '?'):>6} {training.get('stopped', '?'):>10} "
+            f"{ci:>24} {m['recon-ssim']['value']:>6.3f} {m['recon-code-usage']['value']:>6.3f}"
+        )
+    (before, *_), (after, *_) = results.values()
+    print(f"CPU seconds, defaults / earlier recipe: {after / before:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--images", type=int, default=512)
+    parser.add_argument("--compare", action="store_true", help="the earlier recipe against the defaults, CPU s and scores")
     args = parser.parse_args()
+    if args.compare:
+        compare()
+        return
     print(f"load average before: {load()} ({os.cpu_count()} CPUs)")
     print(
         f"{'px':>4} {'threads':>7} {'train steps/s':>14} {'vq img/s':>10} {'jpeg img/s':>11} {'vq/jpeg':>8} "

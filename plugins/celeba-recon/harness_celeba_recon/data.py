@@ -99,6 +99,12 @@ def read_partition(path: Path) -> dict[str, str]:
     return splits
 
 
+def has_partition_split(root: Path, split: str) -> bool:
+    """Whether CelebA's partition file below `root` assigns any image to `split`."""
+    path = find_partition(root) if root.is_dir() else None
+    return path is not None and split in read_partition(path).values()
+
+
 def split_by_name(relative: str) -> str:
     """Deterministic and local: a file's split depends on its own path only."""
     bucket = zlib.crc32(relative.encode("utf-8")) % 100

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from harness import Task
 from harness.curves import Curve, Line
-from harness_celeba_recon.data import SPLITS, load_real, load_synthetic
+from harness_celeba_recon.data import SPLITS, has_partition_split, load_real, load_synthetic
 
 METRICS = (
     "recon-psnr",
@@ -78,6 +78,8 @@ class CelebaReconTask(Task):
     splits = SPLITS
     default_split = "test"
     train_split = "train"
+    #: What a trained model validates on: CelebA's own val partition when the folder has one.
+    validation_split = "val"
     metrics = METRICS
     primary_metric = "recon-psnr"
     default_model = "vq-vae"
@@ -99,6 +101,16 @@ class CelebaReconTask(Task):
 
     def __init__(self) -> None:
         self.skipped: dict[str, list[dict]] = {}
+
+    def has_split(self, split: str, data_dir: Path | None) -> bool:
+        """A folder holds `val` or `test` only when CelebA's partition file lists images for it; a
+        folder without one (CelebA-HQ) is split by file name for evaluation, and a trained model
+        carves its validation rows from train instead."""
+        if split not in self.splits:
+            return False
+        if data_dir is None or split == self.train_split:
+            return True
+        return has_partition_split(Path(data_dir), split)
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         if data_dir is None:

@@ -2,11 +2,13 @@
 
 import io
 import json
+import math
 
 import harness_celeba_recon
 import numpy as np
 import pytest
 from harness_celeba_recon import data, images
+from harness_celeba_recon.synth.celeba_folder import write_celeba_folder
 from harness_celeba_recon.synth.faces import SPLIT_SIZES, generate
 from harness_celeba_recon.task import CelebaReconTask
 from PIL import Image
@@ -159,3 +161,22 @@ def test_run_on_a_folder_records_the_skipped_files(tmp_path, small_bomb_limit):
     assert sum(skipped["counts"].values()) == len([f for files in skipped["skipped"].values() for f in files]) > 0
     samples = Store(tmp_path / "r.duckdb").samples(run.run_id)
     assert all("file" in s.input and "pixels" not in json.dumps(s.input) for s in samples)
+
+
+@pytest.mark.parametrize("partition", [True, False], ids=["celeba-partition", "no-partition"])
+def test_a_folder_with_a_val_partition_validates_on_it_and_one_without_carves_from_train(tmp_path, partition):
+    root = tmp_path / "celeba"
+    write_celeba_folder(root, 40, partition=partition, drawn_at=64)  # CelebA's layout: 178 x 218 JPEG
+    assert CelebaReconTask().has_split("val", root) is partition and CelebaReconTask().has_split("train", root)
+    args = {"dim": "8", "batch": "8", "epochs": "3"}
+    db = tmp_path / "r.duckdb"
+    outcome = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=args, data_dir=root)
+    assert outcome.run.status == "finished", outcome.run.error
+    record = json.loads(outcome.artifacts["learning-curve.json"].data)
+    train = len(data.load_real(root, "train", 32)[0])
+    if partition:  # 16 of every 20 files are train, 2 val, 2 test
+        assert record["validation"] == {"source": "validation split", "rows": 4} and train == 32
+    else:
+        assert record["validation"]["source"] == "carved from train"
+        train -= record["validation"]["rows"]
+    assert record["max_steps"] == math.ceil(3 * train / 8)  # the schedule follows the data: 3 epochs at batch 8

@@ -11,39 +11,38 @@ from harness_celeba_recon import images
 from harness_celeba_recon.data import load_synthetic
 from harness_celeba_recon.models.jpeg import JpegModel, WebpModel, best_quality, code_batch
 from harness_celeba_recon.models.net import NearestCodebook, kmeans
-from harness_celeba_recon.models.vqvae import AutoencoderModel, VqLibModel, VqVaeModel
+from harness_celeba_recon.models.vqvae import LR_FLOOR, MIN_STEPS, AutoencoderModel, VqLibModel, VqVaeModel
 
 from harness import ConfigError, RunContext
 from harness.testing import run_plugin
 from harness.training import TrainingCheckpoint
 
-TINY = {"dim": "16", "steps": "12", "batch": "16"}
+TINY = {"dim": "16", "steps": "12", "batch": "16", "val_rows": "32"}
 
 
 def values(run):
     return {m.name: m.value for m in run.metrics}
 
 
-@pytest.mark.slow
-def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tmp_path):
-    db = tmp_path / "r.duckdb"
-    outcome = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40)
-    run = outcome.run
-    assert run.status == "finished", run.error
-    v = values(run)
-    assert v["recon-bpp"] == pytest.approx(8 * 8 * 6 / 1024)  # the post's rate: 8 x 8 codes of 6 bits
-    assert 5 < v["recon-psnr"] < 40 and 0 < v["recon-ssim"] < 1
-    assert 0 < v["recon-code-usage"] <= 1 and 1 <= v["recon-perplexity"] <= 64
-    assert v["recon-entropy-bpp"] <= v["recon-bpp"] + 1e-9
-    assert run.model_config["codebook"] == "ema" and run.model_config["restart_dead"] == "true"
-    again = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=40, overwrite=True).run
-    assert values(again)["recon-psnr"] == pytest.approx(v["recon-psnr"])  # same seed, same cached model
+def test_steps_follow_the_size_of_the_training_set():
+    model = VqVaeModel()
+    assert model.schedule_for(3000)["steps"] == 1500  # 16 epochs of the 3,000 embedded faces at batch 32
+    assert model.schedule_for(162_770)["steps"] == 20_000  # CelebA's train split: capped at max_steps
+    tiny = model.schedule_for(30)  # one batch of 30 per epoch, 16 epochs
+    assert (tiny["steps"], tiny["batch"], tiny["val_every"]) == (16, 30, 2)
+    assert VqVaeModel(epochs="1").schedule_for(3)["steps"] == MIN_STEPS  # never fewer than MIN_STEPS
+    assert VqVaeModel(steps="7").schedule_for(3000)["steps"] == 7
+    assert VqVaeModel(epochs="4", max_steps="100").schedule_for(3000)["steps"] == 100
+    assert model.lr_at(0, 1500) == model.config["lr"] and model.lr_at(1499, 1500) == pytest.approx(LR_FLOOR * model.config["lr"])
+    assert VqVaeModel(schedule="constant").lr_at(1499, 1500) == model.config["lr"]
+    with pytest.raises(ConfigError, match="schedule"):
+        VqVaeModel(schedule="linear")
 
 
 def test_variant_post_is_the_posts_recipe_and_fixes_resolve():
     post = VqVaeModel(variant="post").config
     assert (post["codebook"], post["init"], post["restart_dead"]) == ("grad", "uniform", "false")
-    assert (post["codes"], post["beta"], post["gamma"], post["lr"], post["batch"]) == (64, 1.0, 0.25, 1e-3, 64)
+    assert (post["codes"], post["beta"], post["gamma"]) == (64, 1.0, 0.25)
     assert VqVaeModel(variant="post", restart_dead="yes").config["restart_dead"] == "true"
     assert VqVaeModel().config["init"] == "kmeans"
     for bad, message in [

@@ -1,9 +1,12 @@
-"""The renderer on real stored runs: image grid, rate-distortion chart, code histogram, per-sample pair."""
+"""The renderer on real stored runs: image grid, rate-distortion chart, code histogram, per-sample pair;
+and the one tiny VQ-VAE training those tests share (trained once per module), its scores and its checkpoint."""
 
 import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import harness_celeba_recon
 import pytest
@@ -11,7 +14,66 @@ from harness_celeba_recon.render import CelebaReconRenderer, crop_sample
 from PIL import Image
 
 from harness.store import Store
-from harness.testing import leaderboard, render_run, render_sample, render_static_sample, run_plugin
+from harness.testing import PluginRun, leaderboard, render_run, render_sample, render_static_sample, run_plugin
+
+#: The tiny configuration the end-to-end tests train (seconds on one thread).
+TINY = {"dim": "16", "steps": "12", "batch": "16", "val_rows": "32"}
+#: Test images the shared run evaluates.
+LIMIT = 30
+
+
+@dataclass
+class TinyRun:
+    outcome: PluginRun
+    db: Path
+    home: Path
+
+    def again(self, **kwargs) -> PluginRun:
+        """The same run once more, in the same home (so its checkpoint is found), stored in another
+        database (the shared one keeps one run per model for the tests that read it)."""
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HARNESS_HOME", str(self.home))
+            db = self.db.with_name("again.duckdb")
+            return run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="vq-vae", model_args=TINY, limit=LIMIT, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def tiny_vq_run(tmp_path_factory) -> TinyRun:
+    """`vq-vae` trained on the embedded faces in TINY and evaluated on LIMIT test images, in a
+    temporary home and database of its own (the per-test isolation has not started at module scope)."""
+    root = tmp_path_factory.mktemp("tiny-vq")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"HARNESS_HOME": root / "home", "HARNESS_DB": root / "r.duckdb"}.items():
+            patch.setenv(name, str(value))
+        for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+            patch.setenv(name, "1")
+        patch.setenv("HARNESS_LOAD_PLUGINS", "")
+        outcome = run_plugin(
+            harness_celeba_recon, "celeba-recon", db=root / "r.duckdb", model="vq-vae", model_args=TINY, limit=LIMIT
+        )
+    return TinyRun(outcome, root / "r.duckdb", root / "home")
+
+
+def values(run):
+    return {m.name: m.value for m in run.metrics}
+
+
+@pytest.mark.slow
+def test_vq_vae_trains_scores_and_reuses_its_checkpoint(tiny_vq_run):
+    run = tiny_vq_run.outcome.run
+    assert run.status == "finished", run.error
+    v = values(run)
+    assert v["recon-bpp"] == pytest.approx(8 * 8 * 6 / 1024)  # the post's rate: 8 x 8 codes of 6 bits
+    assert 5 < v["recon-psnr"] < 40 and 0 < v["recon-ssim"] < 1
+    assert 0 < v["recon-code-usage"] <= 1 and 1 <= v["recon-perplexity"] <= 64
+    assert v["recon-entropy-bpp"] <= v["recon-bpp"] + 1e-9
+    assert run.model_config["codebook"] == "ema" and run.model_config["restart_dead"] == "true"
+    again = tiny_vq_run.again().run
+    assert values(again)["recon-psnr"] == pytest.approx(v["recon-psnr"])  # same seed, same cached model
+    # the embedded faces have a val split: the model validated on it (a capped, seeded subset)
+    record = json.loads(tiny_vq_run.outcome.artifacts["learning-curve.json"].data)
+    assert record["validation"] == {"source": "validation split", "rows": 32, "of": 250}
+    assert record["max_steps"] == 12 and record["every"] == 2  # given steps; validation every tenth
 
 
 def _validate(spec):
@@ -23,16 +85,9 @@ def _validate(spec):
 
 
 @pytest.mark.slow
-def test_renderer_draws_runs_and_samples(tmp_path):
-    db = tmp_path / "r.duckdb"
-    result = run_plugin(
-        harness_celeba_recon,
-        "celeba-recon",
-        db=db,
-        model="vq-vae",
-        model_args={"dim": "16", "steps": "8", "batch": "16"},
-        limit=30,
-    )
+def test_renderer_draws_runs_and_samples(tiny_vq_run):
+    db = tiny_vq_run.db
+    result = tiny_vq_run.outcome  # 30 test images
     jpeg = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=30).run
     other_size = run_plugin(harness_celeba_recon, "celeba-recon", db=db, model="jpeg", limit=10).run
     vq = result.run

@@ -2,6 +2,12 @@
 
     python plugins/independence/benchmarks/bench_independence.py            # the README's table (~6 min)
     python plugins/independence/benchmarks/bench_independence.py --quick    # n = 200 only, a smoke run
+    python plugins/independence/benchmarks/bench_independence.py --compare 9c29c99   # the default run, before / after
+
+`--compare REV` runs the task's default (`hsic`, every embedded instance) twice in this process, through
+the runner as `harness run` does: once with the HSIC engine (`hsic.py`) as it was at git revision REV,
+once with the installed one. It prints the CPU seconds of each run, their power and type-I error, and
+the instances whose decision differs (none is the point: the engine got faster, not different).
 
 Peers: hyppo `Hsic().test(x, y, reps=1000, auto=False)` (permutation) and its fast `auto` mode (chi-square),
 and dcor `distance_covariance_test(num_resamples=1000)`. Both JIT-compile with numba on first use, so
@@ -181,12 +187,60 @@ def bench_large() -> list[dict[str, Any]]:
     return out
 
 
+def compare(rev: str) -> None:
+    """The default run with the engine at `rev` and with the installed one, in one process (same load)."""
+    import subprocess
+    import tempfile
+    import types
+    from pathlib import Path
+
+    import harness_independence
+    from harness_independence import hsic
+
+    from harness.testing import run_plugin
+
+    root = Path(__file__).resolve().parents[3]
+    path = "plugins/independence/harness_independence/hsic.py"
+    source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, text=True, check=True).stdout
+    before = types.ModuleType("hsic_before")
+    sys.modules[before.__name__] = before  # dataclasses look their module up
+    exec(compile(source, f"{rev}:{path}", "exec"), before.__dict__)
+    installed = hsic.hsic_test
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    decisions = {}
+    for label, engine in (("before", before.hsic_test), ("after", installed)):
+        hsic.hsic_test = engine  # the model looks it up at each call
+        with tempfile.TemporaryDirectory() as home:
+            os.environ["HARNESS_HOME"] = home
+            started, wall = time.process_time(), time.perf_counter()
+            outcome = run_plugin(harness_independence, "independence", db=Path(home) / "r.duckdb", model="hsic")
+            cpu, wall = time.process_time() - started, time.perf_counter() - wall
+        hsic.hsic_test = installed
+        run = outcome.run
+        values = {m.name: m.value for m in run.metrics}
+        decisions[label] = {s.sample_id: s.prediction["reject"] for s in outcome.samples}
+        print(
+            f"{label:6s} ({rev if label == 'before' else 'installed'}): {cpu:6.1f} CPU s, {wall:6.1f} s wall, "
+            f"{run.n_samples} instances, power {values['power']:.4f}, type-I error {values['type1-error']:.4f}, "
+            f"median s/test {values['median-runtime-s']:.4f}",
+            flush=True,
+        )
+    differ = sorted(k for k, v in decisions["before"].items() if decisions["after"].get(k) != v)
+    print(f"decisions that differ: {len(differ)}{' ' + ', '.join(differ[:10]) if differ else ''}")
+    print(f"load average at end: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n = 200 only, no large-n section")
     parser.add_argument("--hyppo-full", action="store_true", help="run hyppo's 1000 permutations at n = 2000 too")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--compare", metavar="REV", help="the default run with the HSIC engine at git revision REV, then now")
     args = parser.parse_args()
+    if args.compare:
+        with blas_threads(1):
+            compare(args.compare)
+        return
 
     info = machine()
     print("machine:", json.dumps(info), flush=True)

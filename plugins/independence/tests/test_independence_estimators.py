@@ -41,6 +41,20 @@ def test_median_heuristic_matches_gretton_and_hyppo_convention():
     _, s = hsic.kernel_matrix(x, "median")
     # exp(-d^2 / s^2) with s = sqrt(2) med is exp(-d^2 / (2 med^2))
     assert s == pytest.approx(math.sqrt(2) * med, rel=1e-12)
+    for n in (6, 7, 8, 9):  # an odd and an even number of pairs: one middle value or the mean of two
+        d = np.abs(np.subtract.outer(x[:n, 0], x[:n, 0]))
+        assert hsic.median_distance(x[:n, :1]) == pytest.approx(np.median(d[np.triu_indices(n, 1)]), rel=1e-12)
+
+
+def test_the_gamma_test_reuses_its_work_arrays_without_carrying_anything_over():
+    rng = np.random.default_rng(5)
+    pairs = [(rng.normal(size=(n, d)), rng.normal(size=(n, d))) for n, d in ((300, 1), (120, 3), (700, 2))]
+    pairs.append(pairs[0])  # the first size again, after the work arrays held other sizes
+    reused = [hsic.hsic_test(x, y) for x, y in pairs]
+    hsic._WORK.clear()
+    fresh = [hsic.hsic_test(x, y) for x, y in pairs[:3]]
+    assert [r.p_value for r in reused] == [*(r.p_value for r in fresh), fresh[0].p_value]
+    assert [r.statistic for r in reused[:3]] == [r.statistic for r in fresh]
 
 
 def test_unbiased_estimator_matches_the_u_statistic_definition():

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from harness import ConfigError, DataError, Model
-from harness.training import carve_validation, torch_threads
+from harness.training import torch_threads
 from harness_celeba_recon import images
 from harness_celeba_recon.task import TASK_NAMES
 
 #: What `variant=fixed` (the default) turns on, chosen by measurement (README, "Which fixes").
 FIXED = {"codebook": "ema", "init": "kmeans", "restart_dead": "true"}
 POST = {"codebook": "grad", "init": "uniform", "restart_dead": "false"}
+#: The fewest steps a data-sized schedule takes, and the share of `lr` the cosine schedule ends at.
+MIN_STEPS, LR_FLOOR = 10, 0.02
 CHOICES = {"codebook": ("ema", "grad"), "init": ("kmeans", "uniform"), "restart_dead": ("true", "false")}
 
 
@@ -47,25 +49,36 @@ def to_pixels(tensor: Any) -> Any:
 class _ReconModel(Model):
     tasks = TASK_NAMES
     batch_size = 100
-    common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 1200, "batch": 64, "lr": 1e-3, "threads": 1}
-    #: Early stopping: validation mse on `val_fraction` of the train images every `val_every` steps,
-    #: stopping after `patience` evaluations without a lower one (0: never early).
-    common |= {"val_fraction": 0.05, "val_every": 100, "patience": 4}
+    #: `steps=0` sizes training from the data: `epochs` passes over the training images, at least
+    #: MIN_STEPS and at most `max_steps`; `schedule=cosine` decays the learning rate to LR_FLOOR of `lr`
+    #: over those steps (`constant` keeps it).
+    common = {"grid": 0, "dim": 64, "res_blocks": 2, "steps": 0, "epochs": 16, "max_steps": 20_000, "batch": 32}
+    common |= {"lr": 2e-3, "schedule": "cosine", "threads": 1}
+    #: Early stopping: validation mse on `val_fraction` of the train images (at most `val_rows` of
+    #: them) every `val_every` steps (0: a tenth of the steps), stopping after `patience` evaluations
+    #: without a lower one (0: never early).
+    common |= {"val_fraction": 0.05, "val_rows": 500, "val_every": 0, "patience": 4}
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
         c = self.config
-        for key in ("dim", "steps", "batch"):
+        for key in ("dim", "batch", "epochs", "max_steps", "val_rows"):
             if c[key] < 1:
                 raise ConfigError(f"model {self.name!r}: {key} must be at least 1, got {c[key]}")
+        if c["steps"] < 0 or c["val_every"] < 0:
+            raise ConfigError(f"model {self.name!r}: steps and val_every must be 0 (sized from the data) or more")
+        if c["schedule"] not in ("cosine", "constant"):
+            raise ConfigError(f"model {self.name!r}: schedule must be cosine or constant, got {c['schedule']!r}")
         if c["grid"] < 0 or c["res_blocks"] < 0 or c["lr"] <= 0 or c["threads"] < 0:
             raise ConfigError(f"model {self.name!r}: need grid >= 0, res_blocks >= 0, lr > 0, threads >= 0")
-        if not 0 <= c["val_fraction"] < 1 or c["val_every"] < 1 or c["patience"] < 0:
-            raise ConfigError(f"model {self.name!r}: need 0 <= val_fraction < 1, val_every >= 1, patience >= 0")
+        if not 0 <= c["val_fraction"] < 1 or c["patience"] < 0:
+            raise ConfigError(f"model {self.name!r}: need 0 <= val_fraction < 1, patience >= 0")
         self.net: Any = None
         self.image_size: int | None = None
         self.train_seconds: float | None = None
         self.history: list[dict] = []
+        #: What `schedule_for` chose for the last training: steps, validation interval, why.
+        self.schedule: dict[str, Any] = {}
 
     # -- what differs between the three models ---------------------------------------------------
 
@@ -102,6 +115,25 @@ class _ReconModel(Model):
 
     # -- training --------------------------------------------------------------------------------
 
+    def schedule_for(self, n_train: int) -> dict[str, Any]:
+        """Steps and validation interval for `n_train` training images: the given ones, or sized
+        from the data (`epochs` passes, between MIN_STEPS and `max_steps`); a tiny set trains briefly."""
+        c = self.config
+        batch = min(c["batch"], n_train)
+        if c["steps"]:
+            steps, rule = c["steps"], "given"
+        else:
+            wanted = math.ceil(c["epochs"] * n_train / batch)
+            steps, rule = min(c["max_steps"], max(MIN_STEPS, wanted)), f"{c['epochs']} epochs of {n_train} images"
+        every = c["val_every"] or max(1, math.ceil(steps / 10))
+        return {"steps": steps, "rule": rule, "batch": batch, "val_every": every, "lr": c["lr"], "schedule": c["schedule"]}
+
+    def lr_at(self, step: int, steps: int) -> float:
+        lr = self.config["lr"]
+        if self.config["schedule"] == "constant" or steps <= 1:
+            return lr
+        return lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * step / (steps - 1))))
+
     def fit(self, train: Any, ctx: Any) -> None:
         with torch_threads(self.config["threads"]):
             self._fit(train, ctx)
@@ -117,14 +149,18 @@ class _ReconModel(Model):
         if len(sizes) != 1:
             raise DataError(f"model {self.name!r}: training images have mixed sizes {sorted(sizes)}")
         c = self.config
-        rows, held, carved = carve_validation(rows, c["val_fraction"], ctx.seed)
+        # the task's val split when the data has one, else carved from train; a fixed subset at most
+        # `val_rows`, so a validation pass stays cheap on a large set
+        rows, held, carved = ctx.split_validation(rows, c["val_fraction"], limit=c["val_rows"])
+        self.schedule = plan = self.schedule_for(len(rows))
+        steps = plan["steps"]
         pixels = images.recall_many([r["image"] for r in rows])
         data = to_tensor(pixels)
         validation = to_tensor(images.recall_many([r["image"] for r in held])) if held else None
         torch.manual_seed(ctx.seed)
         self.build(sizes.pop())
         optimizer = torch.optim.Adam([p for p in self.net.parameters() if p.requires_grad], lr=c["lr"])
-        n, bs = data.shape[0], min(c["batch"], data.shape[0])
+        n, bs = data.shape[0], plan["batch"]
         per_epoch = max(1, n // bs)
 
         def batch_at(step: int) -> Any:
@@ -143,7 +179,7 @@ class _ReconModel(Model):
             self.net.train()
             return total / validation.numel()
 
-        stop = ctx.early_stopping("val_mse", False, c["val_every"], c["patience"], c["steps"], validation=carved)
+        stop = ctx.early_stopping("val_mse", False, plan["val_every"], c["patience"], steps, validation=carved)
         ckpt = ctx.training_checkpoint(every_s=30.0)
         saved = ckpt.restore()
         start = 0
@@ -160,20 +196,22 @@ class _ReconModel(Model):
             self.before_training(self.net, data[torch.randperm(n, generator=generator)[: max(bs, 1024)]], generator)
         self.net.train()
         started = time.perf_counter()
-        with ctx.progress(f"{ctx.task} · training {self.name} ({n} images, {c['steps']} steps)", total=c["steps"]) as advance:
+        with ctx.progress(f"{ctx.task} · training {self.name} ({n} images, {steps} steps)", total=steps) as advance:
             advance(start)
-            for step in range(start, c["steps"]):
+            for step in range(start, steps):
                 if stop.stopped:  # resumed from the snapshot of the step that ended training
                     break
                 x = batch_at(step)
                 x_hat, aux, codes, z = self.net(x)
                 mse = F.mse_loss(x_hat, x)
                 loss = mse + aux
+                for group in optimizer.param_groups:
+                    group["lr"] = self.lr_at(step, steps)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 self.after_step(self.net, z, generator)
-                if step % 50 == 0 or step + 1 == c["steps"]:
+                if step % 50 == 0 or step + 1 == steps:
                     used = int(codes.unique().numel()) if codes is not None else None
                     self.history.append(
                         {"step": step, "mse": float(mse.detach()), "loss": float(loss.detach()), "batch_codes_used": used}
@@ -202,6 +240,7 @@ class _ReconModel(Model):
 
         torch.save(self.net.state_dict(), directory / "model.pt")
         meta = {"image_size": self.image_size, "train_seconds": self.train_seconds, "history": self.history}
+        meta["schedule"] = self.schedule
         (directory / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def load(self, directory: Path) -> None:
@@ -212,6 +251,7 @@ class _ReconModel(Model):
         self.net.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
         self.net.eval()
         self.train_seconds, self.history = meta.get("train_seconds"), meta.get("history", [])
+        self.schedule = meta.get("schedule", {})
 
     # -- prediction ------------------------------------------------------------------------------
 

@@ -513,10 +513,12 @@ class PipelineModel(Model):
             # Every (text, span) to link: the detected ones, then the gold spans (for el-link-acc alone).
             jobs = [(i, s, e) for i, spans in enumerate(detected) for s, e, _ in spans]
             gold_jobs = [(i, o, o + len(m)) for i, item in enumerate(batch) for m, o in item.get("gold_spans") or ()]
-            linked = self.link([(batch[i]["text"], s, e) for i, s, e in jobs + gold_jobs])
+            # A gold span is most often a detected one too: each distinct span is scored once.
+            unique = list(dict.fromkeys(jobs + gold_jobs))
+            scores = dict(zip(unique, self.link([(batch[i]["text"], s, e) for i, s, e in unique]), strict=True))
         out = [{"mentions": [], "gold_links": []} for _ in batch]
         threshold = self.config["link_threshold"]
-        for (i, s, e), scored in zip(jobs, linked[: len(jobs)], strict=True):
+        for (i, s, e), scored in ((job, scores[job]) for job in jobs):
             text = batch[i]["text"]
             detect = next(p for a, b, p in detected[i] if (a, b) == (s, e))
             best, score = max(scored, key=lambda p: p[1]) if scored else (NIL, 0.0)
@@ -530,7 +532,7 @@ class PipelineModel(Model):
                     "candidates": candidate_view(self.dictionary, scored),
                 }
             )
-        for (i, s, e), scored in zip(gold_jobs, linked[len(jobs) :], strict=True):
+        for (i, s, e), scored in ((job, scores[job]) for job in gold_jobs):
             best, score = max(scored, key=lambda p: p[1]) if scored else (NIL, 0.0)
             surface = batch[i]["text"][s:e]
             ranked = self.dictionary.candidates(

@@ -28,6 +28,7 @@ TINY = {
     "max_train": "200",
     "train_batch_size": "16",
     "val_texts": "24",
+    "min_steps": "0",
 }
 SMALL = {**TINY, "max_train": "48"}
 FIXTURE_ARGS = {**TINY, "max_train": "0", "tagger_epochs": "3", "val_fraction": "0.5"}
@@ -306,7 +307,7 @@ def test_the_schedule_and_vocabulary_follow_the_training_set(trained):
     assert schedule["tagger_steps"] == 2 * 3 and schedule["matcher_steps"] == -(-schedule["train_pairs"] // 32)
     assert [s["max_steps"] for s in record["stages"]] == [schedule["tagger_steps"], schedule["matcher_steps"]]
     assert schedule["min_count"] == 1 and schedule["vocabulary"] == len(model.vocab)
-    assert (
-        stage_steps(3, 90_000, 32, 4000) == 4000 and stage_steps(3, 100, 32, 4000) == 12 and stage_steps(3, 10**6, 32, 0) == 93750
-    )
+    assert stage_steps(3, 90_000, 32, 300, 4000) == 4000 and stage_steps(3, 20_000, 32, 300, 4000) == 1875
+    assert stage_steps(3, 300, 32, 300, 4000) == 300 and stage_steps(3, 300, 32, 0, 4000) == 30  # small: the floor
+    assert stage_steps(3, 10**6, 32, 0, 0) == 93750 and stage_steps(0, 300, 32, 300, 4000) == 0
     assert [vocabulary_min_count(n) for n in (0, 600_000, 4_999_999, 21_000_000)] == [1, 1, 1, 5]

@@ -98,6 +98,7 @@ class PipelineModel(Model):
         "attention_dropout": 0.0,  # dropout on the attention weights (torch's fused attention is 3x slower with it)
         "tagger_epochs": 3,
         "matcher_epochs": 2,
+        "min_steps": 300,  # per stage: a small training set gets more epochs, up to this many steps
         "max_steps": 4000,  # per stage: epochs over a large training set stop here (0: no cap)
         "train_batch_size": 32,
         "length_buckets": 50,  # batches drawn from pools of this many batches sorted by length (0: plain shuffle)
@@ -144,6 +145,7 @@ class PipelineModel(Model):
         for key in (
             "tagger_epochs",
             "matcher_epochs",
+            "min_steps",
             "max_steps",
             "length_buckets",
             "negatives",
@@ -406,8 +408,8 @@ class PipelineModel(Model):
         pairs = self._training_pairs(rows, random.Random(ctx.seed))
         held_pairs = self._training_pairs(held, random.Random(ctx.seed + 1))
         bs = c["train_batch_size"]
-        t_steps = stage_steps(c["tagger_epochs"], len(texts), bs, c["max_steps"])
-        m_steps = stage_steps(c["matcher_epochs"], len(pairs), 2 * bs, c["max_steps"])
+        t_steps = stage_steps(c["tagger_epochs"], len(texts), bs, c["min_steps"], c["max_steps"])
+        m_steps = stage_steps(c["matcher_epochs"], len(pairs), 2 * bs, c["min_steps"], c["max_steps"])
         self.schedule.update(
             train_texts=len(texts), train_pairs=len(pairs), tagger_steps=t_steps, matcher_steps=m_steps, validation=validation
         )
@@ -640,10 +642,13 @@ class PipelineModel(Model):
         return results
 
 
-def stage_steps(epochs: int, examples: int, batch_size: int, cap: int) -> int:
-    """A stage's optimiser steps: `epochs` passes over its examples, at most `cap` (0: no cap), so the
-    schedule grows with the training set until the cap and a tiny set trains proportionally little."""
+def stage_steps(epochs: int, examples: int, batch_size: int, floor: int, cap: int) -> int:
+    """A stage's optimiser steps: `epochs` passes over its examples, at least `floor` (a few hundred
+    texts need many more epochs than thousands: the held-out loss stops the stage when they are too
+    many) and at most `cap` (0: no cap); 0 epochs train nothing."""
     steps = epochs * math.ceil(examples / batch_size)
+    if epochs:
+        steps = max(steps, floor)
     return min(steps, cap) if cap else steps
 
 

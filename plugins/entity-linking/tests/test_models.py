@@ -180,6 +180,7 @@ def test_pipeline_starts_from_a_local_pretrained_checkpoint(tmp_path):
         "matcher_epochs": "1",
         "max_train": "48",
         "train_batch_size": "16",
+        "min_steps": "0",
     }
     run = run_plugin(
         harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args, limit=8

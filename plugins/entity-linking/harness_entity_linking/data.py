@@ -227,6 +227,15 @@ def load_real(data_dir: Path, split: str) -> list[dict]:
     return read_texts(data_dir / SPLIT_FILES[split], kb, require_mentions=split == "train")
 
 
+def has_annotations(path: Path) -> bool:
+    """Whether a texts file exists and has a line with `mention_data` (read as text, not validated:
+    loading the split validates it)."""
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return any('"mention_data"' in line for line in handle)
+
+
 def model_input(row: Mapping[str, Any]) -> dict[str, Any]:
     """What a model reads of a row: the text and its KB reference. `gold_spans` (mention, offset without
     kb_id) are there only for the linking-accuracy diagnostic: a model links them separately and must not

@@ -6,7 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from harness import Task
-from harness_entity_linking.data import SPLITS, SYNTH_DATASET, load_real, load_synthetic, model_input
+from harness_entity_linking.data import (
+    SPLIT_FILES,
+    SPLITS,
+    SYNTH_DATASET,
+    has_annotations,
+    load_real,
+    load_synthetic,
+    model_input,
+)
 from harness_entity_linking.text import EntityLinkingText
 
 
@@ -21,6 +29,7 @@ class EntityLinkingTask(Task):
     splits = SPLITS
     default_split = "test"
     train_split = "train"
+    validation_split = "dev"
     metrics = (
         "el-f1",
         "el-precision",
@@ -70,6 +79,13 @@ class EntityLinkingTask(Task):
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
+
+    def has_split(self, split: str, data_dir: Path | None) -> bool:
+        """A folder holds a split when it has the split's file (`develop.json` for dev) with annotated
+        texts: the competition's dev file has no `mention_data`, and nothing can be validated on it."""
+        if data_dir is None or split not in SPLIT_FILES:
+            return super().has_split(split, data_dir)
+        return has_annotations(Path(data_dir) / SPLIT_FILES[split])
 
     def input(self, row: dict[str, Any]) -> dict[str, Any]:
         return model_input(row)

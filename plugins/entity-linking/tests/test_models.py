@@ -27,11 +27,44 @@ TINY = {
     "matcher_epochs": "1",
     "max_train": "200",
     "train_batch_size": "16",
+    "val_texts": "24",
+    "min_steps": "0",
 }
+SMALL = {**TINY, "max_train": "48"}
+FIXTURE_ARGS = {**TINY, "max_train": "0", "tagger_epochs": "3", "val_fraction": "0.5"}
 
 
 def _values(run):
     return {m.name: m.value for m in run.metrics}
+
+
+def _progress(calls):
+    @contextmanager
+    def progress(description, total):
+        calls.append((description, total, []))
+        yield lambda n=1, **status: calls[-1][2].append((n, status))
+
+    return progress
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The tiny pipeline trained once for the module on 48 embedded texts, with its progress calls
+    (the uninterrupted peer of the resume test, hence `HARNESS_CHECKPOINT_EVERY` as there)."""
+    calls = []
+    model = PipelineModel(**SMALL)
+    ctx = RunContext(task="entity-linking", seed=0, progress=_progress(calls), training_dir=tmp_path_factory.mktemp("whole"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARNESS_CHECKPOINT_EVERY", "3")
+        model.fit(EntityLinkingTask().load("train"), ctx)
+    return model, calls, ctx.training_record()
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory):
+    """A harness home whose checkpoints several tests share: a configuration trained on the same rows
+    by one test is loaded, not trained again, by the next (each test keeps its own database)."""
+    return tmp_path_factory.mktemp("shared-home")
 
 
 @pytest.mark.slow
@@ -69,20 +102,9 @@ def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatc
     assert second.status == "finished", second.error
 
 
-def _progress(calls):
-    @contextmanager
-    def progress(description, total):
-        calls.append((description, total, []))
-        yield lambda n=1, **status: calls[-1][2].append((n, status))
-
-    return progress
-
-
-def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step():
-    calls = []
-    model = PipelineModel(**{**TINY, "max_train": "64"})
+def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step(trained):
+    model, calls, _ = trained
     task = EntityLinkingTask()
-    model.fit(task.load("train"), RunContext(task="entity-linking", seed=0, progress=_progress(calls)))
     [(description, total, advances)] = calls
     assert "training pipeline" in description and sum(n for n, _ in advances) == total > 0
     assert {s["stage"] for _, s in advances if s} == {"tagger", "matcher"} and all("loss" in s for _, s in advances[1:])
@@ -93,13 +115,22 @@ def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step():
     assert all(p["gold_links"] == [] for p in without)
 
 
-def test_pipeline_on_the_real_format(tmp_path):
-    args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
-    run = run_plugin(
-        harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args, data_dir=FIXTURES
-    ).run
+def test_pipeline_on_the_real_format(tmp_path, monkeypatch, shared_home):
+    monkeypatch.setenv("HARNESS_HOME", str(shared_home))
+    result = run_plugin(
+        harness_entity_linking,
+        "entity-linking",
+        db=tmp_path / "r.duckdb",
+        model="pipeline",
+        model_args=FIXTURE_ARGS,
+        data_dir=FIXTURES,
+    )
+    run = result.run
     assert run.status == "finished", run.error
     assert run.dataset == "ccks2019-el" and run.n_samples == 2
+    # develop.json has no mention_data: both stages validate on texts carved from train.
+    stages = json.loads(result.artifacts["learning-curve.json"].data)["stages"]
+    assert [s["validation"]["source"] for s in stages] == ["carved from train"] * 2
     prior = run_plugin(
         harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="alias-prior", data_dir=FIXTURES, split="dev"
     ).run
@@ -114,10 +145,11 @@ def test_pipeline_on_the_real_format(tmp_path):
     assert [m["kb_id"] for m in preds["101"]["mentions"]] == ["10004", "10006"]  # 南大, 石头记
 
 
-def test_a_moved_data_folder_keeps_its_fingerprint_and_trained_model(tmp_path):
+def test_a_moved_data_folder_keeps_its_fingerprint_and_trained_model(tmp_path, monkeypatch, shared_home):
     import shutil
 
-    args = {**TINY, "max_train": "0", "tagger_epochs": "3"}
+    monkeypatch.setenv("HARNESS_HOME", str(shared_home))
+    args = FIXTURE_ARGS
     db = tmp_path / "r.duckdb"
     first = shutil.copytree(FIXTURES, tmp_path / "here" / "ccks2019")
     run = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=first).run
@@ -148,6 +180,7 @@ def test_pipeline_starts_from_a_local_pretrained_checkpoint(tmp_path):
         "matcher_epochs": "1",
         "max_train": "48",
         "train_batch_size": "16",
+        "min_steps": "0",
     }
     run = run_plugin(
         harness_entity_linking, "entity-linking", db=tmp_path / "r.duckdb", model="pipeline", model_args=args, limit=8
@@ -205,20 +238,18 @@ class Interrupted(Exception):
 
 
 @pytest.mark.slow
-def test_an_interrupted_training_resumes_to_the_same_model(tmp_path, monkeypatch):
+def test_an_interrupted_training_resumes_to_the_same_model(tmp_path, monkeypatch, trained):
     import torch
 
     monkeypatch.setenv("HARNESS_CHECKPOINT_EVERY", "3")
-    args = {**TINY, "max_train": "48"}
     train = EntityLinkingTask().load("train")
 
     def fit(progress, directory):
-        model = PipelineModel(**args)
+        model = PipelineModel(**SMALL)
         model.fit(train, RunContext(task="entity-linking", seed=0, progress=progress, training_dir=directory))
         return model
 
-    calls = []
-    whole = fit(_progress(calls), tmp_path / "whole")
+    whole, calls, _ = trained  # trained uninterrupted with the same arguments
     total = calls[0][1]
 
     @contextmanager
@@ -242,3 +273,42 @@ def test_an_interrupted_training_resumes_to_the_same_model(tmp_path, monkeypatch
     for net in ("tagger", "matcher"):
         a, b = getattr(whole, net).state_dict(), getattr(resumed, net).state_dict()
         assert all(torch.equal(a[k], b[k]) for k in a), net
+
+
+def test_a_folder_with_an_annotated_dev_file_validates_on_it(tmp_path):
+    import shutil
+
+    folder = shutil.copytree(FIXTURES, tmp_path / "ccks2019")
+    dev = '{"text_id": "301", "text": "张学友唱胜利", "mention_data": [{"kb_id": "10008", "mention": "张学友", "offset": "0"}]}'
+    (folder / "develop.json").write_text(dev + "\n", encoding="utf-8")
+    assert EntityLinkingTask().has_split("dev", folder) and not EntityLinkingTask().has_split("dev", FIXTURES)
+    result = run_plugin(
+        harness_entity_linking,
+        "entity-linking",
+        db=tmp_path / "r.duckdb",
+        model="pipeline",
+        model_args=FIXTURE_ARGS,
+        data_dir=folder,
+    )
+    assert result.run.status == "finished", result.run.error
+    stages = json.loads(result.artifacts["learning-curve.json"].data)["stages"]
+    assert [s["validation"] for s in stages] == [{"source": "validation split", "rows": 1}] * 2
+    model = PipelineModel(**FIXTURE_ARGS)
+    model.load(next((tmp_path / "harness-home" / "checkpoints" / "pipeline").iterdir()))
+    assert model.schedule["train_texts"] == 4  # every train text trains; none is held out
+
+
+def test_the_schedule_and_vocabulary_follow_the_training_set(trained):
+    from harness_entity_linking.models.pipeline import stage_steps, vocabulary_min_count
+
+    model, _, record = trained
+    schedule = model.schedule
+    # 48 texts, 2 (5%) carved for validation: 2 tagger epochs of 46 texts at batch 16, 1 matcher epoch at 32.
+    assert schedule["train_texts"] == 46 and schedule["validation"]["source"] == "carved from train"
+    assert schedule["tagger_steps"] == 2 * 3 and schedule["matcher_steps"] == -(-schedule["train_pairs"] // 32)
+    assert [s["max_steps"] for s in record["stages"]] == [schedule["tagger_steps"], schedule["matcher_steps"]]
+    assert schedule["min_count"] == 1 and schedule["vocabulary"] == len(model.vocab)
+    assert stage_steps(3, 90_000, 32, 300, 4000) == 4000 and stage_steps(3, 20_000, 32, 300, 4000) == 1875
+    assert stage_steps(3, 300, 32, 300, 4000) == 300 and stage_steps(3, 300, 32, 0, 4000) == 30  # small: the floor
+    assert stage_steps(3, 10**6, 32, 0, 0) == 93750 and stage_steps(0, 300, 32, 300, 4000) == 0
+    assert [vocabulary_min_count(n) for n in (0, 600_000, 4_999_999, 21_000_000)] == [1, 1, 1, 5]

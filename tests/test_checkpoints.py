@@ -67,11 +67,12 @@ def test_a_damaged_checkpoint_is_named_set_aside_and_retrained(cli, damage):
     assert str(checkpoint / "model.pt") in warning and "moved aside" in warning and "training sgd-doubler again" in warning
     (aside,) = [p for p in model_dir(cli).iterdir() if ".damaged-" in p.name]
     assert aside.name.startswith(checkpoint.name) and (aside / "model.pt").read_bytes() == damaged_bytes  # kept, as found
-    assert only_checkpoint(cli) == checkpoint and cli.json(*TRAIN, "--limit", "10", "--overwrite")["warnings"] == []
+    assert only_checkpoint(cli) == checkpoint
 
-    # The retrained model is the one the first training made: the same predictions, the same metrics.
+    # The retrained model loads without a warning and is the one the first training made: the same
+    # predictions, the same metrics.
     again = cli.json(*TRAIN, "--limit", "10", "--overwrite")
-    assert again["metrics"] == first["metrics"]
+    assert again["warnings"] == [] and again["metrics"] == first["metrics"]
 
 
 def test_the_warning_is_one_line_in_the_terminal(cli):

@@ -13,7 +13,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import sh
+from conftest import harness_in, sh
 
 from harness.api import ConfigError
 from harness.plugins.scaffold import write_plugin
@@ -30,29 +30,6 @@ def layered_venv(tmp_path) -> Path:
     parent = sysconfig.get_paths()["purelib"]
     Path(site_packages, "zz_parent_env.pth").write_text(f"import site; site.addsitedir({parent!r})\n")
     return venv
-
-
-#: `harness` called several times in one interpreter of the throwaway environment: each call starts
-#: from what a new process sees (plugins discovered by entry point again), without an interpreter's
-#: start-up each. Reads `[[env, *args], ...]` as JSON; prints each call's exit code, stdout and stderr.
-CALLS = """
-import json, sys
-from harness.testing import invoke
-print(json.dumps([vars(invoke(*args, env=env)) for env, *args in json.load(sys.stdin)]))
-"""
-
-
-def harness_in(python: Path, cwd: Path, *calls: tuple) -> list:
-    """Each call's JSON output, the calls made in order by `python`'s harness; a failing call fails the test."""
-    import subprocess
-
-    given = json.dumps([[env, *args] for env, *args in calls])
-    done = subprocess.run([python, "-c", CALLS], input=given, capture_output=True, text=True, cwd=cwd, timeout=600)
-    assert done.returncode == 0, done.stderr
-    results = json.loads(done.stdout)
-    for (_, *args), result in zip(calls, results, strict=True):
-        assert result["returncode"] == 0, f"harness {' '.join(args)} exited {result['returncode']}:\n{result['stderr']}"
-    return [json.loads(result["stdout"]) for result in results]
 
 
 @pytest.mark.slow  # a throwaway virtual environment
@@ -73,15 +50,18 @@ def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path
     # discovered among every installed plugin first; then only it is loaded, so the run is not also
     # logged by the MLflow plugin (seconds of creating its store, tested with that plugin)
     only = {**env, "HARNESS_LOAD_PLUGINS": "movie-reviews"}
-    listed, tasks, run, definitions, board, others = harness_in(
-        python,
-        tmp_path,
-        (env, "plugins", "--json"),
-        (env, "tasks", "--json"),
-        (only, "run", "--task", "reviews", "--json"),
-        (only, "leaderboard", "--list", "--json"),
-        (only, "leaderboard", "movie-reviews", "--json"),
-        ({**env, "HARNESS_LOAD_PLUGINS": "something-else"}, "plugins", "--json"),
+    listed, tasks, run, definitions, board, others = map(
+        json.loads,
+        harness_in(
+            python,
+            tmp_path,
+            (env, "plugins", "--json"),
+            (env, "tasks", "--json"),
+            (only, "run", "--task", "reviews", "--json"),
+            (only, "leaderboard", "--list", "--json"),
+            (only, "leaderboard", "movie-reviews", "--json"),
+            ({**env, "HARNESS_LOAD_PLUGINS": "something-else"}, "plugins", "--json"),
+        ),
     )
     plugins = {p["name"]: p for p in listed}
     assert plugins["movie-reviews"]["error"] is None

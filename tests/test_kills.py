@@ -39,7 +39,10 @@ def write_lock_holder(db: Path) -> int | None:
         inode = str(db.stat().st_ino)
     except FileNotFoundError:
         return None
-    for line in Path("/proc/locks").read_text().splitlines():
+    locks = Path("/proc/locks").read_text()
+    if f":{inode} " not in locks:  # most polls, thousands a second: no lock on the file, nothing to parse
+        return None
+    for line in locks.splitlines():
         fields = line.split()
         if len(fields) >= 6 and fields[1] == "POSIX" and fields[3] == "WRITE" and fields[5].rsplit(":", 1)[-1] == inode:
             return int(fields[4])

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,25 +71,6 @@ def _streamlit_components_scanned_once() -> None:
     scanner = sys.modules.get("streamlit.components.v2.manifest_scanner")
     if scanner is not None and not hasattr(scanner.scan_component_manifests, "cache_info"):
         scanner.scan_component_manifests = functools.cache(scanner.scan_component_manifests)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _entry_points_read_once() -> Iterator[None]:
-    """Each CLI call finds plugins by reading the entry points of every installed distribution
-    (about 0.1 CPU s here, more than the rest of a quick command); nothing is installed into this
-    environment during a session (the wheel and new-plugin tests install into throwaway ones), so
-    the first read of a group answers the rest."""
-    from importlib import metadata
-
-    original = metadata.entry_points
-    groups = functools.cache(lambda group: original(group=group))
-
-    def entry_points(**params):
-        return groups(params["group"]) if set(params) == {"group"} else original(**params)
-
-    metadata.entry_points = entry_points
-    yield
-    metadata.entry_points = original
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # the system build Playwright drives: nothing to download

@@ -111,6 +111,29 @@ def sh(*args, env=None, cwd=None, timeout=600) -> subprocess.CompletedProcess:
     return result
 
 
+#: `harness` called several times in one interpreter of another environment (a throwaway one with
+#: wheels or a new plugin installed): each call starts from what a new process sees (plugins found
+#: by entry point again), without an interpreter's start-up and plugin imports each. Reads
+#: `[[env, *args], ...]` as JSON; prints each call's exit code, stdout and stderr.
+CALLS = """
+import json, sys
+from harness.testing import invoke
+print(json.dumps([vars(invoke(*args, env=env)) for env, *args in json.load(sys.stdin)]))
+"""
+
+
+def harness_in(python: Path, cwd: Path, *calls: tuple) -> list[str]:
+    """The stdout of each call `(env, *args)`, made in order by `python`'s harness, run from `cwd`;
+    a call that fails fails the test with its stderr."""
+    given = json.dumps([[env, *args] for env, *args in calls])
+    done = subprocess.run([str(python), "-c", CALLS], input=given, capture_output=True, text=True, cwd=cwd, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    for (_, *args), result in zip(calls, results, strict=True):
+        assert result["returncode"] == 0, f"harness {' '.join(args)} exited {result['returncode']}:\n{result['stderr']}"
+    return [result["stdout"] for result in results]
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "results.duckdb"

@@ -67,11 +67,12 @@ def test_a_damaged_checkpoint_is_named_set_aside_and_retrained(cli, damage):
     assert str(checkpoint / "model.pt") in warning and "moved aside" in warning and "training sgd-doubler again" in warning
     (aside,) = [p for p in model_dir(cli).iterdir() if ".damaged-" in p.name]
     assert aside.name.startswith(checkpoint.name) and (aside / "model.pt").read_bytes() == damaged_bytes  # kept, as found
-    assert only_checkpoint(cli) == checkpoint and cli.json(*TRAIN, "--limit", "10", "--overwrite")["warnings"] == []
+    assert only_checkpoint(cli) == checkpoint
 
-    # The retrained model is the one the first training made: the same predictions, the same metrics.
+    # The retrained model loads without a warning and is the one the first training made: the same
+    # predictions, the same metrics.
     again = cli.json(*TRAIN, "--limit", "10", "--overwrite")
-    assert again["metrics"] == first["metrics"]
+    assert again["warnings"] == [] and again["metrics"] == first["metrics"]
 
 
 def test_the_warning_is_one_line_in_the_terminal(cli):
@@ -83,18 +84,17 @@ def test_the_warning_is_one_line_in_the_terminal(cli):
     assert len(lines) == 1 and "model.pt" in lines[0] and "Traceback" not in result.stdout + result.stderr
 
 
-@pytest.mark.slow
 def test_a_damaged_training_snapshot_resumes_from_the_previous_good_one(cli, tmp_path):
     log = tmp_path / "steps.log"
-    cli.env.update({"TOY_TRAINER_DIE_AT": "33", "TOY_TRAINER_LOG": str(log)})
-    assert cli.process(*TRAIN, check=False).returncode == -9  # SIGKILLed after step 33: snapshots of 20 and 30
+    cli.env.update({"TOY_TRAINER_FAIL_AT": "33", "TOY_TRAINER_LOG": str(log)})
+    assert cli(*TRAIN, check=False).returncode == 1  # cut short after step 33: snapshots of 20 and 30
     (partial,) = [p for p in model_dir(cli).iterdir() if p.name.endswith(".partial")]
     snapshots = sorted(p.name for p in partial.iterdir())
     assert [name.split("-")[1] for name in snapshots] == ["000000020", "000000030"]
     newest = partial / snapshots[-1]
     truncate(newest, newest.stat().st_size // 2)
 
-    del cli.env["TOY_TRAINER_DIE_AT"]
+    del cli.env["TOY_TRAINER_FAIL_AT"]
     resumed = cli.json(*TRAIN)
     (warning,) = resumed["warnings"]
     assert str(newest) in warning and "resuming from step 20" in warning

@@ -117,7 +117,7 @@ def test_a_full_disk_under_the_spool_or_a_checkpoint_is_one_line_and_the_same_co
 
         # a checkpoint saved on a full disk: the run stops, no part of the checkpoint is kept
         ballast = fill(home, 0)
-        result = harness_cli.process("run", "--task", "doubling", "--model", "memorise", "--seed", "1", check=False)
+        result = harness_cli("run", "--task", "doubling", "--model", "memorise", "--seed", "1", check=False)
         full_disk_line(result, str(home / "checkpoints" / "memorise"), "No space left on device")
         assert len(list((home / "checkpoints" / "memorise").iterdir())) == 1  # the first one, nothing half
         ballast.unlink()
@@ -127,7 +127,7 @@ def test_a_full_disk_under_the_spool_or_a_checkpoint_is_one_line_and_the_same_co
         # a sweep's workers spooling samples: room for a few shards, then none
         ballast = fill(home, 24 * 1024)
         sweep = ("sweep", "-t", "doubling", "-m", "slow", "-a", "delay=0", "--seeds", "0-3", "-e", "processes", "-w", "1")
-        full_disk_line(harness_cli.process(*sweep, check=False), str(home / "spool"), "No space left on device")
+        full_disk_line(harness_cli(*sweep, check=False), str(home / "spool"), "No space left on device")
         nothing_half(db)
         assert not list(home.glob("spool/*/*.tmp"))  # no shard half-written
         ballast.unlink()

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import VENV_BIN, cli_env, stored
 
+from harness.testing import invoke
+
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")]
 
 SWEEP = ("sweep", "-t", "doubling", "-m", "slow", "-a", "delay=0.04", "--seeds", "0-5", "-e", "processes", "-w", "2")
@@ -37,7 +39,10 @@ def write_lock_holder(db: Path) -> int | None:
         inode = str(db.stat().st_ino)
     except FileNotFoundError:
         return None
-    for line in Path("/proc/locks").read_text().splitlines():
+    locks = Path("/proc/locks").read_text()
+    if f":{inode} " not in locks:  # most polls, thousands a second: no lock on the file, nothing to parse
+        return None
+    for line in locks.splitlines():
         fields = line.split()
         if len(fields) >= 6 and fields[1] == "POSIX" and fields[3] == "WRITE" and fields[5].rsplit(":", 1)[-1] == inode:
             return int(fields[4])
@@ -58,10 +63,18 @@ def kill_while_writing(process: subprocess.Popen, db: Path, rng: random.Random, 
     return False
 
 
-def uninterrupted(tmp_path: Path, *args: str) -> dict[str, tuple]:
-    env = cli_env(tmp_path / "reference")
-    subprocess.run([str(VENV_BIN / "harness"), *args], env=env, check=True, capture_output=True, timeout=300)
+def uninterrupted(folder: Path, *args: str) -> dict[str, tuple]:
+    """What `harness ARGS` stores when nothing interrupts it (called in-process: no kill to aim at)."""
+    env = cli_env(folder)
+    result = invoke(*args, env=env)
+    assert result.returncode == 0, result.stderr
     return stored(Path(env["HARNESS_DB"]))
+
+
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory) -> dict[str, tuple]:
+    """SWEEP uninterrupted, once for the module's sweep tests."""
+    return uninterrupted(tmp_path_factory.mktemp("reference"), *SWEEP)
 
 
 def workers_of(pid: int) -> list[int]:
@@ -77,7 +90,7 @@ def workers_of(pid: int) -> list[int]:
     return workers
 
 
-def test_sigkilled_workers_mid_run_are_retried_and_the_sweep_equals_an_uninterrupted_one(harness_cli, tmp_path):
+def test_sigkilled_workers_mid_run_are_retried_and_the_sweep_equals_an_uninterrupted_one(harness_cli, sweep_reference):
     db = Path(harness_cli.env["HARNESS_DB"])
     rng = random.Random(41)
     process = start(harness_cli.env, *SWEEP, "--retries", "10")
@@ -93,10 +106,10 @@ def test_sigkilled_workers_mid_run_are_retried_and_the_sweep_equals_an_uninterru
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert killed >= 2, "the sweep ended before the faults could be injected"
-    assert stored(db) == uninterrupted(tmp_path, *SWEEP)
+    assert stored(db) == sweep_reference
 
 
-def test_a_driver_killed_while_it_stores_results_resumes_and_equals_an_uninterrupted_sweep(harness_cli, tmp_path):
+def test_a_driver_killed_while_it_stores_results_resumes_and_equals_an_uninterrupted_sweep(harness_cli, sweep_reference):
     db = Path(harness_cli.env["HARNESS_DB"])
     rng = random.Random(42)
     kills = 0
@@ -109,7 +122,7 @@ def test_a_driver_killed_while_it_stores_results_resumes_and_equals_an_uninterru
     assert kills >= 2
     report = harness_cli.json(*SWEEP)
     assert report["status"] == "finished" and report["finished"] == 6
-    assert stored(db) == uninterrupted(tmp_path, *SWEEP)
+    assert stored(db) == sweep_reference
 
 
 def test_harness_run_killed_while_duckdb_commits_resumes_and_equals_an_uninterrupted_run(harness_cli, tmp_path):
@@ -122,4 +135,4 @@ def test_harness_run_killed_while_duckdb_commits_resumes_and_equals_an_uninterru
             kills += 1
     assert kills >= 3
     harness_cli(*RUN)
-    assert stored(db) == uninterrupted(tmp_path, *RUN)
+    assert stored(db) == uninterrupted(tmp_path / "reference", *RUN)

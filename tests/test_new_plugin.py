@@ -13,10 +13,11 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import sh
+from conftest import harness_in, sh
 
 from harness.api import ConfigError
 from harness.plugins.scaffold import write_plugin
+from harness.testing import invoke
 
 
 @pytest.fixture
@@ -33,9 +34,7 @@ def layered_venv(tmp_path) -> Path:
 
 @pytest.mark.slow  # a throwaway virtual environment
 def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path, layered_venv):
-    out = sh(
-        sys.executable, "-m", "harness", "new-plugin", "harness-movie-reviews", "--task", "reviews", "--dir", tmp_path
-    ).stdout
+    out = invoke("new-plugin", "harness-movie-reviews", "--task", "reviews", "--dir", str(tmp_path)).stdout
     plugin = tmp_path / "harness-movie-reviews"  # the harness- prefix is not doubled
     assert f"Created {plugin}" in out and "task reviews" in out
     assert (plugin / "harness_movie_reviews" / "__init__.py").exists()
@@ -48,10 +47,23 @@ def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTHONPATH"}
     env.update(HARNESS_HOME=str(tmp_path / "home"), HARNESS_DB=str(tmp_path / "r.duckdb"), HF_HUB_OFFLINE="1")
 
-    def harness(*args):
-        return sh(python, "-m", "harness", *args, env=env, cwd=tmp_path).stdout
-
-    plugins = {p["name"]: p for p in json.loads(harness("plugins", "--json"))}
+    # discovered among every installed plugin first; then only it is loaded, so the run is not also
+    # logged by the MLflow plugin (seconds of creating its store, tested with that plugin)
+    only = {**env, "HARNESS_LOAD_PLUGINS": "movie-reviews"}
+    listed, tasks, run, definitions, board, others = map(
+        json.loads,
+        harness_in(
+            python,
+            tmp_path,
+            (env, "plugins", "--json"),
+            (env, "tasks", "--json"),
+            (only, "run", "--task", "reviews", "--json"),
+            (only, "leaderboard", "--list", "--json"),
+            (only, "leaderboard", "movie-reviews", "--json"),
+            ({**env, "HARNESS_LOAD_PLUGINS": "something-else"}, "plugins", "--json"),
+        ),
+    )
+    plugins = {p["name"]: p for p in listed}
     assert plugins["movie-reviews"]["error"] is None
     assert plugins["movie-reviews"]["version"] == "0.1.0"
     assert plugins["movie-reviews"]["hooks"] == [
@@ -61,27 +73,19 @@ def test_scaffolded_plugin_installs_registers_runs_and_passes_its_tests(tmp_path
         "register_renderers",
         "register_tasks",
     ]
-    tasks = {t["name"]: t for t in json.loads(harness("tasks", "--json"))}
+    tasks = {t["name"]: t for t in tasks}
     assert tasks["reviews"]["plugin"] == "movie-reviews"
     assert tasks["reviews"]["default_model"] == "reviews-keywords"
     assert tasks["reviews"]["prediction_schema"]["enum"] == ["positive", "negative"]
 
-    # discovered above among every installed plugin; from here on only it is loaded, so the run is not
-    # also logged by the MLflow plugin (seconds of creating its store, tested with that plugin)
-    env["HARNESS_LOAD_PLUGINS"] = "movie-reviews"
-    run = json.loads(harness("run", "--task", "reviews", "--json"))
     assert run["status"] == "finished" and run["n_samples"] == 1000
     assert run["plugin_version"] == "0.1.0" and run["packages"]["harness-movie-reviews"] == "0.1.0"
     assert 0.55 < run["metrics"]["exact_match"]["value"] < 0.9
     assert "reviews-macro-f1" in run["metrics"]
-    definitions = {d["name"]: d for d in json.loads(harness("leaderboard", "--list", "--json"))}
+    definitions = {d["name"]: d for d in definitions}
     assert definitions["movie-reviews"]["tasks"][0]["columns"] == ["reviews-macro-f1"]
-    board = json.loads(harness("leaderboard", "movie-reviews", "--json"))["boards"][0]
-    assert board["rows"][0]["run_id"] == run["run_id"]
-
-    only_others = {**env, "HARNESS_LOAD_PLUGINS": "something-else"}
-    names = {p["name"] for p in json.loads(sh(python, "-m", "harness", "plugins", "--json", env=only_others).stdout)}
-    assert "movie-reviews" not in names
+    assert board["boards"][0]["rows"][0]["run_id"] == run["run_id"]
+    assert "movie-reviews" not in {p["name"] for p in others}
 
     result = sh(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", plugin / "tests", env=env, cwd=plugin)
     assert "6 passed" in result.stdout

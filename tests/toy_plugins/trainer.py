@@ -5,7 +5,9 @@ global RNG plus injected noise, so a resumed run matches an uninterrupted one on
 snapshot restored the weights, the optimiser and the random state. Its checkpoint is a torch file
 (`model.pt`, about 2 KB: the weight and the loss of every step), as real models' are.
 `TOY_TRAINER_DIE_AT=N`
-SIGKILLs the process after step N; `TOY_TRAINER_LOG=path` appends each step a process runs;
+SIGKILLs the process after step N; `TOY_TRAINER_FAIL_AT=N` raises after step N instead (a training
+cut short inside the test's own process, its snapshots left as a kill leaves them);
+`TOY_TRAINER_LOG=path` appends each step a process runs;
 `TOY_TRAINER_HOLD=path` makes `predict` create `path.started` and wait until `path` exists (a run
 caught in progress).
 """
@@ -45,6 +47,7 @@ class SgdDoubler(Model):
             opt.load_state_dict(saved["optimizer"])
             start, self.losses = saved["step"], list(saved["losses"])
         die_at = int(os.environ.get("TOY_TRAINER_DIE_AT", "-1"))
+        fail_at = int(os.environ.get("TOY_TRAINER_FAIL_AT", "-1"))
         log = os.environ.get("TOY_TRAINER_LOG")
         for step in range(start, self.config["steps"]):
             pick = torch.randint(0, len(xs), (16,))
@@ -62,6 +65,8 @@ class SgdDoubler(Model):
             )
             if step + 1 == die_at:
                 os.kill(os.getpid(), signal.SIGKILL)
+            if step + 1 == fail_at:
+                raise RuntimeError(f"training cut short after step {fail_at}")
 
     def save(self, directory):
         import torch

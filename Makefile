@@ -6,6 +6,11 @@ PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
+# Keep Python's bytecode caches even where the shell turns them off (PYTHONDONTWRITEBYTECODE=1 is
+# common in containers): the tests and the demo start hundreds of Python processes, and each would
+# compile the harness and its plugins again (about 0.2 s of CPU apiece), and pytest would rewrite
+# every test module in every worker.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: setup test demo lint bench clean docs docs-serve
 

@@ -62,6 +62,10 @@ class Task:
     default_split: ClassVar[str] = "test"
     #: Split handed to `Model.fit` for models that train; None when the task has none.
     train_split: ClassVar[str | None] = None
+    #: Split a training model validates on for early stopping (`RunContext.split_validation`), read
+    #: from the same source as the train split when `has_split` says it is there. None: models carve
+    #: their validation rows out of the train split.
+    validation_split: ClassVar[str | None] = None
     metrics: ClassVar[tuple[str, ...]] = ()
     primary_metric: ClassVar[str]
     default_model: ClassVar[str]
@@ -89,6 +93,19 @@ class Task:
         deterministic embedded default. Raise `DataError` naming file and line on bad input.
         """
         raise NotImplementedError
+
+    def has_split(self, split: str, data_dir: Path | None) -> bool:
+        """Whether the data holds `split`: real datasets often come without their validation file.
+
+        The embedded default has every split in `splits`. For a folder this default looks for a
+        file or folder named after the split (`val.json`, `val/`); override it with the real
+        format's file names.
+        """
+        if split not in self.splits:
+            return False
+        if data_dir is None:
+            return True
+        return any(p.name == split or p.stem == split for p in data_dir.iterdir()) if data_dir.is_dir() else False
 
     def dataset_name(self, data_dir: Path | None) -> str:
         """The `dataset` column of a run: `embedded_dataset` without `--data-dir`, else

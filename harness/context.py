@@ -5,6 +5,7 @@ A plugin's models receive it as their `ctx` argument; import it from `harness`.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any, Protocol
 
 from harness.progress import progress_bar
 from harness.text import TextInterface
-from harness.training import EarlyStopping, TrainingCheckpoint
+from harness.training import EarlyStopping, TrainingCheckpoint, carve_validation
 
 
 class RequestCache(Protocol):
@@ -62,6 +63,9 @@ class RunContext:
     #: with that network, and the run stores it as it would its own (see `training_record`).
     training: dict[str, Any] | None = None
     _stoppers: list[EarlyStopping] = field(default_factory=list, repr=False)
+    #: The task's validation split (`Task.validation_split`) from the training data's source, set by
+    #: the runner before `fit` when the data has one; None otherwise. Read it through `split_validation`.
+    validation: Sequence[Mapping[str, Any]] | None = None
 
     def training_checkpoint(self, every_steps: int | None = None, every_s: float | None = 60.0) -> TrainingCheckpoint:
         """Periodic snapshots for `fit` to resume from after an interruption (harness.training)."""
@@ -102,6 +106,34 @@ class RunContext:
         stopper.stage = stage
         self._stoppers.append(stopper)
         return stopper
+
+    def split_validation(
+        self,
+        rows: Sequence[Any],
+        fraction: float,
+        group: Callable[[Any], Any] | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[Any], list[Any], dict[str, Any]]:
+        """The rows to train on and to validate on, with a record of where the validation rows came
+        from (pass it to `early_stopping`): the task's own validation split when the data has one
+        (the train rows stay whole), else a seeded `fraction` of the train rows, whole `group`s at a
+        time (`harness.training.carve_validation`). `fraction` 0 turns validation off either way.
+
+        `limit` caps the validation rows (a seeded sample) so that validating stays cheap next to training.
+        """
+        if fraction <= 0:
+            return list(rows), [], {"source": "none", "rows": 0}
+        if self.validation:
+            held = list(self.validation)
+            record: dict[str, Any] = {"source": "validation split", "rows": len(held)}
+        else:
+            train, held, record = carve_validation(list(rows), fraction, self.seed, group)
+            rows = train
+        if limit is not None and len(held) > limit:
+            kept = sorted(random.Random(self.seed).sample(range(len(held)), limit))
+            held = [held[i] for i in kept]
+            record = {**record, "rows": limit, "of": record["rows"]}
+        return list(rows), held, record
 
     def budget_left(self) -> float | None:
         """Seconds of `--train-budget` left (never below 0), or None without a budget."""

@@ -103,6 +103,39 @@ def test_a_run_records_how_training_stopped_and_a_cached_checkpoint_keeps_it(cli
     assert not other["cached"] and curve_of(cli, other["run_id"])["best_step"] == 15
 
 
+def test_a_task_with_a_validation_split_validates_on_it_and_a_folder_without_one_carves(cli, tmp_path):
+    embedded = curve_of(cli, cli.json("run", "--task", "held", "--model", "stopper")["run_id"])
+    assert embedded["validation"] == {"source": "validation split", "rows": 30}
+    capped = curve_of(cli, cli.json("run", "--task", "held", "--model", "stopper", "-a", "limit=8")["run_id"])
+    assert capped["validation"] == {"source": "validation split", "rows": 8, "of": 30}
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for split, n in (("train", 50), ("test", 5), ("val", 7)):
+        lines = [json.dumps({"id": f"{split}{i}", "x": i, "reference": 2 * i}) for i in range(n)]
+        (folder / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    args = ["run", "--task", "held", "--model", "stopper", "--data-dir", str(folder)]
+    with_val = cli.json(*args)
+    assert curve_of(cli, with_val["run_id"])["validation"] == {"source": "validation split", "rows": 7}
+
+    # The validation rows decide which weights are kept: other rows are another trained model.
+    (folder / "val.jsonl").write_text(json.dumps({"id": "v", "x": 1, "reference": 2}) + "\n")
+    other = cli.json(*args)
+    assert not other["cached"] and curve_of(cli, other["run_id"])["validation"]["rows"] == 1
+
+    (folder / "val.jsonl").unlink()
+    carved = curve_of(cli, cli.json(*args)["run_id"])["validation"]
+    assert carved == {"source": "carved from train", "fraction": 0.2, "seed": 0, "rows": 10}
+
+
+def test_a_validation_fraction_of_zero_turns_validation_off_even_with_a_split():
+    from harness import RunContext
+
+    ctx = RunContext(task="held", seed=0, validation=[{"x": 1}])
+    assert ctx.split_validation([{"x": 2}], 0) == ([{"x": 2}], [], {"source": "none", "rows": 0})
+    assert ctx.split_validation([{"x": 2}], 0.5) == ([{"x": 2}], [{"x": 1}], {"source": "validation split", "rows": 1})
+
+
 def test_the_budget_ends_training_keeps_the_best_weights_and_is_part_of_the_key(cli):
     args = ["run", "--task", "doubling", "--model", "stopper", "-a", "steps=100000", "-a", "pause=0.01", "-a", "patience=0"]
     run = cli.json(*args, "--train-budget", "0.3s")

@@ -83,7 +83,11 @@ class TrainData:
 
     rows: list[dict[str, Any]]
     dataset: str
+    #: Of the train rows, and of the validation rows too when there are any (they decide which
+    #: weights are kept, so they decide the result as much as the train rows).
     fingerprint: str
+    #: The task's validation split (`Task.validation_split`) from the same source, when it has one.
+    validation: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -499,8 +503,15 @@ class Runner:
         if task.train_split is None:
             raise ConfigError(f"model {model.name!r} trains, but task {task.name!r} has no train split")
         directory = request.train_dir()
-        rows = load_split(task, task.train_split, directory, "--train-data" if request.train_data else "--data-dir")
-        train = TrainData(rows, task.dataset_name(directory), fingerprint(rows))
+        option = "--train-data" if request.train_data else "--data-dir"
+        rows = load_split(task, task.train_split, directory, option)
+        held = task.validation_split
+        if held is None or not task.has_split(held, directory):
+            train = TrainData(rows, task.dataset_name(directory), fingerprint(rows))
+        else:
+            validation = load_split(task, held, directory, option)
+            both = hashlib.sha256(f"{fingerprint(rows)} {held} {fingerprint(validation)}".encode()).hexdigest()[:16]
+            train = TrainData(rows, task.dataset_name(directory), both, validation)
         if directory is None:
             fingerprints.remember(type(task), plugin_version, task.train_split, None, train.fingerprint)
         return train
@@ -541,6 +552,7 @@ class Runner:
         # Snapshots of an unfinished `fit` live beside the final checkpoint until it is saved.
         ctx.training_dir = directory.with_name(f"{key}{checkpoints.PARTIAL}")
         ctx.fit_started = time.monotonic()
+        ctx.validation = train.validation
         model.fit(train.rows, ctx)
         staging = directory.with_name(f"{key}{checkpoints.STAGING}{uuid.uuid4().hex[:6]}")
         try:

@@ -135,14 +135,15 @@ class Seq2seqModel(Model):
 
     # -- training, with the network shared between the three decodings --------------------------
 
-    def _key(self, rows: list[dict], seed: int, stage_one: bool, budget_s: float | None = None) -> str:
+    def _key(self, rows: list[dict], seed: int, stage_one: bool, budget_s: float | None = None, validation: Any = None) -> str:
         config = self.training_config()
         if stage_one:
             config["leak_fix_steps"] = 0
         if budget_s is not None:  # a network the training budget cut short is never shared as a full one
             config["train_budget_s"] = budget_s
         digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode())
-        for row in rows:
+        # the validation rows decide which weights are kept, so they are part of the network's identity
+        for row in [*rows, *([{"content": "[validation]", "title": ""}, *validation] if validation else [])]:
             digest.update(row["content"].encode())
             digest.update(b"\t")
             digest.update(row["title"].encode())
@@ -162,7 +163,8 @@ class Seq2seqModel(Model):
             rows = rows[: c["max_train"]]
         home = Path(ctx.checkpoint_dir).parent.parent / SHARED_DIR if ctx.checkpoint_dir is not None else None
         budget = ctx.train_budget_s
-        final_key, first_key = self._key(rows, ctx.seed, False, budget), self._key(rows, ctx.seed, True, budget)
+        held = getattr(ctx, "validation", None)
+        final_key, first_key = self._key(rows, ctx.seed, False, budget, held), self._key(rows, ctx.seed, True, budget, held)
         if home is None:
             self._train_network(rows, ctx, home, final_key, first_key)
             return
@@ -182,13 +184,13 @@ class Seq2seqModel(Model):
     def _train_network(self, rows: list[dict], ctx: Any, home: Path | None, final_key: str, first_key: str) -> None:
         import torch
 
-        from harness.training import carve_validation
         from harness_titling.training import build_vocab, corpus_chars, ids, restore, schedule, train_stage
 
         torch.manual_seed(ctx.seed)
-        # at most `val_rows` held out: on a large set validation stays cheap and the rest trains
+        # the task's validation split when the data has one, else carved from train; at most
+        # `val_rows` scored (and carved), so validating stays cheap on a large set and the rest trains
         fraction = min(self.config["val_fraction"], self.config["val_rows"] / len(rows))
-        rows, held_rows, carved = carve_validation(rows, fraction, ctx.seed)
+        rows, held_rows, carved = ctx.split_validation(rows, fraction, limit=self.config["val_rows"])
         plan = schedule(len(rows), corpus_chars(rows), self.config)
         # the data-scaled arguments resolved for this training set; the stored config keeps 0 = automatic
         c = {**self.config, **{k: plan[k] for k in ("steps", "min_count", "val_every")}}

@@ -25,12 +25,13 @@ from typing import Any
 
 from harness_titling.network import BOS, EOS, PAD, SPECIALS, UNK
 
-
 #: Characters of training text per unit of the automatic `min_count`: a corpus of ~1M characters
 #: keeps characters seen once, ~2M (the embedded set) twice, 32M and more 32 times (the post's
 #: `min_count` on THUCNews).
 CHARS_PER_COUNT = 1_000_000
 MAX_AUTO_MIN_COUNT = 32
+#: Validations over a training run when `val_every` is 0 (automatic).
+VALIDATIONS = 8
 
 
 def auto_min_count(n_chars: int) -> int:
@@ -60,10 +61,6 @@ def schedule(n_rows: int, n_chars: int, config: dict[str, Any]) -> dict[str, Any
         "min_count_from": "min_count" if config["min_count"] else f"{n_chars} training characters",
         "val_every": config["val_every"] or max(1, math.ceil(steps / VALIDATIONS)),
     }
-
-
-#: Validations over a training run when `val_every` is 0 (automatic).
-VALIDATIONS = 8
 
 
 def corpus_chars(rows: Iterable[dict]) -> int:

@@ -40,9 +40,9 @@ class Seq2seqModel(Model):
         "z_dim": 64,
         "heads": 4,
         "steps": 0,  # 0: `epochs` passes over the train articles, at most `max_steps`
-        "epochs": 2.0,
+        "epochs": 4.0,
         "max_steps": 3000,
-        "train_batch_size": 32,
+        "train_batch_size": 64,
         "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
         "lr_floor": 0.1,  # linear decay to this fraction of lr (stage 2 runs at it)
         "solo_rate": 0.3,  # share of training examples with the alignment attention off (l2r/r2l)

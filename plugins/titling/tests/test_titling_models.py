@@ -188,7 +188,7 @@ def test_the_schedule_and_vocabulary_follow_the_training_set():
     """`steps` 0 is `epochs` passes over the train articles (capped by `max_steps`), `min_count` 0
     follows the corpus size, `val_every` 0 validates 8 times; the run records what was chosen."""
     rows = TitlingTask().load("train")
-    args = {k: v for k, v in TINY.items() if k not in ("steps", "min_count")}
+    args = {**{k: v for k, v in TINY.items() if k not in ("steps", "min_count")}, "epochs": "2"}
     model = Bidirectional(**args)  # 48 rows, 2 held out: 2 epochs of 46 in batches of 8
     ctx = RunContext(task="titling", seed=0)
     model.fit(rows, ctx)

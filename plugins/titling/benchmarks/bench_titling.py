@@ -3,13 +3,14 @@
     python plugins/titling/benchmarks/bench_titling.py --checkpoint $HARNESS_HOME/checkpoints/titling-network/KEY
     python plugins/titling/benchmarks/bench_titling.py --train-steps 10     # without a checkpoint the network decodes untrained
     python plugins/titling/benchmarks/bench_titling.py --recipes            # the earlier recipe against the defaults, whole runs
+    python plugins/titling/benchmarks/bench_titling.py --recipes --candidate train_batch_size=32 steps=500
 
 `--recipes` runs `harness run --task titling` (the default `bidirectional`: trains the shared
 network, decodes and scores the 1,000 test titles) twice, one after the other, each in a fresh
 process, harness home and database: with the earlier training recipe as model arguments
 (`OLD_RECIPE`: 500 steps of 64 articles, validation every 50 steps on 400 articles) and with the
-current defaults; it prints each run's CPU and wall seconds, training steps and scores, and the
-CPU ratio, so both are measured under the same load.
+current defaults (and `--candidate` model arguments as a third run); it prints each run's CPU and
+wall seconds, training steps and scores, and the CPU ratios, so all are measured under the same load.
 
 Every figure comes from this run on this machine; ratios compare against a peer measured in the
 same run: for training, the same network with a packed `nn.LSTM(bidirectional=True)` encoder
@@ -79,11 +80,14 @@ def whole_run(label: str, model_args: dict[str, str], scratch: Path) -> float:
     return cpu
 
 
-def recipes() -> None:
+def recipes(candidate: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         before = whole_run("earlier recipe", OLD_RECIPE, Path(scratch))
         after = whole_run("defaults", {}, Path(scratch))
+        tried = whole_run("candidate", candidate, Path(scratch)) if candidate else None
     print(f"defaults / earlier recipe: {after / before:.2f}x the CPU seconds")
+    if tried is not None:
+        print(f"candidate / earlier recipe: {tried / before:.2f}x the CPU seconds")
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, float]:
@@ -116,11 +120,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200, help="test articles decoded per configuration")
     parser.add_argument("--pairs", type=int, default=2000, help="title pairs scored per metric")
     parser.add_argument("--recipes", action="store_true", help="whole runs: the earlier recipe against the defaults")
+    parser.add_argument(
+        "--candidate", nargs="*", default=[], metavar="KEY=VALUE", help="with --recipes, a third run with these model arguments"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads 1, load average {os.getloadavg()[0]:.1f} (start)")
     if args.recipes:
-        recipes()
+        recipes(dict(item.split("=", 1) for item in args.candidate))
         print(f"load average {os.getloadavg()[0]:.1f} (end)")
         return
 

@@ -10,7 +10,7 @@ import harness_titling
 import pytest
 import torch
 from harness_titling import training
-from harness_titling.decoding import _Beams, _retrieve, bidirectional, own_outputs, unidirectional
+from harness_titling.decoding import _Beams, _retrieve, _step_keys, bidirectional, own_outputs, unidirectional
 from harness_titling.models import Bidirectional, Lead, LeftToRight, first_sentence
 from harness_titling.network import BOS, PAD, build_network
 from harness_titling.synth import generate
@@ -56,7 +56,7 @@ def test_incremental_decoding_equals_the_teacher_forced_network(tiny):
         full = net(b["x"], b["in_l2r"], b["in_r2l"])
         solo = net(b["x"], b["in_l2r"], b["in_r2l"], solo=torch.ones(B, dtype=torch.bool))
         enc = net.encode(b["x"])
-        keys = net.encoder_keys(enc)
+        keys = _step_keys(net, enc)
         sides = [_Beams(net, d, B, 1, enc["pooled"]) for d in (0, 1)]
         gold = (b["in_l2r"], b["in_r2l"])
         for step in range(min(b["lengths"]) + 1):

@@ -2,6 +2,15 @@
 
     python plugins/titling/benchmarks/bench_titling.py --checkpoint $HARNESS_HOME/checkpoints/titling-network/KEY
     python plugins/titling/benchmarks/bench_titling.py --train-steps 10     # without a checkpoint the network decodes untrained
+    python plugins/titling/benchmarks/bench_titling.py --recipes            # the earlier recipe against the defaults, whole runs
+    python plugins/titling/benchmarks/bench_titling.py --recipes --candidate train_batch_size=32 steps=500
+
+`--recipes` runs `harness run --task titling` (the default `bidirectional`: trains the shared
+network, decodes and scores the 1,000 test titles) twice, one after the other, each in a fresh
+process, harness home and database: with the earlier training recipe as model arguments
+(`OLD_RECIPE`: 500 steps of 64 articles, validation every 50 steps on 400 articles) and with the
+current defaults (and `--candidate` model arguments as a third run); it prints each run's CPU and
+wall seconds, training steps and scores, and the CPU ratios, so all are measured under the same load.
 
 Every figure comes from this run on this machine; ratios compare against a peer measured in the
 same run: for training, the same network with a packed `nn.LSTM(bidirectional=True)` encoder
@@ -13,8 +22,13 @@ machine the wall clock mostly measures the other processes.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +37,57 @@ from harness_titling import training
 from harness_titling.metrics import METRICS, ExactMatch
 from harness_titling.models import Bidirectional, LeftToRight, RightToLeft
 from harness_titling.task import TitlingTask
+
+#: The training recipe before the data-scaled defaults, as model arguments.
+OLD_RECIPE = {"steps": "500", "train_batch_size": "64", "min_count": "2", "val_every": "50", "patience": "4", "val_rows": "400"}
+HARNESS = Path(sys.executable).with_name("harness")
+SHOWN = ("titling-rouge-l", "titling-bleu", "titling-first4-acc", "titling-last4-acc")
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def whole_run(label: str, model_args: dict[str, str], scratch: Path) -> float:
+    """One `harness run --task titling` in a fresh home; prints its costs and scores, returns CPU s."""
+    home = scratch / label.replace(" ", "-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    env |= {"HARNESS_HOME": str(home), "HARNESS_DB": str(home / "db.duckdb"), "HF_HUB_OFFLINE": "1"}
+    args = [str(HARNESS), "run", "--task", "titling", "--json"]
+    for key, value in model_args.items():
+        args += ["--model-arg", f"{key}={value}"]
+    wall, cpu = time.perf_counter(), child_cpu()
+    run_id = json.loads(subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout)["run_id"]
+    wall, cpu = time.perf_counter() - wall, child_cpu() - cpu
+    shown = subprocess.run([str(HARNESS), "show", run_id, "--json"], capture_output=True, text=True, env=env, check=True)
+    data = json.loads(shown.stdout)
+    training = data.get("training") or {}
+    scores = ", ".join(
+        f"{name.removeprefix('titling-')} {data['metrics'][name]['value']:.3f}"
+        + (
+            f" [{data['metrics'][name]['ci_low']:.3f}, {data['metrics'][name]['ci_high']:.3f}]"
+            if name.endswith("rouge-l")
+            else ""
+        )
+        for name in SHOWN
+    )
+    print(
+        f"{label:16s}: {cpu:6.1f} CPU s, {wall:6.1f} s wall; {training.get('steps')} steps "
+        f"({training.get('stopped')}, best {training.get('best_step')}); {scores}; run {run_id[:12]}",
+        flush=True,
+    )
+    return cpu
+
+
+def recipes(candidate: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        before = whole_run("earlier recipe", OLD_RECIPE, Path(scratch))
+        after = whole_run("defaults", {}, Path(scratch))
+        tried = whole_run("candidate", candidate, Path(scratch)) if candidate else None
+    print(f"defaults / earlier recipe: {after / before:.2f}x the CPU seconds")
+    if tried is not None:
+        print(f"candidate / earlier recipe: {tried / before:.2f}x the CPU seconds")
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, float]:
@@ -54,9 +119,17 @@ def main() -> None:
     parser.add_argument("--peer-steps", type=int, default=5, help="timed steps of the packed-LSTM peer")
     parser.add_argument("--articles", type=int, default=200, help="test articles decoded per configuration")
     parser.add_argument("--pairs", type=int, default=2000, help="title pairs scored per metric")
+    parser.add_argument("--recipes", action="store_true", help="whole runs: the earlier recipe against the defaults")
+    parser.add_argument(
+        "--candidate", nargs="*", default=[], metavar="KEY=VALUE", help="with --recipes, a third run with these model arguments"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch threads 1, load average {os.getloadavg()[0]:.1f} (start)")
+    if args.recipes:
+        recipes(dict(item.split("=", 1) for item in args.candidate))
+        print(f"load average {os.getloadavg()[0]:.1f} (end)")
+        return
 
     task = TitlingTask()
     train, test = task.load("train"), task.load("test")[: args.articles]

@@ -24,6 +24,12 @@ SPLITS = ("train", "val", "test")
 TSV_NAMES = {"train": ("train.tsv",), "val": ("val.tsv", "dev.tsv"), "test": ("test.tsv",)}
 
 
+def split_file(data_dir: Path, split: str) -> Path | None:
+    """The file that holds `split` in `data_dir` in either real layout, or None."""
+    candidates = [data_dir / f"{split}.jsonl", *(data_dir / name for name in TSV_NAMES.get(split, ()))]
+    return next((path for path in candidates if path.is_file()), None)
+
+
 def real_format(data_dir: Path, split: str) -> tuple[str, Path]:
     """Which layout `data_dir` holds for `split`: ("jsonl" | "csl", path)."""
     jsonl = data_dir / f"{split}.jsonl"

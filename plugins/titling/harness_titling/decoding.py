@@ -116,9 +116,23 @@ class _Beams:
         return [self.tokens[b, int(j[b]), 1:].tolist() for b in range(self.B)]
 
 
+def _step_keys(net: Any, enc: Any) -> list[tuple[Any, Any, Any]]:
+    """Per direction, the retrieval attention's keys and values over the article laid out once for
+    a decoding step's matrix products (keys [B, h, d, T], values [B, h, T, d]), and the padding
+    mask [B, 1, 1, T]: `torch.einsum` over [B, T, h, d] copied them into that layout at every step."""
+    mask = ~enc["mask"].view(enc["mask"].size(0), 1, 1, -1)
+    return [(k.permute(0, 2, 3, 1).contiguous(), v.permute(0, 2, 1, 3).contiguous(), mask) for k, v in net.encoder_keys(enc)]
+
+
 def _retrieve(net: Any, d: int, own: Any, enc: Any, keys: Any) -> Any:
+    """The retrieval attention of `own` [B, K, z] (K paths) over the article -> [B, K, z]; the same
+    as the network's teacher-forced `retrieve[d]`, from `_step_keys`."""
     att = net.retrieve[d]
-    return att(att.query(own), *keys[d], enc["mask"].unsqueeze(1))
+    k, v, padding = keys[d]
+    q = att.query(own).transpose(1, 2)  # [B, h, K, d]
+    scores = (q @ k / att.d**0.5).masked_fill(padding, float("-inf"))
+    out = (scores.softmax(-1) @ v).transpose(1, 2)  # [B, K, h, d]
+    return out.reshape((*out.shape[:2], -1))
 
 
 def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, penalty: float, bert_ids: Any = None) -> list[dict]:
@@ -126,7 +140,7 @@ def unidirectional(net: Any, x: Any, direction: int, beam: int, max_len: int, pe
     import torch
 
     enc = net.encode(x, bert_ids)
-    keys = net.encoder_keys(enc)
+    keys = _step_keys(net, enc)
     B = x.size(0)
     beams = _Beams(net, direction, B, beam, enc["pooled"])
     finished = [Finished() for _ in range(B)]
@@ -164,7 +178,7 @@ def bidirectional(net: Any, x: Any, beam: int, max_len: int, penalty: float, ber
     import torch
 
     enc = net.encode(x, bert_ids)
-    keys = net.encoder_keys(enc)
+    keys = _step_keys(net, enc)
     B = x.size(0)
     sides = [_Beams(net, d, B, beam, enc["pooled"]) for d in (0, 1)]
     finished = [Finished() for _ in range(B)]
@@ -227,7 +241,7 @@ def own_outputs(net: Any, x: Any, lengths: list[int], bert_ids: Any = None) -> t
     import torch
 
     enc = net.encode(x, bert_ids)
-    keys = net.encoder_keys(enc)
+    keys = _step_keys(net, enc)
     B, L = x.size(0), max(lengths)
     sides = [_Beams(net, d, B, 1, enc["pooled"]) for d in (0, 1)]
     length = torch.tensor(lengths)

@@ -39,18 +39,21 @@ class Seq2seqModel(Model):
         "char_size": 64,
         "z_dim": 64,
         "heads": 4,
-        "steps": 500,
+        "steps": 0,  # 0: `epochs` passes over the train articles, at most `max_steps`
+        "epochs": 4.0,
+        "max_steps": 3000,
         "train_batch_size": 64,
         "lr": 0.0,  # 0: 3e-3 from scratch, 1e-4 with a pretrained encoder
         "lr_floor": 0.1,  # linear decay to this fraction of lr (stage 2 runs at it)
         "solo_rate": 0.3,  # share of training examples with the alignment attention off (l2r/r2l)
         "leak_fix_steps": 0,  # stage-2 steps attending to the model's own outputs (the leakage fix)
-        "min_count": 2,
+        "min_count": 0,  # 0: from the corpus size (1 per million training characters, 1 to 32)
         "max_article": 400,
         "max_train": 0,
-        "val_fraction": 0.05,  # share of train articles held out for early stopping
-        "val_every": 50,  # steps between validation losses
-        "patience": 4,  # validations without a lower loss before training stops (0: never early)
+        "val_fraction": 0.05,  # share of train articles held out for early stopping (without a val split)
+        "val_rows": 200,  # at most this many validation articles are scored (a fixed subset)
+        "val_every": 0,  # steps between validation losses (0: 8 validations over the steps)
+        "patience": 3,  # validations without a lower loss before training stops (0: never early)
         "beam": 3,
         "length_penalty": 1.0,
         "max_len": 32,
@@ -62,17 +65,18 @@ class Seq2seqModel(Model):
         super().__init__(**config)
         c = self.config
         name = self.name
-        for key in ("char_size", "z_dim", "heads", "steps", "train_batch_size", "min_count", "max_article", "beam", "max_len"):
+        for key in ("char_size", "z_dim", "heads", "max_steps", "train_batch_size", "max_article", "val_rows", "beam", "max_len"):
             if c[key] < 1:
                 raise ConfigError(f"model {name!r}: {key} must be at least 1, got {c[key]}")
         if c["z_dim"] % 2 or c["z_dim"] % c["heads"]:
             raise ConfigError(f"model {name!r}: z_dim ({c['z_dim']}) must be even and a multiple of heads ({c['heads']})")
         if not 0 <= c["solo_rate"] <= 1 or not 0 < c["lr_floor"] <= 1 or c["lr"] < 0:
             raise ConfigError(f"model {name!r}: need 0 <= solo_rate <= 1, 0 < lr_floor <= 1, lr >= 0")
-        if c["leak_fix_steps"] < 0 or c["max_train"] < 0 or c["threads"] < 0 or c["length_penalty"] < 0:
-            raise ConfigError(f"model {name!r}: leak_fix_steps, max_train, threads and length_penalty cannot be negative")
-        if not 0 <= c["val_fraction"] < 1 or c["val_every"] < 1 or c["patience"] < 0:
-            raise ConfigError(f"model {name!r}: need 0 <= val_fraction < 1, val_every >= 1, patience >= 0")
+        for key in ("steps", "min_count", "val_every", "leak_fix_steps", "max_train", "threads", "length_penalty", "patience"):
+            if c[key] < 0:
+                raise ConfigError(f"model {name!r}: {key} cannot be negative, got {c[key]}")
+        if not 0 <= c["val_fraction"] < 1 or not c["epochs"] > 0:
+            raise ConfigError(f"model {name!r}: need 0 <= val_fraction < 1 and epochs > 0")
         if self.decoding != "bidirectional" and c["solo_rate"] == 0:
             raise ConfigError(f"model {name!r} decodes one direction alone, which needs solo_rate > 0 in training")
         if c["pretrained"] and not Path(c["pretrained"]).is_dir():
@@ -131,14 +135,15 @@ class Seq2seqModel(Model):
 
     # -- training, with the network shared between the three decodings --------------------------
 
-    def _key(self, rows: list[dict], seed: int, stage_one: bool, budget_s: float | None = None) -> str:
+    def _key(self, rows: list[dict], seed: int, stage_one: bool, budget_s: float | None = None, validation: Any = None) -> str:
         config = self.training_config()
         if stage_one:
             config["leak_fix_steps"] = 0
         if budget_s is not None:  # a network the training budget cut short is never shared as a full one
             config["train_budget_s"] = budget_s
         digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode())
-        for row in rows:
+        # the validation rows decide which weights are kept, so they are part of the network's identity
+        for row in [*rows, *([{"content": "[validation]", "title": ""}, *validation] if validation else [])]:
             digest.update(row["content"].encode())
             digest.update(b"\t")
             digest.update(row["title"].encode())
@@ -158,7 +163,8 @@ class Seq2seqModel(Model):
             rows = rows[: c["max_train"]]
         home = Path(ctx.checkpoint_dir).parent.parent / SHARED_DIR if ctx.checkpoint_dir is not None else None
         budget = ctx.train_budget_s
-        final_key, first_key = self._key(rows, ctx.seed, False, budget), self._key(rows, ctx.seed, True, budget)
+        held = getattr(ctx, "validation", None)
+        final_key, first_key = self._key(rows, ctx.seed, False, budget, held), self._key(rows, ctx.seed, True, budget, held)
         if home is None:
             self._train_network(rows, ctx, home, final_key, first_key)
             return
@@ -178,13 +184,18 @@ class Seq2seqModel(Model):
     def _train_network(self, rows: list[dict], ctx: Any, home: Path | None, final_key: str, first_key: str) -> None:
         import torch
 
-        from harness.training import carve_validation
-        from harness_titling.training import build_vocab, ids, restore, train_stage
+        from harness_titling.training import build_vocab, corpus_chars, ids, restore, schedule, train_stage
 
-        c = self.config
         torch.manual_seed(ctx.seed)
-        rows, held_rows, carved = carve_validation(rows, c["val_fraction"], ctx.seed)
+        # the task's validation split when the data has one, else carved from train; at most
+        # `val_rows` scored (and carved), so validating stays cheap on a large set and the rest trains
+        fraction = min(self.config["val_fraction"], self.config["val_rows"] / len(rows))
+        rows, held_rows, carved = ctx.split_validation(rows, fraction, limit=self.config["val_rows"])
+        plan = schedule(len(rows), corpus_chars(rows), self.config)
+        # the data-scaled arguments resolved for this training set; the stored config keeps 0 = automatic
+        c = {**self.config, **{k: plan[k] for k in ("steps", "min_count", "val_every")}}
         self.vocab = build_vocab(rows, c["min_count"])
+        plan["vocabulary"] = len(self.vocab)
         self._build()
         articles = [ids(r["content"], self.vocab, c["max_article"]) for r in rows]
         titles = [ids(r["title"], self.vocab, c["max_len"]) for r in rows]
@@ -209,13 +220,14 @@ class Seq2seqModel(Model):
         elif saved is None or saved.get("stage") == 1:
             logs["stage1"] = train_stage(self.net, 1, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles, held)
             if c["leak_fix_steps"] and home is not None:
-                self.meta = {"logs": dict(logs), "training": ctx.training_record()}
+                self.meta = {"logs": dict(logs), "schedule": plan, "training": ctx.training_record()}
                 self._publish(home, first_key)
             saved = None
         if c["leak_fix_steps"]:
             logs["stage2"] = train_stage(self.net, 2, articles, titles, c, ctx.seed, ctx, ckpt, saved, bert_articles, held)
         self.meta = {
             "logs": logs,
+            "schedule": plan,
             "train_seconds": sum(log["seconds"] for log in logs.values() if log),
             "train_articles": len(rows),
             "training": ctx.training_record(),

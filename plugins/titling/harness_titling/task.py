@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import Artifact, Task
-from harness_titling.data import SPLITS, load_real, load_synthetic, real_format
+from harness_titling.data import SPLITS, load_real, load_synthetic, real_format, split_file
 from harness_titling.text import TitlingText
 
 
@@ -23,6 +23,7 @@ class TitlingTask(Task):
     splits = SPLITS
     default_split = "test"
     train_split = "train"
+    validation_split = "val"
     metrics = (
         "titling-rouge-l",
         "titling-rouge-1",
@@ -47,6 +48,15 @@ class TitlingTask(Task):
 
     def load(self, split: str, data_dir: Path | None = None) -> list[dict]:
         return load_synthetic(split) if data_dir is None else load_real(Path(data_dir), split)
+
+    def has_split(self, split: str, data_dir: Path | None) -> bool:
+        """A folder has a split when it holds that split's file in one of the real formats
+        (`val.jsonl`, or CSL's `val.tsv` / `dev.tsv`); the embedded default has all three."""
+        if split not in self.splits:
+            return False
+        if data_dir is None:
+            return True
+        return split_file(Path(data_dir), split) is not None
 
     def dataset_name(self, data_dir: Path | None) -> str:
         """JSON lines and CSL data get different names, so they are never ranked together."""

@@ -25,6 +25,47 @@ from typing import Any
 
 from harness_titling.network import BOS, EOS, PAD, SPECIALS, UNK
 
+#: Characters of training text per unit of the automatic `min_count`: a corpus of ~1M characters
+#: keeps characters seen once, ~2M (the embedded set) twice, 32M and more 32 times (the post's
+#: `min_count` on THUCNews).
+CHARS_PER_COUNT = 1_000_000
+MAX_AUTO_MIN_COUNT = 32
+#: Validations over a training run when `val_every` is 0 (automatic).
+VALIDATIONS = 8
+
+
+def auto_min_count(n_chars: int) -> int:
+    """The vocabulary's `min_count` for a corpus of `n_chars` training characters (articles and titles)."""
+    return max(1, min(MAX_AUTO_MIN_COUNT, round(n_chars / CHARS_PER_COUNT)))
+
+
+def schedule(n_rows: int, n_chars: int, config: dict[str, Any]) -> dict[str, Any]:
+    """What the data-scaled arguments become for a training set of `n_rows` pairs and `n_chars`
+    characters: `steps` 0 is `epochs` passes over the rows (at least 1 step, at most `max_steps`),
+    `min_count` 0 follows the corpus size (`auto_min_count`), `val_every` 0 validates `VALIDATIONS`
+    times over the steps. Kept with the trained network, so a run says what was chosen."""
+    bs = config["train_batch_size"]
+    if config["steps"]:
+        steps, steps_from = config["steps"], "steps"
+    else:
+        wanted = max(1, math.ceil(config["epochs"] * n_rows / bs))
+        steps = min(wanted, config["max_steps"])
+        steps_from = f"epochs={config['epochs']:g} over {n_rows} rows" + (
+            f", capped at max_steps={config['max_steps']}" if wanted > steps else ""
+        )
+    return {
+        "steps": steps,
+        "steps_from": steps_from,
+        "epochs": round(steps * bs / max(1, n_rows), 3),
+        "min_count": config["min_count"] or auto_min_count(n_chars),
+        "min_count_from": "min_count" if config["min_count"] else f"{n_chars} training characters",
+        "val_every": config["val_every"] or max(1, math.ceil(steps / VALIDATIONS)),
+    }
+
+
+def corpus_chars(rows: Iterable[dict]) -> int:
+    return sum(len(row["content"]) + len(row["title"]) for row in rows)
+
 
 def build_vocab(rows: Iterable[dict], min_count: int) -> dict[str, int]:
     counts: Counter[str] = Counter()
@@ -104,11 +145,12 @@ def validation_loss(
     was_training = net.training
     net.eval()
     total = 0.0
-    with torch.no_grad():
-        for start in range(0, len(articles), size):
-            chunk = slice(start, start + size)
-            batch = batch_tensors(articles[chunk], titles[chunk])
-            bert_ids = pad(bert[chunk], batch["x"].size(1)) if bert else None
+    order = sorted(range(len(articles)), key=lambda i: len(articles[i]))  # batches of similar length: less padding
+    with torch.inference_mode():
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            batch = batch_tensors([articles[i] for i in chunk], [titles[i] for i in chunk])
+            bert_ids = pad([bert[i] for i in chunk], batch["x"].size(1)) if bert else None
             solo = torch.zeros(len(batch["lengths"]), dtype=torch.bool)
             total += float(loss_of(net, batch, solo, None, bert_ids)) * len(batch["lengths"])
     net.train(was_training)

@@ -152,3 +152,16 @@ def test_a_real_format_directory_runs_end_to_end(tmp_path):
     write_jsonl(bad / "train.jsonl", GOOD)
     with pytest.raises(DataError, match=r"test.jsonl:2: 'content' is empty"):
         run_plugin(harness_titling, "titling", db=tmp_path / "r.duckdb", model="lead", data_dir=bad)
+
+
+def test_a_folder_has_the_validation_split_when_it_holds_its_file_in_a_real_format(tmp_path):
+    task = TitlingTask()
+    assert task.validation_split == "val" and task.has_split("val", None)
+    assert not task.has_split("val", tmp_path)
+    (tmp_path / "val.txt").write_text("标题\t正文\n", encoding="utf-8")  # not a real format
+    assert not task.has_split("val", tmp_path)
+    for name in ("val.jsonl", "val.tsv", "dev.tsv"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+        assert task.has_split("val", tmp_path), name
+        (tmp_path / name).unlink()
+    assert not task.has_split("dev", tmp_path)  # splits are the task's names

@@ -1,13 +1,16 @@
 """The network, the beam searches and the models end to end: shared training, leak fix, resume, BERT."""
 
 import copy
+import json
+import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 import harness_titling
 import pytest
 import torch
 from harness_titling import training
-from harness_titling.decoding import _Beams, _retrieve, bidirectional, own_outputs, unidirectional
+from harness_titling.decoding import _Beams, _retrieve, _step_keys, bidirectional, own_outputs, unidirectional
 from harness_titling.models import Bidirectional, Lead, LeftToRight, first_sentence
 from harness_titling.network import BOS, PAD, build_network
 from harness_titling.synth import generate
@@ -15,6 +18,8 @@ from harness_titling.task import TitlingTask
 
 from harness import ConfigError, RunContext
 from harness.testing import run_plugin
+
+SAMPLE = Path(__file__).parent / "fixtures" / "csl-sample"  # the real-format sample the README measures
 
 torch.set_num_threads(1)  # as the models do: OpenMP threads spin-waiting on a loaded 2-core machine cost 10-100x
 
@@ -51,7 +56,7 @@ def test_incremental_decoding_equals_the_teacher_forced_network(tiny):
         full = net(b["x"], b["in_l2r"], b["in_r2l"])
         solo = net(b["x"], b["in_l2r"], b["in_r2l"], solo=torch.ones(B, dtype=torch.bool))
         enc = net.encode(b["x"])
-        keys = net.encoder_keys(enc)
+        keys = _step_keys(net, enc)
         sides = [_Beams(net, d, B, 1, enc["pooled"]) for d in (0, 1)]
         gold = (b["in_l2r"], b["in_r2l"])
         for step in range(min(b["lengths"]) + 1):
@@ -101,59 +106,123 @@ def test_leak_fix_inputs_are_own_outputs_of_gold_length(tiny):
         assert (l2r[i, 1 : n + 1] > 3).all() and (l2r[i, n + 1 :] == PAD).all() and (r2l[i, n + 1 :] == PAD).all()
 
 
-@pytest.mark.slow
-def test_the_three_decodings_share_one_trained_network(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def shared_network(tmp_path_factory):
+    """The TINY network trained once by a `bidirectional` run, for the tests that start from a
+    trained shared network: (that run, its database, the network's directory)."""
+    root = tmp_path_factory.mktemp("shared-network")
+    with pytest.MonkeyPatch.context() as env:  # the isolation the autouse fixture gives each test
+        env.setenv("HARNESS_HOME", str(root / "harness-home"))
+        env.setenv("HARNESS_LOAD_PLUGINS", "")
+        env.setenv("HF_HUB_OFFLINE", "1")
+        env.setenv("HF_DATASETS_OFFLINE", "1")
+        db = root / "r.duckdb"
+        first = run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=6)
+    assert first.run.status == "finished", first.run.error
+    shared = list((root / "harness-home" / "checkpoints" / "titling-network").iterdir())
+    assert len(shared) == 1 and (shared[0] / ".complete").exists()
+    return first, db, shared[0]
+
+
+def with_shared_network(shared_network, tmp_path):
+    """This test's harness home, holding a copy of the trained shared network; its directory."""
+    home = tmp_path / "harness-home" / "checkpoints" / "titling-network"
+    home.mkdir(parents=True)
+    shutil.copytree(shared_network[2], home / shared_network[2].name)
+    return home
+
+
+def test_the_three_decodings_share_one_trained_network(shared_network, tmp_path, monkeypatch):
     from harness.store import Store
 
-    db = tmp_path / "r.duckdb"
-    first = run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=6).run
-    assert first.status == "finished", first.error
-    assert {m.name for m in first.metrics} == set(TitlingTask.metrics)
-    shared = list((tmp_path / "harness-home" / "checkpoints" / "titling-network").iterdir())
-    assert len(shared) == 1 and (shared[0] / ".complete").exists()
+    first, first_db, _ = shared_network
+    assert {m.name for m in first.run.metrics} == set(TitlingTask.metrics)
+    with_shared_network(shared_network, tmp_path)
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again instead of loading the shared network")
 
     monkeypatch.setattr(training, "train_stage", no_training)
-    curve = Store(db).artifacts(first.run_id)
+    db = tmp_path / "r.duckdb"
+    curve = first.artifacts["learning-curve.json"].data
     for model in ("l2r", "r2l"):
         result = run_plugin(harness_titling, "titling", db=db, model=model, model_args={**TINY, "beam": "2"}, limit=6)
         assert result.run.status == "finished", result.run.error
         # a decoding that loaded the shared network stores how that network's training ended
-        assert result.artifacts["learning-curve.json"].data == next(a.data for a in curve if a.name == "learning-curve.json")
-    from harness.store import Store
-
-    samples = Store(db).samples(first.run_id)
+        assert result.artifacts["learning-curve.json"].data == curve
+    samples = Store(first_db).samples(first.run.run_id)
     assert all({"title", "l2r", "r2l", "direction"} <= set(s.prediction) for s in samples)
 
 
-def test_the_leak_fix_reuses_the_first_stage(tmp_path, monkeypatch):
-    db = tmp_path / "r.duckdb"
-    assert run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=4).run.status == "finished"
+def test_the_leak_fix_reuses_the_first_stage(shared_network, tmp_path, monkeypatch):
+    home = with_shared_network(shared_network, tmp_path)
     stages = []
     real = training.train_stage
     monkeypatch.setattr(training, "train_stage", lambda net, stage, *a, **k: stages.append(stage) or real(net, stage, *a, **k))
     run = run_plugin(
-        harness_titling, "titling", db=db, model="bidirectional", model_args={**TINY, "leak_fix_steps": "2"}, limit=4
+        harness_titling,
+        "titling",
+        db=tmp_path / "r.duckdb",
+        model="bidirectional",
+        model_args={**TINY, "leak_fix_steps": "2"},
+        limit=4,
     ).run
     assert run.status == "finished", run.error
     assert stages == [2]
-    assert len(list((tmp_path / "harness-home" / "checkpoints" / "titling-network").iterdir())) == 2
+    assert len(list(home.iterdir())) == 2
 
 
-def test_a_damaged_shared_network_is_named_set_aside_and_trained_again(tmp_path):
-    db = tmp_path / "r.duckdb"
-    assert run_plugin(harness_titling, "titling", db=db, model="bidirectional", model_args=TINY, limit=4).run.status == "finished"
-    home = tmp_path / "harness-home" / "checkpoints" / "titling-network"
+def test_a_damaged_shared_network_is_named_set_aside_and_trained_again(shared_network, tmp_path):
+    home = with_shared_network(shared_network, tmp_path)
     [shared] = home.iterdir()
     with (shared / "model.pt").open("r+b") as handle:
         handle.truncate(1024)  # what a full disk leaves
-    other = run_plugin(harness_titling, "titling", db=db, model="l2r", model_args=TINY, limit=4)
+    other = run_plugin(harness_titling, "titling", db=tmp_path / "r.duckdb", model="l2r", model_args=TINY, limit=4)
     assert other.run.status == "finished", other.run.error
     [warning] = other.warnings
     assert str(shared / "model.pt") in warning and "training the shared network again" in warning
     assert {p.name.split(".")[-1].split("-")[0] for p in home.iterdir()} == {shared.name, "damaged"}  # kept aside
+
+
+def test_the_schedule_and_vocabulary_follow_the_training_set():
+    """`steps` 0 is `epochs` passes over the train articles (capped by `max_steps`), `min_count` 0
+    follows the corpus size, `val_every` 0 validates 8 times; the run records what was chosen."""
+    rows = TitlingTask().load("train")
+    args = {**{k: v for k, v in TINY.items() if k not in ("steps", "min_count")}, "epochs": "2"}
+    model = Bidirectional(**args)  # 48 rows, 2 held out: 2 epochs of 46 in batches of 8
+    ctx = RunContext(task="titling", seed=0)
+    model.fit(rows, ctx)
+    plan = model.meta["schedule"]
+    assert plan["steps"] == 12 and plan["epochs"] == pytest.approx(2.087, abs=1e-3)
+    assert plan["min_count"] == 1 and plan["val_every"] == 2 and plan["vocabulary"] == len(model.vocab)
+    record = ctx.training_record()
+    assert record["max_steps"] == 12 and record["every"] == 2 and record["stopped"] in ("max_steps", "patience")
+    capped = Bidirectional(**{**args, "max_train": "480", "max_steps": "5"})
+    capped.fit(rows, RunContext(task="titling", seed=0))
+    assert capped.meta["schedule"]["steps"] == 5 and "capped at max_steps=5" in capped.meta["schedule"]["steps_from"]
+    assert [training.auto_min_count(n) for n in (10_000, 1_890_873, 10**9)] == [1, 2, 32]
+
+
+def test_validation_uses_the_folders_val_split_or_carves_one(tmp_path):
+    """A folder with a validation file validates on it (all train articles train); one without
+    carves a seeded share of train. The learning curve says which."""
+    with_dev = tmp_path / "with-dev"
+    shutil.copytree(SAMPLE, with_dev)
+    without = tmp_path / "without"
+    shutil.copytree(SAMPLE, without)
+    (without / "dev.tsv").unlink()
+    task = TitlingTask()
+    assert task.has_split("val", with_dev) and not task.has_split("val", without) and task.has_split("val", None)
+    records = {}
+    for folder in (with_dev, without):
+        run = run_plugin(
+            harness_titling, "titling", db=tmp_path / "r.duckdb", model="bidirectional", model_args=TINY, limit=4, data_dir=folder
+        )
+        assert run.run.status == "finished", run.run.error
+        records[folder.name] = json.loads(run.artifacts["learning-curve.json"].data)
+    assert records["with-dev"]["validation"] == {"source": "validation split", "rows": 40}
+    assert records["without"]["validation"]["source"] == "carved from train"
+    assert records["without"]["validation"]["rows"] == 2  # 5% of the 48 train articles
 
 
 class FakeCheckpoint:
@@ -242,7 +311,8 @@ def test_a_local_pretrained_bert_encoder(tmp_path):
     ("model", "args", "message"),
     [
         ("bidirectional", {"z_dim": "30", "heads": "4"}, "multiple of heads"),
-        ("bidirectional", {"steps": "0"}, "steps must be at least 1"),
+        ("bidirectional", {"steps": "-1"}, "steps cannot be negative"),
+        ("bidirectional", {"epochs": "0"}, "epochs > 0"),
         ("l2r", {"solo_rate": "0"}, "needs solo_rate > 0"),
         ("bidirectional", {"beam": "three"}, "not a valid int"),
         ("bidirectional", {"pretrained": "/nonexistent/bert"}, "not a directory"),

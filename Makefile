@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+TEST_WORKERS ?= auto
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 # Keep Python's bytecode caches even where the shell turns them off (PYTHONDONTWRITEBYTECODE=1 is
@@ -29,10 +29,9 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml) Makefile
 	@echo "setup: done ($(VENV))"
 	touch $@
 
-# Two pytest workers per core (pytest-xdist): about a fifth of the suite's time is spent waiting on
-# the processes, servers and clusters it starts, and a second worker per core fills it (on 2 cores,
-# 4 workers took 319 s where 2 took 370 s). A test file's tests stay on one worker, so module-scoped
-# fixtures (one filled database, one Streamlit server, one Ray cluster per file) are built once.
+# One pytest worker per core (pytest-xdist; `make test TEST_WORKERS=4` for more); a test file's tests
+# stay on one worker, so module-scoped fixtures (one filled database, one Streamlit server, one Ray
+# cluster per file) are built once.
 # ruff first (seconds); the type checker and the import layers run as tests (tests/test_typing.py,
 # tests/test_layers.py), beside the others.
 test: setup

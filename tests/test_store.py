@@ -286,11 +286,12 @@ def test_a_file_another_process_is_still_creating_is_waited_for_not_called_damag
     import duckdb
 
     db.write_bytes(b"")  # what a second writer sees while the first is creating the file
+    made = db.with_name("made.duckdb")
+    duckdb.connect(str(made)).close()
 
-    def create() -> None:
+    def create() -> None:  # the other process's file, complete 0.3 s later
         time.sleep(0.3)
-        db.unlink()
-        duckdb.connect(str(db)).close()
+        made.replace(db)
 
     creator = threading.Thread(target=create)
     creator.start()
@@ -298,6 +299,13 @@ def test_a_file_another_process_is_still_creating_is_waited_for_not_called_damag
         con.execute("SELECT 1")
     creator.join()
     assert Store(db).runs() == []
+
+
+def test_a_connection_of_the_users_own_in_this_process_shares_the_file(arith, filled, db):
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as mine:  # a notebook's own connection, left open
+        assert Store(db).runs() and mine.execute("SELECT count(*) FROM runs").fetchall()[0][0] >= 1
 
 
 def test_a_file_that_stays_damaged_is_reported_as_damaged(db):

@@ -222,7 +222,14 @@ class _Attachments:
                 self._count += 1
                 alias = f"results_{self._count}"
                 mode = " (READ_ONLY)" if read_only else ""
-                self._base.execute(f"ATTACH {_quoted(str(path))} AS {alias}{mode}")
+                try:
+                    self._base.execute(f"ATTACH {_quoted(str(path))} AS {alias}{mode}")
+                except duckdb.Error as exc:
+                    if "Unique file handle conflict" not in str(exc):
+                        raise
+                    # Code in this process (a notebook's own `duckdb.connect`) has the file open: a
+                    # connection of the same kind shares that instance, as it always did.
+                    return duckdb.connect(str(path), read_only=read_only)
                 entry = self._files[key] = [alias, read_only, 0]
             entry[2] += 1
             try:
@@ -235,7 +242,8 @@ class _Attachments:
             return con
 
     def alias(self, con: duckdb.DuckDBPyConnection) -> str:
-        return str(self._files[self._cursors[id(con)]][0])
+        key = self._cursors.get(id(con))
+        return str(self._files[key][0]) if key is not None else ""
 
     def close(self, con: duckdb.DuckDBPyConnection) -> None:
         with self._lock:

@@ -96,3 +96,22 @@ def test_a_driver_write_holds_ctrl_c_until_it_commits():
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)
     assert caught == [signal.SIGINT]
+
+
+def test_ctrl_c_before_a_worker_process_exists_still_ends_the_sweep_as_an_interrupt(monkeypatch):
+    """A Ctrl-C can land while the executor prepares a worker, before its process exists (the
+    resource tracker still importing): the sweep ends as interrupted, not with a crash while
+    killing a process that never started."""
+    from multiprocessing import resource_tracker
+
+    from harness.sweep.executors.processes import ProcessesExecutor
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(resource_tracker, "ensure_running", interrupted)
+    executor = ProcessesExecutor(workers=1)
+    with pytest.raises(KeyboardInterrupt):
+        executor.start()
+    assert executor._slots == []
+    executor.shutdown()

@@ -111,9 +111,10 @@ class ProcessesExecutor(Executor):
         process = self._context.Process(target=_worker_main, args=(child, threads), daemon=True, name="harness-worker")
         try:
             _start_blocking_ctrl_c(process)
-        except KeyboardInterrupt:  # it started, but the sweep ends: no worker left behind
-            process.kill()
-            process.join(timeout=5)
+        except KeyboardInterrupt:  # the sweep ends: no worker left behind, if one had started yet
+            if process.pid is not None:
+                process.kill()
+                process.join(timeout=5)
             raise
         finally:
             child.close()

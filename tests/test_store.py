@@ -312,3 +312,22 @@ def test_a_file_that_stays_damaged_is_reported_as_damaged(db):
     db.write_bytes(b"not a database" * 1000)
     with pytest.raises(StoreError, match="is damaged"):
         Store(db).runs()
+
+
+def test_the_request_cache_keeps_the_latest_answer_per_key(db):
+    """A batch stored in one statement: new keys are added, a key asked again (`--no-cache`) is
+    replaced, and a key answered twice within one batch keeps its last answer."""
+    store = Store(db)
+    store.init()
+
+    def entry(key: str, text: str) -> dict:
+        return {"key": key, "endpoint": "http://127.0.0.1:1/v1", "model": "m", "request": {"q": key}, "answer": {"text": text}}
+
+    store.cache_answers([entry("a", "1"), entry("b", "2")])
+    store.cache_answers([entry("b", "3"), entry("c", "4"), entry("c", "5")])
+    assert store.count_requests() == 3
+    assert store.cached_answers(["a", "b", "c", "unknown"]) == {"a": {"text": "1"}, "b": {"text": "3"}, "c": {"text": "5"}}
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT request, typeof(created_at) FROM requests WHERE cache_key = 'c'").fetchall() == [
+            ('{"q": "c"}', "TIMESTAMP")
+        ]

@@ -27,8 +27,18 @@ def table(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """A shell ignores Ctrl-C in what it starts in the background without job control (`pytest &` in
+    a script), and a process started with it ignored never sees one: as in a terminal's foreground
+    job, the sweeps started here get it (a handler is not inherited through exec; being ignored is)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
-def test_ctrl_c_at_any_moment_ends_a_sweep_cleanly_and_it_resumes(harness_cli):
+def test_ctrl_c_at_any_moment_ends_a_sweep_cleanly_and_it_resumes(harness_cli, ctrl_c_not_ignored):
     db = Path(harness_cli.env["HARNESS_DB"])
     # five moments, from the planning of the grid through workers starting to results being written
     # (the first ~0.2 s, Python loading the command, are the interpreter's own)

@@ -125,3 +125,30 @@ def test_ctrl_c_before_a_worker_process_exists_still_ends_the_sweep_as_an_interr
         executor.start()
     assert executor._slots == []
     executor.shutdown()
+
+
+def test_a_ctrl_c_that_lands_where_python_drops_exceptions_is_delivered_again(monkeypatch):
+    """Ctrl-C arriving while a weakref callback runs (an import lock's, as a command loads) raises in
+    the callback, where Python prints and drops it: the command's hook raises it again in the code
+    the callback interrupted, so the command ends as interrupted instead of running on."""
+    import sys
+    import weakref
+
+    from harness.cli import _interrupts_never_ignored
+
+    monkeypatch.setattr(sys, "unraisablehook", _interrupts_never_ignored(sys.unraisablehook))
+
+    class Held:
+        pass
+
+    def callback(ref):
+        raise KeyboardInterrupt  # what the default SIGINT handler raises at that instant
+
+    held = Held()
+    ref = weakref.ref(held, callback)
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        del held  # the callback runs here
+        time.sleep(5)  # the interrupt arrives again meanwhile (after 0.05 s)
+        reached.append(ref)
+    assert reached == []

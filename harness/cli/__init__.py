@@ -27,10 +27,12 @@ def _interrupts_never_ignored(default: Any) -> Any:
 
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            import _thread
+            import signal
             import threading
 
-            threading.Timer(0.05, _thread.interrupt_main).start()
+            main = threading.main_thread().ident
+            assert main is not None
+            threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT)).start()  # a wait in progress ends too
             return
         default(unraisable)
 

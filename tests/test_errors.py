@@ -325,7 +325,7 @@ def test_a_writer_holding_the_lock_past_the_timeout_is_named_and_nothing_is_lost
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         harness_cli.env["HARNESS_DB_TIMEOUT"] = "1"
         one_line_error(
-            harness_cli.process("run", "--task", "doubling", "--seed", "1", check=False),
+            harness_cli("run", "--task", "doubling", "--seed", "1", check=False),
             1,
             f"results database {db} stayed locked",
             f"(PID {holder.pid}: {sys.executable} {script}",  # the holder's command line

@@ -27,8 +27,18 @@ def table(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """A shell ignores Ctrl-C in what it starts in the background without job control (`pytest &` in
+    a script), and a process started with it ignored never sees one: as in a terminal's foreground
+    job, the sweeps started here get it (a handler is not inherited through exec; being ignored is)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
-def test_ctrl_c_at_any_moment_ends_a_sweep_cleanly_and_it_resumes(harness_cli):
+def test_ctrl_c_at_any_moment_ends_a_sweep_cleanly_and_it_resumes(harness_cli, ctrl_c_not_ignored):
     db = Path(harness_cli.env["HARNESS_DB"])
     # five moments, from the planning of the grid through workers starting to results being written
     # (the first ~0.2 s, Python loading the command, are the interpreter's own)
@@ -115,3 +125,30 @@ def test_ctrl_c_before_a_worker_process_exists_still_ends_the_sweep_as_an_interr
         executor.start()
     assert executor._slots == []
     executor.shutdown()
+
+
+def test_a_ctrl_c_that_lands_where_python_drops_exceptions_is_delivered_again(monkeypatch):
+    """Ctrl-C arriving while a weakref callback runs (an import lock's, as a command loads) raises in
+    the callback, where Python prints and drops it: the command's hook raises it again in the code
+    the callback interrupted, so the command ends as interrupted instead of running on."""
+    import sys
+    import weakref
+
+    from harness.cli import _interrupts_never_ignored
+
+    monkeypatch.setattr(sys, "unraisablehook", _interrupts_never_ignored(sys.unraisablehook))
+
+    class Held:
+        pass
+
+    def callback(ref):
+        raise KeyboardInterrupt  # what the default SIGINT handler raises at that instant
+
+    held = Held()
+    ref = weakref.ref(held, callback)
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        del held  # the callback runs here
+        time.sleep(5)  # the interrupt arrives again meanwhile (after 0.05 s)
+        reached.append(ref)
+    assert reached == []

@@ -37,6 +37,22 @@ def test_listing_imports_no_heavy_library(harness_cli, args):
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []
 
 
+def test_a_run_that_stores_samples_imports_no_heavy_library(harness_cli):
+    """Writing samples goes through Arrow, whose `pyarrow.array` would import pandas (0.6 s of CPU,
+    more than the rest of a toy run): every `harness run` and every sweep worker pays for what this imports."""
+    args = ["run", "--task", "doubling", "--model", "exact"]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        env=harness_cli.env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+    assert harness_cli.json("runs")[0]["n_samples"] == 200
+
+
 BUILT_IN = ("celeba-recon", "entity-linking", "geometry", "independence", "mlflow", "nl2sql", "titling")
 
 

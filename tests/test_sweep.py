@@ -182,9 +182,12 @@ def test_each_worker_process_gets_its_share_of_the_cores_unless_the_environment_
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     else:
         monkeypatch.setenv("OMP_NUM_THREADS", given)
-    report = run_sweep(toys, Store(db), SweepSpec(tasks=["doubling"], models=["threads"], limit=1), "processes", workers=2)
-    (run,) = report.runs
-    assert [s.prediction for s in Store(db).samples(run.run_id)] == [expected]
+    spec = SweepSpec(tasks=["doubling"], models=["threads", "imports"], limit=2)
+    report = run_sweep(toys, Store(db), spec, "processes", workers=2)
+    runs = {run.model: run.run_id for run in report.runs}
+    assert [s.prediction for s in Store(db).samples(runs["threads"])] == [expected, expected]
+    # a worker process starts light: it never opens the database, nor writes its samples through pandas
+    assert [s.prediction for s in Store(db).samples(runs["imports"])] == [0, 0], "bits of Imports.UNUSED"
 
 
 @pytest.mark.slow

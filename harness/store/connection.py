@@ -16,13 +16,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from harness.paths import default_home
 from harness.store.errors import StoreError, damaged, disk_full
 from harness.store.schema import check_version, current_shape, current_version, migrate
+
+if TYPE_CHECKING:  # imported where a file is opened: a sweep's worker processes never open one
+    import duckdb
 
 
 def default_db_path() -> Path:
@@ -63,6 +64,8 @@ class Connections:
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
         held = getattr(self._held, "con", None)
         if read_only and held is not None:
             yield held
@@ -94,6 +97,8 @@ class Connections:
         file before it locks it, so processes that create one file at the same moment could each
         start writing their own: one's first transactions were lost (a finished run short of a
         batch of samples). A hard link never replaces a file another process put there first."""
+        import duckdb
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         private = self.path.with_name(f".{self.path.name}.{os.getpid()}-{threading.get_ident()}.new")
         try:
@@ -119,6 +124,8 @@ class Connections:
                 leftover.unlink(missing_ok=True)
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         deadline = time.monotonic() + self.timeout
         # DuckDB creates a new file before it locks it, so a process opening it in that instant reads
         # a file without its header; what reads as damage on opening is only believed if it lasts.
@@ -150,6 +157,8 @@ class Connections:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on a fresh connection; rolled back whole on any error."""
+        import duckdb
+
         with self.connect() as con:
             if not self._migrated:
                 migrate(con, self.path)
@@ -211,6 +220,8 @@ class _Attachments:
         self._cursors: dict[int, Path] = {}
 
     def open(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         key = path.resolve()
         with self._lock:
             if self._base is None or self._pid != os.getpid():  # a forked child cannot use its parent's

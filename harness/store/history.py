@@ -29,11 +29,13 @@ class History(Connections):
         interrupted re-score leaves the run as it was."""
         import pyarrow as pa
 
-        table = pa.table(
+        from harness.store.arrow import column, table
+
+        rescored = table(
             {
-                "sample_id": [sample_id for sample_id, _, _ in scores],
-                "scores": [to_json(s) for _, s, _ in scores],
-                "versions": [to_json(v) for _, _, v in scores],
+                "sample_id": column([sample_id for sample_id, _, _ in scores], pa.string()),
+                "scores": column([to_json(s) for _, s, _ in scores], pa.string()),
+                "versions": column([to_json(v) for _, _, v in scores], pa.string()),
             }
         )
         now = utcnow()
@@ -41,7 +43,7 @@ class History(Connections):
             status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
             if status != [("finished",)]:  # replaced (`--overwrite`) or deleted meanwhile: nothing to write over
                 raise StoreError(f"run {run_id} was replaced or removed while it was re-scored; nothing was written for it")
-            con.register("rescored_samples", table)
+            con.register("rescored_samples", rescored)
             con.execute(
                 "UPDATE samples SET scores = r.scores::JSON, versions = r.versions::JSON FROM rescored_samples r "
                 "WHERE samples.run_id = ? AND samples.sample_id = r.sample_id",

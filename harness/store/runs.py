@@ -7,15 +7,16 @@ import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from harness.names import resolve_id
 from harness.records import Artifact, MetricValue, RunRecord, to_json
 from harness.store.connection import Connections, rows
 from harness.store.errors import UnknownRunError
 from harness.store.schema import TABLES, current_version
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: Columns of `runs` a reader may list the distinct values of (`distinct_values`).
 LISTED_COLUMNS = ("run_id", "task", "model", "dataset", "split", "status", "sweep_id")

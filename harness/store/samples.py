@@ -26,21 +26,24 @@ class Samples(Connections):
             return
         import pyarrow as pa
 
-        table = pa.table(
+        from harness.store.arrow import column, table
+
+        text = pa.string()
+        incoming = table(
             {
-                "run_id": [run_id] * len(samples),
-                "sample_id": [s.sample_id for s in samples],
-                "idx": [s.idx for s in samples],
-                "input": [to_json(s.input) for s in samples],
-                "prediction": [to_json(s.prediction) for s in samples],
-                "reference": [to_json(s.reference) for s in samples],
-                "scores": [to_json(s.scores) for s in samples],
-                "versions": [to_json(s.versions) for s in samples],
-                "trace": [None if s.trace is None else to_json(s.trace) for s in samples],
+                "run_id": column([run_id] * len(samples), text),
+                "sample_id": column([s.sample_id for s in samples], text),
+                "idx": column([s.idx for s in samples], pa.int64()),
+                "input": column([to_json(s.input) for s in samples], text),
+                "prediction": column([to_json(s.prediction) for s in samples], text),
+                "reference": column([to_json(s.reference) for s in samples], text),
+                "scores": column([to_json(s.scores) for s in samples], text),
+                "versions": column([to_json(s.versions) for s in samples], text),
+                "trace": column([None if s.trace is None else to_json(s.trace) for s in samples], text),
             }
         )
         with self.transaction() as con:
-            con.register("incoming_samples", table)
+            con.register("incoming_samples", incoming)
             con.execute("INSERT OR IGNORE INTO samples BY NAME SELECT * FROM incoming_samples")
             con.unregister("incoming_samples")
             if duration_s is not None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from harness.store.errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema (docs/site/schema.md).

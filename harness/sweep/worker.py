@@ -268,34 +268,35 @@ class WorkerStore:
         import pyarrow as pa
 
         from harness.store import SCHEMA_VERSION, run_row
+        from harness.store.arrow import column, table
 
         assert self.run is not None
         run = self.run
         samples = self._ordered()  # a failed run keeps the samples it computed, as `harness run` does
-        metrics = pa.table(
+        metrics = table(
             {
-                "run_id": pa.array([run.run_id] * len(run.metrics), pa.string()),
-                "metric": pa.array([m.name for m in run.metrics], pa.string()),
-                "value": pa.array([m.value for m in run.metrics], pa.float64()),
-                "ci_low": pa.array([m.ci_low for m in run.metrics], pa.float64()),
-                "ci_high": pa.array([m.ci_high for m in run.metrics], pa.float64()),
-                "higher_is_better": pa.array([m.higher_is_better for m in run.metrics], pa.bool_()),
-                "is_primary": pa.array([m.primary for m in run.metrics], pa.bool_()),
-                "description": pa.array([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
-                "version": pa.array([m.version for m in run.metrics], pa.string()),
+                "run_id": column([run.run_id] * len(run.metrics), pa.string()),
+                "metric": column([m.name for m in run.metrics], pa.string()),
+                "value": column([m.value for m in run.metrics], pa.float64()),
+                "ci_low": column([m.ci_low for m in run.metrics], pa.float64()),
+                "ci_high": column([m.ci_high for m in run.metrics], pa.float64()),
+                "higher_is_better": column([m.higher_is_better for m in run.metrics], pa.bool_()),
+                "is_primary": column([m.primary for m in run.metrics], pa.bool_()),
+                "description": column([self.descriptions.get(m.name) for m in run.metrics], pa.string()),
+                "version": column([m.version for m in run.metrics], pa.string()),
             }
         )
-        artifacts = pa.table(
+        artifacts = table(
             {
-                "run_id": pa.array([run.run_id] * len(self.artifacts), pa.string()),
-                "name": pa.array([a.name for a in self.artifacts], pa.string()),
-                "kind": pa.array([a.kind for a in self.artifacts], pa.string()),
-                "path_or_blob": pa.array([a.data for a in self.artifacts], pa.binary()),
+                "run_id": column([run.run_id] * len(self.artifacts), pa.string()),
+                "name": column([a.name for a in self.artifacts], pa.string()),
+                "kind": column([a.kind for a in self.artifacts], pa.string()),
+                "path_or_blob": column([a.data for a in self.artifacts], pa.binary()),
             }
         )
         types = _run_types()
         row = {**run_row(run), "board": to_json(self.board) if self.board is not None else None}
-        runs = pa.table({name: pa.array([value], types.get(name, pa.string())) for name, value in row.items()})
+        runs = table({name: column([value], types.get(name, pa.string())) for name, value in row.items()})
         return {
             "manifest.json": (json.dumps({"schema_version": SCHEMA_VERSION, "runs": 1}) + "\n").encode(),
             "runs.parquet": _parquet(runs),
@@ -327,26 +328,28 @@ def _run_types() -> dict[str, Any]:
 def _sample_table(run_id: str | None, samples: Sequence[SampleRecord]) -> Any:
     import pyarrow as pa
 
+    from harness.store.arrow import column, table
+
     columns = {
-        "sample_id": pa.array([s.sample_id for s in samples], pa.string()),
-        "idx": pa.array([s.idx for s in samples], pa.int64()),
-        "input": pa.array([to_json(s.input) for s in samples], pa.string()),
-        "prediction": pa.array([to_json(s.prediction) for s in samples], pa.string()),
-        "reference": pa.array([to_json(s.reference) for s in samples], pa.string()),
-        "scores": pa.array([to_json(s.scores) for s in samples], pa.string()),
-        "versions": pa.array([to_json(s.versions) for s in samples], pa.string()),
-        "trace": pa.array([None if s.trace is None else to_json(s.trace) for s in samples], pa.string()),
+        "sample_id": column([s.sample_id for s in samples], pa.string()),
+        "idx": column([s.idx for s in samples], pa.int64()),
+        "input": column([to_json(s.input) for s in samples], pa.string()),
+        "prediction": column([to_json(s.prediction) for s in samples], pa.string()),
+        "reference": column([to_json(s.reference) for s in samples], pa.string()),
+        "scores": column([to_json(s.scores) for s in samples], pa.string()),
+        "versions": column([to_json(s.versions) for s in samples], pa.string()),
+        "trace": column([None if s.trace is None else to_json(s.trace) for s in samples], pa.string()),
     }
     if run_id is not None:
-        columns = {"run_id": pa.array([run_id] * len(samples), pa.string()), **columns}
-    return pa.table(columns)
+        columns = {"run_id": column([run_id] * len(samples), pa.string()), **columns}
+    return table(columns)
 
 
 def _read_samples(path: Path) -> list[SampleRecord]:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # not `read_table`: that imports pandas
     except Exception:  # a shard cut short cannot exist (rename is atomic), but a foreign file might
         return []
     return [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -82,6 +83,21 @@ class Threads(Model):
         return [int(os.environ.get("OMP_NUM_THREADS", "0")) for _ in batch]
 
 
+class Imports(Model):
+    """Predicts which of the libraries a worker has no use for (`UNUSED`) its process has imported so
+    far, as bits of a number (bit i for UNUSED[i]); one sample a batch, so that the second prediction
+    comes after the first batch was written."""
+
+    name = "imports"
+    tasks = ("doubling",)
+    defaults: dict = {}
+    batch_size = 1
+    UNUSED = ("duckdb", "pandas", "click", "rich")
+
+    def predict(self, batch, ctx):
+        return [sum(1 << i for i, name in enumerate(self.UNUSED) if name in sys.modules) for _ in batch]
+
+
 class BlasThreads(Model):
     """Predicts the size of numpy's BLAS thread pool while it runs."""
 
@@ -121,4 +137,5 @@ def register_models(register):
     register(SlowLearner)
     register(Coin)
     register(Threads)
+    register(Imports)
     register(BlasThreads)

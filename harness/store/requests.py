@@ -36,21 +36,23 @@ class Requests(Connections):
             return
         import pyarrow as pa
 
+        from harness.store.arrow import column, table
+
         latest = {e["key"]: e for e in entries}  # one row per key: the last answer given for it
-        now = utcnow()
-        table = pa.table(
+        text = pa.string()
+        incoming = table(
             {
-                "cache_key": list(latest),
-                "endpoint": [e["endpoint"] for e in latest.values()],
-                "model": [e["model"] for e in latest.values()],
-                "request": [to_json(e["request"]) for e in latest.values()],
-                "answer": [to_json(e["answer"]) for e in latest.values()],
-                "created_at": pa.array([now] * len(latest), pa.timestamp("us")),
+                "cache_key": column(list(latest), text),
+                "endpoint": column([e["endpoint"] for e in latest.values()], text),
+                "model": column([e["model"] for e in latest.values()], text),
+                "request": column([to_json(e["request"]) for e in latest.values()], text),
+                "answer": column([to_json(e["answer"]) for e in latest.values()], text),
+                "created_at": column([utcnow()] * len(latest), pa.timestamp("us")),
             }
         )
         # one statement for the batch (a row-by-row executemany costs about a millisecond a row)
         with self.transaction() as con:
-            con.register("incoming_requests", table)
+            con.register("incoming_requests", incoming)
             con.execute("INSERT OR REPLACE INTO requests BY NAME SELECT * FROM incoming_requests")
             con.unregister("incoming_requests")
 

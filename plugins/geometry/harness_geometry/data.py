@@ -202,8 +202,11 @@ def _with_reference(instance: dict[str, Any], reference: Callable[[dict[str, Any
 def read_instances(
     path: Path, parse: Callable[[dict[str, Any]], dict[str, Any]], reference: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One JSON object per line; blank lines are skipped; every error names the file and line."""
-    rows = []
+    """One JSON object per line; blank lines are skipped; every error names the file and line.
+
+    Every line is read and checked before any reference is computed: a reference can take a second
+    (collocation, quadrature), and a typo on the last line should not wait for the lines above it."""
+    instances = []
     seen: dict[str, int] = {}
     for where, number, raw in read_jsonl(path, "one JSON instance per line"):
         if "reference" in raw:
@@ -212,10 +215,16 @@ def read_instances(
             instance = parse({"id": f"line-{number}", **raw})
             if instance["id"] in seen:
                 raise InstanceError(f"id {instance['id']!r} already used on line {seen[instance['id']]}")
-            seen[instance["id"]] = number
-            rows.append({**instance, "reference": reference(instance)})
         except InstanceError as exc:
             raise DataError(f"{where}: {exc}") from None
-    if not rows:
+        seen[instance["id"]] = number
+        instances.append((where, instance))
+    if not instances:
         raise DataError(f"{path} holds no instances")
+    rows = []
+    for where, instance in instances:
+        try:
+            rows.append({**instance, "reference": reference(instance)})
+        except InstanceError as exc:  # no equilibrium for the reference to find, say
+            raise DataError(f"{where}: {exc}") from None
     return rows

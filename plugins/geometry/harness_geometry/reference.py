@@ -185,10 +185,11 @@ def ellipse(a: float, b: float) -> dict[str, Any]:
     from scipy.special import ellipe, ellipeinc
 
     m = 1.0 - (b / a) ** 2
-    quarter = float(a * ellipe(m))
+    full = ellipe(m)
+    quarter = float(a * full)
 
     def arc(t: float) -> float:
-        return float(a * (ellipe(m) - ellipeinc(math.pi / 2 - t, m)))
+        return float(a * (full - ellipeinc(math.pi / 2 - t, m)))
 
     def angle(s: float) -> float:
         if s <= 0:

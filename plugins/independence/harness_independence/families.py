@@ -9,6 +9,7 @@ the dependence lives in one hidden direction, which is what makes higher dimensi
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Callable
@@ -155,11 +156,17 @@ assert tuple(n for n, f in FAMILIES.items() if f.dependent) == DEPENDENT, "names
 assert tuple(n for n, f in FAMILIES.items() if not f.dependent) == INDEPENDENT, "names.py and FAMILIES disagree"
 
 
+@functools.lru_cache(maxsize=256)
 def rotation(name: str, dim: int) -> np.ndarray:
-    """A fixed orthogonal matrix per (family, dim, side): the same hidden direction on every machine."""
+    """A fixed orthogonal matrix per (family, dim, side): the same hidden direction on every machine.
+
+    Cached (read-only): every generated instance asks for two, and a seeded generator plus a QR
+    factorisation cost more than drawing a small sample."""
     rng = np.random.default_rng(zlib.crc32(f"{name}/{dim}".encode()))
     q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
-    return q * np.sign(np.diag(r))
+    out = q * np.sign(np.diag(r))
+    out.flags.writeable = False
+    return out
 
 
 def _lift(a: np.ndarray, dim: int, rng: np.random.Generator, rot: np.ndarray) -> np.ndarray:

@@ -2,8 +2,6 @@
 `--data-dir` format and its errors, model arguments, and the leaderboard definition with its flag."""
 
 import json
-import subprocess
-import sys
 import types
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from harness_independence.render import IndependenceRenderer
 
 from harness import ConfigError, DataError, hookimpl
 from harness.store import Store
-from harness.testing import leaderboard, leaderboard_definitions, run_plugin
+from harness.testing import invoke, leaderboard, leaderboard_definitions, run_plugin
 
 
 def test_embedded_grid_is_deterministic_small_and_covers_every_family():
@@ -215,7 +213,7 @@ def test_cli_lists_the_task_and_models(tmp_path):
         "HARNESS_DB": str(tmp_path / "r.duckdb"),
         "PATH": "/usr/bin:/bin",
     }
-    out = subprocess.run([sys.executable, "-m", "harness", "models"], env=env, capture_output=True, text=True, timeout=60)
+    out = invoke("models", env=env)
     assert out.returncode == 0, out.stderr
     for name in ("hsic", "hsic-rff", "pearson", "spearman", "kendall", "dcor"):
         assert name in out.stdout

@@ -18,9 +18,10 @@ Why the pieces are where they are:
   `"evaluate-metric/rouge"`, is what `evaluate.load` would fetch from the hub, and is refused with
   a `ConfigError` when the class is defined, so the plugin's load failure names it (one line in
   `harness tasks` and `harness plugins`) before any run, not after a model has trained.
-- **Listing stays light.** Importing `evaluate` costs about 5 s (it pulls in `datasets`, pandas,
-  pyarrow and, through its evaluator, transformers and torch; `import_evaluate` cuts that to
-  about 2 s by leaving the evaluator without transformers), and the harness reads `description`,
+- **Listing stays light.** Importing `evaluate` costs about 8 CPU s on this 2-core machine at load
+  ~6 (it pulls in `datasets`, pandas, pyarrow and, through its evaluator, transformers, torch and
+  scipy.stats; `import_evaluate` cuts that to about 1.5 s by leaving the evaluator without
+  transformers and scipy), and the harness reads `description`,
   `citation` and `expects` from the registered class when it lists tasks, stores a run's metric
   descriptions and draws the dashboard. So those are plain class strings, kept (as Hugging Face
   metric scripts keep `_DESCRIPTION` and `_CITATION` at their top) as constants in a light module
@@ -105,27 +106,34 @@ def resolve_spec(spec: str, owner: str = "__main__", metric: str = "?") -> tuple
     )
 
 
+#: What `evaluate`'s transformers-pipeline evaluator imports and local metrics never use: transformers
+#: (which imports torch for its pipelines) and scipy.stats (the evaluator's bootstrap).
+EVALUATOR_ONLY = ("transformers", "scipy.stats")
+
+
 def import_evaluate() -> Any:
     """Import `evaluate` for its metric classes, without its transformers-pipeline evaluator.
 
-    `import evaluate` imports `evaluate.evaluator`, which imports `transformers.pipelines` (and
-    with it torch) whenever transformers is installed: measured here, that is about 3 s of the
-    5 s import (cProfile/-X importtime, 2-core machine, load ~3). Local metrics never use
-    the evaluator, so while evaluate is first imported `transformers.pipelines` is made
-    unimportable, and evaluate records transformers as unavailable for its evaluator only; the
-    block is lifted right after, so transformers itself (pipelines included) imports normally
-    later. When evaluate or transformers' pipelines are already imported, this is a plain import.
+    `import evaluate` imports `evaluate.evaluator`, which imports transformers (its pipelines, and
+    with them torch) whenever it is installed, and scipy.stats for its bootstrap: measured here,
+    those are about 6.5 of the import's 8 CPU seconds (this 2-core machine, load ~6). Local metrics
+    never use the evaluator, and evaluate imports both inside `try: ... except ImportError`, so
+    while evaluate is first imported the modules in `EVALUATOR_ONLY` that are not imported yet are
+    made unimportable, and evaluate records them as unavailable for its evaluator only; the block
+    is lifted right after, so they (transformers' pipelines included) import normally later. When
+    evaluate is already imported, this is a plain import.
     """
     if "evaluate" in sys.modules:
         return sys.modules["evaluate"]
-    blocked = "transformers.pipelines" not in sys.modules
-    if blocked:
-        sys.modules["transformers.pipelines"] = None  # type: ignore[assignment]
+    blocked = [name for name in EVALUATOR_ONLY if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
     try:
         import evaluate
     finally:
-        if blocked and sys.modules.get("transformers.pipelines", False) is None:
-            del sys.modules["transformers.pipelines"]
+        for name in blocked:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
     return evaluate
 
 

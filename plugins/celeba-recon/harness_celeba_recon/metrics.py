@@ -276,6 +276,12 @@ class DecodeMs(_CodingTime):
     )
 
 
+@lru_cache(maxsize=8)
+def _code_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The histogram keys c0..cK-1 among a score's keys, in code order (asked once per bootstrap resample)."""
+    return tuple(sorted((k for k in names if k.startswith("c") and k[1:].isdigit()), key=lambda k: int(k[1:])))
+
+
 class _CodeCorpus(_Recon):
     """Per-image code histograms (keys c0..cK-1), summed over the test set by `aggregate`."""
 
@@ -290,10 +296,11 @@ class _CodeCorpus(_Recon):
     def totals(stats: Mapping[str, np.ndarray]) -> np.ndarray | None:
         import numpy as np
 
-        keys = sorted((k for k in stats if k.startswith("c") and k[1:].isdigit()), key=lambda k: int(k[1:]))
+        keys = _code_keys(tuple(stats))
         if not keys or not np.all(stats["coded"]):
             return None
-        return np.array([np.sum(stats[k]) for k in keys])
+        # one reduction over all K codes rather than K: this runs once per bootstrap resample
+        return np.stack([stats[k] for k in keys]).sum(axis=1)
 
     @staticmethod
     def entropy_bits(totals: np.ndarray) -> float:

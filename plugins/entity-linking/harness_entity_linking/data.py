@@ -21,6 +21,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,14 @@ def fold(text: str) -> str:
     """Case- and width-fold character by character, keeping the length, so that offsets found in the
     folded text are offsets in the original (NFKC turns full-width Ｘ into x; a character whose
     folding would change the length, such as ㎏ or İ, is kept as it is)."""
-    out = []
-    for c in text:
-        f = unicodedata.normalize("NFKC", c).lower()
-        out.append(f if len(f) == 1 else c)
-    return "".join(out)
+    return "".join([_fold_char(c) for c in text])
+
+
+@cache
+def _fold_char(c: str) -> str:
+    """One character folded; remembered, since texts and aliases repeat few distinct characters."""
+    f = unicodedata.normalize("NFKC", c).lower()
+    return f if len(f) == 1 else c
 
 
 def normalise_alias(alias: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from harness_entity_linking.data import NIL, SYNTH_DATASET, Entity, KnowledgeBase
 
@@ -395,6 +396,8 @@ class _Writer:
         self.named = [s for s in groups if s not in COMMON]
         # Names are popular in proportion to a Zipf-like weight of their rank.
         self.weights = [1.0 / (r + 8) ** 0.8 for r in range(len(self.named))]
+        # accumulated once: `choices(weights=...)` would sum them on every draw (the same draws either way)
+        self.cum_weights = list(accumulate(self.weights))
         # How often each common noun is annotated when it occurs (most: never, as in CCKS).
         self.annotate_rate = {n: rng.choice((0.0, 0.0, 0.0, 0.05, 0.4, 0.8)) for n in COMMON}
 
@@ -442,7 +445,7 @@ class _Writer:
         """A (surface, entity id) pair; id None means a NIL use of a KB name."""
         rng = self.rng
         while True:
-            surface = rng.choices(self.named, self.weights)[0]
+            surface = rng.choices(self.named, cum_weights=self.cum_weights)[0]
             members = [(e, w) for e, w in self.groups[surface] if e not in exclude]
             if members:
                 break

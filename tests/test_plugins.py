@@ -98,3 +98,13 @@ def test_load_only_selected_plugins(monkeypatch):
     assert set(registry.plugins) == {"builtin", "executors"}
     assert set(registry.executors) == {"local", "processes", "ray"}
     assert set(registry.metrics) == {"exact_match", "absolute_error"}
+
+
+def test_a_plugin_named_twice_is_one_plugin_without_a_warning(harness_cli):
+    """An installed plugin also listed in HARNESS_PLUGINS (or a module listed twice) loads once:
+    no second entry, no "already registered" error on the listing."""
+    harness_cli.env["HARNESS_PLUGINS"] += ",toy_plugins.arith, toy_plugins.arith"
+    listed = [p for p in harness_cli.json("plugins") if p["name"] == "toy_plugins.arith"]
+    assert len(listed) == 1 and listed[0]["error"] is None
+    result = harness_cli("tasks")
+    assert "already registered" not in result.stderr and "doubling" in result.stdout

@@ -129,12 +129,19 @@ def _register_module(registry: Registry, name: str, load: Callable[[], ModuleTyp
     version = getattr(dist, "version", None)
     dist_name = dist.metadata["Name"] if dist is not None else None
     info = PluginInfo(name, version, dist_name, None)
-    registry.plugins[name] = info
     try:
         module = load()
+    except Exception as exc:  # a broken plugin must not break the CLI
+        registry.plugins[name] = info
+        registry.report(name, exc)
+        return
+    if registry.pm.is_registered(module):  # named twice (installed and in HARNESS_PLUGINS too): one plugin
+        return
+    registry.plugins[name] = info
+    try:
         registry.pm.register(module, name=name)
         info.module = module
-    except Exception as exc:  # a broken plugin must not break the CLI
+    except Exception as exc:
         registry.report(name, exc)
 
 

@@ -26,30 +26,22 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
     "args", [["--help"], ["tasks", "--json"], ["models", "--json"], ["plugins", "--json"], ["info", "--json"]]
 )
 def test_listing_imports_no_heavy_library(harness_cli, args):
+    assert heavy_imports(args, harness_cli.env) == []
+
+
+def heavy_imports(args: list[str], env: dict[str, str]) -> list[str]:
+    """The heavy libraries a fresh interpreter has imported once `harness ARGS` is done."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
-        capture_output=True,
-        text=True,
-        env=harness_cli.env,
-        timeout=60,
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+    return json.loads(result.stderr.strip().splitlines()[-1])
 
 
 def test_a_run_that_stores_samples_imports_no_heavy_library(harness_cli):
     """Writing samples goes through Arrow, whose `pyarrow.array` would import pandas (0.6 s of CPU,
     more than the rest of a toy run): every `harness run` and every sweep worker pays for what this imports."""
-    args = ["run", "--task", "doubling", "--model", "exact"]
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
-        capture_output=True,
-        text=True,
-        env=harness_cli.env,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+    assert heavy_imports(["run", "--task", "doubling", "--model", "exact"], harness_cli.env) == []
     assert harness_cli.json("runs")[0]["n_samples"] == 200
 
 

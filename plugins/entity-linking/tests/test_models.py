@@ -38,6 +38,11 @@ def _values(run):
     return {m.name: m.value for m in run.metrics}
 
 
+def _pipeline_on(folder, db):
+    """The tiny pipeline (FIXTURE_ARGS) trained and evaluated on a CCKS-format folder."""
+    return run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=FIXTURE_ARGS, data_dir=folder)
+
+
 def _progress(calls):
     @contextmanager
     def progress(description, total):
@@ -117,14 +122,7 @@ def test_gold_spans_do_not_change_end_to_end_output_and_progress_is_per_step(tra
 
 def test_pipeline_on_the_real_format(tmp_path, monkeypatch, shared_home):
     monkeypatch.setenv("HARNESS_HOME", str(shared_home))
-    result = run_plugin(
-        harness_entity_linking,
-        "entity-linking",
-        db=tmp_path / "r.duckdb",
-        model="pipeline",
-        model_args=FIXTURE_ARGS,
-        data_dir=FIXTURES,
-    )
+    result = _pipeline_on(FIXTURES, tmp_path / "r.duckdb")
     run = result.run
     assert run.status == "finished", run.error
     assert run.dataset == "ccks2019-el" and run.n_samples == 2
@@ -149,18 +147,17 @@ def test_a_moved_data_folder_keeps_its_fingerprint_and_trained_model(tmp_path, m
     import shutil
 
     monkeypatch.setenv("HARNESS_HOME", str(shared_home))
-    args = FIXTURE_ARGS
     db = tmp_path / "r.duckdb"
     first = shutil.copytree(FIXTURES, tmp_path / "here" / "ccks2019")
-    run = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=first).run
+    run = _pipeline_on(first, db).run
     assert run.status == "finished", run.error
     moved = first.rename(tmp_path / "elsewhere")
-    again = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=moved)
+    again = _pipeline_on(moved, db)
     assert again.cached and again.run.run_id == run.run_id  # same rows, same key: nothing recomputed
     inputs = Store(db).query("SELECT input::VARCHAR AS input FROM samples WHERE run_id = ?", [run.run_id])
     assert not any(str(tmp_path) in r["input"] for r in inputs)  # no machine path in the stored rows
     (moved / "kb_data").write_text((moved / "kb_data").read_text().replace("南京大学", "南京大學"))
-    changed = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=args, data_dir=moved)
+    changed = _pipeline_on(moved, db)
     assert not changed.cached and changed.run.data_fingerprint != run.data_fingerprint  # the KB's content counts
 
 
@@ -282,14 +279,7 @@ def test_a_folder_with_an_annotated_dev_file_validates_on_it(tmp_path):
     dev = '{"text_id": "301", "text": "张学友唱胜利", "mention_data": [{"kb_id": "10008", "mention": "张学友", "offset": "0"}]}'
     (folder / "develop.json").write_text(dev + "\n", encoding="utf-8")
     assert EntityLinkingTask().has_split("dev", folder) and not EntityLinkingTask().has_split("dev", FIXTURES)
-    result = run_plugin(
-        harness_entity_linking,
-        "entity-linking",
-        db=tmp_path / "r.duckdb",
-        model="pipeline",
-        model_args=FIXTURE_ARGS,
-        data_dir=folder,
-    )
+    result = _pipeline_on(folder, tmp_path / "r.duckdb")
     assert result.run.status == "finished", result.run.error
     stages = json.loads(result.artifacts["learning-curve.json"].data)["stages"]
     assert [s["validation"] for s in stages] == [{"source": "validation split", "rows": 1}] * 2

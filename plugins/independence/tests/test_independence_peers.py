@@ -20,13 +20,13 @@ def dcor():
 
     dcor compiles its functions when it is imported. Two of them close over other compiled
     functions, and numba keys their on-disk cache by those functions' per-process ids, so every
-    process compiles them again (about 7 CPU s) and adds one more entry to the cache. With numba's
+    process compiles them again (about 6 CPU s) and adds one more entry to the cache. With numba's
     JIT off while dcor is imported, its functions stay the code numba would have compiled, fast
     enough at these sizes; the switch is put back before anything else is imported, so hyppo is
-    compiled as usual. dcor's one ufunc is compiled either way (numba has no uncompiled ufunc) and
-    calls a compiled function, which only a cache written by an earlier import provides: without
-    one, dcor is imported again, compiled, and writes that cache. A dcor imported earlier in the
-    process is taken as it is.
+    compiled as usual. dcor's row-wise ufuncs are compiled either way (numba has no uncompiled
+    ufunc) and call a compiled function, which only the cache of an earlier import provides:
+    without one, dcor is imported again, compiled, and writes that cache. A dcor imported earlier
+    in the process is taken as it is.
     """
     if "dcor" in sys.modules:
         return sys.modules["dcor"]

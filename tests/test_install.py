@@ -31,7 +31,7 @@ import importlib, os, sys, tomllib
 wheels, *projects = sys.argv[1:]
 for project in projects:
     os.chdir(project)
-    sys.argv = ["setup.py"]  # the backend runs setup() in this process, which reads sys.argv
+    sys.argv = ["setup.py"]  # setuptools' backend leaves the previous build's arguments there
     with open("pyproject.toml", "rb") as f:
         module, _, attribute = tomllib.load(f)["build-system"]["build-backend"].partition(":")
     backend = importlib.import_module(module)

@@ -28,10 +28,9 @@ pytestmark = pytest.mark.slow
 #: files with the same contents.
 BUILD = """
 import importlib, os, sys, tomllib
-wheels, *projects = sys.argv[1:]
+wheels, *projects = sys.argv[1:]  # read once: setuptools' backend rewrites sys.argv
 for project in projects:
     os.chdir(project)
-    sys.argv = ["setup.py"]  # setuptools' backend leaves the previous build's arguments there
     with open("pyproject.toml", "rb") as f:
         module, _, attribute = tomllib.load(f)["build-system"]["build-backend"].partition(":")
     backend = importlib.import_module(module)

@@ -68,8 +68,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _streamlit_components_scanned_once() -> None:
     """Streamlit's `AppTest` looks for custom components in the metadata of every installed
     distribution on each run (some 12,000 metadata files parsed per dashboard test file here, half
-    its time); nothing is installed during a session, so the worker's first scan answers the rest."""
+    its time); nothing is installed during a session, so the worker's first scan answers the rest.
+    A test module that imported `AppTest` gets the cache before its first run, not after it."""
     scanner = sys.modules.get("streamlit.components.v2.manifest_scanner")
+    if scanner is None and "streamlit.testing.v1" in sys.modules:
+        from streamlit.components.v2 import manifest_scanner as scanner
     if scanner is not None and not hasattr(scanner.scan_component_manifests, "cache_info"):
         scanner.scan_component_manifests = functools.cache(scanner.scan_component_manifests)
 

@@ -34,7 +34,7 @@ def fill(cli: Harness, folder: Path) -> None:
     cli("run", "--task", "doubling", "--model", "noisy", "--model-arg", "every=3", "--limit", "20")
     cli("run", "--task", "echo")
     cli("run", "--task", "random-angles", "--model", "closed-form")
-    cli("run", "--task", "random-angles", "--model", "monte-carlo", "--model-arg", "draws=2000")
+    cli("run", "--task", "random-angles", "--model", "monte-carlo", "--model-arg", "draws=200")
     for model in ("pearson", "dcor"):
         cli("run", "--task", "independence", "--model", model, "--data-dir", str(instances))
     cli("run", "--task", "nl2sql", "--model", "rules", "--data-dir", str(TABLEQA), "--split", "val")

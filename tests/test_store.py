@@ -338,7 +338,8 @@ def test_a_connection_of_the_users_own_in_this_process_shares_the_file(arith, fi
         assert Store(db).runs() and mine.execute("SELECT count(*) FROM runs").fetchall()[0][0] >= 1
 
 
-def test_a_file_that_stays_damaged_is_reported_as_damaged(db):
+def test_a_file_that_stays_damaged_is_reported_as_damaged(db, monkeypatch):
+    monkeypatch.setattr("harness.store.connection.SETTLE_S", 0.1)  # how long damage must last to be believed
     db.write_bytes(b"not a database" * 1000)
     with pytest.raises(StoreError, match="is damaged"):
         Store(db).runs()

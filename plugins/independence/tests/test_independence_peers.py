@@ -1,7 +1,10 @@
 """This plugin's tests against the reference packages: dcor (distance correlation), hyppo (HSIC
 permutation test) and scipy (Pearson, Spearman). hyppo and dcor come with the `test` extra."""
 
+import importlib
+import importlib.util
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -9,6 +12,37 @@ import pytest
 from harness_independence import classical, dcorr, hsic
 from harness_independence.families import generate
 from scipy import stats
+
+
+@pytest.fixture(scope="module")
+def dcor():
+    """The dcor package, its numba functions left as the Python dcor ships.
+
+    dcor compiles its functions when it is imported. Two of them close over other compiled
+    functions, and numba keys their on-disk cache by those functions' per-process ids, so every
+    process compiles them again (about 6 CPU s) and adds one more entry to the cache. With numba's
+    JIT off while dcor is imported, its functions stay the code numba would have compiled, fast
+    enough at these sizes; the switch is put back before anything else is imported, so hyppo is
+    compiled as usual. dcor's row-wise ufuncs are compiled either way (numba has no uncompiled
+    ufunc) and call a compiled function, which only the cache of an earlier import provides:
+    without one, dcor is imported again, compiled, and writes that cache. A dcor imported earlier
+    in the process is taken as it is.
+    """
+    if "dcor" in sys.modules:
+        return sys.modules["dcor"]
+    if importlib.util.find_spec("dcor") is None:
+        pytest.skip("dcor is not installed")
+    config = importlib.import_module("numba.core.config")
+    before = config.DISABLE_JIT
+    config.DISABLE_JIT = True
+    try:
+        return importlib.import_module("dcor")
+    except importlib.import_module("numba.core.errors").NumbaError:
+        for name in [name for name in sys.modules if name == "dcor" or name.startswith("dcor.")]:
+            del sys.modules[name]
+    finally:
+        config.DISABLE_JIT = before
+    return importlib.import_module("dcor")
 
 
 def _instances(count, n, seed0, dependent_share=0.5):
@@ -23,8 +57,7 @@ def _instances(count, n, seed0, dependent_share=0.5):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dims", [(1, 1), (3, 2)])
-def test_distance_correlation_matches_dcor_to_1e_10(dims):
-    dcor = pytest.importorskip("dcor")
+def test_distance_correlation_matches_dcor_to_1e_10(dims, dcor):
     rng = np.random.default_rng(11)
     for n in (10, 97, 400):
         x = rng.normal(size=(n, dims[0]))
@@ -35,8 +68,7 @@ def test_distance_correlation_matches_dcor_to_1e_10(dims):
         assert dcorr.u_distance_correlation_sqr(xs, ys) == pytest.approx(dcor.u_distance_correlation_sqr(xs, ys), abs=1e-10)
 
 
-def test_distance_correlation_permutation_pvalues_agree_with_dcor():
-    dcor = pytest.importorskip("dcor")
+def test_distance_correlation_permutation_pvalues_agree_with_dcor(dcor):
     mine, theirs = [], []
     for i, (x, y) in enumerate(_instances(40, 50, 300)):
         mine.append(dcorr.dcor_permutation_test(x, y, 400, np.random.default_rng(i))[1])

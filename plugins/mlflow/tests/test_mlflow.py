@@ -171,7 +171,9 @@ def test_a_tracker_that_is_down_or_misconfigured_costs_a_warning_never_the_run(t
     }[kind]
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     monkeypatch.setenv("HARNESS_MLFLOW_URI", bad)
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")  # retry the dead server without the seconds of backoff
+    # retry the dead server without the seconds of backoff, nor MLflow's random extra wait of up to 1 s
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0")
     outcome = run_parity(toy)
     assert outcome.run.status == "finished"
     assert Store().get_run(outcome.run.run_id).status == "finished"
@@ -264,7 +266,12 @@ def test_the_installed_entry_point_logs_a_cli_run_and_warns_on_a_dead_tracker(tm
     [logged_run] = logged(f"sqlite:///{(home / 'mlruns' / 'mlflow.db').resolve()}")
     assert logged_run.data.tags["harness.run_id"] == run["run_id"]
 
-    down = _cli_env(tmp_path, HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0")
+    down = _cli_env(
+        tmp_path,
+        HARNESS_MLFLOW_URI=f"http://127.0.0.1:{_refused_port()}",
+        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0",
+        MLFLOW_HTTP_REQUEST_BACKOFF_JITTER="0",
+    )
     result = invoke("run", "--task", "parity", "--overwrite", env=down)  # in this process: only the warning matters
     assert result.returncode == 0, result.stderr
     assert "warning: plugin 'mlflow' failed in on_run_end: TrackerError" in " ".join(result.stdout.split())

@@ -201,9 +201,8 @@ class Bpp(_Recon):
         return {"bits": float(prediction["bits"]), "pixels": _pixels(input)}
 
     def aggregate(self, stats):
-        import numpy as np
-
-        return float(np.sum(stats["bits"]) / np.sum(stats["pixels"]))
+        # the arrays' own sum (np.sum's value, without its dispatch): this runs once per bootstrap resample
+        return float(stats["bits"].sum() / stats["pixels"].sum())
 
 
 class PayloadBpp(Bpp):
@@ -236,10 +235,8 @@ class TargetMissed(_Recon):
         return {"targeted": 0.0, "missed": 0.0} if reached is None else {"targeted": 1.0, "missed": float(not reached)}
 
     def aggregate(self, stats):
-        import numpy as np
-
-        targeted = float(np.sum(stats["targeted"]))
-        return float("nan") if targeted == 0 else float(np.sum(stats["missed"]) / targeted)
+        targeted = float(stats["targeted"].sum())  # np.sum's value, without its dispatch (per resample)
+        return float("nan") if targeted == 0 else float(stats["missed"].sum() / targeted)
 
 
 class _CodingTime(_Recon):

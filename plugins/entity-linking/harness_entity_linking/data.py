@@ -21,7 +21,6 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,21 @@ def fold(text: str) -> str:
     """Case- and width-fold character by character, keeping the length, so that offsets found in the
     folded text are offsets in the original (NFKC turns full-width Ｘ into x; a character whose
     folding would change the length, such as ㎏ or İ, is kept as it is)."""
-    return "".join([_fold_char(c) for c in text])
+    return text.translate(_FOLDED)
 
 
-@cache
-def _fold_char(c: str) -> str:
-    """One character folded; remembered, since texts and aliases repeat few distinct characters."""
-    f = unicodedata.normalize("NFKC", c).lower()
-    return f if len(f) == 1 else c
+class _FoldTable(dict):
+    """Code point -> its character folded, filled as `str.translate` meets characters: texts and
+    aliases repeat few distinct ones, and a lookup in C per character is the cheap part of a fold."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        f = unicodedata.normalize("NFKC", c).lower()
+        folded = self[code] = f if len(f) == 1 else c
+        return folded
+
+
+_FOLDED = _FoldTable()
 
 
 def normalise_alias(alias: str) -> str:

@@ -8,6 +8,7 @@ offsets for str input, checked in tests/test_matching.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,21 @@ from dataclasses import dataclass, field
 from harness_entity_linking.data import NIL, KnowledgeBase, fold, normalise_alias
 
 Span = tuple[int, int]  # [start, end) in characters
+
+#: The pruning counts of recent training sets, by alias index and rows: max-matching every
+#: training text is most of a dictionary's build (about a second for the embedded train split), and
+#: a process that trains several models or configurations on one split (a sweep, a test session)
+#: builds the same dictionary each time.
+_STATISTICS: dict[str, tuple[Counter, Counter]] = {}
+_STATISTICS_KEPT = 4
+
+
+def _content_key(aliases: Sequence[str], rows: Sequence[dict]) -> str:
+    """A digest of all the pruning counts depend on: the index's aliases, the rows' texts and mentions."""
+    digest = hashlib.sha256(repr(list(aliases)).encode())
+    for row in rows:  # repr: exact for the str and int fields of texts and mentions, and cheap
+        digest.update(repr((row["text"], row.get("mentions") or [])).encode())
+    return digest.hexdigest()
 
 
 class AliasIndex:
@@ -87,7 +103,12 @@ class Dictionary:
         index = AliasIndex([*kb.by_alias, *links])
         dictionary = cls(kb, index, frozenset(), dict(links), entity_links)
         if prune_ratio > 0 and train:
-            gold, spurious = dictionary.match_statistics(train)
+            key = _content_key(index.aliases, train)
+            if key not in _STATISTICS:
+                while len(_STATISTICS) >= _STATISTICS_KEPT:
+                    del _STATISTICS[next(iter(_STATISTICS))]
+                _STATISTICS[key] = dictionary.match_statistics(train)
+            gold, spurious = _STATISTICS[key]
             dictionary.pruned = frozenset(a for a in spurious if (spurious[a] + 1) / (gold[a] + 1) >= prune_ratio)
         return dictionary
 

@@ -56,3 +56,16 @@ def test_candidates_follow_the_posts_rule():
     assert d.candidates("胜利", min_seen=0) == ["10002", "10001"]
     assert d.candidates("石头记") == ["10006"] and d.candidates("没有") == []
     assert d.prior("胜利", "10002") > d.prior("胜利", "10001")
+
+
+def test_pruning_counts_are_reused_only_for_the_same_aliases_and_rows():
+    """A process remembers the max-match counts of recent training sets; a KB with other aliases
+    under the same ref, or rows that differ, must be counted afresh."""
+    kb = read_kb(FIXTURES / "kb_data")
+    texts = [("好大学", [])] * 5
+    first, again = Dictionary.build(kb, _rows(texts)), Dictionary.build(kb, _rows(texts))
+    assert "大学" in first.pruned and again.pruned == first.pruned  # (5 + 1) / (0 + 1) >= 5
+    fewer = read_kb(FIXTURES / "kb_data", kb.ref)
+    fewer.by_alias = {alias: ids for alias, ids in kb.by_alias.items() if alias != "大学"}
+    assert fewer.ref == kb.ref and "大学" not in Dictionary.build(fewer, _rows(texts)).pruned  # no alias, no match
+    assert "大学" not in Dictionary.build(kb, _rows(texts[:3])).pruned  # (3 + 1) / (0 + 1) < 5

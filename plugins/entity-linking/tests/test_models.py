@@ -89,7 +89,7 @@ def test_alias_prior_is_an_honest_imperfect_baseline(tmp_path):
 def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
     first = run_plugin(
-        harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY, split="dev", limit=40
+        harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=SMALL, split="dev", limit=40
     ).run
     assert first.status == "finished", first.error
     rows = Store(db).query("SELECT prediction FROM samples WHERE run_id = ?", [first.run_id])
@@ -103,7 +103,7 @@ def test_pipeline_trains_caches_its_checkpoint_and_predicts(tmp_path, monkeypatc
         raise AssertionError("a second run must load the cached checkpoint, not retrain")
 
     monkeypatch.setattr(PipelineModel, "fit", no_training)
-    second = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=TINY, limit=8).run
+    second = run_plugin(harness_entity_linking, "entity-linking", db=db, model="pipeline", model_args=SMALL, limit=8).run
     assert second.status == "finished", second.error
 
 

@@ -32,6 +32,7 @@ TINY = {
     "max_train": "48",
     "max_len": "10",
     "min_count": "1",
+    "val_rows": "16",  # validation losses on 16 articles of the embedded val split, not 200
 }
 
 
@@ -216,7 +217,13 @@ def test_validation_uses_the_folders_val_split_or_carves_one(tmp_path):
     records = {}
     for folder in (with_dev, without):
         run = run_plugin(
-            harness_titling, "titling", db=tmp_path / "r.duckdb", model="bidirectional", model_args=TINY, limit=4, data_dir=folder
+            harness_titling,
+            "titling",
+            db=tmp_path / "r.duckdb",
+            model="bidirectional",
+            model_args={**TINY, "val_rows": "40"},  # every article of the folder's dev file
+            limit=4,
+            data_dir=folder,
         )
         assert run.run.status == "finished", run.run.error
         records[folder.name] = json.loads(run.artifacts["learning-curve.json"].data)

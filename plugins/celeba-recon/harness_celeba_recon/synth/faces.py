@@ -93,11 +93,9 @@ def _render(rng: np.random.Generator, b: int, size: int) -> np.ndarray:
     # Background: a linear gradient between two random colours along a random direction.
     c1, c2 = rng.uniform(0, 255, (2, b, 3)).astype(np.float32)
     angle = u(0, 2 * np.pi)
-    t = np.clip((np.cos(angle) * X + np.sin(angle) * Y) * 0.5 + 0.5, 0, 1)[..., None]
-    background = c1[:, None, None] * (1 - t)
-    background += c2[:, None, None] * t
+    t = np.clip((np.cos(angle) * X + np.sin(angle) * Y) * 0.5 + 0.5, 0, 1)
     # Shapes are painted as layer numbers into one int8 map (cheap), then looked up in a per-face
-    # colour table in one gather; layer 0 is the background.
+    # colour table, one gather per colour channel; layer 0 is the background.
     labels = np.zeros((b, s, s), dtype=np.int8)
     colours = [np.zeros((b, 3), np.float32)]
 
@@ -184,19 +182,27 @@ def _render(rng: np.random.Generator, b: int, size: int) -> np.ndarray:
 
     table = np.stack(colours, axis=1)  # (b, layers, 3)
     flat = labels.astype(np.intp) + (np.arange(b) * table.shape[1])[:, None, None]
-    img = np.take(table.reshape(-1, 3), flat, axis=0)
-    np.copyto(img, background, where=(labels == 0)[..., None])
+    uncovered, fade = labels == 0, 1 - t
 
     # Box-downscale (anti-aliasing), then lighting (a smooth directional gradient and an exposure,
     # applied at the output size where it costs least), then sensor noise.
     f = SUPERSAMPLE[size]
-    # The mean over each f x f block, summed in row-major order within the block as
-    # `mean(axis=(2, 4), dtype=float32)` does, in a few whole-array additions.
-    blocks = img.reshape(b, size, f, size, f, 3)
-    small = np.zeros((b, size, size, 3), dtype=np.float32)
-    for i in range(f):
-        for j in range(f):
-            small += blocks[:, :, i, :, j]
+    small = np.empty((b, size, size, 3), dtype=np.float32)
+    # One colour channel at a time, each a contiguous (b, s, s) image: the same float32 operations
+    # per pixel as on (b, s, s, 3) at once, without inner loops three elements long (faster).
+    for k in range(3):
+        img = np.take(table[:, :, k].ravel(), flat)
+        background = c1[:, k, None, None] * fade
+        background += c2[:, k, None, None] * t
+        np.copyto(img, background, where=uncovered)
+        # The mean over each f x f block, summed in row-major order within the block as
+        # `mean(axis=(2, 4), dtype=float32)` does, in a few whole-array additions.
+        blocks = img.reshape(b, size, f, size, f)
+        channel = np.zeros((b, size, size), dtype=np.float32)
+        for i in range(f):
+            for j in range(f):
+                channel += blocks[:, :, i, :, j]
+        small[..., k] = channel
     small /= np.float32(f * f)
     sx, sy = X[:, f // 2 :: f, f // 2 :: f], Y[:, f // 2 :: f, f // 2 :: f]
     light = (1 + u(-0.35, 0.35) * sx + u(-0.2, 0.2) * sy) * u(0.8, 1.15)

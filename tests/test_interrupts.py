@@ -127,7 +127,7 @@ def test_ctrl_c_before_a_worker_process_exists_still_ends_the_sweep_as_an_interr
     executor.shutdown()
 
 
-def test_a_ctrl_c_that_lands_where_python_drops_exceptions_is_delivered_again(monkeypatch):
+def test_a_ctrl_c_that_lands_where_python_drops_exceptions_is_delivered_again(monkeypatch, ctrl_c_not_ignored):
     """Ctrl-C arriving while a weakref callback runs (an import lock's, as a command loads) raises in
     the callback, where Python prints and drops it: the command's hook raises it again in the code
     the callback interrupted, so the command ends as interrupted instead of running on."""

@@ -48,3 +48,50 @@ def test_nested_fields_are_named_and_invalid_schemas_are_refused():
         validator("nl", {"type": "no-such-type"})
     assert validator("nl", None) is None
     assert json.dumps(schema)  # schemas are plain JSON, shown by `harness tasks NAME --json`
+
+
+def test_predictions_that_match_a_plain_schema_need_no_jsonschema_and_others_get_its_words(monkeypatch):
+    """Schemas written with the common keywords are checked without importing jsonschema (seconds of
+    CPU over a sweep's workers); a prediction that fails gets exactly jsonschema's errors."""
+    import jsonschema
+
+    from harness.runner import predictions
+
+    schema = {
+        "type": "object",
+        "required": ["label", "spans"],
+        "description": "a label and its spans",
+        "properties": {
+            "label": {"enum": ["yes", "no"]},
+            "score": {"type": ["number", "null"], "minimum": 0, "exclusiveMaximum": 1},
+            "spans": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        },
+    }
+    good = [
+        {"label": "yes", "spans": []},
+        {"label": "no", "score": 0.5, "spans": [0, 3]},
+        {"label": "no", "score": None, "spans": [1]},
+    ]
+    bad = [
+        {"label": "maybe", "spans": []},
+        {"label": "yes", "score": 1, "spans": []},
+        {"label": "yes", "spans": [-1, 2.5]},
+        {"label": "yes"},
+        {"label": True, "spans": [True]},
+        [],
+    ]
+    checker = validator("t", schema)
+    reference = jsonschema.validators.validator_for(schema)(schema)
+
+    def never(*args):
+        raise AssertionError("jsonschema was asked about a prediction that matches")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(predictions, "_jsonschema_validator", never)
+        check(checker, "t", "m", [str(i) for i in range(len(good))], good)
+    for prediction in good + bad:
+        assert [e.message for e in checker.iter_errors(prediction)] == [e.message for e in reference.iter_errors(prediction)]
+    with pytest.raises(PredictionError, match=r"prediction\['label'\] = \"maybe\""):
+        check(checker, "t", "m", ["a"], bad[:1])
+    # keywords the plain check does not know go to jsonschema whole
+    assert not isinstance(validator("t", {"type": "array", "minItems": 1}), predictions._PlainChecker)

@@ -47,11 +47,9 @@ def table(db: Path, sql: str) -> list[tuple]:
 GRID = SweepSpec(tasks=["arith"], models=["exact", "noisy"], model_args={"every": ["3", "5"]}, seeds=[0, 1])
 
 
-@pytest.fixture(scope="module")
-def grid_by_processes(tmp_path_factory):
-    """GRID swept once by two worker processes (seconds: each worker starts an interpreter); tests
-    that build on that sweep work on their own copy of its database (`copy_into`)."""
-    folder = tmp_path_factory.mktemp("grid-by-processes")
+def swept_once(folder: Path, env: dict[str, str], *args) -> object:
+    """GRID swept into `folder`/sweep.duckdb (`run_sweep(registry, store, GRID, *args)`) with the toy
+    plugins and `env` as worker processes see them, for a module's tests to share."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "HARNESS_HOME": str(folder / "harness-home"),
@@ -59,15 +57,34 @@ def grid_by_processes(tmp_path_factory):
             "HARNESS_PLUGINS": PLUGINS,
             "HF_HUB_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1",
+            **env,
         }.items():
             patch.setenv(name, value)
         patch.delenv("HARNESS_STRICT_PLUGINS", raising=False)
         set_registry(None)
         try:
-            report = run_sweep(get_registry(), Store(folder / "sweep.duckdb"), GRID, "processes", workers=2)
+            return run_sweep(get_registry(), Store(folder / "sweep.duckdb"), GRID, *args)
         finally:
             set_registry(None)
-    return folder / "sweep.duckdb", report
+
+
+@pytest.fixture(scope="module")
+def grid_by_processes(tmp_path_factory):
+    """GRID swept once by two worker processes (seconds: each worker starts an interpreter), with a
+    logger plugin loaded (`toy_plugins.run_log`: each `on_run_end` call, one JSON line); tests that
+    build on that sweep work on their own copy of its database (`copy_into`)."""
+    folder = tmp_path_factory.mktemp("grid-by-processes")
+    log = folder / "run-log.jsonl"
+    env = {"HARNESS_PLUGINS": PLUGINS + ",toy_plugins.run_log", "TOY_RUN_LOG": str(log)}
+    return folder / "sweep.duckdb", swept_once(folder, env, "processes", 2), log
+
+
+@pytest.fixture(scope="module")
+def grid_locally(tmp_path_factory):
+    """GRID swept once by the local executor (in this process); tests read its database in place or
+    work on their own copy (`copy_into`)."""
+    folder = tmp_path_factory.mktemp("grid-locally")
+    return folder / "sweep.duckdb", swept_once(folder, {})
 
 
 def test_grid_crosses_tasks_models_serving_them_values_and_seeds(toys):
@@ -202,10 +219,10 @@ def test_every_run_computes_with_one_blas_thread_whatever_the_executor(toys, tmp
 
 
 @pytest.mark.slow
-def test_every_executor_stores_the_same_results(toys, tmp_path, grid_by_processes):
-    local, processes = tmp_path / "local.duckdb", tmp_path / "processes.duckdb"
-    first = run_sweep(toys, Store(local), GRID)
-    template, second = grid_by_processes
+def test_every_executor_stores_the_same_results(toys, tmp_path, grid_locally, grid_by_processes):
+    processes = tmp_path / "processes.duckdb"
+    local, first = grid_locally
+    template, second, _ = grid_by_processes
     copy_into(template, processes)
     assert first.status == second.status == "finished" and len(first.runs) == 8
     assert metrics(local) == metrics(processes) and len(metrics(local)) == 14
@@ -223,14 +240,9 @@ def test_every_executor_stores_the_same_results(toys, tmp_path, grid_by_processe
 
 
 @pytest.mark.slow
-def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_stored_run(tmp_path, monkeypatch):
+def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_stored_run(grid_by_processes):
     """Worker processes load the same plugins; only the driver, after storing a run, tells loggers."""
-    log = tmp_path / "run-log.jsonl"
-    monkeypatch.setenv("TOY_RUN_LOG", str(log))
-    monkeypatch.setenv("HARNESS_PLUGINS", PLUGINS + ",toy_plugins.run_log")
-    set_registry(None)
-    db = tmp_path / "sweep.duckdb"
-    report = run_sweep(get_registry(), Store(db), GRID, "processes", workers=2)
+    db, report, log = grid_by_processes
     assert report.status == "finished" and report.warnings == []
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted(c["run_id"] for c in calls) == sorted(r.run_id for r in report.runs)
@@ -250,7 +262,7 @@ def test_the_driver_stores_what_workers_ranked_by_and_calls_on_run_end_once_per_
 @pytest.mark.slow
 def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new_one_is_stored(toys, tmp_path, grid_by_processes):
     db = tmp_path / "sweep.duckdb"
-    template, first = grid_by_processes
+    template, first, _ = grid_by_processes
     copy_into(template, db)
     before = metrics(db)
     again = run_sweep(toys, Store(db), GRID, "processes", workers=2, overwrite=True)
@@ -263,11 +275,12 @@ def test_overwrite_recomputes_the_grid_and_replaces_each_stored_run_once_its_new
     assert Store(db).query("SELECT count(*) AS n FROM samples WHERE list_contains(?, run_id)", [sorted(old)]) == [{"n": 0}]
 
 
-def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(toys, tmp_path):
+def test_an_export_carries_the_sweeps_of_its_runs_and_importing_twice_adds_none(toys, tmp_path, grid_locally):
     from harness.store.transfer import export_runs, import_runs
 
+    template, report = grid_locally
+    copy_into(template, tmp_path / "source.duckdb")
     source, target = Store(tmp_path / "source.duckdb"), Store(tmp_path / "target.duckdb")
-    report = run_sweep(toys, source, GRID)
     export_runs(source, tmp_path / "out")
     import_runs(target, tmp_path / "out")
     import_runs(target, tmp_path / "out")

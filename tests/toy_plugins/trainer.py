@@ -36,7 +36,10 @@ class SgdDoubler(Model):
         xs = torch.tensor([r["x"] for r in train], dtype=torch.float64) / 1000
         ys = torch.tensor([r["reference"] for r in train], dtype=torch.float64) / 1000
         self.w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.SGD([self.w], lr=self.config["lr"], momentum=0.9)
+        # SGD with momentum written out, the update torch.optim.SGD(lr, momentum=0.9) makes: building
+        # that optimiser imports torch._dynamo, seconds of CPU in every process that trains.
+        velocity = torch.zeros_like(self.w)
+        lr, momentum = self.config["lr"], 0.9
         ckpt = ctx.training_checkpoint(every_steps=self.config["every"], every_s=None)
         start = 0
         self.losses = []
@@ -44,7 +47,7 @@ class SgdDoubler(Model):
         if saved is not None:
             with torch.no_grad():
                 self.w.copy_(saved["w"])
-            opt.load_state_dict(saved["optimizer"])
+            velocity = saved["optimizer"]["momentum_buffer"].clone()
             start, self.losses = saved["step"], list(saved["losses"])
         die_at = int(os.environ.get("TOY_TRAINER_DIE_AT", "-1"))
         fail_at = int(os.environ.get("TOY_TRAINER_FAIL_AT", "-1"))
@@ -53,15 +56,21 @@ class SgdDoubler(Model):
             pick = torch.randint(0, len(xs), (16,))
             noise = torch.randn(16, dtype=torch.float64) * 0.01
             loss = ((self.w * xs[pick] - ys[pick] - noise) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            (grad,) = torch.autograd.grad(loss, [self.w])
+            with torch.no_grad():
+                velocity.mul_(momentum).add_(grad)
+                self.w.sub_(lr * velocity)
             self.losses.append(float(loss.detach()))
             if log:
                 with open(log, "a") as handle:
                     handle.write(f"{step}\n")
             ckpt.maybe_save(
-                step + 1, lambda: {"w": self.w.detach().clone(), "optimizer": opt.state_dict(), "losses": list(self.losses)}
+                step + 1,
+                lambda: {
+                    "w": self.w.detach().clone(),
+                    "optimizer": {"momentum_buffer": velocity.clone()},
+                    "losses": list(self.losses),
+                },
             )
             if step + 1 == die_at:
                 os.kill(os.getpid(), signal.SIGKILL)

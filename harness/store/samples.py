@@ -10,6 +10,30 @@ from harness.records import SampleRecord, to_json
 from harness.store.connection import Connections
 
 
+def sample_table(samples: Sequence[SampleRecord], run_id: str | None = None) -> Any:
+    """The `samples` table's rows as an Arrow table, for the store to insert and for a sweep's
+    worker to write into its shards and exports (without `run_id`, which a shard leaves to the
+    driver)."""
+    import pyarrow as pa
+
+    from harness.store.arrow import column, table
+
+    text = pa.string()
+    columns = {
+        "sample_id": column([s.sample_id for s in samples], text),
+        "idx": column([s.idx for s in samples], pa.int64()),
+        "input": column([to_json(s.input) for s in samples], text),
+        "prediction": column([to_json(s.prediction) for s in samples], text),
+        "reference": column([to_json(s.reference) for s in samples], text),
+        "scores": column([to_json(s.scores) for s in samples], text),
+        "versions": column([to_json(s.versions) for s in samples], text),
+        "trace": column([None if s.trace is None else to_json(s.trace) for s in samples], text),
+    }
+    if run_id is not None:
+        columns = {"run_id": column([run_id] * len(samples), text), **columns}
+    return table(columns)
+
+
 class Samples(Connections):
     # Each write opens the database (about 16 ms of CPU on a 2-core machine), more than a fast model
     # takes to predict a batch: the runner gathers batches for this long before writing them, and a
@@ -24,24 +48,7 @@ class Samples(Connections):
         """
         if not samples:
             return
-        import pyarrow as pa
-
-        from harness.store.arrow import column, table
-
-        text = pa.string()
-        incoming = table(
-            {
-                "run_id": column([run_id] * len(samples), text),
-                "sample_id": column([s.sample_id for s in samples], text),
-                "idx": column([s.idx for s in samples], pa.int64()),
-                "input": column([to_json(s.input) for s in samples], text),
-                "prediction": column([to_json(s.prediction) for s in samples], text),
-                "reference": column([to_json(s.reference) for s in samples], text),
-                "scores": column([to_json(s.scores) for s in samples], text),
-                "versions": column([to_json(s.versions) for s in samples], text),
-                "trace": column([None if s.trace is None else to_json(s.trace) for s in samples], text),
-            }
-        )
+        incoming = sample_table(samples, run_id)
         with self.transaction() as con:
             con.register("incoming_samples", incoming)
             con.execute("INSERT OR IGNORE INTO samples BY NAME SELECT * FROM incoming_samples")

@@ -211,6 +211,8 @@ class WorkerStore:
 
     def add_samples(self, run_id: str, samples: Sequence[SampleRecord], duration_s: float | None = None) -> None:
         """Keep a batch in memory and as one more spool shard; samples already held are skipped."""
+        from harness.store.samples import sample_table
+
         fresh = [s for s in samples if s.sample_id not in self._samples]
         if not fresh:
             return
@@ -218,9 +220,7 @@ class WorkerStore:
             self._samples[s.sample_id] = s
         self.spool.mkdir(parents=True, exist_ok=True)
         self._shards += 1
-        _write_atomic(
-            self.spool / f"samples-{self._shards:06d}-{uuid.uuid4().hex[:6]}.parquet", _parquet(_sample_table(None, fresh))
-        )
+        _write_atomic(self.spool / f"samples-{self._shards:06d}-{uuid.uuid4().hex[:6]}.parquet", _parquet(sample_table(fresh)))
 
     def sample_ids(self, run_id: str) -> set[str]:
         """Ids of the samples held (read back from the spool on a retry): the runner skips them."""
@@ -269,6 +269,7 @@ class WorkerStore:
 
         from harness.store import SCHEMA_VERSION, run_row
         from harness.store.arrow import column, table
+        from harness.store.samples import sample_table
 
         assert self.run is not None
         run = self.run
@@ -301,7 +302,7 @@ class WorkerStore:
             "manifest.json": (json.dumps({"schema_version": SCHEMA_VERSION, "runs": 1}) + "\n").encode(),
             "runs.parquet": _parquet(runs),
             "metrics.parquet": _parquet(metrics),
-            "samples.parquet": _parquet(_sample_table(run.run_id, samples)),
+            "samples.parquet": _parquet(sample_table(samples, run.run_id)),
             "artifacts.parquet": _parquet(artifacts),
         }
 
@@ -323,26 +324,6 @@ def _run_types() -> dict[str, Any]:
         "finished_at": pa.timestamp("us"),
         "git_dirty": pa.bool_(),
     }
-
-
-def _sample_table(run_id: str | None, samples: Sequence[SampleRecord]) -> Any:
-    import pyarrow as pa
-
-    from harness.store.arrow import column, table
-
-    columns = {
-        "sample_id": column([s.sample_id for s in samples], pa.string()),
-        "idx": column([s.idx for s in samples], pa.int64()),
-        "input": column([to_json(s.input) for s in samples], pa.string()),
-        "prediction": column([to_json(s.prediction) for s in samples], pa.string()),
-        "reference": column([to_json(s.reference) for s in samples], pa.string()),
-        "scores": column([to_json(s.scores) for s in samples], pa.string()),
-        "versions": column([to_json(s.versions) for s in samples], pa.string()),
-        "trace": column([None if s.trace is None else to_json(s.trace) for s in samples], pa.string()),
-    }
-    if run_id is not None:
-        columns = {"run_id": column([run_id] * len(samples), pa.string()), **columns}
-    return table(columns)
 
 
 def _read_samples(path: Path) -> list[SampleRecord]:

@@ -136,8 +136,7 @@ class _ArcAngle:
         j = min(max(bisect.bisect_right(s_table, s) - 1, 0), len(s_table) - 2)
         t = _hermite(s, s_table[j], s_table[j + 1], self._t[j], self._t[j + 1], self._slope[j], self._slope[j + 1])
         for _ in range(100):
-            q = math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
-            step = (a * (full - float(ellipeinc(half_pi - t, m))) - s) / q
+            step = (a * (full - float(ellipeinc(half_pi - t, m))) - s) / _q_scalar(t, a, b)
             t = min(max(t - step, 0.0), half_pi)
             if abs(step) <= self.settled:
                 break
@@ -157,6 +156,11 @@ class _ArcAngle:
             if np.max(np.abs(step), initial=0.0) <= self.settled:
                 break
         return t
+
+
+def _q_scalar(t: float, a: float, b: float) -> float:
+    """`_q` on one float, with the math module (quadrature calls it tens of thousands of times)."""
+    return math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
 
 
 def _hermite(s: Any, s0: Any, s1: Any, t0: Any, t1: Any, slope0: Any, slope1: Any) -> Any:
@@ -185,9 +189,7 @@ def elliptic_construction(a: float, b: float) -> dict[str, Any]:
 
     def root(s: float) -> float:
         t1, t2 = angle.scalar(s), angle.scalar(quarter - s)
-        q1 = math.sqrt((a * math.sin(t1)) ** 2 + (b * math.cos(t1)) ** 2)
-        q2 = math.sqrt((a * math.sin(t2)) ** 2 + (b * math.cos(t2)) ** 2)
-        return root_margin((a * math.sin(t1) / q1) ** 2 - (b * math.cos(t2) / q2) ** 2)
+        return root_margin((a * math.sin(t1) / _q_scalar(t1, a, b)) ** 2 - (b * math.cos(t2) / _q_scalar(t2, a, b)) ** 2)
 
     s = np.linspace(0.0, quarter, EDGE_POINTS)
     pieces = [0.0] + [quad(root, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=200)[0] for lo, hi in itertools.pairwise(s)]

@@ -30,7 +30,7 @@ PROVENANCE = (
 
 def to_json(value: Any) -> str:
     """Serialise predictions and inputs; numpy scalars and arrays become plain JSON."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return _ENCODER.encode(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -146,3 +146,8 @@ class RunRecord:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data
+
+
+#: One encoder for every call (what `json.dumps` with these options builds anew each time; fingerprints
+#: encode every row of a split).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)

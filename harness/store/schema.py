@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.store.errors import StoreError
 
@@ -162,11 +162,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+#: The version each open read-only connection checked when it opened (by `id`, with the connection
+#: itself, for as long as it is open; see `Connections.connect`): it cannot change while it is held.
+CHECKED: dict[int, tuple[Any, int]] = {}
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open file: 0 when nothing was ever written to it."""
-    if not has_table(con, "schema_version"):
+    known = CHECKED.get(id(con))
+    if known is not None and known[0] is con:
+        return known[1]
+    import duckdb
+
+    # Asked directly, and the catalog only when that fails: every connection asks, nearly every file
+    # has the table, and a catalog lookup costs as much again as the answer. (Never inside a
+    # transaction, which the failed statement would abort: callers ask before they begin one.)
+    try:
+        return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0])
+    except duckdb.CatalogException:
+        if has_table(con, "schema_version"):
+            raise
         return 0
-    return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0])
 
 
 def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -199,6 +215,8 @@ def current_shape(con: duckdb.DuckDBPyConnection, version: int) -> None:
     for number in range(version + 1, SCHEMA_VERSION + 1):
         for table, columns in ADDED_COLUMNS.get(number, {}).items():
             added.setdefault(table, []).extend(columns)
+    if not added:  # the current shape already
+        return
     catalog = con.execute("SELECT current_database()").fetchall()[0][0]
     for table, nulls in added.items():
         extra = ", ".join(f"NULL::{kind} AS {name}" for name, kind in nulls)

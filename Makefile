@@ -55,6 +55,7 @@ bench: setup
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/dashboard_queries.py
 	$(PY) benchmarks/ranking.py
+	$(PY) benchmarks/store_calls.py
 
 # The documentation site (MkDocs Material): a strict build into site/, or served live on :8000.
 docs: setup

@@ -276,6 +276,29 @@ def test_a_version_1_file_reads_as_is_and_migrates_on_the_first_write(arith, db)
         assert con.execute("SELECT count(*) FROM requests").fetchone() == (0,)
 
 
+def test_each_new_database_of_one_process_is_whole_and_its_own(arith, tmp_path):
+    """A process writes its later empty databases as copies of its first: each is complete at the
+    current schema, and what one stores never shows in another."""
+    first, second = tmp_path / "a" / "first.duckdb", tmp_path / "b" / "second.duckdb"
+    fill(arith, first, seeds=(0,))
+    Store(second).init()
+    fill(arith, second, seeds=(1, 2))
+    assert [r.seed for r in Store(first).runs()] == [0]
+    assert sorted(r.seed for r in Store(second).runs()) == [1, 2]
+    for path in (first, second):
+        assert Store(path).version() == SCHEMA_VERSION
+        with duckdb.connect(str(path), read_only=True) as con:  # DuckDB's own reading of the file
+            assert con.execute("SELECT count(*) FROM samples").fetchone()[0] == 200 * (1 if path == first else 2)
+    assert sorted(p.name for p in tmp_path.rglob("*duckdb*")) == ["first.duckdb", "second.duckdb"]  # no private copy left
+
+
+def test_a_file_without_the_harness_tables_reads_as_empty(tmp_path):
+    db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(db)) as con:  # a DuckDB file of someone else's: no schema_version table
+        con.execute("CREATE TABLE notes (x INTEGER)")
+    assert Store(db).version() == 0 and Store(db).runs() == [] and Store(db).query("SELECT 1") == []
+
+
 def test_renderers_reach_every_sample_page_by_page(filled, db):
     run = filled[0]
     store = Store(db)

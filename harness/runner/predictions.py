@@ -9,6 +9,7 @@ the sample and the field at fault.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,8 +23,6 @@ def validator(task_name: str, schema: Mapping[str, Any] | None) -> Any:
     """A jsonschema validator for the task's schema; None when the task declares none."""
     if schema is None:
         return None
-    import json
-
     # Checking a schema against its metaschema costs milliseconds, and one process runs a task's
     # schema many times (a sweep's worker, the dashboard): each distinct schema is checked once.
     try:
@@ -35,8 +34,6 @@ def validator(task_name: str, schema: Mapping[str, Any] | None) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _cached(task_name: str, schema_json: str) -> Any:
-    import json
-
     return _build(task_name, json.loads(schema_json))
 
 

@@ -109,25 +109,21 @@ class Connections:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         private = self.path.with_name(f".{self.path.name}.{os.getpid()}-{threading.get_ident()}.new")
         try:
-            if _EMPTY:
-                try:
+            try:
+                if _EMPTY:
                     private.write_bytes(_EMPTY[0])
-                except OSError as exc:
-                    if (full := disk_full(exc, self.path)) is not None:
-                        raise full from exc
-                    raise
-            else:
-                con = duckdb.connect(str(private))
-                try:
-                    migrate(con, private)
-                    con.execute("CHECKPOINT")
-                except duckdb.Error as exc:
-                    if (full := disk_full(exc, self.path)) is not None:
-                        raise full from exc
-                    raise
-                finally:
-                    con.close()
-                _EMPTY[:] = [private.read_bytes()]
+                else:
+                    con = duckdb.connect(str(private))
+                    try:
+                        migrate(con, private)
+                        con.execute("CHECKPOINT")
+                    finally:
+                        con.close()
+                    _EMPTY[:] = [private.read_bytes()]
+            except (OSError, duckdb.Error) as exc:
+                if (full := disk_full(exc, self.path)) is not None:
+                    raise full from exc
+                raise
             try:
                 os.link(private, self.path)
             except FileExistsError:
